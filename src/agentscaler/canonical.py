@@ -1,0 +1,27 @@
+"""Canonical JSON and content hashes.
+
+Canonical JSON sorts keys, uses compact separators, keeps non-ASCII text as is and refuses NaN
+and objects that are not JSON (no ``default=str``): two equal values always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_json(value: Any) -> str:
+    """Serialize ``value`` to canonical JSON text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def content_hash(value: Any, *, length: int = 64) -> str:
+    """SHA-256 hex digest (optionally truncated) of the canonical JSON of ``value``."""
+    digest = hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def text_hash(text: str, *, length: int = 64) -> str:
+    """SHA-256 hex digest (optionally truncated) of a string."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

@@ -1,0 +1,1 @@
+"""The ``agentscaler`` command line (typer + rich)."""

@@ -1,0 +1,67 @@
+"""Root of the ``agentscaler`` command line. Sub-commands live in modules named after stages."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from agentscaler import __version__
+from agentscaler.cli.common import err_console
+
+app = typer.Typer(
+    name="agentscaler",
+    help=(
+        "Turn tool catalogs into simulated, database-backed, verifiable worlds, and produce "
+        "verified multi-turn function-calling data and RL environments from them."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"agentscaler {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """agentscaler command line."""
+    from agentscaler.logs import setup_logging
+
+    setup_logging(verbose)
+
+
+def _register() -> None:
+    from agentscaler.cli import tools
+
+    app.add_typer(tools.app, name="tools")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn agentscaler errors into one clear line and exit code 1."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from agentscaler.errors import AgentscalerError
+
+    try:
+        app()
+    except AgentscalerError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

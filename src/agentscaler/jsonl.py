@@ -1,0 +1,206 @@
+"""Reading and writing records as JSON Lines, safely.
+
+* Readers name the file and line of a corrupt record and say how to fix it.
+* A final line without a newline is the mark of an interrupted append: readers skip it with a
+  warning, and :class:`JsonlAppender` moves it aside (never deletes it) before appending.
+* Whole-file writes go to a temporary file first and replace the target atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from agentscaler.canonical import canonical_json
+from agentscaler.errors import CorruptRecordError, SchemaVersionError
+from agentscaler.records.base import Record
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Record)
+
+
+def dumps_line(record: Record | dict[str, Any]) -> str:
+    """One canonical JSON line (with newline) for a record or a plain dict."""
+    data = record.to_json_dict() if isinstance(record, Record) else record
+    return canonical_json(data) + "\n"
+
+
+def _fix_hint(path: Path) -> str:
+    return (
+        f"Fix: remove or repair that line of {path}, or delete the file and re-run the stage "
+        "that wrote it (finished work in other files is kept)."
+    )
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every complete JSON line of ``path``.
+
+    Blank lines are skipped. A trailing line with no newline (interrupted write) is skipped with a
+    warning; any other unparseable line raises :class:`CorruptRecordError`.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        data = handle.read()
+    if not data:
+        return
+    lines = data.split(b"\n")
+    tail_complete = data.endswith(b"\n")
+    last = len(lines) - 1
+    for number, raw in enumerate(lines, start=1):
+        if number - 1 == last:
+            if tail_complete or not raw.strip():
+                break
+            log.warning(
+                "%s:%d: ignoring an incomplete last line (%d bytes), left by an interrupted write",
+                path,
+                number,
+                len(raw),
+            )
+            break
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CorruptRecordError(f"{path}:{number}: not valid JSON ({exc}). {_fix_hint(path)}") from exc
+
+
+def read_records(path: Path, model: type[R]) -> list[R]:
+    """Read every record of ``path`` as ``model``."""
+    return list(iter_records(path, model))
+
+
+def iter_records(path: Path, model: type[R]) -> Iterator[R]:
+    path = Path(path)
+    for number, value in iter_json_lines(path):
+        where = f"{path}:{number}"
+        try:
+            yield model.from_json_dict(value, where=where)
+        except SchemaVersionError:
+            raise
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
+            raise CorruptRecordError(
+                f"{where}: invalid {model.__name__} record, field {field!r}: {first.get('msg')}. "
+                f"{_fix_hint(path)}"
+            ) from exc
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_records(path: Path, records: Iterable[Record | dict[str, Any]]) -> int:
+    """Write all records to ``path`` atomically; return how many were written."""
+    lines = [dumps_line(r) for r in records]
+    write_text_atomic(path, "".join(lines))
+    return len(lines)
+
+
+def write_json(path: Path, value: Any, *, indent: int | None = 2) -> None:
+    """Write a JSON document atomically (sorted keys, stable bytes)."""
+    text = json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    write_text_atomic(path, text + "\n")
+
+
+def read_json(path: Path) -> Any:
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CorruptRecordError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+            "Delete it and re-run the stage that wrote it."
+        ) from exc
+
+
+def repair_tail(path: Path) -> int:
+    """Move an incomplete last line of ``path`` aside; return the number of bytes moved.
+
+    The fragment is appended to ``<path>.partial`` so nothing is lost.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    with path.open("rb+") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        if size == 0:
+            return 0
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return 0
+        # find the start of the last line
+        block = min(size, 1 << 20)
+        pos = size
+        fragment_start = 0
+        while pos > 0:
+            start = max(0, pos - block)
+            handle.seek(start)
+            chunk = handle.read(pos - start)
+            idx = chunk.rfind(b"\n")
+            if idx >= 0:
+                fragment_start = start + idx + 1
+                break
+            pos = start
+        handle.seek(fragment_start)
+        fragment = handle.read()
+        with open(str(path) + ".partial", "ab") as aside:
+            aside.write(fragment + b"\n")
+        handle.truncate(fragment_start)
+    log.warning("%s: moved an incomplete last line (%d bytes) to %s.partial", path, len(fragment), path)
+    return len(fragment)
+
+
+class JsonlAppender:
+    """Append records to a JSON Lines file, one whole line per write.
+
+    Opening repairs an interrupted tail first. Each record is written with a single ``write`` of a
+    complete line and flushed, so a crash leaves at most one partial line, which the next open
+    moves aside.
+    """
+
+    def __init__(self, path: Path, *, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self._handle: Any = None
+
+    def __enter__(self) -> JsonlAppender:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_tail(self.path)
+        self._handle = self.path.open("a", encoding="utf-8", newline="\n")
+        return self
+
+    def append(self, record: Record | dict[str, Any]) -> None:
+        self._handle.write(dumps_line(record))
+        self._handle.flush()
+        if self.fsync:
+            os.fsync(self._handle.fileno())
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None

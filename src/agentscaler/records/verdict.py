@@ -1,0 +1,42 @@
+"""`Verdict`: the filter's decision on one episode, with its reason."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from agentscaler.records.base import Record
+from agentscaler.records.world import StateChange
+
+FilterStage = Literal["validity", "state", "exact"]
+
+
+class RejectReason(StrEnum):
+    INFRASTRUCTURE = "infrastructure"
+    ROLE_ORDER = "role_order"
+    EMPTY_ASSISTANT = "empty_assistant"
+    UNPARSEABLE_CALL = "unparseable_call"
+    UNKNOWN_TOOL = "unknown_tool"
+    MISSING_TOOL_RESULT = "missing_tool_result"
+    NGRAM_REPETITION = "ngram_repetition"
+    REPEATED_FAILING_CALL = "repeated_failing_call"
+    STATE_MISMATCH = "state_mismatch"
+    CALL_MISMATCH = "call_mismatch"
+
+
+class Verdict(Record):
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    schema_version: int = 1
+    episode_id: str
+    task_id: str
+    domain_id: str
+    kept: bool
+    stage: FilterStage | None = None
+    """The stage that rejected the episode (None when kept)."""
+    reason: RejectReason | None = None
+    detail: str = ""
+    diff: tuple[StateChange, ...] = ()
+    error_recovered: bool = False
+    """Kept although some tool call returned an error."""
+    tool_errors: int = 0

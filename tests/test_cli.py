@@ -1,0 +1,44 @@
+"""The command line answers --help and --version everywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from agentscaler import __version__
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def _all_command_paths():
+    import typer.main
+
+    from agentscaler.cli.app import app
+
+    root = typer.main.get_command(app)
+    stack = [((), root)]
+    while stack:
+        path, cmd = stack.pop()
+        yield path
+        for name, sub in getattr(cmd, "commands", {}).items():
+            stack.append(((*path, name), sub))
+
+
+@pytest.mark.parametrize("path", list(_all_command_paths()), ids=lambda p: " ".join(p) or "root")
+def test_help_everywhere(cli, path):
+    result = cli(*path, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_console_script_installed():
+    out = subprocess.run(
+        [sys.executable, "-m", "agentscaler.cli.app", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"agentscaler {__version__}"
