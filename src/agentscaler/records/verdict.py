@@ -37,6 +37,9 @@ class Verdict(Record):
     reason: RejectReason | None = None
     detail: str = ""
     diff: tuple[StateChange, ...] = ()
+    goal_reached: bool = False
+    """The replayed final state equals the gold state (and, for read-only tasks, the calls match
+    the gold): what evaluation counts as success, independent of the validity checks."""
     error_recovered: bool = False
     """Kept although some tool call returned an error."""
     tool_errors: int = 0
