@@ -39,6 +39,9 @@ def test_help_everywhere(cli, path):
 
 def test_console_script_installed():
     out = subprocess.run(
-        [sys.executable, "-m", "agentscaler.cli.app", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "agentscaler.cli.app", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == f"agentscaler {__version__}"

@@ -8,7 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from agentscaler.errors import CorruptRecordError, SchemaVersionError
-from agentscaler.jsonl import JsonlAppender, iter_json_lines, read_records, repair_tail, write_records
+from agentscaler.jsonl import (
+    JsonlAppender,
+    iter_json_lines,
+    read_records,
+    repair_tail,
+    write_records,
+)
 from agentscaler.records import Message, Provenance, ToolCall, ToolCallFunction, ToolSpec
 
 
@@ -16,7 +22,11 @@ def _tool(name: str = "get_order", description: str = "Get an order.") -> ToolSp
     return ToolSpec.create(
         name=name,
         description=description,
-        parameters={"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+        parameters={
+            "type": "object",
+            "properties": {"order_id": {"type": "string"}},
+            "required": ["order_id"],
+        },
         provenance=(Provenance(source="x.json", index=3, dialect="openai", original_name=name),),
     )
 
@@ -33,7 +43,9 @@ def test_tool_id_depends_on_content_not_provenance():
 def test_tool_id_ignores_key_order():
     params = {"type": "object", "required": ["x"], "properties": {"x": {"type": "string"}}}
     reordered = {"properties": {"x": {"type": "string"}}, "required": ["x"], "type": "object"}
-    assert ToolSpec.compute_id("t", "d", params, None) == ToolSpec.compute_id("t", "d", reordered, None)
+    assert ToolSpec.compute_id("t", "d", params, None) == ToolSpec.compute_id(
+        "t", "d", reordered, None
+    )
 
 
 def test_records_are_frozen_and_forbid_extra_fields():
@@ -94,11 +106,19 @@ def test_truncated_tail_is_skipped_and_moved_aside_not_lost(tmp_path):
 def test_message_openai_dump_drops_nulls():
     msg = Message(
         role="assistant",
-        tool_calls=(ToolCall(id="c1", function=ToolCallFunction(name="get_order", arguments='{"order_id":"1"}')),),
+        tool_calls=(
+            ToolCall(
+                id="c1", function=ToolCallFunction(name="get_order", arguments='{"order_id":"1"}')
+            ),
+        ),
     )
     assert msg.openai() == {
         "role": "assistant",
         "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": '{"order_id":"1"}'}}
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "get_order", "arguments": '{"order_id":"1"}'},
+            }
         ],
     }

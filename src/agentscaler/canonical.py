@@ -13,7 +13,9 @@ from typing import Any
 
 def canonical_json(value: Any) -> str:
     """Serialize ``value`` to canonical JSON text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def content_hash(value: Any, *, length: int = 64) -> str:

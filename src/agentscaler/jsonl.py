@@ -70,7 +70,9 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
         try:
             yield number, json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptRecordError(f"{path}:{number}: not valid JSON ({exc}). {_fix_hint(path)}") from exc
+            raise CorruptRecordError(
+                f"{path}:{number}: not valid JSON ({exc}). {_fix_hint(path)}"
+            ) from exc
 
 
 def read_records(path: Path, model: type[R]) -> list[R]:
@@ -169,7 +171,9 @@ def repair_tail(path: Path) -> int:
         with open(str(path) + ".partial", "ab") as aside:
             aside.write(fragment + b"\n")
         handle.truncate(fragment_start)
-    log.warning("%s: moved an incomplete last line (%d bytes) to %s.partial", path, len(fragment), path)
+    log.warning(
+        "%s: moved an incomplete last line (%d bytes) to %s.partial", path, len(fragment), path
+    )
     return len(fragment)
 
 

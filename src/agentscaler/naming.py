@@ -98,7 +98,17 @@ def entity_of_parameter(param: str) -> str | None:
     """
     words = split_identifier(param)
     if len(words) >= 2 and words[-1] in {"id", "ids", "number", "code", "no", "uuid", "key"}:
-        if words[-1] in {"number", "code", "no", "key"} and words[-2] in {"phone", "zip", "postal", "country", "currency", "api", "promo", "discount", "area"}:
+        if words[-1] in {"number", "code", "no", "key"} and words[-2] in {
+            "phone",
+            "zip",
+            "postal",
+            "country",
+            "currency",
+            "api",
+            "promo",
+            "discount",
+            "area",
+        }:
             return None
         return "_".join(singular(w) for w in words[:-1])
     return None

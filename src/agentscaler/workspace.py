@@ -132,7 +132,9 @@ class Workspace:
         marker = read_json(path)
         return fingerprint is None or marker.get("fingerprint") == fingerprint
 
-    def mark_done(self, stage: str, *, fingerprint: str = "", summary: dict[str, Any] | None = None) -> None:
+    def mark_done(
+        self, stage: str, *, fingerprint: str = "", summary: dict[str, Any] | None = None
+    ) -> None:
         write_json(
             self.marker_path(stage),
             {

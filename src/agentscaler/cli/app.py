@@ -31,7 +31,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),

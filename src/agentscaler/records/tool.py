@@ -16,7 +16,9 @@ class Provenance(Record):
     """Where one variant of a tool came from."""
 
     source: str = Field(description="file path as given on the command line, or 'builtin'")
-    index: int | None = Field(default=None, description="1-based line (JSON Lines) or 0-based index")
+    index: int | None = Field(
+        default=None, description="1-based line (JSON Lines) or 0-based index"
+    )
     pointer: str = Field(default="", description="JSON pointer of the tool inside the record")
     dialect: Dialect
     original_name: str
@@ -44,7 +46,12 @@ class ToolSpec(Record):
     def compute_id(
         name: str, description: str, parameters: dict[str, Any], returns: dict[str, Any] | None
     ) -> str:
-        body = {"name": name, "description": description, "parameters": parameters, "returns": returns}
+        body = {
+            "name": name,
+            "description": description,
+            "parameters": parameters,
+            "returns": returns,
+        }
         return "t" + content_hash(body, length=16)
 
     @classmethod

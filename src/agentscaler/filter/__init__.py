@@ -1,0 +1,1 @@
+"""Verification and the three-stage filter: validity, state alignment, exact match."""
