@@ -45,9 +45,11 @@ def root(
 
 
 def _register() -> None:
+    from agentscaler.cli import eval as eval_cli
     from agentscaler.cli import tools
 
     app.add_typer(tools.app, name="tools")
+    app.add_typer(eval_cli.app, name="eval")
 
 
 _register()
