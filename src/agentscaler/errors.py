@@ -52,6 +52,23 @@ class ToolSchemaError(IngestError):
     """One tool record is malformed; the message names file, index and field."""
 
 
+class CatalogError(IngestError):
+    """A vertical file of the built-in catalog (or one written in its format) is malformed."""
+
+
+class RecordRejected(ToolSchemaError):
+    """One tool record cannot be normalized; ingestion turns it into a reject and goes on.
+
+    ``reason`` is a reject reason code (``agentscaler.ingest.RejectReason``) and ``field`` the JSON
+    pointer of the offending field inside the record (e.g. ``/parameters/properties/unit/type``).
+    """
+
+    def __init__(self, message: str, *, reason: str, field: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+
+
 # --- graph and domains --------------------------------------------------------------------------
 
 
@@ -121,6 +138,39 @@ class LLMError(AgentscalerError):
 
 class LLMResponseError(LLMError):
     """The server answered, but the answer cannot be used (e.g. no choices)."""
+
+
+class LLMRequestError(LLMError):
+    """A request failed for good after the client's retries.
+
+    ``status`` is the last HTTP status (None when no response came back) and ``attempts`` the
+    number of HTTP attempts made, retries included.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+
+
+class LLMTimeout(LLMRequestError):
+    """Every attempt timed out (client deadline or HTTP 408)."""
+
+
+class LLMRateLimited(LLMRequestError):
+    """The server kept answering HTTP 429 (rate limited)."""
+
+
+class LLMServerError(LLMRequestError):
+    """The server kept answering HTTP 5xx."""
+
+
+class LLMConnectionError(LLMRequestError):
+    """The server could not be reached (connection refused, reset or closed)."""
+
+
+class LLMRequestRejected(LLMRequestError):
+    """The server refused the request with a 4xx other than 408/429 (bad model, key or input)."""
 
 
 class SimulationError(AgentscalerError):

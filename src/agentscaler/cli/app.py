@@ -46,9 +46,10 @@ def root(
 
 def _register() -> None:
     from agentscaler.cli import eval as eval_cli
-    from agentscaler.cli import tools
+    from agentscaler.cli import stub, tools
 
     app.add_typer(tools.app, name="tools")
+    app.add_typer(stub.app, name="stub")
     app.add_typer(eval_cli.app, name="eval")
 
 

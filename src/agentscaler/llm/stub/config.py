@@ -1,0 +1,25 @@
+"""`StubConfig`: settings of ``agentscaler stub serve``. Its field defaults are THE defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentscaler.llm.stub.faults import FaultPlan
+
+
+class StubConfig(BaseModel):
+    """Where the stub server listens, which brain answers, and which faults it injects."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    brain: str = Field(
+        "echo", description="Brain spec: echo, tool-echo, script:FILE.json or module:factory."
+    )
+    brain_options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments for the brain's factory."
+    )
+    faults: FaultPlan = Field(default_factory=FaultPlan, description="Latency and faults.")
