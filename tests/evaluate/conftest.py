@@ -262,7 +262,7 @@ def build_run_folder(root: Path, *, with_funnel_file: bool = False) -> RunFixtur
     write_records(ws.filtered_dir / "kept.jsonl", kept)
     write_records(ws.filtered_dir / "rejected.jsonl", rejected)
     if with_funnel_file:
-        from agentscaler.evaluate.funnel import funnel_from_verdicts
+        from agentscaler.filter.funnel import funnel_from_verdicts
 
         funnel = funnel_from_verdicts([*kept, *rejected])
         (ws.filtered_dir / "funnel.json").write_text(json.dumps(funnel.to_json_dict()))

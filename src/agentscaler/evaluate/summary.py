@@ -9,7 +9,7 @@ from pydantic import Field
 
 from agentscaler.evaluate import metrics
 from agentscaler.evaluate.config import EvalConfig
-from agentscaler.evaluate.funnel import Funnel
+from agentscaler.filter.funnel import Funnel
 from agentscaler.evaluate.readers import EvalData
 from agentscaler.evaluate.trial import Source, Trial
 from agentscaler.records.base import Record
