@@ -31,7 +31,7 @@ WRITE_VERBS = frozenset(
     resolve reopen suspend resume accept decline rate review attach detach link unlink sign
     terminate revoke grant allocate release dispatch ship deliver collect adopt hire fire promote
     invoice bill replace swap split merge copy clear empty kill pause unpause mute unmute delegate
-    install uninstall configure provision rebook""".split()
+    install uninstall configure provision rebook grade""".split()
 )
 
 

@@ -22,6 +22,13 @@ class Provenance(Record):
     pointer: str = Field(default="", description="JSON pointer of the tool inside the record")
     dialect: Dialect
     original_name: str
+    variant_id: str | None = Field(
+        default=None,
+        description=(
+            "id of the variant read at this location when it differs from the tool's id: a near "
+            "duplicate (same name, same parameter names) merged into the surviving variant"
+        ),
+    )
 
 
 class ToolSpec(Record):
