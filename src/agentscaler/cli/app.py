@@ -52,6 +52,11 @@ def _register() -> None:
     app.add_typer(stub.app, name="stub")
     app.add_typer(eval_cli.app, name="eval")
 
+    from agentscaler.cli import export, train
+
+    app.command("export")(export.export_command)
+    app.command("train")(train.train_command)
+
 
 _register()
 
@@ -59,12 +64,24 @@ _register()
 def main() -> None:
     """Entry point: run the CLI and turn agentscaler errors into one clear line and exit code 1."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from pydantic import ValidationError
+
     from agentscaler.errors import AgentscalerError
 
     try:
         app()
     except AgentscalerError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except ValidationError as exc:
+        # settings given on the command line that a config model refuses
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or e.get('input')}: {e['msg']}"
+            for e in exc.errors()
+        )
+        err_console.print(
+            f"[bold red]error:[/] invalid setting ({exc.title}): {problems}", highlight=False
+        )
         sys.exit(1)
 
 

@@ -1,0 +1,130 @@
+"""``agentscaler export``: kept episodes -> stage-1/stage-2/held-out training datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from agentscaler.cli.common import console
+from agentscaler.export.config import ExportConfig
+
+if TYPE_CHECKING:
+    from agentscaler.records.dataset import DatasetManifest
+
+
+def _default(name: str) -> object:
+    return ExportConfig.model_fields[name].default
+
+
+def _split_list(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def print_manifest(manifest: DatasetManifest, dataset_dir: Path) -> None:
+    """Print the splits, domains and input counts of an export."""
+    from rich.table import Table
+
+    table = Table(title=f"Dataset in {dataset_dir}")
+    for name in ("split", "rows", "tasks", "domains", "files"):
+        table.add_column(name, justify="right" if name in ("rows", "tasks") else "left")
+    for split, stats in manifest.splits.items():
+        domains = ", ".join(d.name for d in stats.domains[:4])
+        if len(stats.domains) > 4:
+            domains += f", +{len(stats.domains) - 4}"
+        table.add_row(
+            split, str(stats.rows), str(stats.tasks), domains or "–", " ".join(stats.files.values())
+        )
+    console.print(table)
+    counts = manifest.input
+    notes = [
+        f"kept verdicts {counts.kept_verdicts}",
+        f"rows {counts.rows}",
+        f"held-out tasks {manifest.heldout_tasks} (fraction {manifest.heldout_fraction:g}, "
+        f"seed {manifest.seed})",
+    ]
+    if counts.duplicate_episodes:
+        notes.append(f"duplicate episodes skipped {counts.duplicate_episodes}")
+    if counts.without_assistant:
+        notes.append(f"episodes without assistant turns left out {counts.without_assistant}")
+    if counts.unknown_tasks:
+        notes.append(f"episodes of tasks missing from tasks.jsonl {counts.unknown_tasks}")
+    if manifest.stage2_keywords:
+        notes.append(
+            f"stage 2: {', '.join(manifest.stage2_keywords)} -> "
+            f"{', '.join(manifest.stage2_domains)}"
+        )
+    if manifest.sharegpt is not None:
+        share = manifest.sharegpt
+        notes.append(
+            f"ShareGPT rows {share.rows} (skipped {share.skipped}, "
+            f"texts beside tool calls dropped {share.dropped_texts})"
+        )
+    console.print("; ".join(notes), highlight=False)
+
+
+def export_command(
+    run_dir: Path = typer.Argument(
+        ...,
+        help="Run folder with domains.jsonl, tasks.jsonl, episodes/, filtered/kept.jsonl and "
+        "worlds/<domain>/tools.json.",
+        show_default=False,
+    ),
+    stage2_domains: str | None = typer.Option(
+        None,
+        "--stage2-domains",
+        help="Comma-separated vertical domains for stage 2: domain ids, names or keywords matched "
+        "against domain names and terms. Default: none (stage 2 empty).",
+        show_default=False,
+    ),
+    heldout_fraction: float | None = typer.Option(
+        None,
+        "--heldout-fraction",
+        help="Share of tasks kept apart for evaluation, chosen by task-id hash. "
+        f"Default: {_default('heldout_fraction')}.",
+        show_default=False,
+    ),
+    seed: int | None = typer.Option(
+        None,
+        "--seed",
+        help=f"Seed of the held-out choice. Default: {_default('seed')}.",
+        show_default=False,
+    ),
+    formats: str | None = typer.Option(
+        None,
+        "--formats",
+        help="Comma-separated formats among parquet, jsonl, sharegpt. "
+        f"Default: {','.join(_default('formats'))}.",
+        show_default=False,
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Export again even if the dataset is up to date."
+    ),
+) -> None:
+    """Export kept episodes as SFT datasets: dataset/stage1, stage2 and heldout (Parquet, JSON
+    Lines, ShareGPT) with assistant-only train flags, plus dataset/manifest.json."""
+    from pydantic import ValidationError
+
+    from agentscaler.errors import ConfigError
+    from agentscaler.export.build import count_kept, export_dataset
+    from agentscaler.progress import progress_bar
+    from agentscaler.workspace import Workspace
+
+    overrides = {
+        "stage2_domains": _split_list(stage2_domains),
+        "heldout_fraction": heldout_fraction,
+        "seed": seed,
+        "formats": _split_list(formats),
+    }
+    try:
+        config = ExportConfig(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-")
+        raise ConfigError(f"{option}: {first['msg']}") from exc
+    with progress_bar("exporting kept episodes", count_kept(run_dir)) as advance:
+        manifest = export_dataset(run_dir, config, force=force, advance=advance)
+    print_manifest(manifest, Workspace(run_dir).dataset_dir)

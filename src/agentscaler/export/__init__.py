@@ -1,0 +1,1 @@
+"""Export of kept episodes into training datasets (stage 1, stage 2, held-out)."""

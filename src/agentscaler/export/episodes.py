@@ -1,0 +1,70 @@
+"""Reading episode shards fast: each line is parsed and validated by pydantic in one step.
+
+Lines follow :mod:`agentscaler.jsonl`'s rules: blank lines are skipped, and a last line without
+a newline (left by an interrupted append) is skipped with a warning. Any other bad line raises
+:class:`CorruptRecordError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from agentscaler.errors import CorruptRecordError, SchemaVersionError
+from agentscaler.records import Episode
+
+log = logging.getLogger(__name__)
+
+_FIX = "Repair or remove that line, or re-run `agentscaler simulate` for this run folder."
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    data = path.read_bytes()
+    if not data:
+        return
+    lines = data.split(b"\n")
+    if not data.endswith(b"\n"):
+        tail = lines.pop()
+        if tail.strip():
+            log.warning(
+                "%s:%d: ignoring an incomplete last line (%d bytes), left by an interrupted write",
+                path,
+                len(lines) + 1,
+                len(tail),
+            )
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def parse_episode(raw: bytes, where: str) -> Episode:
+    """Validate one JSON line as an Episode, with errors naming ``where`` and the field."""
+    try:
+        episode = Episode.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first.get("type") == "json_invalid":
+            raise CorruptRecordError(
+                f"{where}: not valid JSON ({first.get('msg')}). {_FIX}"
+            ) from exc
+        field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
+        raise CorruptRecordError(
+            f"{where}: invalid Episode record, field {field!r}: {first.get('msg')}. {_FIX}"
+        ) from exc
+    if episode.schema_version != Episode.SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"Episode record ({where}) has schema_version {episode.schema_version!r}, but this "
+            f"release of agentscaler reads version {Episode.SCHEMA_VERSION}. Re-run the stage "
+            "that wrote it with this release, or install the agentscaler release that wrote it."
+        )
+    return episode
+
+
+def iter_episodes(path: Path) -> Iterator[tuple[int, Episode]]:
+    """``(line number, episode)`` for every complete line of ``path``."""
+    path = Path(path)
+    for number, raw in _lines(path):
+        yield number, parse_episode(raw, f"{path}:{number}")

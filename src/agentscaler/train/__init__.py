@@ -1,0 +1,1 @@
+"""Supervised fine-tuning on exported datasets: Qwen tokenizer, chat template, masks, trainer."""

@@ -1,0 +1,69 @@
+"""Defaults of the training stage (the one place they live)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainConfig(BaseModel):
+    """Settings of two-stage supervised fine-tuning with assistant-only loss.
+
+    Stage 1 trains on ``data/stage1`` from ``model``; stage 2 trains on ``data/stage2`` starting
+    from stage 1's result (full weights, or the same LoRA adapter trained further).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: Path | None = Field(
+        default=None, description="local model folder (config, weights, tokenizer)"
+    )
+    tiny: bool = Field(
+        default=False,
+        description="start from a new tiny random Qwen3 model written to <out>/init",
+    )
+    data: Path | None = Field(
+        default=None,
+        description="dataset folder with stage1/ and stage2/ (a run folder's dataset/, "
+        "or the run folder itself)",
+    )
+    out: Path = Field(description="output folder: stage1/, stage2/, summary.json")
+    lora: bool = Field(default=False, description="train a LoRA adapter instead of all weights")
+    stage2: bool = Field(default=True, description="run stage 2 after stage 1")
+    epochs: float = Field(default=2.0, gt=0, description="passes over each stage's data")
+    max_steps: int | None = Field(
+        default=None, ge=1, description="optimizer steps per stage (overrides epochs)"
+    )
+    learning_rate: float | None = Field(
+        default=None, gt=0, description="peak learning rate; None: 1e-5 full, 1e-4 LoRA"
+    )
+    full_learning_rate: float = Field(default=1e-5, gt=0)
+    lora_learning_rate: float = Field(default=1e-4, gt=0)
+    batch_size: int = Field(default=2, ge=1, description="examples per device and step")
+    gradient_accumulation_steps: int = Field(default=1, ge=1)
+    max_length: int = Field(
+        default=4096, ge=32, description="longer examples are truncated (keeping the start)"
+    )
+    warmup_ratio: float = Field(default=0.03, ge=0, lt=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    lr_scheduler: str = Field(default="cosine", description="transformers scheduler name")
+    logging_steps: int = Field(default=10, ge=1, description="log the loss every N steps")
+    seed: int = 0
+    lora_r: int = Field(default=16, ge=1)
+    lora_alpha: int = Field(default=32, ge=1)
+    lora_dropout: float = Field(default=0.05, ge=0, lt=1)
+    lora_target_modules: str | tuple[str, ...] = Field(
+        default="all-linear", description="peft target modules"
+    )
+    check_masks: int = Field(
+        default=8,
+        ge=0,
+        description="examples of each stage whose assistant masks are checked before training",
+    )
+
+    @property
+    def resolved_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return self.lora_learning_rate if self.lora else self.full_learning_rate
