@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +27,6 @@ from agentscaler.records import (
     Verdict,
 )
 from agentscaler.workspace import Workspace
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 XSS_TEXT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 NEEDLE = "zanzibar"
@@ -343,41 +337,3 @@ def make_run_folder():
 
 
 # --- headless Chromium -------------------------------------------------------------------------------
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-)
-
-
-@pytest.fixture
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    """A Selenium driver on Debian's chromium + chromedriver (skips locally, fails in CI if absent)."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing or shutil.which("chromium") is None:
-        message = f"{', '.join(missing) or 'chromium'} not installed (apt-get install chromium chromium-driver)"
-        if IN_CI:
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(120)
-    try:
-        yield driver
-    finally:
-        driver.quit()

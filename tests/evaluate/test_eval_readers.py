@@ -10,9 +10,9 @@ import pytest
 
 from agentscaler.errors import CorruptRecordError, EvaluationError, RunFolderError
 from agentscaler.evaluate.config import EvalConfig
-from agentscaler.filter.funnel import funnel_from_verdicts
 from agentscaler.evaluate.readers import read_run_folder, read_source, read_tau_bench
 from agentscaler.evaluate.summary import build_summary
+from agentscaler.filter.funnel import funnel_from_verdicts
 from agentscaler.jsonl import read_records, write_records
 from agentscaler.records import Episode, Verdict
 from agentscaler.workspace import Workspace

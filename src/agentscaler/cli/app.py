@@ -52,10 +52,34 @@ def _register() -> None:
     app.add_typer(stub.app, name="stub")
     app.add_typer(eval_cli.app, name="eval")
 
+    from agentscaler.cli import domains
+
+    app.add_typer(domains.app, name="domains")
+
+    from agentscaler.cli import worlds
+
+    app.add_typer(worlds.app, name="worlds")
+
+    from agentscaler.cli import tasks
+
+    app.add_typer(tasks.app, name="tasks")
+
     from agentscaler.cli import export, train
 
     app.command("export")(export.export_command)
     app.command("train")(train.train_command)
+
+    from agentscaler.cli import simulate
+
+    app.command("simulate")(simulate.simulate_command)
+
+    from agentscaler.cli import filter as filter_cli
+
+    app.command("filter")(filter_cli.filter_command)
+
+    from agentscaler.cli import run
+
+    app.command("run")(run.run_command)
 
 
 _register()

@@ -129,3 +129,73 @@ def report_command(
     if outputs.html is not None:
         written.append(outputs.html.name)
     console.print(f"wrote {', '.join(written)} to [bold]{outputs.out_dir}[/]", highlight=False)
+
+
+@app.command("run")
+def run_command(
+    run_dir: Path = typer.Argument(..., help="Run folder exported with held-out tasks."),
+    agent_model: str = typer.Option(..., "--agent-model", help="Model playing the agent."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="OpenAI-compatible server (…/v1) of the agent and the user."
+    ),
+    user_model: str | None = typer.Option(
+        None, "--user-model", help="Model playing the user (default: the agent model)."
+    ),
+    user_base_url: str | None = typer.Option(
+        None, "--user-base-url", help="Server of the user model (default: --base-url)."
+    ),
+    scripted_user: bool = typer.Option(
+        False, "--scripted-user", help="Play the user with the offline scripted user instead."
+    ),
+    api_key_env: str | None = typer.Option(
+        None, "--api-key-env", help="Environment variable holding the API key."
+    ),
+    trials: int = typer.Option(4, "--trials", "-k", help="Trials per task (pass^1..k)."),
+    concurrency: int | None = typer.Option(None, "--concurrency", help="Episodes in flight."),
+    name: str | None = typer.Option(
+        None, "--name", help="Evaluation folder under RUN/eval/ (default: the agent model)."
+    ),
+    max_k: int | None = typer.Option(
+        None, "--max-k", help="Largest k of pass^k (default: trials)."
+    ),
+) -> None:
+    """Run an LLM agent on the held-out tasks of a run, verify every episode against the gold
+    final state, and print pass^k with the report in RUN/eval/NAME/report/."""
+    from agentscaler.evaluate.config import EvalConfig
+    from agentscaler.evaluate.heldout import eval_dir, run_eval
+    from agentscaler.llm import LLMConfig
+    from agentscaler.progress import progress_bar
+    from agentscaler.simulate.config import SimulateConfig
+
+    shared = {"api_key_env": api_key_env}
+    agent = LLMConfig(
+        **{k: v for k, v in {**shared, "base_url": base_url, "model": agent_model}.items() if v}
+    )
+    user = None
+    if not scripted_user:
+        user = LLMConfig(
+            **{
+                k: v
+                for k, v in {
+                    **shared,
+                    "base_url": user_base_url or base_url,
+                    "model": user_model or agent_model,
+                }.items()
+                if v
+            }
+        )
+    options = {"agent": agent, "user": user, "trials": trials}
+    if concurrency is not None:
+        options["concurrency"] = concurrency
+    config = SimulateConfig(**options)
+    label = name or agent_model
+    with progress_bar("evaluating", None) as advance:
+        outputs = run_eval(
+            run_dir,
+            config,
+            name=label,
+            eval_config=EvalConfig(max_k=max_k or trials),
+            on_outcome=lambda _o: advance(1),
+        )
+    print_summary(outputs.summary)
+    err_console.print(f"report: {eval_dir(run_dir, label) / 'report' / 'index.html'}")

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agentscaler.errors import EvaluationError
 from agentscaler.evaluate.config import EvalConfig
-from agentscaler.filter.funnel import Funnel, funnel_from_verdicts, read_funnel
 from agentscaler.evaluate.trial import EpisodeView, Source, Trial
+from agentscaler.filter.funnel import Funnel, funnel_from_verdicts, read_funnel
 from agentscaler.jsonl import iter_records
 from agentscaler.naming import classify_tool
 from agentscaler.records import Domain, Episode, Message, Task, Verdict

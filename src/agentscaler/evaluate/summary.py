@@ -9,9 +9,9 @@ from pydantic import Field
 
 from agentscaler.evaluate import metrics
 from agentscaler.evaluate.config import EvalConfig
-from agentscaler.filter.funnel import Funnel
 from agentscaler.evaluate.readers import EvalData
 from agentscaler.evaluate.trial import Source, Trial
+from agentscaler.filter.funnel import Funnel
 from agentscaler.records.base import Record
 
 

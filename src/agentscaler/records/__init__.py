@@ -15,7 +15,15 @@ from agentscaler.records.episode import (
 from agentscaler.records.task import ArgumentSource, GoldCall, Task, UserFact
 from agentscaler.records.tool import Provenance, ToolSpec
 from agentscaler.records.verdict import RejectReason, Verdict
-from agentscaler.records.world import Column, Relation, StateChange, Table, ToolBinding, World
+from agentscaler.records.world import (
+    Column,
+    ParamBinding,
+    Relation,
+    StateChange,
+    Table,
+    ToolBinding,
+    World,
+)
 
 __all__ = [
     "ArgumentSource",
@@ -29,6 +37,7 @@ __all__ = [
     "GoldCall",
     "JsonValue",
     "Message",
+    "ParamBinding",
     "PolicyInfo",
     "Provenance",
     "Record",

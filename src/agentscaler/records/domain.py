@@ -23,7 +23,8 @@ class DependencyEdge(Record):
     """Fields carried along the edge (``output_field->parameter``) or the shared entity."""
     score: float = 1.0
     confirmed_by_llm: bool | None = None
-    """None when no LLM pass ran; True/False when an LLM confirmed or rejected the edge."""
+    """True when an LLM confirmed the edge; None when no LLM pass ran or its answer was unclear.
+    Edges an LLM rejected are dropped (counted in ``DomainStats.rejected_edges``)."""
 
 
 class DomainStats(Record):
@@ -33,6 +34,9 @@ class DomainStats(Record):
     internal_similarity_edges: int
     dependency_edges: int
     mean_similarity: float
+    """Mean cosine of the similarity edges inside the domain (0 when it has none)."""
+    rejected_edges: int = 0
+    """Candidate dependency edges an LLM rejected (not in ``Domain.edges``)."""
 
 
 class Domain(Record):

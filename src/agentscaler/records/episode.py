@@ -62,6 +62,8 @@ class Termination(StrEnum):
     LLM_ERROR = "llm_error"
     RATE_LIMITED = "rate_limited"
     WORLD_BUG = "world_bug"
+    EPISODE_TIMEOUT = "episode_timeout"
+    """The whole episode ran past its deadline (a slow or stalled server)."""
 
     @property
     def is_infrastructure(self) -> bool:
@@ -70,6 +72,7 @@ class Termination(StrEnum):
             Termination.LLM_ERROR,
             Termination.RATE_LIMITED,
             Termination.WORLD_BUG,
+            Termination.EPISODE_TIMEOUT,
         }
 
 
@@ -89,6 +92,15 @@ class Episode(Record):
     tool_calls: int = 0
     tool_errors: int = 0
     usage: Usage = Usage()
+    """Tokens, requests, retries and LLM latency of the agent and the user together."""
+    agent_usage: Usage = Usage()
+    user_usage: Usage = Usage()
+    turns: int = 0
+    """Messages the agent and the user produced (tool results excluded)."""
+    seed: int | None = None
+    """Sampling seed of this trial (sent to LLM policies; differs between trials)."""
+    duration_s: float = 0.0
+    """Wall-clock time of the episode."""
     error: str | None = None
     """Infrastructure error text when ``termination.is_infrastructure``."""
 

@@ -9,13 +9,21 @@ from agentscaler.records.world import StateChange, ToolKind
 
 
 class ArgumentSource(Record):
-    """Where a gold argument's value came from."""
+    """Where a gold argument's value came from.
+
+    ``output``: an earlier gold call returned it (the agent must look it up); ``state``: read
+    from a row of the initial or current state (the user's own ids and records); ``generated``:
+    a new valid value (a new entity's id, an enum member, a date, an amount, an address);
+    ``user_fact``: a value named by a user fact (``path`` is the fact's name); ``default``: the
+    parameter's default.
+    """
 
     kind: Literal["output", "state", "generated", "user_fact", "default"]
     step: int | None = None
     """Index of the earlier gold call whose output supplied the value (kind ``output``)."""
     path: str = ""
-    """Field path inside that output, or ``table.column`` for a value read from the state."""
+    """Field path inside that output (``orders[2].order_id``), ``table.column`` of the row it
+    was read from, or for a generated value the ``table.column`` it was made for."""
 
 
 class GoldCall(Record):

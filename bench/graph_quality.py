@@ -1,0 +1,105 @@
+"""Quality of domain discovery on labeled tool sets: NMI / ARI per embedder x granularity x tau.
+
+    python bench/graph_quality.py [--external ../shared/external] [--taus 0.3,0.4,...]
+
+Prints a markdown table (one row per setting and labeled set) and, last, the score of the
+defaults of ``GraphConfig``. Labeled sets and how their labels are derived:
+:mod:`agentscaler.graph.quality`. Every other setting (sizes, algorithm, seed) is the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def labeled_sets(external: Path):
+    from agentscaler.graph import quality
+
+    sets = [quality.bfcl_set(external), quality.acebench_set(external)]
+    try:
+        sets.append(quality.builtin_set())
+    except Exception as exc:  # the catalog is optional for this table
+        print(f"(built-in catalog skipped: {exc})", file=sys.stderr)
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--external", type=Path, default=REPO.parent / "shared" / "external")
+    parser.add_argument("--taus", default="0.2,0.25,0.3,0.4,0.5,0.6,0.7,0.8")
+    parser.add_argument("--embedders", default="minilm,hash")
+    parser.add_argument("--granularities", default="tool,param")
+    parser.add_argument(
+        "--lexical-weights", default=None, help="comma list (default: 0 and the default weight)"
+    )
+    args = parser.parse_args()
+
+    import logging
+
+    logging.disable(logging.WARNING)
+    from agentscaler.graph import GraphConfig, discover_domains, make_embedder
+    from agentscaler.graph.quality import score_discovery
+
+    defaults = GraphConfig()
+    taus = [float(t) for t in args.taus.split(",")]
+    weights = (
+        [float(w) for w in args.lexical_weights.split(",")]
+        if args.lexical_weights
+        else sorted({0.0, defaults.lexical_weight})
+    )
+    sets = labeled_sets(args.external)
+    table: dict[tuple, list[tuple[float, float, int]]] = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for embedder_name in args.embedders.split(","):
+            embedder = make_embedder(GraphConfig(embedder=embedder_name))
+            for granularity in args.granularities.split(","):
+                for weight in weights:
+                    for tau in taus:
+                        config = GraphConfig(
+                            embedder=embedder_name,
+                            granularity=granularity,
+                            threshold=tau,
+                            lexical_weight=weight,
+                        )
+                        key = (embedder_name, granularity, weight, tau)
+                        for labeled in sets:
+                            found = discover_domains(
+                                labeled.tools, config, embedder=embedder, graph_dir=Path(cache)
+                            )
+                            nmi, ari = score_discovery(labeled, found.tools, found.communities)
+                            table.setdefault(key, []).append((nmi, ari, len(found.domains)))
+                        print(key, table[key], file=sys.stderr)
+
+    print(
+        "NMI / ARI (domains found) of recovered domains against the labels; labels per set: "
+        + ", ".join(f"{s.name} = {len(s.tools)} tools" for s in sets)
+        + "."
+    )
+    print()
+    header = "| embedder | granularity | lexical | tau | " + " | ".join(s.name for s in sets)
+    print(header + " | mean NMI |")
+    print("|---|---|---:|---:|" + "---:|" * len(sets) + "---:|")
+    for (emb, gran, weight, tau), scores in table.items():
+        default = (emb, gran, weight, tau) == (
+            defaults.embedder,
+            defaults.granularity,
+            defaults.lexical_weight,
+            defaults.threshold,
+        )
+        cells = " | ".join(f"{nmi:.3f} / {ari:.3f} ({n})" for nmi, ari, n in scores)
+        mean = sum(s[0] for s in scores) / len(scores)
+        mark = " **default**" if default else ""
+        print(f"| {emb} | {gran} | {weight:g} | {tau:g}{mark} | {cells} | {mean:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""``agentscaler worlds``: compile domains into SQLite-backed worlds, check them, call tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from agentscaler.cli.common import console, err_console
+
+if TYPE_CHECKING:
+    from agentscaler.worlds.config import WorldConfig
+
+app = typer.Typer(
+    help="Compile domains into SQLite-backed, verifiable worlds; check them; call their tools.",
+    no_args_is_help=True,
+)
+
+_DIR = typer.Argument(..., help="Run folder holding tools.jsonl and domains.jsonl.")
+_DOMAIN = typer.Option(None, "--domain", "-d", help="Only this domain id (repeatable).")
+
+
+def _config(**options: Any) -> WorldConfig:
+    from agentscaler.worlds.config import WorldConfig
+
+    return WorldConfig(**{k: v for k, v in options.items() if v is not None})
+
+
+def escape(text: str) -> str:
+    """Text shown as is (square brackets in tool names are not rich markup)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+@app.command("build")
+def build_command(
+    directory: Path = _DIR,
+    domain: list[str] | None = _DOMAIN,
+    force: bool = typer.Option(False, "--force", help="Rebuild worlds even when nothing changed."),
+    rows_per_table: int | None = typer.Option(
+        None, "--rows-per-table", help="Rows per table in seed.sqlite."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Base seed of the initial states."),
+    workers: int | None = typer.Option(
+        None, "--workers", "-j", min=1, help="Worlds compiled in parallel (processes; default 1)."
+    ),
+    llm: bool = typer.Option(
+        False, "--llm", help="Let an LLM propose code for tools the templates fit badly."
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="OpenAI-compatible server for --llm."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Model name for --llm."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with status 1 when any world fails conformance."
+    ),
+    show_failures: int = typer.Option(
+        20, "--show-failures", help="Failed worlds listed with reasons."
+    ),
+) -> None:
+    """Compile every domain of DIR/domains.jsonl into DIR/worlds/ (resumable), then check each."""
+    from rich.table import Table
+
+    from agentscaler.progress import make_progress
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.build import build_worlds, load_inputs
+
+    workspace = Workspace(directory)
+    config = _config(
+        rows_per_table=rows_per_table, seed=seed, workers=workers, llm_compile=llm or None
+    )
+    client = None
+    if llm:
+        from agentscaler.llm import ChatClient, LLMConfig
+
+        llm_options = {
+            k: v for k, v in {"base_url": base_url, "model": model}.items() if v is not None
+        }
+        client = ChatClient(LLMConfig(**llm_options))
+    domains, _ = load_inputs(workspace)
+    total = len(domain) if domain else len(domains)
+    progress = make_progress(err_console)
+    with progress:
+        task = progress.add_task("compiling worlds", total=total)
+        summary = build_worlds(
+            workspace,
+            config,
+            domains=domain or None,
+            force=force,
+            llm=client,
+            progress=lambda result: progress.advance(task),
+        )
+    table = Table(title=f"worlds in {workspace.worlds_dir}")
+    for column in ("domain", "tools", "table ops", "fallback", "result", "reused"):
+        table.add_column(
+            column, justify="right" if column in ("tools", "table ops", "fallback") else "left"
+        )
+    for result in summary.results[:200]:
+        table.add_row(
+            result.domain_id,
+            str(result.tools),
+            _share(result.table_tools, result.tools),
+            str(result.fallback_tools),
+            "[green]pass[/]" if result.passed else "[red]fail[/]",
+            "yes" if result.reused else "",
+        )
+    console.print(table)
+    if len(summary.results) > 200:
+        console.print(
+            f"... {len(summary.results) - 200} more worlds (see {workspace.worlds_dir / 'summary.json'})"
+        )
+    console.print(
+        f"{summary.passed}/{len(summary.results)} worlds pass conformance; "
+        f"{_share(sum(r.table_tools for r in summary.results), summary.tools)} of {summary.tools} tools "
+        "compile to a real table operation (the rest: deterministic compute or logged call)"
+    )
+    left_out = sum(r.left_out for r in summary.results)
+    if left_out:
+        console.print(
+            f"{left_out} tools were left out because another tool of their domain has the same "
+            "name (a world cannot tell them apart); rename them or re-import the catalog"
+        )
+    for result in summary.failed[:show_failures]:
+        console.print(
+            f"[red]failed[/] {result.domain_id}: " + escape("; ".join(result.failures[:3])),
+            highlight=False,
+        )
+    if summary.failed and strict:
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check_command(
+    directory: Path = _DIR,
+    domain: list[str] | None = _DOMAIN,
+    verbose: bool = typer.Option(False, "--verbose", help="List every check, not only failures."),
+) -> None:
+    """Run the conformance check on the built worlds of DIR; exit 1 if any world fails."""
+    from rich.table import Table
+
+    from agentscaler.errors import RunFolderError
+    from agentscaler.jsonl import write_json
+    from agentscaler.progress import make_progress
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.conformance import check_world
+    from agentscaler.worlds.loader import load_world
+
+    workspace = Workspace(directory)
+    workspace.require(workspace.worlds_dir, "worlds")
+    folders = sorted(p for p in workspace.worlds_dir.iterdir() if (p / "world.json").exists())
+    if domain:
+        folders = [p for p in folders if p.name in set(domain)]
+        missing = sorted(set(domain) - {p.name for p in folders})
+        if missing:
+            raise RunFolderError(
+                f"no built world for {', '.join(missing)} in {workspace.worlds_dir}"
+            )
+    table = Table(title="conformance")
+    for column in ("world", "tools", "checks", "result", "first failure"):
+        table.add_column(column)
+    failed = 0
+    progress = make_progress(err_console)
+    with progress:
+        task = progress.add_task("checking worlds", total=len(folders))
+        for folder in folders:
+            try:
+                report = check_world(load_world(folder))
+            except Exception as exc:
+                failed += 1
+                table.add_row(folder.name, "-", "-", "[red]fail[/]", escape(f"load: {exc}"))
+                progress.advance(task)
+                continue
+            write_json(folder / "conformance.json", report.to_json_dict())
+            failed += not report.passed
+            table.add_row(
+                folder.name,
+                str(report.tools),
+                str(len(report.checks)),
+                "[green]pass[/]" if report.passed else "[red]fail[/]",
+                "" if report.passed else escape(report.summary()[:120]),
+            )
+            if verbose:
+                for check in report.checks:
+                    mark = "ok" if check.ok else "FAIL"
+                    console.print(
+                        escape(
+                            f"  {folder.name} {mark} {check.check} {check.tool or ''} {check.detail}"
+                        ),
+                        highlight=False,
+                    )
+            progress.advance(task)
+    console.print(table)
+    console.print(f"{len(folders) - failed}/{len(folders)} worlds pass conformance")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("call")
+def call_command(
+    directory: Path = _DIR,
+    domain: str = typer.Argument(..., help="Domain id (folder name under DIR/worlds)."),
+    tool: str = typer.Argument(..., help="Tool name."),
+    args: str = typer.Option("{}", "--args", "-a", help="Arguments as a JSON object."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Call on a seeded state instead of seed.sqlite."
+    ),
+    state: Path | None = typer.Option(None, "--state", help="Call on this .sqlite state instead."),
+) -> None:
+    """Call one tool of a world on its seed state; print the observation and the state diff."""
+    import json
+
+    from agentscaler.errors import InvalidArgument
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime import WorldEnv
+    from agentscaler.worlds.state import format_changes
+
+    workspace = Workspace(directory)
+    world_dir = workspace.require(workspace.world_dir(domain), "worlds")
+    try:
+        arguments = json.loads(args)
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(
+            f"--args is not valid JSON ({exc.msg} at position {exc.pos}); pass an object"
+        ) from exc
+    world = load_world(world_dir)
+    env = WorldEnv(world)
+    options = {"state": state} if state is not None else None
+    env.reset(seed=seed, options=options)
+    before = env.snapshot()
+    result = env.step({"name": tool, "arguments": arguments})
+    console.print_json(result.content)
+    if result.info.get("world_bug"):
+        err_console.print(f"[red]world bug:[/] {escape(result.info['world_bug'])}", highlight=False)
+    changes = env.diff(before)
+    if changes:
+        console.print(f"[bold]{len(changes)} change(s):[/]")
+        for line in format_changes(changes):
+            console.print("  " + escape(line), highlight=False)
+    else:
+        console.print("state unchanged")
+    console.print(f"state hash {env.state_hash()}")
+    if result.info.get("world_bug"):
+        raise typer.Exit(1)
+
+
+@app.command("show")
+def show_command(
+    directory: Path = _DIR,
+    domain: str = typer.Argument(..., help="Domain id (folder name under DIR/worlds)."),
+) -> None:
+    """Show a world's tables and how each tool uses them."""
+    from rich.table import Table
+
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.loader import load_world
+
+    workspace = Workspace(directory)
+    world = load_world(workspace.require(workspace.world_dir(domain), "worlds")).world
+    tables = Table(title=f"{world.name}: tables")
+    for column in ("table", "key", "columns", "references"):
+        tables.add_column(column)
+    for t in world.tables:
+        refs = ", ".join(f"{c.name}->{c.references}" for c in t.columns if c.references)
+        tables.add_row(t.name, t.primary_key, ", ".join(c.name for c in t.columns), refs)
+    console.print(tables)
+    tools = Table(title=f"{world.name}: tools")
+    for column in ("tool", "kind", "operation", "table", "transition"):
+        tools.add_column(column)
+    for b in world.tools:
+        transition = f"{'/'.join(b.from_status) or '*'} -> {b.to_status}" if b.to_status else ""
+        tools.add_row(
+            b.name,
+            b.kind,
+            b.operation + (" (fallback)" if b.fallback else ""),
+            b.table or "",
+            transition,
+        )
+    console.print(tools)

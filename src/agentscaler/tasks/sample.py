@@ -1,0 +1,231 @@
+"""Stage entry point: synthesize the tasks of every domain of a run folder.
+
+Reads ``domains.jsonl`` and ``worlds/<domain>/``; writes
+
+* ``states/<hash>.sqlite``: the initial states tasks refer to (each written once),
+* ``.tasks/<domain>.jsonl`` and ``.tasks/<domain>.json``: each domain's tasks and counts, written
+  when the domain is finished (a rerun with the same settings and world reuses them, so an
+  interrupted run continues where it stopped),
+* ``.tasks/llm_intents.jsonl``: cached LLM rewrites (with ``llm_intents``),
+* ``tasks.jsonl``: every task, domains in ``domains.jsonl`` order,
+
+and marks the stage done with a fingerprint of the settings and the worlds, and the summary.
+A domain whose world is missing or unusable is reported with the reason and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, TaskError, WorldError
+from agentscaler.jsonl import read_json, read_records, write_json, write_records
+from agentscaler.records.domain import Domain
+from agentscaler.records.task import Task
+from agentscaler.tasks.config import TaskConfig
+from agentscaler.tasks.states import save_state
+from agentscaler.tasks.summary import summarize
+from agentscaler.tasks.synthesize import DomainResult, synthesize_domain
+from agentscaler.workspace import Workspace, fingerprint
+
+if TYPE_CHECKING:
+    from agentscaler.llm import LLMConfig
+
+log = logging.getLogger(__name__)
+
+STAGE = "tasks"
+PARTS = ".tasks"
+
+
+@dataclass
+class SampleResult:
+    """What ``sample_tasks`` did."""
+
+    summary: dict[str, Any]
+    fingerprint: str
+    results: list[DomainResult] = field(default_factory=list)
+    reused: int = 0
+    """Domains whose finished tasks were reused from an earlier (interrupted) run."""
+    already_done: bool = False
+    """The stage had finished with the same settings; nothing was recomputed."""
+
+
+def parts_dir(workspace: Workspace) -> Path:
+    return workspace.root / PARTS
+
+
+def _world_id(workspace: Workspace, domain: Domain) -> str | None:
+    path = workspace.world_dir(domain.id) / "world.json"
+    if not path.exists():
+        return None
+    try:
+        return str(read_json(path).get("id") or "") or None
+    except AgentscalerError:
+        return None
+
+
+def sample_tasks(
+    workspace: Workspace,
+    config: TaskConfig | None = None,
+    *,
+    llm: LLMConfig | None = None,
+    force: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> SampleResult:
+    """Synthesize ``config.per_domain`` tasks for every domain of ``workspace``.
+
+    ``llm`` is an :class:`~agentscaler.llm.LLMConfig` (required with ``config.llm_intents``);
+    ``advance(n)`` is called as tasks are made (``per_domain`` per domain in total).
+    """
+    config = config or TaskConfig()
+    if config.llm_intents and llm is None:
+        raise ConfigError(
+            "LLM intents need a server: pass --base-url URL and --model NAME with --llm-intents"
+        )
+    workspace.require(workspace.domains, "domains")
+    workspace.require(workspace.worlds_dir, "worlds")
+    domains = read_records(workspace.domains, Domain)
+    if not domains:
+        raise RunFolderError(
+            f"{workspace.domains} holds no domains; re-run `agentscaler domains build`"
+        )
+    model = llm.model if config.llm_intents and llm is not None else None
+    settings = config.fingerprint_settings(model)
+    worlds = {d.id: _world_id(workspace, d) for d in domains}
+    stamp = fingerprint({"settings": settings, "worlds": worlds})
+    if not force and workspace.stage_done(STAGE, stamp) and workspace.tasks.exists():
+        marker = workspace.marker(STAGE) or {}
+        if advance is not None:
+            advance(len(domains) * config.per_domain)
+        return SampleResult(marker.get("summary") or {}, stamp, already_done=True)
+
+    client = None
+    if config.llm_intents:
+        from agentscaler.llm import ChatClient
+
+        client = ChatClient(llm)
+    results: list[DomainResult] = []
+    reused = 0
+    try:
+        for domain in domains:
+            result, was_reused = _domain(
+                workspace, domain, worlds[domain.id], config, settings, client, force, advance
+            )
+            reused += was_reused
+            results.append(result)
+            if advance is not None:
+                advance(max(0, config.per_domain - len(result.tasks)))
+    finally:
+        if client is not None:
+            client.close()
+    tasks = [t for r in results for t in r.tasks]
+    write_records(workspace.tasks, tasks)
+    summary = summarize(tasks, domains=[r.to_json() for r in results], max_steps=config.max_steps)
+    workspace.mark_done(STAGE, fingerprint=stamp, summary=summary)
+    log.info("tasks: %d tasks in %d domains (%d reused)", len(tasks), len(results), reused)
+    return SampleResult(summary, stamp, results, reused)
+
+
+def _domain(
+    workspace: Workspace,
+    domain: Domain,
+    world_id: str | None,
+    config: TaskConfig,
+    settings: dict[str, Any],
+    client: Any,
+    force: bool,
+    advance: Callable[[int], None] | None,
+) -> tuple[DomainResult, bool]:
+    """One domain's result, reused from its finished part when still valid."""
+    if world_id is None:
+        result = DomainResult(domain_id=domain.id, name=domain.name)
+        result.notes.append(
+            f"domain {domain.id}: no compiled world in {workspace.world_dir(domain.id)}; run "
+            "`agentscaler worlds build DIR` first"
+        )
+        return result, False
+    stamp = fingerprint(
+        {"settings": settings, "world": world_id, "domain": domain.content_hash(length=16)}
+    )
+    parts = parts_dir(workspace)
+    meta_path, tasks_path = parts / f"{domain.id}.json", parts / f"{domain.id}.jsonl"
+    if not force:
+        reused = _reuse(workspace, meta_path, tasks_path, stamp)
+        if reused is not None:
+            if advance is not None:
+                advance(len(reused.tasks))
+            return reused, True
+    result = _synthesize(workspace, domain, config, advance)
+    if client is not None and result.tasks:
+        from agentscaler.tasks.rewrite import rewrite_intents
+
+        tool_names = [m.name for m in domain.members]
+        result.tasks, result.intents = rewrite_intents(
+            result.tasks,
+            client,
+            parts / "llm_intents.jsonl",
+            tool_names,
+            max_chars=config.intent_max_chars,
+        )
+    used = {t.initial_state for t in result.tasks}
+    for state in result.states:
+        if state.hash in used:
+            save_state(workspace, state)
+    write_records(tasks_path, result.tasks)
+    write_json(meta_path, {"fingerprint": stamp, "result": result.to_json()})
+    return result, False
+
+
+def _synthesize(
+    workspace: Workspace,
+    domain: Domain,
+    config: TaskConfig,
+    advance: Callable[[int], None] | None,
+) -> DomainResult:
+    from agentscaler.worlds.loader import load_world
+
+    try:
+        compiled = load_world(workspace.world_dir(domain.id))
+    except WorldError as exc:
+        result = DomainResult(domain_id=domain.id, name=domain.name)
+        result.notes.append(f"domain {domain.id}: its world cannot be loaded: {exc}")
+        return result
+    try:
+        return synthesize_domain(
+            compiled, domain, config, on_task=(lambda: advance(1)) if advance else None
+        )
+    except TaskError as exc:
+        result = DomainResult(domain_id=domain.id, name=domain.name, world_id=compiled.id)
+        result.notes.append(str(exc))
+        return result
+
+
+def _reuse(
+    workspace: Workspace, meta_path: Path, tasks_path: Path, stamp: str
+) -> DomainResult | None:
+    """A finished domain's result, or None when it must be (re)made."""
+    if not meta_path.exists() or not tasks_path.exists():
+        return None
+    try:
+        meta = read_json(meta_path)
+        if not isinstance(meta, dict) or meta.get("fingerprint") != stamp:
+            return None
+        tasks = read_records(tasks_path, Task)
+        result = DomainResult.from_json(meta["result"], tasks)
+    except (AgentscalerError, KeyError, TypeError, ValueError) as exc:
+        log.warning(
+            "%s: cannot reuse finished tasks (%s); the domain is made again", tasks_path, exc
+        )
+        return None
+    if any(not workspace.state_file(t.initial_state).exists() for t in tasks):
+        return None
+    return result
+
+
+def load_tasks(workspace: Workspace) -> list[Task]:
+    """The tasks of a run folder (``tasks.jsonl``)."""
+    workspace.require(workspace.tasks, STAGE)
+    return read_records(workspace.tasks, Task)

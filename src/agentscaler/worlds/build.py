@@ -1,0 +1,252 @@
+"""Stage entry point: compile every domain of a run folder into ``worlds/<domain>/``.
+
+Resumable: a world whose ``build.json`` records the same fingerprint (domain, tool ids, compile
+settings) is not rebuilt. Each world is compiled, written and checked for conformance; a failure
+is recorded with its reason and never stops the other worlds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentscaler.canonical import content_hash
+from agentscaler.errors import AgentscalerError, RunFolderError
+from agentscaler.jsonl import read_json, read_records, write_json
+from agentscaler.records import Domain, ToolSpec
+from agentscaler.workspace import Workspace, fingerprint
+from agentscaler.worlds.compiler import compile_world, write_world
+from agentscaler.worlds.config import WorldConfig
+from agentscaler.worlds.conformance import check_world
+from agentscaler.worlds.loader import load_world
+
+log = logging.getLogger(__name__)
+
+BUILD_FILE = "build.json"
+NOT_BUILT = "not built yet"
+
+
+@dataclass
+class WorldBuildResult:
+    """The outcome of building one world."""
+
+    domain_id: str
+    name: str
+    tools: int = 0
+    table_tools: int = 0
+    """Tools compiled to a real table operation (not a generic fallback)."""
+    fallback_tools: int = 0
+    llm_tools: int = 0
+    left_out: int = 0
+    """Tools not compiled because another tool of the domain has the same name."""
+    passed: bool = False
+    reused: bool = False
+    failures: list[str] = field(default_factory=list)
+    world_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "domain_id": self.domain_id,
+            "name": self.name,
+            "tools": self.tools,
+            "table_tools": self.table_tools,
+            "fallback_tools": self.fallback_tools,
+            "llm_tools": self.llm_tools,
+            "left_out": self.left_out,
+            "passed": self.passed,
+            "failures": self.failures,
+            "world_id": self.world_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorldBuildResult:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "reused"})
+
+
+@dataclass
+class BuildSummary:
+    results: list[WorldBuildResult]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[WorldBuildResult]:
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def tools(self) -> int:
+        return sum(r.tools for r in self.results)
+
+    @property
+    def table_share(self) -> float:
+        return sum(r.table_tools for r in self.results) / max(1, self.tools)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "worlds": len(self.results),
+            "passed": self.passed,
+            "failed": len(self.failed),
+            "tools": self.tools,
+            "table_tool_share": round(self.table_share, 4),
+            "left_out": sum(r.left_out for r in self.results),
+            "reused": sum(r.reused for r in self.results),
+        }
+
+
+def world_fingerprint(domain: Domain, tools: list[ToolSpec], config: WorldConfig) -> str:
+    return fingerprint(
+        {
+            "domain": domain.content_hash(length=16),
+            "tools": [t.id for t in tools],
+            "settings": config.compile_settings(),
+        }
+    )
+
+
+def load_inputs(workspace: Workspace) -> tuple[list[Domain], dict[str, ToolSpec]]:
+    workspace.require(workspace.domains, "domains")
+    workspace.require(workspace.tools, "ingest")
+    domains = read_records(workspace.domains, Domain)
+    tools = {t.id: t for t in read_records(workspace.tools, ToolSpec)}
+    if not domains:
+        raise RunFolderError(
+            f"{workspace.domains} has no domains; re-run `agentscaler domains build`"
+        )
+    return domains, tools
+
+
+def build_one(
+    domain: Domain,
+    tools: dict[str, ToolSpec],
+    world_dir: Path,
+    config: WorldConfig,
+    *,
+    force: bool = False,
+    llm: Any = None,
+) -> WorldBuildResult:
+    """Compile, write and check one domain's world (or reuse it when nothing changed)."""
+    result = WorldBuildResult(domain_id=domain.id, name=domain.name)
+    missing = [m.name for m in domain.members if m.tool_id not in tools]
+    if missing:
+        result.failures = [
+            f"tools {', '.join(missing[:5])} of domain {domain.id} are not in tools.jsonl; "
+            "re-run `agentscaler domains build` on this pool"
+        ]
+        return result
+    specs = [tools[m.tool_id] for m in domain.members]
+    stamp = world_fingerprint(domain, specs, config)
+    marker = world_dir / BUILD_FILE
+    if not force and marker.exists():
+        try:
+            previous = read_json(marker)
+        except AgentscalerError:
+            previous = {}
+        if previous.get("fingerprint") == stamp and (world_dir / "world.json").exists():
+            reused = WorldBuildResult.from_json(previous.get("result", {}))
+            reused.reused = True
+            return reused
+    try:
+        compiled = compile_world(domain.id, domain.name, specs, config)
+        if llm is not None:
+            from agentscaler.worlds.llm_compile import improve_world
+
+            compiled = improve_world(compiled, specs, llm, config)
+        write_world(compiled, world_dir)
+        loaded = load_world(world_dir, config)
+        report = check_world(loaded, seed=config.seed)
+    except Exception as exc:  # one world's failure never stops the build
+        log.warning("world %s failed to compile: %s", domain.id, exc)
+        result.failures = [f"compile: {type(exc).__name__}: {exc}"]
+        if world_dir.exists():
+            write_json(marker, {"fingerprint": stamp, "result": result.to_json()})
+        return result
+    bindings = loaded.world.tools
+    result.world_id = loaded.world.id
+    result.tools = len(bindings)
+    result.fallback_tools = sum(b.fallback for b in bindings)
+    result.table_tools = result.tools - result.fallback_tools
+    result.llm_tools = sum(b.code_source == "llm" for b in bindings)
+    result.left_out = len(loaded.world.left_out)
+    result.passed = report.passed
+    result.failures = [
+        f"{f.check}{f' [{f.tool}]' if f.tool else ''}: {f.detail}" for f in report.failures
+    ]
+    write_json(world_dir / "conformance.json", report.to_json_dict())
+    write_json(marker, {"fingerprint": stamp, "result": result.to_json()})
+    return result
+
+
+def build_worlds(
+    workspace: Workspace,
+    config: WorldConfig | None = None,
+    *,
+    domains: list[str] | None = None,
+    force: bool = False,
+    llm: Any = None,
+    workers: int | None = None,
+    progress: Callable[[WorldBuildResult], None] | None = None,
+) -> BuildSummary:
+    """Compile the worlds of every domain in ``workspace`` (or those named in ``domains``)."""
+    config = config or WorldConfig()
+    all_domains, tools = load_inputs(workspace)
+    selected = [d for d in all_domains if domains is None or d.id in domains]
+    if domains is not None:
+        unknown = sorted(set(domains) - {d.id for d in all_domains})
+        if unknown:
+            raise RunFolderError(f"no domain {', '.join(unknown)} in {workspace.domains}")
+    results: dict[str, WorldBuildResult] = {}
+    workers = config.workers if workers is None else workers
+    if workers > 1 and llm is None and len(selected) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                pool.submit(
+                    build_one,
+                    domain,
+                    {m.tool_id: tools[m.tool_id] for m in domain.members if m.tool_id in tools},
+                    workspace.world_dir(domain.id),
+                    config,
+                    force=force,
+                ): domain.id
+                for domain in selected
+            }
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                if progress is not None:
+                    progress(result)
+    else:
+        for domain in selected:
+            result = build_one(
+                domain, tools, workspace.world_dir(domain.id), config, force=force, llm=llm
+            )
+            results[domain.id] = result
+            if progress is not None:
+                progress(result)
+    summary = BuildSummary([results[d.id] for d in selected])
+    overall = BuildSummary([results.get(d.id) or _recorded(workspace, d) for d in all_domains])
+    write_json(
+        workspace.worlds_dir / "summary.json",
+        {**overall.to_json(), "worlds_detail": [r.to_json() for r in overall.results]},
+    )
+    if not any(r.failures == [NOT_BUILT] for r in overall.results):
+        stamp = content_hash([r.world_id for r in overall.results], length=16)
+        workspace.mark_done("worlds", fingerprint=stamp, summary=overall.to_json())
+    return summary
+
+
+def _recorded(workspace: Workspace, domain: Domain) -> WorldBuildResult:
+    """The last recorded build result of a domain's world (not built: a failure saying so)."""
+    marker = workspace.world_dir(domain.id) / BUILD_FILE
+    if marker.exists():
+        try:
+            return WorldBuildResult.from_json(read_json(marker).get("result", {}))
+        except AgentscalerError:
+            pass
+    return WorldBuildResult(domain_id=domain.id, name=domain.name, failures=[NOT_BUILT])

@@ -1,0 +1,103 @@
+"""Compiling one domain's tools into a world, and writing/reading its folder.
+
+``compile_world(domain_id, name, tools)`` infers the schema, generates ``tools.py``, seeds the
+default initial state and returns a runnable :class:`CompiledWorld`. ``write_world`` stores it
+as ``schema.sql``, ``tools.py``, ``tools.json`` (OpenAI tool list), ``world.json`` and
+``seed.sqlite``; :func:`agentscaler.worlds.loader.load_world` reads it back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from agentscaler.canonical import content_hash
+from agentscaler.jsonl import write_json, write_text_atomic
+from agentscaler.records import ToolSpec
+from agentscaler.records.world import World
+from agentscaler.worlds.codegen import generate
+from agentscaler.worlds.config import COMPILER_VERSION, WorldConfig
+from agentscaler.worlds.ddl import schema_sql
+from agentscaler.worlds.entities import infer_schema
+from agentscaler.worlds.loader import CompiledWorld, code_hash
+from agentscaler.worlds.values import stable_seed
+
+
+def world_id(domain_id: str, tools: list[ToolSpec], config: WorldConfig) -> str:
+    return "w" + content_hash(
+        {
+            "domain": domain_id,
+            "tools": sorted(t.id for t in tools),
+            "settings": config.compile_settings(),
+        },
+        length=16,
+    )
+
+
+def compile_world(
+    domain_id: str, name: str, tools: list[ToolSpec], config: WorldConfig | None = None
+) -> CompiledWorld:
+    """Compile the tools of one domain into a runnable world (nothing is written to disk)."""
+    config = config or WorldConfig()
+    unique = _unique_names(tools)
+    left_out = tuple(t.id for t in tools if t not in unique)
+    tools = unique
+    plan = infer_schema(tools)
+    bindings = tuple(p.binding for p in plan.tools if p.binding is not None)
+    world = World(
+        id=world_id(domain_id, tools, config),
+        domain_id=domain_id,
+        name=name,
+        tables=tuple(plan.tables),
+        relations=tuple(plan.relations),
+        tools=bindings,
+        code_hash="",
+        seed=stable_seed(config.seed, domain_id) % (2**31),
+        rows_per_table=config.rows_per_table,
+        compiler_version=COMPILER_VERSION,
+        left_out=left_out,
+    )
+    source = generate(plan, world_name=name, domain_id=domain_id)
+    world = world.model_copy(update={"code_hash": code_hash(source)})
+    openai_tools = [t.openai_tool() for t in tools]
+    return CompiledWorld.from_parts(world, source, openai_tools, config=config)
+
+
+def _unique_names(tools: list[ToolSpec]) -> list[ToolSpec]:
+    """Drop later tools whose name repeats an earlier one (a world's tool names are unique)."""
+    seen: set[str] = set()
+    unique = []
+    for tool in tools:
+        if tool.name not in seen and tool not in unique:
+            seen.add(tool.name)
+            unique.append(tool)
+    return unique
+
+
+def write_world(compiled: CompiledWorld, world_dir: Path) -> Path:
+    """Write a compiled world's folder atomically (a temporary folder renamed into place)."""
+    world_dir = Path(world_dir)
+    world_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{world_dir.name}.", dir=world_dir.parent))
+    try:
+        write_text_atomic(tmp / "schema.sql", schema_sql(compiled.world))
+        write_text_atomic(tmp / "tools.py", compiled.source)
+        write_json(tmp / "tools.json", compiled.openai_tools)
+        write_json(tmp / "world.json", compiled.world.to_json_dict())
+        (tmp / "seed.sqlite").write_bytes(compiled.initial_state())
+        if world_dir.exists():
+            old = world_dir.with_name(f".{world_dir.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(world_dir, old)
+            os.replace(tmp, world_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, world_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    compiled.path = world_dir
+    return world_dir

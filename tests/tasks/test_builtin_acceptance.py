@@ -1,0 +1,109 @@
+"""Acceptance on the built-in catalog with the default settings: every task replays to its gold
+state, chains hang together, the read/write mix and all chain lengths are there, and no intent
+mentions a value only the agent can look up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentscaler.jsonl import read_records
+from agentscaler.records import Task
+from agentscaler.tasks import TaskConfig, replay
+from agentscaler.tasks.intent import leaks
+from agentscaler.tasks.summary import is_linked
+from agentscaler.worlds.loader import load_world
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tasks(sampled_builtin) -> list[Task]:
+    workspace, _ = sampled_builtin
+    return read_records(workspace.tasks, Task)
+
+
+def test_every_task_replays_to_its_gold_final_state(sampled_builtin, tasks):
+    workspace, _ = sampled_builtin
+    assert len(tasks) > 500
+    worlds = {}
+    for task in tasks:
+        world = worlds.get(task.domain_id)
+        if world is None:
+            world = worlds[task.domain_id] = load_world(workspace.world_dir(task.domain_id))
+        assert task.world_id == world.id
+        state = workspace.state_file(task.initial_state).read_bytes()
+        assert replay(task, world, state) == task.gold_final_state, task.id
+        if task.read_only:
+            assert task.gold_final_state == task.initial_state
+        else:
+            assert task.gold_final_state != task.initial_state
+
+
+def test_chains_are_coherent_and_mixed(sampled_builtin, tasks):
+    _, result = sampled_builtin
+    summary = result.summary
+    multi = [t for t in tasks if len(t.gold_calls) > 1]
+    coherence = sum(is_linked(t) for t in multi) / len(multi)
+    assert coherence >= 0.9
+    assert summary["coherence"] == pytest.approx(coherence, abs=1e-3)
+    read_only = sum(t.read_only for t in tasks) / len(tasks)
+    assert read_only >= 0.25
+    assert 1 - read_only >= 0.5
+    assert summary["read_only_share"] == pytest.approx(read_only, abs=1e-3)
+    lengths = {len(t.gold_calls) for t in tasks}
+    assert lengths == set(range(1, TaskConfig().max_steps + 1))
+    assert all(summary["lengths"][str(n)] > 0 for n in lengths)
+
+
+def test_gold_calls_are_clean_and_sourced(tasks):
+    for task in tasks:
+        assert task.read_only == all(c.kind == "read" for c in task.gold_calls)
+        for index, call in enumerate(task.gold_calls):
+            assert call.error is None
+            assert set(call.sources) == set(call.arguments), (task.id, call.name)
+            assert bool(call.changes) == (call.kind == "write"), (task.id, call.name)
+            for source in call.sources.values():
+                if source.kind == "output":
+                    assert source.step is not None and source.step < index
+                    assert source.path
+
+
+def test_no_intent_mentions_an_agent_lookup(tasks):
+    seen_lookups = 0
+    for task in tasks:
+        assert task.intent.startswith("You ")
+        assert not leaks(task.intent, task.agent_lookups), task.id
+        for call in task.gold_calls:  # tool identifiers never appear in the intent
+            if "_" in call.name:
+                assert call.name not in task.intent
+        seen_lookups += bool(task.agent_lookups)
+    assert seen_lookups > len(tasks) / 10
+
+
+def test_user_facts_are_what_the_intent_mentions(tasks):
+    for task in tasks:
+        lookups = set(task.agent_lookups)
+        for fact in task.user_facts:
+            text = fact.value if isinstance(fact.value, str) else json.dumps(fact.value)
+            assert text not in lookups
+            if isinstance(fact.value, str):
+                assert fact.value in task.intent, (task.id, fact.name)
+
+
+def test_no_duplicate_gold_chains(tasks):
+    keys = [
+        json.dumps([[c.name, c.arguments] for c in t.gold_calls], sort_keys=True) for t in tasks
+    ]
+    assert len(keys) == len(set(keys))
+    assert len({t.id for t in tasks}) == len(tasks)
+
+
+def test_summary_is_printed_by_the_cli(sampled_builtin, cli):
+    workspace, result = sampled_builtin
+    out = cli("tasks", "summary", str(workspace.root))
+    assert out.exit_code == 0
+    assert "coherence" in out.output
+    assert f"{result.summary['tasks']}" in out.output
+    assert "chain lengths" in out.output

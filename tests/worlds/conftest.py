@@ -1,0 +1,97 @@
+"""Fixtures of the world tests: fixture tools grouped by vertical, compiled worlds, run folders."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from agentscaler.jsonl import write_records
+from agentscaler.records import Domain, DomainMember, DomainStats, ToolSpec
+from agentscaler.worlds.compiler import compile_world
+from agentscaler.worlds.loader import CompiledWorld
+
+DATA = Path(__file__).parent / "data"
+
+
+def fixture_tools() -> list[ToolSpec]:
+    """The fixture tools of tests/worlds/data/tools.json (tagged ``vertical:<name>``)."""
+    tools = []
+    for raw in json.loads((DATA / "tools.json").read_text()):
+        tools.append(
+            ToolSpec.create(
+                name=raw["name"].replace(".", "_"),
+                description=raw["description"],
+                parameters=raw["parameters"],
+                returns=raw.get("returns"),
+                tags=(f"vertical:{raw['vertical']}",),
+            )
+        )
+    return tools
+
+
+def domains_by_vertical(tools: list[ToolSpec]) -> list[Domain]:
+    """Domain records grouping tools by their ``vertical:`` tag."""
+    from agentscaler.naming import classify_tool
+
+    groups: dict[str, list[ToolSpec]] = defaultdict(list)
+    for tool in tools:
+        groups[tool.tag_value("vertical") or "misc"].append(tool)
+    domains = []
+    for index, (vertical, members) in enumerate(sorted(groups.items())):
+        kinds = [classify_tool(t.name, t.tags) for t in members]
+        domains.append(
+            Domain(
+                id=f"d{index:04d}-{vertical.replace('_', '-')}",
+                name=vertical.replace("_", " "),
+                members=tuple(
+                    DomainMember(tool_id=t.id, name=t.name, kind=k)
+                    for t, k in zip(members, kinds, strict=True)
+                ),
+                stats=DomainStats(
+                    size=len(members),
+                    reads=kinds.count("read"),
+                    writes=kinds.count("write"),
+                    internal_similarity_edges=0,
+                    dependency_edges=0,
+                    mean_similarity=0.0,
+                ),
+            )
+        )
+    return domains
+
+
+def make_run_folder(root: Path, tools: list[ToolSpec]) -> Path:
+    """A run folder with tools.jsonl and domains.jsonl (one domain per vertical)."""
+    root.mkdir(parents=True, exist_ok=True)
+    write_records(root / "tools.jsonl", tools)
+    write_records(root / "domains.jsonl", domains_by_vertical(tools))
+    return root
+
+
+_COMPILED: dict[str, CompiledWorld] = {}
+
+
+def compiled_vertical(vertical: str) -> CompiledWorld:
+    """The fixture vertical compiled once per test session."""
+    if vertical not in _COMPILED:
+        tools = [t for t in fixture_tools() if t.tag_value("vertical") == vertical]
+        _COMPILED[vertical] = compile_world(f"d-{vertical}", vertical, tools)
+    return _COMPILED[vertical]
+
+
+@pytest.fixture
+def shop() -> CompiledWorld:
+    return compiled_vertical("shop")
+
+
+@pytest.fixture
+def helpdesk() -> CompiledWorld:
+    return compiled_vertical("helpdesk")
+
+
+@pytest.fixture
+def notes() -> CompiledWorld:
+    return compiled_vertical("notes")

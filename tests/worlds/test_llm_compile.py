@@ -1,0 +1,85 @@
+"""LLM-assisted compilation against the stub OpenAI-compatible server (good and broken code)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentscaler.worlds.config import WorldConfig
+from agentscaler.worlds.llm_compile import improve_world
+
+from .conftest import compiled_vertical, fixture_tools
+
+stub = pytest.importorskip("agentscaler.llm.stub", reason="the LLM stub server is not installed")
+llm = pytest.importorskip("agentscaler.llm")
+
+GOOD = '''Here is a better version:
+```python
+@tool(kind="read", operation="compute")
+def math_factorial(db, *, number: int):
+    """Calculate the factorial of a number."""
+    result = 1
+    for factor in range(2, number + 1):
+        result = result * factor
+    return {"result": result}
+```
+'''
+UNSAFE = '```python\nimport math\n\n@tool(kind="read", operation="compute")\ndef math_factorial(db, *, number: int):\n    return {"result": math.factorial(number)}\n```'
+CRASHES = '```python\n@tool(kind="read", operation="compute")\ndef math_factorial(db, *, number: int):\n    return {"result": 1 / 0}\n```'
+WRONG_KIND = '```python\n@tool(kind="write", operation="create", table="emails")\ndef math_factorial(db, *, number: int):\n    return {"result": 1}\n```'
+
+
+def _client(base_url):
+    return llm.ChatClient(
+        llm.LLMConfig(base_url=base_url, model="coder", max_retries=0, timeout_s=30)
+    )
+
+
+def _specs():
+    return [t for t in fixture_tools() if t.tag_value("vertical") == "notes"]
+
+
+def test_broken_candidates_are_refused_and_the_error_fed_back():
+    world = compiled_vertical("notes")
+    brain = stub.ScriptedBrain([UNSAFE, CRASHES, GOOD])
+    config = WorldConfig(llm_compile=True, llm_retries=3)
+    with stub.serve(brain) as base_url:
+        improved = improve_world(world, _specs(), _client(base_url), config)
+    binding = improved.world.binding("math_factorial")
+    assert binding.code_source == "llm" and not binding.fallback
+    assert "for factor in range(2, number + 1)" in improved.source
+    env = improved.make_env()
+    assert env.call("math_factorial", number=5).observation == {"result": 120}
+    assert len(brain.requests) == 3
+    second, third = (r["messages"][-1]["content"] for r in brain.requests[1:])
+    assert "import statements are not allowed" in second
+    assert "ZeroDivisionError" in third
+    # the other tools keep their template code, and the world still loads from its own hash
+    assert improved.world.binding("send_email").code_source == "template"
+    assert not improved.edited
+
+
+def test_the_template_stays_when_every_attempt_fails():
+    world = compiled_vertical("notes")
+    brain = stub.ScriptedBrain([WRONG_KIND, UNSAFE])
+    config = WorldConfig(llm_compile=True, llm_retries=2)
+    with stub.serve(brain) as base_url:
+        improved = improve_world(world, _specs(), _client(base_url), config)
+    assert improved.source == world.source
+    assert improved.world.binding("math_factorial").code_source == "template"
+    assert "keep @tool(kind='read'" in brain.requests[1]["messages"][-1]["content"]
+
+
+def test_build_with_llm_writes_the_accepted_code(tmp_path):
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.build import build_worlds
+    from agentscaler.worlds.loader import load_world
+
+    from .conftest import make_run_folder
+
+    run = make_run_folder(tmp_path / "run", _specs())
+    brain = stub.ScriptedBrain([GOOD])
+    with stub.serve(brain) as base_url:
+        summary = build_worlds(Workspace(run), WorldConfig(llm_compile=True), llm=_client(base_url))
+    assert summary.passed == 1 and summary.results[0].llm_tools == 1
+    world = load_world(Workspace(run).world_dir(summary.results[0].domain_id))
+    assert world.world.binding("math_factorial").code_source == "llm" and not world.edited

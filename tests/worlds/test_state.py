@@ -1,0 +1,116 @@
+"""The canonical state hash: order independent, type sensitive, stable across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from agentscaler.records.world import Column, Table, ToolBinding, World
+from agentscaler.worlds.dbapi import Schema
+from agentscaler.worlds.seeding import empty_database
+from agentscaler.worlds.state import diff_connections, state_hash
+
+
+def _world(value_type: str = "JSON") -> World:
+    table = Table(
+        name="items",
+        entity="item",
+        primary_key="item_id",
+        id_prefix="IT-",
+        id_width=3,
+        columns=(
+            Column(name="item_id", type="TEXT", nullable=False, primary_key=True),
+            Column(name="value", type=value_type),
+            Column(name="price", type="REAL"),
+        ),
+    )
+    return World(
+        id="w-test",
+        domain_id="d-test",
+        name="test",
+        tables=(table,),
+        tools=(ToolBinding(name="noop", tool_id="t", kind="read", operation="compute"),),
+        code_hash="",
+    )
+
+
+def _hash(rows, value_type: str = "JSON") -> str:
+    world = _world(value_type)
+    schema = Schema(world)
+    conn = empty_database(world)
+    meta = schema.tables["items"]
+    for row in rows:
+        conn.execute(meta.insert_sql, tuple(meta.encode(c, row.get(c)) for c in meta.columns))
+    return state_hash(conn, schema)
+
+
+ROWS = [
+    {"item_id": f"IT-{i:03d}", "value": {"n": i, "tags": ["a", "b"]}, "price": i * 1.5}
+    for i in range(50)
+]
+
+
+def test_hash_does_not_depend_on_row_order():
+    assert _hash(ROWS) == _hash(list(reversed(ROWS)))
+    assert _hash(ROWS) == _hash(sorted(ROWS, key=lambda r: -r["price"]))
+
+
+def test_hash_is_sensitive_to_values_and_types():
+    hashes = {
+        _hash([{"item_id": "IT-001", "value": value}])
+        for value in (1, 1.0, "1", True, None, [1], {"a": 1})
+    }
+    assert len(hashes) == 7
+    # the same stored 1 differs when the column is BOOLEAN rather than INTEGER
+    assert _hash([{"item_id": "IT-001", "value": True}], "BOOLEAN") != _hash(
+        [{"item_id": "IT-001", "value": 1}], "INTEGER"
+    )
+    changed = [dict(r) for r in ROWS]
+    changed[7]["price"] += 0.01
+    assert _hash(changed) != _hash(ROWS)
+
+
+def test_hash_ignores_float_noise_below_15_digits():
+    assert _hash([{"item_id": "IT-001", "price": 0.1 + 0.2}]) == _hash(
+        [{"item_id": "IT-001", "price": 0.3}]
+    )
+
+
+def test_hash_is_stable_across_processes():
+    tests_dir = Path(__file__).resolve().parents[1]
+    code = (
+        f"import sys; sys.path.insert(0, {str(tests_dir)!r})\n"
+        "from worlds.test_state import ROWS, _hash\n"
+        "print(_hash(ROWS))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout.strip()
+        for seed in (1, 2)
+    }
+    assert outputs == {_hash(ROWS)}
+
+
+def test_diff_lists_inserts_updates_and_deletes():
+    world = _world()
+    schema = Schema(world)
+    meta = schema.tables["items"]
+    old, new = empty_database(world), empty_database(world)
+    for conn, rows in ((old, ROWS[:3]), (new, [ROWS[0], {**ROWS[1], "price": 99.0}, ROWS[4]])):
+        for row in rows:
+            conn.execute(meta.insert_sql, tuple(meta.encode(c, row.get(c)) for c in meta.columns))
+    changes = diff_connections(old, new, schema)
+    assert [(c.op, c.key, c.column) for c in changes] == [
+        ("update", "IT-001", "price"),
+        ("delete", "IT-002", None),
+        ("insert", "IT-004", None),
+    ]
+    assert (changes[0].old, changes[0].new) == (1.5, 99.0)
+    assert changes[2].new["value"] == {"n": 4, "tags": ["a", "b"]}
+    assert diff_connections(old, old, schema) == []
