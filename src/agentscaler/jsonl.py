@@ -40,11 +40,10 @@ def _fix_hint(path: Path) -> str:
     )
 
 
-def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, value)`` for every complete JSON line of ``path``.
+def iter_raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, raw bytes)`` for every complete, non-blank line of ``path``.
 
-    Blank lines are skipped. A trailing line with no newline (interrupted write) is skipped with a
-    warning; any other unparseable line raises :class:`CorruptRecordError`.
+    A trailing line with no newline (interrupted write) is skipped with a warning.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -65,14 +64,44 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 len(raw),
             )
             break
-        if not raw.strip():
-            continue
-        try:
-            yield number, json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptRecordError(
-                f"{path}:{number}: not valid JSON ({exc}). {_fix_hint(path)}"
-            ) from exc
+        if raw.strip():
+            yield number, raw
+
+
+def parse_line(path: Path, number: int, raw: bytes) -> Any:
+    """The JSON value of one line, or :class:`CorruptRecordError` naming file and line."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorruptRecordError(
+            f"{path}:{number}: not valid JSON ({exc}). {_fix_hint(path)}"
+        ) from exc
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every complete JSON line of ``path``.
+
+    Blank lines are skipped. A trailing line with no newline (interrupted write) is skipped with a
+    warning; any other unparseable line raises :class:`CorruptRecordError`.
+    """
+    for number, raw in iter_raw_lines(path):
+        yield number, parse_line(path, number, raw)
+
+
+def validate_record(model: type[R], value: Any, where: str) -> R:
+    """``model`` from a parsed line; a record that does not validate names file, line and field."""
+    try:
+        return model.from_json_dict(value, where=where)
+    except SchemaVersionError:
+        raise
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
+        path = where.rsplit(":", 1)[0]
+        raise CorruptRecordError(
+            f"{where}: invalid {model.__name__} record, field {field!r}: {first.get('msg')}. "
+            f"{_fix_hint(Path(path))}"
+        ) from exc
 
 
 def read_records(path: Path, model: type[R]) -> list[R]:
@@ -83,18 +112,7 @@ def read_records(path: Path, model: type[R]) -> list[R]:
 def iter_records(path: Path, model: type[R]) -> Iterator[R]:
     path = Path(path)
     for number, value in iter_json_lines(path):
-        where = f"{path}:{number}"
-        try:
-            yield model.from_json_dict(value, where=where)
-        except SchemaVersionError:
-            raise
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
-            raise CorruptRecordError(
-                f"{where}: invalid {model.__name__} record, field {field!r}: {first.get('msg')}. "
-                f"{_fix_hint(path)}"
-            ) from exc
+        yield validate_record(model, value, f"{path}:{number}")
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -18,7 +18,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -45,41 +45,23 @@ def root(
 
 
 def _register() -> None:
+    """Sub-commands in pipeline order (the order ``--help`` lists them)."""
+    from agentscaler.cli import domains, run, simulate, stub, tasks, tools, train, worlds
     from agentscaler.cli import eval as eval_cli
-    from agentscaler.cli import stub, tools
-
-    app.add_typer(tools.app, name="tools")
-    app.add_typer(stub.app, name="stub")
-    app.add_typer(eval_cli.app, name="eval")
-
-    from agentscaler.cli import domains
-
-    app.add_typer(domains.app, name="domains")
-
-    from agentscaler.cli import worlds
-
-    app.add_typer(worlds.app, name="worlds")
-
-    from agentscaler.cli import tasks
-
-    app.add_typer(tasks.app, name="tasks")
-
-    from agentscaler.cli import export, train
-
-    app.command("export")(export.export_command)
-    app.command("train")(train.train_command)
-
-    from agentscaler.cli import simulate
-
-    app.command("simulate")(simulate.simulate_command)
-
+    from agentscaler.cli import export as export_cli
     from agentscaler.cli import filter as filter_cli
 
-    app.command("filter")(filter_cli.filter_command)
-
-    from agentscaler.cli import run
-
     app.command("run")(run.run_command)
+    app.add_typer(tools.app, name="tools")
+    app.add_typer(domains.app, name="domains")
+    app.add_typer(worlds.app, name="worlds")
+    app.add_typer(tasks.app, name="tasks")
+    app.command("simulate")(simulate.simulate_command)
+    app.command("filter")(filter_cli.filter_command)
+    app.command("export")(export_cli.export_command)
+    app.command("train")(train.train_command)
+    app.add_typer(eval_cli.app, name="eval")
+    app.add_typer(stub.app, name="stub")
 
 
 _register()

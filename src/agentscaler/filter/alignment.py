@@ -9,6 +9,7 @@ from agentscaler.filter.calls import CallRecord
 from agentscaler.records import StateChange, Task
 from agentscaler.worlds.loader import CompiledWorld
 from agentscaler.worlds.runtime import WorldEnv
+from agentscaler.worlds.state import Snapshot
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,9 @@ class Alignment:
     world_bugs: tuple[str, ...] = ()
 
 
-def replay_calls(world: CompiledWorld, initial_state: bytes, calls: list[CallRecord]) -> WorldEnv:
+def replay_calls(
+    world: CompiledWorld, initial_state: Snapshot | bytes, calls: list[CallRecord]
+) -> WorldEnv:
     """A new environment on ``initial_state`` after every call (errors replay as errors)."""
     env = world.make_env(state=initial_state)
     for call in calls:
@@ -27,18 +30,38 @@ def replay_calls(world: CompiledWorld, initial_state: bytes, calls: list[CallRec
     return env
 
 
-def replay_gold(world: CompiledWorld, initial_state: bytes, task: Task) -> WorldEnv:
+def replay_gold(world: CompiledWorld, initial_state: Snapshot | bytes, task: Task) -> WorldEnv:
     env = world.make_env(state=initial_state)
     for call in task.gold_calls:
         env.step({"name": call.name, "arguments": call.arguments})
     return env
 
 
+ReplayCache = dict[tuple, Alignment]
+"""Alignments already computed, by (initial state, gold state, call sequence): a world replays
+deterministically (the conformance check verifies it), so the same calls on the same state need
+one replay however many episodes make them."""
+
+
 def check_alignment(
-    world: CompiledWorld, initial_state: bytes, task: Task, calls: list[CallRecord]
+    world: CompiledWorld,
+    initial_state: Snapshot | bytes,
+    task: Task,
+    calls: list[CallRecord],
+    cache: ReplayCache | None = None,
 ) -> Alignment:
     """Replay ``calls`` and compare with ``task.gold_final_state``. On a mismatch the diff turns
     the gold final state into the episode's (``old`` is the gold value, ``new`` the episode's)."""
+    if cache is not None:
+        key = (
+            task.initial_state,
+            task.gold_final_state,
+            tuple((c.name, c.raw_arguments) for c in calls),
+        )
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = check_alignment(world, initial_state, task, calls)
+        return hit
     env = replay_calls(world, initial_state, calls)
     try:
         final = env.state_hash()

@@ -16,6 +16,10 @@ class FilterConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def verdict_settings(self) -> dict:
+        """The settings that decide verdicts (the stage's fingerprint)."""
+        return self.model_dump(mode="json", exclude={"workers"})
+
     ngram_n: int = Field(default=4, ge=1, description="n of the word n-grams")
     ngram_min_count: int = Field(
         default=12, ge=1, description="messages with fewer n-grams are not judged"
@@ -31,6 +35,12 @@ class FilterConfig(BaseModel):
     )
     exact_order_insensitive: bool = Field(
         default=False, description="compare read-only call sequences as multisets"
+    )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        description="processes judging episodes in parallel, one domain at a time each "
+        "(0: one per core); verdicts do not depend on it",
     )
     exact_include_failed_calls: bool = Field(
         default=False,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentscaler.filter.alignment import check_alignment, describe_diff
+from agentscaler.filter.alignment import ReplayCache, check_alignment, describe_diff
 from agentscaler.filter.calls import episode_calls
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.exact import match_gold
 from agentscaler.filter.validity import check_validity
 from agentscaler.records import Episode, RejectReason, Task, Verdict
 from agentscaler.worlds.loader import CompiledWorld
+from agentscaler.worlds.state import Snapshot
 
 
 def tool_schemas(world: CompiledWorld) -> dict[str, dict[str, Any]]:
@@ -22,9 +23,10 @@ def verify_episode(
     episode: Episode,
     task: Task,
     world: CompiledWorld,
-    initial_state: bytes,
+    initial_state: Snapshot | bytes,
     config: FilterConfig,
     schemas: dict[str, dict[str, Any]] | None = None,
+    cache: ReplayCache | None = None,
 ) -> Verdict:
     """Judge ``episode``. ``goal_reached`` is computed for every episode that did not fail for
     infrastructure reasons, so evaluation can count successes that training rejects."""
@@ -43,7 +45,7 @@ def verify_episode(
             **base, kept=False, stage="validity", reason=problem.reason, detail=problem.detail
         )
 
-    alignment = check_alignment(world, initial_state, task, calls)
+    alignment = check_alignment(world, initial_state, task, calls, cache)
     exact_problem = match_gold(calls, task.gold_calls, schemas, config) if task.read_only else None
     goal = alignment.aligned and exact_problem is None
 

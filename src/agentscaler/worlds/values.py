@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import math
 import random
-import re
 import string
 import threading
 from typing import Any
@@ -34,7 +33,7 @@ def _faker() -> Any:
     if fake is None:
         from faker import Faker
 
-        fake = Faker("en_US")
+        fake = Faker("en_US", use_weighting=False)  # uniform picks: several times faster
         _faker_local.fake = fake
     return fake
 
@@ -204,22 +203,10 @@ class ValueFactory:
         return f"{day.isoformat()}T{self.rng.randint(6, 22):02d}:{self.rng.choice((0, 15, 30, 45)):02d}:00Z"
 
     def from_pattern(self, pattern: str) -> str | None:
-        """A string matching ``pattern`` (rstr), or None when the pattern cannot be sampled."""
-        import rstr
+        """A string matching ``pattern``, or None when the pattern cannot be sampled."""
+        from agentscaler.worlds.patterns import draw
 
-        try:
-            compiled = re.compile(pattern)
-        except re.error:
-            return None
-        generator = rstr.Rstr(self.rng)
-        for _ in range(5):
-            try:
-                made = generator.xeger(pattern)
-            except Exception:
-                return None
-            if compiled.search(made):
-                return made
-        return None
+        return draw(pattern, self.rng)
 
     def _semantic_string(self, semantic: str | None, name: str) -> str:
         fake = self.fake()
