@@ -75,13 +75,14 @@ def test_sigkill_anywhere_then_rerun_completes(tmp_path):
         [sys.executable, "-m", "agentscaler.cli.app", "run", "--out", str(root), *FAST],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     target = rng.choice(["domains", "worlds", "tasks"])
     while time.monotonic() < deadline and target not in finished_at(root) and proc.poll() is None:
         time.sleep(0.05)
     time.sleep(rng.uniform(0.0, 2.0))
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and any worker processes it started
     proc.wait(timeout=60)
     done_before = finished_at(root)
     assert target in done_before

@@ -19,13 +19,12 @@ redone.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from agentscaler.export.rows import episode_row, load_world_tools, restage
 from agentscaler.export.sharegpt import ShareGptWriter
 from agentscaler.export.split import is_heldout, resolve_stage2_domains, splits_of
 from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME, SplitWriter
+from agentscaler.gcpause import gc_paused
 from agentscaler.jsonl import iter_json_lines, read_json, read_records, write_json, write_records
 from agentscaler.records import Domain, Episode, Verdict
 from agentscaler.records.dataset import (
@@ -141,22 +141,6 @@ class _SplitCounter:
         return SplitStats(rows=self.rows, tasks=len(self.tasks), domains=domains, files=files)
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector during the streaming loop (about 20 % faster).
-
-    The loop creates many short-lived objects and no reference cycles, so reference counting
-    frees everything; the collector would only rescan the long-lived inputs again and again.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _swap_in(partial: Path, final: Path) -> None:
     old = final.with_name(f".{final.name}.old")
     if old.exists():
@@ -210,7 +194,7 @@ class _Exporter:
             share = None
             if "sharegpt" in formats:
                 share = stack.enter_context(ShareGptWriter(folder / SHAREGPT_DIR, SPLITS))
-            stack.enter_context(_cyclic_gc_paused())
+            stack.enter_context(gc_paused())
             for episode in self._kept_episodes():
                 if advance is not None:
                     advance(1)

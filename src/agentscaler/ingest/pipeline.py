@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentscaler.errors import ConfigError, IngestError, SourceFileError
+from agentscaler.gcpause import gc_paused
 from agentscaler.ingest.build import ToolBuilder, Variant
 from agentscaler.ingest.config import IngestConfig, SourceFormat
 from agentscaler.ingest.dedup import MergeResult, merge_variants
@@ -104,7 +104,7 @@ def import_sources(
     for missing in plan.missing:
         run.rejects.append(missing)
         run.counts[missing.source].failed += 1
-    with _gc_paused(), _progress(progress, len(plan.files)) as advance:
+    with gc_paused(), _progress(progress, len(plan.files)) as advance:
         for planned in plan.files:
             _import_file(run, planned)
             advance()
@@ -213,19 +213,6 @@ def _summary(run: _Run, merged: MergeResult, origins: list[str]) -> IngestSummar
             for origin in dict.fromkeys(origins)
         ),
     )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsed catalogs are many small acyclic containers,
-    and collections triggered while they pile up cost about a third of an import's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager
