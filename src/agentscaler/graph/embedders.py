@@ -233,10 +233,13 @@ class MiniLMEmbedder(Embedder):
         model = self._load()
         import torch
 
+        # longest first, so each batch pads to texts of about its own length
+        order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
+        ordered = [texts[i] for i in order]
         chunk = self.batch_size * 8
         parts = []
-        for start in range(0, len(texts), chunk):
-            batch = list(texts[start : start + chunk])
+        for start in range(0, len(ordered), chunk):
+            batch = ordered[start : start + chunk]
             autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.use_bf16)
             with torch.inference_mode(), autocast:
                 vectors = model.encode(
@@ -249,7 +252,9 @@ class MiniLMEmbedder(Embedder):
             parts.append(np.asarray(vectors, dtype=np.float32))
             if advance is not None:
                 advance(len(batch))
-        return _normalize(np.concatenate(parts))
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return _normalize(vectors)
 
 
 def make_embedder(config: GraphConfig) -> Embedder:

@@ -100,7 +100,7 @@ def _words(text: str, limit: int) -> str:
     return " ".join(first.split()[:limit])
 
 
-def field_text(item: SchemaField, *, description_words: int = 24) -> str:
+def field_text(item: SchemaField, *, description_words: int) -> str:
     """``order id (string): The id of the order.`` for one field."""
     name = " ".join(split_identifier(item.path.replace("[]", ""))) or item.name
     head = f"{name} ({item.type})" if item.type else name
@@ -108,16 +108,14 @@ def field_text(item: SchemaField, *, description_words: int = 24) -> str:
     return f"{head}: {description}" if description else head
 
 
-def tool_fallback_text(tool: ToolSpec, *, description_words: int = 24) -> str:
+def tool_fallback_text(tool: ToolSpec, *, description_words: int) -> str:
     """Name and description of a tool without parameters (stands in for its parameter list)."""
     name = " ".join(split_identifier(tool.name)) or tool.name
     description = _words(tool.description, description_words)
     return f"{name}: {description}" if description else name
 
 
-def parameter_texts(
-    tool: ToolSpec, *, max_params: int = 32, description_words: int = 24
-) -> list[str]:
+def parameter_texts(tool: ToolSpec, *, max_params: int, description_words: int) -> list[str]:
     """One text per parameter of ``tool`` (never empty: see the module docstring)."""
     texts = [
         field_text(f, description_words=description_words)
@@ -126,7 +124,7 @@ def parameter_texts(
     return texts or [tool_fallback_text(tool, description_words=description_words)]
 
 
-def tool_text(tool: ToolSpec, *, max_params: int = 32, description_words: int = 24) -> str:
+def tool_text(tool: ToolSpec, *, max_params: int, description_words: int) -> str:
     """Name, description and the whole parameter list of ``tool`` as one text."""
     heading = tool_fallback_text(tool, description_words=description_words)
     fields = schema_fields(tool.parameters, limit=max_params)

@@ -13,6 +13,8 @@ import math
 import random
 import string
 import threading
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from agentscaler.canonical import canonical_json
@@ -24,18 +26,62 @@ _BIRTH_START = dt.date(1950, 1, 1)
 _BIRTH_DAYS = 365 * 55
 _STATUS_WORDS = ("active", "pending", "completed", "cancelled")
 
-_faker_local = threading.local()
+_faker_instance: Any = None
 
 
 def _faker() -> Any:
-    """One Faker per thread (creating one costs ~0.3 s); callers set its ``random`` per use."""
-    fake = getattr(_faker_local, "fake", None)
-    if fake is None:
+    """The process's Faker (creating one costs ~0.3 s); used only to draw the pools, locked."""
+    global _faker_instance
+    if _faker_instance is None:
         from faker import Faker
 
-        fake = Faker("en_US", use_weighting=False)  # uniform picks: several times faster
-        _faker_local.fake = fake
-    return fake
+        _faker_instance = Faker("en_US", use_weighting=False)  # uniform picks: several times faster
+    return _faker_instance
+
+
+POOL_SIZE = 512
+"""Faker values drawn per kind (names, emails, cities, ...); every draw picks one of them."""
+
+_pools: dict[str, tuple[Any, ...]] = {}
+_pools_lock = threading.Lock()
+
+_POOLED: dict[str, Callable[[Any], Any]] = {
+    "email": lambda f: f.email(),
+    "person_name": lambda f: f.name(),
+    "first_name": lambda f: f.first_name(),
+    "last_name": lambda f: f.last_name(),
+    "username": lambda f: f.user_name(),
+    "street": lambda f: f.street_address(),
+    "city": lambda f: f.city(),
+    "state": lambda f: f.state(),
+    "country": lambda f: f.country(),
+    "zip": lambda f: f.postcode(),
+    "url": lambda f: f.url(),
+    "company": lambda f: f.company(),
+    "color": lambda f: f.color_name(),
+    "job": lambda f: f.job(),
+    "words": lambda f: tuple(f.get_words_list()),
+}
+
+
+def faker_pool(kind: str) -> tuple[Any, ...]:
+    """``POOL_SIZE`` Faker values of one kind, the same in every process (drawn once, lazily).
+
+    Drawing from a fixed pool with the caller's random stream costs one ``choice`` instead of a
+    Faker call (the bulk of seeding time), and keeps every value a function of the seed alone.
+    """
+    pool = _pools.get(kind)
+    if pool is not None:
+        return pool
+    with _pools_lock:
+        pool = _pools.get(kind)
+        if pool is None:
+            fake = _faker()
+            fake.random = random.Random(stable_seed("faker-pool", kind))
+            make = _POOLED[kind]
+            pool = make(fake) if kind == "words" else tuple(make(fake) for _ in range(POOL_SIZE))
+            _pools[kind] = pool
+    return pool
 
 
 def stable_seed(*parts: Any) -> int:
@@ -90,12 +136,6 @@ class ValueFactory:
 
     def __init__(self, seed: int | str | None = 0) -> None:
         self.rng = random.Random(seed)
-
-    # --- faker access ---------------------------------------------------------------------------
-    def fake(self) -> Any:
-        fake = _faker()
-        fake.random = self.rng
-        return fake
 
     # --- entry point ----------------------------------------------------------------------------
     def value(
@@ -208,54 +248,37 @@ class ValueFactory:
 
         return draw(pattern, self.rng)
 
+    def _pick(self, kind: str) -> Any:
+        return self.rng.choice(faker_pool(kind))
+
+    def _words(self, count: int) -> list[str]:
+        return self.rng.choices(faker_pool("words"), k=count)
+
     def _semantic_string(self, semantic: str | None, name: str) -> str:
-        fake = self.fake()
         rng = self.rng
         match semantic:
-            case "email":
-                return fake.email()
-            case "person_name":
-                return fake.name()
-            case "first_name":
-                return fake.first_name()
-            case "last_name":
-                return fake.last_name()
-            case "username":
-                return fake.user_name()
+            case "email" | "person_name" | "first_name" | "last_name" | "username":
+                return self._pick(semantic)
+            case "city" | "state" | "country" | "zip" | "url" | "company" | "color" | "job":
+                return self._pick(semantic)
             case "phone":
                 return (
                     f"+1-{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
                 )
             case "address":
-                return fake.street_address() + ", " + fake.city()
-            case "city":
-                return fake.city()
-            case "state":
-                return fake.state()
-            case "country":
-                return fake.country()
-            case "zip":
-                return fake.postcode()
-            case "url":
-                return fake.url()
+                return f"{self._pick('street')}, {self._pick('city')}"
             case "uuid":
-                return str(fake.uuid4())
+                return str(uuid.UUID(int=rng.getrandbits(128), version=4))
             case "ip":
-                return fake.ipv4()
+                return ".".join(str(rng.randint(1, 254)) for _ in range(4))
             case "currency":
                 return rng.choice(("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"))
-            case "company":
-                return fake.company()
             case "title":
-                return fake.sentence(nb_words=4).rstrip(".")
+                return " ".join(self._words(4)).capitalize()
             case "text":
-                return fake.sentence(nb_words=10)
-            case "color":
-                return fake.color_name()
+                return " ".join(self._words(10)).capitalize() + "."
             case "language":
                 return rng.choice(("English", "Spanish", "French", "German", "Japanese", "Chinese"))
-            case "job":
-                return fake.job()
             case "token":
                 return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24))
             case "code":
@@ -263,7 +286,7 @@ class ValueFactory:
             case "status":
                 return rng.choice(_STATUS_WORDS)
             case "label":
-                return " ".join(w.capitalize() for w in fake.words(2))
+                return " ".join(w.capitalize() for w in self._words(2))
             case "category":
                 return rng.choice(("standard", "premium", "basic", "express", "other"))
             case "date":
@@ -273,7 +296,7 @@ class ValueFactory:
         words = [w for w in split_identifier(name) if w not in ("id", "name")]
         if words and words[-1] in ("symbol", "ticker"):
             return "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(3, 4)))
-        return " ".join(fake.words(rng.randint(1, 3)))
+        return " ".join(self._words(rng.randint(1, 3)))
 
     # --- containers -----------------------------------------------------------------------------
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
