@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,36 +42,6 @@ def _config(**options: Any) -> GraphConfig:
     from agentscaler.graph import GraphConfig
 
     return GraphConfig(**{k: v for k, v in options.items() if v is not None})
-
-
-class _RichReporter:
-    """Reports phases of domain discovery as rich progress bars."""
-
-    def __init__(self) -> None:
-        from agentscaler.progress import make_progress
-
-        self.progress = make_progress(err_console)
-        self._task: Any = None
-
-    @contextmanager
-    def phase(self, description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-        task = self.progress.add_task(description, total=total)
-        self._task = task
-
-        def advance(n: int = 1) -> None:
-            self.progress.advance(task, n)
-
-        try:
-            yield advance
-        finally:
-            current = self.progress.tasks[[t.id for t in self.progress.tasks].index(task)]
-            if current.total is None:
-                self.progress.update(task, total=current.completed or 1)
-            self.progress.update(task, completed=current.total)
-
-    def set_total(self, total: int) -> None:
-        if self._task is not None:
-            self.progress.update(self._task, total=total)
 
 
 def _summary(discovery: Discovery, out: Path, llm_counts: dict[str, int] | None) -> None:
@@ -218,7 +186,9 @@ def build(
     source = Path(tools) if tools != "builtin" else None
     if source is None or source.resolve() != workspace.tools.resolve():
         write_records(workspace.tools, pool)
-    reporter = _RichReporter()
+    from agentscaler.progress import PhaseProgress
+
+    reporter = PhaseProgress(err_console)
     try:
         with reporter.progress:
             result = build_stage(workspace, pool, config, llm_client=client, reporter=reporter)
