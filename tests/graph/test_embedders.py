@@ -68,6 +68,21 @@ def test_real_minilm_embeds_meaning():
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+def test_minilm_rows_follow_the_input_order_whatever_the_lengths():
+    """Texts are batched longest first; each row must still be its own text's vector."""
+    embedder = MiniLMEmbedder(bf16="off", batch_size=2)
+    texts = [
+        "ok",
+        "refund a returned order to the card the customer paid with, minus the restocking fee",
+        "list flights",
+        "weather",
+        "book a table for four at an italian restaurant downtown tonight at eight",
+    ]
+    together = embedder.embed(texts)
+    alone = np.stack([embedder.embed([text])[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
 def test_minilm_falls_back_to_the_hub_name_without_the_weights_package(monkeypatch):
     import sys
 
