@@ -114,6 +114,24 @@ def test_enums_defaults_and_constraints_are_kept(normal):
     assert out["properties"]["days"]["maximum"] == 14
 
 
+def test_an_enum_of_item_values_on_an_array_moves_into_items(normal):
+    from jsonschema import Draft202012Validator
+
+    # as published in ACEBench: as written, no array equals one of these strings
+    raw = params(
+        metrics={"type": "array", "items": {"type": "string"}, "enum": ["trust", "buzz"]},
+        tags={"type": "list", "enum": ["a", "b"]},
+        pairs={"type": "array", "enum": [["x", 1], ["y", 2]]},  # whole arrays: kept
+    )
+    out = normal(raw)
+    metrics = out["properties"]["metrics"]
+    assert metrics == {"type": "array", "items": {"type": "string", "enum": ["trust", "buzz"]}}
+    assert Draft202012Validator(metrics).is_valid(["trust", "buzz"])
+    assert not Draft202012Validator(metrics).is_valid(["nope"])
+    assert out["properties"]["tags"] == {"type": "array", "items": {"enum": ["a", "b"]}}
+    assert out["properties"]["pairs"]["enum"] == [["x", 1], ["y", 2]]
+
+
 def test_nested_objects_and_arrays_are_normalized_recursively(normal):
     raw = params(
         order={

@@ -23,7 +23,8 @@ with no parameters (missing, ``null`` or ``{}``) gets empty ``properties`` and `
   ``Map<K, V>`` -> object with ``additionalProperties``); ``any`` (or an empty type) becomes a
   schema with no ``type``. Without ``type``, ``properties`` implies object and ``items`` array.
   OpenAPI 3.0 ``nullable: true`` adds ``null``.
-* ``description`` (trimmed; a missing one is taken from ``title``), ``enum``, ``const``,
+* ``description`` (trimmed; a missing one is taken from ``title``), ``enum`` (an enum of
+  scalars on an array schema lists its items' values and moves into ``items``), ``const``,
   ``default``, ``examples`` (OpenAPI's ``example`` becomes ``examples``), ``format``, ``pattern``
   (only when it compiles), ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum``/
   ``multipleOf`` (numbers; draft-4 boolean ``exclusiveMinimum`` is converted), ``minLength``/

@@ -129,6 +129,8 @@ class SchemaNormalizer:
             self._constraints(raw, out)
         if not _CHILD_KEYS.isdisjoint(raw):
             self._children(raw, at, depth, out)
+        if "enum" in out and out.get("type") == "array":
+            _enum_into_items(out)
         return out
 
     def _annotations(self, raw: dict[str, Any], at: At, out: dict[str, Any]) -> None:
@@ -363,6 +365,17 @@ class SchemaNormalizer:
         if siblings:
             resolved = {**resolved, **self.schema(siblings, at, depth)}
         return resolved
+
+
+def _enum_into_items(out: dict[str, Any]) -> None:
+    """``{"type": "array", "enum": ["a", "b"]}`` means the allowed *items*: no array equals a
+    string, so as written nothing would be valid. The enum moves into ``items``."""
+    enum = out["enum"]
+    if not enum or any(isinstance(v, (list, dict)) for v in enum):
+        return
+    items = out.get("items", {})
+    if isinstance(items, dict) and "enum" not in items:
+        out["items"] = {**items, "enum": out.pop("enum")}
 
 
 def _cycle_marker(ref: str, target: Any) -> dict[str, Any]:
