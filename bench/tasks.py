@@ -14,16 +14,19 @@ on a busy machine):
   sampler on the same states, calls/s; the ratio column is the synthesis cost per gold call
   over the cost of one such raw call.
 
-Then it runs the whole stage (``sample_tasks``) on a copy of the run folder and prints its
-end-to-end tasks/s (states, synthesis and writing included).
+Then it runs the whole stage (``sample_tasks``) on a copy of the run folder in a fresh process,
+as ``agentscaler tasks sample`` runs it, and prints its end-to-end tasks/s (world loading, states,
+synthesis and writing included).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +69,30 @@ def raw_calls(world, states, calls: int) -> float:
     return spent / calls
 
 
+def whole_stage(run: Path, per_domain: int | None) -> tuple[int, float, float]:
+    """``(tasks, CPU seconds, wall seconds)`` of ``sample_tasks`` on ``run`` in a new process."""
+    code = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from agentscaler.tasks import TaskConfig, sample_tasks\n"
+        "from agentscaler.workspace import Workspace\n"
+        "per = json.loads(sys.argv[2])\n"
+        "config = TaskConfig(**({'per_domain': per} if per else {}))\n"
+        "wall, cpu = time.perf_counter(), time.process_time()\n"
+        "result = sample_tasks(Workspace(Path(sys.argv[1])), config, force=True)\n"
+        "cpu, wall = time.process_time() - cpu, time.perf_counter() - wall\n"
+        "print(json.dumps([result.summary['tasks'], cpu, wall]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(run), json.dumps(per_domain)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    made, cpu, wall = json.loads(out.stdout.strip().splitlines()[-1])
+    return int(made), float(cpu), float(wall)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", type=Path, help="run folder with domains.jsonl and worlds/")
@@ -75,7 +102,7 @@ def main() -> None:
 
     from agentscaler.jsonl import read_records
     from agentscaler.records import Domain
-    from agentscaler.tasks import TaskConfig, sample_tasks, synthesize_domain
+    from agentscaler.tasks import TaskConfig, synthesize_domain
     from agentscaler.tasks.states import make_states
     from agentscaler.workspace import Workspace
     from agentscaler.worlds.loader import load_world
@@ -132,13 +159,11 @@ def main() -> None:
         shutil.copytree(
             run, stage_dir, ignore=shutil.ignore_patterns("states", ".tasks", "tasks.jsonl")
         )
-        wall, started = time.perf_counter(), time.process_time()
-        result = sample_tasks(Workspace(stage_dir), config, force=True)
-        spent, wall = time.process_time() - started, time.perf_counter() - wall
-        made = result.summary["tasks"]
+        # in a fresh process, as `agentscaler tasks sample` runs it (this one holds every world)
+        made, spent, wall = whole_stage(stage_dir, args.per_domain)
         print(
             f"whole stage: {made / spent:8.1f} tasks/s per core end to end ({made} tasks, "
-            f"{spent:.1f} s CPU, {wall:.1f} s wall; seeding states included)"
+            f"{spent:.1f} s CPU, {wall:.1f} s wall, own process; seeding states included)"
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
