@@ -13,8 +13,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 
@@ -112,40 +110,6 @@ def disarm(previous: tuple[Any, ...]) -> None:
         state.max_len,
         state.limit_s,
     ) = previous
-
-
-@contextmanager
-def budget(time_limit_s: float, memory_limit_mb: int, max_sequence_len: int) -> Iterator[None]:
-    """Arm the budget of the current thread for one tool call (context manager form)."""
-    state = _BUDGET
-    previous = (
-        state.armed,
-        state.deadline,
-        state.ticks,
-        state.rss0,
-        state.memory_kb,
-        state.max_len,
-        state.limit_s,
-    )
-    state.armed = True
-    state.limit_s = time_limit_s
-    state.deadline = time.perf_counter() + time_limit_s
-    state.ticks = 0
-    state.memory_kb = memory_limit_mb * 1024
-    state.rss0 = -1
-    state.max_len = max_sequence_len
-    try:
-        yield
-    finally:
-        (
-            state.armed,
-            state.deadline,
-            state.ticks,
-            state.rss0,
-            state.memory_kb,
-            state.max_len,
-            state.limit_s,
-        ) = previous
 
 
 def _too_big(size: int) -> None:
