@@ -64,6 +64,10 @@ _POOLED: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_PICKED = frozenset(_POOLED) - {"street", "words"}
+"""Semantics whose values are drawn as they are from their pool."""
+
+
 def faker_pool(kind: str) -> tuple[Any, ...]:
     """``POOL_SIZE`` Faker values of one kind, the same in every process (drawn once, lazily).
 
@@ -256,11 +260,9 @@ class ValueFactory:
 
     def _semantic_string(self, semantic: str | None, name: str) -> str:
         rng = self.rng
+        if semantic in _PICKED:
+            return self._pick(semantic)
         match semantic:
-            case "email" | "person_name" | "first_name" | "last_name" | "username":
-                return self._pick(semantic)
-            case "city" | "state" | "country" | "zip" | "url" | "company" | "color" | "job":
-                return self._pick(semantic)
             case "phone":
                 return (
                     f"+1-{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
