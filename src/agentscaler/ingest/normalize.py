@@ -64,7 +64,7 @@ from typing import Any
 from agentscaler.ingest.config import IngestConfig
 from agentscaler.ingest.rejects import RejectReason, rejected
 from agentscaler.ingest.schema_walker import TYPE_HINT, SchemaNormalizer, kind_of
-from agentscaler.ingest.type_names import parse_type_name
+from agentscaler.ingest.type_names import parse_type_name, type_schema
 
 __all__ = [
     "empty_parameters",
@@ -188,13 +188,4 @@ def _type_only_schema(name: str, field: str, config: IngestConfig) -> dict[str, 
         if config.unknown_types == "any":
             return {}
         raise rejected(RejectReason.UNKNOWN_TYPE, field, f"unknown type {name!r}; {TYPE_HINT}")
-    schema: dict[str, Any] = {}
-    if info.types is not None:
-        schema["type"] = info.types[0] if len(info.types) == 1 else list(info.types)
-    if info.items is not None:
-        schema["items"] = info.items
-    if info.values is not None:
-        schema["additionalProperties"] = info.values
-    if info.format:
-        schema["format"] = info.format
-    return schema
+    return type_schema(info)

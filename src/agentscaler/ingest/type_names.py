@@ -127,7 +127,8 @@ def _split_args(text: str) -> list[str]:
     return [a.strip() for a in args]
 
 
-def _schema_of(info: TypeInfo) -> dict[str, Any]:
+def type_schema(info: TypeInfo) -> dict[str, Any]:
+    """The JSON Schema a type name stands for (``String[]`` -> array of strings)."""
     schema: dict[str, Any] = {}
     if info.types is not None:
         schema["type"] = info.types[0] if len(info.types) == 1 else list(info.types)
@@ -159,7 +160,7 @@ def _parse(name: str, depth: int) -> TypeInfo | None:
     suffix = _ARRAY_SUFFIX.match(text)
     if suffix:
         element = _parse(suffix.group(1), depth + 1) if suffix.group(1) else None
-        return TypeInfo(("array",), items=_schema_of(element) if element else None)
+        return TypeInfo(("array",), items=type_schema(element) if element else None)
     generic = _GENERIC.match(text)
     if not generic:
         return None
@@ -183,8 +184,8 @@ def _parse(name: str, depth: int) -> TypeInfo | None:
     outer = _ALIASES.get(base.replace("_", ""), "?")
     if outer == "array":
         element = known[0] if len(known) == 1 else None
-        return TypeInfo(("array",), items=_schema_of(element) if element else None)
+        return TypeInfo(("array",), items=type_schema(element) if element else None)
     if outer == "object":
         value = known[-1] if len(known) == 2 else None
-        return TypeInfo(("object",), values=_schema_of(value) if value else None)
+        return TypeInfo(("object",), values=type_schema(value) if value else None)
     return None
