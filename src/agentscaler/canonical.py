@@ -18,6 +18,17 @@ def canonical_json(value: Any) -> str:
     )
 
 
+def plain_text(value: Any) -> str:
+    """A value as a person would write it: strings bare, numbers plain, the rest canonical JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return canonical_json(value)
+
+
 def content_hash(value: Any, *, length: int = 64) -> str:
     """SHA-256 hex digest (optionally truncated) of the canonical JSON of ``value``."""
     digest = hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()

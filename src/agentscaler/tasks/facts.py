@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from agentscaler.canonical import canonical_json
+from agentscaler.canonical import canonical_json, plain_text
 from agentscaler.naming import entity_of_parameter, split_identifier
 from agentscaler.records.task import UserFact
 from agentscaler.tasks.steps import Step
@@ -43,17 +43,6 @@ LABEL_WORDS = (
 )
 """Field-name words that make good labels of a list item, best first."""
 MAX_LABEL_CHARS = 60
-
-
-def value_text(value: Any) -> str:
-    """A value as a user would write it: strings bare, numbers plain, the rest as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return canonical_json(value)
 
 
 def words(name: str) -> str:
@@ -181,7 +170,7 @@ def facts_and_lookups(steps: Sequence[Step]) -> tuple[tuple[UserFact, ...], tupl
             for scalar in _scalars(value):
                 if canonical_json(scalar) in known:
                     continue
-                text = value_text(scalar)
+                text = plain_text(scalar)
                 if text and text not in lookups:
                     lookups.append(text)
     return tuple(facts), tuple(lookups)

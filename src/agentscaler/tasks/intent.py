@@ -15,6 +15,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from agentscaler.canonical import plain_text
 from agentscaler.naming import (
     READ_VERBS,
     WRITE_VERBS,
@@ -24,7 +25,6 @@ from agentscaler.naming import (
     split_identifier,
 )
 from agentscaler.records.world import ParamBinding, ToolBinding, World
-from agentscaler.tasks.facts import value_text
 from agentscaler.tasks.steps import Pick, Step
 
 SPECIFIC_UPDATE_VERBS = frozenset(
@@ -58,7 +58,7 @@ def _show(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str) and (" " in value or not value):
         return f'"{value}"'
-    return value_text(value)
+    return plain_text(value)
 
 
 def _join(phrases: Sequence[str]) -> str:
@@ -146,7 +146,7 @@ class IntentWriter:
         if kind == "max":
             return f"{column} up to {_show(value)}"
         if kind == "text":
-            return f'matching "{value_text(value)}"'
+            return f'matching "{plain_text(value)}"'
         if kind == "limit":
             return f"at most {_show(value)} results"
         if kind == "sort":

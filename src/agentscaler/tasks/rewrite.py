@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agentscaler.canonical import plain_text
 from agentscaler.llm.cache import DecisionCache, decision_key
 from agentscaler.records.task import Task
-from agentscaler.tasks.facts import value_text
 from agentscaler.tasks.intent import leaks
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ _YOU = re.compile(r"\byou(r|rs|rself)?\b", re.IGNORECASE)
 
 def rewrite_prompt(task: Task) -> list[dict[str, str]]:
     """The chat messages asking for a rewrite of ``task``'s template intent."""
-    known = "\n".join(f"- {f.name}: {value_text(f.value)}" for f in task.user_facts) or "- (none)"
+    known = "\n".join(f"- {f.name}: {plain_text(f.value)}" for f in task.user_facts) or "- (none)"
     user = f"Description:\n{task.intent}\n\nKnown values (keep each exactly):\n{known}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -64,7 +64,7 @@ def check_rewrite(
     for fact in task.user_facts:
         if isinstance(fact.value, bool) or fact.value is None:
             continue
-        if value_text(fact.value).casefold() not in lowered:
+        if plain_text(fact.value).casefold() not in lowered:
             return "lost_fact"
     for name in tool_names:
         if "_" in name and re.search(rf"\b{re.escape(name)}\b", text):

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentscaler.canonical import canonical_json
+from agentscaler.canonical import canonical_json, plain_text
 from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, WorldBugError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.ddl import quote_ident
@@ -117,13 +117,7 @@ class TableMeta:
             except (TypeError, ValueError) as exc:
                 raise WorldBugError(f"{self.name}.{column}: value is not JSON ({exc})") from exc
         if kind == "TEXT":
-            if isinstance(value, str):
-                return value
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            if isinstance(value, (int, float)):
-                return str(value)
-            return canonical_json(value)
+            return plain_text(value)
         if kind == "BOOLEAN":
             if isinstance(value, bool) or value in (0, 1):
                 return int(value)
