@@ -32,6 +32,19 @@ def external_path(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def agentscaler_cache(tmp_path_factory):
+    """A fresh cache folder for the session (tokenizers, compiled tool code), never the user's."""
+    path = tmp_path_factory.mktemp("agentscaler-cache")
+    previous = os.environ.get("AGENTSCALER_CACHE_DIR")
+    os.environ["AGENTSCALER_CACHE_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("AGENTSCALER_CACHE_DIR", None)
+    else:
+        os.environ["AGENTSCALER_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def external():
     """Callable fixture: ``external("bfcl/BFCL_v4_simple_python.json")`` -> Path."""

@@ -8,7 +8,7 @@ import pytest
 
 from agentscaler.errors import ConfigError, CorruptRecordError, RunFolderError
 from agentscaler.export import writers
-from agentscaler.export.build import export_dataset, heldout_task_ids, read_manifest
+from agentscaler.export.build import count_kept, export_dataset, heldout_task_ids, read_manifest
 from agentscaler.export.config import ExportConfig
 from agentscaler.export.split import is_heldout
 from agentscaler.export.writers import read_rows
@@ -241,3 +241,46 @@ def test_rejected_verdict_in_the_kept_file_is_refused(run_folder):
     kept.write_text(kept.read_text("utf-8") + rejected + "\n", encoding="utf-8")
     with pytest.raises(CorruptRecordError, match="kept=false"):
         export_dataset(root)
+
+
+def test_parallel_export_writes_the_dataset_of_one_process(run_folder, monkeypatch):
+    from agentscaler.export import build
+
+    run_folder = type(run_folder)(run_folder.root.with_name("big")).populate(6, trials=2)
+    root = run_folder.write(shards=3)
+    # The same episode in two files: the later copy must be left out by the parallel path too.
+    first_line = (root / "episodes" / "shard-000.jsonl").read_text("utf-8").splitlines()[0]
+    with (root / "episodes" / "shard-002.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(first_line + "\n")
+    config = ExportConfig(stage2_domains=("hotel",), heldout_fraction=0.3, seed=3)
+
+    def files(folder):
+        return {
+            str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".parquet" and p.name != "manifest.json"
+        }
+
+    serial = export_dataset(root, config.model_copy(update={"workers": 1}), force=True)
+    serial_files = files(root / "dataset")
+    serial_rows = {s: _rows(root, s) for s in ("stage1", "stage2", "heldout")}
+
+    calls = []
+    write_parts = build._Exporter._write_parts
+    monkeypatch.setattr(build, "PARALLEL_MIN_EPISODES", 0)
+    monkeypatch.setattr(
+        build._Exporter, "_write_parts", lambda *a: calls.append(a[3]) or write_parts(*a)
+    )
+    progress = []
+    parallel = export_dataset(
+        root, config.model_copy(update={"workers": 2}), force=True, advance=progress.append
+    )
+
+    assert calls == [2], "the export ran in two worker processes"
+    assert sum(progress) == count_kept(root), "progress counts every kept episode once"
+    assert serial.input.duplicate_episodes == parallel.input.duplicate_episodes == 1
+    assert serial.splits["stage2"].rows > 0 and serial.splits["heldout"].rows > 0
+    assert parallel == serial
+    assert files(root / "dataset") == serial_files
+    assert {s: _rows(root, s) for s in serial_rows} == serial_rows
+    assert not (root / ".dataset.partial").exists()

@@ -184,9 +184,22 @@ def test_fast_json_line_equals_plain_encoding():
     from agentscaler.export.writers import row_line
 
     row = _row_with_everything()
-    literal = json.dumps(row.tools_json(), ensure_ascii=False)
+    literal = json.dumps(row.tools_json(), ensure_ascii=False).encode("utf-8")
     plain = json.dumps(row_columns(row), ensure_ascii=False, separators=(",", ":"))
-    assert row_line(row, literal) == plain + "\n"
+    assert row_line(row, literal) == (plain + "\n").encode("utf-8")
+
+
+def test_fast_sharegpt_line_equals_plain_encoding(tmp_path):
+    from agentscaler.export.sharegpt import ShareGptWriter
+
+    row = _row_with_everything()
+    control = Message(role="user", content='tab\there "quoted" \\ \x01 \u2028 end')
+    row = row.model_copy(update={"messages": (row.messages[0], control, *row.messages[2:])})
+    with ShareGptWriter(tmp_path, ("stage1",)) as writer:
+        writer.write(("stage1",), row, row.tools_json())
+    example, _ = sharegpt_example(row)
+    plain = json.dumps(example, ensure_ascii=False, separators=(",", ":"))
+    assert (tmp_path / "stage1.jsonl").read_bytes() == (plain + "\n").encode("utf-8")
 
 
 def test_parquet_table_equals_generic_arrow_conversion():

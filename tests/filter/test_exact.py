@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agentscaler.filter.calls import episode_calls, normalize_arguments
+import pytest
+
+from agentscaler.filter.calls import episode_calls, is_error_observation, normalize_arguments
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.exact import match_gold
 from agentscaler.records import GoldCall
@@ -106,3 +108,21 @@ def test_normalize_arguments_numbers_and_nesting():
     assert normalize_arguments({"n": "three"}, {"properties": {"n": {"type": "integer"}}}) == {
         "n": "three"
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"error": {"code": "not_found", "message": "no order o9"}}', True),
+        ('{"error": "boom", "tool": "get_order"}', True),
+        ('{"\\u0065rror": {"code": "not_found"}}', True),
+        ('{"status": "error", "order": {"id": "o1"}}', False),
+        ('{"id": "o1", "note": "an \\u00e9rror-free order"}', False),
+        ('{"error": 1, "a": 2, "b": 3}', False),
+        ("error: not found", False),
+        ('{"error": ', False),
+        ("", False),
+    ],
+)
+def test_error_observations_are_recognised(content, expected):
+    assert is_error_observation(content) is expected

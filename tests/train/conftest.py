@@ -7,7 +7,6 @@ write the user's cache.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -26,16 +25,9 @@ def _export_builders():
 builders = _export_builders()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def tokenizer_cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("agentscaler-cache")
-    previous = os.environ.get("AGENTSCALER_CACHE_DIR")
-    os.environ["AGENTSCALER_CACHE_DIR"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("AGENTSCALER_CACHE_DIR", None)
-    else:
-        os.environ["AGENTSCALER_CACHE_DIR"] = previous
+@pytest.fixture(scope="session")
+def tokenizer_cache(agentscaler_cache):
+    return agentscaler_cache
 
 
 @pytest.fixture(scope="session")

@@ -19,44 +19,50 @@ redone.
 
 from __future__ import annotations
 
-import json
 import logging
+import os
+import queue
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from agentscaler.errors import CorruptRecordError, RunFolderError
-from agentscaler.export.config import ExportConfig
-from agentscaler.export.episodes import iter_episodes
-from agentscaler.export.rows import episode_row, load_world_tools, restage
-from agentscaler.export.sharegpt import ShareGptWriter
-from agentscaler.export.split import is_heldout, resolve_stage2_domains, splits_of
-from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME, SplitWriter
-from agentscaler.gcpause import gc_paused
+from agentscaler.export.config import PARALLEL_MIN_EPISODES, ExportConfig
+from agentscaler.export.parts import (
+    SHAREGPT_DIR,
+    ExportContext,
+    PartExporter,
+    PartResult,
+    export_part,
+    file_chunks,
+    init_worker,
+    merge_parts,
+)
+from agentscaler.export.split import is_heldout, resolve_stage2_domains
+from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME
 from agentscaler.jsonl import iter_json_lines, read_json, read_records, write_json, write_records
-from agentscaler.records import Domain, Episode, Verdict
+from agentscaler.records import Domain, Verdict
 from agentscaler.records.dataset import (
     SPLITS,
     DatasetManifest,
-    DomainCount,
     HeldOutTask,
     InputStats,
     ShareGptStats,
     Split,
-    SplitStats,
 )
 from agentscaler.workspace import Workspace, fingerprint
 
 log = logging.getLogger(__name__)
 
 STAGE = "export"
+_CHUNKS_PER_WORKER = 1
 _FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 HELDOUT_TASKS_NAME = "tasks.jsonl"
-SHAREGPT_DIR = "sharegpt"
 
 
 def episode_files(ws: Workspace) -> list[Path]:
@@ -77,7 +83,7 @@ def export_fingerprint(ws: Workspace, config: ExportConfig) -> str:
         st = path.stat()
         stats.append([str(path.relative_to(ws.root)), st.st_size, st.st_mtime_ns])
     return fingerprint(
-        {"version": _FORMAT_VERSION, "config": config.model_dump(mode="json"), "inputs": stats}
+        {"version": _FORMAT_VERSION, "config": config.dataset_settings(), "inputs": stats}
     )
 
 
@@ -108,37 +114,15 @@ def _kept_verdicts(path: Path) -> dict[str, Verdict]:
     return kept
 
 
-class _DomainTools:
-    """Tools of each domain's world, read once (tuple and its JSON text)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self._cache: dict[str, tuple[tuple[dict[str, Any], ...], str]] = {}
-
-    def get(self, domain_id: str) -> tuple[tuple[dict[str, Any], ...], str]:
-        if domain_id not in self._cache:
-            path = self.ws.require(self.ws.world_dir(domain_id) / "tools.json", "worlds")
-            tools = load_world_tools(path)
-            self._cache[domain_id] = (tools, json.dumps(list(tools), ensure_ascii=False))
-        return self._cache[domain_id]
-
-
-class _SplitCounter:
-    def __init__(self) -> None:
-        self.rows = 0
-        self.tasks: set[str] = set()
-        self.domains: Counter[str] = Counter()
-
-    def add(self, task_id: str, domain_id: str) -> None:
-        self.rows += 1
-        self.tasks.add(task_id)
-        self.domains[domain_id] += 1
-
-    def stats(self, names: dict[str, str], files: dict[str, str]) -> SplitStats:
-        domains = tuple(
-            DomainCount(id=d, name=names.get(d, d), rows=n) for d, n in sorted(self.domains.items())
-        )
-        return SplitStats(rows=self.rows, tasks=len(self.tasks), domains=domains, files=files)
+def _drain(progress: Any, advance: Callable[[int], None] | None) -> None:
+    """Pass the counts reported by workers so far to ``advance``."""
+    while True:
+        try:
+            count = progress.get_nowait()
+        except queue.Empty:
+            return
+        if advance is not None:
+            advance(count)
 
 
 def _swap_in(partial: Path, final: Path) -> None:
@@ -159,7 +143,12 @@ def read_manifest(root: Path) -> DatasetManifest:
 
 
 class _Exporter:
-    """One export run: reads the inputs once, streams the kept episodes into split writers."""
+    """One export run: reads the inputs once, then exports the episode files.
+
+    Small exports stream every file through one :class:`PartExporter` into the dataset folder.
+    Large ones export each episode file into a part folder in worker processes and merge the
+    parts in file order (:func:`merge_parts`); the rows are the same either way.
+    """
 
     def __init__(self, ws: Workspace, config: ExportConfig) -> None:
         self.ws = ws
@@ -170,90 +159,90 @@ class _Exporter:
         self.stage2 = frozenset(d for ids in selection.values() for d in ids)
         self.task_domains = _task_domains(ws.tasks)
         self.kept = _kept_verdicts(ws.filtered_dir / "kept.jsonl")
-        self.tools = _DomainTools(ws)
-        self.counters = {split: _SplitCounter() for split in SPLITS}
-        self.inputs: Counter[str] = Counter(kept_verdicts=len(self.kept))
-        self.seen: set[str] = set()
-        self.heldout_kept: Counter[str] = Counter()
+        self.context = ExportContext(
+            root=str(ws.root),
+            config=config,
+            names=self.names,
+            stage2=self.stage2,
+            task_ids=frozenset(self.task_domains),
+            kept=frozenset(self.kept),
+        )
+        self.result = PartResult()
+
+    @property
+    def inputs(self) -> Counter[str]:
+        return Counter(kept_verdicts=len(self.kept)) + self.result.inputs
 
     def write(self, folder: Path, advance: Callable[[int], None] | None) -> ShareGptStats | None:
-        formats = set(self.config.formats)
-        with ExitStack() as stack:
-            writers = {
-                split: stack.enter_context(
-                    SplitWriter(
-                        folder / split,
-                        parquet="parquet" in formats,
-                        jsonl="jsonl" in formats,
-                        row_group_size=self.config.parquet_row_group_size,
-                        compression=self.config.parquet_compression,
-                    )
-                )
-                for split in SPLITS
-            }
-            share = None
-            if "sharegpt" in formats:
-                share = stack.enter_context(ShareGptWriter(folder / SHAREGPT_DIR, SPLITS))
-            stack.enter_context(gc_paused())
-            for episode in self._kept_episodes():
-                if advance is not None:
-                    advance(1)
-                self._export_one(episode, writers, share)
+        paths = episode_files(self.ws)
+        workers = self._workers(len(paths))
+        if workers == 1:
+            self.result = PartExporter(self.context, folder).run(paths, advance)
+        else:
+            self._write_parts(paths, folder, workers, advance)
         self._check_all_found()
         write_records(folder / "heldout" / HELDOUT_TASKS_NAME, self.heldout_tasks())
-        if share is None:
-            return None
-        return ShareGptStats(
-            rows=share.rows, skipped=share.skipped, dropped_texts=share.dropped_texts
-        )
+        return self.result.share
 
-    def _kept_episodes(self) -> Iterator[Episode]:
-        for path in episode_files(self.ws):
-            for number, episode in iter_episodes(path):
-                if episode.id not in self.kept:
-                    continue
-                if episode.id in self.seen:
-                    self.inputs["duplicate_episodes"] += 1
-                    continue
-                self.seen.add(episode.id)
-                self.inputs["episodes_read"] += 1
-                if episode.domain_id not in self.names:
-                    raise RunFolderError(
-                        f"{path}:{number}: episode {episode.id} belongs to domain "
-                        f"{episode.domain_id!r}, which is not in {self.ws.domains}. Re-run the "
-                        "pipeline from `agentscaler domains build` for this run folder."
-                    )
-                yield episode
+    def _workers(self, files: int) -> int:
+        if len(self.kept) < PARALLEL_MIN_EPISODES:
+            return 1
+        wanted = self.config.workers or os.cpu_count() or 1
+        return max(1, min(wanted, files))
 
-    def _export_one(
-        self, episode: Episode, writers: dict[Split, SplitWriter], share: ShareGptWriter | None
+    def _write_parts(
+        self,
+        paths: list[Path],
+        folder: Path,
+        workers: int,
+        advance: Callable[[int], None] | None,
     ) -> None:
-        if episode.task_id not in self.task_domains:
-            self.inputs["unknown_tasks"] += 1
-        tools, tools_json = self.tools.get(episode.domain_id)
-        heldout = is_heldout(episode.task_id, self.config.heldout_fraction, self.config.seed)
-        splits = splits_of(heldout=heldout, domain_id=episode.domain_id, stage2_domains=self.stage2)
-        row = episode_row(
-            episode,
-            domain=self.names[episode.domain_id],
-            tools=tools,
-            stage=splits[0],
-            trim=self.config.trim_trailing_turns,
-        )
-        if row is None:
-            self.inputs["without_assistant"] += 1
-            return
-        self.inputs["rows"] += 1
-        if heldout:
-            self.heldout_kept[episode.task_id] += 1
-        for split in splits:
-            writers[split].write(restage(row, split), tools_json)
-            self.counters[split].add(row.task_id, row.domain_id)
-        if share is not None:
-            share.write(splits, row, tools_json)
+        chunks = file_chunks(paths, workers * _CHUNKS_PER_WORKER)
+        parts = [folder / ".parts" / f"{index:05d}" for index in range(len(chunks))]
+        context = get_context("spawn")
+        progress = context.Queue()
+        if advance is not None:
+            # Never report more than the kept episodes (copies in two files count twice here).
+            left = len(self.kept)
+            report = advance
+
+            def advance(count: int) -> None:
+                nonlocal left
+                count = min(count, left)
+                left -= count
+                report(count)
+
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=init_worker, initargs=(progress,)
+        ) as pool:
+            futures = [
+                pool.submit(export_part, self.context, [str(p) for p in chunk], str(part))
+                for chunk, part in zip(chunks, parts, strict=True)
+            ]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(progress, advance)
+            results = [future.result() for future in futures]
+        _drain(progress, advance)
+        seen: set[str] = set()
+        for index, chunk in enumerate(chunks):
+            result = results[index]
+            repeated = seen.intersection(result.seen)
+            if repeated:
+                # Episodes already exported from earlier files: redo this part without them.
+                log.info("%s repeats %d episode(s) of earlier files", chunk[0], len(repeated))
+                shutil.rmtree(parts[index])
+                exporter = PartExporter(self.context, parts[index], part=True, exclude=repeated)
+                result = exporter.run(chunk)
+            seen.update(result.seen)
+            self.result.merge(result)
+        merge_parts(parts, folder, self.config)
+        shutil.rmtree(folder / ".parts")
 
     def _check_all_found(self) -> None:
-        missing = [episode_id for episode_id in self.kept if episode_id not in self.seen]
+        exported = set(self.result.seen)
+        missing = [episode_id for episode_id in self.kept if episode_id not in exported]
         if missing:
             verdict = self.kept[missing[0]]
             raise RunFolderError(
@@ -270,11 +259,12 @@ class _Exporter:
             for t, d in self.task_domains.items()
             if is_heldout(t, self.config.heldout_fraction, self.config.seed)
         }
+        heldout_kept = self.result.heldout_kept
         for verdict in self.kept.values():
-            if verdict.task_id in self.heldout_kept:
+            if verdict.task_id in heldout_kept:
                 domains.setdefault(verdict.task_id, verdict.domain_id)
         return [
-            HeldOutTask(task_id=t, domain_id=d, kept_episodes=self.heldout_kept[t])
+            HeldOutTask(task_id=t, domain_id=d, kept_episodes=heldout_kept[t])
             for t, d in sorted(domains.items())
         ]
 
@@ -299,7 +289,7 @@ class _Exporter:
             stage2_keywords=self.config.stage2_domains,
             stage2_domains=tuple(sorted(self.stage2)),
             heldout_tasks=heldout_tasks,
-            splits={s: self.counters[s].stats(self.names, files(s)) for s in SPLITS},
+            splits={s: self.result.counters[s].stats(self.names, files(s)) for s in SPLITS},
             input=InputStats(**self.inputs),
             sharegpt=share,
             columns=COLUMN_NOTES,

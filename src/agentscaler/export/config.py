@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ExportFormat = Literal["parquet", "jsonl", "sharegpt"]
 ALL_FORMATS: tuple[ExportFormat, ...] = ("parquet", "jsonl", "sharegpt")
+PARALLEL_MIN_EPISODES = 5000
+"""Exports of fewer kept episodes run in one process (starting workers would cost more)."""
 
 
 class ExportConfig(BaseModel):
@@ -46,6 +48,17 @@ class ExportConfig(BaseModel):
     parquet_compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
         default="zstd", description="Parquet compression codec"
     )
+
+    workers: int = Field(
+        default=0,
+        ge=0,
+        description="processes exporting episode files in parallel (0: one per core); the "
+        "dataset does not depend on it",
+    )
+
+    def dataset_settings(self) -> dict:
+        """The settings that decide the dataset (part of the stage's fingerprint)."""
+        return self.model_dump(mode="json", exclude={"workers"})
 
     @field_validator("formats")
     @classmethod

@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import to_json
+
 from agentscaler.jsonl import write_json
 from agentscaler.records.dataset import DatasetRow
 
@@ -108,23 +110,32 @@ def llamafactory_dataset_info(splits: list[str]) -> dict[str, Any]:
     }
 
 
-class ShareGptWriter:
-    """Write the ShareGPT files of every split into ``folder`` plus ``dataset_info.json``."""
+def write_dataset_info(folder: Path, splits: tuple[str, ...]) -> None:
+    """Write LLaMA-Factory's ``dataset_info.json`` for the ShareGPT files of ``splits``."""
+    write_json(Path(folder) / "dataset_info.json", llamafactory_dataset_info(list(splits)))
 
-    def __init__(self, folder: Path, splits: tuple[str, ...]) -> None:
+
+class ShareGptWriter:
+    """Write the ShareGPT files of every split into ``folder`` plus ``dataset_info.json``.
+
+    ``info=False`` leaves ``dataset_info.json`` out (an export part).
+    """
+
+    def __init__(self, folder: Path, splits: tuple[str, ...], *, info: bool = True) -> None:
         self.folder = Path(folder)
         self.splits = splits
+        self.info = info
         self.rows = 0
         self.skipped = 0
         self.dropped_texts = 0
         self._files: dict[str, Any] = {}
-        self._literals: dict[str, str] = {}
+        self._literals: dict[str, bytes] = {}
 
     def __enter__(self) -> ShareGptWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         for split in self.splits:
             path = self.folder / f"{split}.jsonl"
-            self._files[split] = path.open("w", encoding="utf-8", newline="\n")
+            self._files[split] = path.open("wb")
         return self
 
     def write(self, splits: tuple[str, ...], row: DatasetRow, tools_json: str) -> None:
@@ -136,9 +147,12 @@ class ShareGptWriter:
         tools = example.pop("tools")
         literal = self._literals.get(tools)
         if literal is None:
-            literal = self._literals[tools] = json.dumps(tools, ensure_ascii=False)
-        head = json.dumps(example, ensure_ascii=False, separators=(",", ":"))
-        line = f'{head[:-1]},"tools":{literal}}}\n'
+            text = json.dumps(tools, ensure_ascii=False)
+            literal = self._literals[tools] = text.encode("utf-8")
+        # Compact UTF-8 JSON, as json.dumps(..., ensure_ascii=False, separators=(",", ":"))
+        # writes it, in one call into pydantic's Rust serialiser.
+        head = to_json(example)
+        line = b"".join((head[:-1], b',"tools":', literal, b"}\n"))
         for split in splits:
             self._files[split].write(line)
         self.rows += len(splits)
@@ -148,4 +162,5 @@ class ShareGptWriter:
         for handle in self._files.values():
             handle.close()
         self._files.clear()
-        write_json(self.folder / "dataset_info.json", llamafactory_dataset_info(list(self.splits)))
+        if self.info:
+            write_dataset_info(self.folder, self.splits)

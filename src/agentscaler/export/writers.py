@@ -44,6 +44,7 @@ from agentscaler.records.dataset import DatasetRow
 
 PARQUET_NAME = "data.parquet"
 JSONL_NAME = "data.jsonl"
+ARROW_PART_NAME = "rows.arrows"
 
 
 def row_schema():
@@ -139,8 +140,12 @@ def read_rows(path: Path) -> Iterator[DatasetRow]:
             yield row_from_columns(data, where=f"{path}:{number}")
 
 
-def rows_table(rows: list[DatasetRow], tools_json: list[str]):
-    """An Arrow table of ``rows`` (schema :func:`row_schema`), built column by column."""
+def rows_table(rows: list[DatasetRow], tools_json: list[str], *, dictionary_tools: bool = False):
+    """An Arrow table of ``rows`` (schema :func:`row_schema`), built column by column.
+
+    ``dictionary_tools`` leaves the ``tools`` column dictionary-encoded (each domain's text once),
+    as export parts store it; casting the table to :func:`row_schema` expands it.
+    """
     import pyarrow as pa
 
     message_offsets, call_offsets, flag_offsets = [0], [0], [0]
@@ -189,19 +194,25 @@ def rows_table(rows: list[DatasetRow], tools_json: list[str]):
         _repeated_strings(tools_json),
         pa.ListArray.from_arrays(offsets(flag_offsets), pa.array(flags, pa.bool_())),
     ]
-    return pa.Table.from_arrays(columns, schema=row_schema())
+    table = pa.Table.from_arrays(columns, schema=_dictionary_tools(row_schema()))
+    return table if dictionary_tools else table.cast(row_schema())
+
+
+def _dictionary_tools(schema: Any) -> Any:
+    import pyarrow as pa
+
+    index = schema.get_field_index("tools")
+    return schema.set(index, pa.field("tools", pa.dictionary(pa.int32(), pa.string())))
 
 
 def _repeated_strings(values: list[str]) -> Any:
-    """A string array of few distinct, long values (a domain's tools), copied in C++."""
+    """A dictionary array of few distinct, long values (a domain's tools)."""
     import pyarrow as pa
 
     index: dict[str, int] = {}
     positions = [index.setdefault(value, len(index)) for value in values]
     dictionary = pa.array(list(index), pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(positions, pa.int32()), dictionary).cast(
-        pa.string()
-    )
+    return pa.DictionaryArray.from_arrays(pa.array(positions, pa.int32()), dictionary)
 
 
 _COMPACT = (",", ":")
@@ -217,23 +228,27 @@ def _messages_adapter() -> Any:
     return TypeAdapter(tuple[Message, ...])
 
 
-def _messages_json(messages: tuple) -> str:
-    """Compact JSON of a message tuple, serialised by pydantic in one call."""
-    return _messages_adapter().dump_json(messages).decode("utf-8")
-
-
-def row_line(row: DatasetRow, tools_literal: str) -> str:
-    """One JSON Lines line of ``row``; ``tools_literal`` is ``json.dumps(tools_json)``.
+def row_line(row: DatasetRow, tools_literal: bytes) -> bytes:
+    """One JSON Lines line of ``row`` as UTF-8; ``tools_literal`` is ``json.dumps(tools_json)``.
 
     Equal to ``json.dumps(row_columns(row), ensure_ascii=False, separators=(",", ":"))``, but
-    the messages are serialised by pydantic in one call and the (long, shared) tools text is
-    escaped once per domain rather than once per row.
+    the messages are serialised by pydantic in one call (straight to UTF-8) and the (long,
+    shared) tools text is escaped and encoded once per domain rather than once per row.
     """
     head = {"schema_version": row.schema_version, **{f: getattr(row, f) for f in _STRING_FIELDS}}
     head_text = json.dumps(head, ensure_ascii=False, separators=_COMPACT)
     train = json.dumps(list(row.train), separators=_COMPACT)
-    messages = _messages_json(row.messages)
-    return f'{head_text[:-1]},"messages":{messages},"tools":{tools_literal},"train":{train}}}\n'
+    messages = _messages_adapter().dump_json(row.messages)
+    return b"".join(
+        (
+            head_text[:-1].encode("utf-8"),
+            b',"messages":',
+            messages,
+            b',"tools":',
+            tools_literal,
+            f',"train":{train}}}\n'.encode("ascii"),
+        )
+    )
 
 
 class SplitWriter:
@@ -241,7 +256,9 @@ class SplitWriter:
 
     Rows are buffered and written in row groups; ``close`` finishes the files (an empty split
     still gets valid, empty files with the full schema). Rows of one domain share their tools'
-    JSON text, which is escaped for JSON Lines once per distinct text.
+    JSON text, which is escaped for JSON Lines once per distinct text. ``arrow_part`` writes the
+    Parquet rows as an uncompressed Arrow stream (``rows.arrows``, tools dictionary-encoded)
+    instead, for :func:`agentscaler.export.parts.merge_parts`.
     """
 
     def __init__(
@@ -252,29 +269,37 @@ class SplitWriter:
         jsonl: bool = True,
         row_group_size: int = 1000,
         compression: str = "zstd",
+        arrow_part: bool = False,
     ) -> None:
         self.folder = Path(folder)
-        self.parquet_path = self.folder / PARQUET_NAME if parquet else None
+        self.arrow_part = arrow_part
+        name = ARROW_PART_NAME if arrow_part else PARQUET_NAME
+        self.parquet_path = self.folder / name if parquet else None
         self.jsonl_path = self.folder / JSONL_NAME if jsonl else None
         self.row_group_size = row_group_size
         self.compression = None if compression == "none" else compression
         self.rows = 0
         self._buffer: list[DatasetRow] = []
         self._buffer_tools: list[str] = []
-        self._literals: dict[str, str] = {}
+        self._literals: dict[str, bytes] = {}
         self._parquet: Any = None
         self._jsonl: Any = None
 
     def __enter__(self) -> SplitWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
-        if self.parquet_path is not None:
+        if self.parquet_path is not None and self.arrow_part:
+            import pyarrow as pa
+
+            schema = _dictionary_tools(row_schema())
+            self._parquet = pa.ipc.new_stream(str(self.parquet_path), schema)
+        elif self.parquet_path is not None:
             import pyarrow.parquet as pq
 
             self._parquet = pq.ParquetWriter(
                 self.parquet_path, row_schema(), compression=self.compression
             )
         if self.jsonl_path is not None:
-            self._jsonl = self.jsonl_path.open("w", encoding="utf-8", newline="\n")
+            self._jsonl = self.jsonl_path.open("wb")
         return self
 
     def write(self, row: DatasetRow, tools_json: str) -> None:
@@ -282,7 +307,8 @@ class SplitWriter:
         if self._jsonl is not None:
             literal = self._literals.get(tools_json)
             if literal is None:
-                literal = self._literals[tools_json] = json.dumps(tools_json, ensure_ascii=False)
+                text = json.dumps(tools_json, ensure_ascii=False)
+                literal = self._literals[tools_json] = text.encode("utf-8")
             self._jsonl.write(row_line(row, literal))
         if self._parquet is not None:
             self._buffer.append(row)
@@ -293,7 +319,8 @@ class SplitWriter:
 
     def _flush(self) -> None:
         if self._buffer:
-            self._parquet.write_table(rows_table(self._buffer, self._buffer_tools))
+            table = rows_table(self._buffer, self._buffer_tools, dictionary_tools=self.arrow_part)
+            self._parquet.write_table(table)
             self._buffer.clear()
             self._buffer_tools.clear()
 

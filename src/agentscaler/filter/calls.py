@@ -51,6 +51,8 @@ def is_error_observation(content: str) -> bool:
     """True when a tool result is an error observation (``{"error": {...}}``)."""
     if not content or not content.lstrip().startswith("{"):
         return False
+    if '"error"' not in content and "\\u" not in content:
+        return False  # no "error" key, not even spelled with \u escapes: skip the parse
     try:
         value = json.loads(content)
     except json.JSONDecodeError:

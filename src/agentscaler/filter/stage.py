@@ -24,6 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from agentscaler.episode_lines import parse_episode
 from agentscaler.errors import RunFolderError
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.funnel import Funnel, funnel_from_verdicts
@@ -144,7 +145,7 @@ def judge_domain(
     verdicts: list[dict[str, Any]] = []
     for path, number, raw in episode_lines:
         where = f"{path}:{number}"
-        episode = validate_record(Episode, parse_line(Path(path), number, raw), where)
+        episode = parse_episode(raw, where)
         if episode.key in seen:
             log.warning("%s: episode %s appears twice; judged once", where, episode.id)
             continue

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentscaler.cachedir import default_cache_dir
 from agentscaler.errors import MissingDependencyError, TrainingError
 
 if TYPE_CHECKING:
@@ -54,15 +55,6 @@ _NOT_SPECIAL = frozenset(
 
 _CONVERSION_VERSION = 1
 """Bumped whenever the conversion below changes, so cached files are rebuilt."""
-
-
-def default_cache_dir() -> Path:
-    """Where built tokenizers are cached: ``$AGENTSCALER_CACHE_DIR``, else the XDG cache."""
-    explicit = os.environ.get("AGENTSCALER_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "agentscaler"
 
 
 def _qwen_package():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Callable
+from types import CodeType
 from typing import Any
 
 from agentscaler.errors import UnsafeCodeError
@@ -327,12 +328,18 @@ def execute(
 ) -> dict[str, Any]:
     """Check, instrument and run tool code in a fresh namespace; return the namespace.
 
-    ``namespace`` supplies the names tool code may use (``tool``, ``NotFound`` ...).
+    ``namespace`` supplies the names tool code may use (``tool``, ``NotFound`` ...). Code that
+    passed the checks before is taken compiled from :mod:`.code_cache`.
     """
-    tree = instrument(check_source(source, filename, max_bytes=max_bytes))
-    code = compile(tree, filename, "exec")
+    from agentscaler.worlds.code_cache import cached_code
+
+    def build() -> CodeType:
+        tree = instrument(check_source(source, filename, max_bytes=max_bytes))
+        return compile(tree, filename, "exec")
+
+    code = cached_code(source, filename, max_bytes, build)
     env: dict[str, Any] = {"__builtins__": dict(SAFE_BUILTINS), "__name__": "world_tools"}
     env.update(_RUNTIME_NAMES)
     env.update(namespace)
-    exec(code, env)  # the tree was checked above; this is the sandbox's one exec
+    exec(code, env)  # checked (now or when cached); this is the sandbox's one exec
     return env

@@ -7,37 +7,16 @@ a newline (left by an interrupted append) is skipped with a warning. Any other b
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from agentscaler.errors import CorruptRecordError, SchemaVersionError
+from agentscaler.jsonl import iter_raw_lines
 from agentscaler.records import Episode
 
-log = logging.getLogger(__name__)
-
 _FIX = "Repair or remove that line, or re-run `agentscaler simulate` for this run folder."
-
-
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    data = path.read_bytes()
-    if not data:
-        return
-    lines = data.split(b"\n")
-    if not data.endswith(b"\n"):
-        tail = lines.pop()
-        if tail.strip():
-            log.warning(
-                "%s:%d: ignoring an incomplete last line (%d bytes), left by an interrupted write",
-                path,
-                len(lines) + 1,
-                len(tail),
-            )
-    for number, raw in enumerate(lines, start=1):
-        if raw.strip():
-            yield number, raw
 
 
 def parse_episode(raw: bytes, where: str) -> Episode:
@@ -66,5 +45,5 @@ def parse_episode(raw: bytes, where: str) -> Episode:
 def iter_episodes(path: Path) -> Iterator[tuple[int, Episode]]:
     """``(line number, episode)`` for every complete line of ``path``."""
     path = Path(path)
-    for number, raw in _lines(path):
+    for number, raw in iter_raw_lines(path):
         yield number, parse_episode(raw, f"{path}:{number}")

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from agentscaler.episode_lines import iter_episodes
 from agentscaler.errors import CorruptRecordError, SchemaVersionError
-from agentscaler.export.episodes import iter_episodes
 from agentscaler.jsonl import dumps_line
 
 
