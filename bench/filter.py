@@ -7,7 +7,8 @@ until about N episodes exist), then times, on those episodes:
 * baseline: reading and validating the episode files as ``Episode`` records;
 * the three-stage filter (``agentscaler filter``): validity, replay on a fresh copy of each task's
   initial state and comparison with the gold state, exact match for read-only tasks;
-* the export (``agentscaler export``): Parquet, JSON Lines and ShareGPT with the held-out split;
+* the export (``agentscaler export``): Parquet, JSON Lines and ShareGPT with the held-out split
+  (one worker process per core from 5,000 kept episodes on);
 * filter + export together, the figure the target (>= 1,000 episodes/s on 2 cores) is about.
 
 Wall and CPU seconds are printed (CPU includes worker processes).
