@@ -208,7 +208,11 @@ def test_kept_verdict_without_episode_is_a_clear_error(run_folder):
     assert not (root / "dataset").exists()
 
 
-def test_corrupt_episode_line_names_file_and_line(run_folder):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_corrupt_episode_line_names_file_and_line(run_folder, monkeypatch, workers):
+    from agentscaler.export import build
+
+    monkeypatch.setattr(build, "PARALLEL_MIN_EPISODES", 0)
     root = run_folder.write()
     shard = root / "episodes" / "shard-000.jsonl"
     lines = shard.read_text("utf-8").splitlines(keepends=True)
@@ -217,7 +221,8 @@ def test_corrupt_episode_line_names_file_and_line(run_folder):
     lines[1] = json.dumps(broken) + "\n"
     shard.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(CorruptRecordError, match=r"shard-000\.jsonl:2: invalid Episode.*role"):
-        export_dataset(root)
+        export_dataset(root, ExportConfig(workers=workers))
+    assert not (root / "dataset").exists() and not (root / ".dataset.partial").exists()
 
 
 def test_missing_filter_output_says_which_command_to_run(run_folder):

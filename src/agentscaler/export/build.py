@@ -59,7 +59,6 @@ from agentscaler.workspace import Workspace, fingerprint
 log = logging.getLogger(__name__)
 
 STAGE = "export"
-_CHUNKS_PER_WORKER = 1
 _FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 HELDOUT_TASKS_NAME = "tasks.jsonl"
@@ -197,7 +196,7 @@ class _Exporter:
         workers: int,
         advance: Callable[[int], None] | None,
     ) -> None:
-        chunks = file_chunks(paths, workers * _CHUNKS_PER_WORKER)
+        chunks = file_chunks(paths, workers)
         parts = [folder / ".parts" / f"{index:05d}" for index in range(len(chunks))]
         context = get_context("spawn")
         progress = context.Queue()
