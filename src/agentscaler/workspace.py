@@ -94,6 +94,12 @@ class Workspace:
     def episodes_dir(self) -> Path:
         return self.root / "episodes"
 
+    def episode_files(self) -> list[Path]:
+        """The episode shards (``episodes/*.jsonl``) in a stable order; none before simulation."""
+        if not self.episodes_dir.is_dir():
+            return []
+        return sorted(p for p in self.episodes_dir.glob("*.jsonl") if p.is_file())
+
     @property
     def filtered_dir(self) -> Path:
         return self.root / "filtered"

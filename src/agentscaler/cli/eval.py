@@ -115,13 +115,12 @@ def report_command(
     """Print pass^k and the other metrics; write summary.json, PNG plots and index.html."""
     from agentscaler.evaluate.config import EvalConfig
     from agentscaler.evaluate.outputs import report
-    from agentscaler.evaluate.readers import episode_files
     from agentscaler.progress import progress_bar
     from agentscaler.workspace import Workspace
 
     overrides = {"max_k": max_k, "include_infrastructure": include_infrastructure}
     config = EvalConfig(**{k: v for k, v in overrides.items() if v is not None})
-    shards = len(episode_files(Workspace(path))) if path.is_dir() else None
+    shards = len(Workspace(path).episode_files()) if path.is_dir() else None
     with progress_bar("reading episodes", shards, err_console) as advance:
         outputs = report(path, out, config, html=html, advance=advance)
     print_summary(outputs.summary)

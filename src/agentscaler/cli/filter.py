@@ -34,7 +34,7 @@ def filter_command(
     from rich.table import Table
 
     from agentscaler.filter.config import FilterConfig
-    from agentscaler.filter.stage import episode_files, run_filter
+    from agentscaler.filter.stage import run_filter
     from agentscaler.progress import progress_bar
     from agentscaler.workspace import Workspace
 
@@ -48,7 +48,7 @@ def filter_command(
     config = FilterConfig(**{k: v for k, v in overrides.items() if v is not None})
     ws = Workspace(run_dir)
     total = 0
-    for path in episode_files(ws):
+    for path in ws.episode_files():
         with path.open("rb") as handle:
             total += sum(1 for line in handle if line.strip())
     with progress_bar("verifying episodes", total or None) as advance:

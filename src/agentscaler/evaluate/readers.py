@@ -66,11 +66,6 @@ def read_source(
 # --- run folders -----------------------------------------------------------------------------------
 
 
-def episode_files(ws: Workspace) -> list[Path]:
-    """The episode shards of a run folder, in name order."""
-    return sorted(p for p in ws.episodes_dir.glob("*.jsonl") if p.is_file())
-
-
 def read_run_folder(root: Path, *, advance: Advance | None = None) -> EvalData:
     """Read a run folder: tasks, episodes and verdicts are required; domains and funnel optional.
 
@@ -89,7 +84,7 @@ def read_run_folder(root: Path, *, advance: Advance | None = None) -> EvalData:
         if vpath.exists():
             for verdict in iter_records(vpath, Verdict):
                 verdicts[verdict.episode_id] = verdict
-    files = episode_files(ws)
+    files = ws.episode_files()
     if not files:
         raise EvaluationError(
             f"{ws.episodes_dir} holds no *.jsonl episode files. Run `agentscaler simulate "

@@ -1,6 +1,6 @@
 """The export stage: kept episodes of a run folder -> ``dataset/`` (stage 1, stage 2, held-out).
 
-Reads ``domains.jsonl``, ``tasks.jsonl``, ``filtered/kept.jsonl``, ``episodes/**/*.jsonl`` and
+Reads ``domains.jsonl``, ``tasks.jsonl``, ``filtered/kept.jsonl``, ``episodes/*.jsonl`` and
 ``worlds/<domain_id>/tools.json``; writes::
 
     dataset/manifest.json            counts, domains per split, settings (DatasetManifest)
@@ -64,13 +64,8 @@ MANIFEST_NAME = "manifest.json"
 HELDOUT_TASKS_NAME = "tasks.jsonl"
 
 
-def episode_files(ws: Workspace) -> list[Path]:
-    """The episode shards of a run folder, in a stable order."""
-    return sorted(ws.episodes_dir.rglob("*.jsonl"))
-
-
 def _input_files(ws: Workspace) -> list[Path]:
-    files = [ws.domains, ws.tasks, ws.filtered_dir / "kept.jsonl", *episode_files(ws)]
+    files = [ws.domains, ws.tasks, ws.filtered_dir / "kept.jsonl", *ws.episode_files()]
     files += sorted(ws.worlds_dir.glob("*/tools.json"))
     return files
 
@@ -173,7 +168,7 @@ class _Exporter:
         return Counter(kept_verdicts=len(self.kept)) + self.result.inputs
 
     def write(self, folder: Path, advance: Callable[[int], None] | None) -> ShareGptStats | None:
-        paths = episode_files(self.ws)
+        paths = self.ws.episode_files()
         workers = self._workers(len(paths))
         if workers == 1:
             self.result = PartExporter(self.context, folder).run(paths, advance)

@@ -59,12 +59,8 @@ class FilterResult:
         return self.funnel.kept
 
 
-def episode_files(ws: Workspace) -> list[Path]:
-    return sorted(ws.episodes_dir.glob("*.jsonl")) if ws.episodes_dir.exists() else []
-
-
 def iter_episodes(ws: Workspace) -> Iterator[Episode]:
-    for path in episode_files(ws):
+    for path in ws.episode_files():
         yield from iter_records(path, Episode)
 
 
@@ -179,7 +175,7 @@ def run_filter(
     config = config or FilterConfig()
     ws = Workspace(Path(root))
     tasks_by_domain = _lines_by_domain([ws.require(ws.tasks, "tasks")])
-    paths = episode_files(ws)
+    paths = ws.episode_files()
     if not paths:
         raise RunFolderError(
             f"{ws.episodes_dir} has no episodes. Run `agentscaler simulate {ws.root}` first."
