@@ -12,33 +12,23 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agentscaler.errors import CorruptRecordError, SchemaVersionError
-from agentscaler.jsonl import iter_raw_lines
+from agentscaler.jsonl import iter_raw_lines, record_error
 from agentscaler.records import Episode
 
 _FIX = "Repair or remove that line, or re-run `agentscaler simulate` for this run folder."
 
 
 def parse_episode(raw: bytes, where: str) -> Episode:
-    """Validate one JSON line as an Episode, with errors naming ``where`` and the field."""
+    """Validate one JSON line as an Episode, with errors naming ``where`` and the field.
+
+    Raises CorruptRecordError (bad JSON or field) or SchemaVersionError (foreign version).
+    """
     try:
         episode = Episode.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        if first.get("type") == "json_invalid":
-            raise CorruptRecordError(
-                f"{where}: not valid JSON ({first.get('msg')}). {_FIX}"
-            ) from exc
-        field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
-        raise CorruptRecordError(
-            f"{where}: invalid Episode record, field {field!r}: {first.get('msg')}. {_FIX}"
-        ) from exc
+        raise record_error(Episode, exc, where, _FIX) from exc
     if episode.schema_version != Episode.SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"Episode record ({where}) has schema_version {episode.schema_version!r}, but this "
-            f"release of agentscaler reads version {Episode.SCHEMA_VERSION}. Re-run the stage "
-            "that wrote it with this release, or install the agentscaler release that wrote it."
-        )
+        raise Episode.schema_version_error(episode.schema_version, where)
     return episode
 
 

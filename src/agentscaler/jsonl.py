@@ -95,13 +95,21 @@ def validate_record(model: type[R], value: Any, where: str) -> R:
     except SchemaVersionError:
         raise
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
         path = where.rsplit(":", 1)[0]
-        raise CorruptRecordError(
-            f"{where}: invalid {model.__name__} record, field {field!r}: {first.get('msg')}. "
-            f"{_fix_hint(Path(path))}"
-        ) from exc
+        raise record_error(model, exc, where, _fix_hint(Path(path))) from exc
+
+
+def record_error(
+    model: type[Record], exc: ValidationError, where: str, fix: str
+) -> CorruptRecordError:
+    """The error for a line at ``where`` that is not valid JSON or not a valid ``model``."""
+    first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        return CorruptRecordError(f"{where}: not valid JSON ({first.get('msg')}). {fix}")
+    field = ".".join(str(p) for p in first.get("loc", ())) or "<record>"
+    return CorruptRecordError(
+        f"{where}: invalid {model.__name__} record, field {field!r}: {first.get('msg')}. {fix}"
+    )
 
 
 def read_records(path: Path, model: type[R]) -> list[R]:

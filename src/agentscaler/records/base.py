@@ -42,10 +42,15 @@ class Record(BaseModel):
         if expected is not None and isinstance(data, dict):
             found = data.get("schema_version", expected)
             if found != expected:
-                at = f" ({where})" if where else ""
-                raise SchemaVersionError(
-                    f"{cls.__name__} record{at} has schema_version {found!r}, but this release of "
-                    f"agentscaler reads version {expected}. Re-run the stage that wrote it with this "
-                    "release, or install the agentscaler release that wrote it."
-                )
+                raise cls.schema_version_error(found, where)
         return cls.model_validate(data)
+
+    @classmethod
+    def schema_version_error(cls, found: Any, where: str = "") -> SchemaVersionError:
+        """The error for a record of this type written with schema_version ``found``."""
+        at = f" ({where})" if where else ""
+        return SchemaVersionError(
+            f"{cls.__name__} record{at} has schema_version {found!r}, but this release of "
+            f"agentscaler reads version {cls.SCHEMA_VERSION}. Re-run the stage that wrote it with "
+            "this release, or install the agentscaler release that wrote it."
+        )
