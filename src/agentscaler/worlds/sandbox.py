@@ -38,6 +38,7 @@ from agentscaler.worlds.budget import (
     safe_range,
     tick,
 )
+from agentscaler.worlds.code_cache import cached_code
 
 DENIED_NAMES = frozenset(
     """eval exec compile open getattr setattr delattr hasattr globals locals vars dir input
@@ -331,7 +332,6 @@ def execute(
     ``namespace`` supplies the names tool code may use (``tool``, ``NotFound`` ...). Code that
     passed the checks before is taken compiled from :mod:`.code_cache`.
     """
-    from agentscaler.worlds.code_cache import cached_code
 
     def build() -> CodeType:
         tree = instrument(check_source(source, filename, max_bytes=max_bytes))
