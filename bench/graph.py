@@ -11,7 +11,11 @@ with a distinct text. Each measured run is its own process, so its peak RSS is i
 * ``cached``: the same pool again, embeddings read from the cache.
 
 Prints wall seconds per phase, the process's CPU seconds (what the run costs when the machine is
-shared) and peak RSS, and the cached path against the cold one.
+shared) and peak RSS, and the cached path against the cold one. With ``minilm``, a third process
+measures what bounds the cold run: the tokens MiniLM reads for the pool's tool texts, the
+multiply-adds of its linear layers per token, and this machine's dense float32 matrix-product
+rate on the same shapes (the baseline): tokens x FLOP per token / that rate is the least time
+any float32 implementation of the model can embed the pool in here.
 """
 
 from __future__ import annotations
@@ -160,6 +164,57 @@ def run_phase(pool: Path, graph_dir: Path, embedder: str) -> dict:
     }
 
 
+def compute_floor(pool: Path) -> dict:
+    """Tokens, FLOP per token and the dense matrix-product rate (called in a child process)."""
+    import torch
+
+    from agentscaler.graph import GraphConfig, make_embedder
+    from agentscaler.graph.discover import prepare_tools
+    from agentscaler.graph.texts import tool_text
+    from agentscaler.jsonl import read_records
+    from agentscaler.records import ToolSpec
+
+    config = GraphConfig()
+    tools, _ = prepare_tools(read_records(pool, ToolSpec))
+    texts = sorted(
+        {
+            tool_text(
+                t, max_params=config.max_params, description_words=config.max_description_words
+            )
+            for t in tools
+        }
+    )
+    model = make_embedder(config)._load()
+    ids = model.tokenizer(texts, add_special_tokens=True)["input_ids"]
+    tokens = sum(min(len(i), config.max_seq_length) for i in ids)
+    linear = [m for m in model[0].auto_model.encoder.modules() if isinstance(m, torch.nn.Linear)]
+    flop_per_token = 2 * sum(m.in_features * m.out_features for m in linear)
+    rows = 4096  # tokens per batch of 64 texts of ~64 tokens
+    shapes = sorted({(m.in_features, m.out_features) for m in linear})
+    seconds = 0.0  # the best of five rounds per shape: the machine's rate, not its noise
+    with torch.inference_mode():
+        for n_in, n_out in shapes:
+            a, b = torch.randn(rows, n_in), torch.randn(n_in, n_out)
+            for _ in range(3):
+                a @ b
+            rounds = []
+            for _ in range(5):
+                started = time.perf_counter()
+                for _ in range(10):
+                    a @ b
+                rounds.append((time.perf_counter() - started) / 10)
+            weight = sum(1 for m in linear if (m.in_features, m.out_features) == (n_in, n_out))
+            seconds += weight * min(rounds)
+    done = sum(2 * rows * m.in_features * m.out_features for m in linear)
+    return {
+        "texts": len(texts),
+        "tokens": tokens,
+        "flop_per_token": flop_per_token,
+        "gemm_flops": done / seconds,  # one token batch through every linear layer
+        "threads": torch.get_num_threads(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tools", type=int, default=30_000)
@@ -170,9 +225,12 @@ def main() -> None:
         default="cold,cached",
         help="which runs to measure; 'cached' alone keeps the cache of an earlier run in --workdir",
     )
-    parser.add_argument("--phase", choices=["cold", "cached"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["cold", "cached", "floor"], help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.phase == "floor":
+        print(json.dumps(compute_floor(args.workdir / "pool.jsonl")))
+        return
     if args.phase:
         print(
             json.dumps(
@@ -197,23 +255,14 @@ def main() -> None:
 
         shutil.rmtree(graph)
     results = {}
+
+    def child(phase: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, __file__, "--phase", phase, "--workdir", str(workdir)]
+        command += ["--embedder", args.embedder]
+        return subprocess.run(command, check=True, capture_output=True, text=True)
+
     for phase in runs:
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--phase",
-                phase,
-                "--workdir",
-                str(workdir),
-                "--embedder",
-                args.embedder,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        results[phase] = json.loads(out.stdout.strip().splitlines()[-1])
+        results[phase] = json.loads(child(phase).stdout.strip().splitlines()[-1])
 
     last = results[runs[-1]]
     print(
@@ -242,6 +291,24 @@ def main() -> None:
     if len(results) == 2:
         ratio = results["cold"]["total"] / results["cached"]["total"]
         print(f"cached run {ratio:.1f}x faster than cold")
+    if args.embedder == "minilm":
+        floor = json.loads(child("floor").stdout.strip().splitlines()[-1])
+        work = floor["tokens"] * floor["flop_per_token"]
+        print(
+            f"MiniLM reads {floor['tokens']:,} tokens for the {floor['texts']:,} tool texts "
+            f"({floor['flop_per_token'] / 1e6:.1f} MFLOP per token in its linear layers, "
+            f"{work / 1e12:.1f} TFLOP); dense float32 matrix products on these shapes run at "
+            f"{floor['gemm_flops'] / 1e9:.0f} GFLOP/s here ({floor['threads']} threads), so no "
+            f"float32 implementation embeds them in less than {work / floor['gemm_flops']:.0f} s"
+        )
+        if "cold" in results:
+            embed = results["cold"]["timings"]["embed"]
+            print(
+                f"cold embedding: {floor['tokens'] / embed:,.0f} tokens/s, "
+                f"{work / embed / 1e9:.0f} GFLOP/s in the linear layers "
+                f"({work / embed / floor['gemm_flops']:.0%} of the dense product rate; the cold "
+                "phase also embeds the field names of the dependency edges)"
+            )
 
 
 if __name__ == "__main__":

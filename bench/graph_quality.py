@@ -2,8 +2,11 @@
 
     python bench/graph_quality.py [--external ../shared/external] [--taus 0.3,0.4,...]
 
-Prints a markdown table (one row per setting and labeled set) and, last, the score of the
-defaults of ``GraphConfig``. Labeled sets and how their labels are derived:
+Prints a markdown table (one row per setting and labeled set), then, for each labeled set, the
+domains found with the defaults of ``GraphConfig`` against a nearest-neighbour ceiling: the NMI
+of labelling every tool with the class of its most similar other tool, true classes given
+(:func:`agentscaler.graph.quality.nearest_neighbour_ceiling`), for the default similarity, the
+embedding alone and the identifier words alone. Labeled sets and how their labels are derived:
 :mod:`agentscaler.graph.quality`. Every other setting (sizes, algorithm, seed) is the default.
 """
 
@@ -99,6 +102,51 @@ def main() -> None:
         mean = sum(s[0] for s in scores) / len(scores)
         mark = " **default**" if default else ""
         print(f"| {emb} | {gran} | {weight:g} | {tau:g}{mark} | {cells} | {mean:.3f} |")
+
+    if defaults.granularity == "tool" and defaults.embedder in args.embedders.split(","):
+        print_ceilings(sets, defaults)
+
+
+def print_ceilings(sets, defaults) -> None:
+    """Domains found with the defaults against what the similarity can tell apart at best."""
+    from agentscaler.graph import discover_domains, make_embedder
+    from agentscaler.graph.discover import prepare_tools, tool_vectors
+    from agentscaler.graph.embedding_cache import EmbeddingCache
+    from agentscaler.graph.lexical import lexical_vectors
+    from agentscaler.graph.quality import nearest_neighbour_ceiling, score_discovery
+
+    embedder = make_embedder(defaults)
+    print()
+    print(
+        "Nearest-neighbour ceiling: NMI / accuracy of labelling each tool with the class of its "
+        "most similar other tool, every other tool's class given."
+    )
+    print()
+    print(
+        "| labeled set | domains found (defaults) | ceiling, default similarity | "
+        "embedding alone | identifier words alone |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as folder:
+        for labeled in sets:
+            pool, _ = prepare_tools(labeled.tools)
+            label_of = dict(zip((t.id for t in labeled.tools), labeled.labels, strict=True))
+            labels = [label_of[t.id] for t in pool]
+            found = discover_domains(pool, defaults, embedder=embedder, graph_dir=Path(folder))
+            nmi, ari = score_discovery(labeled, found.tools, found.communities)
+            cache = EmbeddingCache(Path(folder) / "embeddings", embedder.model_id, embedder.dim)
+            alone = defaults.model_copy(update={"lexical_weight": 0.0})
+            features = [
+                tool_vectors(pool, defaults, embedder, cache=cache),
+                tool_vectors(pool, alone, embedder, cache=cache),
+                lexical_vectors(pool, defaults.lexical_dim),
+            ]
+            cells = [nearest_neighbour_ceiling(labels, f) for f in features]
+            print(
+                f"| {labeled.name} | {nmi:.3f} / {ari:.3f} | "
+                + " | ".join(f"{c_nmi:.3f} / {accuracy:.2f}" for c_nmi, accuracy in cells)
+                + " |"
+            )
 
 
 if __name__ == "__main__":

@@ -126,6 +126,37 @@ def _cache(run_graph_dir: Path | None, embedder: Embedder) -> EmbeddingCache | N
     return EmbeddingCache(run_graph_dir / "embeddings", embedder.model_id, embedder.dim)
 
 
+def _texts(tools: Sequence[ToolSpec], config: GraphConfig) -> tuple[list[str], np.ndarray | None]:
+    """What gets embedded: one text per tool, or (parameter granularity) one per parameter with
+    each tool's row offsets."""
+    words = config.max_description_words
+    if config.granularity == "tool":
+        texts = [tool_text(t, max_params=config.max_params, description_words=words) for t in tools]
+        return texts, None
+    per_tool = [
+        parameter_texts(t, max_params=config.max_params, description_words=words) for t in tools
+    ]
+    return [text for group in per_tool for text in group], np.cumsum(
+        [0] + [len(g) for g in per_tool]
+    )
+
+
+def tool_vectors(
+    tools: Sequence[ToolSpec],
+    config: GraphConfig,
+    embedder: Embedder,
+    *,
+    cache: EmbeddingCache | None = None,
+) -> np.ndarray:
+    """One unit row per tool whose dot products are the tool-granularity similarity of Eq. 1
+    (the embedding mixed with the lexical channel at ``config.lexical_weight``)."""
+    texts, _ = _texts(tools, config.model_copy(update={"granularity": "tool"}))
+    vectors, _ = embed_texts(texts, embedder, cache)
+    if config.lexical_weight <= 0:
+        return vectors
+    return combine(vectors, lexical_vectors(tools, config.lexical_dim), config.lexical_weight)
+
+
 def compute_edges(
     tools: Sequence[ToolSpec],
     config: GraphConfig,
@@ -140,17 +171,8 @@ def compute_edges(
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
     counts = counts if counts is not None else {}
-    words = config.max_description_words
     started = time.perf_counter()
-    if config.granularity == "tool":
-        texts = [tool_text(t, max_params=config.max_params, description_words=words) for t in tools]
-        offsets = None
-    else:
-        per_tool = [
-            parameter_texts(t, max_params=config.max_params, description_words=words) for t in tools
-        ]
-        texts = [text for group in per_tool for text in group]
-        offsets = np.cumsum([0] + [len(g) for g in per_tool])
+    texts, offsets = _texts(tools, config)
     with reporter.phase(f"embedding ({embedder.model_id})", None) as advance:
         vectors, embedded = embed_texts(
             texts, embedder, cache, on_total=reporter.set_total, advance=advance
