@@ -136,9 +136,8 @@ def _texts(tools: Sequence[ToolSpec], config: GraphConfig) -> tuple[list[str], n
     per_tool = [
         parameter_texts(t, max_params=config.max_params, description_words=words) for t in tools
     ]
-    return [text for group in per_tool for text in group], np.cumsum(
-        [0] + [len(g) for g in per_tool]
-    )
+    offsets = np.cumsum([0] + [len(g) for g in per_tool])
+    return [text for group in per_tool for text in group], offsets
 
 
 def tool_vectors(
@@ -148,8 +147,8 @@ def tool_vectors(
     *,
     cache: EmbeddingCache | None = None,
 ) -> np.ndarray:
-    """One unit row per tool whose dot products are the tool-granularity similarity of Eq. 1
-    (the embedding mixed with the lexical channel at ``config.lexical_weight``)."""
+    """One row per tool whose dot products are the tool-granularity similarity of Eq. 1 (the
+    embedding mixed with the lexical channel at ``config.lexical_weight``), as the edges use it."""
     texts, _ = _texts(tools, config.model_copy(update={"granularity": "tool"}))
     vectors, _ = embed_texts(texts, embedder, cache)
     if config.lexical_weight <= 0:

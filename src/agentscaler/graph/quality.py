@@ -86,9 +86,10 @@ def nearest_neighbour_ceiling(labels: Sequence[str], vectors: np.ndarray) -> tup
     """``(NMI, accuracy)`` of labelling each tool with the class of its most similar other tool.
 
     A leave-one-out 1-nearest-neighbour classifier that is *given* every other tool's true class:
-    it shows what the similarity itself can tell apart, whatever clustering runs on it. When
-    domains recovered without labels score about as well, the similarity, not the community
-    detection, is what limits them. Dense (``n x n``): for labeled sets, not for whole pools.
+    it shows what the similarity itself tells apart, whatever clustering runs on it. When domains
+    recovered without labels score about as well, community detection has little left to recover
+    from that similarity. Not a strict bound: a community draws on all its members' links, not
+    on one neighbour. Dense (``n x n``): for labeled sets, not for whole pools.
     """
     names = np.asarray(labels)
     if len(names) < 2:
