@@ -169,21 +169,13 @@ def compute_floor(pool: Path) -> dict:
     import torch
 
     from agentscaler.graph import GraphConfig, make_embedder
-    from agentscaler.graph.discover import prepare_tools
-    from agentscaler.graph.texts import tool_text
+    from agentscaler.graph.discover import embedding_texts, prepare_tools
     from agentscaler.jsonl import read_records
     from agentscaler.records import ToolSpec
 
     config = GraphConfig()
     tools, _ = prepare_tools(read_records(pool, ToolSpec))
-    texts = sorted(
-        {
-            tool_text(
-                t, max_params=config.max_params, description_words=config.max_description_words
-            )
-            for t in tools
-        }
-    )
+    texts = sorted(set(embedding_texts(tools, config)[0]))  # each distinct text is embedded once
     model = make_embedder(config)._load()
     ids = model.tokenizer(texts, add_special_tokens=True)["input_ids"]
     tokens = sum(min(len(i), config.max_seq_length) for i in ids)

@@ -49,8 +49,7 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    from agentscaler.graph import GraphConfig, discover_domains, make_embedder
-    from agentscaler.graph.quality import score_discovery
+    from agentscaler.graph import GraphConfig
 
     defaults = GraphConfig()
     taus = [float(t) for t in args.taus.split(",")]
@@ -60,28 +59,43 @@ def main() -> None:
         else sorted({0.0, defaults.lexical_weight})
     )
     sets = labeled_sets(args.external)
-    table: dict[tuple, list[tuple[float, float, int]]] = {}
-    with tempfile.TemporaryDirectory() as cache:
-        for embedder_name in args.embedders.split(","):
-            embedder = make_embedder(GraphConfig(embedder=embedder_name))
-            for granularity in args.granularities.split(","):
-                for weight in weights:
-                    for tau in taus:
-                        config = GraphConfig(
-                            embedder=embedder_name,
-                            granularity=granularity,
-                            threshold=tau,
-                            lexical_weight=weight,
-                        )
-                        key = (embedder_name, granularity, weight, tau)
-                        for labeled in sets:
-                            found = discover_domains(
-                                labeled.tools, config, embedder=embedder, graph_dir=Path(cache)
-                            )
-                            nmi, ari = score_discovery(labeled, found.tools, found.communities)
-                            table.setdefault(key, []).append((nmi, ari, len(found.domains)))
-                        print(key, table[key], file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder)  # one embedding cache for the table and the ceilings
+        table = score_table(sets, args.embedders, args.granularities, weights, taus, cache)
+        print_table(table, sets, defaults)
+        if defaults.granularity == "tool" and defaults.embedder in args.embedders.split(","):
+            print_ceilings(sets, defaults, cache)
 
+
+def score_table(sets, embedders: str, granularities: str, weights, taus, cache: Path) -> dict:
+    """NMI, ARI and domain count per setting (embedder, granularity, weight, tau) and set."""
+    from agentscaler.graph import GraphConfig, discover_domains, make_embedder
+    from agentscaler.graph.quality import score_discovery
+
+    table: dict[tuple, list[tuple[float, float, int]]] = {}
+    for embedder_name in embedders.split(","):
+        embedder = make_embedder(GraphConfig(embedder=embedder_name))
+        for granularity in granularities.split(","):
+            for weight in weights:
+                for tau in taus:
+                    config = GraphConfig(
+                        embedder=embedder_name,
+                        granularity=granularity,
+                        threshold=tau,
+                        lexical_weight=weight,
+                    )
+                    key = (embedder_name, granularity, weight, tau)
+                    for labeled in sets:
+                        found = discover_domains(
+                            labeled.tools, config, embedder=embedder, graph_dir=cache
+                        )
+                        nmi, ari = score_discovery(labeled, found.tools, found.communities)
+                        table.setdefault(key, []).append((nmi, ari, len(found.domains)))
+                    print(key, table[key], file=sys.stderr)
+    return table
+
+
+def print_table(table: dict, sets, defaults) -> None:
     print(
         "NMI / ARI (domains found) of recovered domains against the labels; labels per set: "
         + ", ".join(f"{s.name} = {len(s.tools)} tools" for s in sets)
@@ -103,11 +117,8 @@ def main() -> None:
         mark = " **default**" if default else ""
         print(f"| {emb} | {gran} | {weight:g} | {tau:g}{mark} | {cells} | {mean:.3f} |")
 
-    if defaults.granularity == "tool" and defaults.embedder in args.embedders.split(","):
-        print_ceilings(sets, defaults)
 
-
-def print_ceilings(sets, defaults) -> None:
+def print_ceilings(sets, defaults, cache: Path) -> None:
     """Domains found with the defaults against what the similarity can tell apart at best."""
     from agentscaler.graph import discover_domains, make_embedder
     from agentscaler.graph.discover import prepare_tools, tool_vectors
@@ -127,26 +138,23 @@ def print_ceilings(sets, defaults) -> None:
         "embedding alone | identifier words alone |"
     )
     print("|---|---:|---:|---:|---:|")
-    with tempfile.TemporaryDirectory() as folder:
-        for labeled in sets:
-            pool, _ = prepare_tools(labeled.tools)
-            label_of = dict(zip((t.id for t in labeled.tools), labeled.labels, strict=True))
-            labels = [label_of[t.id] for t in pool]
-            found = discover_domains(pool, defaults, embedder=embedder, graph_dir=Path(folder))
-            nmi, ari = score_discovery(labeled, found.tools, found.communities)
-            cache = EmbeddingCache(Path(folder) / "embeddings", embedder.model_id, embedder.dim)
-            alone = defaults.model_copy(update={"lexical_weight": 0.0})
-            features = [
-                tool_vectors(pool, defaults, embedder, cache=cache),
-                tool_vectors(pool, alone, embedder, cache=cache),
-                lexical_vectors(pool, defaults.lexical_dim),
-            ]
-            cells = [nearest_neighbour_ceiling(labels, f) for f in features]
-            print(
-                f"| {labeled.name} | {nmi:.3f} / {ari:.3f} | "
-                + " | ".join(f"{c_nmi:.3f} / {accuracy:.2f}" for c_nmi, accuracy in cells)
-                + " |"
-            )
+    embeddings = EmbeddingCache(cache / "embeddings", embedder.model_id, embedder.dim)
+    alone = defaults.model_copy(update={"lexical_weight": 0.0})
+    for labeled in sets:
+        pool, _ = prepare_tools(labeled.tools)
+        found = discover_domains(pool, defaults, embedder=embedder, graph_dir=cache)
+        nmi, ari = score_discovery(labeled, found.tools, found.communities)
+        features = [
+            tool_vectors(pool, defaults, embedder, cache=embeddings),
+            tool_vectors(pool, alone, embedder, cache=embeddings),
+            lexical_vectors(pool, defaults.lexical_dim),
+        ]
+        cells = [nearest_neighbour_ceiling(labeled.labels_for(pool), f) for f in features]
+        print(
+            f"| {labeled.name} | {nmi:.3f} / {ari:.3f} | "
+            + " | ".join(f"{c_nmi:.3f} / {accuracy:.2f}" for c_nmi, accuracy in cells)
+            + " |"
+        )
 
 
 if __name__ == "__main__":

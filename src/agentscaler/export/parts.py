@@ -271,8 +271,8 @@ def merge_parts(parts: list[Path], folder: Path, config: ExportConfig) -> None:
         target = folder / split
         target.mkdir(parents=True, exist_ok=True)
         if "parquet" in formats:
-            _merge_parquet([p / split / ARROW_PART_NAME for p in parts], target / PARQUET_NAME,
-                           config)  # fmt: skip
+            arrows = [p / split / ARROW_PART_NAME for p in parts]
+            _merge_parquet(arrows, target / PARQUET_NAME, config)
         if "jsonl" in formats:
             _concatenate([p / split / JSONL_NAME for p in parts], target / JSONL_NAME)
     if "sharegpt" in formats:

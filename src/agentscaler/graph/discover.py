@@ -126,7 +126,9 @@ def _cache(run_graph_dir: Path | None, embedder: Embedder) -> EmbeddingCache | N
     return EmbeddingCache(run_graph_dir / "embeddings", embedder.model_id, embedder.dim)
 
 
-def _texts(tools: Sequence[ToolSpec], config: GraphConfig) -> tuple[list[str], np.ndarray | None]:
+def embedding_texts(
+    tools: Sequence[ToolSpec], config: GraphConfig
+) -> tuple[list[str], np.ndarray | None]:
     """What gets embedded: one text per tool, or (parameter granularity) one per parameter with
     each tool's row offsets."""
     words = config.max_description_words
@@ -149,7 +151,7 @@ def tool_vectors(
 ) -> np.ndarray:
     """One row per tool whose dot products are the tool-granularity similarity of Eq. 1 (the
     embedding mixed with the lexical channel at ``config.lexical_weight``), as the edges use it."""
-    texts, _ = _texts(tools, config.model_copy(update={"granularity": "tool"}))
+    texts, _ = embedding_texts(tools, config.model_copy(update={"granularity": "tool"}))
     vectors, _ = embed_texts(texts, embedder, cache)
     if config.lexical_weight <= 0:
         return vectors
@@ -171,7 +173,7 @@ def compute_edges(
     timings = timings if timings is not None else {}
     counts = counts if counts is not None else {}
     started = time.perf_counter()
-    texts, offsets = _texts(tools, config)
+    texts, offsets = embedding_texts(tools, config)
     with reporter.phase(f"embedding ({embedder.model_id})", None) as advance:
         vectors, embedded = embed_texts(
             texts, embedder, cache, on_total=reporter.set_total, advance=advance

@@ -58,6 +58,11 @@ class LabeledSet:
         if len(self.tools) != len(self.labels):
             raise ValueError("one label per tool")
 
+    def labels_for(self, tools: Sequence[ToolSpec]) -> list[str]:
+        """The class of each of ``tools`` (tools of this set, in any order)."""
+        label_of = {t.id: label for t, label in zip(self.tools, self.labels, strict=True)}
+        return [label_of[t.id] for t in tools]
+
 
 def score(labels: Sequence[str], communities: Sequence[Sequence[int]]) -> tuple[float, float]:
     """``(NMI, ARI)`` of ``communities`` (lists of indices into ``labels``) against ``labels``."""
@@ -78,8 +83,7 @@ def score_discovery(
     labeled: LabeledSet, tools: Sequence[ToolSpec], communities
 ) -> tuple[float, float]:
     """:func:`score` of communities over ``tools`` (the discovery's order) against ``labeled``."""
-    label_of = {t.id: label for t, label in zip(labeled.tools, labeled.labels, strict=True)}
-    return score([label_of[t.id] for t in tools], communities)
+    return score(labeled.labels_for(tools), communities)
 
 
 def nearest_neighbour_ceiling(labels: Sequence[str], vectors: np.ndarray) -> tuple[float, float]:
