@@ -13,7 +13,7 @@ from agentscaler.records import Task
 from agentscaler.tasks import TaskConfig, replay
 from agentscaler.tasks.intent import leaks
 from agentscaler.tasks.summary import is_linked
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 pytestmark = pytest.mark.slow
 

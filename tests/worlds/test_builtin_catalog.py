@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.conformance import check_world
 
 catalog = pytest.importorskip("agentscaler.catalog", reason="the built-in catalog is not installed")
 

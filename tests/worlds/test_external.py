@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.conformance import check_world
 
 ingest = pytest.importorskip("agentscaler.ingest", reason="ingestion is not installed")
 

@@ -72,7 +72,7 @@ def test_the_template_stays_when_every_attempt_fails():
 def test_build_with_llm_writes_the_accepted_code(tmp_path):
     from agentscaler.workspace import Workspace
     from agentscaler.worlds.build import build_worlds
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     from .conftest import make_run_folder
 

@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from agentscaler.errors import WorldError
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import write_world
-from agentscaler.worlds.conformance import check_world
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 
 def test_world_folder_round_trip(shop, tmp_path):
@@ -38,7 +38,7 @@ def test_a_user_edit_is_noticed_checked_and_used(shop, tmp_path, caplog):
         marker, marker + '    customer["full_name"] = customer["full_name"].upper()\n', 1
     )
     (folder / "tools.py").write_text(edited)
-    with caplog.at_level(logging.INFO, logger="agentscaler.worlds.loader"):
+    with caplog.at_level(logging.INFO, logger="agentscaler.worlds.runtime.loader"):
         loaded = load_world(folder)
     assert loaded.edited and "changed since it was compiled" in caplog.text
     assert loaded.world.binding("get_customer").code_source == "user"

@@ -9,7 +9,7 @@ import pytest
 
 from agentscaler.errors import WorldBugError
 from agentscaler.records import ToolCall, ToolCallFunction
-from agentscaler.worlds.runtime import StepResult, WorldEnv
+from agentscaler.worlds.runtime.env import StepResult, WorldEnv
 
 
 def _row(env, table, **where):
@@ -172,7 +172,7 @@ def test_goal_state_reward_and_max_steps(shop):
 
 def _edited_world(world, tmp_path, replace):
     from agentscaler.worlds.compiler import write_world
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     folder = write_world(world, tmp_path / "w")
     source = (folder / "tools.py").read_text()

@@ -8,8 +8,8 @@ import pytest
 
 from agentscaler.errors import UnsafeCodeError
 from agentscaler.worlds.compiler import write_world
-from agentscaler.worlds.loader import load_world, run_tool_code
-from agentscaler.worlds.sandbox import check_source
+from agentscaler.worlds.runtime.loader import load_world, run_tool_code
+from agentscaler.worlds.runtime.sandbox import check_source
 
 HEADER = '@tool(kind="read", operation="compute")\ndef probe(db):\n'
 

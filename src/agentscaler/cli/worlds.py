@@ -148,8 +148,8 @@ def check_command(
     from agentscaler.jsonl import write_json
     from agentscaler.progress import make_progress
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.conformance import check_world
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.checks.conformance import check_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     workspace = Workspace(directory)
     workspace.require(workspace.worlds_dir, "worlds")
@@ -217,9 +217,9 @@ def call_command(
 
     from agentscaler.errors import InvalidArgument
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.loader import load_world
-    from agentscaler.worlds.runtime import WorldEnv
-    from agentscaler.worlds.state import format_changes
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.runtime.loader import load_world
+    from agentscaler.worlds.runtime.state import format_changes
 
     workspace = Workspace(directory)
     world_dir = workspace.require(workspace.world_dir(domain), "worlds")
@@ -259,7 +259,7 @@ def show_command(
     from rich.table import Table
 
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     workspace = Workspace(directory)
     world = load_world(workspace.require(workspace.world_dir(domain), "worlds")).world

@@ -18,10 +18,10 @@ from agentscaler.errors import AgentscalerError, RunFolderError
 from agentscaler.jsonl import read_json, read_records, write_json
 from agentscaler.records import Domain, ToolSpec
 from agentscaler.workspace import Workspace, fingerprint
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.conformance import check_world
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 log = logging.getLogger(__name__)
 

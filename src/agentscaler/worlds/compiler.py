@@ -13,16 +13,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from agentscaler.canonical import content_hash
+from agentscaler.canonical import content_hash, stable_seed
 from agentscaler.jsonl import write_json, write_text_atomic
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import World
-from agentscaler.worlds.codegen import generate
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.codegen.generate import generate
 from agentscaler.worlds.config import COMPILER_VERSION, WorldConfig
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.entities import infer_schema
-from agentscaler.worlds.loader import CompiledWorld, code_hash
-from agentscaler.worlds.values import stable_seed
+from agentscaler.worlds.infer.entities import infer_schema
+from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash
 
 
 def world_id(domain_id: str, tools: list[ToolSpec], config: WorldConfig) -> str:

@@ -21,12 +21,12 @@ from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, Wo
 from agentscaler.jsonl import read_json
 from agentscaler.records.world import ToolBinding, World
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.dbapi import Schema
-from agentscaler.worlds.sandbox import execute
-from agentscaler.worlds.validation import ArgumentValidator
+from agentscaler.worlds.runtime.dbapi import Schema
+from agentscaler.worlds.runtime.sandbox import execute
+from agentscaler.worlds.runtime.validation import ArgumentValidator
 
 if TYPE_CHECKING:
-    from agentscaler.worlds.runtime import WorldEnv
+    from agentscaler.worlds.runtime.env import WorldEnv
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ class CompiledWorld:
         with self._lock:
             cached = self._initial_digests
         if cached is None or cached[0] is not data:
-            from agentscaler.worlds.state import connect_bytes, table_digest
+            from agentscaler.worlds.runtime.state import connect_bytes, table_digest
 
             conn = connect_bytes(data)
             try:
@@ -280,8 +280,8 @@ class CompiledWorld:
         self, seed: int, rows_per_table: int | Mapping[str, int] | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """``(bytes, table digests)`` of a seeded state; the digests make hashing it free."""
-        from agentscaler.worlds.seeding import seed_state
-        from agentscaler.worlds.state import connect_bytes, table_digest
+        from agentscaler.worlds.runtime.state import connect_bytes, table_digest
+        from agentscaler.worlds.seeding.seed import seed_state
 
         rows_key = (
             tuple(sorted(rows_per_table.items()))
@@ -309,7 +309,7 @@ class CompiledWorld:
 
     def make_env(self, state: bytes | Path | str | None = None, **options: Any) -> WorldEnv:
         """A new environment on its own in-memory copy of ``state`` (default: the seed state)."""
-        from agentscaler.worlds.runtime import WorldEnv
+        from agentscaler.worlds.runtime.env import WorldEnv
 
         env = WorldEnv(self)
         env.reset(options={"state": state, **options} if state is not None else options or None)

@@ -12,11 +12,12 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from agentscaler.canonical import stable_seed
 from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
-from agentscaler.worlds.dbapi import Schema, TableMeta
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.values import ValueFactory, stable_seed
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
+from agentscaler.worlds.seeding.values import ValueFactory
 
 
 def empty_database(world: World) -> sqlite3.Connection:

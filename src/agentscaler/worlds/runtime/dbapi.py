@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentscaler.canonical import canonical_json, plain_text
+from agentscaler.canonical import canonical_json, plain_text, stable_seed
 from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, WorldBugError
 from agentscaler.records.world import Table, World
-from agentscaler.worlds.ddl import quote_ident
-from agentscaler.worlds.values import ValueFactory, derive, stable_seed
+from agentscaler.worlds.codegen.ddl import quote_ident
+from agentscaler.worlds.seeding.values import ValueFactory, derive
 
 Change = tuple[str, str, Any, str | None, Any, Any]
 """``(op, table, key, column, old, new)``; op is insert, update or delete."""

@@ -8,7 +8,6 @@ today, so the same seed gives the same values on every day and machine.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import random
 import string
@@ -17,8 +16,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from agentscaler.canonical import canonical_json
+from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 _DATE_START = dt.date(2024, 1, 1)
 _DATE_DAYS = 365 * 3
@@ -86,53 +86,6 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
             pool = make(fake) if kind == "words" else tuple(make(fake) for _ in range(POOL_SIZE))
             _pools[kind] = pool
     return pool
-
-
-def stable_seed(*parts: Any) -> int:
-    """A 64-bit seed from any JSON-able parts, identical across runs and machines."""
-    digest = hashlib.sha256(canonical_json(list(parts)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
-def schema_type(schema: dict[str, Any]) -> str | None:
-    """The first non-null JSON type of a schema (inferring object/array from keywords)."""
-    json_type = schema.get("type")
-    if isinstance(json_type, list):
-        json_type = next((t for t in json_type if t != "null"), "null" if json_type else None)
-    if json_type is None:
-        if "properties" in schema:
-            return "object"
-        if "items" in schema:
-            return "array"
-        if schema.get("enum"):
-            first = schema["enum"][0]
-            return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
-                type(first)
-            )
-    return json_type
-
-
-def resolve_schema(schema: dict[str, Any] | None) -> dict[str, Any]:
-    """Collapse ``allOf``/``anyOf``/``oneOf`` to one concrete schema (first non-null option)."""
-    schema = dict(schema or {})
-    for _ in range(8):
-        if "allOf" in schema and isinstance(schema["allOf"], list):
-            merged = {k: v for k, v in schema.items() if k != "allOf"}
-            for part in schema["allOf"]:
-                if isinstance(part, dict):
-                    merged = {**part, **merged}
-            schema = merged
-            continue
-        for key in ("anyOf", "oneOf"):
-            options = schema.get(key)
-            if isinstance(options, list) and options:
-                non_null = [o for o in options if isinstance(o, dict) and o.get("type") != "null"]
-                chosen = non_null[0] if non_null else options[0]
-                schema = {**{k: v for k, v in schema.items() if k != key}, **chosen}
-                break
-        else:
-            return schema
-    return schema
 
 
 class ValueFactory:
@@ -248,7 +201,7 @@ class ValueFactory:
 
     def from_pattern(self, pattern: str) -> str | None:
         """A string matching ``pattern``, or None when the pattern cannot be sampled."""
-        from agentscaler.worlds.patterns import draw
+        from agentscaler.worlds.seeding.patterns import draw
 
         return draw(pattern, self.rng)
 
@@ -315,7 +268,7 @@ class ValueFactory:
         if depth > 3:
             low = high = min(low, high)
         count = self.rng.randint(low, high)
-        from agentscaler.worlds.semantics import semantic_of
+        from agentscaler.worlds.infer.semantics import semantic_of
 
         item_semantic = semantic_of(_singular_name(name), items) if name else None
         values: list[Any] = []
@@ -332,7 +285,7 @@ class ValueFactory:
         return values
 
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        from agentscaler.worlds.semantics import semantic_of
+        from agentscaler.worlds.infer.semantics import semantic_of
 
         properties = schema.get("properties")
         if not isinstance(properties, dict) or not properties:
@@ -350,7 +303,7 @@ class ValueFactory:
 
 def derive(schema: dict[str, Any] | None, *key: Any) -> Any:
     """A value shaped like ``schema`` that is a pure function of ``key`` (compute-style tools)."""
-    from agentscaler.worlds.semantics import semantic_of
+    from agentscaler.worlds.infer.semantics import semantic_of
 
     factory = ValueFactory(stable_seed(*key))
     if not schema:

@@ -15,9 +15,10 @@ from typing import Any
 from agentscaler.errors import InvalidArgument
 from agentscaler.naming import entity_of_parameter
 from agentscaler.records.world import ParamBinding, ToolBinding
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.semantics import semantic_of
-from agentscaler.worlds.values import ValueFactory, resolve_schema, schema_type
+from agentscaler.worlds.infer.semantics import semantic_of
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.values import ValueFactory
 
 
 class ArgumentSampler:

@@ -29,20 +29,22 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentscaler.errors import InvalidArgument, ToolError, UnknownTool, WorldBugError, WorldError
 from agentscaler.records.world import StateChange
-from agentscaler.worlds.budget import BudgetExceeded, arm, disarm, sql_progress
-from agentscaler.worlds.dbapi import Database
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.state import (
+from agentscaler.worlds.runtime.budget import BudgetExceeded, arm, disarm, sql_progress
+from agentscaler.worlds.runtime.dbapi import Database
+from agentscaler.worlds.runtime.state import (
     Snapshot,
     combine,
     connect_bytes,
     diff_connections,
     table_digest,
 )
+
+if TYPE_CHECKING:
+    from agentscaler.worlds.runtime.loader import CompiledWorld
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The table operation of one tool, given the entities the domain's identifiers name.
 
-Rules (names and schemas only; see :mod:`agentscaler.worlds.operations` for the verb lists):
+Rules (names and schemas only; see :mod:`agentscaler.worlds.infer.operations` for the verb lists):
 
 * reads: a compute verb without identifiers -> ``compute``; an identifier of the tool's entity ->
   ``get``; a plural noun or a list verb -> ``search``; a noun with other parameters -> a lookup
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agentscaler.naming import entity_of_parameter, singular
-from agentscaler.worlds.operations import (
+from agentscaler.worlds.infer.operations import (
     COMPUTE_VERBS,
     CREATE_VERBS,
     DELETE_VERBS,
@@ -25,7 +25,7 @@ from agentscaler.worlds.operations import (
     TRANSITIONS,
     UPDATE_VERBS,
 )
-from agentscaler.worlds.toolshape import (
+from agentscaler.worlds.infer.toolshape import (
     LIMIT_PARAMS,
     MAX_MARKERS,
     MIN_MARKERS,

@@ -19,8 +19,8 @@ from typing import Any
 from agentscaler.canonical import canonical_json
 from agentscaler.errors import WorldError
 from agentscaler.records.world import StateChange
-from agentscaler.worlds.dbapi import Schema, TableMeta
-from agentscaler.worlds.ddl import quote_ident
+from agentscaler.worlds.codegen.ddl import quote_ident
+from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
 
 
 @dataclass(frozen=True)

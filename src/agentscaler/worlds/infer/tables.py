@@ -7,10 +7,10 @@ from typing import Any
 
 from agentscaler.naming import plural
 from agentscaler.records.world import Column, Relation, Table
-from agentscaler.worlds.drafts import Entities, EntityDraft, merge_types
-from agentscaler.worlds.operations import initial_status, norm_status
-from agentscaler.worlds.semantics import semantic_of
-from agentscaler.worlds.toolshape import id_format
+from agentscaler.worlds.infer.drafts import Entities, EntityDraft, merge_types
+from agentscaler.worlds.infer.operations import initial_status, norm_status
+from agentscaler.worlds.infer.semantics import semantic_of
+from agentscaler.worlds.infer.toolshape import id_format
 
 
 def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:

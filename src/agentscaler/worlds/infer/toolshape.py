@@ -18,7 +18,7 @@ from agentscaler.naming import (
     split_identifier,
 )
 from agentscaler.records import ToolSpec
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 FILLER_WORDS = frozenset(
     """a an the all any my new current existing specific single details detail info information

@@ -16,17 +16,17 @@ from typing import Any
 
 from agentscaler.naming import entity_of_parameter
 from agentscaler.records.world import ParamBinding, Table, ToolBinding
-from agentscaler.worlds.entities import SchemaPlan, ToolPlan
-from agentscaler.worlds.sandbox import DENIED_NAMES, SAFE_BUILTINS
-from agentscaler.worlds.shaping import (
+from agentscaler.worlds.codegen.shaping import (
     Shaper,
     escape_braces,
     spoken,
     str_literal,
     tuple_literal,
 )
-from agentscaler.worlds.toolshape import snake
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan
+from agentscaler.worlds.infer.toolshape import snake
+from agentscaler.worlds.runtime.sandbox import DENIED_NAMES, SAFE_BUILTINS
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 RESERVED = frozenset(
     {

@@ -1,6 +1,6 @@
 """Expressions that shape table rows into each tool's declared result, and literal helpers.
 
-Used by :mod:`agentscaler.worlds.codegen`: a field of the ``returns`` schema that names a column
+Used by :mod:`agentscaler.worlds.codegen.generate`: a field of the ``returns`` schema that names a column
 reads it from the row; ``id`` reads the primary key; a nested object is shaped from the same
 row; counts become ``len(rows)``; success flags ``True``; messages say what happened.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentscaler.worlds.toolshape import COUNT_FIELDS, ENVELOPE_FIELDS, snake
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.infer.toolshape import COUNT_FIELDS, ENVELOPE_FIELDS, snake
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 
 class Shaper:

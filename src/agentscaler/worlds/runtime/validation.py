@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from agentscaler.errors import InvalidArgument, WorldBugError
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 _TYPE_NAMES = {
     "string": "a string",

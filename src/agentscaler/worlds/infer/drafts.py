@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 _JSON_TO_COLUMN = {
     "string": "TEXT",

@@ -15,23 +15,23 @@ from agentscaler.errors import WorldError
 from agentscaler.naming import entity_of_parameter
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import ParamBinding, Relation, Table, ToolBinding
-from agentscaler.worlds.decide import Decision, decide
-from agentscaler.worlds.drafts import Entities, EntityDraft, column_type_of
-from agentscaler.worlds.operations import (
+from agentscaler.worlds.infer.decide import Decision, decide
+from agentscaler.worlds.infer.drafts import Entities, EntityDraft, column_type_of
+from agentscaler.worlds.infer.operations import (
     TRANSITIONS,
     allowed_sources,
     statuses_stated,
     transition_target,
 )
-from agentscaler.worlds.tables import build_tables
-from agentscaler.worlds.toolshape import (
+from agentscaler.worlds.infer.tables import build_tables
+from agentscaler.worlds.infer.toolshape import (
     COUNT_FIELDS,
     ENVELOPE_FIELDS,
     ToolShape,
     analyze,
     snake,
 )
-from agentscaler.worlds.values import schema_type
+from agentscaler.worlds.schemas import schema_type
 
 
 @dataclass

@@ -30,7 +30,7 @@ from types import CodeType
 from typing import Any
 
 from agentscaler.errors import UnsafeCodeError
-from agentscaler.worlds.budget import (
+from agentscaler.worlds.runtime.budget import (
     guard_add,
     guard_lshift,
     guard_mul,
@@ -38,7 +38,7 @@ from agentscaler.worlds.budget import (
     safe_range,
     tick,
 )
-from agentscaler.worlds.code_cache import cached_code
+from agentscaler.worlds.runtime.code_cache import cached_code
 
 DENIED_NAMES = frozenset(
     """eval exec compile open getattr setattr delattr hasattr globals locals vars dir input

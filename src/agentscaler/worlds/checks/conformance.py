@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.records.base import Record
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.sampling import ArgumentSampler
-from agentscaler.worlds.values import ValueFactory, resolve_schema, schema_type
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
+from agentscaler.worlds.seeding.values import ValueFactory
 
 _WRONG_VALUES = {
     "string": 12345,
@@ -137,8 +138,8 @@ def _check_dump_load(world: CompiledWorld, base: WorldEnv) -> list[CheckResult]:
 
 
 def _check_reset(world: CompiledWorld, seed: int) -> list[CheckResult]:
-    from agentscaler.worlds.seeding import seed_state
-    from agentscaler.worlds.state import connect_bytes, state_hash
+    from agentscaler.worlds.runtime.state import connect_bytes, state_hash
+    from agentscaler.worlds.seeding.seed import seed_state
 
     hashes = []
     for _ in range(2):
