@@ -83,6 +83,10 @@ class WorldError(AgentscalerError):
     """A world cannot be compiled, loaded or run."""
 
 
+class SpecError(WorldError):
+    """A world spec (``spec.yaml``) is malformed; the message names the file, tool and field."""
+
+
 class UnsafeCodeError(WorldError):
     """Tool code was refused by the safety check; the message names the offending line."""
 

@@ -24,7 +24,7 @@ from agentscaler.worlds.codegen.shaping import (
     tuple_literal,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan
-from agentscaler.worlds.infer.toolshape import snake
+from agentscaler.worlds.interface import snake
 from agentscaler.worlds.runtime.sandbox import DENIED_NAMES, SAFE_BUILTINS
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentscaler.worlds.infer.toolshape import COUNT_FIELDS, ENVELOPE_FIELDS, snake
+from agentscaler.worlds.interface import COUNT_FIELDS, ENVELOPE_FIELDS, snake
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 

@@ -33,9 +33,9 @@ from agentscaler.worlds.infer.toolshape import (
     ORDERED_SEMANTIC_WORDS,
     SORT_PARAMS,
     TEXT_PARAMS,
-    ParamInfo,
     ToolShape,
 )
+from agentscaler.worlds.interface import ParamInfo
 
 CHANGE_VERBS = UPDATE_VERBS | DELETE_VERBS | frozenset(TRANSITIONS)
 FIELD_CONTAINERS = frozenset(

@@ -24,13 +24,8 @@ from agentscaler.worlds.infer.operations import (
     transition_target,
 )
 from agentscaler.worlds.infer.tables import build_tables
-from agentscaler.worlds.infer.toolshape import (
-    COUNT_FIELDS,
-    ENVELOPE_FIELDS,
-    ToolShape,
-    analyze,
-    snake,
-)
+from agentscaler.worlds.infer.toolshape import ToolShape, analyze
+from agentscaler.worlds.interface import COUNT_FIELDS, ENVELOPE_FIELDS, snake
 from agentscaler.worlds.schemas import schema_type
 
 
