@@ -31,7 +31,9 @@ FRAGMENT_SEP = " ... "
 """Separator of verbatim fragments inside one ``text`` (each fragment is quoted as written)."""
 
 Effect = Literal["create", "update", "transition", "delete", "action"]
-RuleKind = Literal["status", "sufficient", "ownership", "unique", "limit", "date", "exists", "other"]
+RuleKind = Literal[
+    "status", "sufficient", "ownership", "unique", "limit", "date", "exists", "other"
+]
 EffectKind = Literal["insert", "update", "increment", "decrement", "delete", "recompute"]
 SkipReason = Literal["read", "compute", "other"]
 
@@ -129,7 +131,9 @@ class ToolLabel(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> ToolLabel:
         if not set(self.entity) & set(self.writes):
-            raise ValueError(f"'writes' {list(self.writes)} must name the entity {self.entity[0]!r}")
+            raise ValueError(
+                f"'writes' {list(self.writes)} must name the entity {self.entity[0]!r}"
+            )
         for effect in self.effects:
             if effect.entity not in self.writes:
                 raise ValueError(
