@@ -212,8 +212,8 @@ def test_a_failed_write_rolls_back_partial_changes(shop, tmp_path):
         shop,
         tmp_path,
         (
-            '    order = db.update("orders", order_id, changes)\n',
-            '    order = db.update("orders", order_id, changes)\n'
+            '    order = db.update("orders", order["order_id"], {"status": "cancelled", "reason": reason})\n',
+            '    order = db.update("orders", order["order_id"], {"status": "cancelled", "reason": reason})\n'
             '    raise PreconditionFailed("changed my mind")\n',
         ),
     )

@@ -95,6 +95,9 @@ class Shaper:
         json_type = schema_type(sub)
         if column and self.var:
             return f'{self.var}["{column}"]'
+        children = self.fn.children_of_row(self.var) if self.var else {}
+        if prop in children and json_type in ("array", None):
+            return self._children(prop, sub, *children[prop])
         if (
             json_type == "object"
             and isinstance(sub.get("properties"), dict)
@@ -152,6 +155,17 @@ class Shaper:
         self.fn.emit(f'    raise NotFound(f"no {self.fn.label} matches {self.fn._args_text()}")')
         self.fn.emit(f"{first} = {rows}[0]")
         return Shaper(self.fn, first).single(schema, f"len({rows})")
+
+    def _children(self, prop: str, sub: dict[str, Any], table: Any, column: str) -> str:
+        """The child rows making up a list field (``items`` of an order), projected onto the
+        item fields the schema names when they are all columns of the child table."""
+        key = self.table.primary_key if self.table is not None else "id"
+        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        props = resolve_schema(items).get("properties") if items else None
+        fields = ""
+        if isinstance(props, dict) and props and all(table.column(f) for f in props):
+            fields = f", fields={tuple_literal(tuple(props))}"
+        return f'db.children("{table.name}", "{column}", {self.var}["{key}"]{fields})'
 
     def _items(self, rows: str, fields: dict[str, Any]) -> str:
         item = self.fn.local("row")

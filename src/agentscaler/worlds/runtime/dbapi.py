@@ -14,6 +14,7 @@ what it changed without comparing whole databases.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -25,6 +26,7 @@ from agentscaler.canonical import canonical_json, plain_text, stable_seed
 from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, WorldBugError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import quote_ident
+from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding.values import ValueFactory, derive
 
 Change = tuple[str, str, Any, str | None, Any, Any]
@@ -148,6 +150,7 @@ class Schema:
     def __init__(self, world: World) -> None:
         tables = {t.name: t for t in world.tables}
         self.world = world
+        self.clock = _as_datetime(world.clock or DEFAULT_CLOCK)
         self.tables: dict[str, TableMeta] = {
             name: TableMeta.build(table, tables) for name, table in tables.items()
         }
@@ -305,6 +308,36 @@ class Database:
         self._changes.append(("delete", table, key, None, current, None))
         return current
 
+    def delete_where(self, table: str, *, where: dict[str, Any]) -> int:
+        """Delete every row matching ``where`` (e.g. the items of a deleted order); the count."""
+        meta = self._schema.meta(table)
+        keys = [
+            row[0]
+            for row in self._conn.execute(
+                f"SELECT {quote_ident(meta.key)} FROM {meta.qname}"
+                + self._where(meta, where, None, None)[0],
+                self._where(meta, where, None, None)[1],
+            )
+        ]
+        for key in keys:
+            self.delete(table, key)
+        return len(keys)
+
+    def children(self, table: str, column: str, key: Any, *, fields: Iterable[str] | None = None):
+        """Every row of ``table`` whose ``column`` holds ``key`` (a parent's child rows), in
+        key order and without the search limit."""
+        meta = self._schema.meta(table)
+        self._check_columns(meta, {column: None})
+        query = (
+            f"SELECT {meta.select_list} FROM {meta.qname} WHERE {quote_ident(column)} = ? "
+            f"ORDER BY {quote_ident(meta.key)}"
+        )
+        rows = [meta.decode(r) for r in self._conn.execute(query, (key,)).fetchall()]
+        if fields is not None:
+            fields = tuple(fields)
+            return [_project(r, fields, meta) for r in rows]
+        return rows
+
     def new_id(self, table: str) -> Any:
         """The next free id of ``table`` in its format (``ORD-000124``, 125, ...), deterministic."""
         meta = self._schema.meta(table)
@@ -338,6 +371,71 @@ class Database:
             if self._conn.execute(meta.exists_sql, (candidate,)).fetchone() is None:
                 return candidate
         raise WorldBugError(f"cannot make a new id for {meta.name} matching {pattern!r}")
+
+    def exists_where(self, table: str, *, where: dict[str, Any] | None = None) -> bool:
+        """Whether some row matches ``where`` (same filters as :meth:`find`)."""
+        return self.count(table, where=where) > 0
+
+    def total(self, table: str, column: str, *, where: dict[str, Any] | None = None) -> float:
+        """Sum of ``column`` over the matching rows (0 when none)."""
+        return self._aggregate("total", table, column, where) or 0
+
+    def average(
+        self, table: str, column: str, *, where: dict[str, Any] | None = None
+    ) -> float | None:
+        """Mean of ``column`` over the matching rows (None when none)."""
+        value = self._aggregate("avg", table, column, where)
+        return None if value is None else round(float(value), 6)
+
+    def _aggregate(
+        self, function: str, table: str, column: str, where: dict[str, Any] | None
+    ) -> Any:
+        meta = self._schema.meta(table)
+        self._check_columns(meta, {column: None})
+        sql, params = self._where(meta, where, None, None)
+        query = f"SELECT {function}({quote_ident(column)}) FROM {meta.qname}{sql}"
+        return self._conn.execute(query, params).fetchone()[0]
+
+    # --- the world clock and date arithmetic --------------------------------------------------
+    def now(self) -> str:
+        """The world's fixed date and time (ISO 8601, seconds)."""
+        return self._schema.clock.isoformat(timespec="seconds")
+
+    def today(self) -> str:
+        """The world's date (YYYY-MM-DD)."""
+        return self._schema.clock.date().isoformat()
+
+    @staticmethod
+    def days_between(start: Any, end: Any) -> int:
+        """Whole days from ``start`` to ``end`` (dates or date-times; negative if end is first)."""
+        return (_as_date(end) - _as_date(start)).days
+
+    @staticmethod
+    def hours_between(start: Any, end: Any) -> float:
+        """Hours from ``start`` to ``end`` (date-times; dates count from midnight)."""
+        seconds = (_as_datetime(end) - _as_datetime(start)).total_seconds()
+        return round(seconds / 3600.0, 6)
+
+    @staticmethod
+    def add_days(value: Any, days: Any) -> str:
+        """A date (or date-time) moved by a whole number of days, in the same form."""
+        if isinstance(value, str) and len(value) <= 10:
+            return (_as_date(value) + dt.timedelta(days=int(days))).isoformat()
+        return (_as_datetime(value) + dt.timedelta(days=int(days))).isoformat(timespec="seconds")
+
+    @staticmethod
+    def add_hours(value: Any, hours: Any) -> str:
+        """A date-time moved by a number of hours."""
+        moved = _as_datetime(value) + dt.timedelta(hours=float(hours))
+        return moved.isoformat(timespec="seconds")
+
+    @staticmethod
+    def lower(text: Any) -> Any:
+        return text.lower() if isinstance(text, str) else text
+
+    @staticmethod
+    def coalesce(*values: Any) -> Any:
+        return next((v for v in values if v is not None), None)
 
     # --- compute-style tools ----------------------------------------------------------------
     def derive(self, schema: dict[str, Any] | None, *key: Any) -> Any:
@@ -444,6 +542,33 @@ def _project(record: dict[str, Any], fields: Iterable[str], meta: TableMeta) -> 
             raise WorldBugError(f"table {meta.name!r} has no column {name!r}")
         result[name] = record[name]
     return result
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InvalidArgument(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = str(value)
+        try:
+            moment = (
+                dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if len(text) > 10
+                else dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+            )
+        except ValueError:
+            raise InvalidArgument(f"{value!r} is not a date and time (ISO 8601)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _number_after(key: Any, prefix: str) -> int | None:

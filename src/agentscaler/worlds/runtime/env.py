@@ -312,6 +312,9 @@ class WorldEnv:
 
     @staticmethod
     def _error(exc: ToolError) -> dict[str, Any]:
+        rule = getattr(exc, "rule", None)
+        if rule:
+            return {"error": {"type": exc.code, "message": str(exc), "rule": rule}}
         return {"error": {"type": exc.code, "message": str(exc)}}
 
     def _unknown_message(self, name: str) -> str:

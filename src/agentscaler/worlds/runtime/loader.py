@@ -123,6 +123,11 @@ class CompiledWorld:
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _initial_digests: tuple[bytes, dict[str, str]] | None = None
+    spec: Any = None
+    """The world's spec (:class:`~agentscaler.worlds.spec.model.WorldSpec`) when known; a
+    loaded world reads it from ``spec.yaml`` on first use (see :meth:`load_spec`)."""
+    spec_text: str | None = None
+    """The text of ``spec.yaml`` as it is to be written (a user's file is kept as written)."""
 
     # --- construction ---------------------------------------------------------------------
     @classmethod
@@ -226,6 +231,15 @@ class CompiledWorld:
             edited=edited,
             _seed_bytes=seed_bytes,
         )
+
+    def load_spec(self) -> Any:
+        """The world's spec, read from ``spec.yaml`` beside the world on first use."""
+        if self.spec is None and self.path is not None:
+            from agentscaler.worlds.spec.io import SPEC_FILE, load_spec
+
+            if (self.path / SPEC_FILE).exists():
+                self.spec = load_spec(self.path / SPEC_FILE)
+        return self.spec
 
     # --- facts ----------------------------------------------------------------------------
     @property

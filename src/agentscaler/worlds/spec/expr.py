@@ -17,8 +17,10 @@ Python that generated tool code runs (``order.status`` -> ``order["status"]``, `
 from __future__ import annotations
 
 import ast
+import io
 import re
 import string
+import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,8 +29,37 @@ from agentscaler.errors import SpecError
 
 PARAM_PREFIX = "arg__"
 """Internal spelling of ``$name`` (a valid identifier no entity or row can take)."""
+_HEX_PREFIX = "argx__"
+"""Internal spelling of ``${any name}``: the name's UTF-8 bytes in hex."""
 
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_PARAM = re.compile(r"\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def param_ref(name: str) -> str:
+    """How a spec value names the argument ``name``: ``$name``, or ``${name}`` when the name
+    is not an identifier (``${2fa}``, ``${book-room}``)."""
+    return f"${name}" if name.isidentifier() else f"${{{name}}}"
+
+
+def param_of(value: Any) -> str | None:
+    """The argument a value names when it is exactly ``$name`` or ``${name}``, else None."""
+    if not isinstance(value, str):
+        return None
+    match = _PARAM.fullmatch(value.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _encode_param(name: str) -> str:
+    return PARAM_PREFIX + name if name.isidentifier() else _HEX_PREFIX + name.encode().hex()
+
+
+def decode_param(identifier: str) -> str | None:
+    """The argument name an internal identifier stands for, or None if it is not one."""
+    if identifier.startswith(_HEX_PREFIX):
+        return bytes.fromhex(identifier[len(_HEX_PREFIX) :]).decode()
+    if identifier.startswith(PARAM_PREFIX):
+        return identifier[len(PARAM_PREFIX) :]
+    return None
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,9 @@ FUNCTIONS: dict[str, Function] = {
     "round": Function(1, 2, "a number rounded (to n decimals)"),
     "abs": Function(1, 1, "absolute value"),
     "lower": Function(1, 1, "text in lower case"),
+    "str": Function(1, 1, "a value as text"),
+    "int": Function(1, 1, "a value as a whole number"),
+    "float": Function(1, 1, "a value as a number"),
     "coalesce": Function(2, 4, "the first value that is not null"),
     "count": Function(1, 1, "rows of an entity matching column=value filters", table_first=True),
     "exists": Function(1, 1, "whether a row of an entity matches the filters", table_first=True),
@@ -74,7 +108,7 @@ _DB_METHODS = {
     "add_days": "add_days",
     "add_hours": "add_hours",
 }
-_BUILTINS = frozenset({"len", "sum", "min", "max", "round", "abs"})
+_BUILTINS = frozenset({"len", "sum", "min", "max", "round", "abs", "str", "int", "float"})
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Expression,
@@ -154,7 +188,7 @@ def _replace_params(text: str) -> str:
             continue
         match = _PARAM.match(text, i)
         if match:
-            out.append(PARAM_PREFIX + match.group(1))
+            out.append(_encode_param(match.group(1) or match.group(2)))
             i = match.end()
             continue
         out.append(ch)
@@ -229,18 +263,15 @@ def free_names(tree: ast.AST) -> set[str]:
 
 def params_used(tree: ast.AST) -> set[str]:
     """The tool arguments an expression reads (without the ``$``)."""
-    return {
-        n.id[len(PARAM_PREFIX) :]
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id.startswith(PARAM_PREFIX)
-    }
+    names = (decode_param(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name))
+    return {n for n in names if n is not None}
 
 
 def parse_each(text: str, where: str) -> tuple[str, ast.Expression]:
     """``item in $items`` -> ``("item", <tree of $items>)``."""
     variable, sep, rest = text.partition(" in ")
     variable = variable.strip()
-    if not sep or not variable.isidentifier() or variable.startswith(PARAM_PREFIX):
+    if not sep or not variable.isidentifier() or decode_param(variable) is not None:
         raise SpecError(f"{where}: each must read 'NAME in EXPRESSION' (e.g. 'item in $items')")
     return variable, parse(rest, where)
 
@@ -262,8 +293,9 @@ class Scope:
         return Scope(self.params, dict(self.rows), {**self.items, **items}, self.tables)
 
     def knows(self, name: str) -> bool:
-        if name.startswith(PARAM_PREFIX):
-            return name[len(PARAM_PREFIX) :] in self.params
+        param = decode_param(name)
+        if param is not None:
+            return param in self.params
         return name in self.rows or name in self.items
 
 
@@ -286,10 +318,10 @@ class Translator(ast.NodeTransformer):
         )
         if unknown:
             shown = ", ".join(
-                "$" + n[len(PARAM_PREFIX) :] if n.startswith(PARAM_PREFIX) else n for n in unknown
+                param_ref(p) if (p := decode_param(n)) is not None else n for n in unknown
             )
             known = sorted(
-                [*("$" + p for p in self.scope.params), *self.scope.rows, *self.scope.items]
+                [*(param_ref(p) for p in self.scope.params), *self.scope.rows, *self.scope.items]
             )
             raise SpecError(
                 f"{self.where}: unknown name {shown} (known here: {', '.join(known) or 'none'})"
@@ -302,7 +334,7 @@ class Translator(ast.NodeTransformer):
             return (
                 node.id in self.scope.items
                 or node.id in self.local_items
-                or node.id.startswith(PARAM_PREFIX)
+                or decode_param(node.id) is not None
             )
         if isinstance(node, ast.Attribute):
             return self._is_item(node.value)
@@ -310,8 +342,9 @@ class Translator(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         name = node.id
-        if name.startswith(PARAM_PREFIX):
-            return ast.copy_location(ast.Name(self.scope.params[name[len(PARAM_PREFIX) :]]), node)
+        param = decode_param(name)
+        if param is not None:
+            return ast.copy_location(ast.Name(self.scope.params[param]), node)
         if name in self.local_items:
             return node
         if name in self.scope.rows:
@@ -323,6 +356,8 @@ class Translator(ast.NodeTransformer):
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         value = self.visit(node.value)
         if self._is_item(node.value):
+            if isinstance(node.value, ast.Name) and decode_param(node.value.id) is not None:
+                value = ast.BoolOp(ast.Or(), [value, ast.Dict([], [])])  # an optional object
             call = ast.Call(ast.Attribute(value, "get", ast.Load()), [ast.Constant(node.attr)], [])
             return ast.copy_location(call, node)
         return ast.copy_location(ast.Subscript(value, ast.Constant(node.attr), ast.Load()), node)
@@ -363,16 +398,55 @@ class Translator(ast.NodeTransformer):
         )
 
 
-def to_python(text: str, scope: Scope, where: str) -> str:
-    """The Python of an expression (without a leading ``=``) for generated code."""
-    return Translator(scope, where).translate(parse(text, where))
+def double_quoted(code: str) -> str:
+    """``code`` with its simple single-quoted string literals written with double quotes."""
+    if "'" not in code:
+        return code
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return code
+    out = []
+    last = 0
+    lines = code.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for token in tokens:
+        text = token.string
+        if (
+            token.type == tokenize.STRING
+            and text.startswith("'")
+            and text.endswith("'")
+            and '"' not in text
+            and "\\" not in text
+        ):
+            start = offsets[token.start[0] - 1] + token.start[1]
+            end = offsets[token.end[0] - 1] + token.end[1]
+            out.append(code[last:start])
+            out.append('"' + text[1:-1] + '"')
+            last = end
+    out.append(code[last:])
+    return "".join(out)
+
+
+def py_literal(value: Any) -> str:
+    """Python source of a literal value, strings in double quotes."""
+    return double_quoted(repr(value))
+
+
+def to_python(text: str, scope: Scope, where: str, *, inside_fstring: bool = False) -> str:
+    """The Python of an expression (without a leading ``=``) for generated code (strings in
+    double quotes, or single quotes for use inside a double-quoted f-string)."""
+    code = Translator(scope, where).translate(parse(text, where))
+    return code if inside_fstring else double_quoted(code)
 
 
 def value_to_python(value: Any, scope: Scope, where: str) -> str:
     """The Python of a spec value: an expression (``=...``/``$...``) or a literal."""
     if is_expression(value):
         return to_python(expression_text(value), scope, where)
-    return repr(value)
+    return py_literal(value)
 
 
 def template_parts(template: str, where: str) -> list[tuple[str, str | None]]:
@@ -395,7 +469,12 @@ def template_to_python(template: str, scope: Scope, where: str) -> str:
     """Python source of a message template with ``{expression}`` parts (an f-string, or a
     concatenation when an expression holds characters an f-string cannot)."""
     parts = [
-        (literal, to_python(expression, scope, where) if expression is not None else None)
+        (
+            literal,
+            to_python(expression, scope, where, inside_fstring=True)
+            if expression is not None
+            else None,
+        )
         for literal, expression in template_parts(template, where)
     ]
     if all(code is None for _, code in parts):

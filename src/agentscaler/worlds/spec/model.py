@@ -168,7 +168,9 @@ class SpecLookup(Record):
     each: str | None = None
     """Look up once per element: ``item in $items``."""
     optional: bool = False
-    """Bind None instead of failing when no row matches."""
+    """Bind None when the values to look up by are all absent (null) instead of failing; given
+    values must still name an existing row. A lookup by one argument alone is optional when
+    the argument is."""
 
 
 class SpecRule(Record):
