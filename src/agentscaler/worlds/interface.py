@@ -161,3 +161,28 @@ def read_returns(schema: dict[str, Any] | None) -> ReturnsInfo:
         info.object_key = objects[0]
         info.object_fields = _properties(info.fields[objects[0]])
     return info
+
+
+def default_fits(default: Any, schema: dict[str, Any]) -> bool:
+    """Whether a schema's default is a scalar of the parameter's own type (so it can be used)."""
+    json_type = schema_type(schema)
+    if isinstance(default, bool):
+        return json_type in ("boolean", None)
+    if isinstance(default, int):
+        return json_type in ("integer", "number", None)
+    if isinstance(default, float):
+        return json_type in ("number", None)
+    if isinstance(default, str):
+        return json_type in ("string", None)
+    return False
+
+
+def argument_defaults(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Values absent optional arguments take: their schema's default, where it fits the type
+    (what a generated tool function's signature declares)."""
+    defaults = {}
+    for param in read_params(parameters):
+        default = param.schema.get("default")
+        if not param.required and default_fits(default, param.schema):
+            defaults[param.name] = default
+    return defaults

@@ -50,10 +50,17 @@ class _Violation(Exception):
 class Interpreter:
     """Runs the spec entries of a world's tools on a :class:`Database`."""
 
-    def __init__(self, spec: WorldSpec, params: dict[str, list[str]]) -> None:
-        """``params``: each tool's parameter names (from its interface)."""
+    def __init__(
+        self,
+        spec: WorldSpec,
+        params: dict[str, list[str]],
+        defaults: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """``params``: each tool's parameter names; ``defaults``: values of absent optional
+        arguments (both from the tools' interfaces)."""
         self.spec = spec
         self.params = params
+        self.defaults = defaults or {}
         self.tables = {name: e.table for name, e in spec.entities.items()}
         self._code: dict[tuple[str, str], Any] = {}
 
@@ -70,8 +77,9 @@ class Interpreter:
         self, tool: str, db: Database, args: dict[str, Any], rows: dict, items: dict
     ) -> dict[str, Any]:
         namespace: dict[str, Any] = {"db": db, "__builtins__": _BUILTINS}
+        defaults = self.defaults.get(tool, {})
         for i, name in enumerate(self.params[tool]):
-            namespace[f"p_{i}"] = args.get(name)
+            namespace[f"p_{i}"] = args[name] if name in args else defaults.get(name)
         namespace.update(rows)
         namespace.update(items)
         return namespace
@@ -183,7 +191,7 @@ class Interpreter:
         try:
             self._checks(tool, spec_tool, db, args, rows)
             if spec_tool.kind == "update":
-                self._nothing_to_change(spec_tool, args)
+                self._nothing_to_change(spec_tool, {**self.defaults.get(tool, {}), **args})
             for effect in spec_tool.effects:
                 self._effect(tool, spec_tool, effect, db, args, rows)
         except _Violation as violation:

@@ -19,7 +19,14 @@ from agentscaler.naming import split_identifier
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import ParamBinding, Table, ToolBinding
 from agentscaler.worlds.codegen.shaping import Shaper, escape_braces, str_literal, tuple_literal
-from agentscaler.worlds.interface import ParamInfo, ReturnsInfo, read_params, read_returns, snake
+from agentscaler.worlds.interface import (
+    ParamInfo,
+    ReturnsInfo,
+    default_fits,
+    read_params,
+    read_returns,
+    snake,
+)
 from agentscaler.worlds.runtime.sandbox import DENIED_NAMES, SAFE_BUILTINS
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.spec.expr import (
@@ -107,20 +114,6 @@ def _annotation(schema: dict[str, Any]) -> str:
         "array": "list",
         "object": "dict",
     }.get(json_type or "", "")
-
-
-def _default_fits(default: Any, schema: dict[str, Any]) -> bool:
-    """Whether a schema's default is a scalar of the parameter's own type (so it can be used)."""
-    json_type = schema_type(schema)
-    if isinstance(default, bool):
-        return json_type in ("boolean", None)
-    if isinstance(default, int):
-        return json_type in ("integer", "number", None)
-    if isinstance(default, float):
-        return json_type in ("number", None)
-    if isinstance(default, str):
-        return json_type in ("string", None)
-    return False
 
 
 def _docstring(text: str, indent: str = "    ") -> str:
@@ -213,7 +206,7 @@ class _Function:
         for param in optional:
             annotation = _annotation(param.schema)
             default = param.schema.get("default")
-            if _default_fits(default, param.schema):
+            if default_fits(default, param.schema):
                 text = str_literal(default) if isinstance(default, str) else repr(default)
                 parts.append(
                     f"{self.py[param.name]}: {annotation} = {text}"

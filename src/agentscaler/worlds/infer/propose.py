@@ -232,6 +232,15 @@ class _ToolBuilder:
     def build(self) -> SpecTool:
         b = self.binding
         operation = b.operation
+        returns_info = self.plan.shape.returns
+        if (
+            operation == "search"
+            and returns_info.list_key is None
+            and returns_info.schema is not None
+            and returns_info.fields
+            and any(p.role == "filter" for p in b.params)
+        ):
+            operation = "get"  # a search declared to return one record finds that record
         main: str | None = None
         if operation in ("get", "update", "transition", "delete"):
             main = self._main_lookup()
