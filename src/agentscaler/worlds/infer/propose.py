@@ -6,16 +6,16 @@ This is the only place where inference meets the spec: everything after reads th
 
 from __future__ import annotations
 
-import keyword
 from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Table, ToolBinding
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
-from agentscaler.worlds.infer.rules import rules_for
+from agentscaler.worlds.infer.rules import RuleContext, infer_rules
+from agentscaler.worlds.infer.rules.context import row_name
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
-from agentscaler.worlds.spec.expr import FUNCTIONS, param_ref
+from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import (
     SemanticKind,
     SpecColumn,
@@ -261,8 +261,28 @@ class _ToolBuilder:
                             self._bind_name(entity),
                             SpecLookup(entity=entity, by={ref.primary_key: param_ref(param.name)}),
                         )
-        if main is not None and b.status_column:
+        if b.kind == "write" and operation != "search":
+            context = RuleContext(
+                tool=b.name,
+                description=self.plan.shape.spec.description,
+                params=self.params,
+                operation=operation,
+                entity=self.entity,
+                main=main,
+                tables={t.entity: t for t in self.tables.values()},
+                find=self.find,
+                to_status=b.to_status,
+                created=row_name(self.entity) if operation == "create" and self.entity else None,
+            )
+            stated = infer_rules(context)
+        else:
+            stated = []
+        covers_status = any(
+            r.kind == "status" and r.check.startswith(f"{main}.{b.status_column} ") for r in stated
+        )
+        if main is not None and b.status_column and not covers_status:
             self.requires.extend(self._status_rule(main))
+        self.requires.extend(stated)
         returns = main
         if operation == "create" and self.entity is not None and self.table is not None:
             values = self._values(("field", "reference", "key"))
@@ -276,16 +296,6 @@ class _ToolBuilder:
             self.effects.append(SpecEffect(update=main, values=values))
         elif operation == "delete" and main is not None:
             self.effects.append(SpecEffect(delete=main))
-        self.requires.extend(
-            rules_for(
-                self.plan.shape,
-                self.entity,
-                main,
-                self.tables,
-                self.by_table,
-                existing=self.requires,
-            )
-        )
         params = {
             p.name: SpecParam(
                 role=p.role,
@@ -341,14 +351,6 @@ class _ToolBuilder:
                 )
             ]
         return []
-
-
-def row_name(entity: str) -> str:
-    """The name a tool binds a row of ``entity`` to: the entity's name, unless that is a Python
-    keyword or a spec function (``return`` -> ``return_row``)."""
-    if keyword.iskeyword(entity) or keyword.issoftkeyword(entity) or entity in FUNCTIONS:
-        return f"{entity}_row"
-    return entity
 
 
 def _slug(value: str) -> str:
