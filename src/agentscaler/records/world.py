@@ -14,13 +14,25 @@ ColumnType = Literal["TEXT", "INTEGER", "REAL", "BOOLEAN", "JSON"]
 Operation = Literal["get", "search", "create", "update", "transition", "delete", "compute"]
 ToolKind = Literal["read", "write"]
 ParamRole = Literal[
-    "key", "reference", "field", "fields", "filter", "min", "max", "text", "limit", "sort", "option"
+    "key",
+    "reference",
+    "field",
+    "fields",
+    "children",
+    "filter",
+    "min",
+    "max",
+    "text",
+    "limit",
+    "sort",
+    "option",
 ]
 """What a tool parameter does in its table operation.
 
 ``key``: the primary key of the row the tool acts on. ``reference``: a foreign key (or a list of
 them) checked to exist. ``field``: a column value written by create/update. ``fields``: an object
-whose properties are column values (``updates={...}``). ``filter``: equality filter of a search.
+whose properties are column values (``updates={...}``). ``children``: a list of objects stored as
+child rows (an order's items). ``filter``: equality filter of a search.
 ``min``/``max``: inclusive range bounds on a column. ``text``: substring search. ``limit``: the
 maximum number of results. ``sort``: a column to order by. ``option``: accepted, no effect on data.
 """

@@ -153,9 +153,11 @@ class Interpreter:
         try:
             self._checks(tool, spec_tool, db, args, rows)
         except _Violation as violation:
-            return Outcome(False, "precondition_failed", violation.rule.name, str(violation))
+            return Outcome(
+                False, "precondition_failed", violation.rule.name, str(violation), rows=rows
+            )
         except ToolError as exc:
-            return Outcome(False, exc.code, getattr(exc, "rule", None), str(exc))
+            return Outcome(False, exc.code, getattr(exc, "rule", None), str(exc), rows=rows)
         return Outcome(True, rows=rows)
 
     def _checks(self, tool: str, spec_tool: SpecTool, db: Database, args: dict, rows: dict) -> None:
@@ -195,9 +197,11 @@ class Interpreter:
             for effect in spec_tool.effects:
                 self._effect(tool, spec_tool, effect, db, args, rows)
         except _Violation as violation:
-            return Outcome(False, "precondition_failed", violation.rule.name, str(violation))
+            return Outcome(
+                False, "precondition_failed", violation.rule.name, str(violation), rows=rows
+            )
         except ToolError as exc:
-            return Outcome(False, exc.code, getattr(exc, "rule", None), str(exc))
+            return Outcome(False, exc.code, getattr(exc, "rule", None), str(exc), rows=rows)
         return Outcome(True, rows=rows)
 
     @staticmethod
@@ -253,6 +257,9 @@ class Interpreter:
             column: self.evaluate(tool, v, db, args, rows, items, value=True)
             for column, v in effect.values.items()
         }
+        if effect.clear is not None:
+            db.delete_where(self.spec.entities[effect.clear].table, where=values)
+            return
         if effect.insert is not None:
             row = db.insert(self.spec.entities[effect.insert].table, values)
             if effect.bind:

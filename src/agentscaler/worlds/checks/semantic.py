@@ -195,6 +195,7 @@ class SemanticChecker:
 
     def _agreement(self, name: str, tool: SpecTool) -> tuple[_Case | None, list[SemanticFinding]]:
         success: _Case | None = None
+        failed: list[_Case] = []
         compared = 0
         for data, args in self._cases(name):
             result, changes = self._call(name, data, args)
@@ -239,6 +240,25 @@ class SemanticChecker:
                 success = _Case(data, args, outcome)
             if success is not None and compared >= self.enough:
                 break
+            if not outcome.ok and outcome.rule and len(failed) < 3:
+                failed.append(_Case(data, args, outcome))
+        if success is None:
+            repaired = self._repair(name, tool, failed)
+            if repaired is not None:
+                result, changes = self._call(name, repaired.data, repaired.args)
+                outcome, expected = self._interpret(name, repaired.data, repaired.args)
+                if result.ok and outcome.ok and changes == expected:
+                    success = repaired
+                elif result.ok != outcome.ok or changes != expected:
+                    return None, [
+                        SemanticFinding(
+                            check="agrees",
+                            ok=False,
+                            tool=name,
+                            detail=f"on {repaired.args} (a state built to pass its rules) the "
+                            "code and the spec disagree",
+                        )
+                    ]
         if compared == 0:
             return None, [
                 SemanticFinding(
@@ -246,6 +266,36 @@ class SemanticChecker:
                 )
             ]
         return success, [SemanticFinding(check="agrees", ok=True, tool=name)]
+
+    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> _Case | None:
+        """A case where every rule holds, built from cases that failed a rule by changing the
+        state or arguments until the interpreter accepts the call (a few steps at most)."""
+        for start in failed:
+            case = start
+            for _step in range(6):
+                rule = next((r for r in tool.requires if r.name == case.outcome.rule), None)
+                if rule is None:
+                    break
+                moved = None
+                for mutation in _violations(self, name, tool, rule, case):
+                    try:
+                        data, args = self._apply(case, mutation)
+                        conn, db = self._db(data)
+                        try:
+                            outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+                        finally:
+                            conn.close()
+                    except Exception:
+                        continue
+                    if outcome.ok:
+                        return _Case(data, args, outcome)
+                    if outcome.rule and outcome.rule != rule.name:
+                        moved = _Case(data, args, outcome)
+                        break
+                if moved is None:
+                    break
+                case = moved
+        return None
 
     def _effects(self, name: str, case: _Case) -> SemanticFinding:
         result, _ = self._call(name, case.data, case.args)
@@ -570,7 +620,7 @@ def _violations(
                     + _extremes(value)
                 )
                 for candidate in candidates:
-                    note = f"{row_name}.{column_name} = {candidate!r}"
+                    note = f"{row_name}.{column_name} = {candidate!r}" + _with(extra)
                     if note in seen:
                         continue
                     seen.add(note)
@@ -586,7 +636,7 @@ def _violations(
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
             for candidate in candidates:
-                note = f"${param} = {candidate!r}"
+                note = f"${param} = {candidate!r}" + _with(extra)
                 if note in seen:
                     continue
                 seen.add(note)
@@ -595,6 +645,10 @@ def _violations(
         yield from _duplicates(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
         yield from _element_changes(checker, name, rule, case, extra, spec)
+
+
+def _with(extra: dict[str, Any]) -> str:
+    return "".join(f", ${k} = {v!r}" for k, v in extra.items())
 
 
 def _rows_for(

@@ -409,7 +409,7 @@ class _Function:
     def _uses_row(name: str, effects: list[SpecEffect]) -> bool:
         pattern = re.compile(rf"\b{re.escape(name)}\b")
         for effect in effects:
-            if effect.op != "insert" and effect.target == name:
+            if effect.op not in ("insert", "clear") and effect.target == name:
                 return True
             texts = [str(v) for v in effect.values.values()] + [effect.when or ""]
             if any(pattern.search(t) for t in texts):
@@ -426,7 +426,11 @@ class _Function:
             col: value_to_python(v, scope, f"{where}.values.{col}")
             for col, v in effect.values.items()
         }
-        if op == "insert":
+        if op == "clear":
+            entity = self.spec.entities[effect.target]
+            literal = _dict_source(values, self.indent)
+            self.emit(f'db.delete_where("{entity.table}", where={literal})')
+        elif op == "insert":
             entity = self.spec.entities[effect.insert]  # type: ignore[index]
             literal = _dict_source(values, self.indent)
             call = f'db.insert("{entity.table}", {literal})'

@@ -115,8 +115,8 @@ def written_tables(tool: SpecTool, spec: WorldSpec) -> tuple[str, ...]:
             tables.append(entity.table)
 
     for effect in tool.effects:
-        if effect.insert is not None:
-            add(effect.insert)
+        if effect.insert is not None or effect.clear is not None:
+            add(effect.target)
             continue
         row = effect.target
         add(_row_entity(tool, row))

@@ -10,8 +10,9 @@ from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Table, ToolBinding
+from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
-from agentscaler.worlds.infer.rules import RuleContext, infer_rules
+from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
 from agentscaler.worlds.infer.rules.context import row_name
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
@@ -24,6 +25,7 @@ from agentscaler.worlds.spec.model import (
     SpecIdFormat,
     SpecLookup,
     SpecParam,
+    SpecParent,
     SpecRule,
     SpecTool,
     WorldSpec,
@@ -64,9 +66,17 @@ def _entity(table: Table, by_table: dict[str, str]) -> SpecEntity:
             default=column.default,
             index=column.name in table.indexes,
         )
+    parent = None
+    if table.parent is not None and table.parent_column and table.parent_field:
+        parent = SpecParent(
+            entity=by_table.get(table.parent, table.parent),
+            column=table.parent_column,
+            field=table.parent_field,
+        )
     return SpecEntity(
         table=table.name,
         key=table.primary_key,
+        parent=parent,
         id=SpecIdFormat(
             prefix=table.id_prefix,
             width=table.id_width,
@@ -86,8 +96,10 @@ class _ToolBuilder:
         binding: ToolBinding,
         plan_tables: dict[str, Table],
         by_table: dict[str, str],
+        children: list[ChildList] | None = None,
     ) -> None:
         self.plan = plan
+        self.children = {(c.parent, c.field): c for c in children or ()}
         self.binding = binding
         self.tables = plan_tables
         self.by_table = by_table
@@ -205,6 +217,37 @@ class _ToolBuilder:
                 )
             )
 
+    def _child_params(self) -> dict[str, ChildList]:
+        """Arguments that are lists of child rows of the acted-on entity (``items``)."""
+        found = {}
+        for param in self.binding.params:
+            if param.role in ("field", "fields") and param.column and self.entity:
+                child = self.children.get((self.entity, param.column))
+                if child is not None:
+                    found[param.name] = child
+        return found
+
+    def _child_rows(self, row: str, *, replace: bool) -> list[SpecEffect]:
+        """Effects storing list arguments as child rows of ``row`` (replacing old ones)."""
+        effects = []
+        key = self.table.primary_key if self.table is not None else "id"
+        for name, child in self._child_params().items():
+            values: dict[str, Any] = {child.parent_column: f"={row}.{key}"}
+            for prop, column in zip(child.properties, child.item_fields, strict=True):
+                values[column] = f"=item.{prop}"
+            if replace:
+                effects.append(
+                    SpecEffect(
+                        clear=child.child,
+                        values={child.parent_column: f"={row}.{key}"},
+                        when=f"{param_ref(name)} is not None",
+                    )
+                )
+            effects.append(
+                SpecEffect(insert=child.child, values=values, each=f"item in {param_ref(name)}")
+            )
+        return effects
+
     def _values(self, roles: tuple[str, ...]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for param in self.binding.params:
@@ -275,8 +318,9 @@ class _ToolBuilder:
                 created=row_name(self.entity) if operation == "create" and self.entity else None,
             )
             stated = infer_rules(context)
+            consumed = consumption_effects(context, stated)
         else:
-            stated = []
+            stated, consumed = [], []
         covers_status = any(
             r.kind == "status" and r.check.startswith(f"{main}.{b.status_column} ") for r in stated
         )
@@ -288,17 +332,22 @@ class _ToolBuilder:
             values = self._values(("field", "reference", "key"))
             returns = row_name(self.entity)
             self.effects.append(SpecEffect(insert=self.entity, values=values, bind=returns))
+            self.effects.extend(self._child_rows(returns, replace=False))
         elif operation in ("update", "transition") and main is not None:
             values = self._values(("field", "reference"))
             self._fields_containers(values)
             if operation == "transition" and b.status_column and b.to_status is not None:
                 values = {b.status_column: b.to_status, **values}
-            self.effects.append(SpecEffect(update=main, values=values))
+            if values or not self._child_params():
+                self.effects.append(SpecEffect(update=main, values=values))
+            self.effects.extend(self._child_rows(main, replace=True))
         elif operation == "delete" and main is not None:
             self.effects.append(SpecEffect(delete=main))
+        self.effects.extend(consumed)
+        child_params = self._child_params()
         params = {
             p.name: SpecParam(
-                role=p.role,
+                role="children" if p.name in child_params else p.role,
                 column=p.column,
                 entity=self.by_table.get(p.table or "") if p.table else None,
             )
@@ -383,6 +432,7 @@ def propose_spec(
 ) -> tuple[WorldSpec, SchemaPlan]:
     """Infer the spec of a domain's tools (and the plan it came from, for reports)."""
     plan = infer_schema(tools)
+    plan.tables, plan.relations, children = split_children(plan.tables, plan.relations)
     by_table = {t.name: t.entity or t.name for t in plan.tables}
     plan_tables = {t.name: t for t in plan.tables}
     entities = {by_table[t.name]: _entity(t, by_table) for t in plan.tables}
@@ -390,6 +440,8 @@ def propose_spec(
     for tool_plan in plan.tools:
         binding = tool_plan.binding
         assert binding is not None
-        spec_tools[binding.name] = _ToolBuilder(tool_plan, binding, plan_tables, by_table).build()
+        spec_tools[binding.name] = _ToolBuilder(
+            tool_plan, binding, plan_tables, by_table, children
+        ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
     return spec, plan

@@ -101,8 +101,8 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
         raise SpecError(f"{at}.effects: a write tool changes something; list its effects")
     for index, effect in enumerate(tool.effects):
         where = f"{at}.effects[{index}]"
-        if effect.insert is not None:
-            target_name = effect.insert
+        if effect.insert is not None or effect.clear is not None:
+            target_name = effect.target
         else:
             if effect.target not in bound:
                 raise SpecError(
@@ -119,6 +119,8 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
                     f"{where}.values.{column}: entity {target_name} has no column {column!r} "
                     f"(columns: {_columns_text(target.columns)})"
                 )
+        if effect.clear is not None and not effect.values:
+            raise SpecError(f"{where}.values: say which rows to clear (column: value)")
         if effect.op in ("increment", "decrement") and not effect.values:
             raise SpecError(f"{where}.values: say which columns change and by how much")
     if (

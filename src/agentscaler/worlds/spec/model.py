@@ -75,7 +75,7 @@ RuleKind = Literal[
 ]
 """What a rule guards (a label for reports and checks; the ``check`` expression decides)."""
 
-EFFECT_OPS = ("insert", "update", "increment", "decrement", "delete")
+EFFECT_OPS = ("insert", "update", "increment", "decrement", "delete", "clear")
 
 
 class SpecColumn(Record):
@@ -189,11 +189,13 @@ class SpecRule(Record):
 
 
 class SpecEffect(Record):
-    """One change a tool makes; exactly one of insert/update/increment/decrement/delete.
+    """One change a tool makes; exactly one of insert/update/increment/decrement/delete/clear.
 
     ``insert: order`` adds a row of that entity (``bind`` names it for later effects and the
-    result); the others name a bound row (``update: order``) and change it: ``values`` maps
-    columns to values (for increment/decrement, the amounts). ``delete`` removes the row.
+    result); update/increment/decrement/delete name a bound row (``update: order``) and change
+    it: ``values`` maps columns to values (for increment/decrement, the amounts); ``delete``
+    removes the row (and its child rows). ``clear: order_item`` removes every row of that
+    entity whose columns equal ``values`` (an order's items before new ones replace them).
     """
 
     insert: str | None = None
@@ -201,6 +203,7 @@ class SpecEffect(Record):
     increment: str | None = None
     decrement: str | None = None
     delete: str | None = None
+    clear: str | None = None
     values: dict[str, JsonValue] = {}
     each: str | None = None
     when: str | None = None
@@ -225,7 +228,7 @@ class SpecEffect(Record):
 
     @property
     def target(self) -> str:
-        """The inserted entity, or the bound row the effect changes."""
+        """The inserted or cleared entity, or the bound row the effect changes."""
         return str(getattr(self, self.op))
 
 
