@@ -91,8 +91,10 @@ def test_conformance_catches_a_write_that_changes_nothing(shop, tmp_path):
         '    customer = db.get("customers", customer_id)\n',
     )
     report = check_world(broken)
-    failure = next(f for f in report.failures if f.tool == "update_customer_email")
-    assert failure.check == "write" and "unchanged" in failure.detail
+    failures = [f for f in report.failures if f.tool == "update_customer_email"]
+    assert any(f.check == "write" and "unchanged" in f.detail for f in failures)
+    # the semantic check says what the spec expected instead
+    assert any(f.check == "agrees" and "changed nothing" in f.detail for f in failures)
 
 
 def test_conformance_catches_a_mislabelled_read(shop, tmp_path):
@@ -103,5 +105,5 @@ def test_conformance_catches_a_mislabelled_read(shop, tmp_path):
         '@tool(kind="read", operation="update", table="customers")',
     )
     report = check_world(broken)
-    failure = next(f for f in report.failures if f.tool == "update_customer_email")
-    assert failure.check == "read" and "world bug" in failure.detail
+    failures = [f for f in report.failures if f.tool == "update_customer_email"]
+    assert any(f.check == "read" and "world bug" in f.detail for f in failures)

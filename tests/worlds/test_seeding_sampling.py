@@ -31,7 +31,8 @@ def test_seeded_rows_respect_keys_formats_and_meanings(shop):
         assert order["customer_id"] in customer_ids  # foreign keys point at real rows
         assert order["status"] in statuses
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", order["placed"])
-        assert isinstance(order["items"], list)
+    order_ids = {o["order_id"] for o in rows["orders"]}
+    assert rows["order_items"] and all(i["order_id"] in order_ids for i in rows["order_items"])
 
 
 def test_integer_keys_and_row_counts(helpdesk):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.records.base import Record
+from agentscaler.worlds.checks.semantic import RuleProof
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.loader import CompiledWorld
 from agentscaler.worlds.schemas import resolve_schema, schema_type
@@ -51,6 +52,14 @@ class ConformanceReport(Record):
     passed: bool
     tools: int
     checks: tuple[CheckResult, ...]
+    rules: tuple[RuleProof, ...] = ()
+    """Each rule of the spec: proven enforced, failed, or unproven (see the semantic checks)."""
+
+    def rule_counts(self) -> dict[str, int]:
+        counts = {"proven": 0, "failed": 0, "unproven": 0}
+        for proof in self.rules:
+            counts[proof.status] += 1
+        return counts
 
     @property
     def failures(self) -> list[CheckResult]:
@@ -65,11 +74,26 @@ class ConformanceReport(Record):
         return f"{first.check}{where}: {first.detail}{more}"
 
 
-def check_world(world: CompiledWorld, *, seed: int = 0) -> ConformanceReport:
-    """Run every conformance check on ``world`` and return the report."""
+def check_world(world: CompiledWorld, *, seed: int = 0, semantic: bool = True) -> ConformanceReport:
+    """Run every conformance check on ``world`` and return the report: the mechanical checks
+    and, when the world has a spec (and ``semantic``), the semantic checks derived from it."""
     checks: list[CheckResult] = []
     checks += _check_schemas(world)
+    rules: tuple[RuleProof, ...] = ()
     if all(c.ok for c in checks):
+        spec = world.load_spec() if semantic else None
+        successes: dict[str, Any] = {}
+        if spec is not None:
+            from agentscaler.worlds.checks.semantic import SemanticChecker
+
+            checker = SemanticChecker(world, spec)
+            report = checker.check()
+            successes = checker.successes
+            rules = report.rules
+            checks += [
+                CheckResult(check=f.check, ok=f.ok, tool=f.tool or None, detail=f.detail)
+                for f in report.findings
+            ]
         base = WorldEnv(world)
         try:
             base.reset()
@@ -77,7 +101,7 @@ def check_world(world: CompiledWorld, *, seed: int = 0) -> ConformanceReport:
             checks += _check_reset(world, seed)
             snapshot = base.snapshot()
             for tool in world.tools:
-                checks.append(_check_tool(world, base, snapshot, tool, seed))
+                checks.append(_check_tool(world, base, snapshot, tool, seed, successes.get(tool)))
                 checks += _check_errors(world, base, snapshot, tool)
             checks.append(_check_unknown_tool(base, snapshot))
             checks.append(_check_replay(world, snapshot, seed))
@@ -89,6 +113,7 @@ def check_world(world: CompiledWorld, *, seed: int = 0) -> ConformanceReport:
         passed=all(c.ok for c in checks),
         tools=len(world.tools),
         checks=tuple(checks),
+        rules=rules,
     )
 
 
@@ -164,24 +189,36 @@ def _check_reset(world: CompiledWorld, seed: int) -> list[CheckResult]:
 
 
 def _check_tool(
-    world: CompiledWorld, base: WorldEnv, snapshot: Any, tool: str, seed: int
+    world: CompiledWorld,
+    base: WorldEnv,
+    snapshot: Any,
+    tool: str,
+    seed: int,
+    known: Any = None,
 ) -> CheckResult:
+    """A sampled call of ``tool`` runs without a world bug; a read changes nothing, a write
+    that succeeds changes the state. ``known``: a case (state and arguments) the semantic
+    checks made pass the tool's rules, tried when no sampled call succeeds."""
     entry = world.tools[tool]
     kind = entry.kind
     check = "read" if kind == "read" else "write"
     attempts = world.config.conformance_attempts
     last_error = ""
     unchanged_ok = 0
-    for attempt in range(attempts):
-        if attempt < attempts // 2:
+    for attempt in range(attempts + (1 if known is not None else 0)):
+        if attempt == attempts:
+            base.restore(known.data)
+        elif attempt < attempts // 2:
             base.restore(snapshot)
         else:
             base.reset(seed=seed + 100 + attempt % 3)
         before = base.state_hash()
         rng = random.Random(f"{tool}:{attempt}")
         try:
-            arguments = ArgumentSampler(base).sample(
-                tool, rng, optional=0.5 if attempt % 2 else 1.0
+            arguments = (
+                dict(known.args)
+                if attempt == attempts
+                else ArgumentSampler(base).sample(tool, rng, optional=0.5 if attempt % 2 else 1.0)
             )
         except Exception as exc:
             last_error = f"no valid arguments could be sampled ({exc})"

@@ -122,11 +122,12 @@ class Interpreter:
             column: self.evaluate(tool, v, db, args, rows, items, value=True)
             for column, v in lookup.by.items()
         }
-        if (lookup.optional or self._optional_ref(tool, lookup)) and all(
+        keyed = list(by) == [entity.key]
+        if (lookup.optional or (keyed and self._optional_ref(tool, lookup))) and all(
             v is None for v in by.values()
         ):
             return None
-        if list(by) == [entity.key]:
+        if keyed:
             return db.get(entity.table, by[entity.key])
         matches = db.find(entity.table, where=by, limit=1)
         if not matches:

@@ -109,6 +109,8 @@ class SemanticChecker:
             name: [p.name for p in read_params(entry.parameters)]
             for name, entry in world.tools.items()
         }
+        self.successes: dict[str, _Case] = {}
+        """Per tool, a case on which the call succeeded (sampled or built)."""
         self.interpreter = Interpreter(
             spec,
             self.params,
@@ -173,6 +175,8 @@ class SemanticChecker:
                 continue
             success, tool_findings = self._agreement(name, tool)
             findings.extend(tool_findings)
+            if success is not None:
+                self.successes[name] = success
             if success is not None and tool.access == "write":
                 findings.append(self._effects(name, success))
                 if tool.kind == "create":
@@ -351,7 +355,13 @@ class SemanticChecker:
         if reader is None:
             return []
         key_param = next(p for p, s in self.spec.tools[reader].params.items() if s.role == "key")
-        found = self.env.step((reader, {key_param: key}))
+        try:
+            arguments = ArgumentSampler(self.env).sample(
+                reader, random.Random(f"creates:{name}"), optional=0.0, fixed={key_param: key}
+            )
+        except Exception:
+            arguments = {key_param: key}
+        found = self.env.step((reader, arguments))
         if not found.ok:
             return [
                 SemanticFinding(

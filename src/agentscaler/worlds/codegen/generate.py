@@ -312,7 +312,9 @@ class _Function:
         by = {col: value_to_python(v, scope, f"{where}.by.{col}") for col, v in lookup.by.items()}
         scope.rows[name] = var
         optional_arg = (
-            self._optional_param(next(iter(lookup.by.values()))) if len(by) == 1 else None
+            self._optional_param(next(iter(lookup.by.values())))
+            if list(by) == [entity.key]
+            else None
         )
         skip = None
         if lookup.optional or optional_arg:

@@ -287,7 +287,8 @@ class _ToolBuilder:
         main: str | None = None
         if operation in ("get", "update", "transition", "delete"):
             main = self._main_lookup()
-            if main is not None:
+            keyed = any(p.role == "key" for p in b.params)
+            if main is not None and keyed:
                 self._filter_rules(main)
         if operation != "get":
             self._reference_lookups()
