@@ -26,7 +26,11 @@ def test_entities_keys_and_relations_from_identifiers(shop):
     # a list of objects becomes child rows keyed to their parent; other nested values JSON
     items = shop.world.table("order_items")
     assert orders.column("items") is None and items is not None
-    assert (items.parent, items.parent_column, items.parent_field) == ("orders", "order_id", "items")
+    assert (items.parent, items.parent_column, items.parent_field) == (
+        "orders",
+        "order_id",
+        "items",
+    )
     assert items.column("order_id").references == "orders"
     assert orders.column("shipping_address") is not None
     assert customers.column("email").semantic == "email"
