@@ -411,6 +411,20 @@ class Database:
         return (_as_date(end) - _as_date(start)).days
 
     @staticmethod
+    def years_between(start: Any, end: Any) -> int:
+        """Whole years from ``start`` to ``end`` (an age on a date)."""
+        first, last = _as_date(start), _as_date(end)
+        years = last.year - first.year
+        if (last.month, last.day) < (first.month, first.day):
+            years -= 1
+        return years
+
+    @staticmethod
+    def weekday(value: Any) -> int:
+        """Day of the week of a date: 0 Monday ... 6 Sunday."""
+        return _as_date(value).weekday()
+
+    @staticmethod
     def hours_between(start: Any, end: Any) -> float:
         """Hours from ``start`` to ``end`` (date-times; dates count from midnight)."""
         seconds = (_as_datetime(end) - _as_datetime(start)).total_seconds()

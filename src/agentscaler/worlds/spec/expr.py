@@ -93,6 +93,8 @@ FUNCTIONS: dict[str, Function] = {
     "average": Function(2, 2, "mean of a column over the matching rows", table_first=True),
     "days_between": Function(2, 2, "whole days from the first date to the second"),
     "hours_between": Function(2, 2, "hours from the first date-time to the second"),
+    "years_between": Function(2, 2, "whole years from the first date to the second (age)"),
+    "weekday": Function(1, 1, "day of the week of a date, 0 (Monday) to 6 (Sunday)"),
     "add_days": Function(2, 2, "a date (or date-time) plus a number of days"),
     "add_hours": Function(2, 2, "a date-time plus a number of hours"),
 }
@@ -107,6 +109,8 @@ _DB_METHODS = {
     "hours_between": "hours_between",
     "add_days": "add_days",
     "add_hours": "add_hours",
+    "years_between": "years_between",
+    "weekday": "weekday",
 }
 _BUILTINS = frozenset({"len", "sum", "min", "max", "round", "abs", "str", "int", "float"})
 

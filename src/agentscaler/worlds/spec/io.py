@@ -30,8 +30,8 @@ _HEADER = """\
 # (`=order.total`, `=product.stock_quantity - item.quantity`); anything else is a literal.
 # Conditions (check, when) are expressions. Functions: now(), today(), len(), sum(), min(),
 # max(), round(), abs(), lower(), coalesce(), count("entity", col=value), exists(...),
-# total("entity", "column", ...), average(...), days_between(), hours_between(), add_days(),
-# add_hours().
+# total("entity", "column", ...), average(...), days_between(), hours_between(),
+# years_between(), weekday(), add_days(), add_hours().
 """
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

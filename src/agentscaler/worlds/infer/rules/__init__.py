@@ -9,6 +9,7 @@ proposes further rules through the same spec checks; offline, this grammar is al
 from __future__ import annotations
 
 from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.dates import date_rules
 from agentscaler.worlds.infer.rules.quantity import bound_rules, consumption_effects, quantity_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
@@ -19,7 +20,7 @@ __all__ = ["RuleContext", "consumption_effects", "infer_rules"]
 def infer_rules(ctx: RuleContext) -> list[SpecRule]:
     """Every rule the tool's texts state, in a stable order (names unique per tool)."""
     found: list[SpecRule] = []
-    for finder in (status_rules, quantity_rules, bound_rules):
+    for finder in (status_rules, quantity_rules, bound_rules, date_rules):
         for rule in finder(ctx):
             if any(r.check == rule.check for r in found):
                 continue
