@@ -25,8 +25,8 @@ from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecRule
 
 _DATE_NAME = re.compile(
-    r"(date|time|_at$|_on$|^at$|day$|until|expiry|expires|deadline|birth|dob|start|end|"
-    r"departure|arrival|pickup|return_time|due)"
+    r"(date|time|datetime|timestamp)(_|$)|(_at|_on|until|expiry|expires|deadline|birth|dob|"
+    r"_day|^day)$"
 )
 _STOP = frozenset("the a an its their of date time day and or to be must in at on".split())
 _NUMBERS = {
@@ -132,6 +132,7 @@ def _dates(ctx: RuleContext) -> list[_Date]:
         for column in table.columns:
             if column.semantic in ("date", "datetime") or (
                 column.type == "TEXT"
+                and column.semantic in (None, "time")
                 and _DATE_NAME.search(column.name)
                 and not column.enum
                 and not column.references
