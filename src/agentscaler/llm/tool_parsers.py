@@ -167,13 +167,16 @@ def _xml_calls(block: str) -> list[TextCall]:
 
 def parse_llama3(text: str) -> Extracted | None:
     body = text.strip()
-    if body.startswith(PYTHON_TAG):
+    tagged = body.startswith(PYTHON_TAG)
+    if tagged:
         body = body[len(PYTHON_TAG) :]
     elif not body.startswith("{"):
         return None
     values = _decode_all(body)
     if values is None:
         return Extracted("llama3", None, (_broken_call(body),)) if _NAME.search(body) else None
+    if not tagged and not all(isinstance(v, Mapping) and "parameters" in v for v in values):
+        return None  # Llama 3 writes "parameters"; other JSON is the json parser's
     calls = _calls_of_values(values)
     return Extracted("llama3", None, tuple(calls)) if calls else None
 
