@@ -8,7 +8,7 @@ import sys
 import typer
 
 from agentscaler import __version__
-from agentscaler.cli.common import err_console
+from agentscaler.cli.common import print_error
 
 app = typer.Typer(
     name="agentscaler",
@@ -78,7 +78,7 @@ def main() -> None:
     try:
         app()
     except AgentscalerError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(str(exc))
         sys.exit(1)
     except ValidationError as exc:
         # settings given on the command line that a config model refuses
@@ -86,9 +86,7 @@ def main() -> None:
             f"{'.'.join(str(p) for p in e['loc']) or e.get('input')}: {e['msg']}"
             for e in exc.errors()
         )
-        err_console.print(
-            f"[bold red]error:[/] invalid setting ({exc.title}): {problems}", highlight=False
-        )
+        print_error(f"invalid setting ({exc.title}): {problems}")
         sys.exit(1)
 
 
