@@ -157,7 +157,7 @@ def normalize_message(
             raise LLMResponseError(f"tool_calls is a {type(raw_calls).__name__}, not a list")
         calls = tuple(tool_call_of(call, i) for i, call in enumerate(raw_calls))
     elif tools and content:
-        found = extract_tool_calls(content, parser, _tool_names(tools))
+        found = extract_tool_calls(content, parser, lambda: _tool_names(tools))
         if found is not None and found.calls:
             content = found.content
             calls = tuple(

@@ -242,12 +242,15 @@ NAMED: dict[str, Callable[[str], Extracted | None]] = {
 
 
 def extract_tool_calls(
-    text: str | None, parser: str = "auto", tool_names: Collection[str] = ()
+    text: str | None,
+    parser: str = "auto",
+    tool_names: Collection[str] | Callable[[], Collection[str]] = (),
 ) -> Extracted | None:
     """The tool calls written in ``text`` by the format ``parser`` names, or None (no call).
 
     With ``auto``, ``<tool_call>`` means hermes, ``[TOOL_CALLS]`` mistral, ``<|python_tag|>``
-    llama3; a text that is only JSON counts as calls when every name is in ``tool_names``.
+    llama3; a text that is only JSON counts as calls when every name is in ``tool_names`` (a
+    collection, or a function giving it, called only then).
     """
     if not text or parser == "none":
         return None
@@ -268,6 +271,7 @@ def extract_tool_calls(
     if first not in ("{", "[", "`"):
         return None
     found = parse_json(text)
-    if found is None or not all(c.name in tool_names for c in found.calls):
+    if found is None:
         return None
-    return found
+    names = tool_names() if callable(tool_names) else tool_names
+    return found if all(c.name in names for c in found.calls) else None
