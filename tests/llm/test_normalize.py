@@ -265,3 +265,28 @@ def test_length_retry_can_be_turned_off():
     with llm.client(length_retry=False) as client:
         result = client.chat_sync([{"role": "user", "content": "hi"}])
     assert result.finish_reason == "length" and len(llm.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"content": None, "tool_calls": [{"id": "a", "function": {"name": "f", "arguments": 7}}]},
+        {"content": None, "tool_calls": [{"id": "a", "function": {"name": ["f"]}}]},
+    ],
+)
+def test_odd_field_types_are_response_errors_not_crashes(message):
+    from agentscaler.llm.messages import parse_completion
+
+    body = {"choices": [{"message": message, "finish_reason": 3}], "model": 5}
+    with pytest.raises(LLMResponseError):
+        parse_completion(body)
+
+
+def test_odd_usage_and_finish_reason_values_are_ignored():
+    from agentscaler.llm.messages import parse_completion, usage_from_openai
+
+    body = {"choices": [{"message": {"content": "hi"}, "finish_reason": 3}], "model": 5}
+    message, finish, _, model = parse_completion(body)
+    assert (message.content, finish, model) == ("hi", None, None)
+    usage = usage_from_openai({"prompt_tokens": "many", "completion_tokens": -3})
+    assert (usage.prompt_tokens, usage.completion_tokens) == (0, 0)

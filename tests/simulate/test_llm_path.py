@@ -273,3 +273,20 @@ def test_a_user_that_answers_nothing_ends_the_episode(catalog_run, tmp_path):
     assert episode.user_usage.requests == 1 + 3  # the opening, then three empty answers
     assert all((m.content or "").strip() for m in episode.messages if m.role == "user")
     assert stats.infrastructure == 0 and stats.reached_gold == 0
+
+
+def test_a_read_only_episode_without_the_gold_calls_does_not_reach_gold(catalog_run, tmp_path):
+    """The state of a read-only task never changes: an agent that answers without calling any
+    tool ends in the gold state hash, yet did not do the task."""
+    root, task = one_task_run(catalog_run, tmp_path, lambda t: t.read_only)
+
+    class Lazy:
+        def respond(self, request):
+            return "All done, nothing to look up."
+
+    with StubServer(Lazy()) as server:
+        stats = simulate(root, SimulateConfig(agent=llm(server.base_url, "lazy")))
+    (episode,) = episodes_of(root)
+    assert episode.tool_calls == 0 and episode.final_state_hash == task.gold_final_state
+    assert stats.reached_gold == 0
+    assert list(stats.why_not) == ["user_stop: read-only task, calls differ from gold"]

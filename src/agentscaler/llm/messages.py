@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from agentscaler.errors import LLMResponseError
 from agentscaler.llm.normalize import normalize_message
 from agentscaler.records import Message, Usage
@@ -43,15 +45,22 @@ def message_from_openai(
 def usage_from_openai(
     raw: Any, *, retries: int = 0, latency_s: float = 0.0, requests: int = 1
 ) -> Usage:
-    """Usage of one request; token counts are 0 when the server sent none."""
+    """Usage of one request; token counts are 0 when the server sent none (or nonsense)."""
     data = as_dict(raw) if raw is not None else {}
     return Usage(
         requests=requests,
-        prompt_tokens=int(data.get("prompt_tokens") or 0),
-        completion_tokens=int(data.get("completion_tokens") or 0),
+        prompt_tokens=_count(data.get("prompt_tokens")),
+        completion_tokens=_count(data.get("completion_tokens")),
         retries=retries,
         latency_s=latency_s,
     )
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def add_usage(*usages: Usage) -> Usage:
@@ -85,11 +94,18 @@ def parse_completion(
     if not isinstance(message, Mapping):
         raise LLMResponseError(f"the first choice has no message object: {_clip(choice)}")
     usage = body.get("usage")
+    finish_reason = choice.get("finish_reason")
+    model = body.get("model")
+    try:
+        normalized = normalize_message(message, tools=tools, parser=parser)
+    except ValidationError as exc:  # a field of the wrong type somewhere in the message
+        raise LLMResponseError(f"the message is not usable ({exc.errors()[0]['msg']}): "
+                               f"{_clip(message)}") from exc  # fmt: skip
     return (
-        normalize_message(message, tools=tools, parser=parser),
-        choice.get("finish_reason"),
+        normalized,
+        finish_reason if isinstance(finish_reason, str) else None,
         usage if isinstance(usage, Mapping) else None,
-        body.get("model"),
+        model if isinstance(model, str) else None,
     )
 
 
