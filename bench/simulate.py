@@ -85,7 +85,7 @@ def recorded_requests(root: Path, limit: int = 400) -> list[tuple[list, list | N
     agent message (with the world's tools) and the user's flipped view before each user message."""
     from agentscaler.jsonl import read_records
     from agentscaler.records import Episode
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     tools: dict[str, list] = {}
     requests: list[tuple[list, list | None]] = []

@@ -83,6 +83,10 @@ class WorldError(AgentscalerError):
     """A world cannot be compiled, loaded or run."""
 
 
+class SpecError(WorldError):
+    """A world spec (``spec.yaml``) is malformed; the message names the file, tool and field."""
+
+
 class UnsafeCodeError(WorldError):
     """Tool code was refused by the safety check; the message names the offending line."""
 
@@ -108,9 +112,16 @@ class NotFound(ToolError):
 
 
 class PreconditionFailed(ToolError):
-    """The call is valid but the current state forbids it (e.g. cancelling a shipped order)."""
+    """The call is valid but the current state forbids it (e.g. cancelling a shipped order).
+
+    ``rule`` names the world-spec rule that failed, when one did.
+    """
 
     code = "precondition_failed"
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class InvalidArgument(ToolError):

@@ -12,7 +12,7 @@ from agentscaler.jsonl import read_records
 from agentscaler.records import Task
 from agentscaler.tasks import TaskConfig, replay
 from agentscaler.tasks.intent import leaks
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from agentscaler.records import Task
 from agentscaler.tasks import TaskConfig, replay, sample_tasks
 from agentscaler.tasks.walks import empty_result
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 
 def _replays(workspace: Workspace, tasks: list[Task]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agentscaler import catalog, graph
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.conformance import check_world
 
 
 def _verticals() -> list[str]:

@@ -6,8 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from agentscaler import ingest
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.conformance import check_world
 
 
 def _group_by_file(tools) -> dict[str, list]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from agentscaler.records import ToolSpec
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.entities import infer_schema
-from agentscaler.worlds.seeding import empty_database
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.infer.entities import infer_schema
+from agentscaler.worlds.seeding.seed import empty_database
 
 
 def _binding(world, name):

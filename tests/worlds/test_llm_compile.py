@@ -70,7 +70,7 @@ def test_the_template_stays_when_every_attempt_fails():
 def test_build_with_llm_writes_the_accepted_code(tmp_path):
     from agentscaler.workspace import Workspace
     from agentscaler.worlds.build import build_worlds
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     from .conftest import make_run_folder
 
@@ -114,7 +114,7 @@ def test_one_tool_failing_unexpectedly_keeps_its_template_and_not_the_others(mon
 def test_a_candidate_that_breaks_another_tool_is_refused(monkeypatch):
     """The conformance check is made to fail get_weather whenever the candidate is in the
     world: the candidate, fine for math_factorial itself, is refused and the failure named."""
-    from agentscaler.worlds.conformance import CheckResult, check_world
+    from agentscaler.worlds.checks.conformance import CheckResult, check_world
 
     def check(world, **kwargs):
         report = check_world(world, **kwargs)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from agentscaler.worlds.sampling import ArgumentSampler
-from agentscaler.worlds.seeding import seed_rows, seed_state
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
+from agentscaler.worlds.seeding.seed import seed_rows, seed_state
 
 
 def test_seeding_is_deterministic_and_differs_by_seed(shop):

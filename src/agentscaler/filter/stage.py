@@ -39,7 +39,7 @@ from agentscaler.jsonl import (
 )
 from agentscaler.records import Episode, Task, Verdict
 from agentscaler.workspace import Workspace, fingerprint
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.state import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class _Worlds:
         self._max_states = max_states
 
     def world(self, domain_id: str):
-        from agentscaler.worlds.loader import load_world
+        from agentscaler.worlds.runtime.loader import load_world
 
         hit = self._worlds.get(domain_id)
         if hit is None:

@@ -10,8 +10,8 @@ from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.exact import match_gold
 from agentscaler.filter.validity import check_validity
 from agentscaler.records import Episode, RejectReason, Task, Verdict
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import Snapshot
 
 _NOT_JUDGED = frozenset({RejectReason.INFRASTRUCTURE, RejectReason.INCOMPLETE})
 """Episodes whose goal is not judged: infrastructure failures (left out of evaluation) and

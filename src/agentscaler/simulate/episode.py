@@ -46,7 +46,7 @@ from agentscaler.simulate.environment import WorldPool
 from agentscaler.simulate.policies.base import Agent, EpisodeContext, PolicyReply, User
 
 if TYPE_CHECKING:
-    from agentscaler.worlds.runtime import WorldEnv
+    from agentscaler.worlds.runtime.env import WorldEnv
 
 LIMIT_OBSERVATION = json.dumps(
     {

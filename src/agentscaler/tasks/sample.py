@@ -190,7 +190,7 @@ def _synthesize(
     config: TaskConfig,
     advance: Callable[[int], None] | None,
 ) -> DomainResult:
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     try:
         compiled = load_world(workspace.world_dir(domain.id))

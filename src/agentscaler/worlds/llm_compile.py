@@ -20,11 +20,11 @@ from typing import Any
 
 from agentscaler.errors import AgentscalerError, LLMError
 from agentscaler.records import ToolSpec
+from agentscaler.worlds.checks.conformance import check_world
+from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.conformance import check_world
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.loader import CompiledWorld, code_hash, run_tool_code
-from agentscaler.worlds.sandbox import check_source
+from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash, run_tool_code
+from agentscaler.worlds.runtime.sandbox import check_source
 
 log = logging.getLogger(__name__)
 
