@@ -184,6 +184,18 @@ class LLMRequestRejected(LLMRequestError):
     """The server refused the request with a 4xx other than 408/429 (bad model, key or input)."""
 
 
+class LLMTruncated(LLMError):
+    """The model's answer was cut at the token limit (``finish_reason == "length"``), also when
+    asked again with a larger budget: the model's failure, never a turn to train on.
+
+    ``usage`` is the :class:`~agentscaler.records.Usage` of the requests spent on the turn.
+    """
+
+    def __init__(self, message: str, *, usage: object = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 class SimulationError(AgentscalerError):
     """The simulation stage cannot proceed."""
 

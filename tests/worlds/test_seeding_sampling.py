@@ -44,10 +44,16 @@ def test_integer_keys_and_row_counts(helpdesk):
 
 def test_sampled_arguments_validate_and_succeed(shop):
     env = shop.make_env()
+    failures = []
     for tool in shop.tools:
         for seed in range(5):
+            env.reset()
             arguments = ArgumentSampler(env).sample(tool, random.Random(seed))
             shop.tools[tool].validator.validate(arguments)  # never raises
+            result = env.step((tool, arguments))
+            if not result.ok:
+                failures.append((tool, arguments, result.content))
+    assert not failures, failures
 
 
 def test_transition_samples_pick_eligible_rows(shop):

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from agentscaler import __version__
-from agentscaler.cli.common import err_console
+from agentscaler.cli.common import print_error
 
 app = typer.Typer(
     name="agentscaler",
@@ -46,7 +46,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands in pipeline order (the order ``--help`` lists them)."""
-    from agentscaler.cli import domains, run, simulate, stub, tasks, tools, train, worlds
+    from agentscaler.cli import doctor, domains, run, simulate, stub, tasks, tools, train, worlds
     from agentscaler.cli import eval as eval_cli
     from agentscaler.cli import export as export_cli
     from agentscaler.cli import filter as filter_cli
@@ -62,6 +62,7 @@ def _register() -> None:
     app.command("train")(train.train_command)
     app.add_typer(eval_cli.app, name="eval")
     app.add_typer(stub.app, name="stub")
+    app.command("doctor")(doctor.doctor_command)
 
 
 _register()
@@ -77,7 +78,7 @@ def main() -> None:
     try:
         app()
     except AgentscalerError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(str(exc))
         sys.exit(1)
     except ValidationError as exc:
         # settings given on the command line that a config model refuses
@@ -85,9 +86,7 @@ def main() -> None:
             f"{'.'.join(str(p) for p in e['loc']) or e.get('input')}: {e['msg']}"
             for e in exc.errors()
         )
-        err_console.print(
-            f"[bold red]error:[/] invalid setting ({exc.title}): {problems}", highlight=False
-        )
+        print_error(f"invalid setting ({exc.title}): {problems}")
         sys.exit(1)
 
 
