@@ -247,13 +247,10 @@ class SemanticChecker:
             if not outcome.ok and outcome.rule and len(failed) < 3:
                 failed.append(_Case(data, args, outcome))
         if success is None:
-            repaired = self._repair(name, tool, failed)
-            if repaired is not None:
+            for repaired in self._repair(name, tool, failed):
                 result, changes = self._call(name, repaired.data, repaired.args)
                 outcome, expected = self._interpret(name, repaired.data, repaired.args)
-                if result.ok and outcome.ok and changes == expected:
-                    success = repaired
-                elif result.ok != outcome.ok or changes != expected:
+                if result.ok != outcome.ok or changes != expected:
                     return None, [
                         SemanticFinding(
                             check="agrees",
@@ -263,6 +260,9 @@ class SemanticChecker:
                             "code and the spec disagree",
                         )
                     ]
+                if result.ok and (tool.access == "read" or changes):
+                    success = repaired
+                    break
         if compared == 0:
             return None, [
                 SemanticFinding(
@@ -271,9 +271,10 @@ class SemanticChecker:
             ]
         return success, [SemanticFinding(check="agrees", ok=True, tool=name)]
 
-    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> _Case | None:
-        """A case where every rule holds, built from cases that failed a rule by changing the
-        state or arguments until the interpreter accepts the call (a few steps at most)."""
+    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> Iterator[_Case]:
+        """Cases where every rule holds, built from cases that failed a rule by changing the
+        state or arguments until the interpreter accepts the call (a few steps each)."""
+        found = 0
         for start in failed:
             case = start
             for _step in range(6):
@@ -284,6 +285,8 @@ class SemanticChecker:
                 for mutation in _violations(self, name, tool, rule, case):
                     try:
                         data, args = self._apply(case, mutation)
+                        if not self._valid(name, args):
+                            continue
                         conn, db = self._db(data)
                         try:
                             outcome = self.interpreter.check(name, db, copy.deepcopy(args))
@@ -292,14 +295,16 @@ class SemanticChecker:
                     except Exception:
                         continue
                     if outcome.ok:
-                        return _Case(data, args, outcome)
-                    if outcome.rule and outcome.rule != rule.name:
+                        found += 1
+                        yield _Case(data, args, outcome)
+                        if found >= 8:
+                            return
+                        continue
+                    if moved is None and outcome.rule and outcome.rule != rule.name:
                         moved = _Case(data, args, outcome)
-                        break
                 if moved is None:
                     break
                 case = moved
-        return None
 
     def _effects(self, name: str, case: _Case) -> SemanticFinding:
         result, _ = self._call(name, case.data, case.args)
@@ -410,6 +415,14 @@ class SemanticChecker:
             proofs.append(self._prove(name, tool, rule, case))
         return proofs
 
+    def _valid(self, name: str, args: dict[str, Any]) -> bool:
+        """Whether arguments pass the tool's JSON Schema (a built case must be a valid call)."""
+        try:
+            self.world.tools[name].validator.validate(copy.deepcopy(args))
+        except Exception:
+            return False
+        return True
+
     def _apply(self, case: _Case, mutation: _Mutation) -> tuple[bytes, dict[str, Any]]:
         conn, db = self._db(case.data)
         try:
@@ -434,6 +447,8 @@ class SemanticChecker:
             try:
                 data, args = self._apply(case, mutation)
             except Exception:
+                continue
+            if not self._valid(name, args):
                 continue
             tried += 1
             conn, db = self._db(data)
@@ -542,6 +557,8 @@ def _other_values(current: Any, column: Any) -> list[Any]:
         values += [current + "-other", ""]
     elif current is None:
         values += ["other", 0, False]
+    if current is not None:
+        values.append(None)
     return values
 
 
@@ -651,6 +668,8 @@ def _violations(
                     continue
                 seen.add(note)
                 yield _Mutation(args={**extra, param: candidate}, note=note)
+        # comparisons: the other side's value (satisfies an equality, or breaks an inequality)
+        yield from _matching(checker, name, tool, tree, case, extra, rows)
         # a unique rule: another row with the same values
         yield from _duplicates(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
@@ -723,6 +742,52 @@ def _enabling_args(when: ast.Expression, args: dict[str, Any]) -> Iterator[dict[
             current = args.get(param)
             if current is None:
                 yield {param: "yes"}
+
+
+def _matching(
+    checker: SemanticChecker,
+    name: str,
+    tool: SpecTool,
+    tree: ast.Expression,
+    case: _Case,
+    extra: dict[str, Any],
+    rows: dict[str, Any],
+) -> Iterator[_Mutation]:
+    """For ``a == b``/``a != b`` between a row column or an argument and something else: give
+    one side the other's value."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+            continue
+        if not isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.GtE | ast.LtE):
+            continue
+        sides = [node.left, node.comparators[0]]
+        for mine, other in (sides, sides[::-1]):
+            conn, db = checker._db(case.data)
+            try:
+                value = checker.interpreter.evaluate(
+                    name, _spec_text(ast.unparse(other)), db, {**case.args, **extra}, rows
+                )
+            except Exception:
+                continue
+            finally:
+                conn.close()
+            if isinstance(mine, ast.Attribute) and isinstance(mine.value, ast.Name):
+                row_name = mine.value.id
+                if row_name not in tool.find:
+                    continue
+                entity = checker.spec.entities[tool.find[row_name].entity]
+                targets = _rows_for(checker, name, tool, row_name, rows, case)
+                if not targets:
+                    continue
+                yield _Mutation(
+                    rows=[(entity.table, key, {mine.attr: value}) for key, _ in targets],
+                    args=dict(extra),
+                    note=f"{row_name}.{mine.attr} = {value!r}" + _with(extra),
+                )
+            elif isinstance(mine, ast.Name) and (param := decode_param(mine.id)) is not None:
+                yield _Mutation(
+                    args={**extra, param: value}, note=f"${param} = {value!r}" + _with(extra)
+                )
 
 
 def _duplicates(
@@ -799,6 +864,27 @@ def _element_changes(
     if not isinstance(elements, list) or not elements:
         return
     tree = parse(rule.check, "check")
+    # a list of ids (``exists("label", label_id=one)``): all existing ones, or one unknown more
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "exists"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in spec.entities
+        ):
+            entity = spec.entities[node.args[0].value]
+            conn, db = checker._db(case.data)
+            try:
+                keys = [r[entity.key] for r in db.find(entity.table, limit=len(elements))]
+            finally:
+                conn.close()
+            if keys:
+                yield _Mutation(args={**extra, param: keys}, note=f"${param} = existing ids")
+            yield _Mutation(
+                args={**extra, param: [*elements, "NO-SUCH-ID"]}, note=f"${param} + an unknown id"
+            )
     fields = [
         node.attr
         for node in ast.walk(tree)

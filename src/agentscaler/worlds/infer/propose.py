@@ -198,8 +198,11 @@ class _ToolBuilder:
         for param in self.binding.params:
             if param.role != "filter" or not param.column or self.table is None:
                 continue
-            if param.column == self.table.primary_key or self.table.column(param.column) is None:
+            column = self.table.column(param.column)
+            if param.column == self.table.primary_key or column is None:
                 continue
+            if column.references and self.binding.kind == "write":
+                continue  # an owner of the row: the ownership rules say it
             label = param.column.replace("_", " ")
             self.requires.append(
                 SpecRule(
@@ -317,6 +320,9 @@ class _ToolBuilder:
                 find=self.find,
                 to_status=b.to_status,
                 created=row_name(self.entity) if operation == "create" and self.entity else None,
+                written=frozenset(
+                    p.name for p in b.params if p.role in ("field", "reference", "fields")
+                ),
             )
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
