@@ -124,7 +124,9 @@ def test_empty_stage_two_is_skipped_with_a_notice(exported_without_stage2, tiny_
     )
     summary = train(config)
     assert [s.name for s in summary.stages] == ["stage1"]
-    assert "no rows" in summary.skipped["stage2"] and "--stage2-domains" in summary.skipped["stage2"]
+    assert (
+        "no rows" in summary.skipped["stage2"] and "--stage2-domains" in summary.skipped["stage2"]
+    )
     assert not (out / "stage2").exists()
 
 
