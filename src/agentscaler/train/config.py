@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentscaler.export.config import DEFAULT_MAX_TOKENS
 
 DEFAULT_EPOCHS = 2.0
-TINY_MAX_STEPS = 30
+TINY_MAX_STEPS = 10
 """Optimizer steps per stage of a tiny demo model when neither --epochs nor --max-steps is given."""
 
 
