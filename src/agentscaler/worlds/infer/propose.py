@@ -11,6 +11,12 @@ from typing import Any, get_args
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Table, ToolBinding
 from agentscaler.worlds.infer.children import ChildList, split_children
+from agentscaler.worlds.infer.effects import (
+    cascade_effects,
+    counter_effects,
+    release_effects,
+    transfer_effects,
+)
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
 from agentscaler.worlds.infer.rules.context import row_name
@@ -326,6 +332,8 @@ class _ToolBuilder:
             )
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
+            consumed += transfer_effects(context) + counter_effects(context)
+            consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
         covers_status = any(
@@ -349,6 +357,8 @@ class _ToolBuilder:
                 self.effects.append(SpecEffect(update=main, values=values))
             self.effects.extend(self._child_rows(main, replace=True))
         elif operation == "delete" and main is not None:
+            self.effects.extend(e for e in consumed if e.clear is not None)
+            consumed = [e for e in consumed if e.clear is None]
             self.effects.append(SpecEffect(delete=main))
         self.effects.extend(consumed)
         child_params = self._child_params()
@@ -451,4 +461,4 @@ def propose_spec(
             tool_plan, binding, plan_tables, by_table, children
         ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
-    return spec, plan
+    return release_effects(spec), plan
