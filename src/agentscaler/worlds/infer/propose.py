@@ -6,6 +6,7 @@ This is the only place where inference meets the spec: everything after reads th
 
 from __future__ import annotations
 
+import re
 from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
@@ -19,7 +20,8 @@ from agentscaler.worlds.infer.effects import (
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
-from agentscaler.worlds.infer.rules.context import row_name
+from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
+from agentscaler.worlds.infer.rules.text import normalize
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
 from agentscaler.worlds.spec.expr import param_ref
@@ -58,13 +60,20 @@ def kind_of_semantic(semantic: str | None, column: Column) -> str | None:
     return kind if kind in _KINDS else None
 
 
+def _kind(column: Column) -> str | None:
+    """The spec kind of a column; an enum column named like a state holds a status."""
+    if column.enum and len(column.enum) >= 2 and STATE_COLUMN.search(column.name):
+        return "status"
+    return kind_of_semantic(column.semantic, column)
+
+
 def _entity(table: Table, by_table: dict[str, str]) -> SpecEntity:
     key = table.key_column
     columns: dict[str, SpecColumn] = {}
     for column in table.columns:
         columns[column.name] = SpecColumn(
             type=column.type,
-            kind="identifier" if column.primary_key else kind_of_semantic(column.semantic, column),  # type: ignore[arg-type]
+            kind="identifier" if column.primary_key else _kind(column),  # type: ignore[arg-type]
             description=column.description,
             values=None if column.primary_key else column.enum,
             references=by_table.get(column.references or ""),
@@ -226,6 +235,30 @@ class _ToolBuilder:
                 )
             )
 
+    def _stated_target(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The state the description says the row moves to (``moves to "assigned"``,
+        ``becomes paused``, ``marks it as graded``), for a state column the call does not set."""
+        if self.table is None:
+            return {}
+        text = normalize(self.plan.shape.spec.description)
+        for column in self.table.columns:
+            if (
+                not column.enum
+                or column.name in values
+                or not (column.semantic == "status" or STATE_COLUMN.search(column.name))
+            ):
+                continue
+            for value in column.enum:
+                spoken = re.escape(normalize(str(value)))
+                cue = (
+                    rf"\b(moves?|goes|go|changes?|switch(es)?|turns?|is set|are set|puts?)"
+                    rf"( it| them| the \w+)? (to|into|in) (status )?\"?{spoken}\b"
+                    rf"|\bbecomes? \"?{spoken}\b|\bmarks?( it| them| the \w+)? as \"?{spoken}\b"
+                )
+                if re.search(cue, text):
+                    return {column.name: value}
+        return {}
+
     def _child_params(self) -> dict[str, ChildList]:
         """Arguments that are lists of child rows of the acted-on entity (``items``)."""
         found = {}
@@ -353,6 +386,8 @@ class _ToolBuilder:
             self._fields_containers(values)
             if operation == "transition" and b.status_column and b.to_status is not None:
                 values = {b.status_column: b.to_status, **values}
+            else:
+                values = {**self._stated_target(values), **values}
             if values or not self._child_params():
                 self.effects.append(SpecEffect(update=main, values=values))
             self.effects.extend(self._child_rows(main, replace=True))
