@@ -109,6 +109,8 @@ class SemanticChecker:
             name: [p.name for p in read_params(entry.parameters)]
             for name, entry in world.tools.items()
         }
+        self.broken: dict[tuple[str, str], str] = {}
+        """(tool, rule) -> how the code was seen not to enforce a rule its spec states."""
         self.successes: dict[str, _Case] = {}
         """Per tool, a case on which the call succeeded (sampled or built)."""
         self.interpreter = Interpreter(
@@ -222,6 +224,10 @@ class SemanticChecker:
                     "succeeds" if outcome.ok else f"fails with {outcome.error} {outcome.rule or ''}"
                 )
                 did = "succeeded" if result.ok else f"failed with {error} {rule or ''}"
+                if outcome.rule and outcome.rule != rule:
+                    self.broken[(name, outcome.rule)] = (
+                        f"on {args} the rule is violated but the call {did.strip()}"
+                    )
                 return None, [
                     SemanticFinding(
                         check="agrees",
@@ -401,6 +407,17 @@ class SemanticChecker:
     def _rules(self, name: str, tool: SpecTool, case: _Case | None) -> list[RuleProof]:
         proofs = []
         for rule in tool.requires:
+            if (name, rule.name) in self.broken:
+                proofs.append(
+                    RuleProof(
+                        tool=name,
+                        rule=rule.name,
+                        kind=rule.kind,
+                        status="failed",
+                        detail=self.broken[(name, rule.name)],
+                    )
+                )
+                continue
             if case is None:
                 proofs.append(
                     RuleProof(

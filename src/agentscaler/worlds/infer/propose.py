@@ -259,6 +259,35 @@ class _ToolBuilder:
                     return {column.name: value}
         return {}
 
+    def _implied_values(self) -> dict[str, Any]:
+        """Columns an update with nothing to set changes by what it is: the times it returns
+        become the clock's (``password_last_reset``), yes/no columns its text turns on or off
+        (``Also unlocks the account`` -> ``account_locked: false``)."""
+        if self.table is None:
+            return {}
+        text = normalize(self.plan.shape.spec.description)
+        returned = set(self.plan.shape.returns.fields) | set(self.plan.shape.returns.object_fields)
+        values: dict[str, Any] = {}
+        for column in self.table.columns:
+            if column.primary_key or column.name in self.params:
+                continue
+            if column.type == "BOOLEAN":
+                words = [w for w in column.name.split("_") if w not in ("is", "has", "account")]
+                stem = words[-1].removesuffix("ed").removesuffix("d") if words else ""
+                if len(stem) < 3:
+                    continue
+                if re.search(rf"\bun{stem}(s|ed|es)?\b", text):
+                    values[column.name] = False
+                elif re.search(rf"\b{stem}(s|ed|es)?\b", text):
+                    values[column.name] = True
+            elif column.name in returned and column.semantic in ("date", "datetime"):
+                values[column.name] = "=now()" if column.semantic == "datetime" else "=today()"
+            elif column.name in returned and re.search(
+                r"(_at|last_\w+|_reset|_date)$", column.name
+            ):
+                values[column.name] = "=now()"
+        return values
+
     def _child_params(self) -> dict[str, ChildList]:
         """Arguments that are lists of child rows of the acted-on entity (``items``)."""
         found = {}
@@ -388,6 +417,8 @@ class _ToolBuilder:
                 values = {b.status_column: b.to_status, **values}
             else:
                 values = {**self._stated_target(values), **values}
+            if not values:
+                values = self._implied_values()
             if values or not self._child_params():
                 self.effects.append(SpecEffect(update=main, values=values))
             self.effects.extend(self._child_rows(main, replace=True))
