@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import copy
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.loader import CompiledWorld
 from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
-from agentscaler.worlds.spec.expr import decode_param, parse
+from agentscaler.worlds.spec.expr import decode_param, param_of, parse
 from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
 
 
@@ -250,7 +251,11 @@ class SemanticChecker:
                 success = _Case(data, args, outcome)
             if success is not None and compared >= self.enough:
                 break
-            if not outcome.ok and outcome.rule and len(failed) < 3:
+            if (
+                not outcome.ok
+                and (outcome.rule or outcome.error == "not_found")
+                and len(failed) < 3
+            ):
                 failed.append(_Case(data, args, outcome))
         if success is None:
             for repaired in self._repair(name, tool, failed):
@@ -286,7 +291,15 @@ class SemanticChecker:
             for _step in range(6):
                 rule = next((r for r in tool.requires if r.name == case.outcome.rule), None)
                 if rule is None:
-                    break
+                    moved = self._existing_keys(name, tool, case)
+                    if moved is None:
+                        break
+                    if moved.outcome.ok:
+                        found += 1
+                        yield moved
+                        break
+                    case = moved
+                    continue
                 moved = None
                 for mutation in _violations(self, name, tool, rule, case):
                     try:
@@ -311,6 +324,68 @@ class SemanticChecker:
                 if moved is None:
                     break
                 case = moved
+
+    def _existing_keys(self, name: str, tool: SpecTool, case: _Case) -> _Case | None:
+        """For a call that failed to find a row by an argument: the same call naming a row
+        that exists."""
+        if case.outcome.error != "not_found":
+            return None
+        conn, db = self._db(case.data)
+        try:
+            for lookup in tool.find.values():
+                values = list(lookup.by.values())
+                if lookup.each is not None and len(values) == 1:
+                    moved = self._existing_elements(name, lookup, case, db)
+                    if moved is not None:
+                        return moved
+                    continue
+                param = param_of(values[0]) if len(values) == 1 else None
+                if param is None:
+                    continue
+                entity = self.spec.entities[lookup.entity]
+                column = next(iter(lookup.by))
+                rows = db.find(entity.table, limit=3)
+                for row in rows:
+                    args = {**copy.deepcopy(case.args), param: row[column]}
+                    if not self._valid(name, args):
+                        continue
+                    outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+                    if (
+                        outcome.ok
+                        or outcome.error != "not_found"
+                        or outcome.message != case.outcome.message
+                    ):
+                        return _Case(case.data, args, outcome)
+        finally:
+            conn.close()
+        return None
+
+    def _existing_elements(self, name: str, lookup: Any, case: _Case, db: Database) -> _Case | None:
+        """For a lookup per element of a list argument (``item.product_id``): the same call
+        whose elements name existing rows."""
+        variable, _, source = lookup.each.partition(" in ")
+        param = param_of(source.strip())
+        value = str(next(iter(lookup.by.values())))
+        match = re.fullmatch(rf"={re.escape(variable.strip())}\.(\w+)", value)
+        elements = case.args.get(param or "")
+        if param is None or match is None or not isinstance(elements, list) or not elements:
+            return None
+        entity = self.spec.entities[lookup.entity]
+        column = next(iter(lookup.by))
+        rows = db.find(entity.table, limit=len(elements))
+        if not rows:
+            return None
+        changed = copy.deepcopy(elements)
+        for index, element in enumerate(changed):
+            if isinstance(element, dict):
+                element[match.group(1)] = rows[index % len(rows)][column]
+        args = {**copy.deepcopy(case.args), param: changed}
+        if not self._valid(name, args):
+            return None
+        outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+        if outcome.ok or outcome.message != case.outcome.message:
+            return _Case(case.data, args, outcome)
+        return None
 
     def _effects(self, name: str, case: _Case) -> SemanticFinding:
         result, _ = self._call(name, case.data, case.args)
@@ -366,6 +441,10 @@ class SemanticChecker:
         if reader is None:
             return []
         key_param = next(p for p, s in self.spec.tools[reader].params.items() if s.role == "key")
+        schema = (self.world.tools[reader].parameters.get("properties") or {}).get(key_param, {})
+        integer = isinstance(schema, dict) and schema.get("type") == "integer"
+        if integer and isinstance(key, str) and key.isdigit():
+            key = int(key)  # the row's text key as the reader spells it
         try:
             arguments = ArgumentSampler(self.env).sample(
                 reader, random.Random(f"creates:{name}"), optional=0.0, fixed={key_param: key}
@@ -373,6 +452,8 @@ class SemanticChecker:
         except Exception:
             arguments = {key_param: key}
         found = self.env.step((reader, arguments))
+        if not found.ok and found.error_type != "not_found":
+            return []  # the reader needs more than the key (a rule, another filter): no verdict
         if not found.ok:
             return [
                 SemanticFinding(

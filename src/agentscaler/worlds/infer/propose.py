@@ -294,7 +294,15 @@ class _ToolBuilder:
         for param in self.binding.params:
             if param.role in ("field", "fields") and param.column and self.entity:
                 child = self.children.get((self.entity, param.column))
-                if child is not None:
+                info = self.params.get(param.name)
+                items = info.schema.get("items") if info is not None else None
+                if (
+                    child is not None
+                    and info is not None
+                    and info.json_type == "array"
+                    and isinstance(items, dict)
+                    and resolve_schema(items).get("properties")
+                ):
                     found[param.name] = child
         return found
 
@@ -427,15 +435,29 @@ class _ToolBuilder:
             consumed = [e for e in consumed if e.clear is None]
             self.effects.append(SpecEffect(delete=main))
         self.effects.extend(consumed)
+        if b.kind == "write" and not self.effects and self.entity is not None and self.table:
+            # nothing else inferred: the call is kept as a record of the entity
+            values = self._values(("field", "reference", "key", "filter"))
+            returns = row_name(self.entity)
+            self.effects.append(SpecEffect(insert=self.entity, values=values, bind=returns))
+            operation = "create"
         child_params = self._child_params()
-        params = {
-            p.name: SpecParam(
-                role="children" if p.name in child_params else p.role,
-                column=p.column,
+        params = {}
+        for p in b.params:
+            role = "children" if p.name in child_params else p.role
+            if (
+                role in ("field", "filter", "min", "max")
+                and p.column
+                and self.table is not None
+                and self.table.column(p.column) is None
+                and role != "children"
+            ):
+                role = "option"  # its column became child rows this argument cannot fill
+            params[p.name] = SpecParam(
+                role=role,
+                column=p.column if role != "option" else None,
                 entity=self.by_table.get(p.table or "") if p.table else None,
             )
-            for p in b.params
-        }
         return SpecTool(
             kind=operation,
             entity=self.entity,
