@@ -53,7 +53,11 @@ def build_command(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Base seed of the initial states."),
     workers: int | None = typer.Option(
-        None, "--workers", "-j", min=1, help="Worlds compiled in parallel (processes; default 1)."
+        None,
+        "--workers",
+        "-j",
+        min=1,
+        help="Worlds compiled in parallel (processes; default: the cores, at most 4).",
     ),
     llm: bool = typer.Option(
         False, "--llm", help="Let an LLM propose code for tools the templates fit badly."

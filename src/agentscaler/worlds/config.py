@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +42,10 @@ class WorldConfig(BaseModel):
     max_code_bytes: int = Field(2_000_000, ge=1000, description="Largest tools.py accepted.")
 
     workers: int = Field(
-        1, ge=1, description="Worlds compiled and checked in parallel (processes)."
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=1,
+        description="Worlds compiled and checked in parallel (processes; default: the cores, "
+        "at most 4).",
     )
 
     # --- runtime --------------------------------------------------------------------------------
