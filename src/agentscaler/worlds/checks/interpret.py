@@ -284,10 +284,12 @@ class Interpreter:
                 db.delete_where(child_entity.table, where={child_entity.parent.column: key})
             db.delete(entity.table, key)
             return
+        cleared = [c for c, v in effect.values.items() if v is None]
+        values = {c: v for c, v in values.items() if c not in cleared}
         if effect.op in ("increment", "decrement"):
             sign = 1 if effect.op == "increment" else -1
             values = {c: row[c] + sign * amount for c, amount in values.items()}
-        rows[row_name] = db.update(entity.table, key, values)
+        rows[row_name] = db.update(entity.table, key, values, clear=cleared)
 
 
 __all__ = ["Interpreter", "Outcome", "PreconditionFailed"]

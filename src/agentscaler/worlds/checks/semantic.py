@@ -26,6 +26,7 @@ from typing import Any
 
 from agentscaler.records.base import Record
 from agentscaler.worlds.checks.interpret import Interpreter, Outcome
+from agentscaler.worlds.checks.invariants import InvariantChecker
 from agentscaler.worlds.interface import argument_defaults, read_params
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.runtime.env import WorldEnv
@@ -122,6 +123,7 @@ class SemanticChecker:
         self.env = WorldEnv(world)
         self.env.reset()
         self.base = self.env.snapshot().data
+        self.invariants = InvariantChecker(spec)
 
     # --- helpers ------------------------------------------------------------------------------
     def _db(self, data: bytes) -> tuple[Any, Database]:
@@ -173,6 +175,15 @@ class SemanticChecker:
     def check(self) -> SemanticReport:
         findings: list[SemanticFinding] = []
         proofs: list[RuleProof] = []
+        seeded = self.invariants.violations(self.env.db)
+        findings.append(
+            SemanticFinding(
+                check="invariants",
+                ok=not seeded,
+                tool="",
+                detail="; ".join(map(str, seeded[:3])) if seeded else "the seeded state",
+            )
+        )
         for name, tool in self.spec.tools.items():
             if name not in self.world.tools:
                 continue
@@ -247,6 +258,17 @@ class SemanticChecker:
                         f"{_said(expected)}",
                     )
                 ]
+            if result.ok and changes:
+                broken = self.invariants.violations(self.env.db, {c.table for c in result.changes})
+                if broken:
+                    return None, [
+                        SemanticFinding(
+                            check="invariants",
+                            ok=False,
+                            tool=name,
+                            detail=f"on {args} the call left " + "; ".join(map(str, broken[:3])),
+                        )
+                    ]
             if result.ok and success is None and (tool.access == "read" or changes):
                 success = _Case(data, args, outcome)
             enough = self.enough if tool.access == "write" else 3

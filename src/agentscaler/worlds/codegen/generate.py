@@ -467,13 +467,16 @@ class _Function:
                     )
                 self.emit(f'db.delete("{entity.table}", {key})')
             else:
+                cleared = [c for c, v in effect.values.items() if v is None]
+                values = {c: v for c, v in values.items() if c not in cleared}
                 if op in ("increment", "decrement"):
                     sign = "+" if op == "increment" else "-"
                     values = {
                         col: f'{var}["{col}"] {sign} ({amount})' for col, amount in values.items()
                     }
                 literal = _dict_source(values, self.indent)
-                self.emit(f'{var} = db.update("{entity.table}", {key}, {literal})')
+                extra = f", clear={tuple_literal(tuple(cleared))}" if cleared else ""
+                self.emit(f'{var} = db.update("{entity.table}", {key}, {literal}{extra})')
         if effect.when:
             self.indent -= 1
 

@@ -308,7 +308,9 @@ class CompiledWorld:
             if hit is not None:
                 self._seed_cache.move_to_end(key)
                 return hit
-        data = seed_state(self.world, int(seed), rows_per_table, schema=self.schema)
+        data = seed_state(
+            self.world, int(seed), rows_per_table, schema=self.schema, spec=self.load_spec()
+        )
         conn = connect_bytes(data)
         try:
             digests = {name: table_digest(conn, meta) for name, meta in self.schema.tables.items()}

@@ -193,7 +193,8 @@ class SpecEffect(Record):
 
     ``insert: order`` adds a row of that entity (``bind`` names it for later effects and the
     result); update/increment/decrement/delete name a bound row (``update: order``) and change
-    it: ``values`` maps columns to values (for increment/decrement, the amounts); ``delete``
+    it: ``values`` maps columns to values (for increment/decrement, the amounts; a literal
+    ``null`` empties the column, while an argument that is not given leaves it); ``delete``
     removes the row (and its child rows). ``clear: order_item`` removes every row of that
     entity whose columns equal ``values`` (an order's items before new ones replace them).
     """

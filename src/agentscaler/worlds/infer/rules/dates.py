@@ -209,13 +209,15 @@ def _rule(
     optional = [
         d.param for d in (date, *others) if d.param is not None and not ctx.params[d.param].required
     ]
-    when = " and ".join(f"{param_ref(p)} is not None" for p in optional) or None
+    guards = [f"{param_ref(p)} is not None" for p in optional]
+    guards += [f"{d.expr} is not None" for d in (date, *others) if d.param is None]
+    when = " and ".join(guards) or None
     return SpecRule(
         name=re.sub(r"[^a-z0-9_]+", "_", _LAZY.sub(r"\2.", name).lower())[:60].strip("_"),
         kind="date",
         check=_bind_lazy(ctx, check),
         error=_bind_lazy(ctx, error).replace("<", "").replace(">", ""),
-        when=when,
+        when=_bind_lazy(ctx, when) if when else None,
         source=source,
     )
 
