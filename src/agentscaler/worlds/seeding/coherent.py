@@ -20,6 +20,7 @@ from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
+_AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
 _END = re.compile(r"(^|_)(end|ends|check_out|checkout|arrival|return|dropoff|until|to)(_|$)")
 _START = {
     "end": "start",
@@ -45,81 +46,132 @@ class CoherentRows:
         rng = ValueFactory(stable_seed("world-currency", world.id)).rng
         self.currency = rng.choice(kinds.MAJOR_CURRENCIES[:4])
         self.entities = {e.table: e for e in spec.entities.values()}
+        self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
 
     def row(
         self, table: Table, key: Any, keys: dict[str, list[Any]], factory: ValueFactory
     ) -> dict[str, Any]:
-        entity = self.entities.get(table.name)
+        plan = self._plans.get(table.name)
+        if plan is None:
+            plan = self._plans[table.name] = self._plan(table)
+        columns, pairs = plan
         rng = factory.rng
         row: dict[str, Any] = {}
-        ordered = sorted(table.columns, key=lambda c: _order(c, entity))
-        for column in ordered:
-            if column.primary_key:
-                row[column.name] = key
+        for name, gate, ref, make in columns:
+            if make is None and ref is None:
+                row[name] = key
                 continue
-            spec_column = entity.columns.get(column.name) if entity else None
-            gate = spec_column.only_when if spec_column is not None else None
-            if gate and any(row.get(o) not in allowed for o, allowed in gate.items()):
-                row[column.name] = None
+            if gate and any(row.get(o) not in allowed for o, allowed in gate):
+                row[name] = None
                 continue
-            if column.references:
-                pool = keys.get(column.references) or []
-                row[column.name] = rng.choice(pool) if pool else None
+            if ref is not None:
+                pool = keys.get(ref) or []
+                row[name] = rng.choice(pool) if pool else None
                 continue
-            row[column.name] = self.value(column, row, factory)
-        if entity is not None:
-            self._order_dates(entity, row, factory)
+            row[name] = make(row, factory)
+        if pairs:
+            self._order_dates(pairs, row, rng)
         return row
 
-    # --- values -----------------------------------------------------------------------------
-    def value(self, column: Column, row: dict[str, Any], factory: ValueFactory) -> Any:
-        rng = factory.rng
+    def _plan(self, table: Table) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+        """How each column of a table is made, decided once: ``(name, gate, referenced table,
+        maker)`` in making order, and the (start, end) pairs to keep in order."""
+        entity = self.entities.get(table.name)
+        columns = []
+        for column in sorted(table.columns, key=lambda c: _order(c, entity)):
+            if column.primary_key:
+                columns.append((column.name, None, None, None))
+                continue
+            spec_column = entity.columns.get(column.name) if entity else None
+            gate = (
+                tuple((o, tuple(a)) for o, a in spec_column.only_when.items())
+                if spec_column is not None and spec_column.only_when
+                else None
+            )
+            if column.references:
+                columns.append((column.name, gate, column.references, None))
+                continue
+            columns.append((column.name, gate, None, self._maker(column)))
+        pairs = []
+        names = {c.name for c in table.columns}
+        for name in names:
+            match = _END.search(name)
+            if match is None:
+                continue
+            start = name.replace(match.group(2), _START[match.group(2)], 1)
+            if start in names and start != name:
+                pairs.append((start, name))
+        return columns, sorted(pairs)
+
+    def _maker(self, column: Column) -> Any:
+        """The function making one value of ``column`` (from the row so far and a factory)."""
         name = column.name
         schema = column.value_schema or {}
-        if column.enum:
-            return rng.choice(list(column.enum))
         semantic = column.semantic
+        if column.enum:
+            values = list(column.enum)
+            return lambda row, factory: factory.rng.choice(values)
+        pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
+        compiled = _compile(pattern) if pattern else None
+
+        def checked(make: Any) -> Any:
+            def maker(row: dict[str, Any], factory: ValueFactory) -> Any:
+                made = make(row, factory.rng)
+                if compiled is None or compiled.search(made):
+                    return made
+                return factory.value(schema, semantic, name)
+
+            return maker
+
         if column.type == "TEXT" and "enum" not in schema:
-            made = None
             if semantic == "currency" and _three_letters(schema):
-                made = kinds.currency(rng, self.currency)
-            elif (semantic == "country" or name.endswith("country")) and _two_letters(schema):
-                made = kinds.country(rng)
-            elif re.search(r"(^|_)(origin|destination|airport)(_code)?$", name):
-                made = kinds.airport(rng)[0]
-            elif semantic == "phone":
-                made = kinds.phone(rng, _country_of(row))
-            elif semantic == "email":
-                person = _person_name(row) or rng.choice(faker_pool("person_name"))
-                made = kinds.email_for(person, rng, _EMAIL_DOMAINS)
-            pattern = schema.get("pattern")
-            if made is not None and (not isinstance(pattern, str) or _matches(pattern, made)):
-                return made
-        if column.type == "TEXT" and semantic in ("date", "datetime") and "pattern" not in schema:
+                return checked(lambda row, rng: kinds.currency(rng, self.currency))
+            if (semantic == "country" or name.endswith("country")) and _two_letters(schema):
+                return checked(lambda row, rng: kinds.country(rng))
+            if _AIRPORT.search(name):
+                return checked(lambda row, rng: kinds.airport(rng)[0])
+            if semantic == "phone":
+                return checked(lambda row, rng: kinds.phone(rng, _country_of(row)))
+            if semantic == "email":
+                return checked(
+                    lambda row, rng: kinds.email_for(
+                        _person_name(row) or rng.choice(faker_pool("person_name")),
+                        rng,
+                        _EMAIL_DOMAINS,
+                    )
+                )
+        if column.type == "TEXT" and semantic in ("date", "datetime") and pattern is None:
             low, high = kinds.date_window(name, self.clock)
-            day = low + dt.timedelta(days=rng.randrange(max(1, (high - low).days)))
+            days = max(1, (high - low).days)
             if semantic == "date" or schema.get("format") == "date":
-                return day.isoformat()
-            minute = rng.choice((0, 15, 30, 45))
-            return f"{day.isoformat()}T{rng.randint(6, 21):02d}:{minute:02d}:00Z"
+                return lambda row, factory: (
+                    low + dt.timedelta(days=factory.rng.randrange(days))
+                ).isoformat()
+
+            def moment(row: dict[str, Any], factory: ValueFactory) -> str:
+                rng = factory.rng
+                day = low + dt.timedelta(days=rng.randrange(days))
+                minute = rng.choice((0, 15, 30, 45))
+                return f"{day.isoformat()}T{rng.randint(6, 21):02d}:{minute:02d}:00Z"
+
+            return moment
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
             span = kinds.number_range(name, column.type == "INTEGER")
             if span is not None:
-                return _number_in(span, schema, column.type == "INTEGER", rng)
-        return factory.value(schema, semantic, name)
+                integer = column.type == "INTEGER"
+                return lambda row, factory: _number_in(span, schema, integer, factory.rng)
+        return lambda row, factory: factory.value(schema, semantic, name)
 
-    def _order_dates(self, entity: SpecEntity, row: dict[str, Any], factory: ValueFactory) -> None:
+    def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
         """Ends after their starts (by a few hours or days)."""
-        rng = factory.rng
-        for name in list(row):
-            match = _END.search(name)
-            if match is None or row.get(name) is None:
-                continue
-            start = name.replace(match.group(2), _START[match.group(2)], 1)
-            if row.get(start) is None or start == name:
+        for start, name in pairs:
+            if row.get(name) is None or row.get(start) is None:
                 continue
             first, second = str(row[start]), str(row[name])
             if second > first:
+                continue
+            if len(first) == len(second) and second < first and not _iso(first):
+                row[start], row[name] = row[name], row[start]  # same format: keep both valid
                 continue
             try:
                 if len(first) <= 10:
@@ -129,8 +181,7 @@ class CoherentRows:
                     moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
                     hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
                     moved_at = moment + dt.timedelta(hours=hours)
-                    text = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-                    row[name] = text
+                    row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
             except ValueError:
                 continue
 
@@ -170,11 +221,15 @@ def _country_of(row: dict[str, Any]) -> str:
     return "US"
 
 
-def _matches(pattern: str, text: str) -> bool:
+def _compile(pattern: str) -> re.Pattern[str] | None:
     try:
-        return re.search(pattern, text) is not None
+        return re.compile(pattern)
     except re.error:
-        return False
+        return None
+
+
+def _iso(text: str) -> bool:
+    return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
 
 
 def _two_letters(schema: dict[str, Any]) -> bool:
