@@ -125,6 +125,12 @@ class UnknownTool(ToolError):
     code = "unknown_tool"
 
 
+class LimitExceeded(ToolError):
+    """The call ran past its time or memory budget and was stopped; nothing was changed."""
+
+    code = "limit_exceeded"
+
+
 # --- tasks, simulation, filtering, training -----------------------------------------------------
 
 

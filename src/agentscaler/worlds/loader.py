@@ -48,6 +48,8 @@ class ToolEntry:
     """JSON argument name -> Python parameter name, where they differ."""
     openai: dict[str, Any]
     validator: ArgumentValidator
+    isolated: bool = False
+    """Calls run in a worker process under OS limits (code a user edited or an LLM wrote)."""
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -200,6 +202,12 @@ class CompiledWorld:
                     binding.name, by_name[binding.name]["function"].get("parameters") or {}
                 ),
             )
+        if (
+            config.tool_isolation == "process"
+            or edited
+            or any(b.code_source == "llm" for b in world.tools)
+        ):
+            _isolate(tools, source, filename, config)
         extra = sorted(set(registry) - set(tools))
         if extra:
             log.info(
@@ -314,6 +322,19 @@ class CompiledWorld:
         env = WorldEnv(self)
         env.reset(options={"state": state, **options} if state is not None else options or None)
         return env
+
+
+def _isolate(tools: dict[str, ToolEntry], source: str, filename: str, config: WorldConfig) -> None:
+    """Route every tool of ``tools`` to a worker process under OS limits."""
+    from agentscaler.worlds.isolated import isolated_function
+
+    key = f"{code_hash(source)}:{config.max_code_bytes}:{filename}"
+    defaults = (config.time_limit_s, config.memory_limit_mb, config.max_sequence_len)
+    for name, entry in tools.items():
+        entry.function = isolated_function(
+            key, source, filename, config.max_code_bytes, name, defaults
+        )
+        entry.isolated = True
 
 
 def load_world(world_dir: Path | str, config: WorldConfig | None = None) -> CompiledWorld:
