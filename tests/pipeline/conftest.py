@@ -49,7 +49,7 @@ def stamps(root: Path) -> dict[str, int]:
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns
         for p in sorted(Path(root).rglob("*"))
-        if p.is_file() and ".stages" not in p.parts
+        if p.is_file() and ".stages" not in p.parts and p.name != ".lock"
     }
 
 

@@ -56,13 +56,13 @@ def run_command(
     """
     from rich.table import Table
 
-    from agentscaler.errors import ConfigError
+    from agentscaler.errors import UsageError
     from agentscaler.pipeline.run import run_pipeline
 
     if (agent_model or user_model) and not base_url:
-        raise ConfigError("--agent-model/--user-model need --base-url (the server to call)")
+        raise UsageError("--agent-model/--user-model need --base-url (the server to call)")
     if base_url and not agent_model:
-        raise ConfigError("--base-url needs --agent-model (and optionally --user-model)")
+        raise UsageError("--base-url needs --agent-model (and optionally --user-model)")
     overrides: dict[str, Any] = {}
 
     def put(section: str, key: str, value: Any) -> None:
@@ -99,7 +99,7 @@ def run_command(
     table.add_column("result")
     for stage in outcome.stages:
         figures = ", ".join(f"{k}={v}" for k, v in stage.summary.items() if k != "seconds")
-        seconds = f"{stage.seconds:.1f}" if stage.status == "ran" else "-"
+        seconds = f"{stage.seconds:.1f}" if stage.status != "skipped" else "-"
         table.add_row(stage.name, stage.status, seconds, figures)
     console.print(table)
     if outcome.complete:
@@ -108,3 +108,8 @@ def run_command(
         console.print(
             f"stopped after {outcome.stages[-1].name}; rerun the same command to continue"
         )
+    losses = outcome.partial_failures()
+    if losses:
+        from agentscaler.cli.common import partial
+
+        partial(f"the run is usable, but {'; '.join(losses)}")

@@ -54,6 +54,7 @@ from agentscaler.records.dataset import (
     ShareGptStats,
     Split,
 )
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
 
 log = logging.getLogger(__name__)
@@ -305,6 +306,17 @@ def export_dataset(
     """
     config = config or ExportConfig()
     ws = Workspace(root)
+    with run_lock(ws.root):
+        return _export_dataset(ws, config, force, advance)
+
+
+def _export_dataset(
+    ws: Workspace,
+    config: ExportConfig,
+    force: bool,
+    advance: Callable[[int], None] | None,
+) -> DatasetManifest:
+    root = ws.root
     for path, stage in (
         (ws.domains, "domains"),
         (ws.tasks, "tasks"),
@@ -334,6 +346,7 @@ def export_dataset(
     ws.mark_done(
         STAGE,
         fingerprint=stamp,
+        settings=config.dataset_settings(),
         summary={split: stats.rows for split, stats in manifest.splits.items()}
         | {"heldout_tasks": heldout},
     )

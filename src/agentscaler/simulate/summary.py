@@ -4,6 +4,7 @@ and an explanation for every episode that did not end in its task's gold state."
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,8 @@ def outcome_of(episode: Episode, task: Task) -> EpisodeOutcome:
 def explain(episode: Episode) -> str:
     """One line on why an episode missed its gold state."""
     if episode.error:
-        return f"{episode.termination.value}: {episode.error.splitlines()[0][:200]}"
+        first = episode.error.splitlines()[0] if episode.error.strip() else ""
+        return f"{episode.termination.value}: {textwrap.shorten(first, 400, placeholder=' ...')}"
     first_error = _first_tool_error(episode)
     if first_error:
         return f"{episode.termination.value}: final state differs from gold; {first_error}"

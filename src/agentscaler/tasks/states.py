@@ -99,9 +99,10 @@ def make_states(compiled: CompiledWorld, config: TaskConfig) -> list[InitialStat
 
 
 def save_state(workspace: Workspace, state: InitialState) -> Path:
-    """Write ``states/<hash>.sqlite`` once (atomically); an existing file is kept."""
+    """Write ``states/<hash>.sqlite`` (atomically); an existing file with the same bytes is kept,
+    a damaged one replaced."""
     path = workspace.state_file(state.hash)
-    if path.exists():
+    if path.is_file() and path.read_bytes() == state.snapshot.data:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -255,7 +255,20 @@ class CompiledWorld:
         """The default initial state (``seed.sqlite``; seeded on demand when absent)."""
         if self._seed_bytes is None:
             if self.path is not None and (self.path / "seed.sqlite").exists():
-                self._seed_bytes = (self.path / "seed.sqlite").read_bytes()
+                from agentscaler.worlds.sqlite_check import check_database
+
+                path = self.path / "seed.sqlite"
+                data = path.read_bytes()
+                root = self.path.parent.parent
+                rerun = (
+                    f"agentscaler run --out {root}"
+                    if (root / "run.json").exists()
+                    else f"agentscaler worlds build {root} --domain {self.path.name}"
+                )
+                check_database(
+                    data, str(path), f"Run `{rerun}`: it rebuilds a world whose files changed."
+                )
+                self._seed_bytes = data
             else:
                 self._seed_bytes = self.seed_state(self.world.seed)
         return self._seed_bytes

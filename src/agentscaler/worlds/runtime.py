@@ -164,6 +164,9 @@ class WorldEnv:
             if not path.exists():
                 raise WorldError(f"initial state {path} does not exist")
             data = path.read_bytes()
+            from agentscaler.worlds.sqlite_check import check_database
+
+            check_database(data, str(path), "Pass a state saved from this world.")
         elif state is None:
             if seed is not None:
                 data, digests = self.world.seeded(seed, options.get("rows_per_table"))
@@ -203,7 +206,7 @@ class WorldEnv:
             self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise WorldError(
-                f"the initial state is not a SQLite database of this world ({exc})"
+                f"the initial state is not a sound SQLite database ({exc}) of world {self.world.id}"
             ) from exc
         present = {
             row[0]
