@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentscaler.errors import RunFolderBusy
+from agentscaler.errors import RunFolderBusy, RunFolderError
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,13 @@ def _busy_message(root: Path) -> str:
 
 
 @contextmanager
-def run_lock(root: Path | str, command: str | None = None) -> Iterator[Path]:
-    """Hold the lock of run folder ``root`` (created if needed) for the ``with`` block.
+def run_lock(
+    root: Path | str, command: str | None = None, *, create: bool = False
+) -> Iterator[Path]:
+    """Hold the lock of run folder ``root`` for the ``with`` block.
 
-    Raises :class:`RunFolderBusy` at once when another process holds it.
+    Raises :class:`RunFolderBusy` at once when another process holds it, and
+    :class:`RunFolderError` when the folder does not exist (unless ``create``).
     """
     folder = Path(root).resolve()
     with _GUARD:
@@ -101,7 +104,10 @@ def run_lock(root: Path | str, command: str | None = None) -> Iterator[Path]:
             with _GUARD:
                 held.depth -= 1
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise RunFolderError(f"{folder} does not exist (or is not a folder): check the path")
     fd = os.open(lock_path(folder), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -97,6 +97,12 @@ def report(exc: BaseException) -> int | None:
 
     if isinstance(exc, SystemExit | GeneratorExit):
         return None
+    while isinstance(exc, BaseExceptionGroup):  # concurrent work failed: its first failure
+        if state.debug:
+            import traceback
+
+            traceback.print_exception(exc)
+        exc = exc.exceptions[0]
     if state.debug:
         import traceback
 

@@ -177,7 +177,7 @@ def build(
     fp = stage_fingerprint(pool, config, client.config.model if client else None)
     from agentscaler.runlock import run_lock
 
-    with run_lock(out):
+    with run_lock(out, create=True):
         if not force and workspace.stage_done("domains", fp) and workspace.domains.exists():
             console.print(
                 f"{workspace.domains} is up to date for this pool and these settings "

@@ -134,7 +134,7 @@ def build_stage(
             "llm_edges is on but no LLM client was given: pass --base-url and --model (or "
             "turn the LLM edge pass off)"
         )
-    with run_lock(workspace.root):
+    with run_lock(workspace.root, create=True):
         return _build_stage(workspace, tools, config, embedder, llm_client, reporter)
 
 

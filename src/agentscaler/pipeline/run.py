@@ -148,7 +148,7 @@ def run_pipeline(
             f"{ws.root} is not empty and has no run.json: it is not a run folder made by "
             "`agentscaler run`. Pass another --out."
         )
-    with run_lock(ws.root):
+    with run_lock(ws.root, create=True):
         config, resumed = resolve_config(ws, overrides or {})  # as it is now the folder is ours
         if not resumed:
             write_json(ws.run_json, config.model_dump(mode="json"))

@@ -125,10 +125,11 @@ def open_simulation(
 ) -> Iterator[SimulationPlan]:
     """Lock the run's episode store and plan the work (tasks, worlds and states checked)."""
     workspace = Workspace(root)
-    path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
-    if not path.exists():
-        raise SimulationError(f"tasks file {path} does not exist")
+    workspace.require(workspace.root, "tasks")
     with run_lock(workspace.root):
+        path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
+        if not path.exists():
+            raise SimulationError(f"tasks file {path} does not exist")
         tasks = load_tasks(path, config.limit)
         pool = preload(workspace, tasks)
         settings = config.policy_settings()
