@@ -86,6 +86,11 @@ def describe_os_error(exc: OSError) -> str:
         return f"not found: {where}. Check the path."
     if exc.errno == errno.EROFS:
         return f"read-only file system: {where}. Write to another folder."
+    if exc.errno is None:  # a short write reported without an errno (numpy, zip files)
+        return (
+            f"writing {where} failed ({reason}); a full disk does this. Free some space and run "
+            "the same command again: finished work is kept."
+        )
     return f"{reason}: {where}"
 
 

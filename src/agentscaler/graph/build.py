@@ -74,13 +74,17 @@ def save_edges(path: Path, discovery: Discovery) -> None:
     """Similarity edges as ``edges.npz``: ``src``, ``dst``, ``weight`` and the ``tool_ids``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".edges.tmp.npz")
-    np.savez_compressed(
-        tmp,
-        src=discovery.edges.src,
-        dst=discovery.edges.dst,
-        weight=discovery.edges.weight,
-        tool_ids=np.array([t.id for t in discovery.tools]),
-    )
+    try:
+        np.savez_compressed(
+            tmp,
+            src=discovery.edges.src,
+            dst=discovery.edges.dst,
+            weight=discovery.edges.weight,
+            tool_ids=np.array([t.id for t in discovery.tools]),
+        )
+    except OSError as exc:  # numpy names neither the file nor the errno of a short write
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     tmp.replace(path)
 
 
