@@ -92,7 +92,7 @@ def run_payload(name: str, layer: str, world_dir: str, order_id: str) -> dict[st
     """One payload in this (fresh) process; the outcome as JSON data."""
     from agentscaler.errors import UnsafeCodeError
     from agentscaler.worlds.compiler import write_world
-    from agentscaler.worlds.loader import CompiledWorld, code_hash, load_world
+    from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash, load_world
 
     entry = next(e for e in [*CORPUS, ORDINARY] if e["name"] == name)
     ESCAPE.unlink(missing_ok=True)
@@ -117,7 +117,7 @@ def run_payload(name: str, layer: str, world_dir: str, order_id: str) -> dict[st
     result = env.call("get_order", order_id=order_id)
     seconds = time.perf_counter() - started
     if layer == "worker":
-        from agentscaler.worlds import isolated
+        from agentscaler.worlds.runtime import isolated
 
         isolated.pool().close()  # its peak memory counts once it has ended
     grown = _peak_mb(resource.RUSAGE_SELF) - started_self
@@ -140,7 +140,7 @@ def run_payload(name: str, layer: str, world_dir: str, order_id: str) -> dict[st
 
 _RAW = """
 import json, sys
-from agentscaler.worlds.isolated_worker import _limit_os
+from agentscaler.worlds.runtime.isolated_worker import _limit_os
 _limit_os({memory}, {seconds})
 class Db:
     def get(self, table, key):
@@ -550,9 +550,9 @@ def cost(work: Path, ref: Path, ref_seconds: float, world_dir: Path, order_id: s
         f"(exit {result.returncode}); process start alone {startup:.2f} s; the whole run "
         f"{ref_seconds:.1f} s ({noop / ref_seconds:.3f}x)"
     )
-    from agentscaler.worlds import isolated
     from agentscaler.worlds.config import WorldConfig
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime import isolated
+    from agentscaler.worlds.runtime.loader import load_world
 
     rates = {}
     for mode in ("auto", "process"):

@@ -12,8 +12,10 @@ infrastructure failures). Baselines measured in the same run: the CPU per reques
 client alone (same backend, an echo server, replaying requests rebuilt from the run's episodes),
 the CPU per turn of the offline simulation (no HTTP: policies and world only), and the CPU per
 turn of the LLM code path with the stub's brain answering in-process (no HTTP, the brain's own CPU
-taken out): what the orchestrator, the world and the episode bookkeeping cost. "ours" in the
-table is the CPU per turn minus the client's.
+taken out): what the orchestrator, the response normaliser, the world and the episode
+bookkeeping cost; it is measured twice, with clean answers and with the answers a server without
+parsers sends (reasoning in <think> tags, tool calls as Hermes text: the normaliser's worst case).
+"ours" in the table is the CPU per turn minus the client's.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def recorded_requests(root: Path, limit: int = 400) -> list[tuple[list, list | N
     agent message (with the world's tools) and the user's flipped view before each user message."""
     from agentscaler.jsonl import read_records
     from agentscaler.records import Episode
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     tools: dict[str, list] = {}
     requests: list[tuple[list, list | None]] = []
@@ -140,20 +142,24 @@ def client_baseline(
 
 
 class BrainClient:
-    """A ChatClient stand-in answering from the stub brain in-process (no HTTP); it counts the
-    brain's CPU so it can be taken out of the orchestrator's."""
+    """A ChatClient stand-in answering from the stub brain in-process (no HTTP) and normalising
+    the answer as ChatClient does; it counts the brain's CPU (and the quirks', when given) so it
+    can be taken out of the orchestrator's."""
 
     brain_cpu = 0.0
 
-    def __init__(self, brain, model: str) -> None:
+    def __init__(self, brain, model: str, quirks=None) -> None:
         from agentscaler.llm import LLMConfig
 
         self.brain = brain
         self.config = LLMConfig(model=model)
+        self.quirks = quirks
+        self.requests = 0
 
     async def chat(self, messages, tools=None, **params):
         from agentscaler.llm import ChatResult
         from agentscaler.llm.messages import message_from_openai
+        from agentscaler.llm.stub.brains import normalize_reply
         from agentscaler.records import Usage
 
         await asyncio.sleep(0)  # let other episodes run, as a request would
@@ -161,16 +167,20 @@ class BrainClient:
         if tools:
             body["tools"] = tools
         started = time.thread_time()
-        reply = self.brain.respond(body)
+        reply = normalize_reply(self.brain.respond(body))
+        if self.quirks is not None:
+            self.requests += 1
+            reply = self.quirks.apply(body, reply, self.requests)[0]
         BrainClient.brain_cpu += time.thread_time() - started
         usage = Usage(requests=1, prompt_tokens=100, completion_tokens=10)
-        return ChatResult(message=message_from_openai(reply), usage=usage, model="stub")
+        message = message_from_openai(reply, tools=tools, parser=self.config.tool_call_parser)
+        return ChatResult(message=message, usage=usage, model="stub")
 
     async def aclose(self) -> None:
         pass
 
 
-def orchestrator_alone(root: Path, tasks: int, event_loop: str) -> float:
+def orchestrator_alone(root: Path, tasks: int, event_loop: str, quirks=None) -> float:
     """CPU ms per turn of the LLM code path with the brain answering in-process, brain excluded."""
     from agentscaler.llm import LLMConfig
     from agentscaler.simulate import SimulateConfig, orchestrator
@@ -180,8 +190,8 @@ def orchestrator_alone(root: Path, tasks: int, event_loop: str) -> float:
     brain = SimulationBrain(root)
 
     def policies(config):
-        user = LLMUser(BrainClient(brain, "user"), stop_token=config.stop_token)
-        return LLMAgent(BrainClient(brain, "oracle")), user, []
+        user = LLMUser(BrainClient(brain, "user", quirks), stop_token=config.stop_token)
+        return LLMAgent(BrainClient(brain, "oracle", quirks)), user, []
 
     original = orchestrator.build_policies
     orchestrator.build_policies = policies
@@ -201,6 +211,7 @@ def orchestrator_alone(root: Path, tasks: int, event_loop: str) -> float:
             cpu = time.process_time()
             stats = run_simulation(plan)
             cpu = time.process_time() - cpu
+        assert stats.gold_rate == 1.0, stats.as_dict()
         return 1000 * (cpu - BrainClient.brain_cpu) / stats.turns
     finally:
         orchestrator.build_policies = original
@@ -235,10 +246,18 @@ def main() -> None:
             f"offline baseline (policies + world, no HTTP): "
             f"{offline['cpu_ms_per_turn']:.3f} ms CPU/turn, {offline['episodes_per_s']:.0f} episodes/s"
         )
+        from agentscaler.llm.stub import QuirkPlan
+
         alone = orchestrator_alone(root, len(tasks), args.event_loop)
         print(
-            f"orchestrator alone (LLM code path, answers in-process, no HTTP): "
-            f"{alone:.3f} ms CPU/turn"
+            f"orchestrator alone (LLM code path with the normaliser, answers in-process, no "
+            f"HTTP): {alone:.3f} ms CPU/turn"
+        )
+        quirky = QuirkPlan(reasoning="think", tool_call_format="hermes")
+        alone_quirks = orchestrator_alone(root, len(tasks), args.event_loop, quirky)
+        print(
+            f"orchestrator alone, answers with <think> reasoning and Hermes text tool calls: "
+            f"{alone_quirks:.3f} ms CPU/turn ({alone_quirks / alone:.2f}x the clean answers)"
         )
         requests = recorded_requests(root)
         stub, base_url = start_stub("--tasks", str(root))

@@ -52,8 +52,8 @@ def build_run(root: Path, embedder: str) -> None:
 
 def raw_calls(world, states, calls: int) -> float:
     """CPU seconds per executed call with sampled arguments (the baseline)."""
-    from agentscaler.worlds.runtime import WorldEnv
-    from agentscaler.worlds.sampling import ArgumentSampler
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.seeding.sampling import ArgumentSampler
 
     env = WorldEnv(world)
     sampler = ArgumentSampler(env)
@@ -105,7 +105,7 @@ def main() -> None:
     from agentscaler.tasks import TaskConfig, synthesize_domain
     from agentscaler.tasks.states import make_states
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     config = TaskConfig(**({"per_domain": args.per_domain} if args.per_domain else {}))
     scratch = Path(tempfile.mkdtemp(prefix="agentscaler-bench-tasks-"))

@@ -23,9 +23,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.seeding import seed_rows
-from agentscaler.worlds.state import connect_bytes
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.state import connect_bytes
+from agentscaler.worlds.seeding.seed import seed_rows
 
 ORDER_ID = {
     "type": "string",

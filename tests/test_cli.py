@@ -45,3 +45,26 @@ def test_console_script_installed():
         check=True,
     )
     assert out.stdout.strip() == f"agentscaler {__version__}"
+
+
+def test_error_messages_print_verbatim(monkeypatch, capsys):
+    """Square brackets in a message are text, not rich markup (a regex must survive)."""
+    import sys
+
+    from agentscaler.cli import app as app_module
+    from agentscaler.cli.common import fail
+
+    pattern = "^[a-zA-Z0-9]+$"
+    argv = ["agentscaler", "stub", "serve", "--brain-option", pattern]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        app_module.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert f"error: --brain-option expects KEY=VALUE, got '{pattern}'" in err
+
+    import typer
+
+    with pytest.raises(typer.Exit):
+        fail("ids must match [bold]^[a-zA-Z0-9]{9}$[/bold]")
+    assert "ids must match [bold]^[a-zA-Z0-9]{9}$[/bold]" in capsys.readouterr().err

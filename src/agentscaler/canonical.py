@@ -38,3 +38,9 @@ def content_hash(value: Any, *, length: int = 64) -> str:
 def text_hash(text: str, *, length: int = 64) -> str:
     """SHA-256 hex digest (optionally truncated) of a string."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def stable_seed(*parts: Any) -> int:
+    """A 64-bit seed from any JSON-able parts, identical across runs and machines."""
+    digest = hashlib.sha256(canonical_json(list(parts)).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")

@@ -29,8 +29,8 @@ from agentscaler.filter.exact import match_gold
 from agentscaler.jsonl import read_records
 from agentscaler.records import Task
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import CompiledWorld, load_world
-from agentscaler.worlds.runtime import StepResult, WorldEnv, parse_action
+from agentscaler.worlds.runtime.env import StepResult, WorldEnv, parse_action
+from agentscaler.worlds.runtime.loader import CompiledWorld, load_world
 
 
 def task_ids(run_dir: Path | str) -> list[str]:

@@ -27,7 +27,7 @@ def parse_episode(raw: bytes, where: str) -> Episode:
         episode = Episode.model_validate_json(raw)
     except ValidationError as exc:
         raise record_error(Episode, exc, where, _FIX) from exc
-    if episode.schema_version != Episode.SCHEMA_VERSION:
+    if not Episode.reads_version(episode.schema_version):
         raise Episode.schema_version_error(episode.schema_version, where)
     return episode
 

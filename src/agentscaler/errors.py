@@ -92,6 +92,10 @@ class WorldError(AgentscalerError):
     """A world cannot be compiled, loaded or run."""
 
 
+class SpecError(WorldError):
+    """A world spec (``spec.yaml``) is malformed; the message names the file, tool and field."""
+
+
 class UnsafeCodeError(WorldError):
     """Tool code was refused by the safety check; the message names the offending line."""
 
@@ -117,9 +121,16 @@ class NotFound(ToolError):
 
 
 class PreconditionFailed(ToolError):
-    """The call is valid but the current state forbids it (e.g. cancelling a shipped order)."""
+    """The call is valid but the current state forbids it (e.g. cancelling a shipped order).
+
+    ``rule`` names the world-spec rule that failed, when one did.
+    """
 
     code = "precondition_failed"
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class InvalidArgument(ToolError):
@@ -186,6 +197,18 @@ class LLMConnectionError(LLMRequestError):
 
 class LLMRequestRejected(LLMRequestError):
     """The server refused the request with a 4xx other than 408/429 (bad model, key or input)."""
+
+
+class LLMTruncated(LLMError):
+    """The model's answer was cut at the token limit (``finish_reason == "length"``), also when
+    asked again with a larger budget: the model's failure, never a turn to train on.
+
+    ``usage`` is the :class:`~agentscaler.records.Usage` of the requests spent on the turn.
+    """
+
+    def __init__(self, message: str, *, usage: object = None) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class SimulationError(AgentscalerError):

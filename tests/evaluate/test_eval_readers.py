@@ -148,6 +148,89 @@ def test_tau_bench_error_entries_are_infrastructure(tmp_path):
     ]
 
 
+CONTEXT_OVERFLOW = (
+    "litellm.BadRequestError: OpenAIException - Error code: 400 - {'error': {'message': "
+    "\"This model's maximum context length is 128000 tokens. However, your messages resulted in "
+    "131072 tokens. Please reduce the length of the messages.\", 'type': "
+    "'invalid_request_error', 'param': 'messages', 'code': 'context_length_exceeded'}}"
+)
+SERVER_DOWN = "litellm.InternalServerError: OpenAIException - Error code: 503 - overloaded"
+PUBLISHED_PASS_HAT = (0.420, 0.273, 0.220, 0.200)
+
+
+def _tau_pass_hat(entries: list[dict], k: int, left_out: set) -> float:
+    """tau-bench's pass^k: mean over tasks of C(c, k) / C(n, k), reward 1 as success."""
+    per_task: dict[str, list[bool]] = defaultdict(list)
+    for e in entries:
+        if (e["task_id"], e["trial"]) not in left_out:
+            per_task[str(e["task_id"])].append(abs(e["reward"] - 1) < 1e-6)
+    usable = [v for v in per_task.values() if len(v) >= k]
+    return sum(math.comb(sum(v), k) / math.comb(len(v), k) for v in usable) / len(usable)
+
+
+def test_refused_requests_count_in_pass_k_as_in_tau_bench(external, tmp_path):
+    """Failed trials replaced by the record tau-bench keeps of an exception (reward 0, the error
+    text, no trajectory): a 400 context overflow stays a failure, so pass^k keeps the published
+    figures; a 5xx is infrastructure and leaves the denominators."""
+    raw = json.loads(external(TAU_FILE).read_text())
+    refused, down = set(), set()
+    for entry in raw:
+        if entry["reward"] < 1e-6 and int(entry["task_id"]) % 2 == 0:
+            key = (entry["task_id"], entry["trial"])
+            error = CONTEXT_OVERFLOW if entry["trial"] != 3 else SERVER_DOWN
+            (refused if error is CONTEXT_OVERFLOW else down).add(key)
+            entry["info"] = {"error": error, "traceback": "Traceback (most recent call last): ..."}
+            entry["traj"] = []
+    assert len(refused) >= 20 and len(down) >= 3
+    path = tmp_path / "gpt-4o-airline.json"
+    path.write_text(json.dumps(raw))
+
+    data = read_tau_bench(path)
+    trials = {(int(t.task_id), t.trial): t for t in data.trials}
+    assert all(not trials[k].infrastructure and not trials[k].success for k in refused)
+    assert all(trials[k].infrastructure for k in down)
+    summary = build_summary(data, EvalConfig(max_k=4))
+    assert summary.infrastructure_failures == len(down)
+    for row in summary.pass_k:
+        assert row.pass_hat_k == pytest.approx(_tau_pass_hat(raw, row.k, down))
+        # tasks left with 3 counted trials drop out of the mean at k = 4
+        assert row.excluded == (len({k[0] for k in down}) if row.k == 4 else 0)
+
+    only_refused = json.loads(external(TAU_FILE).read_text())
+    for entry in only_refused:
+        if (entry["task_id"], entry["trial"]) in refused:
+            entry["info"] = {"error": CONTEXT_OVERFLOW}
+            entry["traj"] = []
+    path.write_text(json.dumps(only_refused))
+    summary = build_summary(read_tau_bench(path), EvalConfig(max_k=4))
+    assert summary.infrastructure_failures == 0
+    got = tuple(round(row.pass_hat_k, 3) for row in summary.pass_k)
+    assert got == PUBLISHED_PASS_HAT
+    # had the refusals been left out as infrastructure, pass^1 would read higher
+    assert _tau_pass_hat(only_refused, 1, refused) > PUBLISHED_PASS_HAT[0] + 0.05
+
+
+@pytest.mark.parametrize(
+    ("error", "model_failure"),
+    [
+        (CONTEXT_OVERFLOW, True),
+        ("Error code: 400 - {'error': {'message': 'bad tool schema'}}", True),
+        ("litellm.ContextWindowExceededError: prompt is too long", True),
+        ("openai.NotFoundError: Error code: 404 - model not found", True),
+        ("Error code: 429 - rate limit exceeded", False),
+        ("Error code: 408 - request timeout", False),
+        (SERVER_DOWN, False),
+        ("litellm.APIConnectionError: Connection error.", False),
+        ("litellm.Timeout: Request timed out.", False),
+        ("KeyError: 'reservation_id'", False),
+    ],
+)
+def test_error_texts_are_classified_like_http_statuses(error, model_failure):
+    from agentscaler.evaluate.errors_text import is_model_failure
+
+    assert is_model_failure(error) is model_failure
+
+
 @pytest.mark.parametrize(
     ("content", "match"),
     [

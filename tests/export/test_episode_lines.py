@@ -50,3 +50,21 @@ def test_foreign_schema_version_is_refused(run_folder, tmp_path):
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")
     with pytest.raises(SchemaVersionError, match=r"shard\.jsonl:1.*schema_version 99"):
         list(iter_episodes(path))
+
+
+def test_version_1_episodes_and_verdicts_are_still_read(run_folder, tmp_path):
+    from agentscaler.jsonl import read_records
+    from agentscaler.records import Episode, Verdict
+
+    old = run_folder.episodes[0].to_json_dict() | {"schema_version": 1}
+    path = tmp_path / "shard.jsonl"
+    path.write_text(json.dumps(old) + "\n", encoding="utf-8")
+    [(_, episode)] = list(iter_episodes(path))
+    assert episode.schema_version == 1 and episode.id == run_folder.episodes[0].id
+    assert Episode.SCHEMA_VERSION == 2
+    verdict = Verdict(episode_id="e", task_id="t", domain_id="d", kept=True).to_json_dict()
+    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 1}) + "\n")
+    assert read_records(tmp_path / "kept.jsonl", Verdict)[0].schema_version == 1
+    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 3}) + "\n")
+    with pytest.raises(SchemaVersionError, match="reads version 1 or 2"):
+        read_records(tmp_path / "kept.jsonl", Verdict)

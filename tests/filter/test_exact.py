@@ -126,3 +126,46 @@ def test_normalize_arguments_numbers_and_nesting():
 )
 def test_error_observations_are_recognised(content, expected):
     assert is_error_observation(content) is expected
+
+
+def _reusing_ids(conversation, first_result, second_result):
+    """Two turns whose calls a server numbered from 0 each time (both named ``call_0``)."""
+    from agentscaler.records import Message, ToolCall, ToolCallFunction
+
+    conv = conversation().user("Show order O1.")
+
+    def turn(order_id, result):
+        call = ToolCall(
+            id="call_0",
+            function=ToolCallFunction(name="get_order", arguments=f'{{"order_id": "{order_id}"}}'),
+        )
+        conv.messages.append(Message(role="assistant", tool_calls=(call,)))
+        conv.messages.append(Message(role="tool", tool_call_id="call_0", content=result))
+
+    turn("O9", first_result)
+    turn("O1", second_result)
+    return episode_calls(conv.say("Here it is.").episode().messages)
+
+
+def test_results_pair_with_calls_by_position_when_ids_are_reused(conversation):
+    error = '{"error": {"type": "not_found", "message": "no order O9"}}'
+    calls = _reusing_ids(conversation, error, '{"order_id": "O1", "status": "pending"}')
+    assert [c.errored for c in calls] == [True, False]
+    assert calls[1].result == '{"order_id": "O1", "status": "pending"}'
+    gold = (GoldCall(name="get_order", arguments={"order_id": "O1"}, kind="read"),)
+    assert match_gold(calls, gold, SCHEMAS, FilterConfig()) is None
+    # the other way round: the failing call comes second and must not borrow the first's result
+    calls = _reusing_ids(conversation, '{"order_id": "O9"}', error)
+    assert [c.errored for c in calls] == [False, True]
+
+
+def test_results_in_another_order_pair_by_id_inside_one_message(conversation):
+    from agentscaler.records import Message
+
+    conv = conversation().user("Check O1 and O2.")
+    conv.calls(("get_order", {"order_id": "O1"}), ("get_order", {"order_id": "O2"}))
+    first, second = conv._pending
+    conv.messages.append(Message(role="tool", tool_call_id=second, content='{"order_id": "O2"}'))
+    conv.messages.append(Message(role="tool", tool_call_id=first, content='{"order_id": "O1"}'))
+    calls = episode_calls(conv.episode().messages)
+    assert [c.result for c in calls] == ['{"order_id": "O1"}', '{"order_id": "O2"}']

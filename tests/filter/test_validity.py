@@ -162,3 +162,14 @@ def test_repeated_identical_failing_call(conversation):
         conv2.call("cancel_order", order_id="O9").error()
     conv2.say("I could not cancel it.")
     assert check_validity(conv2.episode(), TOOLS, CONFIG) is None
+
+
+@pytest.mark.parametrize(
+    "termination", [t for t in Termination if t.is_model_failure], ids=lambda t: t.value
+)
+def test_model_failures_leave_the_episode_incomplete(conversation, termination):
+    assert not termination.is_infrastructure
+    ep = good(conversation).episode(termination=termination, error="HTTP 400: context too long")
+    problem = check_validity(ep, TOOLS, CONFIG)
+    assert problem.reason is RejectReason.INCOMPLETE
+    assert termination.value in problem.detail

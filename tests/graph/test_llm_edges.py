@@ -37,6 +37,15 @@ def judge(request):
         ("Maybe", "unclear"),
         ("yes or no?", "unclear"),
         (None, "unclear"),
+        ("<think>\nyes, surely? The user... no.\n</think>\n\nVERDICT: no", "no"),
+        ("think: A returns order_id and B takes it.\nVERDICT: yes", "yes"),
+        ("A returns the id.\nB needs it.\n\n**Final answer: Yes**\n", "yes"),
+        ("reasoning</think>no", "no"),
+        ('{"verdict": "no", "reason": "B does not use it"}', "no"),
+        ('```json\n{"dependency": true}\n```', "yes"),
+        ('{"verdict": "perhaps"}', "unclear"),
+        ("Yes, the id flows.\nOn second thought it does not.", "unclear"),
+        ("<think>yes</think>", "unclear"),
     ],
 )
 def test_parse_answer(text, answer):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -90,66 +89,25 @@ def test_openai_non_function_tools_are_rejected(write, make_tool):
 # --- MCP ---------------------------------------------------------------------------------------
 
 
-def _live_mcp_tools_list(timeout: float = 30.0) -> dict | None:
-    """Ask a local ``mcp-server-time`` for its tools over stdio JSON-RPC; None if it cannot run."""
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mcp_server_time", "--local-timezone", "UTC"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-    except OSError:
-        return None
-    timer = threading.Timer(timeout, process.kill)
-    timer.start()
-    try:
+async def _mcp_tools_list() -> dict:
+    """``tools/list`` of a ``mcp-server-time`` process started here, through the ``mcp`` SDK's
+    stdio client, as the JSON-RPC response a client receives."""
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
 
-        def send(message: dict) -> None:
-            process.stdin.write(json.dumps(message) + "\n")
-            process.stdin.flush()
-
-        def receive(request_id: int) -> dict | None:
-            for line in process.stdout:
-                message = json.loads(line)
-                if message.get("id") == request_id:
-                    return message
-            return None
-
-        send(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "agentscaler-tests", "version": "0"},
-                },
-            }
-        )
-        if receive(1) is None:
-            return None
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
-        return receive(2)
-    except (OSError, ValueError):
-        return None
-    finally:
-        timer.cancel()
-        process.kill()
-        process.wait()
+    server = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_server_time", "--local-timezone", "UTC"]
+    )
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        result = await session.list_tools()
+        answer = await session.call_tool("get_current_time", {"timezone": "Europe/Paris"})
+    assert not answer.is_error and answer.structured_content["timezone"] == "Europe/Paris"
+    listed = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"jsonrpc": "2.0", "id": 2, "result": listed}
 
 
-def test_mcp_tools_list_from_a_live_server(tmp_path, data_dir, metaschema):
-    response = _live_mcp_tools_list()
-    if response is None:  # the server could not start here: use the captured answer
-        response = json.loads((data_dir / "mcp_time_tools_list.json").read_text())
-    path = tmp_path / "time_tools.json"
-    path.write_text(json.dumps(response))
-
-    result = import_sources([str(path)])
+def _check_time_tools(result, metaschema):
     tools = by_name(result)
     assert {"get_current_time", "convert_time"} <= set(tools)
     assert result.rejects == []
@@ -166,6 +124,19 @@ def test_mcp_tools_list_from_a_live_server(tmp_path, data_dir, metaschema):
     for tool in result.tools:
         metaschema(tool.parameters)
         metaschema(tool.returns)
+
+
+def test_mcp_tools_list_from_a_live_server(tmp_path, metaschema):
+    """A real MCP server process (the dev dependency ``mcp-server-time``), asked by the SDK."""
+    response = asyncio.run(asyncio.wait_for(_mcp_tools_list(), timeout=60))
+    path = tmp_path / "time_tools.json"
+    path.write_text(json.dumps(response))
+    _check_time_tools(import_sources([str(path)]), metaschema)
+
+
+def test_mcp_tools_list_captured_from_stdio(data_dir, metaschema):
+    """The same server's answer captured over raw stdio JSON-RPC (see data/README.md)."""
+    _check_time_tools(import_sources([str(data_dir / "mcp_time_tools_list.json")]), metaschema)
 
 
 def test_mcp_result_and_bare_list_shapes(write):

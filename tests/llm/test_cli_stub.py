@@ -75,6 +75,30 @@ def test_stub_serve_injects_faults(free_port):
     assert "server_error: 2" in out
 
 
+def test_stub_serve_plays_quirks_that_doctor_recognises(free_port, cli):
+    proc = start(
+        free_port, "--brain", "tool-echo", "--tool-call-format", "hermes", "--reasoning", "think",
+        "--reuse-ids", "--truncate-at", "500", "--null-tool-calls-rate", "0",
+    )  # fmt: skip
+    try:
+        result = cli("doctor", "--base-url", f"http://127.0.0.1:{free_port}/v1", "--model", "m")
+    finally:
+        out, _ = stop(proc)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0, text
+    assert "tool calls arrive as hermes text" in text and "reasoning arrives inline" in text
+    assert "'tool_call_format': 'hermes'" in out and "'reasoning': 'think'" in out
+
+
+def test_stub_serve_rejects_bad_quirks():
+    result = subprocess.run(
+        [sys.executable, "-m", "agentscaler.cli.app", "stub", "serve", "--tool-call-format", "xml"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "--tool-call-format" in result.stderr and "hermes" in result.stderr
+
+
 def test_stub_serve_rejects_bad_options():
     result = subprocess.run(
         [sys.executable, "-m", "agentscaler.cli.app", "stub", "serve", "--fail-rate", "0.8",

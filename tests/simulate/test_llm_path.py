@@ -194,3 +194,99 @@ def test_llm_clients_keep_their_backend_and_get_the_simulation_concurrency_unles
     assert len(clients) == 2
     offline_agent, offline_user, none = build_policies(SimulateConfig())
     assert offline_agent.info.offline and offline_user.info.offline and none == []
+
+
+def test_a_refused_request_is_the_models_failure_and_counts_in_pass_k(catalog_run, tmp_path):
+    """HTTP 400 (the context overflowed) in one trial: the episode ends ``llm_rejected``, the
+    filter rejects it as incomplete, and evaluation counts it as a failure, not infrastructure."""
+    from agentscaler.evaluate.readers import read_source
+    from agentscaler.evaluate.summary import build_summary
+    from agentscaler.filter.stage import run_filter
+    from agentscaler.llm.stub import BrainError
+
+    root, _ = one_task_run(catalog_run, tmp_path, lambda t: len(t.gold_calls) == 2)
+    oracle = SimulationBrain(root)
+    doomed: list[int] = []
+
+    class Overflow:
+        def respond(self, request):
+            if request.get("tools"):
+                doomed[:] = doomed or [request["seed"]]
+                if request["seed"] == doomed[0] and len(request["messages"]) > 3:
+                    raise BrainError("This model's maximum context length is 32768 tokens")
+            return oracle.respond(request)
+
+    with StubServer(Overflow()) as server:
+        config = SimulateConfig(agent=llm(server.base_url, "oracle"), trials=2, concurrency=1)
+        stats = simulate(root, config)
+    by_trial = {e.trial: e for e in episodes_of(root)}
+    refused = next(e for e in by_trial.values() if e.termination is Termination.LLM_REJECTED)
+    assert not refused.termination.is_infrastructure
+    assert "HTTP 400" in refused.error and "maximum context length" in refused.error
+    assert refused.messages[-1].role != "assistant"  # the refused turn left no message behind
+    assert stats.infrastructure == 0 and stats.reached_gold == 1
+
+    run_filter(root)
+    summary = build_summary(read_source(root))
+    assert summary.infrastructure_failures == 0
+    assert summary.counted_episodes == 2 and summary.success.successes == 1
+    assert summary.pass_hat(1) == pytest.approx(0.5) and summary.pass_hat(2) == 0.0
+    assert summary.terminations == {"llm_rejected": 1, "user_stop": 1}
+
+
+def test_an_answer_cut_twice_ends_the_episode_as_truncated(catalog_run, tmp_path):
+    from agentscaler.llm.stub import QuirkPlan
+
+    root, _ = one_task_run(catalog_run, tmp_path, lambda t: True)
+    brain = SimulationBrain(root)
+    with StubServer(brain, quirks=QuirkPlan(truncate_at=2)) as server:
+        agent = llm(server.base_url, "oracle", length_retry=False)  # no second, larger ask
+        simulate(root, SimulateConfig(agent=agent))
+        cut = list(server.stats.cut_texts)
+    (episode,) = episodes_of(root)
+    assert (
+        episode.termination is Termination.TRUNCATED and not episode.termination.is_infrastructure
+    )
+    assert "finish_reason=length" in episode.error
+    assert episode.agent_usage.requests == 1 and episode.agent_usage.completion_tokens == 2
+    assert [m.role for m in episode.messages] == ["system", "user"]
+    assert cut and all(m.content not in cut for m in episode.messages)
+
+
+def test_a_user_that_answers_nothing_ends_the_episode(catalog_run, tmp_path):
+    root, _ = one_task_run(catalog_run, tmp_path, lambda t: len(t.gold_calls) == 2)
+    oracle = SimulationBrain(root)
+
+    class Mute:
+        def respond(self, request):
+            if request["model"] == "user" and len(request["messages"]) > 2:
+                return {"content": "<think>nothing to add</think>"}
+            return oracle.respond(request)
+
+    with StubServer(Mute()) as server:
+        config = SimulateConfig(
+            agent=llm(server.base_url, "oracle"), user=llm(server.base_url, "user")
+        )
+        stats = simulate(root, config)
+    (episode,) = episodes_of(root)
+    assert episode.termination is Termination.EMPTY_USER_REPLY
+    assert episode.user_usage.requests == 1 + 3  # the opening, then three empty answers
+    assert all((m.content or "").strip() for m in episode.messages if m.role == "user")
+    assert stats.infrastructure == 0 and stats.reached_gold == 0
+
+
+def test_a_read_only_episode_without_the_gold_calls_does_not_reach_gold(catalog_run, tmp_path):
+    """The state of a read-only task never changes: an agent that answers without calling any
+    tool ends in the gold state hash, yet did not do the task."""
+    root, task = one_task_run(catalog_run, tmp_path, lambda t: t.read_only)
+
+    class Lazy:
+        def respond(self, request):
+            return "All done, nothing to look up."
+
+    with StubServer(Lazy()) as server:
+        stats = simulate(root, SimulateConfig(agent=llm(server.base_url, "lazy")))
+    (episode,) = episodes_of(root)
+    assert episode.tool_calls == 0 and episode.final_state_hash == task.gold_final_state
+    assert stats.reached_gold == 0
+    assert list(stats.why_not) == ["user_stop: read-only task, calls differ from gold"]

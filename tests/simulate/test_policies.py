@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
+from agentscaler.llm.messages import message_from_openai
 from agentscaler.llm.transport import MockLLM
 from agentscaler.records import ArgumentSource, GoldCall, Task, UserFact
 from agentscaler.simulate.config import STOP_TOKEN
@@ -239,3 +242,46 @@ def test_llm_user_sees_flipped_text_only_and_stops_on_token():
     assert "tools" not in mock.requests[0]
     assert not first.stop and first.message.role == "user"
     assert second.stop
+
+
+@pytest.mark.parametrize(
+    ("text", "stops"),
+    [
+        (STOP_TOKEN, True),
+        (f"Thanks, that's all! {STOP_TOKEN}", True),
+        (f"Thanks!\n{STOP_TOKEN}\n", True),
+        (f'"{STOP_TOKEN}."', True),
+        (f"**{STOP_TOKEN}**", True),
+        (f"I will write {STOP_TOKEN} once you confirm. Is the order cancelled?", False),
+        (f"done{STOP_TOKEN}", False),
+        ("###STOP", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_stop_is_the_whole_token_at_the_end_of_the_text(text, stops):
+    from agentscaler.simulate.policies.base import is_stop
+
+    assert is_stop(text, STOP_TOKEN) is stops
+
+
+def test_llm_user_reasoning_that_mentions_stop_does_not_stop_and_empty_replies_are_asked_again():
+    task = make_task([GET], [ORDER])
+    conversation = Conversation("agent system prompt")
+    conversation.add_user(task.intent)
+    conversation.add_assistant(message_from_openai({"content": "Which order?"}))
+    thinking = f"<think>If the agent is done I say {STOP_TOKEN}.</think>My order id is ORD-7."
+    mock = MockLLM([{"content": ""}, {"content": "<think>hmm</think>"}, {"content": thinking}])
+    user = LLMUser(mock.client())
+    context = EpisodeContext(task, conversation, [], seed=5)
+
+    async def run():
+        try:
+            return await user.respond(context)
+        finally:
+            await user.client.aclose()
+
+    reply = asyncio.run(run())
+    assert reply.message.content == "My order id is ORD-7." and not reply.stop
+    assert reply.usage.requests == 3
+    assert len({r["seed"] for r in mock.requests}) == 3

@@ -13,7 +13,7 @@ from agentscaler.records import Task
 from agentscaler.tasks import TaskConfig, replay, sample_tasks
 from agentscaler.tasks.walks import empty_result
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 
 def _replays(workspace: Workspace, tasks: list[Task]) -> None:
@@ -92,3 +92,24 @@ def test_llm_intents_need_a_server(make_run):
 def test_bad_length_weights_are_refused():
     with pytest.raises(ValueError, match="one per chain length"):
         TaskConfig(max_steps=3, length_weights=(1.0, 2.0))
+
+
+def test_a_failing_world_is_recorded_and_the_other_domains_go_on(make_run, monkeypatch):
+    root = make_run({"d-hotel": "hotels", "d-lib": "library", "d-bank": "banking"})
+    (Workspace(root).world_dir("d-hotel") / "tools.json").write_text("[1")  # corrupt
+
+    from agentscaler.tasks import sample as sample_module
+
+    real = sample_module.synthesize_domain
+
+    def explode_for_bank(compiled, domain, *args, **kwargs):
+        if domain.id == "d-bank":
+            raise ValueError("a bug in the synthesis of this world")
+        return real(compiled, domain, *args, **kwargs)
+
+    monkeypatch.setattr(sample_module, "synthesize_domain", explode_for_bank)
+    result = sample_tasks(Workspace(root), TaskConfig(per_domain=3))
+    notes = " ".join(result.summary["notes"])
+    assert "d-hotel" in notes and "tools.json" in notes and "not valid JSON" in notes
+    assert "d-bank: task synthesis failed (ValueError: a bug in the synthesis" in notes
+    assert {t.domain_id for t in read_records(Workspace(root).tasks, Task)} == {"d-lib"}

@@ -15,8 +15,8 @@ from agentscaler.tasks.intent import IntentWriter, leaks
 from agentscaler.tasks.steps import Step
 from agentscaler.tasks.walks import WalkGraph
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import load_world
-from agentscaler.worlds.runtime import WorldEnv
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.loader import load_world
 
 
 @pytest.fixture

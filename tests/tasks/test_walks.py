@@ -16,7 +16,7 @@ from agentscaler.tasks.walks import (
     weighted_order,
 )
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
 
 
 def _step(name, kind="write", arguments=None, changes=(), before="h0", after="h1") -> Step:

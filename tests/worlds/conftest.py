@@ -11,7 +11,7 @@ import pytest
 from agentscaler.jsonl import write_records
 from agentscaler.records import Domain, DomainMember, DomainStats, ToolSpec
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.loader import CompiledWorld
+from agentscaler.worlds.runtime.loader import CompiledWorld
 
 DATA = Path(__file__).parent / "data"
 

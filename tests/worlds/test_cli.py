@@ -69,7 +69,7 @@ def test_check_fails_on_a_broken_world(cli, run):
     source = tools_py.read_text()
     tools_py.write_text(
         source.replace(
-            '    customer = db.update("customers", customer_id, changes)\n',
+            '    customer = db.update("customers", customer["customer_id"], {"email": email})\n',
             '    customer = db.get("customers", customer_id)\n',
             1,
         )

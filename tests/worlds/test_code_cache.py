@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentscaler.errors import UnsafeCodeError
-from agentscaler.worlds import code_cache, sandbox
+from agentscaler.worlds.runtime import code_cache, sandbox
 
 SOURCE = '''"""doc"""
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
+from agentscaler import ingest
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
-from agentscaler.worlds.conformance import check_world
-
-ingest = pytest.importorskip("agentscaler.ingest", reason="ingestion is not installed")
 
 
 def _group_by_file(tools) -> dict[str, list]:

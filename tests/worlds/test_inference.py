@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from agentscaler.records import ToolSpec
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.entities import infer_schema
-from agentscaler.worlds.seeding import empty_database
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.infer.entities import infer_schema
+from agentscaler.worlds.seeding.seed import empty_database
 
 
 def _binding(world, name):
@@ -23,8 +23,16 @@ def test_entities_keys_and_relations_from_identifiers(shop):
     assert orders.column("customer_id").references == "customers"
     assert any(r.table == "orders" and r.ref_table == "customers" for r in shop.world.relations)
     assert "customer_id" in orders.indexes
-    # nested values become JSON columns; semantics guide seeding
-    assert orders.column("items").type == "JSON"
+    # a list of objects becomes child rows keyed to their parent; other nested values JSON
+    items = shop.world.table("order_items")
+    assert orders.column("items") is None and items is not None
+    assert (items.parent, items.parent_column, items.parent_field) == (
+        "orders",
+        "order_id",
+        "items",
+    )
+    assert items.column("order_id").references == "orders"
+    assert orders.column("shipping_address") is not None
     assert customers.column("email").semantic == "email"
     assert customers.column("full_name").semantic == "person_name"
     assert customers.column("vip").type == "BOOLEAN"

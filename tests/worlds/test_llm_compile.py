@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
+from agentscaler import llm
+from agentscaler.llm import stub
+from agentscaler.worlds import llm_compile
 from agentscaler.worlds.config import WorldConfig
 from agentscaler.worlds.llm_compile import improve_world
 
 from .conftest import compiled_vertical, fixture_tools
-
-stub = pytest.importorskip("agentscaler.llm.stub", reason="the LLM stub server is not installed")
-llm = pytest.importorskip("agentscaler.llm")
 
 GOOD = '''Here is a better version:
 ```python
@@ -72,7 +70,7 @@ def test_the_template_stays_when_every_attempt_fails():
 def test_build_with_llm_writes_the_accepted_code(tmp_path):
     from agentscaler.workspace import Workspace
     from agentscaler.worlds.build import build_worlds
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     from .conftest import make_run_folder
 
@@ -83,3 +81,53 @@ def test_build_with_llm_writes_the_accepted_code(tmp_path):
     assert summary.passed == 1 and summary.results[0].llm_tools == 1
     world = load_world(Workspace(run).world_dir(summary.results[0].domain_id))
     assert world.world.binding("math_factorial").code_source == "llm" and not world.edited
+
+
+def _good_for_factorial(request):
+    prompt = request["messages"][1]["content"]
+    return GOOD if '"name": "math_factorial"' in prompt else UNSAFE
+
+
+def test_one_tool_failing_unexpectedly_keeps_its_template_and_not_the_others(monkeypatch):
+    real = llm_compile._python_name
+
+    def broken_for_weather(source, tool):
+        if tool == "get_weather":
+            raise RuntimeError("unexpected failure while reading get_weather")
+        return real(source, tool)
+
+    monkeypatch.setattr(llm_compile, "_python_name", broken_for_weather)
+    world = compiled_vertical("notes")
+    config = WorldConfig(llm_compile=True, llm_retries=1, llm_tools="all")
+    with stub.serve(stub.FunctionBrain(_good_for_factorial)) as base_url:
+        improved = improve_world(world, _specs(), _client(base_url), config)
+    sources = {b.name: b.code_source for b in improved.world.tools}
+    assert sources == {
+        "send_email": "template",
+        "list_emails": "template",
+        "math_factorial": "llm",
+        "get_weather": "template",
+    }
+    assert improved.make_env().call("math_factorial", number=4).observation == {"result": 24}
+
+
+def test_a_candidate_that_breaks_another_tool_is_refused(monkeypatch):
+    """The conformance check is made to fail get_weather whenever the candidate is in the
+    world: the candidate, fine for math_factorial itself, is refused and the failure named."""
+    from agentscaler.worlds.checks.conformance import CheckResult, check_world
+
+    def check(world, **kwargs):
+        report = check_world(world, **kwargs)
+        if "for factor in range" not in world.source:
+            return report
+        broken = CheckResult(check="runs", ok=False, tool="get_weather", detail="no weathers")
+        return report.model_copy(update={"checks": (*report.checks, broken), "passed": False})
+
+    monkeypatch.setattr(llm_compile, "check_world", check)
+    world = compiled_vertical("notes")
+    brain = stub.ScriptedBrain([GOOD, GOOD])
+    with stub.serve(brain) as base_url:
+        improved = improve_world(world, _specs(), _client(base_url), WorldConfig(llm_retries=2))
+    assert improved.world.binding("math_factorial").code_source == "template"
+    assert improved.source == world.source
+    assert "runs [get_weather]: no weathers" in brain.requests[1]["messages"][-1]["content"]

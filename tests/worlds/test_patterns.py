@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from agentscaler.worlds.patterns import compile_pattern, draw
+from agentscaler.worlds.seeding.patterns import compile_pattern, draw
 
 PATTERNS = [
     r"^ORD-\d{6}$",

@@ -9,7 +9,7 @@ import pytest
 
 from agentscaler.errors import WorldBugError
 from agentscaler.records import ToolCall, ToolCallFunction
-from agentscaler.worlds.runtime import StepResult, WorldEnv
+from agentscaler.worlds.runtime.env import StepResult, WorldEnv
 
 
 def _row(env, table, **where):
@@ -172,7 +172,7 @@ def test_goal_state_reward_and_max_steps(shop):
 
 def _edited_world(world, tmp_path, replace):
     from agentscaler.worlds.compiler import write_world
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     folder = write_world(world, tmp_path / "w")
     source = (folder / "tools.py").read_text()
@@ -212,8 +212,8 @@ def test_a_failed_write_rolls_back_partial_changes(shop, tmp_path):
         shop,
         tmp_path,
         (
-            '    order = db.update("orders", order_id, changes)\n',
-            '    order = db.update("orders", order_id, changes)\n'
+            '    order = db.update("orders", order["order_id"], {"status": "cancelled", "reason": reason})\n',
+            '    order = db.update("orders", order["order_id"], {"status": "cancelled", "reason": reason})\n'
             '    raise PreconditionFailed("changed my mind")\n',
         ),
     )

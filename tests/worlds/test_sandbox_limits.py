@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from agentscaler.errors import UnsafeCodeError
-from agentscaler.worlds import isolated
-from agentscaler.worlds.budget import BudgetExceeded, arm, disarm
 from agentscaler.worlds.compiler import write_world
-from agentscaler.worlds.loader import CompiledWorld, code_hash, load_world, run_tool_code
+from agentscaler.worlds.runtime import isolated
+from agentscaler.worlds.runtime.budget import BudgetExceeded, arm, disarm
+from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash, load_world, run_tool_code
 
 DATA = Path(__file__).parent / "data"
 CORPUS = {
@@ -105,7 +105,8 @@ def test_edited_code_runs_in_a_worker_that_is_killed_and_replaced(shop, tmp_path
     spawn = 1.0  # starting the worker is not the tool's time
     assert elapsed < 2 * LIMIT_S + spawn
     env = world.make_env()
-    assert env.call("search_orders", customer_id="CUS-000001").ok, (
+    customer = env.db.find("customers", limit=1)[0]["customer_id"]
+    assert env.call("search_orders", customer_id=customer).ok, (
         "a fresh worker serves the next call"
     )
     assert isolated.pool().started >= started_before + 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from agentscaler.worlds.sampling import ArgumentSampler
-from agentscaler.worlds.seeding import seed_rows, seed_state
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
+from agentscaler.worlds.seeding.seed import seed_rows, seed_state
 
 
 def test_seeding_is_deterministic_and_differs_by_seed(shop):
@@ -31,7 +31,8 @@ def test_seeded_rows_respect_keys_formats_and_meanings(shop):
         assert order["customer_id"] in customer_ids  # foreign keys point at real rows
         assert order["status"] in statuses
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", order["placed"])
-        assert isinstance(order["items"], list)
+    order_ids = {o["order_id"] for o in rows["orders"]}
+    assert rows["order_items"] and all(i["order_id"] in order_ids for i in rows["order_items"])
 
 
 def test_integer_keys_and_row_counts(helpdesk):
@@ -43,10 +44,16 @@ def test_integer_keys_and_row_counts(helpdesk):
 
 def test_sampled_arguments_validate_and_succeed(shop):
     env = shop.make_env()
+    failures = []
     for tool in shop.tools:
         for seed in range(5):
+            env.reset()
             arguments = ArgumentSampler(env).sample(tool, random.Random(seed))
             shop.tools[tool].validator.validate(arguments)  # never raises
+            result = env.step((tool, arguments))
+            if not result.ok:
+                failures.append((tool, arguments, result.content))
+    assert not failures, failures
 
 
 def test_transition_samples_pick_eligible_rows(shop):

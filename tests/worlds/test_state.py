@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from agentscaler.records.world import Column, Table, ToolBinding, World
-from agentscaler.worlds.dbapi import Schema
-from agentscaler.worlds.seeding import empty_database
-from agentscaler.worlds.state import diff_connections, state_hash
+from agentscaler.worlds.runtime.dbapi import Schema
+from agentscaler.worlds.runtime.state import diff_connections, state_hash
+from agentscaler.worlds.seeding.seed import empty_database
 
 
 def _world(value_type: str = "JSON") -> World:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from agentscaler.errors import InvalidArgument
-from agentscaler.worlds.validation import ArgumentValidator, fast_checker
+from agentscaler.worlds.runtime.validation import ArgumentValidator, fast_checker
 
 PARAMS = {
     "type": "object",

@@ -54,7 +54,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands in pipeline order (the order ``--help`` lists them)."""
-    from agentscaler.cli import domains, run, simulate, stub, tasks, tools, train, worlds
+    from agentscaler.cli import doctor, domains, run, simulate, stub, tasks, tools, train, worlds
     from agentscaler.cli import eval as eval_cli
     from agentscaler.cli import export as export_cli
     from agentscaler.cli import filter as filter_cli
@@ -70,6 +70,7 @@ def _register() -> None:
     app.command("train")(train.train_command)
     app.add_typer(eval_cli.app, name="eval")
     app.add_typer(stub.app, name="stub")
+    app.command("doctor")(doctor.doctor_command)
 
 
 _register()

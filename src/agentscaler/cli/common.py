@@ -51,6 +51,11 @@ def warning_line(message: str) -> None:
     err_console.print(text, soft_wrap=True, highlight=False)
 
 
+def print_error(message: str) -> None:
+    """Print ``error: MESSAGE`` on stderr, the message verbatim (brackets are not markup)."""
+    error_line(message)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error and exit with ``code``."""
     import typer

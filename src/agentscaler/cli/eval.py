@@ -149,6 +149,12 @@ def run_command(
     api_key_env: str | None = typer.Option(
         None, "--api-key-env", help="Environment variable holding the API key."
     ),
+    tool_call_parser: str | None = typer.Option(
+        None,
+        "--tool-call-parser",
+        help="How to read tool calls a server returns as text: hermes, llama3, mistral, json, "
+        "auto (default) or none; `agentscaler doctor` tells which one a server needs.",
+    ),
     trials: int = typer.Option(4, "--trials", "-k", help="Trials per task (pass^1..k)."),
     concurrency: int | None = typer.Option(None, "--concurrency", help="Episodes in flight."),
     name: str | None = typer.Option(
@@ -166,7 +172,7 @@ def run_command(
     from agentscaler.progress import progress_bar
     from agentscaler.simulate.config import SimulateConfig
 
-    shared = {"api_key_env": api_key_env}
+    shared = {"api_key_env": api_key_env, "tool_call_parser": tool_call_parser}
     agent = LLMConfig(
         **{k: v for k, v in {**shared, "base_url": base_url, "model": agent_model}.items() if v}
     )

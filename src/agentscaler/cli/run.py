@@ -30,6 +30,12 @@ def run_command(
     api_key_env: str | None = typer.Option(
         None, "--api-key-env", help="Environment variable holding the server's API key."
     ),
+    tool_call_parser: str | None = typer.Option(
+        None,
+        "--tool-call-parser",
+        help="How to read tool calls a server returns as text: hermes, llama3, mistral, json, "
+        "auto (default) or none; `agentscaler doctor` tells which one a server needs.",
+    ),
     embedder: str | None = typer.Option(
         None, "--embedder", help="Embedder of domain discovery: minilm (default) or hash."
     ),
@@ -63,6 +69,8 @@ def run_command(
         raise UsageError("--agent-model/--user-model need --base-url (the server to call)")
     if base_url and not agent_model:
         raise UsageError("--base-url needs --agent-model (and optionally --user-model)")
+    if tool_call_parser and not base_url:
+        raise UsageError("--tool-call-parser applies to LLM servers: give --base-url too")
     overrides: dict[str, Any] = {}
 
     def put(section: str, key: str, value: Any) -> None:
@@ -75,6 +83,8 @@ def run_command(
         llm = {"base_url": base_url}
         if api_key_env:
             llm["api_key_env"] = api_key_env
+        if tool_call_parser:
+            llm["tool_call_parser"] = tool_call_parser
         overrides["simulate"] = {
             "agent": {**llm, "model": agent_model},
             "user": {**llm, "model": user_model or agent_model},

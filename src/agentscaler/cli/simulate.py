@@ -115,6 +115,14 @@ def simulate_command(
         help="LLM HTTP stack: aiohttp or httpx (the openai SDK over that stack), or direct (bare "
         f"aiohttp POSTs without the SDK, least CPU per request) (default {_LLM.http_backend}).",
     ),
+    tool_call_parser: str = typer.Option(
+        None,
+        "--tool-call-parser",
+        help="How to read tool calls a server returns as text (no tool parser on the server): "
+        "hermes (<tool_call>, Qwen), llama3, mistral ([TOOL_CALLS]), json, auto (by marker) or "
+        f"none (default {_LLM.tool_call_parser}). `agentscaler doctor` tells which one a server "
+        "needs.",
+    ),
     shards: int = typer.Option(
         None,
         "--shards",
@@ -159,6 +167,7 @@ def simulate_command(
         "max_retries": max_retries,
         "temperature": temperature,
         "http_backend": http_backend,
+        "tool_call_parser": tool_call_parser,
     }
     agent = (
         _llm_config({**shared, "base_url": base_url, "model": agent_model}) if agent_model else None

@@ -73,7 +73,42 @@ def serve(
     ),
     hang_rate: float = typer.Option(None, help="Share of requests left hanging (see --hang)."),
     hang: float = typer.Option(None, help="Seconds a hanging request waits before answering."),
-    seed: int = typer.Option(None, help="Seed of the per-request fault draws."),
+    reasoning: str = typer.Option(
+        None,
+        "--reasoning",
+        help="Quirk: reasoning text before each answer: think (<think> tags in the content), "
+        "open_think (content ending its reasoning with </think>, as Qwen3 templates do), "
+        "reasoning_content or reasoning (a field); default none.",
+    ),
+    tool_call_format: str = typer.Option(
+        None,
+        "--tool-call-format",
+        help="Quirk: tool calls written into the content as hermes (<tool_call>), llama3, "
+        "mistral ([TOOL_CALLS]) or json text, as a server without a tool parser returns them; "
+        "default openai (structured tool_calls).",
+    ),
+    reuse_ids: bool = typer.Option(
+        None, "--reuse-ids", help="Quirk: number call ids from 0 in every answer."
+    ),
+    truncate_at: int = typer.Option(
+        None,
+        "--truncate-at",
+        help="Quirk: completion budget in words of requests without max_tokens; longer answers "
+        "are cut with finish_reason=length.",
+    ),
+    null_tool_calls_rate: float = typer.Option(
+        None, help="Quirk: share of answers with a null entry in tool_calls."
+    ),
+    empty_rate: float = typer.Option(
+        None, help="Quirk: share of answers with no text and no tool call."
+    ),
+    reject_bad_history: bool = typer.Option(
+        None,
+        "--reject-bad-history",
+        help="Quirk: answer HTTP 400, like vLLM, when a history's tool-call arguments are not a "
+        "JSON object.",
+    ),
+    seed: int = typer.Option(None, help="Seed of the per-request fault and quirk draws."),
     tasks: str = typer.Option(
         None,
         "--tasks",
@@ -92,6 +127,7 @@ def serve(
     from agentscaler.errors import UsageError
     from agentscaler.llm.stub.brains import load_brain
     from agentscaler.llm.stub.faults import FaultPlan
+    from agentscaler.llm.stub.quirks import QuirkPlan
     from agentscaler.llm.stub.server import StubServer, serve_forever
 
     fault_values = {
@@ -106,6 +142,16 @@ def serve(
         "hang_s": hang,
         "seed": seed,
     }
+    quirk_values = {
+        "reasoning": reasoning,
+        "tool_call_format": tool_call_format,
+        "reuse_ids": reuse_ids,
+        "truncate_at": truncate_at,
+        "null_tool_calls_rate": null_tool_calls_rate,
+        "empty_rate": empty_rate,
+        "reject_bad_history": reject_bad_history,
+        "seed": seed,
+    }
     brain_options = _parse_options(brain_option)
     if tasks is not None:
         if brain is not None:
@@ -115,10 +161,12 @@ def serve(
     top_values = {"host": host, "port": port, "brain": brain}
     try:
         faults = FaultPlan(**{k: v for k, v in fault_values.items() if v is not None})
+        quirks = QuirkPlan(**{k: v for k, v in quirk_values.items() if v is not None})
         config = StubConfig(
             **{k: v for k, v in top_values.items() if v is not None},
             brain_options=brain_options,
             faults=faults,
+            quirks=quirks,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -129,6 +177,7 @@ def serve(
     server = StubServer(
         load_brain(config.brain, config.brain_options),
         config.faults,
+        quirks=config.quirks,
         host=config.host,
         port=config.port,
     )
@@ -145,7 +194,8 @@ def serve(
             typer.echo(f"stub server listening on {server.base_url}", err=False)
             console.print(
                 f"brain [bold]{config.brain}[/]; faults: "
-                f"{config.faults.model_dump(exclude_defaults=True) or 'none'}; Ctrl-C stops",
+                f"{config.faults.model_dump(exclude_defaults=True) or 'none'}; quirks: "
+                f"{config.quirks.model_dump(exclude_defaults=True) or 'none'}; Ctrl-C stops",
                 highlight=False,
             )
         else:
@@ -160,10 +210,12 @@ def serve(
     table.add_column("max in flight", justify="right")
     table.add_column("statuses")
     table.add_column("faults")
+    table.add_column("quirks")
     table.add_row(
         str(stats.requests),
         str(stats.max_in_flight),
         ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items())) or "-",
         ", ".join(f"{k}: {v}" for k, v in sorted(stats.faults.items())) or "-",
+        ", ".join(f"{k}: {v}" for k, v in sorted(stats.quirks.items())) or "-",
     )
     console.print(table)

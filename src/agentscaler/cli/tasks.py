@@ -287,7 +287,7 @@ def _show(task: Task) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from agentscaler.worlds.state import format_changes
+    from agentscaler.worlds.runtime.state import format_changes
 
     kind = "read-only" if task.read_only else "with writes"
     console.print(

@@ -42,7 +42,12 @@ def _share(part: int, whole: int) -> str:
 def build_command(
     directory: Path = _DIR,
     domain: list[str] | None = _DOMAIN,
-    force: bool = typer.Option(False, "--force", help="Rebuild worlds even when nothing changed."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Rebuild worlds even when nothing changed, inferring their spec again (over a "
+        "user-edited spec.yaml too).",
+    ),
     rows_per_table: int | None = typer.Option(
         None, "--rows-per-table", help="Rows per table in seed.sqlite."
     ),
@@ -158,8 +163,8 @@ def check_command(
     from agentscaler.progress import make_progress
     from agentscaler.runlock import run_lock
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.conformance import check_world
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.checks.conformance import check_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     workspace = Workspace(directory)
     workspace.require(workspace.worlds_dir, "worlds")
@@ -231,9 +236,9 @@ def call_command(
 
     from agentscaler.errors import InvalidArgument
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.loader import load_world
-    from agentscaler.worlds.runtime import WorldEnv
-    from agentscaler.worlds.state import format_changes
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.runtime.loader import load_world
+    from agentscaler.worlds.runtime.state import format_changes
 
     workspace = Workspace(directory)
     world_dir = workspace.require(workspace.world_dir(domain), "worlds")
@@ -273,7 +278,7 @@ def show_command(
     from rich.table import Table
 
     from agentscaler.workspace import Workspace
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     workspace = Workspace(directory)
     world = load_world(workspace.require(workspace.world_dir(domain), "worlds")).world
@@ -297,3 +302,47 @@ def show_command(
             transition,
         )
     console.print(tools)
+
+
+@app.command("spec")
+def spec_command(
+    directory: Path = _DIR,
+    domain: str = typer.Argument(..., help="Domain id (folder name under DIR/worlds)."),
+    tool: str | None = typer.Option(None, "--tool", "-t", help="Only this tool's entry."),
+    plain: bool = typer.Option(False, "--plain", help="No colours (for pipes and files)."),
+) -> None:
+    """Print a world's spec (DIR/worlds/DOMAIN/spec.yaml): its entities, and for every tool the
+    rows it finds, the rules it enforces and the changes it makes.
+
+    Edit that file and run `agentscaler worlds build DIR --domain DOMAIN`: the tool code is
+    generated again from your spec, and inference never overwrites it without --force.
+    """
+    from agentscaler.cli.common import fail
+    from agentscaler.errors import SpecError
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.spec.io import SPEC_FILE, dump_spec, load_spec
+
+    workspace = Workspace(directory)
+    path = workspace.require(workspace.world_dir(domain), "worlds") / SPEC_FILE
+    if not path.exists():
+        fail(
+            f"{path} is missing: the world was built by an older release. Rebuild it with "
+            f"`agentscaler worlds build {directory} --domain {domain} --force`."
+        )
+    text = path.read_text(encoding="utf-8")
+    if tool is not None:
+        try:
+            spec = load_spec(path)
+        except SpecError as exc:
+            fail(str(exc))
+        if tool not in spec.tools:
+            fail(f"{path}: no tool {tool!r} (tools: {', '.join(spec.tools)})")
+        only = spec.model_copy(update={"tools": {tool: spec.tools[tool]}, "entities": {}})
+        text = dump_spec(only)
+        text = text[text.index("tools:") :]
+    if plain or not console.is_terminal:
+        console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
+        return
+    from rich.syntax import Syntax
+
+    console.print(Syntax(text, "yaml", word_wrap=True))

@@ -6,8 +6,11 @@ mean over tasks. pass@k is the chance that at least one of ``k`` drawn trials su
 1 - C(n - c, k) / C(n, k). A task with fewer than ``k`` trials has no estimate at that k: it is
 left out of the mean and counted in :attr:`PassK.excluded`.
 
-Infrastructure failures are left out of every denominator unless ``include_infrastructure`` is
-set (then they count as failures); :func:`infrastructure_failures` counts them.
+Infrastructure failures (transport failures, timeouts, 5xx and 429 after retries, world bugs) are
+left out of every denominator unless ``include_infrastructure`` is set (then they count as
+failures); :func:`infrastructure_failures` counts them. A request the server refused with a 4xx
+other than 408/429 (context overflow included), an answer cut at the token limit and an empty
+user reply are the model's failures, as in tau-bench: they count as failures in pass^k.
 """
 
 from __future__ import annotations

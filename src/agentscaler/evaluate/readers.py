@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agentscaler.errors import EvaluationError
 from agentscaler.evaluate.config import EvalConfig
+from agentscaler.evaluate.errors_text import is_model_failure
 from agentscaler.evaluate.trial import EpisodeView, Source, Trial
 from agentscaler.filter.funnel import Funnel, funnel_from_verdicts, read_funnel
 from agentscaler.jsonl import iter_records
@@ -210,8 +211,10 @@ def read_tau_bench(path: Path, config: EvalConfig | None = None) -> EvalData:
     """Read a tau-bench result file: success is ``reward == 1`` within the configured tolerance.
 
     Results whose ``info`` holds an ``error`` (tau-bench's record of an exception during the
-    run) are infrastructure failures. Gold calls are the task's ``actions``; a task is read-only
-    when none of them writes.
+    run) are failures of the model when the server refused the request (a 4xx other than
+    408/429, context overflow included), as tau-bench counts them, and infrastructure failures
+    otherwise (see :mod:`agentscaler.evaluate.errors_text`). Gold calls are the task's
+    ``actions``; a task is read-only when none of them writes.
     """
     config = config or EvalConfig()
     path = Path(path)
@@ -273,7 +276,7 @@ def _tau_view(
         domain_id=domain,
         domain=domain,
         success=abs(item.reward - 1.0) <= config.success_tolerance and error is None,
-        infrastructure=error is not None,
+        infrastructure=error is not None and not is_model_failure(str(error)),
         n_gold_calls=len(actions),
         n_agent_calls=_count_calls(messages),
         read_only=all(classify_tool(str(a["name"])) == "read" for a in actions),

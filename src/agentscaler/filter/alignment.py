@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from agentscaler.filter.calls import CallRecord
 from agentscaler.records import StateChange, Task
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import Snapshot
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentscaler.canonical import canonical_json
-from agentscaler.records import Episode, Message
+from agentscaler.records import Episode, Message, ToolCall
 
 _SPACE = re.compile(r"\s+")
 
@@ -61,27 +61,55 @@ def is_error_observation(content: str) -> bool:
 
 
 def episode_calls(messages: tuple[Message, ...] | list[Message]) -> list[CallRecord]:
-    """Every tool call of the conversation in order, with the tool message that answers it."""
-    results: dict[str, str] = {}
-    for message in messages:
-        if message.role == "tool" and message.tool_call_id is not None:
-            results.setdefault(message.tool_call_id, message.content or "")
+    """Every tool call of the conversation in order, with the tool message that answers it.
+
+    Results are paired with calls by where they stand, the way they were answered: the tool
+    messages that follow an assistant message answer its calls. Inside that run a result goes to
+    the call its ``tool_call_id`` names when the message's ids are distinct; otherwise (ids
+    reused or missing) results answer the calls in order. Ids never pair a result with a call of
+    another message, so a server that reuses ids across turns cannot change a verdict.
+    """
     calls: list[CallRecord] = []
-    for index, message in enumerate(messages):
+    count = len(messages)
+    index = 0
+    while index < count:
+        message = messages[index]
+        index += 1
         if message.role != "assistant" or not message.tool_calls:
             continue
-        for call in message.tool_calls:
+        start = index
+        while index < count and messages[index].role == "tool":
+            index += 1
+        results = _pair(message.tool_calls, messages[start:index])
+        for call, result in zip(message.tool_calls, results, strict=True):
             calls.append(
                 CallRecord(
-                    index=index,
+                    index=start - 1,
                     call_id=call.id,
                     name=call.function.name,
                     raw_arguments=call.function.arguments,
                     arguments=parse_arguments(call.function.arguments),
-                    result=results.get(call.id),
+                    result=result,
                 )
             )
     return calls
+
+
+def _pair(
+    calls: tuple[ToolCall, ...], answers: tuple[Message, ...] | list[Message]
+) -> list[str | None]:
+    """The result text of each call (None when unanswered) from the tool messages after it."""
+    ids = [c.id for c in calls]
+    if len(set(ids)) == len(ids):
+        by_id: dict[str, str] = {}
+        for answer in answers:
+            if answer.tool_call_id in by_id or answer.tool_call_id not in ids:
+                break
+            by_id[answer.tool_call_id] = answer.content or ""
+        else:
+            return [by_id.get(i) for i in ids]
+    texts: list[str | None] = [a.content or "" for a in answers[: len(calls)]]
+    return texts + [None] * (len(calls) - len(texts))
 
 
 def calls_of(episode: Episode) -> list[CallRecord]:

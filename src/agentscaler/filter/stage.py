@@ -40,7 +40,7 @@ from agentscaler.jsonl import (
 from agentscaler.records import Episode, Task, Verdict
 from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.state import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class _Worlds:
         self._max_states = max_states
 
     def world(self, domain_id: str):
-        from agentscaler.worlds.loader import load_world
+        from agentscaler.worlds.runtime.loader import load_world
 
         hit = self._worlds.get(domain_id)
         if hit is None:

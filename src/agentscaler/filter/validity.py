@@ -25,7 +25,8 @@ def check_validity(
 ) -> Problem | None:
     """The first validity problem of ``episode``, or None when it is valid.
 
-    Checks, in order: infrastructure failure; role order (optional leading system message, the
+    Checks, in order: infrastructure failure; a model failure that left the episode incomplete
+    (a refused request, an answer cut at the token limit, an empty user reply); role order (optional leading system message, the
     user speaks first, assistant turns answer users or tool results, every tool call answered by
     exactly one tool message before the next assistant turn); empty assistant turns; parseable
     calls naming known tools; n-gram repetition; repeated identical failing calls.
@@ -33,6 +34,11 @@ def check_validity(
     if episode.termination.is_infrastructure:
         return Problem(
             RejectReason.INFRASTRUCTURE,
+            f"episode ended by {episode.termination.value}: {episode.error or 'no detail'}",
+        )
+    if episode.termination.is_model_failure:
+        return Problem(
+            RejectReason.INCOMPLETE,
             f"episode ended by {episode.termination.value}: {episode.error or 'no detail'}",
         )
     problem = _check_structure(episode)

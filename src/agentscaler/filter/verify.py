@@ -10,8 +10,12 @@ from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.exact import match_gold
 from agentscaler.filter.validity import check_validity
 from agentscaler.records import Episode, RejectReason, Task, Verdict
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import Snapshot
+
+_NOT_JUDGED = frozenset({RejectReason.INFRASTRUCTURE, RejectReason.INCOMPLETE})
+"""Episodes whose goal is not judged: infrastructure failures (left out of evaluation) and
+episodes a model failure left incomplete (failures, as in tau-bench)."""
 
 
 def tool_schemas(world: CompiledWorld) -> dict[str, dict[str, Any]]:
@@ -28,8 +32,9 @@ def verify_episode(
     schemas: dict[str, dict[str, Any]] | None = None,
     cache: ReplayCache | None = None,
 ) -> Verdict:
-    """Judge ``episode``. ``goal_reached`` is computed for every episode that did not fail for
-    infrastructure reasons, so evaluation can count successes that training rejects."""
+    """Judge ``episode``. ``goal_reached`` is computed for every episode that ran to its end (no
+    infrastructure failure, no model failure), so evaluation can count successes that training
+    rejects."""
     schemas = tool_schemas(world) if schemas is None else schemas
     calls = episode_calls(episode.messages)
     tool_errors = sum(1 for c in calls if c.errored)
@@ -40,7 +45,7 @@ def verify_episode(
         "tool_errors": tool_errors,
     }
     problem = check_validity(episode, frozenset(schemas), config, calls)
-    if problem is not None and problem.reason is RejectReason.INFRASTRUCTURE:
+    if problem is not None and problem.reason in _NOT_JUDGED:
         return Verdict(
             **base, kept=False, stage="validity", reason=problem.reason, detail=problem.detail
         )

@@ -1,8 +1,11 @@
 """Optional LLM pass over candidate dependency edges: confirm or reject each one.
 
 The model sees both tools (name, description, parameters, returns) and the fields the edge
-carries, and answers ``yes`` or ``no``. Answers are cached in ``<run>/graph/llm_edges.jsonl``
-by (model, edge), one line per decision, so a rerun asks nothing it asked before.
+carries; it may reason, then ends with a verdict line ``VERDICT: yes`` or ``VERDICT: no`` (a JSON
+object ``{"verdict": "yes"}`` is read too). Reasoning never decides: ``<think>`` blocks are
+dropped and only the last line (or the JSON object) is read. Answers are cached in
+``<run>/graph/llm_edges.jsonl`` by (model, edge), one line per decision, so a rerun asks nothing
+it asked before.
 
 * ``yes``: the edge is kept with ``confirmed_by_llm=True``;
 * ``no``: the edge is dropped from the domain (the decision stays in the cache file);
@@ -26,6 +29,7 @@ from typing import Any, Literal
 
 from agentscaler.canonical import content_hash
 from agentscaler.jsonl import JsonlAppender, iter_json_lines
+from agentscaler.llm.normalize import split_reasoning
 from agentscaler.records.domain import DependencyEdge
 from agentscaler.records.tool import ToolSpec
 
@@ -33,11 +37,16 @@ log = logging.getLogger(__name__)
 
 Answer = Literal["yes", "no", "unclear"]
 _WORD = re.compile(r"[a-z]+")
+_VERDICT_LINE = re.compile(
+    r"^[\W_]*(?:(?:final\s+)?(?:verdict|answer)[\W_]*)?(yes|no)\b", re.IGNORECASE
+)
+_VERDICT_KEYS = ("verdict", "answer", "dependency")
 
 SYSTEM_PROMPT = (
     "You check dependencies between API tools. Given tool A, tool B and how A would lead to B, "
     "decide whether a realistic user task calls A and then uses what A returns or establishes "
-    "to call B. Answer with exactly one word: yes or no."
+    "to call B. Explain briefly if you need to, then end with one last line that is exactly "
+    "VERDICT: yes or VERDICT: no."
 )
 
 
@@ -81,19 +90,44 @@ def edge_prompt(edge: DependencyEdge, source: ToolSpec, target: ToolSpec) -> lis
     user = (
         f"Tool A:\n{json.dumps(_tool_summary(source), sort_keys=True)}\n\n"
         f"Tool B:\n{json.dumps(_tool_summary(target), sort_keys=True)}\n\n"
-        f"Candidate dependency A -> B: {relation}.\nIs this a real dependency? Answer yes or no."
+        f"Candidate dependency A -> B: {relation}.\nIs this a real dependency? End with "
+        "VERDICT: yes or VERDICT: no."
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
 def parse_answer(text: str | None) -> Answer:
-    """``yes``/``no`` from a reply whose first word says so (``Yes.``, ``no - ...``), else unclear."""
-    words = _WORD.findall((text or "").lower())
-    if not words:
+    """``yes``/``no`` from a reply's verdict, else ``unclear``.
+
+    Reasoning (``<think>`` blocks) is dropped first. The verdict is a JSON object's ``verdict``
+    (or ``answer``, ``dependency``) field when the reply is one, else the last non-empty line:
+    ``VERDICT: yes``, ``Answer: no``, ``Yes.``, ``no - unrelated``. A line naming both, or a last
+    line that is not a verdict, is unclear.
+    """
+    content, _ = split_reasoning(text)
+    body = (content or "").strip().removeprefix("```json").removeprefix("```").removesuffix("```")
+    if body.strip().startswith("{"):
+        try:
+            value = json.loads(body)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return _verdict_value(next((value[k] for k in _VERDICT_KEYS if k in value), None))
+    lines = [line for line in body.splitlines() if line.strip()]
+    if not lines:
         return "unclear"
-    first = words[0]
-    if first in {"yes", "no"} and not ({"yes", "no"} <= set(words[:3])):
-        return first  # type: ignore[return-value]
+    last = lines[-1]
+    match = _VERDICT_LINE.match(last)
+    if match is None or {"yes", "no"} <= set(_WORD.findall(last.lower())):
+        return "unclear"
+    return match.group(1).lower()  # type: ignore[return-value]
+
+
+def _verdict_value(value: object) -> Answer:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+        return value.strip().lower()  # type: ignore[return-value]
     return "unclear"
 
 

@@ -19,10 +19,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentscaler.errors import ConfigError
+from agentscaler.errors import ConfigError, LLMRequestRejected, LLMResponseError
 from agentscaler.llm.backends import Sender, make_sender
-from agentscaler.llm.config import LLMConfig
-from agentscaler.llm.messages import parse_completion, to_openai_messages, usage_from_openai
+from agentscaler.llm.config import LENGTH_RETRY_MIN_TOKENS, LLMConfig
+from agentscaler.llm.messages import (
+    add_usage,
+    parse_completion,
+    to_openai_messages,
+    usage_from_openai,
+)
 from agentscaler.llm.retry import (
     Failure,
     backoff_delay,
@@ -46,6 +51,14 @@ class ChatResult(Record):
     retries it took, and ``latency_s`` spent in attempts and backoff (not waiting for a slot)."""
     model: str | None = None
     """The model name the server reported (falls back to the requested one)."""
+
+
+def larger_budget(requested: Any, used: int) -> int:
+    """The completion budget to ask for after an answer was cut at ``requested`` tokens (None:
+    the server's own limit) having produced ``used``: twice as much, at least
+    :data:`~agentscaler.llm.config.LENGTH_RETRY_MIN_TOKENS`."""
+    base = requested if isinstance(requested, int) and requested > 0 else used
+    return max(2 * base, LENGTH_RETRY_MIN_TOKENS)
 
 
 async def _backoff_sleep(delay: float) -> None:
@@ -147,11 +160,43 @@ class ChatClient:
         """One chat completion. ``params`` are request fields (``tool_choice``, ``seed``,
         ``temperature``, ``model``, ``extra_body`` ...) overriding the config's.
 
+        The answer is normalised (:mod:`agentscaler.llm.normalize`). An answer cut at the token
+        limit (``finish_reason == "length"``) is asked once more with a larger ``max_tokens``
+        (:func:`larger_budget`) unless ``length_retry`` is off; when that one is cut too, or the
+        server refuses the budget, the cut answer is returned (its ``finish_reason`` says so) and
+        ``usage`` counts both requests.
+
         Raises :class:`~agentscaler.errors.LLMTimeout`, ``LLMRateLimited``, ``LLMServerError``,
         ``LLMConnectionError``, ``LLMRequestRejected`` or ``LLMResponseError`` once retries
         are exhausted (or at once for a non-retryable failure).
         """
         body = self._body(messages, tools, params)
+        result = await self._send(body)
+        if result.finish_reason != "length" or not self.config.length_retry:
+            return result
+        key = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        budget = larger_budget(body.get(key), result.usage.completion_tokens)
+        log.debug(
+            "%s: answer cut at the token limit; asking again with %s=%d", body["model"], key, budget
+        )
+        try:
+            again = await self._send({**body, key: budget})
+        except LLMRequestRejected:  # the server does not allow that budget: keep the cut answer
+            return result
+        return again.model_copy(update={"usage": add_usage(result.usage, again.usage)})
+
+    async def complete_raw(
+        self,
+        messages: Iterable[Mapping[str, Any] | Message],
+        tools: list[dict[str, Any]] | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """One chat completion, retried like :meth:`chat`, returned as the server's JSON body
+        without normalisation (for diagnostics such as ``agentscaler doctor``)."""
+        return await self._send(self._body(messages, tools, params), raw=True)  # type: ignore[return-value]
+
+    async def _send(self, body: dict[str, Any], *, raw: bool = False) -> Any:
+        """The retry loop around one request body: a ChatResult (or the raw JSON body)."""
         state = self._state()
         cfg = self.config
         attempts = 0
@@ -165,14 +210,14 @@ class ChatClient:
                 started = time.perf_counter()
                 cause: BaseException | None = None
                 try:
-                    outcome = await self._attempt(state, body, attempts - 1, busy, started)
+                    outcome = await self._attempt(state, body, attempts - 1, busy, started, raw)
                 except Exception as exc:  # classified below; bugs re-raised
                     failure = classify_exception(exc)
                     if failure is None:
                         raise
                     cause = exc
                 else:
-                    if isinstance(outcome, ChatResult):
+                    if not isinstance(outcome, Failure):
                         return outcome
                     failure = outcome
                 finally:
@@ -294,8 +339,14 @@ class ChatClient:
         return state
 
     async def _attempt(
-        self, state: _LoopState, body: dict[str, Any], retries: int, busy: float, started: float
-    ) -> ChatResult | Failure:
+        self,
+        state: _LoopState,
+        body: dict[str, Any],
+        retries: int,
+        busy: float,
+        started: float,
+        raw_body: bool = False,
+    ) -> ChatResult | Failure | dict[str, Any]:
         async with asyncio.timeout(self.config.timeout_s):
             raw = await state.sender.post(body)
         if raw.status >= 300:
@@ -304,7 +355,17 @@ class ChatClient:
             except ValueError:
                 detail = raw.content
             return classify_status(raw.status, raw.headers, detail)
-        message, finish_reason, usage, model = parse_completion(json.loads(raw.content))
+        data = json.loads(raw.content)
+        if raw_body:
+            if not isinstance(data, dict):
+                raise LLMResponseError(f"the response body is not a JSON object: {data!r}"[:300])
+            with self._lock:
+                self._requests += 1
+                self._retries += retries
+            return data
+        message, finish_reason, usage, model = parse_completion(
+            data, tools=body.get("tools"), parser=self.config.tool_call_parser
+        )
         latency = busy + (time.perf_counter() - started)
         result = ChatResult(
             message=message,

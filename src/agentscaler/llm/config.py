@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 PLACEHOLDER_API_KEY = "EMPTY"
 """Sent when the key variable is unset: local servers (vLLM, SGLang, Ollama) ignore the key."""
 
+LENGTH_RETRY_MIN_TOKENS = 1024
+"""Smallest max_tokens asked for when an answer cut at the token limit is asked again."""
+
 
 class LLMConfig(BaseModel):
     """Connection, retry and sampling settings of one :class:`~agentscaler.llm.ChatClient`."""
@@ -42,6 +45,18 @@ class LLMConfig(BaseModel):
     )
     extra_body: dict[str, Any] | None = Field(
         None, description="Extra JSON fields merged into every request body (server specific)."
+    )
+    tool_call_parser: Literal["auto", "none", "hermes", "llama3", "mistral", "json"] = Field(
+        "auto",
+        description="How tool calls written as text are read when the server returns none "
+        "structured: hermes (<tool_call> tags, Qwen), llama3 (JSON), mistral ([TOOL_CALLS]), json "
+        "(a JSON call object), auto (by marker; plain JSON only when it names an offered tool), "
+        "none (never).",
+    )
+    length_retry: bool = Field(
+        True,
+        description="Ask once more with a larger max_tokens when an answer is cut at the token "
+        "limit (finish_reason=length).",
     )
     http_backend: Literal["aiohttp", "httpx", "direct"] = Field(
         "aiohttp",

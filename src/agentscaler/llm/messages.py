@@ -1,23 +1,22 @@
 """Conversion between OpenAI chat-completions JSON and our `Message` / `Usage` records.
 
 The client parses response bodies itself (plain dicts from the wire), so these functions take
-dicts; openai SDK objects are accepted too and turned into dicts first. Tool-call arguments stay
+dicts; openai SDK objects are accepted too and turned into dicts first. Assistant messages go
+through the response normaliser (:mod:`agentscaler.llm.normalize`). Tool-call arguments stay
 the exact text the model produced, even when it is not valid JSON: judging them is the job of the
 simulation and the filters, not of the transport.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from agentscaler.errors import LLMResponseError
-from agentscaler.records import Message, ToolCall, ToolCallFunction, Usage
+from pydantic import ValidationError
 
-REASONING_KEYS = ("reasoning_content", "reasoning")
-"""Where servers put a reasoning trace (vLLM/SGLang/DeepSeek: ``reasoning_content``)."""
+from agentscaler.errors import LLMResponseError
+from agentscaler.llm.normalize import normalize_message
+from agentscaler.records import Message, Usage
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
@@ -35,70 +34,33 @@ def to_openai_messages(messages: Iterable[Message | Mapping[str, Any]]) -> list[
     return [m.openai() if isinstance(m, Message) else m for m in messages]  # type: ignore[misc]
 
 
-def _text(content: Any) -> str | None:
-    if content is None or isinstance(content, str):
-        return content
-    if isinstance(content, list):  # content parts: keep the text ones
-        return "".join(part.get("text", "") for part in content if isinstance(part, Mapping))
-    return str(content)
-
-
-def _arguments(raw: Any) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, str):
-        return raw
-    # some servers (e.g. older Ollama) send parsed arguments: keep them as JSON text
-    return json.dumps(raw, ensure_ascii=False)
-
-
-def tool_call_from_openai(raw: Any, index: int = 0) -> ToolCall:
-    """One ``tool_calls`` entry; a missing id gets a fresh ``call_...`` id so replies can refer to it."""
-    data = as_dict(raw)
-    function = data.get("function") or {}
-    if not isinstance(function, Mapping):
-        raise LLMResponseError(f"tool call {index} has a non-object 'function' field: {function!r}")
-    call_id = data.get("id") or f"call_{uuid.uuid4().hex[:24]}"
-    return ToolCall(
-        id=str(call_id),
-        function=ToolCallFunction(
-            name=str(function.get("name") or ""), arguments=_arguments(function.get("arguments"))
-        ),
-    )
-
-
-def message_from_openai(raw: Any) -> Message:
-    """The assistant message of a choice (``choices[i].message``) as a :class:`Message`."""
-    data = as_dict(raw)
-    calls = data.get("tool_calls")
-    tool_calls = (
-        tuple(tool_call_from_openai(call, i) for i, call in enumerate(calls)) if calls else None
-    )
-    reasoning = None
-    for key in REASONING_KEYS:
-        if data.get(key):
-            reasoning = _text(data[key])
-            break
-    return Message(
-        role="assistant",
-        content=_text(data.get("content")),
-        tool_calls=tool_calls,
-        reasoning_content=reasoning,
-    )
+def message_from_openai(
+    raw: Any, *, tools: Collection[Any] | None = None, parser: str = "auto"
+) -> Message:
+    """The assistant message of a choice (``choices[i].message``) as a normalised
+    :class:`Message` (see :func:`agentscaler.llm.normalize.normalize_message`)."""
+    return normalize_message(as_dict(raw), tools=tools, parser=parser)
 
 
 def usage_from_openai(
     raw: Any, *, retries: int = 0, latency_s: float = 0.0, requests: int = 1
 ) -> Usage:
-    """Usage of one request; token counts are 0 when the server sent none."""
+    """Usage of one request; token counts are 0 when the server sent none (or nonsense)."""
     data = as_dict(raw) if raw is not None else {}
     return Usage(
         requests=requests,
-        prompt_tokens=int(data.get("prompt_tokens") or 0),
-        completion_tokens=int(data.get("completion_tokens") or 0),
+        prompt_tokens=_count(data.get("prompt_tokens")),
+        completion_tokens=_count(data.get("completion_tokens")),
         retries=retries,
         latency_s=latency_s,
     )
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def add_usage(*usages: Usage) -> Usage:
@@ -112,10 +74,15 @@ def add_usage(*usages: Usage) -> Usage:
     )
 
 
-def parse_completion(body: Any) -> tuple[Message, str | None, dict[str, Any] | None, str | None]:
-    """``(message, finish_reason, usage, model)`` of a chat-completions response body.
+def parse_completion(
+    body: Any, *, tools: Collection[Any] | None = None, parser: str = "auto"
+) -> tuple[Message, str | None, dict[str, Any] | None, str | None]:
+    """``(message, finish_reason, usage, model)`` of a chat-completions response body, the
+    message normalised (``tools``: those the request offered; ``parser``: the text format of
+    tool calls written as text).
 
-    Raises :class:`LLMResponseError` when the body is not a completion with a first choice.
+    Raises :class:`LLMResponseError` when the body is not a completion with a first choice, or
+    when the message holds an unusable tool-call entry.
     """
     if not isinstance(body, Mapping):
         raise LLMResponseError(f"the response body is not a JSON object: {_clip(body)}")
@@ -127,11 +94,18 @@ def parse_completion(body: Any) -> tuple[Message, str | None, dict[str, Any] | N
     if not isinstance(message, Mapping):
         raise LLMResponseError(f"the first choice has no message object: {_clip(choice)}")
     usage = body.get("usage")
+    finish_reason = choice.get("finish_reason")
+    model = body.get("model")
+    try:
+        normalized = normalize_message(message, tools=tools, parser=parser)
+    except ValidationError as exc:  # a field of the wrong type somewhere in the message
+        raise LLMResponseError(f"the message is not usable ({exc.errors()[0]['msg']}): "
+                               f"{_clip(message)}") from exc  # fmt: skip
     return (
-        message_from_openai(message),
-        choice.get("finish_reason"),
+        normalized,
+        finish_reason if isinstance(finish_reason, str) else None,
         usage if isinstance(usage, Mapping) else None,
-        body.get("model"),
+        model if isinstance(model, str) else None,
     )
 
 

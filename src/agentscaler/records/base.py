@@ -23,6 +23,8 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     SCHEMA_VERSION: ClassVar[int | None] = None
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = ()
+    """Earlier schema versions this release still reads (their records validate as they are)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as plain JSON data (what is written to disk)."""
@@ -41,16 +43,23 @@ class Record(BaseModel):
         expected = cls.SCHEMA_VERSION
         if expected is not None and isinstance(data, dict):
             found = data.get("schema_version", expected)
-            if found != expected:
+            if not cls.reads_version(found):
                 raise cls.schema_version_error(found, where)
         return cls.model_validate(data)
+
+    @classmethod
+    def reads_version(cls, version: Any) -> bool:
+        """True when this release reads records of this type written with ``version``."""
+        return version == cls.SCHEMA_VERSION or version in cls.OLDER_VERSIONS
 
     @classmethod
     def schema_version_error(cls, found: Any, where: str = "") -> SchemaVersionError:
         """The error for a record of this type written with schema_version ``found``."""
         at = f" ({where})" if where else ""
+        readable = sorted({*cls.OLDER_VERSIONS, cls.SCHEMA_VERSION or 0})
+        versions = " or ".join(str(v) for v in readable)
         return SchemaVersionError(
             f"{cls.__name__} record{at} has schema_version {found!r}, but this release of "
-            f"agentscaler reads version {cls.SCHEMA_VERSION}. Re-run the stage that wrote it with "
+            f"agentscaler reads version {versions}. Re-run the stage that wrote it with "
             "this release, or install the agentscaler release that wrote it."
         )

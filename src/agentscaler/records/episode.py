@@ -50,7 +50,13 @@ class Usage(Record):
 
 
 class Termination(StrEnum):
-    """Why an episode ended. Infrastructure failures are separate from agent outcomes."""
+    """Why an episode ended. Infrastructure failures are separate from agent outcomes.
+
+    As in tau-bench, a failure of the model (a request the server refuses with a 4xx other than
+    408/429, context overflow included; an answer cut at the token limit; a user that answers
+    nothing) is an outcome that counts as a failure; only transport failures, 5xx, 429 and
+    timeouts after retries, world bugs and episode deadlines are infrastructure.
+    """
 
     USER_STOP = "user_stop"
     """The user said the goal was met (or cannot be) and stopped."""
@@ -64,6 +70,12 @@ class Termination(StrEnum):
     WORLD_BUG = "world_bug"
     EPISODE_TIMEOUT = "episode_timeout"
     """The whole episode ran past its deadline (a slow or stalled server)."""
+    LLM_REJECTED = "llm_rejected"
+    """A server refused a request with a 4xx other than 408/429 (e.g. the context overflowed)."""
+    TRUNCATED = "truncated"
+    """A model's answer was cut at the token limit, also when asked with a larger budget."""
+    EMPTY_USER_REPLY = "empty_user_reply"
+    """The user model answered nothing, also when asked again."""
 
     @property
     def is_infrastructure(self) -> bool:
@@ -75,11 +87,24 @@ class Termination(StrEnum):
             Termination.EPISODE_TIMEOUT,
         }
 
+    @property
+    def is_model_failure(self) -> bool:
+        """The episode stopped because a model failed (not the infrastructure): it is incomplete,
+        never kept for training, and counts as a failure in pass^k."""
+        return self in {
+            Termination.LLM_REJECTED,
+            Termination.TRUNCATED,
+            Termination.EMPTY_USER_REPLY,
+        }
+
 
 class Episode(Record):
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
+    """Version 2 added the terminations ``llm_rejected``, ``truncated`` and ``empty_user_reply``
+    (version 1 recorded a refused request as ``llm_error``)."""
 
-    schema_version: int = 1
+    schema_version: int = 2
     id: str
     task_id: str
     trial: int

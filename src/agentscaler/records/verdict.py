@@ -22,12 +22,16 @@ class RejectReason(StrEnum):
     REPEATED_FAILING_CALL = "repeated_failing_call"
     STATE_MISMATCH = "state_mismatch"
     CALL_MISMATCH = "call_mismatch"
+    INCOMPLETE = "incomplete"
+    """The episode ended by a model failure (refused request, cut answer, empty user reply)."""
 
 
 class Verdict(Record):
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
+    """Version 2 added the reason ``incomplete``."""
 
-    schema_version: int = 1
+    schema_version: int = 2
     episode_id: str
     task_id: str
     domain_id: str

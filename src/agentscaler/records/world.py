@@ -14,13 +14,25 @@ ColumnType = Literal["TEXT", "INTEGER", "REAL", "BOOLEAN", "JSON"]
 Operation = Literal["get", "search", "create", "update", "transition", "delete", "compute"]
 ToolKind = Literal["read", "write"]
 ParamRole = Literal[
-    "key", "reference", "field", "fields", "filter", "min", "max", "text", "limit", "sort", "option"
+    "key",
+    "reference",
+    "field",
+    "fields",
+    "children",
+    "filter",
+    "min",
+    "max",
+    "text",
+    "limit",
+    "sort",
+    "option",
 ]
 """What a tool parameter does in its table operation.
 
 ``key``: the primary key of the row the tool acts on. ``reference``: a foreign key (or a list of
 them) checked to exist. ``field``: a column value written by create/update. ``fields``: an object
-whose properties are column values (``updates={...}``). ``filter``: equality filter of a search.
+whose properties are column values (``updates={...}``). ``children``: a list of objects stored as
+child rows (an order's items). ``filter``: equality filter of a search.
 ``min``/``max``: inclusive range bounds on a column. ``text``: substring search. ``limit``: the
 maximum number of results. ``sort``: a column to order by. ``option``: accepted, no effect on data.
 """
@@ -57,6 +69,12 @@ class Table(Record):
     columns: tuple[Column, ...]
     indexes: tuple[str, ...] = ()
     """Columns with a secondary index (foreign keys and commonly filtered columns)."""
+    parent: str | None = None
+    """For a child table (order items): the parent's table."""
+    parent_column: str | None = None
+    """For a child table: its column holding the parent's key."""
+    parent_field: str | None = None
+    """For a child table: the parent's list field its rows make up (``items``)."""
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -106,6 +124,10 @@ class ToolBinding(Record):
     """For transitions: statuses the row must be in (empty: any status but the target)."""
     to_status: str | None = None
     """For transitions: the status the row moves to."""
+    rules: tuple[str, ...] = ()
+    """Names of the rules the tool enforces (see the world's spec)."""
+    writes: tuple[str, ...] = ()
+    """Tables the tool's effects may change (nothing else may change)."""
 
     def param(self, name: str) -> ParamBinding | None:
         return next((p for p in self.params if p.name == name), None)
@@ -134,6 +156,13 @@ class World(Record):
     compiler_version: str = ""
     left_out: tuple[str, ...] = ()
     """Ids of domain tools left out because another tool of the domain has the same name."""
+    clock: str = ""
+    """The world's fixed "now" (ISO 8601); tools read it through ``db.now()``/``db.today()``."""
+    spec_hash: str = ""
+    """Hash of the spec tools.py was generated from."""
+    spec_source: Literal["inferred", "user"] = "inferred"
+    """Whether that spec was inferred or edited by a user (an edited spec is never re-inferred
+    over without ``--force``)."""
 
     def binding(self, tool_name: str) -> ToolBinding | None:
         return next((t for t in self.tools if t.name == tool_name), None)

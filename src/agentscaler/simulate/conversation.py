@@ -4,19 +4,25 @@ The agent's view (``messages``/``wire``) is the episode record: an optional syst
 user's messages, the agent's messages (text and tool calls) and tool results. The user's view
 (``user_view``) holds only text, oriented for the user: ``user`` is the simulated user,
 ``assistant`` the agent. Both grow by appending, so no turn re-serialises the whole history.
+
+Agent messages are made safe to send back to any server: call ids are made unique in the
+episode (:class:`~agentscaler.llm.normalize.CallIds`), the wire copy carries no reasoning, and
+tool-call arguments that are not a JSON object go on the wire as ``{}`` while the record keeps the
+text the model produced (the tool result tells the model its arguments did not parse).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from agentscaler.llm.normalize import CallIds, wire_arguments
 from agentscaler.records import Message
 
 
 class Conversation:
     """The growing message lists of one episode."""
 
-    __slots__ = ("messages", "tool_calls", "tool_errors", "user_view", "wire")
+    __slots__ = ("_ids", "messages", "tool_calls", "tool_errors", "user_view", "wire")
 
     def __init__(self, system: str | None = None) -> None:
         self.messages: list[Message] = []
@@ -25,6 +31,7 @@ class Conversation:
         self.user_view: list[dict[str, str]] = []
         self.tool_calls = 0
         self.tool_errors = 0
+        self._ids = CallIds()
         if system:
             self._append(Message(role="system", content=system))
 
@@ -38,13 +45,24 @@ class Conversation:
         self.user_view.append({"role": "user", "content": text})
         return message
 
-    def add_assistant(self, message: Message) -> None:
-        """Append an agent message; a message without tool calls is what the user hears."""
+    def add_assistant(self, message: Message) -> Message:
+        """Append an agent message and return it as recorded (call ids made unique in the
+        episode); a message without tool calls is what the user hears."""
+        message = self._ids.unique(message)
         wire = message.openai()
         wire.pop("reasoning_content", None)  # servers do not expect it back
+        calls = wire.get("tool_calls")
+        if calls:
+            for call in calls:
+                function = call["function"]
+                arguments = function["arguments"]
+                safe = wire_arguments(arguments)
+                if safe is not arguments:
+                    function["arguments"] = safe
         self._append(message, wire)
         if not message.tool_calls:
             self.user_view.append({"role": "assistant", "content": message.content or ""})
+        return message
 
     def add_tool_result(self, call_id: str, content: str, *, error: bool) -> None:
         self._append(

@@ -1,6 +1,6 @@
 """The worlds and initial states episodes run on, loaded once per process.
 
-:class:`WorldPool` loads ``worlds/<domain_id>/`` with :func:`agentscaler.worlds.loader.load_world`
+:class:`WorldPool` loads ``worlds/<domain_id>/`` with :func:`agentscaler.worlds.runtime.loader.load_world`
 and each task's initial state ``states/<hash>.sqlite`` (as a snapshot whose table digests are
 computed once), and gives every episode its own environment: a private in-memory copy of the
 state (:class:`agentscaler.worlds.runtime.WorldEnv`), so episodes never share anything.
@@ -20,9 +20,9 @@ from agentscaler.simulate.policies.prompts import agent_system_prompt
 from agentscaler.workspace import Workspace
 
 if TYPE_CHECKING:
-    from agentscaler.worlds.loader import CompiledWorld
-    from agentscaler.worlds.runtime import WorldEnv
-    from agentscaler.worlds.state import Snapshot
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.runtime.loader import CompiledWorld
+    from agentscaler.worlds.runtime.state import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class WorldPool:
         loaded = self._worlds.get(domain_id)
         if loaded is not None:
             return loaded
-        from agentscaler.worlds.loader import load_world
+        from agentscaler.worlds.runtime.loader import load_world
 
         path = self.workspace.world_dir(domain_id)
         if not path.exists():
@@ -138,7 +138,7 @@ class WorldPool:
         the environment after the episode)."""
         world = self.world(task.domain_id)
         snapshot = self.state(task.initial_state, world)
-        from agentscaler.worlds.runtime import WorldEnv
+        from agentscaler.worlds.runtime.env import WorldEnv
 
         env = WorldEnv(world.compiled)
         env.reset(options={"state": snapshot})

@@ -7,14 +7,18 @@ The loop, for one (task, trial):
 2. the agent acts; each tool call runs in the episode's private world and its observation (a
    result or a domain error such as ``not_found``, malformed arguments or an unknown tool) is
    appended as a tool message; the agent acts again until it answers with text;
-3. the user answers; a message with the stop token ends the episode (``user_stop``).
+3. the user answers; a message ending with the stop token ends the episode (``user_stop``); a
+   user that answers nothing (its policy already asked again) ends it as ``empty_user_reply``.
 
 Limits: at most ``max_turns`` messages from agent and user together (then ``max_turns``); at most
 ``max_tool_calls`` tool calls (further calls are answered with a ``limit_exceeded`` error
 observation, then ``max_tool_calls``); a wall-clock deadline per episode (``episode_timeout``).
 Failures of the infrastructure end the episode with their own reasons and the error text:
 ``llm_timeout``, ``rate_limited``, ``llm_error`` (after the LLM client's own retries),
-``world_bug`` (the world's internal error is recorded and never shown to the agent).
+``world_bug`` (the world's internal error is recorded and never shown to the agent). Failures of
+a model end it as outcomes that count as failures (tau-bench's accounting): ``llm_rejected`` (a
+4xx other than 408/429, e.g. context overflow), ``truncated`` (an answer cut at the token limit,
+never recorded as a turn).
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agentscaler.canonical import content_hash
-from agentscaler.errors import LLMError, LLMRateLimited, LLMRequestError, LLMTimeout
+from agentscaler.errors import (
+    LLMError,
+    LLMRateLimited,
+    LLMRequestError,
+    LLMRequestRejected,
+    LLMTimeout,
+    LLMTruncated,
+)
 from agentscaler.records import Episode, Task, Termination, ToolCall, Usage
 from agentscaler.simulate.config import SimulateConfig
 from agentscaler.simulate.conversation import Conversation
@@ -35,7 +46,7 @@ from agentscaler.simulate.environment import WorldPool
 from agentscaler.simulate.policies.base import Agent, EpisodeContext, PolicyReply, User
 
 if TYPE_CHECKING:
-    from agentscaler.worlds.runtime import WorldEnv
+    from agentscaler.worlds.runtime.env import WorldEnv
 
 LIMIT_OBSERVATION = json.dumps(
     {
@@ -118,6 +129,9 @@ async def _ask(call: Awaitable[PolicyReply], usage: _Usage) -> PolicyReply:
         usage.requests += 1
         usage.retries += max(exc.attempts - 1, 0)
         raise
+    except LLMTruncated as exc:
+        usage.add(exc.usage if isinstance(exc.usage, Usage) else None)
+        raise
     usage.add(reply.usage)
     return reply
 
@@ -168,6 +182,10 @@ class EpisodeRunner:
             termination, error = Termination.LLM_TIMEOUT, str(exc)
         except LLMRateLimited as exc:
             termination, error = Termination.RATE_LIMITED, str(exc)
+        except LLMRequestRejected as exc:
+            termination, error = Termination.LLM_REJECTED, str(exc)
+        except LLMTruncated as exc:
+            termination, error = Termination.TRUNCATED, str(exc)
         except LLMError as exc:
             termination, error = Termination.LLM_ERROR, str(exc)
         except TimeoutError:
@@ -201,8 +219,15 @@ class EpisodeRunner:
     async def _user_turn(self, context: EpisodeContext, counters: _Counters) -> bool:
         """The user speaks; True when it stopped the conversation."""
         reply = await _ask(self.user.respond(context), counters.user)
+        text = reply.message.content or ""
+        if not text.strip():
+            raise _Ended(
+                Termination.EMPTY_USER_REPLY,
+                f"the user ({self.user.info.model or self.user.info.kind}) answered nothing, "
+                "also when asked again",
+            )
         counters.turns += 1
-        context.conversation.add_user(reply.message.content or "")
+        context.conversation.add_user(text)
         return reply.stop
 
     async def _loop(
@@ -219,7 +244,7 @@ class EpisodeRunner:
             counters.turns += 1
             message = action.message
             if message.tool_calls:
-                conversation.add_assistant(message)
+                message = conversation.add_assistant(message)
                 self._execute(message.tool_calls, conversation, env)
                 continue
             if action.stop:

@@ -9,6 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentscaler.filter.calls import episode_calls
+from agentscaler.filter.config import FilterConfig
+from agentscaler.filter.exact import match_gold
 from agentscaler.records import Episode, Task, Termination
 
 MAX_EXAMPLES = 8
@@ -23,7 +26,8 @@ class EpisodeOutcome:
     termination: str
     infrastructure: bool
     reached_gold: bool
-    """The episode ended, not by an infrastructure failure, in its task's gold final state."""
+    """The episode ran to its end (no infrastructure or model failure) in its task's gold final
+    state; for a read-only task (whose state never changes) its calls also match the gold."""
     tokens: int
     turns: int
     requests: int
@@ -31,9 +35,25 @@ class EpisodeOutcome:
     """Why the gold state was not reached (None when it was)."""
 
 
+_EXACT = FilterConfig()
+
+
+def read_only_mismatch(episode: Episode, task: Task) -> str | None:
+    """How a read-only task's episode's calls differ from the gold calls (None when they match;
+    arguments compared without the tools' schemas)."""
+    return match_gold(episode_calls(episode.messages), task.gold_calls, {}, _EXACT)
+
+
 def outcome_of(episode: Episode, task: Task) -> EpisodeOutcome:
     infrastructure = episode.termination.is_infrastructure
-    reached = not infrastructure and episode.final_state_hash == task.gold_final_state
+    reached = (
+        not infrastructure
+        and not episode.termination.is_model_failure
+        and episode.final_state_hash == task.gold_final_state
+    )
+    mismatch = read_only_mismatch(episode, task) if reached and task.read_only else None
+    if mismatch is not None:
+        reached = False
     return EpisodeOutcome(
         task_id=episode.task_id,
         trial=episode.trial,
@@ -43,15 +63,19 @@ def outcome_of(episode: Episode, task: Task) -> EpisodeOutcome:
         tokens=episode.usage.prompt_tokens + episode.usage.completion_tokens,
         turns=episode.turns,
         requests=episode.usage.requests,
-        why=None if reached else explain(episode),
+        why=None if reached else explain(episode, mismatch),
     )
 
 
-def explain(episode: Episode) -> str:
-    """One line on why an episode missed its gold state."""
+def explain(episode: Episode, calls_mismatch: str | None = None) -> str:
+    """One line on why an episode missed its gold state (or, read-only, its gold calls)."""
     if episode.error:
         first = episode.error.splitlines()[0] if episode.error.strip() else ""
         return f"{episode.termination.value}: {textwrap.shorten(first, 400, placeholder=' ...')}"
+    if calls_mismatch is not None:
+        return (
+            f"{episode.termination.value}: read-only task, calls differ from gold; {calls_mismatch}"
+        )
     first_error = _first_tool_error(episode)
     if first_error:
         return f"{episode.termination.value}: final state differs from gold; {first_error}"
@@ -139,6 +163,8 @@ def _reason_class(why: str) -> str:
     head, _, rest = why.partition(": ")
     if rest.startswith("final state differs"):
         return f"{head}: final state differs from gold"
+    if rest.startswith("read-only task, calls differ"):
+        return f"{head}: read-only task, calls differ from gold"
     return head
 
 

@@ -32,9 +32,9 @@ from agentscaler.tasks.walks import (
     repeats,
     weighted_order,
 )
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.state import Snapshot
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import Snapshot
 
 log = logging.getLogger(__name__)
 

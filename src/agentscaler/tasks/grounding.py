@@ -31,9 +31,9 @@ from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.tasks.facts import item_label
 from agentscaler.tasks.steps import Pick, Step
 from agentscaler.tasks.walks import WalkGraph
-from agentscaler.worlds.runtime import WorldEnv
-from agentscaler.worlds.sampling import ArgumentSampler
-from agentscaler.worlds.values import resolve_schema, schema_type
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
 
 MAX_ITEMS = 25
 """Items of one output list considered as sources."""

@@ -10,7 +10,8 @@ Reads ``domains.jsonl`` and ``worlds/<domain>/``; writes
 * ``tasks.jsonl``: every task, domains in ``domains.jsonl`` order,
 
 and marks the stage done with a fingerprint of the settings and the worlds, and the summary.
-A domain whose world is missing or unusable is reported with the reason and skipped.
+A domain whose world is missing or unusable, or whose synthesis fails in any way, is recorded
+with the reason (a note of the summary) and skipped; the other domains go on.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, TaskError, WorldError
+from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, TaskError
 from agentscaler.jsonl import read_json, read_records, write_json, write_records
 from agentscaler.markers import file_hash
 from agentscaler.records.domain import Domain
@@ -124,9 +125,13 @@ def _sample_tasks(
     reused = 0
     try:
         for domain in domains:
-            result, was_reused = _domain(
-                workspace, domain, worlds[domain.id], config, settings, client, force, advance
-            )
+            try:
+                result, was_reused = _domain(
+                    workspace, domain, worlds[domain.id], config, settings, client, force, advance
+                )
+            except Exception as exc:  # one domain's failure never stops the others
+                log.warning("tasks of domain %s failed", domain.id, exc_info=True)
+                result, was_reused = _failed(domain, worlds[domain.id], exc), False
             reused += was_reused
             results.append(result)
             if advance is not None:
@@ -200,11 +205,11 @@ def _synthesize(
     config: TaskConfig,
     advance: Callable[[int], None] | None,
 ) -> DomainResult:
-    from agentscaler.worlds.loader import load_world
+    from agentscaler.worlds.runtime.loader import load_world
 
     try:
         compiled = load_world(workspace.world_dir(domain.id))
-    except WorldError as exc:
+    except AgentscalerError as exc:
         result = DomainResult(domain_id=domain.id, name=domain.name)
         result.notes.append(f"domain {domain.id}: its world cannot be loaded: {exc}")
         return result
@@ -216,6 +221,18 @@ def _synthesize(
         result = DomainResult(domain_id=domain.id, name=domain.name, world_id=compiled.id)
         result.notes.append(str(exc))
         return result
+
+
+def _failed(domain: Domain, world_id: str | None, exc: Exception) -> DomainResult:
+    """The result of a domain whose synthesis failed unexpectedly (made again on a rerun)."""
+    result = DomainResult(domain_id=domain.id, name=domain.name, world_id=world_id or "")
+    what = str(exc) if isinstance(exc, AgentscalerError) else f"{type(exc).__name__}: {exc}"
+    result.notes.append(
+        f"domain {domain.id}: task synthesis failed ({what}); the other domains went on. Fix "
+        f"the world in worlds/{domain.id}/ (or `agentscaler worlds build --force`) and re-run "
+        "`agentscaler tasks sample --force`."
+    )
+    return result
 
 
 def _reuse(

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentscaler.canonical import stable_seed
 from agentscaler.errors import TaskError, WorldError
 from agentscaler.records.world import World
 from agentscaler.tasks.config import TaskConfig
 from agentscaler.workspace import Workspace
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.state import Snapshot, combine
-from agentscaler.worlds.values import stable_seed
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import Snapshot, combine
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentscaler.canonical import canonical_json, content_hash
+from agentscaler.canonical import canonical_json, content_hash, stable_seed
 from agentscaler.records.domain import Domain
 from agentscaler.records.task import Task
 from agentscaler.tasks.config import TaskConfig
@@ -27,8 +27,7 @@ from agentscaler.tasks.facts import facts_and_lookups
 from agentscaler.tasks.intent import IntentWriter, leaks
 from agentscaler.tasks.states import InitialState, make_states
 from agentscaler.tasks.walks import WalkGraph, choose_length
-from agentscaler.worlds.loader import CompiledWorld
-from agentscaler.worlds.values import stable_seed
+from agentscaler.worlds.runtime.loader import CompiledWorld
 
 log = logging.getLogger(__name__)
 

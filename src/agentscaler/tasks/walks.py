@@ -23,7 +23,7 @@ from agentscaler.canonical import canonical_json
 from agentscaler.records.domain import DependencyEdge
 from agentscaler.records.world import StateChange
 from agentscaler.tasks.steps import Step
-from agentscaler.worlds.loader import CompiledWorld
+from agentscaler.worlds.runtime.loader import CompiledWorld
 
 OPENER_WEIGHT = {
     "search": 3.0,

@@ -13,14 +13,14 @@ initial states with :meth:`CompiledWorld.seed_state`, sample valid calls with
 """
 
 from agentscaler.worlds.build import BuildSummary, WorldBuildResult, build_worlds
+from agentscaler.worlds.checks.conformance import CheckResult, ConformanceReport, check_world
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.conformance import CheckResult, ConformanceReport, check_world
-from agentscaler.worlds.loader import CompiledWorld, ToolEntry, load_world
-from agentscaler.worlds.runtime import StepResult, WorldEnv, parse_action
-from agentscaler.worlds.sampling import ArgumentSampler
-from agentscaler.worlds.seeding import seed_state
-from agentscaler.worlds.state import Snapshot, format_changes
+from agentscaler.worlds.runtime.env import StepResult, WorldEnv, parse_action
+from agentscaler.worlds.runtime.loader import CompiledWorld, ToolEntry, load_world
+from agentscaler.worlds.runtime.state import Snapshot, format_changes
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
+from agentscaler.worlds.seeding.seed import seed_state
 
 __all__ = [
     "ArgumentSampler",

@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.canonical import content_hash
-from agentscaler.errors import AgentscalerError, RunFolderError
+from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
 from agentscaler.jsonl import read_json, read_records, write_json
 from agentscaler.markers import file_hash
 from agentscaler.records import Domain, ToolSpec
 from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
+from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.conformance import check_world
-from agentscaler.worlds.loader import load_world
+from agentscaler.worlds.runtime.loader import load_world
+from agentscaler.worlds.spec.io import SPEC_FILE, parse_spec, spec_hash
+from agentscaler.worlds.spec.model import WorldSpec
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +108,40 @@ class BuildSummary:
         }
 
 
-def world_fingerprint(domain: Domain, tools: list[ToolSpec], config: WorldConfig) -> str:
+def world_fingerprint(
+    domain: Domain, tools: list[ToolSpec], config: WorldConfig, user_spec: str = ""
+) -> str:
     return fingerprint(
         {
             "domain": domain.content_hash(length=16),
             "tools": [t.id for t in tools],
             "settings": config.compile_settings(),
+            "spec": user_spec,
         }
     )
+
+
+def edited_spec(world_dir: Path) -> tuple[WorldSpec, str, str] | None:
+    """``(spec, hash, text)`` of a world's ``spec.yaml`` when a user edited it (it differs from
+    the spec the world was compiled from, or the world was already compiled from a user's
+    spec); None when the file is missing or is the inferred spec untouched.
+
+    Raises :class:`SpecError` naming the file and field when the edited file is broken.
+    """
+    path = world_dir / SPEC_FILE
+    world_file = world_dir / "world.json"
+    if not path.exists() or not world_file.exists():
+        return None
+    try:
+        recorded = read_json(world_file)
+    except AgentscalerError:
+        return None
+    text = path.read_text(encoding="utf-8")
+    spec = parse_spec(text, str(path))
+    digest = spec_hash(spec)
+    if digest == recorded.get("spec_hash") and recorded.get("spec_source") != "user":
+        return None
+    return spec, digest, text
 
 
 def load_inputs(workspace: Workspace) -> tuple[list[Domain], dict[str, ToolSpec]]:
@@ -147,7 +175,13 @@ def build_one(
         ]
         return result
     specs = [tools[m.tool_id] for m in domain.members]
-    stamp = world_fingerprint(domain, specs, config)
+    try:
+        user_spec = edited_spec(world_dir) if not force else None
+    except SpecError as exc:
+        # the previous world (if any) stays as it was and usable; the user fixes the file
+        result.failures = [f"spec: {exc}"]
+        return result
+    stamp = world_fingerprint(domain, specs, config, user_spec[1] if user_spec else "")
     marker = world_dir / BUILD_FILE
     kept_source: str | None = None
     if not force and marker.exists():
@@ -173,7 +207,17 @@ def build_one(
             if (world_dir / "tools.py").is_file():
                 kept_source = (world_dir / "tools.py").read_text(encoding="utf-8")
     try:
-        compiled = compile_world(domain.id, domain.name, specs, config)
+        if user_spec is not None:
+            spec, _digest, text = user_spec
+            try:
+                compiled = compile_world(
+                    domain.id, domain.name, specs, config, spec=spec, spec_text=text
+                )
+            except SpecError as exc:
+                result.failures = [f"spec: {world_dir / SPEC_FILE}: {exc}"]
+                return result
+        else:
+            compiled = compile_world(domain.id, domain.name, specs, config)
         if llm is not None:
             from agentscaler.worlds.llm_compile import improve_world
 

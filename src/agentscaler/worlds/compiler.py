@@ -1,9 +1,10 @@
 """Compiling one domain's tools into a world, and writing/reading its folder.
 
-``compile_world(domain_id, name, tools)`` infers the schema, generates ``tools.py``, seeds the
-default initial state and returns a runnable :class:`CompiledWorld`. ``write_world`` stores it
-as ``schema.sql``, ``tools.py``, ``tools.json`` (OpenAI tool list), ``world.json`` and
-``seed.sqlite``; :func:`agentscaler.worlds.loader.load_world` reads it back.
+``compile_world(domain_id, name, tools)`` infers the world's spec (or takes a user's edited one),
+generates ``tools.py`` and the schema from the spec alone, and returns a runnable
+:class:`CompiledWorld`. ``write_world`` stores it as ``spec.yaml``, ``schema.sql``, ``tools.py``,
+``tools.json`` (OpenAI tool list), ``world.json`` and ``seed.sqlite``;
+:func:`agentscaler.worlds.runtime.loader.load_world` reads it back.
 """
 
 from __future__ import annotations
@@ -13,56 +14,87 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from agentscaler.canonical import content_hash
+from agentscaler.canonical import content_hash, stable_seed
 from agentscaler.jsonl import write_json, write_text_atomic
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import World
-from agentscaler.worlds.codegen import generate
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.codegen.generate import generate
+from agentscaler.worlds.codegen.world import build_bindings, build_tables
 from agentscaler.worlds.config import COMPILER_VERSION, WorldConfig
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.entities import infer_schema
-from agentscaler.worlds.loader import CompiledWorld, code_hash
-from agentscaler.worlds.values import stable_seed
+from agentscaler.worlds.infer.propose import propose_spec
+from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash
+from agentscaler.worlds.spec.check import check_spec
+from agentscaler.worlds.spec.io import SPEC_FILE, dump_spec, spec_hash
+from agentscaler.worlds.spec.model import WorldSpec
 
 
-def world_id(domain_id: str, tools: list[ToolSpec], config: WorldConfig) -> str:
+def world_id(domain_id: str, tools: list[ToolSpec], config: WorldConfig, spec: str = "") -> str:
     return "w" + content_hash(
         {
             "domain": domain_id,
             "tools": sorted(t.id for t in tools),
             "settings": config.compile_settings(),
+            "spec": spec,
         },
         length=16,
     )
 
 
 def compile_world(
-    domain_id: str, name: str, tools: list[ToolSpec], config: WorldConfig | None = None
+    domain_id: str,
+    name: str,
+    tools: list[ToolSpec],
+    config: WorldConfig | None = None,
+    *,
+    spec: WorldSpec | None = None,
+    spec_text: str | None = None,
 ) -> CompiledWorld:
-    """Compile the tools of one domain into a runnable world (nothing is written to disk)."""
+    """Compile the tools of one domain into a runnable world (nothing is written to disk).
+
+    Without ``spec`` the spec is inferred from the tools; with it (a user's edited
+    ``spec.yaml``, whose text ``spec_text`` is kept as written) the code follows that spec.
+    """
     config = config or WorldConfig()
     unique = _unique_names(tools)
     left_out = tuple(t.id for t in tools if t not in unique)
     tools = unique
-    plan = infer_schema(tools)
-    bindings = tuple(p.binding for p in plan.tools if p.binding is not None)
+    source_kind = "user" if spec is not None else "inferred"
+    if spec is None:
+        spec, _plan = propose_spec(domain_id, name, tools, clock=config.clock)
+    interfaces = {t.name: t for t in tools}
+    check_spec(spec, interfaces)
+    tables, relations = build_tables(spec)
+    bindings = build_bindings(spec, interfaces)
+    digest = spec_hash(spec)
     world = World(
-        id=world_id(domain_id, tools, config),
+        id=world_id(domain_id, tools, config, digest),
         domain_id=domain_id,
         name=name,
-        tables=tuple(plan.tables),
-        relations=tuple(plan.relations),
-        tools=bindings,
+        tables=tuple(tables),
+        relations=tuple(relations),
+        tools=tuple(bindings),
         code_hash="",
         seed=stable_seed(config.seed, domain_id) % (2**31),
         rows_per_table=config.rows_per_table,
         compiler_version=COMPILER_VERSION,
         left_out=left_out,
+        clock=spec.clock,
+        spec_hash=digest,
+        spec_source=source_kind,  # type: ignore[arg-type]
     )
-    source = generate(plan, world_name=name, domain_id=domain_id)
+    source = generate(
+        spec,
+        interfaces,
+        {b.name: b for b in bindings},
+        {t.entity: t for t in tables},
+    )
     world = world.model_copy(update={"code_hash": code_hash(source)})
-    openai_tools = [t.openai_tool() for t in tools]
-    return CompiledWorld.from_parts(world, source, openai_tools, config=config)
+    openai_tools = [interfaces[n].openai_tool() for n in spec.tools]
+    compiled = CompiledWorld.from_parts(world, source, openai_tools, config=config)
+    compiled.spec = spec
+    compiled.spec_text = spec_text if spec_text is not None else dump_spec(spec)
+    return compiled
 
 
 def _unique_names(tools: list[ToolSpec]) -> list[ToolSpec]:
@@ -82,6 +114,8 @@ def write_world(compiled: CompiledWorld, world_dir: Path) -> Path:
     world_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{world_dir.name}.", dir=world_dir.parent))
     try:
+        if compiled.spec_text is not None:
+            write_text_atomic(tmp / SPEC_FILE, compiled.spec_text)
         write_text_atomic(tmp / "schema.sql", schema_sql(compiled.world))
         write_text_atomic(tmp / "tools.py", compiled.source)
         write_json(tmp / "tools.json", compiled.openai_tools)

@@ -6,8 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 """Bumped when compiled output changes, so `worlds build` recompiles worlds built before."""
+
+DEFAULT_CLOCK = "2025-06-02T09:00:00+00:00"
+"""The fixed "now" of a world unless its spec says otherwise (a Monday morning)."""
 
 
 class WorldConfig(BaseModel):
@@ -21,6 +24,7 @@ class WorldConfig(BaseModel):
     # --- initial states -------------------------------------------------------------------------
     seed: int = Field(0, description="Base seed; each world's seed is derived from it and its id.")
     rows_per_table: int = Field(20, ge=1, description="Rows per table in seed.sqlite.")
+    clock: str = Field(DEFAULT_CLOCK, description="The world's fixed now (ISO 8601 with offset).")
 
     # --- generated tools ------------------------------------------------------------------------
     default_limit: int = Field(20, ge=1, description="Results a search returns without a limit.")
@@ -79,6 +83,7 @@ class WorldConfig(BaseModel):
             "compiler": COMPILER_VERSION,
             "seed": self.seed,
             "rows_per_table": self.rows_per_table,
+            "clock": self.clock,
             "default_limit": self.default_limit,
             "max_limit": self.max_limit,
             "llm_compile": self.llm_compile,

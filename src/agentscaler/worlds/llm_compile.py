@@ -3,9 +3,11 @@
 For each chosen tool (by default those compiled to a generic fallback), an LLM sees the world's
 schema, the database API, the tool's schema and its template code, and proposes one function.
 A candidate must pass the sandbox's safety check, keep the tool's name and READ/WRITE kind, and
-make the world pass the conformance check; otherwise the error is fed back and the LLM tries
-again, up to ``WorldConfig.llm_retries`` times. A tool whose attempts all fail keeps its
-template code. Nothing here runs unless ``llm_compile`` is switched on.
+add no conformance failure to the world (to any of its tools); otherwise the error is fed back
+and the LLM tries again, up to ``WorldConfig.llm_retries`` times. The fallback is per tool: a
+tool whose attempts all fail, or whose improvement fails in any unexpected way, keeps its
+template code while the other tools keep theirs. Nothing here runs unless ``llm_compile`` is
+switched on.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from typing import Any
 
 from agentscaler.errors import AgentscalerError, LLMError
 from agentscaler.records import ToolSpec
+from agentscaler.worlds.checks.conformance import check_world
+from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.config import WorldConfig
-from agentscaler.worlds.conformance import check_world
-from agentscaler.worlds.ddl import schema_sql
-from agentscaler.worlds.loader import CompiledWorld, code_hash, run_tool_code
-from agentscaler.worlds.sandbox import check_source
+from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash, run_tool_code
+from agentscaler.worlds.runtime.sandbox import check_source
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +111,18 @@ def _messages(world: CompiledWorld, spec: ToolSpec, current: str) -> list[dict[s
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def _tool_failures(world: CompiledWorld, tool: str) -> list[str]:
-    report = check_world(world)
-    return [f"{f.check}: {f.detail}" for f in report.failures if f.tool in (None, tool)]
+def _failures(world: CompiledWorld) -> dict[tuple[str, str | None], str]:
+    """The world's conformance failures by (check, tool)."""
+    return {(f.check, f.tool): f.detail for f in check_world(world).failures}
+
+
+def _new_failures(world: CompiledWorld, baseline: dict[tuple[str, str | None], str]) -> list[str]:
+    """Failures of ``world`` that the world before the candidate did not have, in any tool."""
+    return [
+        f"{check}{f' [{tool}]' if tool else ''}: {detail}"
+        for (check, tool), detail in _failures(world).items()
+        if (check, tool) not in baseline
+    ]
 
 
 def _rebuild(world: CompiledWorld, source: str, llm_tools: set[str]) -> CompiledWorld:
@@ -124,9 +135,19 @@ def _rebuild(world: CompiledWorld, source: str, llm_tools: set[str]) -> Compiled
 
 
 def improve_tool(
-    world: CompiledWorld, spec: ToolSpec, client: Any, config: WorldConfig, accepted: set[str]
+    world: CompiledWorld,
+    spec: ToolSpec,
+    client: Any,
+    config: WorldConfig,
+    accepted: set[str],
+    baseline: dict[tuple[str, str | None], str] | None = None,
 ) -> CompiledWorld | None:
-    """The world with an LLM's version of one tool, or None when no candidate passed."""
+    """The world with an LLM's version of one tool, or None when no candidate passed.
+
+    ``baseline`` holds the conformance failures the world already has (computed when None); a
+    candidate that adds one, in this tool or another, is refused.
+    """
+    baseline = _failures(world) if baseline is None else baseline
     binding = world.binding(spec.name)
     python_name = _python_name(world.source, spec.name)
     first, last = _function_span(world.source, python_name)
@@ -143,9 +164,9 @@ def improve_tool(
             _check_candidate(candidate, spec.name, binding.kind)
             source = _splice(world.source, python_name, candidate)
             trial = _rebuild(world, source, accepted | {spec.name})
-            failures = _tool_failures(trial, spec.name)
-        except (AgentscalerError, SyntaxError) as exc:
-            failures = [str(exc)]
+            failures = _new_failures(trial, baseline)
+        except Exception as exc:  # the candidate is untrusted code: any failure refuses it
+            failures = [str(exc) if isinstance(exc, AgentscalerError) else f"{exc!r}"]
         if not failures:
             log.info("LLM code for %s accepted after %d attempt(s)", spec.name, attempt)
             return trial
@@ -165,16 +186,27 @@ def improve_tool(
 def improve_world(
     world: CompiledWorld, specs: list[ToolSpec], client: Any, config: WorldConfig
 ) -> CompiledWorld:
-    """The world with LLM code for its fallback tools (or all tools) wherever a candidate passed."""
+    """The world with LLM code for its fallback tools (or all tools) wherever a candidate passed;
+    every other tool keeps its template code, whatever went wrong with it."""
     accepted: set[str] = set()
     by_name = {s.name: s for s in specs}
+    baseline = _failures(world)
     for binding in world.world.tools:
         if config.llm_tools == "fallback" and not binding.fallback:
             continue
         spec = by_name.get(binding.name)
         if spec is None:
             continue
-        improved = improve_tool(world, spec, client, config, accepted)
+        try:
+            improved = improve_tool(world, spec, client, config, accepted, baseline)
+        except Exception as exc:  # one tool's failure never costs the world
+            log.warning(
+                "LLM compilation of %s failed (%s: %s); the tool keeps its template code",
+                binding.name,
+                type(exc).__name__,
+                exc,
+            )
+            continue
         if improved is not None:
             accepted.add(binding.name)
             world = improved

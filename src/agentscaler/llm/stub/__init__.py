@@ -2,7 +2,8 @@
 
 ``with serve(ScriptedBrain(["hello"])) as base_url: ...`` answers chat completions from a
 pluggable brain (see :mod:`agentscaler.llm.stub.brains`) with faults injected by a
-:class:`FaultPlan`. aiohttp is imported only when a server starts.
+:class:`FaultPlan` and real servers' deviations from OpenAI's format by a :class:`QuirkPlan`.
+aiohttp is imported only when a server starts.
 """
 
 from agentscaler.llm.stub.brains import (
@@ -19,6 +20,7 @@ from agentscaler.llm.stub.brains import (
     tool_call,
 )
 from agentscaler.llm.stub.faults import Fault, FaultPlan
+from agentscaler.llm.stub.quirks import QuirkPlan
 from agentscaler.llm.stub.server import ServerStats, StubServer, serve
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "FunctionBrain",
+    "QuirkPlan",
     "RoutingBrain",
     "RuleBrain",
     "ScriptedBrain",

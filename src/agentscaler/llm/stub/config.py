@@ -7,10 +7,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentscaler.llm.stub.faults import FaultPlan
+from agentscaler.llm.stub.quirks import QuirkPlan
 
 
 class StubConfig(BaseModel):
-    """Where the stub server listens, which brain answers, and which faults it injects."""
+    """Where the stub server listens, which brain answers, which faults it injects and which
+    quirks of real servers it plays."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -23,3 +25,6 @@ class StubConfig(BaseModel):
         default_factory=dict, description="Keyword arguments for the brain's factory."
     )
     faults: FaultPlan = Field(default_factory=FaultPlan, description="Latency and faults.")
+    quirks: QuirkPlan = Field(
+        default_factory=QuirkPlan, description="How answers differ from OpenAI's format."
+    )

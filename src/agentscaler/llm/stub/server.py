@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +26,12 @@ from typing import Any
 from agentscaler.errors import ConfigError
 from agentscaler.llm.stub.brains import Brain, BrainError, EchoBrain, normalize_reply
 from agentscaler.llm.stub.faults import Fault, FaultPlan, break_arguments
+from agentscaler.llm.stub.quirks import QuirkPlan
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_CUT_TEXTS = 100_000
 SHUTDOWN_TIMEOUT_S = 0.5
 _dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
 
@@ -44,6 +46,10 @@ class ServerStats:
     max_in_flight: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    quirks: Counter[str] = field(default_factory=Counter)
+    """Answers each quirk changed (``truncated``, ``null_entry``, ``empty``, ``bad_history``)."""
+    cut_texts: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_CUT_TEXTS))
+    """The texts of answers cut at the token limit (the latest ones), for tests to look for."""
 
     def as_dict(self) -> dict[str, Any]:
         """The counters as JSON data (what ``GET /stats`` answers)."""
@@ -53,6 +59,7 @@ class ServerStats:
             "max_in_flight": self.max_in_flight,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "faults": dict(sorted(self.faults.items())),
+            "quirks": dict(sorted(self.quirks.items())),
         }
 
     def reset(self) -> None:
@@ -61,6 +68,8 @@ class ServerStats:
         self.max_in_flight = self.in_flight
         self.statuses.clear()
         self.faults.clear()
+        self.quirks.clear()
+        self.cut_texts.clear()
 
 
 def estimate_tokens(text: Any) -> int:
@@ -105,19 +114,22 @@ def _error(status: int, message: str, kind: str, headers: Mapping[str, str] | No
 
 
 class StubServer:
-    """An OpenAI-compatible chat server whose answers come from ``brain`` and whose failures
-    come from ``faults``. ``port=0`` picks a free port (see :attr:`base_url` once started)."""
+    """An OpenAI-compatible chat server whose answers come from ``brain``, whose failures come
+    from ``faults`` and whose deviations from OpenAI's format come from ``quirks`` (both may be
+    replaced between requests). ``port=0`` picks a free port (see :attr:`base_url` once started)."""
 
     def __init__(
         self,
         brain: Brain | None = None,
         faults: FaultPlan | None = None,
         *,
+        quirks: QuirkPlan | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.brain: Brain = brain if brain is not None else EchoBrain()
         self.faults = faults or FaultPlan()
+        self.quirks = quirks or QuirkPlan()
         self.host = host
         self.port = port
         self.stats = ServerStats()
@@ -219,6 +231,12 @@ class StubServer:
                     text='{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess',
                     content_type="application/json",
                 )
+        quirks = self.quirks
+        if quirks.active:
+            problem = quirks.bad_history(body)
+            if problem is not None:
+                self.stats.quirks["bad_history"] += 1
+                return _error(400, problem, "BadRequestError")
         try:
             result = self.brain.respond(body)
             if inspect.isawaitable(result):
@@ -231,10 +249,32 @@ class StubServer:
             return _error(500, f"brain {type(self.brain).__name__} failed: {exc!r}", "server_error")
         if fault is Fault.MALFORMED_ARGS:
             message = break_arguments(message)
-        return web.json_response(self._completion(body, message), dumps=_dumps)
+        finish_reason = None
+        if quirks.active:
+            message, finish_reason = self._quirk(quirks, body, message, number)
+        return web.json_response(self._completion(body, message, finish_reason), dumps=_dumps)
+
+    def _quirk(
+        self, quirks: QuirkPlan, body: Mapping[str, Any], message: dict[str, Any], number: int
+    ) -> tuple[dict[str, Any], str | None]:
+        before_empty = bool(message.get("content") or message.get("tool_calls"))
+        message, finish_reason, cut = quirks.apply(body, message, number)
+        counts = self.stats.quirks
+        if cut:
+            counts["truncated"] += 1
+            self.stats.cut_texts.extend(cut)
+        if None in (message.get("tool_calls") or ()):
+            counts["null_entry"] += 1
+        if before_empty and not (message.get("content") or message.get("tool_calls")):
+            counts["empty"] += 1
+        return message, finish_reason
 
     @staticmethod
-    def _completion(request: Mapping[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    def _completion(
+        request: Mapping[str, Any], message: dict[str, Any], finish_reason: str | None = None
+    ) -> dict[str, Any]:
+        if finish_reason is None:
+            finish_reason = "tool_calls" if message.get("tool_calls") else "stop"
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
             "object": "chat.completion",
@@ -244,7 +284,7 @@ class StubServer:
                 {
                     "index": 0,
                     "message": message,
-                    "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                    "finish_reason": finish_reason,
                     "logprobs": None,
                 }
             ],
@@ -339,11 +379,12 @@ def serve(
     brain: Brain | None = None,
     faults: FaultPlan | None = None,
     *,
+    quirks: QuirkPlan | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> Iterator[str]:
     """``with serve(ScriptedBrain([...])) as base_url:`` a stub server in a background thread."""
-    with StubServer(brain, faults, host=host, port=port) as server:
+    with StubServer(brain, faults, quirks=quirks, host=host, port=port) as server:
         yield server.base_url
 
 

@@ -56,6 +56,28 @@ class User(Protocol):
     async def respond(self, context: EpisodeContext) -> PolicyReply: ...
 
 
+EMPTY_REPLY_RETRIES = 2
+"""Times an LLM policy asks again (with another seed) when the model answered nothing."""
+
+_AFTER_STOP = " \t\r\n.!*_\"'`)]"
+
+
 def is_stop(text: str | None, stop_token: str) -> bool:
-    """True when a user message ends the conversation (it contains the stop token)."""
-    return bool(text) and stop_token in text
+    """True when a user message ends the conversation: its text ends with the stop token as a
+    whole token (``Thanks! ###STOP###``; closing quotes, stars or a period may follow). A text
+    that only mentions the token earlier does not stop (the text is the message's content:
+    reasoning is never part of it)."""
+    if not text or not stop_token:
+        return False
+    end = text.rstrip()
+    while end and not end.endswith(stop_token) and end[-1] in _AFTER_STOP:
+        end = end[:-1].rstrip()
+    if not end.endswith(stop_token):
+        return False
+    before = end[: -len(stop_token)]
+    return not before or not (before[-1].isalnum() or before[-1] == "_")
+
+
+def retry_seed(seed: int, attempt: int) -> int:
+    """The sampling seed of a policy's ``attempt``-th request for the same turn (0: ``seed``)."""
+    return seed if attempt == 0 else (seed + 7919 * attempt) % (1 << 31)

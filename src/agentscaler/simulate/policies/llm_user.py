@@ -2,8 +2,10 @@
 
 It sees the conversation with the roles flipped (the agent's messages as ``user``, its own as
 ``assistant``), text only, after its system prompt (goal, known facts, rules; see
-:mod:`agentscaler.simulate.policies.prompts`) and the agent's greeting. A reply containing the
-stop token ends the episode.
+:mod:`agentscaler.simulate.policies.prompts`) and the agent's greeting. A reply whose text ends
+with the stop token ends the episode (the normaliser has moved any reasoning out of the text). An
+empty reply is asked again with another seed; a reply cut at the token limit ends the episode as
+``truncated``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ from collections import OrderedDict
 from typing import Any
 
 from agentscaler.llm import ChatClient
-from agentscaler.records import Message, PolicyInfo, Task
+from agentscaler.llm.messages import add_usage
+from agentscaler.records import Message, PolicyInfo, Task, Usage
 from agentscaler.simulate.config import STOP_TOKEN
-from agentscaler.simulate.policies.base import EpisodeContext, PolicyReply, is_stop
+from agentscaler.simulate.policies.base import (
+    EMPTY_REPLY_RETRIES,
+    EpisodeContext,
+    PolicyReply,
+    is_stop,
+    retry_seed,
+)
+from agentscaler.simulate.policies.llm_agent import truncated
 from agentscaler.simulate.policies.prompts import user_system_prompt
 
 _FLIP = {"user": "assistant", "assistant": "user"}
@@ -66,9 +76,18 @@ class LLMUser:
         return messages
 
     async def respond(self, context: EpisodeContext) -> PolicyReply:
-        params = {"seed": context.seed + 1} if self.send_seed else {}
-        result = await self.client.chat(self.messages(context), **params)
-        text = (result.message.content or "").strip()
+        messages = self.messages(context)
+        usage: Usage | None = None
+        text = ""
+        for attempt in range(EMPTY_REPLY_RETRIES + 1):
+            params = {"seed": retry_seed(context.seed + 1, attempt)} if self.send_seed else {}
+            result = await self.client.chat(messages, **params)
+            usage = result.usage if usage is None else add_usage(usage, result.usage)
+            if result.finish_reason == "length":
+                raise truncated("user", self._info.model or "", usage)
+            text = (result.message.content or "").strip()
+            if text:
+                break
         return PolicyReply(
-            Message(role="user", content=text), result.usage, stop=is_stop(text, self.stop_token)
+            Message(role="user", content=text), usage, stop=is_stop(text, self.stop_token)
         )

@@ -1,0 +1,189 @@
+"""World-semantics benchmark: inferred world specs scored against hand-labelled write tools.
+
+    python bench/world_semantics.py [--keep DIR] [--no-domains] [--misses 30]
+
+Ground truth: bench/labels/builtin_writes.yaml, every write tool of the built-in catalog
+labelled by hand from its description (entity, effect kind, tables written, stated rules, side
+effects), frozen before tuning and never read by the compiler. For each labelled tool the bench
+compiles its world, runs the semantic checks (each rule violated on purpose must make the call
+fail naming the rule and change nothing) and scores the spec entry (bench/labels/score.py):
+
+* right entity and effect kind (target >= 95% of write tools);
+* inserts into a table the label does not say the tool writes (target 0);
+* stated rules enforced, proved by the semantic check (target >= 90% of labelled rules);
+* side effects on other tables made; multi-table tools whose written tables cover the label.
+
+Two settings: one world per built-in vertical, and the default domains of `agentscaler run`
+(domains found by the similarity graph; a vertical split across domains loses what its other
+half holds). Timing: compiling all worlds (target < 15 s) and their semantic checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from agentscaler.catalog import builtin_tools
+from agentscaler.worlds.checks.semantic import check_semantics
+from agentscaler.worlds.compiler import compile_world
+
+LABELS = Path(__file__).resolve().parent / "labels"
+
+
+def _module(name: str) -> Any:
+    qualified = f"_bench_labels_{name}"
+    if qualified not in sys.modules:
+        spec = importlib.util.spec_from_file_location(qualified, LABELS / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module
+        spec.loader.exec_module(module)
+    return sys.modules[qualified]
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}% ({part}/{whole})" if whole else "- (0/0)"
+
+
+def score_worlds(groups: dict[str, list[Any]], labels: dict[str, Any]) -> tuple[list[Any], dict]:
+    """Compile each group of tools as one world, check it, and score its labelled tools."""
+    score = _module("score")
+    scores = []
+    timing = {"compile": 0.0, "check": 0.0, "worlds": 0, "rules": Counter()}
+    by_name = {label.name: (key, label) for key, label in labels.items()}
+    for group, tools in sorted(groups.items()):
+        started = time.perf_counter()
+        world = compile_world(f"d-{group}", group, tools)
+        timing["compile"] += time.perf_counter() - started
+        started = time.perf_counter()
+        report = check_semantics(world, world.spec)
+        timing["check"] += time.perf_counter() - started
+        timing["worlds"] += 1
+        timing["rules"].update(report.rule_counts())
+        proofs_by_tool: dict[str, dict[str, str]] = defaultdict(dict)
+        for proof in report.rules:
+            proofs_by_tool[proof.tool][proof.rule] = proof.status
+        for tool in tools:
+            if tool.name not in by_name:
+                continue
+            key, label = by_name[tool.name]
+            scores.append(
+                score.score_tool(
+                    key,
+                    label,
+                    world.spec.tools.get(tool.name),
+                    world.spec,
+                    proofs_by_tool.get(tool.name, {}),
+                )
+            )
+    return scores, timing
+
+
+def report(title: str, scores: list[Any], timing: dict, misses: int) -> dict[str, Any]:
+    n = len(scores)
+    both = sum(s.entity_ok and s.kind_ok for s in scores)
+    wrong_inserts = sum(len(s.wrong_inserts) for s in scores)
+    rules = [r for s in scores for r in s.rules]
+    enforced = sum(r[2] == "enforced" for r in rules)
+    held = sum(r[2] != "missing" for r in rules)
+    effects = [e for s in scores for e in s.effects]
+    multi = [s for s in scores if s.multi_table]
+    print(f"\n== {title}: {timing['worlds']} worlds, {n} labelled write tools")
+    print(f"  right entity and effect kind: {_pct(both, n)}   (target >= 95%)")
+    print(
+        f"    entity right: {_pct(sum(s.entity_ok for s in scores), n)}; "
+        f"effect kind right: {_pct(sum(s.kind_ok for s in scores), n)}"
+    )
+    print(f"  inserts into a wrong table: {wrong_inserts}   (target 0)")
+    print(f"  stated rules enforced (proved): {_pct(enforced, len(rules))}   (target >= 90%)")
+    print(f"    held by the spec: {_pct(held, len(rules))}; held but unproven: {held - enforced}")
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    for kind, _, outcome in rules:
+        by_kind[kind][outcome] += 1
+    for kind, counts in sorted(by_kind.items(), key=lambda kv: -sum(kv[1].values())):
+        total = sum(counts.values())
+        print(
+            f"      {kind:<11} {_pct(counts['enforced'], total)} enforced, "
+            f"{counts['unproven']} unproven, {counts['missing']} missing"
+        )
+    print(f"  side effects on other tables made: {_pct(sum(e[2] for e in effects), len(effects))}")
+    print(
+        f"  multi-table tools covering every labelled table: "
+        f"{_pct(sum(s.writes_ok for s in multi), len(multi))}"
+    )
+    print(
+        f"  compile {timing['compile']:.1f} s (target < 15 s), semantic checks "
+        f"{timing['check']:.1f} s; rule proofs {dict(timing['rules'])}"
+    )
+    confusion = Counter((s.label_kind, s.spec_kind) for s in scores)
+    kinds = ["create", "update", "transition", "delete", "action"]
+    spec_kinds = sorted({k for _, k in confusion})
+    print("  confusion (rows: label, columns: spec): " + " ".join(f"{k:>10}" for k in spec_kinds))
+    for kind in kinds:
+        row = [confusion[(kind, k)] for k in spec_kinds]
+        if any(row):
+            print(f"  {kind:>40} " + " ".join(f"{c:>10}" for c in row))
+    if misses:
+        wrong = [s for s in scores if not (s.entity_ok and s.kind_ok)]
+        print(f"  entity/kind misses ({len(wrong)}):")
+        for s in wrong[:misses]:
+            print(f"    {s.key}: spec {s.spec_kind} {s.spec_entity} (label {s.label_kind})")
+        inserts = [s for s in scores if s.wrong_inserts]
+        if inserts:
+            print(f"  wrong inserts ({len(inserts)} tools):")
+            for s in inserts[:misses]:
+                print(f"    {s.key}: {', '.join(s.wrong_inserts)}")
+        missing = [(s.key, r) for s in scores for r in s.rules if r[2] != "enforced"]
+        print(f"  rules not enforced ({len(missing)}):")
+        for key, (kind, text, outcome) in missing[:misses]:
+            print(f"    {key} [{kind}, {outcome}]: {text}")
+    return {
+        "tools": n,
+        "entity_and_kind": both,
+        "wrong_inserts": wrong_inserts,
+        "rules": len(rules),
+        "rules_enforced": enforced,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help="Run folder of the default domains (reused).")
+    parser.add_argument("--no-domains", action="store_true", help="Skip the default domains.")
+    parser.add_argument("--misses", type=int, default=30, help="Misses listed per kind.")
+    args = parser.parse_args()
+
+    labels = _module("schema").load_labels(LABELS / "builtin_writes.yaml").tools
+    tools = builtin_tools()
+    verticals: dict[str, list[Any]] = defaultdict(list)
+    for tool in tools:
+        verticals[tool.tag_value("vertical") or "misc"].append(tool)
+    scores, timing = score_worlds(verticals, labels)
+    report("one world per built-in vertical", scores, timing, args.misses)
+
+    if args.no_domains:
+        return
+    from agentscaler.jsonl import read_records
+    from agentscaler.pipeline.run import run_pipeline
+    from agentscaler.records import Domain
+
+    root = args.keep or Path("/tmp/agentscaler-bench-world-semantics")
+    if not (root / "domains.jsonl").exists():
+        run_pipeline(root, {}, stop_after="domains")
+    by_id = {t.id: t for t in tools}
+    domains = read_records(root / "domains.jsonl", Domain)
+    groups = {d.id: [by_id[m.tool_id] for m in d.members if m.tool_id in by_id] for d in domains}
+    scores, timing = score_worlds(groups, labels)
+    report("default domains of `agentscaler run`", scores, timing, args.misses)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Checks of a compiled world: mechanical conformance and semantic checks derived from its spec."""

@@ -1,0 +1,837 @@
+"""Semantic checks of a world, derived from its spec and reported per tool.
+
+* ``agrees``: on sampled states and arguments, the generated tool code and an independent
+  interpreter of the tool's spec entry (:mod:`.interpret`) both succeed or fail with the same
+  error and rule, and leave the same state (so every effect lands as the spec says, with its
+  computed values: derived values equal their formula);
+* ``effects``: a successful write changes only the tables its spec declares;
+* ``rules``: each rule, violated in a state (or with arguments) built for that purpose, makes the
+  call fail with a domain error naming that rule and leaves the state unchanged; a rule for which
+  no violating state could be built is reported as unproven, never as passed;
+* ``creates``: a create returns its new row's key, and a read tool of that entity finds the row
+  with the values the call gave.
+
+Reads never changing the state is the mechanical conformance check's job.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentscaler.records.base import Record
+from agentscaler.worlds.checks.interpret import Interpreter, Outcome
+from agentscaler.worlds.interface import argument_defaults, read_params
+from agentscaler.worlds.runtime.dbapi import Database
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.runtime.state import connect_bytes
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
+from agentscaler.worlds.spec.expr import decode_param, parse
+from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
+
+
+class RuleProof(Record):
+    """Whether one rule of one tool was shown to be enforced."""
+
+    tool: str
+    rule: str
+    kind: str
+    status: str
+    """``proven`` (violated on purpose, the call failed naming it, nothing changed),
+    ``failed`` (violated, but the call did something else) or ``unproven`` (no violating state
+    or arguments could be built)."""
+    detail: str = ""
+
+
+class SemanticFinding(Record):
+    check: str
+    ok: bool
+    tool: str
+    detail: str = ""
+
+
+class SemanticReport(Record):
+    """Semantic checks of one world."""
+
+    world_id: str
+    passed: bool
+    findings: tuple[SemanticFinding, ...]
+    rules: tuple[RuleProof, ...]
+
+    @property
+    def failures(self) -> list[SemanticFinding]:
+        return [f for f in self.findings if not f.ok]
+
+    def rule_counts(self) -> dict[str, int]:
+        counts = {"proven": 0, "failed": 0, "unproven": 0}
+        for proof in self.rules:
+            counts[proof.status] += 1
+        return counts
+
+
+@dataclass
+class _Case:
+    """A state and arguments on which a tool's call succeeds (the base of rule violations)."""
+
+    data: bytes
+    args: dict[str, Any]
+    outcome: Outcome
+
+
+@dataclass
+class _Mutation:
+    """A change to a base case: row values, arguments, or rows added."""
+
+    rows: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
+    args: dict[str, Any] = field(default_factory=dict)
+    inserts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    note: str = ""
+
+
+class SemanticChecker:
+    """Runs the semantic checks of one compiled world."""
+
+    def __init__(
+        self, world: CompiledWorld, spec: WorldSpec, *, attempts: int = 24, enough: int = 6
+    ) -> None:
+        """``attempts``: sampled calls at most per tool; ``enough``: calls compared once one
+        succeeded."""
+        self.world = world
+        self.spec = spec
+        self.attempts = attempts
+        self.enough = enough
+        self.params = {
+            name: [p.name for p in read_params(entry.parameters)]
+            for name, entry in world.tools.items()
+        }
+        self.successes: dict[str, _Case] = {}
+        """Per tool, a case on which the call succeeded (sampled or built)."""
+        self.interpreter = Interpreter(
+            spec,
+            self.params,
+            {name: argument_defaults(entry.parameters) for name, entry in world.tools.items()},
+        )
+        self.env = WorldEnv(world)
+        self.env.reset()
+        self.base = self.env.snapshot().data
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _db(self, data: bytes) -> tuple[Any, Database]:
+        conn = connect_bytes(data)
+        return conn, Database(conn, self.world.schema, max_limit=self.world.config.max_limit)
+
+    def _interpret(self, tool: str, data: bytes, args: dict[str, Any]) -> tuple[Outcome, dict]:
+        """What the spec says the call does on ``data``: its outcome and net changes."""
+        conn, db = self._db(data)
+        try:
+            outcome = self.interpreter.run(tool, db, copy.deepcopy(args))
+            changes = _net(db._take_changes()) if outcome.ok else {}
+            return outcome, changes
+        finally:
+            conn.close()
+
+    def _call(self, tool: str, data: bytes, args: dict[str, Any]) -> tuple[Any, dict]:
+        """The generated code's call on ``data``: its step result and net changes."""
+        self.env.restore(data)
+        result = self.env.step((tool, copy.deepcopy(args)))
+        changes = _net((c.op, c.table, c.key, c.column, c.old, c.new) for c in result.changes)
+        return result, changes
+
+    @staticmethod
+    def _error_of(result: Any) -> tuple[str | None, str | None]:
+        if result.ok:
+            return None, None
+        error = result.observation.get("error", {}) if isinstance(result.observation, dict) else {}
+        return error.get("type"), error.get("rule")
+
+    def _cases(self, tool: str) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Sampled (state, arguments) pairs for ``tool``, from the seed state and seeded ones."""
+        for attempt in range(self.attempts):
+            if attempt < self.attempts // 2:
+                self.env.restore(self.base)
+            else:
+                self.env.reset(seed=100 + attempt % 3)
+            data = self.env.snapshot().data
+            rng = random.Random(f"semantic:{tool}:{attempt}")
+            try:
+                args = ArgumentSampler(self.env).sample(
+                    tool, rng, optional=0.5 if attempt % 2 else 1.0
+                )
+            except Exception:
+                continue
+            yield data, args
+
+    # --- the checks -----------------------------------------------------------------------------
+    def check(self) -> SemanticReport:
+        findings: list[SemanticFinding] = []
+        proofs: list[RuleProof] = []
+        for name, tool in self.spec.tools.items():
+            if name not in self.world.tools:
+                continue
+            success, tool_findings = self._agreement(name, tool)
+            findings.extend(tool_findings)
+            if success is not None:
+                self.successes[name] = success
+            if success is not None and tool.access == "write":
+                findings.append(self._effects(name, success))
+                if tool.kind == "create":
+                    findings.extend(self._create_found(name, tool, success))
+            proofs.extend(self._rules(name, tool, success))
+        findings.extend(
+            SemanticFinding(
+                check="rules",
+                ok=False,
+                tool=p.tool,
+                detail=f"rule {p.rule}: {p.detail}",
+            )
+            for p in proofs
+            if p.status == "failed"
+        )
+        passed = all(f.ok for f in findings)
+        return SemanticReport(
+            world_id=self.world.id, passed=passed, findings=tuple(findings), rules=tuple(proofs)
+        )
+
+    def _agreement(self, name: str, tool: SpecTool) -> tuple[_Case | None, list[SemanticFinding]]:
+        success: _Case | None = None
+        failed: list[_Case] = []
+        compared = 0
+        for data, args in self._cases(name):
+            result, changes = self._call(name, data, args)
+            if result.info.get("world_bug"):
+                return None, [
+                    SemanticFinding(
+                        check="agrees",
+                        ok=False,
+                        tool=name,
+                        detail=f"world bug on {args}: {result.info['world_bug']}",
+                    )
+                ]
+            outcome, expected = self._interpret(name, data, args)
+            error, rule = self._error_of(result)
+            compared += 1
+            if outcome.ok != result.ok or (
+                not outcome.ok and (outcome.error, outcome.rule) != (error, rule)
+            ):
+                said = (
+                    "succeeds" if outcome.ok else f"fails with {outcome.error} {outcome.rule or ''}"
+                )
+                did = "succeeded" if result.ok else f"failed with {error} {rule or ''}"
+                return None, [
+                    SemanticFinding(
+                        check="agrees",
+                        ok=False,
+                        tool=name,
+                        detail=f"on {args} the spec {said.strip()} but the code {did.strip()}",
+                    )
+                ]
+            if changes != expected:
+                return None, [
+                    SemanticFinding(
+                        check="agrees",
+                        ok=False,
+                        tool=name,
+                        detail=f"on {args} the code changed {_said(changes)} but the spec says "
+                        f"{_said(expected)}",
+                    )
+                ]
+            if result.ok and success is None and (tool.access == "read" or changes):
+                success = _Case(data, args, outcome)
+            if success is not None and compared >= self.enough:
+                break
+            if not outcome.ok and outcome.rule and len(failed) < 3:
+                failed.append(_Case(data, args, outcome))
+        if success is None:
+            repaired = self._repair(name, tool, failed)
+            if repaired is not None:
+                result, changes = self._call(name, repaired.data, repaired.args)
+                outcome, expected = self._interpret(name, repaired.data, repaired.args)
+                if result.ok and outcome.ok and changes == expected:
+                    success = repaired
+                elif result.ok != outcome.ok or changes != expected:
+                    return None, [
+                        SemanticFinding(
+                            check="agrees",
+                            ok=False,
+                            tool=name,
+                            detail=f"on {repaired.args} (a state built to pass its rules) the "
+                            "code and the spec disagree",
+                        )
+                    ]
+        if compared == 0:
+            return None, [
+                SemanticFinding(
+                    check="agrees", ok=False, tool=name, detail="no call could be sampled"
+                )
+            ]
+        return success, [SemanticFinding(check="agrees", ok=True, tool=name)]
+
+    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> _Case | None:
+        """A case where every rule holds, built from cases that failed a rule by changing the
+        state or arguments until the interpreter accepts the call (a few steps at most)."""
+        for start in failed:
+            case = start
+            for _step in range(6):
+                rule = next((r for r in tool.requires if r.name == case.outcome.rule), None)
+                if rule is None:
+                    break
+                moved = None
+                for mutation in _violations(self, name, tool, rule, case):
+                    try:
+                        data, args = self._apply(case, mutation)
+                        conn, db = self._db(data)
+                        try:
+                            outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+                        finally:
+                            conn.close()
+                    except Exception:
+                        continue
+                    if outcome.ok:
+                        return _Case(data, args, outcome)
+                    if outcome.rule and outcome.rule != rule.name:
+                        moved = _Case(data, args, outcome)
+                        break
+                if moved is None:
+                    break
+                case = moved
+        return None
+
+    def _effects(self, name: str, case: _Case) -> SemanticFinding:
+        result, _ = self._call(name, case.data, case.args)
+        declared = set(self.world.world.binding(name).writes)  # type: ignore[union-attr]
+        touched = {change.table for change in result.changes}
+        stray = sorted(touched - declared)
+        if stray:
+            return SemanticFinding(
+                check="effects",
+                ok=False,
+                tool=name,
+                detail=f"changed {', '.join(stray)}, which its spec does not declare",
+            )
+        return SemanticFinding(check="effects", ok=True, tool=name)
+
+    def _create_found(self, name: str, tool: SpecTool, case: _Case) -> list[SemanticFinding]:
+        entity = self.spec.entity(tool.entity)
+        if entity is None:
+            return []
+        result, _ = self._call(name, case.data, case.args)
+        inserted = [c for c in result.changes if c.op == "insert" and c.table == entity.table]
+        if not inserted:
+            return [
+                SemanticFinding(
+                    check="creates",
+                    ok=False,
+                    tool=name,
+                    detail=f"the create added no {tool.entity} row",
+                )
+            ]
+        key = inserted[0].key
+        returned = result.observation if isinstance(result.observation, dict) else {}
+        if returned and entity.key in _flat_keys(returned) and key not in _flat_values(returned):
+            return [
+                SemanticFinding(
+                    check="creates",
+                    ok=False,
+                    tool=name,
+                    detail=f"the result does not give the new {tool.entity}'s key {key!r}",
+                )
+            ]
+        reader = next(
+            (
+                n
+                for n, t in self.spec.tools.items()
+                if t.kind == "get"
+                and t.entity == tool.entity
+                and any(p.role == "key" for p in t.params.values())
+                and n in self.world.tools
+            ),
+            None,
+        )
+        if reader is None:
+            return []
+        key_param = next(p for p, s in self.spec.tools[reader].params.items() if s.role == "key")
+        try:
+            arguments = ArgumentSampler(self.env).sample(
+                reader, random.Random(f"creates:{name}"), optional=0.0, fixed={key_param: key}
+            )
+        except Exception:
+            arguments = {key_param: key}
+        found = self.env.step((reader, arguments))
+        if not found.ok:
+            return [
+                SemanticFinding(
+                    check="creates",
+                    ok=False,
+                    tool=name,
+                    detail=f"{reader} does not find the new {tool.entity} {key!r}",
+                )
+            ]
+        stored = inserted[0].new or {}
+        given = {
+            column: case.args[p]
+            for p, s in tool.params.items()
+            if s.role == "field"
+            and s.column in stored
+            and (column := s.column) is not None
+            and p in case.args
+        }
+        wrong = [c for c, v in given.items() if stored.get(c) != v]
+        if wrong:
+            return [
+                SemanticFinding(
+                    check="creates",
+                    ok=False,
+                    tool=name,
+                    detail=f"the new {tool.entity} does not hold the given {', '.join(wrong)}",
+                )
+            ]
+        return [SemanticFinding(check="creates", ok=True, tool=name)]
+
+    # --- rules ----------------------------------------------------------------------------------
+    def _rules(self, name: str, tool: SpecTool, case: _Case | None) -> list[RuleProof]:
+        proofs = []
+        for rule in tool.requires:
+            if case is None:
+                proofs.append(
+                    RuleProof(
+                        tool=name,
+                        rule=rule.name,
+                        kind=rule.kind,
+                        status="unproven",
+                        detail="no successful call to start from",
+                    )
+                )
+                continue
+            proofs.append(self._prove(name, tool, rule, case))
+        return proofs
+
+    def _apply(self, case: _Case, mutation: _Mutation) -> tuple[bytes, dict[str, Any]]:
+        conn, db = self._db(case.data)
+        try:
+            for table, key, values in mutation.rows:
+                meta = self.world.schema.meta(table)
+                assignments = ", ".join(f'"{c}" = ?' for c in values)
+                conn.execute(
+                    f'UPDATE "{table}" SET {assignments} WHERE "{meta.key}" = ?',
+                    (*(meta.encode(c, v) for c, v in values.items()), key),
+                )
+            for table, values in mutation.inserts:
+                db.insert(table, values)
+            data = conn.serialize()
+        finally:
+            conn.close()
+        args = {**copy.deepcopy(case.args), **mutation.args}
+        return data, args
+
+    def _prove(self, name: str, tool: SpecTool, rule: SpecRule, case: _Case) -> RuleProof:
+        tried = 0
+        for mutation in _violations(self, name, tool, rule, case):
+            try:
+                data, args = self._apply(case, mutation)
+            except Exception:
+                continue
+            tried += 1
+            conn, db = self._db(data)
+            try:
+                expected = self.interpreter.check(name, db, copy.deepcopy(args))
+            except Exception:
+                continue
+            finally:
+                conn.close()
+            if expected.ok or expected.rule != rule.name:
+                continue
+            result, changes = self._call(name, data, args)
+            error, rule_name = self._error_of(result)
+            if error == "precondition_failed" and rule_name == rule.name and not changes:
+                return RuleProof(
+                    tool=name, rule=rule.name, kind=rule.kind, status="proven", detail=mutation.note
+                )
+            did = "succeeded" if result.ok else f"failed with {error} {rule_name or ''}".strip()
+            if changes:
+                did += " and changed the state"
+            return RuleProof(
+                tool=name,
+                rule=rule.name,
+                kind=rule.kind,
+                status="failed",
+                detail=f"violated ({mutation.note}) but the call {did}",
+            )
+        return RuleProof(
+            tool=name,
+            rule=rule.name,
+            kind=rule.kind,
+            status="unproven",
+            detail=f"no violating state found ({tried} tried)",
+        )
+
+
+def _net(changes: Any) -> dict[tuple[str, str], Any]:
+    """Net effect of recorded changes: ``{(table, key): final row values, or None if deleted}``
+    (comparing two of them from one state compares the states they lead to)."""
+    from agentscaler.canonical import canonical_json
+
+    net: dict[tuple[str, str], Any] = {}
+    for op, table, key, column, _old, new in changes:
+        where = (table, canonical_json(key))
+        if op == "insert":
+            net[where] = {k: canonical_json(v) for k, v in (new or {}).items()}
+        elif op == "delete":
+            net[where] = None
+        else:
+            row = net.get(where)
+            if row is None:
+                row = net[where] = {}
+            row[column] = canonical_json(new)
+    return net
+
+
+def _said(changes: dict[tuple[str, str], Any]) -> str:
+    if not changes:
+        return "nothing"
+    parts = []
+    for (table, key), row in list(changes.items())[:3]:
+        parts.append(
+            f"{table}[{key}]: "
+            + (
+                "deleted"
+                if row is None
+                else ", ".join(f"{c}={v}" for c, v in list(row.items())[:6])
+            )
+        )
+    return "; ".join(parts) + (" ..." if len(changes) > 3 else "")
+
+
+def _flat_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        keys = set(value)
+        for item in value.values():
+            keys |= _flat_keys(item)
+        return keys
+    return set()
+
+
+def _flat_values(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _flat_values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _flat_values(item)]
+    return [value]
+
+
+# --- building violations ---------------------------------------------------------------------
+
+
+def _other_values(current: Any, column: Any) -> list[Any]:
+    """Values different from ``current`` that a column of this kind could hold."""
+    values: list[Any] = []
+    for value in (column.values or ()) if column is not None else ():
+        if value != current:
+            values.append(value)
+    if isinstance(current, bool):
+        values.append(not current)
+    elif isinstance(current, int):
+        values += [current + 1, current - 1, 0]
+    elif isinstance(current, float):
+        values += [current + 1.0, round(current / 2, 2), 0.0]
+    elif isinstance(current, str):
+        values += [current + "-other", ""]
+    elif current is None:
+        values += ["other", 0, False]
+    return values
+
+
+def _shifted(value: Any, direction: int) -> list[Any]:
+    """Values just below (direction -1) or above (+1) ``value``, for numbers and ISO dates."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value + direction, value + 10 * direction]
+    if isinstance(value, float):
+        return [round(value + 0.01 * direction, 6), value + direction]
+    if isinstance(value, str):
+        try:
+            if len(value) <= 10:
+                day = dt.date.fromisoformat(value)
+                return [(day + dt.timedelta(days=d * direction)).isoformat() for d in (1, 400)]
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return [
+                (moment + dt.timedelta(days=d * direction)).isoformat(timespec="seconds")
+                for d in (1, 400)
+            ]
+        except ValueError:
+            return []
+    return []
+
+
+def _extremes(current: Any) -> list[Any]:
+    """Far-off values of the same kind (dates long past or far ahead, numbers at 0 or large)."""
+    import datetime as dt
+
+    if isinstance(current, bool):
+        return [not current]
+    if isinstance(current, int | float):
+        return [0, -1, 10**6]
+    if isinstance(current, str):
+        try:
+            if len(current) <= 10:
+                dt.date.fromisoformat(current)
+                return ["2000-01-01", "2099-12-31"]
+            dt.datetime.fromisoformat(current.replace("Z", "+00:00"))
+            return ["2000-01-01T00:00:00+00:00", "2099-12-31T00:00:00+00:00"]
+        except ValueError:
+            return []
+    if current is None:
+        return ["2000-01-01", 0, True, False]
+    return []
+
+
+def _violations(
+    checker: SemanticChecker, name: str, tool: SpecTool, rule: SpecRule, case: _Case
+) -> Iterator[_Mutation]:
+    """Changes to a successful case that may violate ``rule`` (the interpreter confirms)."""
+    spec = checker.spec
+    tree = parse(rule.check, f"tools.{name}.requires.{rule.name}.check")
+    when = parse(rule.when, "when") if rule.when else None
+    rows = dict(case.outcome.rows)
+    enabling = list(_enabling_args(when, case.args)) if when is not None else [{}]
+    row_refs: list[tuple[str, str]] = []
+    param_refs: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in tool.find:
+                row_refs.append((node.value.id, node.attr))
+            elif (param := decode_param(node.value.id)) is not None:
+                param_refs.append(param)
+        elif isinstance(node, ast.Name) and (param := decode_param(node.id)) is not None:
+            param_refs.append(param)
+    seen: set[str] = set()
+    for extra in enabling:
+        # rows the rule reads: every other value of the column, then values just past it
+        for row_name, column_name in dict.fromkeys(row_refs):
+            lookup = tool.find[row_name]
+            entity = spec.entities[lookup.entity]
+            column = entity.column(column_name)
+            targets = _rows_for(checker, name, tool, row_name, rows, case)
+            for key, current in targets:
+                if current is None:
+                    continue
+                value = current.get(column_name)
+                candidates = (
+                    _other_values(value, column)
+                    + _shifted(value, -1)
+                    + _shifted(value, 1)
+                    + _extremes(value)
+                )
+                for candidate in candidates:
+                    note = f"{row_name}.{column_name} = {candidate!r}" + _with(extra)
+                    if note in seen:
+                        continue
+                    seen.add(note)
+                    yield _Mutation(
+                        rows=[(entity.table, key, {column_name: candidate})],
+                        args=dict(extra),
+                        note=note,
+                    )
+        # arguments the rule reads
+        for param in dict.fromkeys(param_refs):
+            value = case.args.get(param)
+            schema = _param_schema(checker, name, param)
+            candidates = [v for v in (schema.get("enum") or ()) if v != value]
+            candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
+            for candidate in candidates:
+                note = f"${param} = {candidate!r}" + _with(extra)
+                if note in seen:
+                    continue
+                seen.add(note)
+                yield _Mutation(args={**extra, param: candidate}, note=note)
+        # a unique rule: another row with the same values
+        yield from _duplicates(checker, name, tree, case, extra)
+        # elements of list arguments the rule reads (item.quantity, item.product_id ...)
+        yield from _element_changes(checker, name, rule, case, extra, spec)
+
+
+def _with(extra: dict[str, Any]) -> str:
+    return "".join(f", ${k} = {v!r}" for k, v in extra.items())
+
+
+def _rows_for(
+    checker: SemanticChecker,
+    name: str,
+    tool: SpecTool,
+    row_name: str,
+    rows: dict[str, Any],
+    case: _Case,
+) -> list[tuple[Any, dict[str, Any] | None]]:
+    """``(key, row)`` of the rows a lookup binds in the successful case (each element's row
+    for a lookup inside ``each``)."""
+    lookup = tool.find[row_name]
+    entity = checker.spec.entities[lookup.entity]
+    if lookup.each is None:
+        row = rows.get(row_name)
+        return [(row[entity.key], row)] if row else []
+    found = []
+    conn, db = checker._db(case.data)
+    try:
+        interp = checker.interpreter
+        variable, elements = interp._each(name, lookup.each, db, case.args, rows)
+        for element in elements:
+            try:
+                row = interp._lookup(name, lookup, db, case.args, rows, {variable: element})
+            except Exception:
+                continue
+            if row is not None:
+                found.append((row[entity.key], row))
+    finally:
+        conn.close()
+    return found
+
+
+def _param_schema(checker: SemanticChecker, tool: str, param: str) -> dict[str, Any]:
+    properties = checker.world.tools[tool].parameters.get("properties") or {}
+    schema = properties.get(param)
+    return schema if isinstance(schema, dict) else {}
+
+
+def _enabling_args(when: ast.Expression, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Argument changes that can make a rule's ``when`` hold (``$method == 'miles'``)."""
+    yield {}
+    for node in ast.walk(when):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, right = node.left, node.comparators[0]
+        param = decode_param(left.id) if isinstance(left, ast.Name) else None
+        if param is None or not isinstance(right, ast.Constant | ast.Tuple | ast.List):
+            continue
+        op = node.ops[0]
+        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
+            yield {param: right.value}
+        elif isinstance(op, ast.In) and isinstance(right, ast.Tuple | ast.List):
+            for element in right.elts:
+                if isinstance(element, ast.Constant):
+                    yield {param: element.value}
+        elif isinstance(op, ast.Gt | ast.GtE) and isinstance(right, ast.Constant):
+            if isinstance(right.value, int | float):
+                yield {param: right.value + 1}
+        elif isinstance(op, ast.IsNot):
+            current = args.get(param)
+            if current is None:
+                yield {param: "yes"}
+
+
+def _duplicates(
+    checker: SemanticChecker,
+    name: str,
+    tree: ast.Expression,
+    case: _Case,
+    extra: dict[str, Any],
+) -> Iterator[_Mutation]:
+    """For ``not exists("e", col=...)`` / ``count("e", ...) == 0``: a row that matches."""
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("exists", "count")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            continue
+        entity_name = node.args[0].value
+        entity = checker.spec.entities.get(entity_name)
+        if entity is None:
+            continue
+        conn, db = checker._db(case.data)
+        try:
+            values = {}
+            for keyword in node.keywords:
+                text = ast.unparse(keyword.value)
+                try:
+                    values[keyword.arg] = checker.interpreter.evaluate(
+                        name, _spec_text(text), db, {**case.args, **extra}, case.outcome.rows
+                    )
+                except Exception:
+                    values = {}
+                    break
+            template = db.find(entity.table, limit=1)
+        finally:
+            conn.close()
+        if not values:
+            continue
+        row = dict(template[0]) if template else {}
+        row.pop(entity.key, None)
+        row.update(values)
+        yield _Mutation(
+            inserts=[(entity.table, row)], args=dict(extra), note=f"another {entity_name} {values}"
+        )
+
+
+def _spec_text(python_like: str) -> str:
+    """An unparsed spec expression back in spec syntax (``arg__x`` -> ``$x``)."""
+    import re
+
+    def repl(match: re.Match[str]) -> str:
+        name = decode_param(match.group(0))
+        return f"${name}" if name is not None and name.isidentifier() else f"${{{name}}}"
+
+    return re.sub(r"\bargx?__[A-Za-z0-9_]+\b", repl, python_like)
+
+
+def _element_changes(
+    checker: SemanticChecker,
+    name: str,
+    rule: SpecRule,
+    case: _Case,
+    extra: dict[str, Any],
+    spec: WorldSpec,
+) -> Iterator[_Mutation]:
+    """For rules inside ``each``: change one field of one element of the list argument."""
+    if rule.each is None:
+        return
+    variable, source = rule.each.split(" in ", 1)
+    param = source.strip().lstrip("$").strip("{}")
+    elements = case.args.get(param)
+    if not isinstance(elements, list) or not elements:
+        return
+    tree = parse(rule.check, "check")
+    fields = [
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == variable.strip()
+    ]
+    for field_name in dict.fromkeys(fields):
+        for index, element in enumerate(elements):
+            if not isinstance(element, dict):
+                continue
+            current = element.get(field_name)
+            for candidate in _shifted(current, 1) + _extremes(current):
+                changed = copy.deepcopy(elements)
+                changed[index][field_name] = candidate
+                yield _Mutation(
+                    args={**extra, param: changed},
+                    note=f"${param}[{index}].{field_name} = {candidate!r}",
+                )
+
+
+def check_semantics(world: CompiledWorld, spec: WorldSpec | None = None) -> SemanticReport:
+    """The semantic checks of ``world`` (its spec read from the world folder if not given)."""
+    spec = spec or world.load_spec()
+    if spec is None:
+        return SemanticReport(
+            world_id=world.id,
+            passed=False,
+            findings=(
+                SemanticFinding(
+                    check="spec", ok=False, tool="", detail="the world has no spec.yaml"
+                ),
+            ),
+            rules=(),
+        )
+    return SemanticChecker(world, spec).check()

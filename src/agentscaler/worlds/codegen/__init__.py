@@ -1,0 +1,1 @@
+"""Code generation: the world's SQLite schema and readable tool code, from its spec alone."""

@@ -1,0 +1,361 @@
+"""The table operation of one tool, given the entities the domain's identifiers name.
+
+Rules (names and schemas only; see :mod:`agentscaler.worlds.infer.operations` for the verb lists):
+
+* reads: a compute verb without identifiers -> ``compute``; an identifier of the tool's entity ->
+  ``get``; a plural noun or a list verb -> ``search``; a noun with other parameters -> a lookup
+  (``get`` by the parameters); nothing to go on -> ``compute``.
+* writes: a delete verb -> ``delete`` (by key, else by filters); a transition verb on a keyed
+  row -> ``transition``; an update verb or fields of the keyed entity -> ``update``; an action on
+  a keyed row that is neither (``book_flight(flight_id)``) -> ``create`` of an action record
+  (``flight_bookings``); otherwise -> ``create`` of the named or returned entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agentscaler.naming import entity_of_parameter, singular
+from agentscaler.worlds.infer.operations import (
+    COMPUTE_VERBS,
+    CREATE_VERBS,
+    DELETE_VERBS,
+    LIST_VERBS,
+    NOTE_PARAM_WORDS,
+    TRANSITIONS,
+    UPDATE_VERBS,
+)
+from agentscaler.worlds.infer.toolshape import (
+    LIMIT_PARAMS,
+    MAX_MARKERS,
+    MIN_MARKERS,
+    OPTION_PARAMS,
+    ORDERED_SEMANTIC_WORDS,
+    SORT_PARAMS,
+    TEXT_PARAMS,
+    ToolShape,
+)
+from agentscaler.worlds.interface import ParamInfo
+
+CHANGE_VERBS = UPDATE_VERBS | DELETE_VERBS | frozenset(TRANSITIONS)
+FIELD_CONTAINERS = frozenset(
+    "updates update changes fields data attributes properties details values patch new_values".split()
+)
+LOOKUP_VERBS = frozenset(
+    """get fetch retrieve lookup look find show view read check query search list browse track
+    display describe inspect monitor""".split()
+)
+OWN_KEY_CREATE_VERBS = frozenset("create add new insert register make".split())
+ACTION_NOUNS = {
+    "book": "booking",
+    "reserve": "reservation",
+    "rent": "rental",
+    "buy": "purchase",
+    "purchase": "purchase",
+    "order": "order",
+    "subscribe": "subscription",
+    "enroll": "enrollment",
+    "apply": "application",
+    "like": "like",
+    "follow": "follow",
+    "share": "share",
+    "rate": "rating",
+    "review": "review",
+    "comment": "comment",
+    "vote": "vote",
+    "save": "save",
+    "invite": "invitation",
+    "send": "message",
+    "report": "report",
+    "request": "request",
+    "pay": "payment",
+    "charge": "charge",
+    "transfer": "transfer",
+    "donate": "donation",
+    "hire": "hire",
+    "adopt": "adoption",
+    "claim": "claim",
+    "schedule": "appointment",
+}
+
+
+@dataclass
+class Role:
+    param: ParamInfo
+    role: str
+    column: str | None = None
+    ref_entity: str | None = None
+
+
+@dataclass
+class Decision:
+    operation: str
+    entity: str | None
+    roles: list[Role] = field(default_factory=list)
+    fallback: bool = False
+    key_provided: bool = False
+    """Create whose caller supplies the new row's key (``register_user(user_id, ...)``)."""
+
+
+def decide(shape: ToolShape, known: set[str]) -> Decision:
+    """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers."""
+    if shape.kind == "read":
+        return _decide_read(shape, known)
+    return _decide_write(shape, known)
+
+
+def _name_entity(shape: ToolShape, known: set[str]) -> tuple[str | None, bool]:
+    """The entity the name talks about, and whether it is a known (identifier) entity."""
+    candidates = shape.noun_candidates()
+    for candidate in candidates:
+        if candidate in known:
+            return candidate, True
+    return (candidates[0] if candidates else None), False
+
+
+def _key_param(shape: ToolShape, name_entity: str | None, known_name: bool) -> ParamInfo | None:
+    ids = shape.id_params()
+    if name_entity is not None:
+        for param in ids:
+            if param.entity == name_entity:
+                return param
+    if len(ids) == 1:
+        entity_words = set(ids[0].entity.split("_")) if ids[0].entity else set()
+        if not shape.nouns or (not known_name and entity_words <= set(shape.words)):
+            return ids[0]
+    return None
+
+
+def _decide_read(shape: ToolShape, known: set[str]) -> Decision:
+    name_entity, known_name = _name_entity(shape, known)
+    ids = shape.id_params()
+    if shape.verb in COMPUTE_VERBS and not ids:
+        return _compute(shape)
+    wants_list = shape.plural_noun or shape.verb in LIST_VERBS
+    key = None if (wants_list and shape.plural_noun) else _key_param(shape, name_entity, known_name)
+    if key is not None:
+        decision = Decision("get", key.entity)
+        for param in shape.params:
+            if param is key:
+                decision.roles.append(Role(param, "key", None, key.entity))
+            elif param.entity is not None:
+                decision.roles.append(Role(param, "filter", param.column, param.entity))
+            else:
+                decision.roles.append(Role(param, "option"))
+        return decision
+    if name_entity is None:
+        if len(ids) == 1 and not wants_list:
+            return _decide_read_keyed(shape, ids[0])
+        return _compute(shape)
+    if wants_list:
+        return Decision("search", name_entity, _search_roles(shape, name_entity))
+    if shape.verb not in LOOKUP_VERBS or (
+        not shape.params and shape.verb not in ("get", "show", "view", "fetch", "retrieve", "read")
+    ):
+        return _compute(shape)
+    roles = _search_roles(shape, name_entity)
+    if shape.params and not any(r.role in ("filter", "key") for r in roles):
+        return _compute(shape)  # nothing to look a row up by (e.g. only a text to analyse)
+    return Decision("get", name_entity, roles)
+
+
+def _decide_read_keyed(shape: ToolShape, key: ParamInfo) -> Decision:
+    decision = Decision("get", key.entity)
+    for param in shape.params:
+        if param is key:
+            decision.roles.append(Role(param, "key", None, key.entity))
+        else:
+            decision.roles.append(Role(param, "option"))
+    return decision
+
+
+def _compute(shape: ToolShape) -> Decision:
+    return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
+
+
+def _search_roles(shape: ToolShape, entity: str) -> list[Role]:
+    roles: list[Role] = []
+    for param in shape.params:
+        roles.append(_search_role(param, entity))
+    return roles
+
+
+def _search_role(param: ParamInfo, entity: str) -> Role:
+    words = param.words
+    name = param.column
+    if param.entity is not None:
+        if param.entity == entity:
+            return Role(param, "key" if not param.id_list else "filter", None, entity)
+        return Role(param, "filter", param.column if not param.id_list else None, param.entity)
+    if (name in TEXT_PARAMS or (words and words[-1] == "contains")) and not param.schema.get(
+        "enum"
+    ):
+        return Role(param, "text")
+    if name in LIMIT_PARAMS and param.json_type in ("integer", "number", None):
+        return Role(param, "limit")
+    if name in SORT_PARAMS and param.json_type in ("string", None):
+        return Role(param, "sort")
+    if name in OPTION_PARAMS or (
+        param.json_type == "boolean" and words[:1] in (("include",), ("with",))
+    ):
+        return Role(param, "option")
+    bound = _range_bound(param)
+    if bound is not None:
+        return Role(param, bound[0], bound[1])
+    if param.json_type in ("object", "array"):
+        return Role(param, "option")  # structured values are settings, not column filters
+    return Role(param, "filter", param.column)
+
+
+def _range_bound(param: ParamInfo) -> tuple[str, str] | None:
+    """``("min", "price")`` for ``min_price`` / ``price_min`` / ``date_from`` ..."""
+    words = list(param.words)
+    if len(words) < 2:
+        return None
+    marker = None
+    rest: list[str] = []
+    if words[0] in MIN_MARKERS or words[0] in MAX_MARKERS:
+        marker, rest = words[0], words[1:]
+    elif words[-1] in MIN_MARKERS or words[-1] in MAX_MARKERS:
+        marker, rest = words[-1], words[:-1]
+    if marker is None or not rest:
+        return None
+    ordered = param.json_type in ("integer", "number") or param.schema.get("format") in (
+        "date",
+        "date-time",
+        "time",
+    )
+    if not ordered and not set(rest) & ORDERED_SEMANTIC_WORDS:
+        return None
+    role = "min" if marker in MIN_MARKERS else "max"
+    return role, "_".join(rest)
+
+
+def _is_note(param: ParamInfo) -> bool:
+    return bool(set(param.words) & NOTE_PARAM_WORDS)
+
+
+def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
+    name_entity, known_name = _name_entity(shape, known)
+    key = _key_param(shape, name_entity, known_name)
+    verb = shape.verb
+    param_entities = {p.entity for p in shape.params if p.entity}
+    echoed = False
+    if key is None:
+        key = _key_from_returns(shape, param_entities)
+        echoed = key is not None
+    if key is None and not known_name and verb in CHANGE_VERBS and len(shape.id_params()) == 1:
+        key = shape.id_params()[0]  # update_shipping_address(order_id, ...) changes the order
+    created = None
+    returned_ids = shape.returns.id_fields()
+    if returned_ids and (verb in CREATE_VERBS or key is None):
+        # a new record's id leads the result (later ids are its references)
+        first = returned_ids[0]
+        entity = entity_of_parameter(first) or (name_entity if first == "id" else None)
+        if entity and entity not in param_entities:
+            created = entity
+
+    if verb in DELETE_VERBS:
+        if key is not None:
+            return _keyed(shape, "delete", key, fields_as="option")
+        entity = name_entity or created
+        if entity is not None:
+            return Decision("delete", entity, _search_roles(shape, entity))
+    if created is not None and verb in CREATE_VERBS and not echoed:
+        return _create(shape, created)
+    others = [p for p in shape.params if p is not key]
+    field_params = [p for p in others if p.json_type != "boolean" and not _is_note(p)]
+    head = singular(shape.nouns[-1]) if shape.nouns else None
+    names_other_thing = (
+        bool(field_params) and head is not None and head != key.entity if key else False
+    )
+    transition_verb = verb in TRANSITIONS or bool(shape.tail)
+    updates_instead = verb in UPDATE_VERBS and bool(field_params)
+    creates_other = names_other_thing and not known_name
+    if key is not None and transition_verb and not updates_instead and not creates_other:
+        return _keyed(shape, "transition", key)
+    if (
+        key is not None
+        and verb in OWN_KEY_CREATE_VERBS
+        and key.entity == name_entity
+        and created is None
+    ):
+        return _create(shape, key.entity, key_param=key)
+    updating = key is not None and (
+        verb in UPDATE_VERBS or echoed or (bool(field_params) and key.entity == name_entity)
+    )
+    if key is not None and updating and others:
+        return _keyed(shape, "update", key)
+    if key is not None and created is None:
+        if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
+            return _create(shape, name_entity)
+        noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
+        return _create(shape, f"{key.entity}_{noun}")
+    entity = created or name_entity
+    if entity is None:
+        decision = _create(shape, f"{verb}_event" if verb else "action_event")
+        decision.fallback = True
+        return decision
+    return _create(shape, entity)
+
+
+def _key_from_returns(shape: ToolShape, param_entities: set[str | None]) -> ParamInfo | None:
+    """The one identifier parameter a write acts on, when its result echoes that identifier and
+    names no new record (``apply_promo_code(order_id, code) -> {order_id, total}``)."""
+    ids = shape.id_params()
+    if len(ids) != 1:
+        return None
+    returned = shape.returns.id_fields()
+    # the record a result describes leads with its own id; later ids are its references
+    if returned and returned[0] == ids[0].name:
+        return ids[0]
+    new = [f for f in returned if (entity_of_parameter(f) or "") not in param_entities]
+    if new or ids[0].name not in returned:
+        return None
+    return ids[0]
+
+
+def _keyed(shape: ToolShape, operation: str, key: ParamInfo, fields_as: str = "field") -> Decision:
+    decision = Decision(operation, key.entity)
+    for param in shape.params:
+        if param is key:
+            decision.roles.append(Role(param, "key", None, key.entity))
+        elif param.entity is not None:
+            role = "reference" if operation in ("update", "transition") else "filter"
+            if operation == "update" and param.entity != key.entity:
+                decision.roles.append(Role(param, "reference", param.column, param.entity))
+            else:
+                decision.roles.append(Role(param, role, param.column, param.entity))
+        elif param.json_type == "boolean" and operation != "update":
+            decision.roles.append(Role(param, "option"))
+        elif operation == "update" and param.column in FIELD_CONTAINERS and _object_fields(param):
+            decision.roles.append(Role(param, "fields"))
+        elif fields_as == "option":
+            decision.roles.append(Role(param, "option"))
+        else:
+            decision.roles.append(Role(param, "field", param.column))
+    return decision
+
+
+def _object_fields(param: ParamInfo) -> bool:
+    props = param.schema.get("properties")
+    return isinstance(props, dict) and bool(props)
+
+
+def _create(shape: ToolShape, entity: str, key_param: ParamInfo | None = None) -> Decision:
+    if key_param is None:
+        key_param = next((p for p in shape.id_params() if p.entity == entity), None)
+    decision = Decision("create", entity, key_provided=key_param is not None)
+    for param in shape.params:
+        if param is key_param:
+            decision.roles.append(Role(param, "key", None, entity))
+        elif param.entity is not None and param.entity != entity:
+            decision.roles.append(Role(param, "reference", param.column, param.entity))
+        else:
+            decision.roles.append(Role(param, "field", param.column))
+    return decision
+
+
+def singular_table_entity(table: str) -> str:
+    parts = table.split("_")
+    return "_".join((*parts[:-1], singular(parts[-1])))

@@ -1,0 +1,234 @@
+"""Schema inference: tables, columns, keys and relations of a domain, and each tool's binding.
+
+Entities come from identifier parameters (``order_id`` -> ``orders``), identifiers in returned
+fields, and nouns of tool names (``send_email`` -> ``emails``). Columns come from the parameters
+and returned fields of the tools that act on the entity, typed from their JSON Schemas (objects
+and arrays become JSON columns). ``<entity>_id`` columns become foreign keys. Transition tools
+give the entity a status column whose values include their target states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentscaler.errors import WorldError
+from agentscaler.naming import entity_of_parameter
+from agentscaler.records import ToolSpec
+from agentscaler.records.world import ParamBinding, Relation, Table, ToolBinding
+from agentscaler.worlds.infer.decide import Decision, decide
+from agentscaler.worlds.infer.drafts import Entities, EntityDraft, column_type_of
+from agentscaler.worlds.infer.operations import (
+    TRANSITIONS,
+    allowed_sources,
+    statuses_stated,
+    transition_target,
+)
+from agentscaler.worlds.infer.tables import build_tables
+from agentscaler.worlds.infer.toolshape import ToolShape, analyze
+from agentscaler.worlds.interface import COUNT_FIELDS, ENVELOPE_FIELDS, snake
+from agentscaler.worlds.schemas import schema_type
+
+
+@dataclass
+class ToolPlan:
+    """A tool with its analysis, its decision and, once finished, its binding."""
+
+    shape: ToolShape
+    decision: Decision
+    binding: ToolBinding | None = None
+
+
+@dataclass
+class SchemaPlan:
+    """The inferred database schema of a domain and how each tool uses it."""
+
+    tables: list[Table]
+    relations: list[Relation]
+    tools: list[ToolPlan]
+
+    def table(self, name: str | None) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
+def infer_schema(specs: list[ToolSpec]) -> SchemaPlan:
+    """Infer tables, relations and tool bindings for the tools of one domain."""
+    if not specs:
+        raise WorldError("a world needs at least one tool; the domain has none")
+    shapes = [analyze(spec) for spec in specs]
+    entities = Entities()
+    for shape in shapes:
+        for param in shape.params:
+            if param.entity:
+                draft = entities.ensure(param.entity, None if param.id_list else param.column)
+                if not param.id_list:
+                    draft.key_types.append(column_type_of(param.schema))
+                    draft.key_sources.append(
+                        (param.schema, str(param.schema.get("description", "")))
+                    )
+    known = set(entities.drafts)
+    plans = [ToolPlan(shape, decide(shape, known)) for shape in shapes]
+    for plan in plans:
+        if plan.decision.entity:
+            entities.ensure(plan.decision.entity)
+    for plan in plans:
+        _collect_columns(plan, entities)
+    _finish_status(plans, entities)
+    tables, relations = build_tables(entities)
+    by_entity = {t.entity: t for t in tables}
+    for plan in plans:
+        plan.binding = _binding(plan, by_entity, entities)
+    return SchemaPlan(tables=tables, relations=relations, tools=plans)
+
+
+def _collect_columns(plan: ToolPlan, entities: Entities) -> None:
+    decision = plan.decision
+    shape = plan.shape
+    if decision.entity is None:
+        return
+    draft = entities.drafts[decision.entity]
+    for role in decision.roles:
+        param = role.param
+        if role.role == "key":
+            draft.key_types.append(column_type_of(param.schema))
+            draft.key_sources.append((param.schema, str(param.schema.get("description", ""))))
+        elif role.role in ("field", "filter", "min", "max", "reference") and role.column:
+            if role.ref_entity is not None and role.ref_entity == decision.entity:
+                continue
+            column = draft.column(role.column)
+            schema = param.schema
+            if role.role in ("min", "max"):
+                schema = {k: v for k, v in schema.items() if k != "description"}
+            column.add(schema, str(param.schema.get("description", "")))
+            if role.ref_entity is not None and not param.id_list:
+                entities.ensure(role.ref_entity, param.column)
+                column.references = role.ref_entity
+            if role.role in ("filter", "reference"):
+                column.indexed = True
+        elif role.role == "fields":
+            props = param.schema.get("properties") or {}
+            for name, sub in props.items():
+                if isinstance(sub, dict):
+                    draft.column(snake(name)).add(sub)
+    returns = shape.returns
+    if decision.operation == "search" and returns.list_key is not None:
+        fields = returns.item_fields
+    elif returns.object_key is not None:
+        fields = {**returns.object_fields}
+        fields.update(
+            {
+                k: v
+                for k, v in returns.fields.items()
+                if k != returns.object_key and k not in COUNT_FIELDS
+            }
+        )
+    else:
+        fields = {k: v for k, v in returns.fields.items()}
+        if decision.operation == "search":
+            fields = {k: v for k, v in fields.items() if k not in COUNT_FIELDS}
+    for name, schema in fields.items():
+        if name in ENVELOPE_FIELDS:
+            continue
+        column_name = snake(name)
+        if name == "id" or column_name == draft.key:
+            draft.key_sources.append((schema, str(schema.get("description", ""))))
+            continue
+        ref = entity_of_parameter(name)
+        if ref == decision.entity and schema_type(schema) != "array":
+            draft.key_sources.append((schema, str(schema.get("description", ""))))
+            continue
+        column = draft.column(column_name)
+        column.add(schema)
+        if ref is not None and schema_type(schema) in ("string", "integer", None):
+            entities.ensure(ref, column_name)
+            column.references = ref
+
+
+def _finish_status(plans: list[ToolPlan], entities: Entities) -> None:
+    for plan in plans:
+        decision = plan.decision
+        if decision.operation != "transition" or decision.entity is None:
+            continue
+        draft = entities.drafts[decision.entity]
+        column_name = draft.status_column or _status_column(draft)
+        draft.status_column = column_name
+        column = draft.column(column_name)
+        enum = column.enum()
+        target = transition_target(plan.shape.verb, plan.shape.tail, enum)
+        if target is None:
+            target = transition_target(plan.shape.verb, plan.shape.tail, None) or "done"
+            if enum is not None:
+                column.enums.append([target])
+        if target not in draft.status_values:
+            draft.status_values.append(target)
+        if not column.types:
+            column.add({"type": "string", "description": "Current status."})
+
+
+def _status_column(draft: EntityDraft) -> str:
+    def textual(name: str) -> bool:
+        types = set(draft.columns[name].types)
+        return not types or types <= {"TEXT"}
+
+    for name in draft.columns:
+        if (name == "status" or name.endswith("_status")) and textual(name):
+            return name
+    if "state" in draft.columns and textual("state"):
+        return "state"
+    name = "status"
+    while name in draft.columns:
+        name = "record_" + name
+    return name
+
+
+def _binding(plan: ToolPlan, by_entity: dict[str, Table], entities: Entities) -> ToolBinding:
+    decision = plan.decision
+    shape = plan.shape
+    table = by_entity.get(decision.entity) if decision.entity else None
+    params: list[ParamBinding] = []
+    for role in decision.roles:
+        ref_table = by_entity[role.ref_entity].name if role.ref_entity in by_entity else None
+        column = role.column
+        if role.role == "key" and table is not None:
+            column = table.primary_key
+        if (
+            role.role == "filter"
+            and role.ref_entity is not None
+            and role.ref_entity == decision.entity
+        ):
+            column = table.primary_key if table else column
+        params.append(
+            ParamBinding(name=role.param.name, role=role.role, column=column, table=ref_table)
+        )
+    status_column = None
+    from_status: tuple[str, ...] = ()
+    to_status = None
+    if table is not None and decision.entity is not None:
+        draft = entities.drafts[decision.entity]
+        status = table.column(draft.status_column) if draft.status_column else None
+        if status is None:
+            status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+        enum = list(status.enum or ()) if status is not None else []
+        if decision.operation == "transition" and status is not None:
+            status_column = status.name
+            to_status = transition_target(shape.verb, shape.tail, enum) or transition_target(
+                shape.verb, shape.tail, None
+            )
+            from_status = allowed_sources(shape.verb, to_status, enum, shape.spec.description)
+            if to_status is not None and not from_status and shape.verb not in TRANSITIONS:
+                from_status = ()
+        elif decision.operation in ("update", "delete") and status is not None and enum:
+            stated = statuses_stated(shape.spec.description, [str(e) for e in enum], shape.verb)
+            if stated:
+                status_column, from_status = status.name, stated
+    return ToolBinding(
+        name=shape.name,
+        tool_id=shape.spec.id,
+        kind="read" if shape.kind == "read" else "write",
+        operation=decision.operation,  # type: ignore[arg-type]
+        table=table.name if table else None,
+        fallback=decision.fallback,
+        params=tuple(params),
+        status_column=status_column,
+        from_status=from_status,
+        to_status=to_status,
+    )

@@ -1,0 +1,448 @@
+"""The spec inference proposes for a domain: entities from the inferred tables, and for every
+tool its lookups, rules and effects.
+
+This is the only place where inference meets the spec: everything after reads the spec.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from agentscaler.records import ToolSpec
+from agentscaler.records.world import Column, Table, ToolBinding
+from agentscaler.worlds.infer.children import ChildList, split_children
+from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
+from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
+from agentscaler.worlds.infer.rules.context import row_name
+from agentscaler.worlds.interface import read_params
+from agentscaler.worlds.schemas import resolve_schema
+from agentscaler.worlds.spec.expr import param_ref
+from agentscaler.worlds.spec.model import (
+    SemanticKind,
+    SpecColumn,
+    SpecEffect,
+    SpecEntity,
+    SpecIdFormat,
+    SpecLookup,
+    SpecParam,
+    SpecParent,
+    SpecRule,
+    SpecTool,
+    WorldSpec,
+)
+
+_KINDS = frozenset(get_args(SemanticKind))
+_SEMANTIC_TO_KIND = {
+    "id": "identifier",
+    "price": "money",
+    "state": "region",
+    "zip": "postal_code",
+}
+
+
+def kind_of_semantic(semantic: str | None, column: Column) -> str | None:
+    """The spec kind of a column from its inferred semantic tag."""
+    if semantic is None:
+        return None
+    if column.references:
+        return "reference"
+    kind = _SEMANTIC_TO_KIND.get(semantic, semantic)
+    if kind == "address" and column.type != "JSON":
+        kind = "street"
+    return kind if kind in _KINDS else None
+
+
+def _entity(table: Table, by_table: dict[str, str]) -> SpecEntity:
+    key = table.key_column
+    columns: dict[str, SpecColumn] = {}
+    for column in table.columns:
+        columns[column.name] = SpecColumn(
+            type=column.type,
+            kind="identifier" if column.primary_key else kind_of_semantic(column.semantic, column),  # type: ignore[arg-type]
+            description=column.description,
+            values=None if column.primary_key else column.enum,
+            references=by_table.get(column.references or ""),
+            value_schema=column.value_schema,
+            default=column.default,
+            index=column.name in table.indexes,
+        )
+    parent = None
+    if table.parent is not None and table.parent_column and table.parent_field:
+        parent = SpecParent(
+            entity=by_table.get(table.parent, table.parent),
+            column=table.parent_column,
+            field=table.parent_field,
+        )
+    return SpecEntity(
+        table=table.name,
+        key=table.primary_key,
+        parent=parent,
+        id=SpecIdFormat(
+            prefix=table.id_prefix,
+            width=table.id_width,
+            pattern=table.id_pattern,
+            values=key.enum,
+        ),
+        columns=columns,
+    )
+
+
+class _ToolBuilder:
+    """The spec entry of one tool from its inferred binding."""
+
+    def __init__(
+        self,
+        plan: ToolPlan,
+        binding: ToolBinding,
+        plan_tables: dict[str, Table],
+        by_table: dict[str, str],
+        children: list[ChildList] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.children = {(c.parent, c.field): c for c in children or ()}
+        self.binding = binding
+        self.tables = plan_tables
+        self.by_table = by_table
+        self.entity = by_table.get(binding.table or "")
+        self.table = plan_tables.get(binding.table or "")
+        self.params = {p.name: p for p in read_params(plan.shape.spec.parameters)}
+        self.find: dict[str, SpecLookup] = {}
+        self.requires: list[SpecRule] = []
+        self.effects: list[SpecEffect] = []
+
+    def required(self, name: str) -> bool:
+        param = self.params.get(name)
+        return param is not None and param.required
+
+    def _bind_name(self, entity: str) -> str:
+        base = row_name(entity)
+        name, n = base, 2
+        while name in self.find:
+            name, n = f"{base}_{n}", n + 1
+        return name
+
+    def _reference_lookups(self) -> None:
+        """Rows named by reference arguments must exist (``customer_id`` -> customer)."""
+        for param in self.binding.params:
+            if param.role != "reference" or param.table is None:
+                continue
+            entity = self.by_table.get(param.table)
+            ref = self.tables.get(param.table)
+            if entity is None or ref is None or entity == self.entity:
+                continue
+            info = self.params.get(param.name)
+            if info is not None and info.json_type == "array":
+                continue
+            self.find[self._bind_name(entity)] = SpecLookup(
+                entity=entity, by={ref.primary_key: param_ref(param.name)}
+            )
+
+    def _nested_lookups(self) -> None:
+        """Ids inside list or object arguments must exist (``items[].product_id``)."""
+        by_entity = {t.entity: t for t in self.tables.values()}
+        for name, info in self.params.items():
+            if info.json_type not in ("array", "object"):
+                continue
+            schema = info.schema
+            many = info.json_type == "array"
+            if many:
+                schema = resolve_schema(
+                    schema.get("items") if isinstance(schema.get("items"), dict) else {}
+                )
+            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            for prop in props:
+                from agentscaler.naming import entity_of_parameter
+
+                entity = entity_of_parameter(prop)
+                table = by_entity.get(entity) if entity else None
+                if table is None or table.name == self.binding.table:
+                    continue
+                bind = self._bind_name(entity)  # type: ignore[arg-type]
+                if many:
+                    self.find[bind] = SpecLookup(
+                        entity=entity,  # type: ignore[arg-type]
+                        by={table.primary_key: f"=item.{prop}"},
+                        each=f"item in {param_ref(name)}",
+                        optional=False,
+                    )
+                else:
+                    self.find[bind] = SpecLookup(
+                        entity=entity,  # type: ignore[arg-type]
+                        by={table.primary_key: f"={param_ref(name)}.{prop}"},
+                        optional=True,
+                    )
+
+    def _main_lookup(self) -> str | None:
+        if self.entity is None or self.table is None:
+            return None
+        key = next((p for p in self.binding.params if p.role == "key"), None)
+        if key is not None:
+            main = row_name(self.entity)
+            self.find[main] = SpecLookup(
+                entity=self.entity, by={self.table.primary_key: param_ref(key.name)}
+            )
+            return main
+        filters = {
+            p.column: param_ref(p.name)
+            for p in self.binding.params
+            if p.role == "filter" and p.column and self.table.column(p.column) is not None
+        }
+        if not filters:
+            return None
+        main = row_name(self.entity)
+        self.find[main] = SpecLookup(entity=self.entity, by=filters)
+        return main
+
+    def _filter_rules(self, main: str) -> None:
+        """A keyed row must match the other identifiers given (the order of this customer)."""
+        for param in self.binding.params:
+            if param.role != "filter" or not param.column or self.table is None:
+                continue
+            if param.column == self.table.primary_key or self.table.column(param.column) is None:
+                continue
+            label = param.column.replace("_", " ")
+            self.requires.append(
+                SpecRule(
+                    name=f"{main}_matches_{param.column}",
+                    kind="ownership",
+                    check=f"str({main}.{param.column}) == str({param_ref(param.name)})",
+                    when=None
+                    if self.required(param.name)
+                    else f"{param_ref(param.name)} is not None",
+                    error=(
+                        f"{main.replace('_', ' ')} {{{main}.{self.table.primary_key}}} does "
+                        f"not belong to {label} {{{param_ref(param.name)}}}"
+                    ),
+                    source="the tool names both",
+                )
+            )
+
+    def _child_params(self) -> dict[str, ChildList]:
+        """Arguments that are lists of child rows of the acted-on entity (``items``)."""
+        found = {}
+        for param in self.binding.params:
+            if param.role in ("field", "fields") and param.column and self.entity:
+                child = self.children.get((self.entity, param.column))
+                if child is not None:
+                    found[param.name] = child
+        return found
+
+    def _child_rows(self, row: str, *, replace: bool) -> list[SpecEffect]:
+        """Effects storing list arguments as child rows of ``row`` (replacing old ones)."""
+        effects = []
+        key = self.table.primary_key if self.table is not None else "id"
+        for name, child in self._child_params().items():
+            values: dict[str, Any] = {child.parent_column: f"={row}.{key}"}
+            for prop, column in zip(child.properties, child.item_fields, strict=True):
+                values[column] = f"=item.{prop}"
+            if replace:
+                effects.append(
+                    SpecEffect(
+                        clear=child.child,
+                        values={child.parent_column: f"={row}.{key}"},
+                        when=f"{param_ref(name)} is not None",
+                    )
+                )
+            effects.append(
+                SpecEffect(insert=child.child, values=values, each=f"item in {param_ref(name)}")
+            )
+        return effects
+
+    def _values(self, roles: tuple[str, ...]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for param in self.binding.params:
+            if param.role in roles and param.column and self.table is not None:
+                if self.table.column(param.column) is None:
+                    continue
+                values.setdefault(param.column, param_ref(param.name))
+        return values
+
+    def _fields_containers(self, values: dict[str, Any]) -> None:
+        if self.table is None:
+            return
+        from agentscaler.worlds.interface import snake
+
+        for param in self.binding.params:
+            if param.role != "fields":
+                continue
+            info = self.params.get(param.name)
+            props = (resolve_schema(info.schema).get("properties") or {}) if info else {}
+            for prop in props:
+                column = snake(prop)
+                if self.table.column(column) is not None:
+                    values.setdefault(column, f"={param_ref(param.name)}.{prop}")
+
+    def build(self) -> SpecTool:
+        b = self.binding
+        operation = b.operation
+        returns_info = self.plan.shape.returns
+        if (
+            operation == "search"
+            and returns_info.list_key is None
+            and returns_info.schema is not None
+            and returns_info.fields
+            and any(p.role == "filter" for p in b.params)
+        ):
+            operation = "get"  # a search declared to return one record finds that record
+        main: str | None = None
+        if operation in ("get", "update", "transition", "delete"):
+            main = self._main_lookup()
+            keyed = any(p.role == "key" for p in b.params)
+            if main is not None and keyed:
+                self._filter_rules(main)
+        if operation != "get":
+            self._reference_lookups()
+            self._nested_lookups()
+        if operation == "search":
+            for param in b.params:
+                if param.role == "filter" and param.table and param.table != b.table:
+                    entity = self.by_table.get(param.table)
+                    ref = self.tables.get(param.table)
+                    info = self.params.get(param.name)
+                    single = info is not None and info.json_type != "array"
+                    if entity and ref and single and self.required(param.name):
+                        self.find.setdefault(
+                            self._bind_name(entity),
+                            SpecLookup(entity=entity, by={ref.primary_key: param_ref(param.name)}),
+                        )
+        if b.kind == "write" and operation != "search":
+            context = RuleContext(
+                tool=b.name,
+                description=self.plan.shape.spec.description,
+                params=self.params,
+                operation=operation,
+                entity=self.entity,
+                main=main,
+                tables={t.entity: t for t in self.tables.values()},
+                find=self.find,
+                to_status=b.to_status,
+                created=row_name(self.entity) if operation == "create" and self.entity else None,
+            )
+            stated = infer_rules(context)
+            consumed = consumption_effects(context, stated)
+        else:
+            stated, consumed = [], []
+        covers_status = any(
+            r.kind == "status" and r.check.startswith(f"{main}.{b.status_column} ") for r in stated
+        )
+        if main is not None and b.status_column and not covers_status:
+            self.requires.extend(self._status_rule(main))
+        self.requires.extend(stated)
+        returns = main
+        if operation == "create" and self.entity is not None and self.table is not None:
+            values = self._values(("field", "reference", "key"))
+            returns = row_name(self.entity)
+            self.effects.append(SpecEffect(insert=self.entity, values=values, bind=returns))
+            self.effects.extend(self._child_rows(returns, replace=False))
+        elif operation in ("update", "transition") and main is not None:
+            values = self._values(("field", "reference"))
+            self._fields_containers(values)
+            if operation == "transition" and b.status_column and b.to_status is not None:
+                values = {b.status_column: b.to_status, **values}
+            if values or not self._child_params():
+                self.effects.append(SpecEffect(update=main, values=values))
+            self.effects.extend(self._child_rows(main, replace=True))
+        elif operation == "delete" and main is not None:
+            self.effects.append(SpecEffect(delete=main))
+        self.effects.extend(consumed)
+        child_params = self._child_params()
+        params = {
+            p.name: SpecParam(
+                role="children" if p.name in child_params else p.role,
+                column=p.column,
+                entity=self.by_table.get(p.table or "") if p.table else None,
+            )
+            for p in b.params
+        }
+        return SpecTool(
+            kind=operation,
+            entity=self.entity,
+            access=b.kind,
+            params=params,
+            find=self.find,
+            requires=tuple(self.requires),
+            effects=tuple(self.effects),
+            returns=returns,
+            fallback=b.fallback,
+        )
+
+    def _status_rule(self, main: str) -> list[SpecRule]:
+        b = self.binding
+        col = b.status_column
+        label = main.replace("_", " ")
+        key = self.table.primary_key if self.table else "id"
+        if b.from_status:
+            allowed = tuple(b.from_status)
+            said = _spoken(allowed)
+            plural = (self.table.name if self.table else "records").replace("_", " ")
+            action = f"can move to {b.to_status}" if b.to_status else f"can be changed by {b.name}"
+            values = ", ".join(repr(v) for v in allowed)
+            check = f"{main}.{col} in ({values}{',' if len(allowed) == 1 else ''})"
+            return [
+                SpecRule(
+                    name=f"{main}_is_{'_or_'.join(_slug(v) for v in allowed)}"[:60].rstrip("_"),
+                    kind="status",
+                    check=check,
+                    error=(
+                        f"{label} {{{main}.{key}}} is {{{main}.{col}}}: only {plural} that are "
+                        f"{said} {action}"
+                    ),
+                    source=_status_source(self.plan.shape.spec.description, allowed),
+                )
+            ]
+        if b.to_status is not None:
+            return [
+                SpecRule(
+                    name=f"{main}_not_already_{_slug(b.to_status)}"[:60].rstrip("_"),
+                    kind="status",
+                    check=f"{main}.{col} != {b.to_status!r}",
+                    error=f"{label} {{{main}.{key}}} is already {b.to_status}",
+                    source="convention",
+                )
+            ]
+        return []
+
+
+def _slug(value: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "x"
+
+
+def _spoken(values: tuple[str, ...]) -> str:
+    if len(values) == 1:
+        return values[0]
+    return ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def _status_source(description: str, values: tuple[str, ...]) -> str:
+    """The sentence of a description that names the allowed statuses, else "convention"."""
+    import re
+
+    for sentence in re.split(r"(?<=[.;!?])\s+", description or ""):
+        lowered = sentence.lower()
+        if any(
+            re.search(rf"\b{re.escape(v.lower()).replace('_', '[ _]')}\b", lowered) for v in values
+        ):
+            return sentence.strip()
+    return "convention"
+
+
+def propose_spec(
+    domain_id: str, name: str, tools: list[ToolSpec], *, clock: str
+) -> tuple[WorldSpec, SchemaPlan]:
+    """Infer the spec of a domain's tools (and the plan it came from, for reports)."""
+    plan = infer_schema(tools)
+    plan.tables, plan.relations, children = split_children(plan.tables, plan.relations)
+    by_table = {t.name: t.entity or t.name for t in plan.tables}
+    plan_tables = {t.name: t for t in plan.tables}
+    entities = {by_table[t.name]: _entity(t, by_table) for t in plan.tables}
+    spec_tools: dict[str, SpecTool] = {}
+    for tool_plan in plan.tools:
+        binding = tool_plan.binding
+        assert binding is not None
+        spec_tools[binding.name] = _ToolBuilder(
+            tool_plan, binding, plan_tables, by_table, children
+        ).build()
+    spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
+    return spec, plan

@@ -1,0 +1,32 @@
+"""Rules stated in tool descriptions, read by a grammar over sentences into spec rules.
+
+Each finder reads the tool's description and its parameters' descriptions against the rows the
+tool binds and their columns, and proposes rules (binding more rows when a rule is about a row
+the tool reaches only through another: the flight of a booking). An LLM, when configured,
+proposes further rules through the same spec checks; offline, this grammar is all there is.
+"""
+
+from __future__ import annotations
+
+from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.dates import date_rules
+from agentscaler.worlds.infer.rules.quantity import bound_rules, consumption_effects, quantity_rules
+from agentscaler.worlds.infer.rules.status import status_rules
+from agentscaler.worlds.spec.model import SpecRule
+
+__all__ = ["RuleContext", "consumption_effects", "infer_rules"]
+
+
+def infer_rules(ctx: RuleContext) -> list[SpecRule]:
+    """Every rule the tool's texts state, in a stable order (names unique per tool)."""
+    found: list[SpecRule] = []
+    for finder in (status_rules, quantity_rules, bound_rules, date_rules):
+        for rule in finder(ctx):
+            if any(r.check == rule.check for r in found):
+                continue
+            name, n = rule.name, 2
+            while any(r.name == name for r in found):
+                name, n = f"{rule.name}_{n}", n + 1
+            found.append(rule.model_copy(update={"name": name}) if name != rule.name else rule)
+            ctx.rules.append(found[-1])
+    return found

@@ -1,0 +1,346 @@
+"""Quantity rules stated in text: a stock, seat count, balance or capacity must cover what the
+call asks for, and numeric bounds the schema does not already enforce.
+
+* ``Every product must be in stock in the requested quantity`` -> per item,
+  ``product.stock_quantity >= item.quantity``;
+* ``The flight must ... have seats left`` -> ``flight.seats_available >= 1``;
+* ``Paying with miles requires enough miles`` -> when ``$payment_method == 'miles'``,
+  ``passenger.miles_balance >= <miles for the fare>``;
+* ``The room must sleep the number of guests`` -> ``room.max_guests >= $guests``;
+* ``fines owed must not exceed 10.00`` -> ``patron.fines_owed <= 10.0``.
+
+A consumable quantity (stock, seats or places left, a balance) covered for a create is also
+consumed by it: :func:`consumption_effects` turns those rules into decrements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agentscaler.naming import singular
+from agentscaler.records.world import Column
+from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.status import _source
+from agentscaler.worlds.infer.rules.text import sentences, tokens
+from agentscaler.worlds.spec.expr import param_ref
+from agentscaler.worlds.spec.model import SpecEffect, SpecRule
+
+_LEVEL_WORDS = frozenset(
+    "available left remaining balance stock quantity count number free current".split()
+)
+_CONSUMABLE = re.compile(r"(available|left|remaining|balance|stock|copies|spots)")
+_NOT_CONSUMABLE = re.compile(r"(due|owed|limit|max|capacity|quota|credit_amount|rate)")
+_CAPACITY = re.compile(r"(capacity|^max_|_max$|limit|max_stay|max_guests|seated)")
+_COVER_CUES = frozenset(
+    """enough sufficient left available remaining exceed exceeds cover covers stock within
+    sleep sleeps hold holds fit fits more""".split()
+)
+_SYNONYMS = {
+    "spots": ("places", "place", "spot", "spots"),
+    "seats": ("seat", "seats", "tickets"),
+    "stock": ("stock", "in stock", "units"),
+    "copies": ("copy", "copies", "available"),
+    "miles": ("miles", "mile"),
+    "balance": ("balance", "funds", "money", "amount"),
+    "guests": ("guests", "people", "sleep", "sleeps"),
+    "refills": ("refills", "refill"),
+    "days": ("days", "balance"),
+    "capacity": ("capacity", "seats"),
+    "stay": ("stay", "duration", "longest"),
+    "coverage": ("coverage", "limit"),
+}
+_AMOUNT_PARAMS = re.compile(
+    r"^(quantity|qty|count|number_of_\w+|\w+_count|seats|tickets|ticket_count|party_size|guests|"
+    r"num_\w+|nights|days|amount|units|copies|duration_hours|hours|duration_minutes|minutes)$"
+)
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+}
+MILES_PER_CURRENCY_UNIT = 100
+"""Miles a fare costs per unit of its price when the world has no miles price of its own."""
+
+
+@dataclass(frozen=True)
+class _Level:
+    row: str
+    column: Column
+    nouns: tuple[str, ...]
+    consumable: bool
+
+
+def _levels(ctx: RuleContext) -> list[_Level]:
+    """Numeric columns of bound rows that hold a level (stock, seats left, balance, capacity)."""
+    found = []
+    for row, entity in ctx.rows(each=True).items():
+        if row == ctx.created:
+            continue
+        table = ctx.tables.get(entity)
+        if table is None:
+            continue
+        for column in table.columns:
+            if column.type not in ("INTEGER", "REAL") or column.primary_key or column.references:
+                continue
+            words = column.name.split("_")
+            resource = [w for w in words if w not in _LEVEL_WORDS] or words
+            nouns: set[str] = set()
+            for word in resource + [w for w in words if w in ("stock", "balance")]:
+                nouns.add(word)
+                nouns.add(singular(word))
+                nouns.update(_SYNONYMS.get(word, ()))
+            consumable = bool(_CONSUMABLE.search(column.name)) and not _NOT_CONSUMABLE.search(
+                column.name
+            )
+            capacity = bool(_CAPACITY.search(column.name))
+            if consumable or capacity:
+                found.append(_Level(row, column, tuple(sorted(nouns)), consumable))
+    return found
+
+
+def _mentions(words: list[str], nouns: tuple[str, ...]) -> bool:
+    text = " " + " ".join(words) + " "
+    return any(f" {noun} " in text for noun in nouns)
+
+
+def _each_for(ctx: RuleContext, row: str) -> str | None:
+    lookup = ctx.find.get(row)
+    return lookup.each if lookup is not None else None
+
+
+def _amount(ctx: RuleContext, level: _Level, words: list[str]) -> tuple[str, str]:
+    """The amount a call takes of a level, and how it was chosen."""
+    each = _each_for(ctx, level.row)
+    if each is not None:
+        variable, _, source = each.partition(" in ")
+        name = source.strip().lstrip("$").strip("{}")
+        param = ctx.params.get(name)
+        items = param.schema.get("items") if param is not None else None
+        props = items.get("properties") if isinstance(items, dict) else None
+        if isinstance(props, dict):
+            for prop in props:
+                if _AMOUNT_PARAMS.match(prop):
+                    return f"{variable.strip()}.{prop}", f"each item's {prop}"
+    if "miles" in level.column.name:
+        for row, entity in ctx.rows().items():
+            table = ctx.tables.get(entity)
+            if table is None:
+                continue
+            miles = next(
+                (
+                    c
+                    for c in table.columns
+                    if "miles" in c.name and c.name != level.column.name and row != level.row
+                ),
+                None,
+            )
+            if miles is not None:
+                return f"{row}.{miles.name}", f"the {miles.name}"
+            price = next(
+                (c for c in table.columns if c.name in ("price", "fare", "total_price")), None
+            )
+            if price is not None and row != level.row:
+                return (
+                    f"round({row}.{price.name} * {MILES_PER_CURRENCY_UNIT})",
+                    f"convention: {MILES_PER_CURRENCY_UNIT} miles per unit of the {price.name}",
+                )
+    resource = set(level.nouns)
+    candidates = []
+    for name, param in ctx.params.items():
+        if param.json_type not in ("integer", "number"):
+            continue
+        words_of = set(name.split("_"))
+        if _AMOUNT_PARAMS.match(name) or words_of & resource:
+            candidates.append(name)
+    if candidates:
+        exact = [c for c in candidates if set(c.split("_")) & resource]
+        chosen = (exact or candidates)[0]
+        if not ctx.params[chosen].required:
+            return f"coalesce({param_ref(chosen)}, 1)", f"the {chosen} asked for (1 if not given)"
+        return param_ref(chosen), f"the {chosen} asked for"
+    dates = [n for n in ctx.params if n.endswith(("start_date", "end_date"))]
+    if "days" in level.column.name and len(dates) == 2:
+        start = next(n for n in dates if n.endswith("start_date"))
+        end = next(n for n in dates if n.endswith("end_date"))
+        return (
+            f"days_between({param_ref(start)}, {param_ref(end)}) + 1",
+            "the days from the first to the last day",
+        )
+    return "1", "one per call"
+
+
+def _when(ctx: RuleContext, words: list[str]) -> str | None:
+    """A condition the sentence puts on an argument's value (``paying with miles``)."""
+    text = " " + " ".join(words) + " "
+    found = []
+    for name, param in ctx.params.items():
+        for value in param.schema.get("enum") or ():
+            if isinstance(value, str) and f" {value.replace('_', ' ').lower()} " in text:
+                found.append((name, value))
+    if len(found) == 1:
+        name, value = found[0]
+        return f"{param_ref(name)} == {value!r}"
+    return None
+
+
+def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
+    """Rules that a level (stock, seats, balance, capacity) covers what the call asks for."""
+    if ctx.operation not in ("create", "update", "transition"):
+        return []
+    levels = _levels(ctx)
+    rules: list[SpecRule] = []
+    done: set[tuple[str, str]] = set()
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            words = tokens(sentence)
+            cue = set(words) & _COVER_CUES or "in stock" in sentence or "must have" in sentence
+            if not cue:
+                continue
+            for level in levels:
+                if (level.row, level.column.name) in done or not _mentions(words, level.nouns):
+                    continue
+                amount, how = _amount(ctx, level, words)
+                when = _when(ctx, words)
+                row = level.row
+                key = ctx.tables[ctx.row_entity(row) or ""].primary_key
+                label = row.replace("_", " ")
+                what = level.column.name.replace("_", " ")
+                rules.append(
+                    SpecRule(
+                        name=f"enough_{level.column.name}"[:60],
+                        kind="sufficient",
+                        check=f"{row}.{level.column.name} >= {amount}",
+                        each=_each_for(ctx, row),
+                        when=when,
+                        error=(
+                            f"{label} {{{row}.{key}}} has {what} {{{row}.{level.column.name}}}; "
+                            f"the request needs {{{amount}}}"
+                        ),
+                        source=_source(text, sentence) + (f" ({how})" if how else ""),
+                    )
+                )
+                done.add((row, level.column.name))
+    return rules
+
+
+def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
+    """Decrements of the consumable levels a create's rules cover (stock, seats, miles ...)."""
+    if ctx.operation != "create":
+        return []
+    effects = []
+    consumable = {(level.row, level.column.name) for level in _levels(ctx) if level.consumable}
+    for rule in rules:
+        if rule.kind != "sufficient":
+            continue
+        row, _, rest = rule.check.partition(".")
+        column, _, amount = rest.partition(" >= ")
+        if (row, column) not in consumable:
+            continue
+        effects.append(
+            SpecEffect(
+                decrement=row,
+                values={column: f"={amount}"},
+                each=rule.each,
+                when=rule.when,
+                source=rule.source,
+            )
+        )
+    return effects
+
+
+def bound_rules(ctx: RuleContext) -> list[SpecRule]:
+    """Numeric bounds stated in text that the schema does not enforce (``fines owed must not
+    exceed 10.00``, ``at least 15 minutes late``)."""
+    rules = []
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            words = tokens(sentence)
+            for index, word in enumerate(words):
+                number = _number(word)
+                if number is None:
+                    continue
+                before = " ".join(words[max(0, index - 4) : index])
+                op = None
+                if re.search(
+                    r"(not exceed|at most|up to|no more than|maximum of|cannot exceed|must not exceed)$",
+                    before,
+                ):
+                    op = "<="
+                elif re.search(r"(at least|minimum of|no less than)$", before):
+                    op = ">="
+                if op is None:
+                    continue
+                target = _subject(ctx, words[:index], number)
+                if target is None:
+                    continue
+                expr, schema = target
+                bound = schema.get("maximum" if op == "<=" else "minimum") if schema else None
+                if bound is not None and float(bound) == number:
+                    continue  # the schema already says so
+                literal = int(number) if float(number).is_integer() and "." not in word else number
+                optional = (
+                    expr.startswith("$") and not ctx.params[expr.lstrip("$").strip("{}")].required
+                )
+                rules.append(
+                    SpecRule(
+                        when=f"{expr} is not None" if optional else None,
+                        name=f"{'at_most' if op == '<=' else 'at_least'}_{expr.split('.')[-1].strip('$')}"[
+                            :60
+                        ],
+                        kind="limit",
+                        check=f"{expr} {op} {literal}",
+                        error=f"{expr.replace('$', '')} is {{{expr}}}; it must be {'at most' if op == '<=' else 'at least'} {literal}",
+                        source=_source(text, sentence),
+                    )
+                )
+    return rules
+
+
+def _number(word: str) -> float | None:
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def _subject(ctx: RuleContext, words: list[str], number: float) -> tuple[str, dict] | None:
+    """The column or argument a bound talks about: the last one named before the number."""
+    text = " ".join(words)
+    best: tuple[int, str, dict] | None = None
+    for row, entity in ctx.rows().items():
+        table = ctx.tables.get(entity)
+        if table is None or row == ctx.created:
+            continue
+        for column in table.columns:
+            if column.type not in ("INTEGER", "REAL"):
+                continue
+            phrase = column.name.replace("_", " ")
+            at = text.rfind(phrase)
+            if at < 0:
+                stem = " ".join(w for w in phrase.split() if w not in ("count", "number"))
+                at = text.rfind(stem) if stem else -1
+            if at >= 0 and (best is None or at > best[0]):
+                best = (at, f"{row}.{column.name}", column.value_schema or {})
+    for name, param in ctx.params.items():
+        if param.json_type not in ("integer", "number"):
+            continue
+        at = text.rfind(name.replace("_", " "))
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, param_ref(name), param.schema)
+    if best is None:
+        return None
+    return best[1], best[2]

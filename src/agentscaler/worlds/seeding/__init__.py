@@ -1,0 +1,1 @@
+"""Values and states: realistic values by meaning, seeded initial states, sampled arguments."""

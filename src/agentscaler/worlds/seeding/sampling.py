@@ -1,0 +1,275 @@
+"""Sampling arguments that should succeed on the current state of an environment.
+
+The sampler reads each parameter's role in the tool's binding: keys and references come from
+existing rows (for a transition, a row in one of its source statuses; for an update, new values
+that differ from the current ones), search filters from the values of a real row so results are
+not empty, and everything else from the parameter's JSON Schema and the column's meaning.
+Sampled arguments always validate against the tool's schema.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from agentscaler.errors import InvalidArgument
+from agentscaler.naming import entity_of_parameter
+from agentscaler.records.world import ParamBinding, ToolBinding
+from agentscaler.worlds.infer.semantics import semantic_of
+from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.values import ValueFactory
+
+
+class ArgumentSampler:
+    """Samples valid arguments for the tools of a world, given an environment's state."""
+
+    def __init__(self, env: WorldEnv) -> None:
+        self.env = env
+        self.world = env.world
+        self._tables_by_entity = {m.table.entity: m for m in env.world.schema.tables.values()}
+
+    def sample(
+        self,
+        tool: str,
+        rng: random.Random | int,
+        *,
+        optional: float = 0.5,
+        anchor: dict[str, Any] | None = None,
+        fixed: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Arguments for ``tool``: required ones always, optional ones with probability ``optional``.
+
+        ``anchor`` is the row the call is about (default: a random row that fits the tool, e.g. in
+        a transition's source status); ``fixed`` arguments are kept as given (e.g. values an
+        earlier call returned) and the others are sampled around them.
+        """
+        rng = rng if isinstance(rng, random.Random) else random.Random(rng)
+        entry = self.world.tools[tool]
+        binding = self.world.binding(tool)
+        properties = entry.parameters.get("properties") or {}
+        required = set(entry.parameters.get("required") or ())
+        factory = ValueFactory(rng.getrandbits(64))
+        anchor = anchor if anchor is not None else self._anchor_row(binding, rng)
+        roles = {p.name: p for p in binding.params}
+        include = {name for name in properties if name in required or rng.random() < optional}
+        include |= {p.name for p in binding.params if p.role == "key" and p.name in properties}
+        include |= set(fixed or ())
+        if binding.operation == "update":
+            writable = [
+                p.name for p in binding.params if p.role in ("field", "fields", "reference")
+            ]
+            if writable and not include & set(writable):
+                include.add(rng.choice(writable))
+        if binding.operation == "get" and not binding.key_param:
+            include |= {p.name for p in binding.params if p.role == "filter" and p.name in required}
+        arguments: dict[str, Any] = {}
+        for name in properties:
+            if name not in include:
+                continue
+            if fixed and name in fixed:
+                arguments[name] = fixed[name]
+                continue
+            schema = resolve_schema(properties[name] if isinstance(properties[name], dict) else {})
+            role = roles.get(name)
+            value = self._value(binding, role, name, schema, anchor, factory, rng)
+            if isinstance(value, (dict, list)):
+                value = self._existing_ids(value, rng)
+            if value is not None:
+                arguments[name] = value
+        return self._repair(entry, arguments, properties, factory)
+
+    def _existing_ids(self, value: Any, rng: random.Random) -> Any:
+        """Ids nested in objects and lists (``items[].product_id``) replaced by existing ones."""
+        if isinstance(value, list):
+            return [self._existing_ids(v, rng) for v in value]
+        if not isinstance(value, dict):
+            return value
+        result = {}
+        for key, item in value.items():
+            entity = entity_of_parameter(key)
+            table = self._tables_by_entity.get(entity) if entity else None
+            if table is not None and isinstance(item, (str, int)) and not isinstance(item, bool):
+                rows = self.env.random_rows(table.name, 1, rng)
+                if rows:
+                    stored = rows[0][table.key]
+                    item = (
+                        stored
+                        if isinstance(stored, type(item))
+                        else type(item)(stored)
+                        if isinstance(item, str)
+                        else item
+                    )
+            result[key] = self._existing_ids(item, rng)
+        return result
+
+    # --- per role ---------------------------------------------------------------------------
+    def _anchor_row(self, binding: ToolBinding, rng: random.Random) -> dict[str, Any] | None:
+        """The existing row a call is about (a transition's row is in a source status)."""
+        if not binding.table:
+            return None
+        where = None
+        if binding.status_column and binding.from_status:
+            where = {binding.status_column: list(binding.from_status)}
+        rows = self.env.random_rows(binding.table, 1, rng, where=where)
+        if not rows and binding.status_column and binding.to_status:
+            candidates = self.env.random_rows(binding.table, 8, rng)
+            rows = [r for r in candidates if r.get(binding.status_column) != binding.to_status][:1]
+        if not rows:
+            rows = self.env.random_rows(binding.table, 1, rng)
+        return rows[0] if rows else None
+
+    def _value(
+        self,
+        binding: ToolBinding,
+        role: ParamBinding | None,
+        name: str,
+        schema: dict[str, Any],
+        anchor: dict[str, Any] | None,
+        factory: ValueFactory,
+        rng: random.Random,
+    ) -> Any:
+        table = self.world.schema.tables.get(binding.table) if binding.table else None
+        column = table.table.column(role.column) if table and role and role.column else None
+        semantic = column.semantic if column is not None else semantic_of(name, schema)
+        kind = role.role if role else "option"
+        if kind == "key":
+            if binding.operation == "create":
+                return _as_schema_type(self.env.db.new_id(binding.table), schema)
+            if anchor is not None and table is not None:
+                return _as_schema_type(anchor[table.key], schema)
+        if kind in ("reference", "filter") and role is not None and role.table:
+            if kind == "filter" and anchor is not None and role.column in anchor:
+                return _as_schema_type(anchor[role.column], schema)
+            current = anchor.get(role.column) if anchor is not None and role.column else None
+            rows = [
+                r
+                for r in self.env.random_rows(role.table, 3, rng)
+                if r[self.world.schema.tables[role.table].key] != current
+            ]
+            if rows:
+                ref_key = self.world.schema.tables[role.table].key
+                keys = [_as_schema_type(r[ref_key], schema_type_items(schema)) for r in rows[:2]]
+                return keys if schema_type(schema) == "array" else keys[0]
+        if kind == "filter" and anchor is not None and role and role.column in anchor:
+            value = anchor[role.column]
+            if value is not None and (binding.operation != "search" or rng.random() < 0.7):
+                return _as_schema_type(value, schema)
+        if (
+            kind in ("min", "max")
+            and anchor is not None
+            and role
+            and anchor.get(role.column) is not None
+        ):
+            value = anchor[role.column]
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = (
+                    value
+                    if rng.random() < 0.5
+                    else value + (-1 if kind == "min" else 1) * abs(value) * 0.1
+                )
+                return _as_schema_type(round(value, 2), schema)
+            return _as_schema_type(value, schema)
+        if kind == "text" and anchor is not None:
+            texts = [
+                v
+                for k, v in anchor.items()
+                if isinstance(v, str) and k != (table.key if table else "")
+            ]
+            if texts:
+                words = rng.choice(texts).split()
+                if words:
+                    return rng.choice(words)
+        if kind == "limit":
+            return _as_schema_type(rng.randint(1, 10), schema)
+        if (
+            kind == "field"
+            and column is not None
+            and column.enum
+            and binding.operation in ("update", "create")
+        ):
+            options = [v for v in column.enum if anchor is None or v != anchor.get(column.name)]
+            enum = schema.get("enum")
+            if enum:
+                options = [
+                    v
+                    for v in enum
+                    if anchor is None
+                    or binding.operation == "create"
+                    or v != anchor.get(column.name)
+                ] or enum
+            if options:
+                return rng.choice(options)
+        value = factory.value(schema, semantic, name)
+        if binding.operation == "update" and anchor is not None and column is not None:
+            for _ in range(5):
+                if value != anchor.get(column.name):
+                    break
+                value = factory.value(schema, semantic, name)
+        return value
+
+    def _repair(
+        self,
+        entry: Any,
+        arguments: dict[str, Any],
+        properties: dict[str, Any],
+        factory: ValueFactory,
+    ) -> dict[str, Any]:
+        """Regenerate arguments that do not validate from their own schema alone (an optional
+        one that still fails is left out)."""
+        required = set(entry.parameters.get("required") or ())
+        tried: list[str] = []
+        for _ in range(6):
+            try:
+                return entry.validator.validate(arguments)
+            except InvalidArgument as exc:
+                bad = _offending(str(exc), arguments, properties)
+                if bad is None:
+                    raise
+                schema = properties.get(bad) if isinstance(properties.get(bad), dict) else {}
+                value = factory.value(schema, semantic_of(bad, schema), bad)
+                if bad in arguments and bad not in required and arguments[bad] is not None:
+                    value = None if tried.count(bad) else value
+                tried.append(bad)
+                if value is None and bad not in required:
+                    arguments.pop(bad, None)
+                else:
+                    arguments[bad] = value
+        return entry.validator.validate(arguments)
+
+
+def schema_type_items(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema_type(schema) == "array" and isinstance(schema.get("items"), dict):
+        return resolve_schema(schema["items"])
+    return schema
+
+
+def _as_schema_type(value: Any, schema: dict[str, Any]) -> Any:
+    """Convert a stored value to the parameter's JSON type where that is lossless."""
+    json_type = schema_type(schema)
+    if value is None:
+        return None
+    try:
+        if json_type == "string" and not isinstance(value, str):
+            return str(value)
+        if json_type == "integer" and isinstance(value, str) and value.lstrip("-").isdigit():
+            return int(value)
+        if json_type == "integer" and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if json_type == "number" and isinstance(value, str):
+            return float(value)
+        if json_type == "array" and not isinstance(value, list):
+            return [value]
+    except ValueError:
+        return value
+    return value
+
+
+def _offending(message: str, arguments: dict[str, Any], properties: dict[str, Any]) -> str | None:
+    for name in arguments:
+        if f"'{name}'" in message:
+            return name
+    for name in properties:
+        if f"'{name}'" in message and name not in arguments:
+            return name
+    return None

@@ -1,0 +1,176 @@
+"""Initial states: seeded rows for every table, consistent with keys and column meanings.
+
+``seed_state(world, seed)`` fills every table (referenced tables first) with rows whose ids have
+the format the tools expect, whose foreign keys point at existing rows, and whose values look
+like what the columns mean (Faker for names, e-mails, phones, addresses; fixed date windows;
+statuses from the enums). The same world and seed always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from agentscaler.canonical import stable_seed
+from agentscaler.errors import WorldError
+from agentscaler.records.world import Table, World
+from agentscaler.worlds.codegen.ddl import schema_sql
+from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
+from agentscaler.worlds.seeding.values import ValueFactory
+
+
+def empty_database(world: World) -> sqlite3.Connection:
+    """A fresh in-memory database with the world's schema and no rows."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        # user_version marks the image as a world database and gives a world without tables
+        # (only compute-style tools) a non-empty image that can be serialized.
+        conn.execute("PRAGMA user_version = 1")
+        conn.executescript(schema_sql(world))
+    except sqlite3.Error as exc:
+        conn.close()
+        raise WorldError(f"world {world.id}: its schema does not load in SQLite ({exc})") from exc
+    return conn
+
+
+def table_order(world: World) -> list[Table]:
+    """Tables with referenced tables first (cycles broken in name order)."""
+    tables = {t.name: t for t in world.tables}
+    deps = {
+        t.name: {
+            c.references
+            for c in t.columns
+            if c.references and c.references in tables and c.references != t.name
+        }
+        for t in world.tables
+    }
+    ordered: list[Table] = []
+    done: set[str] = set()
+    while len(done) < len(tables):
+        ready = sorted(n for n in tables if n not in done and deps[n] <= done)
+        if not ready:  # a cycle: take the first remaining table
+            ready = [sorted(n for n in tables if n not in done)[0]]
+        for name in ready:
+            done.add(name)
+            ordered.append(tables[name])
+    return ordered
+
+
+def make_keys(table: Table, count: int, factory: ValueFactory) -> list[Any]:
+    """``count`` distinct primary keys in the table's id format."""
+    keys: list[Any] = []
+    seen: set[Any] = set()
+    key_type = table.key_column.type
+    if table.key_column.enum:  # the tools name every id: use them
+        return list(dict.fromkeys(table.key_column.enum))[:count]
+    attempts = 0
+    while len(keys) < count and attempts < count * 50:
+        attempts += 1
+        if key_type == "INTEGER":
+            schema = table.key_column.value_schema or {}
+            low = schema.get("minimum") if isinstance(schema.get("minimum"), int) else 1
+            high = schema.get("maximum") if isinstance(schema.get("maximum"), int) else None
+            high = high if high is not None and high >= low else low + max(9999, count * 20)
+            key: Any = factory.rng.randint(low, high)
+        elif table.id_pattern and not table.id_prefix:
+            key = factory.string(
+                {**(table.key_column.value_schema or {}), "pattern": table.id_pattern}, "id"
+            )
+            if not key:
+                key = f"{table.entity[:3].upper()}-{factory.rng.randint(10000, 99999)}"
+        else:
+            width = table.id_width or 5
+            low = 10 ** (width - 1) if width > 1 else 0
+            key = f"{table.id_prefix}{factory.rng.randint(low, 10**width - 1):0{width}d}"
+        if key not in seen:
+            seen.add(key)
+            keys.append(key)
+    return keys
+
+
+def seed_rows(
+    world: World,
+    seed: int,
+    rows_per_table: int | Mapping[str, int] = 20,
+) -> dict[str, list[dict[str, Any]]]:
+    """The seeded rows of every table, as dicts (before encoding)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, list[Any]] = {}
+    factories: dict[str, ValueFactory] = {}
+    ordered = table_order(world)
+    for table in ordered:  # every table's ids first, so references never depend on the order
+        count = (
+            rows_per_table.get(table.name, 20)
+            if isinstance(rows_per_table, Mapping)
+            else rows_per_table
+        )
+        factories[table.name] = ValueFactory(stable_seed("seed", world.id, seed, table.name))
+        keys[table.name] = make_keys(table, int(count), factories[table.name])
+    for table in ordered:
+        factory = factories[table.name]
+        table_rows = []
+        for key in keys[table.name]:
+            row: dict[str, Any] = {}
+            for column in table.columns:
+                if column.primary_key:
+                    row[column.name] = key
+                elif column.references:
+                    pool = keys.get(column.references) or []
+                    row[column.name] = factory.rng.choice(pool) if pool else None
+                elif column.enum:
+                    row[column.name] = factory.rng.choice(list(column.enum))
+                else:
+                    row[column.name] = factory.value(
+                        column.value_schema, column.semantic, column.name
+                    )
+            table_rows.append(row)
+        rows[table.name] = table_rows
+    return rows
+
+
+def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, Any]]) -> None:
+    encoded = []
+    for row in rows:
+        values = []
+        for column in meta.columns:
+            try:
+                values.append(meta.encode(column, row.get(column)))
+            except Exception:
+                values.append(None)
+        encoded.append(tuple(values))
+    conn.executemany(meta.insert_sql, encoded)
+
+
+def seed_state(
+    world: World,
+    seed: int,
+    rows_per_table: int | Mapping[str, int] | None = None,
+    *,
+    schema: Schema | None = None,
+) -> bytes:
+    """A serialized SQLite database with seeded rows (deterministic for ``world`` and ``seed``).
+
+    ``rows_per_table`` is one count for every table or a mapping of table name to count
+    (default: the world's own setting, else 20).
+    """
+    count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
+    schema = schema or Schema(world)
+    conn = empty_database(world)
+    try:
+        conn.execute("BEGIN")
+        for name, table_rows in seed_rows(world, seed, count).items():
+            insert_rows(conn, schema.tables[name], table_rows)
+        conn.execute("COMMIT")
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def empty_state(world: World) -> bytes:
+    """The serialized empty database of a world."""
+    conn = empty_database(world)
+    try:
+        return conn.serialize()
+    finally:
+        conn.close()

@@ -1,0 +1,396 @@
+"""Realistic, deterministic values for a JSON Schema and a column semantic.
+
+Used by seeding (rows of the initial state), the argument sampler and compute-style tools (whose
+outputs are a pure function of their arguments). Dates fall in fixed windows, never relative to
+today, so the same seed gives the same values on every day and machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import string
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from agentscaler.canonical import canonical_json, stable_seed
+from agentscaler.naming import split_identifier
+from agentscaler.worlds.schemas import resolve_schema, schema_type
+
+_DATE_START = dt.date(2024, 1, 1)
+_DATE_DAYS = 365 * 3
+_BIRTH_START = dt.date(1950, 1, 1)
+_BIRTH_DAYS = 365 * 55
+_STATUS_WORDS = ("active", "pending", "completed", "cancelled")
+
+_faker_instance: Any = None
+
+
+def _faker() -> Any:
+    """The process's Faker (creating one costs ~0.3 s); used only to draw the pools, locked."""
+    global _faker_instance
+    if _faker_instance is None:
+        from faker import Faker
+
+        _faker_instance = Faker("en_US", use_weighting=False)  # uniform picks: several times faster
+    return _faker_instance
+
+
+POOL_SIZE = 512
+"""Faker values drawn per kind (names, emails, cities, ...); every draw picks one of them."""
+
+_pools: dict[str, tuple[Any, ...]] = {}
+_pools_lock = threading.Lock()
+
+_POOLED: dict[str, Callable[[Any], Any]] = {
+    "email": lambda f: f.email(),
+    "person_name": lambda f: f.name(),
+    "first_name": lambda f: f.first_name(),
+    "last_name": lambda f: f.last_name(),
+    "username": lambda f: f.user_name(),
+    "street": lambda f: f.street_address(),
+    "city": lambda f: f.city(),
+    "state": lambda f: f.state(),
+    "country": lambda f: f.country(),
+    "zip": lambda f: f.postcode(),
+    "url": lambda f: f.url(),
+    "company": lambda f: f.company(),
+    "color": lambda f: f.color_name(),
+    "job": lambda f: f.job(),
+    "words": lambda f: tuple(f.get_words_list()),
+}
+
+
+_PICKED = frozenset(_POOLED) - {"street", "words"}
+"""Semantics whose values are drawn as they are from their pool."""
+
+
+def faker_pool(kind: str) -> tuple[Any, ...]:
+    """``POOL_SIZE`` Faker values of one kind, the same in every process (drawn once, lazily).
+
+    Drawing from a fixed pool with the caller's random stream costs one ``choice`` instead of a
+    Faker call (the bulk of seeding time), and keeps every value a function of the seed alone.
+    """
+    pool = _pools.get(kind)
+    if pool is not None:
+        return pool
+    with _pools_lock:
+        pool = _pools.get(kind)
+        if pool is None:
+            fake = _faker()
+            fake.random = random.Random(stable_seed("faker-pool", kind))
+            make = _POOLED[kind]
+            pool = make(fake) if kind == "words" else tuple(make(fake) for _ in range(POOL_SIZE))
+            _pools[kind] = pool
+    return pool
+
+
+class ValueFactory:
+    """Generates values with its own random stream (deterministic for a seed)."""
+
+    def __init__(self, seed: int | str | None = 0) -> None:
+        self.rng = random.Random(seed)
+
+    # --- entry point ----------------------------------------------------------------------------
+    def value(
+        self,
+        schema: dict[str, Any] | None,
+        semantic: str | None = None,
+        name: str = "",
+        depth: int = 0,
+    ) -> Any:
+        """A value valid for ``schema`` that looks like ``semantic`` (best effort)."""
+        schema = resolve_schema(schema)
+        if "const" in schema:
+            return schema["const"]
+        enum = schema.get("enum")
+        json_type = schema_type(schema)
+        if isinstance(enum, list) and enum:
+            choice = self.rng.choice(enum)
+            return [choice] if json_type == "array" and not isinstance(choice, list) else choice
+        if json_type is None:
+            json_type = _type_of_semantic(semantic)
+        if json_type == "null":
+            return None
+        if json_type == "boolean":
+            return self.rng.random() < 0.5
+        if json_type == "integer":
+            return self.integer(schema, semantic)
+        if json_type == "number":
+            return self.number(schema, semantic)
+        if json_type == "array":
+            return self.array(schema, name, depth)
+        if json_type == "object":
+            return self.object(schema, depth)
+        return self.string(schema, semantic, name)
+
+    # --- scalars --------------------------------------------------------------------------------
+    def integer(self, schema: dict[str, Any], semantic: str | None) -> int:
+        low, high = {
+            "quantity": (1, 5),
+            "rating": (1, 5),
+            "year": (2000, 2026),
+            "age": (18, 80),
+            "duration": (15, 240),
+            "price": (5, 500),
+            "percentage": (0, 50),
+            "category": (1, 5),
+        }.get(semantic or "", (1, 100))
+        low, high = _bounds(schema, low, high, integer=True)
+        value = self.rng.randint(int(low), int(high))
+        step = schema.get("multipleOf")
+        if isinstance(step, int) and step > 0:
+            value = max(int(low), (value // step) * step)
+            if value < low:
+                value += step
+        return value
+
+    def number(self, schema: dict[str, Any], semantic: str | None) -> float:
+        low, high = {
+            "price": (5.0, 500.0),
+            "rating": (1.0, 5.0),
+            "percentage": (0.0, 50.0),
+            "latitude": (-60.0, 70.0),
+            "longitude": (-170.0, 170.0),
+            "duration": (0.5, 12.0),
+            "quantity": (1.0, 10.0),
+        }.get(semantic or "", (1.0, 1000.0))
+        low, high = _bounds(schema, low, high, integer=False)
+        value = round(self.rng.uniform(float(low), float(high)), 2)
+        return min(max(value, float(low)), float(high))
+
+    def string(self, schema: dict[str, Any], semantic: str | None, name: str = "") -> str:
+        fmt = schema.get("format")
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            for _ in range(8):
+                made = self.from_pattern(pattern)
+                if made is None:
+                    break
+                if _length_ok(made, schema):
+                    return made
+        if fmt == "date" or (semantic == "date" and not fmt):
+            words = split_identifier(name)
+            if {"birth", "dob", "birthday"} & set(words):
+                return self.date(_BIRTH_START, _BIRTH_DAYS)
+            return self.date()
+        if fmt == "date-time" or semantic == "datetime":
+            return self.datetime()
+        if fmt == "time" or semantic == "time":
+            return f"{self.rng.randint(7, 21):02d}:{self.rng.choice((0, 15, 30, 45)):02d}"
+        if fmt == "email":
+            semantic = "email"
+        if fmt in ("uri", "url", "iri"):
+            semantic = "url"
+        if fmt == "uuid":
+            semantic = "uuid"
+        if fmt == "ipv4":
+            semantic = "ip"
+        text = self._semantic_string(semantic, name)
+        return _fit_length(text, schema, self.rng)
+
+    def date(self, start: dt.date = _DATE_START, days: int = _DATE_DAYS) -> str:
+        return (start + dt.timedelta(days=self.rng.randrange(days))).isoformat()
+
+    def datetime(self) -> str:
+        day = _DATE_START + dt.timedelta(days=self.rng.randrange(_DATE_DAYS))
+        return f"{day.isoformat()}T{self.rng.randint(6, 22):02d}:{self.rng.choice((0, 15, 30, 45)):02d}:00Z"
+
+    def from_pattern(self, pattern: str) -> str | None:
+        """A string matching ``pattern``, or None when the pattern cannot be sampled."""
+        from agentscaler.worlds.seeding.patterns import draw
+
+        return draw(pattern, self.rng)
+
+    def _pick(self, kind: str) -> Any:
+        return self.rng.choice(faker_pool(kind))
+
+    def _words(self, count: int) -> list[str]:
+        return self.rng.choices(faker_pool("words"), k=count)
+
+    def _semantic_string(self, semantic: str | None, name: str) -> str:
+        rng = self.rng
+        if semantic in _PICKED:
+            return self._pick(semantic)
+        match semantic:
+            case "phone":
+                return (
+                    f"+1-{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+                )
+            case "address":
+                return f"{self._pick('street')}, {self._pick('city')}"
+            case "uuid":
+                return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            case "ip":
+                return ".".join(str(rng.randint(1, 254)) for _ in range(4))
+            case "currency":
+                return rng.choice(("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"))
+            case "title":
+                return " ".join(self._words(4)).capitalize()
+            case "text":
+                return " ".join(self._words(10)).capitalize() + "."
+            case "language":
+                return rng.choice(("English", "Spanish", "French", "German", "Japanese", "Chinese"))
+            case "token":
+                return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24))
+            case "code":
+                return "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+            case "status":
+                return rng.choice(_STATUS_WORDS)
+            case "label":
+                return " ".join(w.capitalize() for w in self._words(2))
+            case "category":
+                return rng.choice(("standard", "premium", "basic", "express", "other"))
+            case "date":
+                return self.date()
+            case "datetime":
+                return self.datetime()
+        words = [w for w in split_identifier(name) if w not in ("id", "name")]
+        if words and words[-1] in ("symbol", "ticker"):
+            return "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(3, 4)))
+        return " ".join(self._words(rng.randint(1, 3)))
+
+    # --- containers -----------------------------------------------------------------------------
+    def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        items = schema.get("items")
+        if isinstance(items, list):  # tuple form
+            return [self.value(s if isinstance(s, dict) else {}, depth=depth + 1) for s in items]
+        prefix = schema.get("prefixItems")
+        if isinstance(prefix, list) and prefix:
+            return [self.value(s if isinstance(s, dict) else {}, depth=depth + 1) for s in prefix]
+        items = items if isinstance(items, dict) else {"type": "string"}
+        low = int(schema.get("minItems", 1))
+        high = int(schema.get("maxItems", max(low, 3)))
+        high = max(low, min(high, low + 3))
+        if depth > 3:
+            low = high = min(low, high)
+        count = self.rng.randint(low, high)
+        from agentscaler.worlds.infer.semantics import semantic_of
+
+        item_semantic = semantic_of(_singular_name(name), items) if name else None
+        values: list[Any] = []
+        seen: set[str] = set()
+        for _ in range(count * 4):
+            if len(values) >= count:
+                break
+            value = self.value(items, item_semantic, name, depth + 1)
+            key = canonical_json(value)
+            if schema.get("uniqueItems") and key in seen:
+                continue
+            seen.add(key)
+            values.append(value)
+        return values
+
+    def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        from agentscaler.worlds.infer.semantics import semantic_of
+
+        properties = schema.get("properties")
+        if not isinstance(properties, dict) or not properties:
+            names = [n for n in schema.get("required") or () if isinstance(n, str)]
+            return {n: self.value({}, semantic_of(n, {}), n, depth + 1) for n in names}
+        required = set(schema.get("required") or ())
+        result: dict[str, Any] = {}
+        for key, sub in properties.items():
+            if not isinstance(sub, dict):
+                sub = {}
+            if key in required or (depth < 3 and self.rng.random() < 0.7):
+                result[key] = self.value(sub, semantic_of(key, sub), key, depth + 1)
+        return result
+
+
+def derive(schema: dict[str, Any] | None, *key: Any) -> Any:
+    """A value shaped like ``schema`` that is a pure function of ``key`` (compute-style tools)."""
+    from agentscaler.worlds.infer.semantics import semantic_of
+
+    factory = ValueFactory(stable_seed(*key))
+    if not schema:
+        schema = {"type": "object", "properties": {"result": {"type": "string"}}}
+    resolved = resolve_schema(schema)
+    if schema_type(resolved) == "object" and isinstance(resolved.get("properties"), dict):
+        return {
+            prop: factory.value(sub, semantic_of(prop, sub), prop, 1)
+            for prop, sub in resolved["properties"].items()
+            if isinstance(sub, dict)
+        }
+    return factory.value(resolved)
+
+
+def _type_of_semantic(semantic: str | None) -> str:
+    if semantic in ("quantity", "year", "age"):
+        return "integer"
+    if semantic in ("price", "rating", "percentage", "latitude", "longitude", "duration"):
+        return "number"
+    if semantic == "boolean":
+        return "boolean"
+    return "string"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _bounds(
+    schema: dict[str, Any], low: float, high: float, *, integer: bool
+) -> tuple[float, float]:
+    """The semantic range ``[low, high]`` moved inside the schema's bounds."""
+    nudge = 1 if integer else 0.01
+    floors = [schema["minimum"]] if _is_number(schema.get("minimum")) else []
+    ceilings = [schema["maximum"]] if _is_number(schema.get("maximum")) else []
+    if _is_number(schema.get("exclusiveMinimum")):
+        floors.append(schema["exclusiveMinimum"] + nudge)
+    if _is_number(schema.get("exclusiveMaximum")):
+        ceilings.append(schema["exclusiveMaximum"] - nudge)
+    floor = max(floors) if floors else None
+    ceiling = min(ceilings) if ceilings else None
+    if floor is not None and ceiling is not None and floor > ceiling:
+        ceiling = floor  # contradictory bounds: the floor wins
+    span = high - low
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    if low > high:  # the usual range lies outside the schema's: take one of the same width
+        if floor is not None and (ceiling is None or low == floor):
+            low, high = floor, floor + span if ceiling is None else ceiling
+        else:
+            low, high = ceiling - span, ceiling  # type: ignore[operator]
+            if floor is not None:
+                low = max(low, floor)
+            elif high >= 0:
+                low = max(low, 0)
+    if integer:
+        low, high = math.ceil(low), math.floor(high)
+        if low > high:
+            high = low
+    return low, high
+
+
+def _length_ok(text: str, schema: dict[str, Any]) -> bool:
+    min_len, max_len = schema.get("minLength"), schema.get("maxLength")
+    return not (isinstance(min_len, int) and len(text) < min_len) and not (
+        isinstance(max_len, int) and len(text) > max_len
+    )
+
+
+def _fit_length(text: str, schema: dict[str, Any], rng: random.Random) -> str:
+    min_len = schema.get("minLength")
+    max_len = schema.get("maxLength")
+    if isinstance(max_len, int) and len(text) > max_len:
+        text = text[:max_len]
+    if isinstance(min_len, int) and len(text) < min_len:
+        text = text + "".join(
+            rng.choice(string.ascii_lowercase) for _ in range(min_len - len(text))
+        )
+    return text
+
+
+def _singular_name(name: str) -> str:
+    from agentscaler.naming import singular
+
+    words = split_identifier(name)
+    if not words:
+        return name
+    return "_".join((*words[:-1], singular(words[-1])))
