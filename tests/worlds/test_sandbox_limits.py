@@ -106,9 +106,7 @@ def test_edited_code_runs_in_a_worker_that_is_killed_and_replaced(shop, tmp_path
     assert elapsed < 2 * LIMIT_S + spawn
     env = world.make_env()
     customer = env.db.find("customers", limit=1)[0]["customer_id"]
-    assert env.call("search_orders", customer_id=customer).ok, (
-        "a fresh worker serves the next call"
-    )
+    assert env.call("search_orders", customer_id=customer).ok, "a fresh worker serves the next call"
     assert isolated.pool().started >= started_before + 1
 
 
