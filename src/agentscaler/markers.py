@@ -32,7 +32,9 @@ from agentscaler.canonical import canonical_json
 
 MARKER_VERSION = 2
 
-WORLD_FILES = ("world.json", "tools.json", "tools.py", "schema.sql", "seed.sqlite")
+WORLD_FILES = ("world.json", "tools.json", "tools.py", "schema.sql", "seed.sqlite", "spec.yaml")
+"""A world's files (``tools.py`` and ``spec.yaml`` may be edited by a user: an edit makes the
+stages after ``worlds`` check their work again)."""
 
 OUTPUTS: dict[str, tuple[str, ...]] = {
     "ingest": ("tools.jsonl", "tools.rejects.jsonl"),
