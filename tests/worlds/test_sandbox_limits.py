@@ -281,3 +281,23 @@ def spin(db):
     assert code == -24, f"ended by SIGXCPU, not {code}"
     assert time.monotonic() - started < 10
     assert os.path.exists(f"/proc/{worker.process.pid}") is False
+
+
+@pytest.mark.parametrize("vertical", ["shop", "helpdesk"])
+def test_a_whole_world_in_worker_processes_passes_its_conformance_check(
+    request, tmp_path, vertical
+):
+    """Every database call generated code makes is served to a worker, with the same results:
+    the conformance check (mechanical and semantic: each rule's error, each effect) passes."""
+    from agentscaler.worlds.checks.conformance import check_world
+    from agentscaler.worlds.config import WorldConfig
+
+    folder = write_world(request.getfixturevalue(vertical), tmp_path / vertical)
+    workers = load_world(folder, WorldConfig(tool_isolation="process"))
+    assert all(t.isolated for t in workers.tools.values())
+    report = check_world(workers)
+    assert report.passed, report.summary()
+    inline = check_world(load_world(folder))
+    assert [(c.check, c.tool, c.ok) for c in report.checks] == [
+        (c.check, c.tool, c.ok) for c in inline.checks
+    ]

@@ -40,12 +40,22 @@ from agentscaler.errors import (
     WorldError,
 )
 from agentscaler.worlds.runtime.budget import BudgetExceeded, arm, armed_limits, disarm
-from agentscaler.worlds.runtime.isolated_worker import DB_METHODS
+from agentscaler.worlds.runtime.dbapi import Database
+from agentscaler.worlds.runtime.isolated_worker import error_details
 
 log = logging.getLogger(__name__)
 
 LOAD_TIMEOUT_S = 60.0
 """How long a worker may take to start and check a world's code (not a tool call's budget)."""
+
+DB_METHODS = tuple(
+    sorted(
+        name
+        for name in dir(Database)
+        if not name.startswith("_") and callable(getattr(Database, name))
+    )
+)
+"""The public methods of the database API: what a worker's ``db`` offers, each a request here."""
 
 _ERRORS: dict[str, type[ToolError]] = {
     cls.code: cls for cls in (ToolError, NotFound, PreconditionFailed, InvalidArgument, UnknownTool)
@@ -143,6 +153,7 @@ class ToolWorker:
                 "source": source,
                 "filename": filename,
                 "max_bytes": max_bytes,
+                "methods": list(DB_METHODS),
             }
         )
         reply = self._receive(time.perf_counter() + LOAD_TIMEOUT_S)
@@ -203,8 +214,11 @@ class ToolWorker:
             if "result" in message:
                 return json.loads(message["result"])
             if "raise" in message:
-                code, text = message["raise"]
-                raise _ERRORS.get(code, ToolError)(text)
+                code, text, *extra = message["raise"]
+                error = _ERRORS.get(code, ToolError)(text)
+                for key, value in (extra[0] if extra else {}).items():
+                    setattr(error, key, value)
+                raise error
             if "limit" in message:
                 self.close()
                 resource, reason = message["limit"]
@@ -225,7 +239,7 @@ def _serve_database(db: Any, message: dict[str, Any], deadline: float) -> dict[s
     try:
         value = getattr(db, name)(*message.get("args", ()), **message.get("kwargs", {}))
     except ToolError as exc:
-        return {"raise": [exc.code, str(exc)]}
+        return {"raise": [exc.code, str(exc), error_details(exc)]}
     except Exception as exc:
         if time.perf_counter() > deadline:
             return {"raise": ["error", "the call ran out of time"]}

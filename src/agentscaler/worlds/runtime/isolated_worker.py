@@ -27,9 +27,6 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-DB_METHODS = ("get", "exists", "find", "count", "insert", "update", "delete", "new_id", "derive")
-"""The public methods of :class:`agentscaler.worlds.runtime.dbapi.Database`, the only ones served."""
-
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -59,8 +56,17 @@ class _Channel:
         return json.loads(self.incoming.recv_bytes())
 
 
-def _database_proxy(channel: _Channel, errors: dict[str, type[Exception]]) -> Any:
-    """What tool code sees as ``db``: one object whose methods ask the parent."""
+def error_details(exc: BaseException) -> dict[str, Any]:
+    """What a domain error carries besides its message (the spec rule that failed)."""
+    rule = getattr(exc, "rule", None)
+    return {"rule": rule} if rule else {}
+
+
+def _database_proxy(
+    channel: _Channel, errors: dict[str, type[Exception]], methods: list[str]
+) -> Any:
+    """What tool code sees as ``db``: one object whose methods (the public methods of the
+    parent's database API, named by the parent) ask the parent."""
 
     def method(name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -68,16 +74,19 @@ def _database_proxy(channel: _Channel, errors: dict[str, type[Exception]]) -> An
             reply = channel.receive()
             if "value" in reply:
                 return reply["value"]
-            kind, message = reply["raise"]
-            error = errors.get(kind)
-            if error is not None:
-                raise error(message)
-            raise DatabaseCallFailed(kind, message)
+            kind, message, *extra = reply["raise"]
+            cls = errors.get(kind)
+            if cls is None:
+                raise DatabaseCallFailed(kind, message)
+            error = cls(message)
+            for key, value in (extra[0] if extra else {}).items():
+                setattr(error, key, value)
+            raise error
 
         call.__name__ = name
         return call
 
-    namespace = {name: staticmethod(method(name)) for name in DB_METHODS}
+    namespace = {name: staticmethod(method(name)) for name in methods}
     namespace["__slots__"] = ()
     return type("Database", (), namespace)()
 
@@ -146,7 +155,7 @@ def serve(channel: _Channel) -> None:
     errors: dict[str, type[Exception]] = {
         cls.code: cls for cls in (ToolError, NotFound, PreconditionFailed, InvalidArgument)
     }
-    db = _database_proxy(channel, errors)
+    db: Any = None
     registries: dict[str, dict[str, Any]] = {}
     while True:
         try:
@@ -160,6 +169,8 @@ def serve(channel: _Channel) -> None:
                 channel.send({"error": str(exc)})
                 continue
             registries[request["key"]] = registry
+            if db is None:
+                db = _database_proxy(channel, errors, request["methods"])
             channel.send({"loaded": sorted(registry)})
             continue
         tool = request["tool"]
@@ -180,7 +191,7 @@ def serve(channel: _Channel) -> None:
             channel.send({"limit": ["memory", f"exceeded its memory limit of {memory_mb} MB"]})
             return
         except ToolError as exc:
-            channel.send({"raise": [exc.code, str(exc)]})
+            channel.send({"raise": [exc.code, str(exc), error_details(exc)]})
             continue
         except Exception as exc:
             channel.send({"bug": _describe(tool, exc)})
