@@ -44,7 +44,14 @@ from agentscaler.export.parts import (
 )
 from agentscaler.export.split import is_heldout, resolve_stage2_domains
 from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME
-from agentscaler.jsonl import iter_json_lines, read_json, read_records, write_json, write_records
+from agentscaler.jsonl import (
+    iter_json_lines,
+    named,
+    read_json,
+    read_records,
+    write_json,
+    write_records,
+)
 from agentscaler.records import Domain, Verdict
 from agentscaler.records.dataset import (
     SPLITS,
@@ -307,7 +314,10 @@ def export_dataset(
     config = config or ExportConfig()
     ws = Workspace(root)
     with run_lock(ws.root):
-        return _export_dataset(ws, config, force, advance)
+        try:
+            return _export_dataset(ws, config, force, advance)
+        except OSError as exc:  # pyarrow's write errors name no file
+            raise named(exc, ws.dataset_dir) from exc
 
 
 def _export_dataset(

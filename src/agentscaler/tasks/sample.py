@@ -129,6 +129,8 @@ def _sample_tasks(
                 result, was_reused = _domain(
                     workspace, domain, worlds[domain.id], config, settings, client, force, advance
                 )
+            except (OSError, MemoryError):
+                raise  # the machine failed (a full disk), not the domain: stop and say so
             except Exception as exc:  # one domain's failure never stops the others
                 log.warning("tasks of domain %s failed", domain.id, exc_info=True)
                 result, was_reused = _failed(domain, worlds[domain.id], exc), False

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agentscaler.canonical import stable_seed
 from agentscaler.errors import TaskError, WorldError
+from agentscaler.jsonl import named
 from agentscaler.records.world import World
 from agentscaler.tasks.config import TaskConfig
 from agentscaler.workspace import Workspace
@@ -113,6 +114,9 @@ def save_state(workspace: Workspace, state: InitialState) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise named(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -228,6 +228,8 @@ def build_one(
             log.warning("world %s: your edited tools.py was kept", domain.id)
         loaded = load_world(world_dir, config)
         report = check_world(loaded, seed=config.seed)
+    except (OSError, MemoryError):
+        raise  # the machine failed (a full disk), not the world: stop and say so
     except Exception as exc:  # one world's failure never stops the build
         log.warning("world %s failed to compile: %s", domain.id, exc)
         result.failures = [f"compile: {type(exc).__name__}: {exc}"]
