@@ -217,3 +217,29 @@ def test_stage_settings_match_what_run_checks(reference_run):
     for stage in STAGES:
         check = markers.check(reference_run, stage.name, settings=stage.settings(config))
         assert check.changed_settings == (), stage.name
+
+
+def test_a_full_disk_while_making_tasks_stops_the_stage_not_one_domain(
+    reference_run, tmp_path, monkeypatch
+):
+    """A machine failure is not recorded as a domain without tasks: the stage stops."""
+    from agentscaler.tasks import sample
+
+    root = _copy(reference_run, tmp_path)
+    shutil.rmtree(root / "states")
+    original = sample.save_state
+    saved = []
+
+    def full(workspace, state):
+        if len(saved) >= 5:
+            raise OSError(errno.ENOSPC, "No space left on device", str(workspace.state_file("x")))
+        saved.append(1)
+        return original(workspace, state)
+
+    monkeypatch.setattr(sample, "save_state", full)
+    with pytest.raises(OSError):
+        _rerun(root)
+    assert not Workspace(root).stage_done("tasks")
+    monkeypatch.setattr(sample, "save_state", original)
+    assert _rerun(root)["tasks"] == "redone"
+    assert differences(run_records(root), run_records(reference_run)) == []
