@@ -53,13 +53,19 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}% ({part}/{whole})" if whole else "- (0/0)"
 
 
-def score_worlds(groups: dict[str, list[Any]], labels: dict[str, Any]) -> tuple[list[Any], dict]:
-    """Compile each group of tools as one world, check it, and score its labelled tools."""
+def score_worlds(
+    groups: dict[str, list[Any]], labels: dict[str, Any], *, by_id: bool = False
+) -> tuple[list[Any], dict]:
+    """Compile each group of tools as one world, check it, and score its labelled tools
+    (labels keyed by tool name, or by ToolSpec id with ``by_id``)."""
     score = _module("score")
     scores = []
     timing = {"compile": 0.0, "check": 0.0, "worlds": 0, "rules": Counter()}
-    by_name = {label.name: (key, label) for key, label in labels.items()}
+    by_name = {(key if by_id else label.name): (key, label) for key, label in labels.items()}
+    wanted = set(by_name)
     for group, tools in sorted(groups.items()):
+        if not any((t.id if by_id else t.name) in wanted for t in tools):
+            continue
         started = time.perf_counter()
         world = compile_world(f"d-{group}", group, tools)
         timing["compile"] += time.perf_counter() - started
@@ -72,9 +78,10 @@ def score_worlds(groups: dict[str, list[Any]], labels: dict[str, Any]) -> tuple[
         for proof in report.rules:
             proofs_by_tool[proof.tool][proof.rule] = proof.status
         for tool in tools:
-            if tool.name not in by_name:
+            lookup = tool.id if by_id else tool.name
+            if lookup not in by_name:
                 continue
-            key, label = by_name[tool.name]
+            key, label = by_name[lookup]
             scores.append(
                 score.score_tool(
                     key,
@@ -158,6 +165,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, help="Run folder of the default domains (reused).")
     parser.add_argument("--no-domains", action="store_true", help="Skip the default domains.")
+    parser.add_argument(
+        "--external",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "external",
+        help="The external data folder (the labelled sample of 60 write tools is scored in the "
+        "default domains of the imported pool).",
+    )
+    parser.add_argument("--keep-external", type=Path, help="Run folder of the external pool.")
+    parser.add_argument("--no-external", action="store_true", help="Skip the external sample.")
     parser.add_argument("--misses", type=int, default=30, help="Misses listed per kind.")
     args = parser.parse_args()
 
@@ -169,20 +185,47 @@ def main() -> None:
     scores, timing = score_worlds(verticals, labels)
     report("one world per built-in vertical", scores, timing, args.misses)
 
-    if args.no_domains:
-        return
     from agentscaler.jsonl import read_records
     from agentscaler.pipeline.run import run_pipeline
-    from agentscaler.records import Domain
+    from agentscaler.records import Domain, ToolSpec
 
-    root = args.keep or Path("/tmp/agentscaler-bench-world-semantics")
-    if not (root / "domains.jsonl").exists():
-        run_pipeline(root, {}, stop_after="domains")
-    by_id = {t.id: t for t in tools}
-    domains = read_records(root / "domains.jsonl", Domain)
-    groups = {d.id: [by_id[m.tool_id] for m in d.members if m.tool_id in by_id] for d in domains}
-    scores, timing = score_worlds(groups, labels)
-    report("default domains of `agentscaler run`", scores, timing, args.misses)
+    if not args.no_domains:
+        root = args.keep or Path("/tmp/agentscaler-bench-world-semantics")
+        if not (root / "domains.jsonl").exists():
+            run_pipeline(root, {}, stop_after="domains")
+        by_id = {t.id: t for t in tools}
+        domains = read_records(root / "domains.jsonl", Domain)
+        groups = {
+            d.id: [by_id[m.tool_id] for m in d.members if m.tool_id in by_id] for d in domains
+        }
+        scores, timing = score_worlds(groups, labels)
+        report("default domains of `agentscaler run`", scores, timing, args.misses)
+
+    external = args.external
+    if args.no_external:
+        return
+    if not external.exists():
+        print(f"\n(no external data at {external}: the external sample is not scored)")
+        return
+    ext_root = args.keep_external or Path("/tmp/agentscaler-bench-world-semantics-external")
+    if not (ext_root / "domains.jsonl").exists():
+        sources = [
+            str(external / "bfcl"),
+            str(external / "seal-tools" / "tool.jsonl"),
+            str(external / "acebench" / "data_en"),
+        ]
+        run_pipeline(ext_root, {"sources": sources}, stop_after="domains")
+    pool_tools = {t.id: t for t in read_records(ext_root / "tools.jsonl", ToolSpec)}
+    ext_domains = read_records(ext_root / "domains.jsonl", Domain)
+    ext_groups = {
+        d.id: [pool_tools[m.tool_id] for m in d.members if m.tool_id in pool_tools]
+        for d in ext_domains
+    }
+    ext_labels = _module("schema").load_labels(LABELS / "external_writes.yaml").tools
+    scores, timing = score_worlds(ext_groups, ext_labels, by_id=True)
+    report(
+        "external sample (60 write tools, default domains of the pool)", scores, timing, args.misses
+    )
 
 
 if __name__ == "__main__":

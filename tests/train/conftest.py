@@ -68,11 +68,11 @@ def chats():
 
 @pytest.fixture(scope="session")
 def exported_without_stage2(tmp_path_factory) -> Path:
-    """A run folder exported with no vertical domains chosen (empty stage 2)."""
+    """A run folder exported with no vertical domain chosen (empty stage 2)."""
     from agentscaler.export.build import export_dataset
     from agentscaler.export.config import ExportConfig
 
     folder = builders.RunFolder(tmp_path_factory.mktemp("run") / "run")
     root = folder.populate(tasks_per_domain=1, rejected=0).write()
-    export_dataset(root, ExportConfig(heldout_fraction=0.0))
+    export_dataset(root, ExportConfig(heldout_fraction=0.0, stage2_auto=0))
     return root

@@ -1,97 +1,161 @@
-"""Token-level assistant masks with the real Qwen vocabulary and the Qwen3 chat template.
+"""Training examples and assistant masks against rendering each prefix with the chat template.
 
-The spans are found here without the generation markers: in Qwen3 format every assistant turn
-starts after ``<|im_start|>assistant\\n`` and ends with its ``<|im_end|>``. Each span is matched
-to its message (text, reasoning and every tool call must appear in it), then every token is
-compared: supervised exactly when it lies inside an assistant span.
+The reference here is written out plainly: assistant turn ``i`` is supervised on the tokens that
+rendering ``messages[:i + 1]`` adds to the tokens of ``messages[:i]`` rendered with the generation
+prompt, both tokenised by the tokenizer itself, in an example whose tokens start with that
+rendering.
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-HEADER = "<|im_start|>assistant\n"
-END = "<|im_end|>"
+from agentscaler.train.masks import (
+    NO_TRAINABLE_TURN,
+    TOO_LONG,
+    ChatEncoder,
+    check_examples,
+    row_examples,
+)
 
 
-def turn_spans(text: str) -> list[tuple[int, int]]:
-    spans, position = [], 0
-    while (found := text.find(HEADER, position)) >= 0:
-        start = found + len(HEADER)
-        end = text.index(END, start) + len(END)
-        spans.append((start, end))
-        position = end
-    return spans
+def reference_turns(tokenizer, template, messages, tools):
+    """{assistant index: (prompt token count, tokens up to and including the turn)}."""
+    messages = [{k: v for k, v in m.items() if v is not None} for m in messages]
+
+    def tokens(upto, prompt):
+        text = tokenizer.apply_chat_template(
+            messages[:upto], tools=tools, chat_template=template, tokenize=False,
+            add_generation_prompt=prompt,
+        )  # fmt: skip
+        return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    return {
+        i: (len(tokens(i, True)), tokens(i + 1, False))
+        for i, m in enumerate(messages)
+        if m["role"] == "assistant"
+    }
 
 
-def expected_pieces(message: dict) -> list[str]:
-    pieces = []
-    if message.get("reasoning_content"):
-        pieces.append(f"<think>\n{message['reasoning_content'].strip()}\n</think>")
-    if (message.get("content") or "").strip():
-        pieces.append(message["content"].strip())
-    for call in message.get("tool_calls") or ():
-        function = call["function"]
-        pieces.append(
-            f'<tool_call>\n{{"name": "{function["name"]}", "arguments": {function["arguments"]}}}'
-            "\n</tool_call>"
-        )
-    return pieces
+def assert_examples_match(tokenizer, template, messages, tools, examples, train=None):
+    """Every trained turn once, in an example starting with its rendering; masks exact."""
+    reference = reference_turns(tokenizer, template, messages, tools)
+    seen = []
+    for example in examples:
+        ids, mask = example.input_ids.tolist(), example.mask.tolist()
+        expected = [0] * len(ids)
+        for index in example.turns:
+            prompt, full = reference[index]
+            assert ids[: len(full)] == full, f"turn {index}: tokens differ from its rendering"
+            expected[prompt : len(full)] = [1] * (len(full) - prompt)
+            seen.append(index)
+        assert len(ids) == len(reference[example.turns[-1]][1])
+        assert mask == expected
+    wanted = [i for i in reference if train is None or train[i]]
+    assert sorted(seen) == wanted
+    return sum(int(e.mask.sum()) for e in examples)
 
 
-def assert_masks_cover_exactly_assistant_output(tokenizer, messages, tools):
-    out = tokenizer.apply_chat_template(
-        messages, tools=tools, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
-    )
-    ids, mask = out["input_ids"], out["assistant_masks"]
-    text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    assert encoded["input_ids"] == ids
-    offsets = encoded["offset_mapping"]
-
-    assistants = [m for m in messages if m["role"] == "assistant"]
-    spans = turn_spans(text)
-    assert len(spans) == len(assistants)
-    for (start, end), message in zip(spans, assistants, strict=True):
-        body = text[start:end]
-        position = 0
-        for piece in expected_pieces(message):
-            found = body.find(piece, position)
-            assert found >= 0, (piece, body)
-            position = found + len(piece)
-        assert body.endswith(END)
-
-    for k, (a, b) in enumerate(offsets):
-        inside = any(start <= a and b <= end for start, end in spans)
-        crosses = any(a < end and b > start for start, end in spans) and not inside
-        assert not crosses, f"token {k} {text[a:b]!r} crosses an assistant boundary"
-        assert bool(mask[k]) == inside, f"token {k} {text[a:b]!r}: mask {mask[k]}, inside {inside}"
-
-    # decoding the supervised tokens of each span gives back exactly the span's text
-    for start, end in spans:
-        tokens = [k for k, (a, b) in enumerate(offsets) if start <= a and b <= end]
-        assert tokens == list(range(tokens[0], tokens[-1] + 1))
-        assert all(mask[k] for k in tokens)
-        assert tokenizer.decode([ids[k] for k in tokens]) == text[start:end]
-
-    # nothing from the user, the tools or the system prompt is supervised
-    supervised = tokenizer.decode([t for t, m in zip(ids, mask, strict=True) if m])
-    for message in messages:
-        if message["role"] != "assistant" and len(message.get("content") or "") > 12:
-            assert message["content"] not in supervised
-    return sum(mask)
-
-
-def test_masks_on_multi_turn_tool_conversations(qwen, chats):
+def test_official_template_examples_on_tool_conversations(qwen, chats):
+    encoder = ChatEncoder(qwen, qwen.chat_template)
+    shared = []
     for messages, tools in chats:
-        supervised = assert_masks_cover_exactly_assistant_output(qwen, messages, tools)
+        made = row_examples(encoder, messages, tools, [True] * len(messages), 100_000)
+        assert made.drop is None
+        assistants = sum(m["role"] == "assistant" for m in messages)
+        assert made.trained_turns == assistants
+        # Qwen3's official template re-renders an earlier turn without its think block (unless
+        # it reasoned since the last user message), so such turns get examples of their own
+        shared.append(len(made.examples) < assistants)
+        reasoned = any(m.get("reasoning_content") for m in messages)
+        assert shared[-1] == reasoned
+        supervised = assert_examples_match(qwen, qwen.chat_template, messages, tools, made.examples)
         assert supervised > 50
+        assert check_examples(qwen, qwen.chat_template, messages, tools, made.examples) == []
+        for example in made.examples:
+            reply = example.input_ids[example.mask.astype(bool)].tolist()
+            text = qwen.decode(reply)
+            assert text.startswith("<think>\n") and text.endswith("<|im_end|>\n")
+    assert shared == [False, True, False]  # the flight chat reasons
+
+
+def test_project_template_puts_all_turns_in_one_example(qwen, chats):
+    from agentscaler.train.chat_template import project_chat_template
+
+    template = project_chat_template()
+    encoder = ChatEncoder(qwen, template)
+    for messages, tools in chats:
+        made = row_examples(encoder, messages, tools, [True] * len(messages), 100_000)
+        assert len(made.examples) == 1
+        assert_examples_match(qwen, template, messages, tools, made.examples)
+
+
+def test_the_check_catches_wrong_masks_and_other_templates(qwen, chats):
+    from agentscaler.train.chat_template import project_chat_template
+    from agentscaler.train.masks import Example
+
+    messages, tools = chats[1]
+    official = qwen.chat_template
+    made = row_examples(ChatEncoder(qwen, official), messages, tools, [True] * len(messages), 10**5)
+    first = made.examples[0]
+    for position in (int(np.argmax(first.mask)), int(np.argmax(first.mask)) - 1):
+        flipped = first.mask.copy()
+        flipped[position] ^= 1
+        broken = [Example(first.input_ids, flipped, first.turns)]
+        assert check_examples(qwen, official, messages, tools, broken)
+        with pytest.raises(AssertionError):
+            assert_examples_match(qwen, official, messages, tools, broken + made.examples[1:])
+    project = row_examples(
+        ChatEncoder(qwen, project_chat_template()), messages, tools, [True] * len(messages), 10**5
+    )
+    assert check_examples(qwen, official, messages, tools, project.examples)
+
+
+def test_turns_not_flagged_stay_in_context_only(qwen, chats):
+    messages, tools = chats[0]
+    flags = [m["role"] == "assistant" for m in messages]
+    first = flags.index(True)
+    flags[first] = False
+    made = row_examples(ChatEncoder(qwen, qwen.chat_template), messages, tools, flags, 100_000)
+    assert first not in {t for e in made.examples for t in e.turns}
+    assert_examples_match(qwen, qwen.chat_template, messages, tools, made.examples, train=flags)
+    nothing = row_examples(
+        ChatEncoder(qwen, qwen.chat_template), messages, tools, [False] * len(messages), 10**5
+    )
+    assert nothing.drop == NO_TRAINABLE_TURN and not nothing.examples
+
+
+def test_long_rows_are_cut_at_a_turn_boundary_and_counted(qwen, chats):
+    messages, tools = chats[0]
+    encoder = ChatEncoder(qwen, qwen.chat_template)
+    reference = reference_turns(qwen, qwen.chat_template, messages, tools)
+    lengths = sorted(len(full) for _, full in reference.values())
+    limit = lengths[1]  # room for the two shortest turns only
+    made = row_examples(encoder, messages, tools, [True] * len(messages), limit)
+    assert made.trained_turns == 2 and made.dropped_turns[TOO_LONG] == len(lengths) - 2
+    assert all(len(e.input_ids) <= limit for e in made.examples)
+    assert_examples_match(
+        qwen, qwen.chat_template, messages, tools, made.examples,
+        train=[i in {t for e in made.examples for t in e.turns} for i in range(len(messages))],
+    )  # fmt: skip
+    none = row_examples(encoder, messages, tools, [True] * len(messages), lengths[0] - 1)
+    assert none.drop == TOO_LONG and none.shortest == lengths[0] and not none.examples
+
+
+def test_encoder_tokenises_like_the_tokenizer(qwen, chats):
+    encoder = ChatEncoder(qwen, qwen.chat_template)
+    texts = [encoder.render(m, t) for m, t in chats]
+    texts += ["Cafe\u0301 <|im_start|>user\n<tool_call>x</tool_call>  \n\n", "", "<think>"]
+    for text in texts * 2:  # the second pass reads the piece cache
+        assert encoder.encode(text) == qwen(text, add_special_tokens=False)["input_ids"]
 
 
 def test_masks_on_recorded_tau_bench_trajectories(qwen, external):
     records = json.loads(external("tau-bench/gpt-4o-airline.json").read_text("utf-8"))
+    encoder = ChatEncoder(qwen, qwen.chat_template)
     checked = 0
     for record in records[:: len(records) // 6]:
         messages = []
@@ -105,66 +169,7 @@ def test_masks_on_recorded_tau_bench_trajectories(qwen, external):
             {"type": "function", "function": {"name": n, "parameters": {"type": "object"}}}
             for n in names
         ]
-        assert_masks_cover_exactly_assistant_output(qwen, messages, tools)
+        made = row_examples(encoder, messages, tools, [True] * len(messages), 100_000)
+        assert_examples_match(qwen, qwen.chat_template, messages, tools, made.examples)
         checked += 1
     assert checked >= 6
-
-
-def test_mask_checker_agrees_and_catches_a_wrong_mask(qwen, chats):
-    from agentscaler.train.masks import check_mask, tokenize_with_mask
-
-    messages, tools = chats[0]
-    example = tokenize_with_mask(qwen, messages, tools)
-    report = check_mask(qwen, messages, tools, input_ids=example.input_ids, mask=example.mask)
-    assert report.ok, report.problems
-    assert report.supervised == sum(example.mask)
-    assert len(report.spans) == sum(m["role"] == "assistant" for m in messages)
-
-    first = example.mask.index(1)
-    leaked = list(example.mask)
-    leaked[first - 1] = 1  # the token before the first assistant output (the header's newline)
-    assert not check_mask(qwen, messages, tools, input_ids=example.input_ids, mask=leaked).ok
-    missing = list(example.mask)
-    missing[first + 2] = 0
-    bad = check_mask(qwen, messages, tools, input_ids=example.input_ids, mask=missing)
-    assert any("not supervised" in p for p in bad.problems)
-
-
-def test_per_message_train_flags_narrow_the_mask(qwen, chats):
-    from agentscaler.train.masks import tokenize_with_mask
-
-    messages, tools = chats[1]
-    flags = [m["role"] == "assistant" for m in messages]
-    full = tokenize_with_mask(qwen, messages, tools, train=flags)
-    assert full.mask == tokenize_with_mask(qwen, messages, tools).mask
-    first_assistant = flags.index(True)
-    flags[first_assistant] = False
-    narrowed = tokenize_with_mask(qwen, messages, tools, train=flags)
-    dropped = [k for k, (a, b) in enumerate(zip(full.mask, narrowed.mask, strict=True)) if a != b]
-    assert dropped and all(full.mask[k] == 1 and narrowed.mask[k] == 0 for k in dropped)
-    supervised_before = qwen.decode([full.input_ids[k] for k in dropped])
-    call = messages[first_assistant]["tool_calls"][0]["function"]
-    assert call["name"] in supervised_before
-
-
-def test_template_without_generation_markers_fails_the_check(qwen, chats):
-    from agentscaler.train.masks import check_mask
-
-    messages, tools = chats[2]
-    broken = qwen.chat_template.replace("{%- generation -%}", "").replace(
-        "{%- endgeneration -%}", ""
-    )
-    tokenizer = qwen
-    original = tokenizer.chat_template
-    try:
-        tokenizer.chat_template = broken
-        example = tokenizer.apply_chat_template(
-            messages, tools=tools, tokenize=True, return_dict=True
-        )
-        zeros = [0] * len(example["input_ids"])
-        report = check_mask(tokenizer, messages, tools, input_ids=example["input_ids"], mask=zeros)
-        assert not report.ok
-        with pytest.raises(Exception, match="assistant mask is wrong"):
-            report.raise_if_bad()
-    finally:
-        tokenizer.chat_template = original

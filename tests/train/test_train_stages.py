@@ -26,7 +26,7 @@ def test_two_stages_from_the_command_line(cli, exported, tmp_path):
     out = tmp_path / "out"
     args = (
         "train", "--tiny", "--data", exported, "--out", out, "--max-steps", "12",
-        "--logging-steps", "1", "--lr", "1e-2", "--batch-size", "2", "--max-length", "384",
+        "--logging-steps", "1", "--lr", "1e-2", "--batch-size", "2",
     )  # fmt: skip
     result = cli(*args)
     assert result.exit_code == 0, result.output
@@ -42,17 +42,24 @@ def test_two_stages_from_the_command_line(cli, exported, tmp_path):
     first, second = summary["stages"]
     assert (first["name"], second["name"]) == ("stage1", "stage2")
     assert first["rows"] == 12 and second["rows"] == 4
+    for stage in (first, second):
+        data = stage["data"]
+        assert data["rows"] == data["trained_rows"] + sum(data["dropped"].values())
+        assert data["trained_rows"] == stage["rows"] and data["checked_rows"] > 0
+        assert data["examples"] >= data["trained_rows"] and data["template"] == "qwen3-official"
+    assert summary["chat_template"] == "qwen3-official" and summary["skipped"] == {}
     assert second["initial_digest"] == first["final_digest"]
     assert first["initial_digest"] != first["final_digest"]
     assert second["final_digest"] != second["initial_digest"]
-    assert first["supervised_tokens_checked"] > 0
 
     assert _digest(out / "init") == first["initial_digest"]
     assert _digest(out / "stage1") == first["final_digest"]
     assert _digest(out / "stage2") == second["final_digest"]
+    official = (out / "init" / "chat_template.jinja").read_text("utf-8")
     for stage in ("stage1", "stage2"):
         assert (out / stage / "tokenizer.json").exists()
-        assert (out / stage / "chat_template.jinja").exists()
+        assert (out / stage / "chat_template.jinja").read_text("utf-8") == official
+        assert not (out / stage / "original_chat_template.jinja").exists()
 
     before = (out / "stage2" / "log.jsonl").stat().st_mtime_ns
     again = cli(*args)
@@ -67,11 +74,21 @@ def test_lora_stage_two_continues_the_stage_one_adapter(exported, tiny_model, tm
 
     config = TrainConfig(
         model=tiny_model, data=exported, out=tmp_path / "lora", lora=True, max_steps=3,
-        logging_steps=1, learning_rate=5e-3, batch_size=1, max_length=512, lora_r=4,
-        lora_alpha=8, check_masks=1,
+        logging_steps=1, learning_rate=5e-3, batch_size=1, max_length=2048, lora_r=4,
+        lora_alpha=8, check_masks=1, chat_template="project",
     )  # fmt: skip
     summary = train(config)
     first, second = summary.stages
+    from agentscaler.train.chat_template import official_qwen3_template, project_chat_template
+
+    # asked for: trained and saved with the project's template, the model's own kept beside it
+    assert summary.chat_template == "project" and first.data.template == "project"
+    assert first.data.examples == first.data.trained_rows  # prefix-consistent: one per row
+    for stage in ("stage1", "stage2"):
+        folder = tmp_path / "lora" / stage
+        assert (folder / "chat_template.jinja").read_text("utf-8") == project_chat_template()
+        kept = (folder / "original_chat_template.jinja").read_text("utf-8")
+        assert kept == official_qwen3_template()
     assert first.lora and second.lora
     assert second.initial_digest == first.final_digest != first.initial_digest
     assert second.final_digest != second.initial_digest
@@ -96,29 +113,38 @@ def test_missing_dataset_is_a_clear_error(tiny_model, tmp_path):
         train(TrainConfig(model=tiny_model, data=tmp_path, out=tmp_path / "o"))
 
 
-def test_empty_stage_two_fails_before_training(exported_without_stage2, tiny_model, tmp_path):
+@pytest.mark.slow
+def test_empty_stage_two_is_skipped_with_a_notice(exported_without_stage2, tiny_model, tmp_path):
     from agentscaler.train.config import TrainConfig
     from agentscaler.train.trainer import train
 
     out = tmp_path / "o"
-    with pytest.raises(TrainingError, match=r"stage2.*no rows.*--no-stage2"):
-        train(TrainConfig(model=tiny_model, data=exported_without_stage2, out=out))
-    assert not (out / "stage1").exists()
+    config = TrainConfig(
+        model=tiny_model, data=exported_without_stage2, out=out, max_steps=1, check_masks=1
+    )
+    summary = train(config)
+    assert [s.name for s in summary.stages] == ["stage1"]
+    assert (
+        "no rows" in summary.skipped["stage2"] and "--stage2-domains" in summary.skipped["stage2"]
+    )
+    assert not (out / "stage2").exists()
 
 
-def test_model_folder_without_usable_template(exported, tiny_model, tmp_path):
+def test_model_folder_without_a_chat_template_is_a_clear_error(exported, tiny_model, tmp_path):
     import shutil
 
-    from agentscaler.train.setup import load_tokenizer
+    from agentscaler.train.config import TrainConfig
+    from agentscaler.train.trainer import train
 
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
     (folder / "chat_template.jinja").unlink()
-    tokenizer = load_tokenizer(folder)
-    assert "{%- generation -%}" in tokenizer.chat_template
+    with pytest.raises(TrainingError, match=r"no chat template.*--chat-template"):
+        train(TrainConfig(model=folder, data=exported, out=tmp_path / "o", max_steps=1))
+    assert not (tmp_path / "o" / "stage1").exists()
 
 
-def test_max_length_leaving_no_assistant_token_is_a_clear_error(exported, tiny_model, tmp_path):
+def test_no_trainable_row_is_an_error_before_training(exported, tiny_model, tmp_path):
     from agentscaler.train.config import TrainConfig
     from agentscaler.train.trainer import train
 
@@ -126,8 +152,9 @@ def test_max_length_leaving_no_assistant_token_is_a_clear_error(exported, tiny_m
         model=tiny_model, data=exported, out=tmp_path / "o", max_length=64, max_steps=1,
         check_masks=0,
     )  # fmt: skip
-    with pytest.raises(TrainingError, match="Raise --max-length"):
+    with pytest.raises(TrainingError, match=r"none of its 12 rows.*12 too_long.*--max-length"):
         train(config)
+    assert not (tmp_path / "o" / "stage1").exists()
 
 
 def test_tiny_without_data_only_writes_the_model(cli, tmp_path):

@@ -1,8 +1,10 @@
-"""The Qwen3-format chat template: what it renders, and that TRL accepts it for masking."""
+"""Chat templates: Qwen3's official one (the Qwen tokenizer's and the tiny model's) and the
+project's Qwen3-format template (used only when asked)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -46,8 +48,38 @@ MESSAGES = [
 ]
 
 
-def test_renders_qwen3_format(qwen):
+def _project(qwen, messages, **kwargs):
+    from agentscaler.train.chat_template import project_chat_template
+
+    return qwen.apply_chat_template(messages, chat_template=project_chat_template(), **kwargs)
+
+
+def test_the_qwen_tokenizer_carries_qwen3s_official_template(qwen, tiny_model):
+    import trl
+
+    from agentscaler.train.chat_template import describe_template, official_qwen3_template
+
+    shipped = (Path(trl.__file__).parent / "chat_templates" / "qwen3.jinja").read_text("utf-8")
+    assert official_qwen3_template() == shipped == qwen.chat_template
+    assert (tiny_model / "chat_template.jinja").read_text("utf-8") == shipped
+    assert describe_template(qwen.chat_template) == "qwen3-official"
+
+
+def test_official_template_drops_earlier_think_blocks(qwen):
     text = qwen.apply_chat_template(MESSAGES, tools=TOOLS, tokenize=False)
+    first_turn = text.split("<|im_start|>assistant\n")[1]
+    assert first_turn.startswith("<tool_call>")  # no think block on an earlier turn
+    assert text.endswith(
+        "<|im_start|>assistant\n<think>\nok\n</think>\n\n#W1 is open; #W2 does not exist. "
+        "<|im_end|>\n"
+    )
+    upto_first = qwen.apply_chat_template(MESSAGES[:3], tools=TOOLS, tokenize=False)
+    assert upto_first.split("<|im_start|>assistant\n")[1].startswith("<think>\n\n</think>\n\n")
+    assert not text.startswith(upto_first)  # not prefix-consistent: why turns train apart
+
+
+def test_project_template_renders_qwen3_format(qwen):
+    text = _project(qwen, MESSAGES, tools=TOOLS, tokenize=False)
     system, rest = text.split("<|im_end|>\n", 1)
     assert system.startswith("<|im_start|>system\nBe brief.\n\n# Tools\n\n")
     assert "<tools>\n" + json.dumps(TOOLS[0], ensure_ascii=False) + "\n</tools>" in system
@@ -68,44 +100,55 @@ def test_renders_qwen3_format(qwen):
 
 
 def test_without_tools_or_system(qwen):
-    text = qwen.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False)
+    text = _project(qwen, [{"role": "user", "content": "hi"}], tokenize=False)
     assert text == "<|im_start|>user\nhi<|im_end|>\n"
-    plain = qwen.apply_chat_template(MESSAGES[:2], tokenize=False)
+    plain = _project(qwen, MESSAGES[:2], tokenize=False)
     assert plain.startswith("<|im_start|>system\nBe brief.<|im_end|>\n") and "# Tools" not in plain
 
 
 def test_generation_prompt_and_thinking_switch(qwen):
-    prompt = qwen.apply_chat_template(MESSAGES[:2], tokenize=False, add_generation_prompt=True)
-    assert prompt.endswith("<|im_start|>assistant\n")
-    no_think = qwen.apply_chat_template(
-        MESSAGES[:2], tokenize=False, add_generation_prompt=True, enable_thinking=False
+    for render in (qwen.apply_chat_template, lambda *a, **k: _project(qwen, *a, **k)):
+        prompt = render(MESSAGES[:2], tokenize=False, add_generation_prompt=True)
+        assert prompt.endswith("<|im_start|>assistant\n")
+    no_think = _project(
+        qwen, MESSAGES[:2], tokenize=False, add_generation_prompt=True, enable_thinking=False
     )
     assert no_think.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
 
 
-def test_rendering_is_prefix_consistent(qwen):
-    full = qwen.apply_chat_template(MESSAGES, tools=TOOLS, tokenize=False)
+def test_project_rendering_is_prefix_consistent(qwen):
+    full = _project(qwen, MESSAGES, tools=TOOLS, tokenize=False)
     for end in range(1, len(MESSAGES)):
         if MESSAGES[end - 1]["role"] == "tool" and MESSAGES[end]["role"] == "tool":
             continue  # consecutive tool results share one turn: no cut inside it
-        part = qwen.apply_chat_template(MESSAGES[:end], tools=TOOLS, tokenize=False)
+        part = _project(qwen, MESSAGES[:end], tools=TOOLS, tokenize=False)
         assert full.startswith(part)
         if MESSAGES[end]["role"] == "assistant":
-            prompt = qwen.apply_chat_template(
-                MESSAGES[:end], tools=TOOLS, tokenize=False, add_generation_prompt=True
+            prompt = _project(
+                qwen, MESSAGES[:end], tools=TOOLS, tokenize=False, add_generation_prompt=True
             )
             assert full.startswith(prompt)
 
 
-def test_unknown_role_is_refused(qwen):
+def test_unknown_role_is_refused_by_the_project_template(qwen):
     with pytest.raises(Exception, match="Unknown message role narrator"):
-        qwen.apply_chat_template([{"role": "narrator", "content": "x"}], tokenize=False)
+        _project(qwen, [{"role": "narrator", "content": "x"}], tokenize=False)
 
 
-def test_trl_accepts_the_template_for_assistant_only_loss(qwen):
-    from trl.chat_template_utils import is_chat_template_stop_token_trained
+def test_training_template_choice(qwen, tmp_path):
+    from agentscaler.errors import TrainingError
+    from agentscaler.train.chat_template import project_chat_template, training_template
 
-    from agentscaler.train.chat_template import has_generation_markers
+    assert training_template(None, qwen, tmp_path) == qwen.chat_template
+    assert training_template("project", qwen, tmp_path) == project_chat_template()
+    custom = tmp_path / "t.jinja"
+    custom.write_text("{{ messages[0].content }}", encoding="utf-8")
+    assert training_template(str(custom), qwen, tmp_path) == "{{ messages[0].content }}"
+    with pytest.raises(TrainingError, match="no such file"):
+        training_template(str(tmp_path / "nope.jinja"), qwen, tmp_path)
 
-    assert has_generation_markers(qwen.chat_template)
-    assert is_chat_template_stop_token_trained(qwen)
+    class Bare:
+        chat_template = None
+
+    with pytest.raises(TrainingError, match="has no chat template"):
+        training_template(None, Bare(), tmp_path)

@@ -1,4 +1,6 @@
-"""The exported Parquet trains with TRL's own SFTTrainer, untouched, and TRL masks what we mask."""
+"""The exported Parquet trains with TRL's own SFTTrainer, untouched, on a tiny Qwen3 model that
+carries Qwen3's official template: no row is lost, and TRL supervises the final turn exactly as
+agentscaler's examples do."""
 
 from __future__ import annotations
 
@@ -7,50 +9,71 @@ import math
 
 import pytest
 
-LENGTH = 420
-"""Tokens kept per example (TRL truncates): enough for the first assistant turns."""
+
+def _runs(labels):
+    """Runs of consecutive supervised label values."""
+    runs, current = [], []
+    for label in labels:
+        if label == -100:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(label)
+    if current:
+        runs.append(current)
+    return runs
 
 
 @pytest.mark.slow
-def test_exported_parquet_trains_with_plain_sft_trainer(exported, tiny_model, tmp_path):
+def test_exported_parquet_trains_two_steps_with_plain_sft_trainer(exported, tiny_model, tmp_path):
     import datasets
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from agentscaler.train.masks import tokenize_with_mask
+    from agentscaler.export.config import DEFAULT_MAX_TOKENS
+    from agentscaler.train.masks import ChatEncoder, row_examples
 
     dataset = datasets.load_dataset(
-        "parquet", data_files=str(exported / "stage2" / "*.parquet"), split="train"
+        "parquet", data_files=str(exported / "stage1" / "*.parquet"), split="train"
     )
     tokenizer = AutoTokenizer.from_pretrained(tiny_model, local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(tiny_model, local_files_only=True)
     args = SFTConfig(
         output_dir=str(tmp_path / "trl"),
         assistant_only_loss=True,
-        max_steps=1,
-        per_device_train_batch_size=1,
-        max_length=LENGTH,
+        max_steps=2,
+        per_device_train_batch_size=2,
+        max_length=DEFAULT_MAX_TOKENS,
         learning_rate=1e-3,
         logging_steps=1,
         save_strategy="no",
         report_to="none",
         use_cpu=True,
         disable_tqdm=True,
+        gradient_checkpointing=False,
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
 
     prepared = trainer.train_dataset
-    assert len(prepared) == len(dataset)
+    assert len(prepared) == len(dataset) > 0, "TRL dropped rows"
+    encoder = ChatEncoder(tokenizer, tokenizer.chat_template)
     for index in range(len(dataset)):
         row = dataset[index]
-        ours = tokenize_with_mask(tokenizer, row["messages"], json.loads(row["tools"]))
-        assert len(ours.input_ids) > LENGTH, "the test wants truncated examples"
-        assert prepared[index]["input_ids"] == ours.input_ids[:LENGTH]
-        trained = [label != -100 for label in prepared[index]["labels"]]
-        assert trained == [bool(m) for m in ours.mask[:LENGTH]]
-        assert any(trained)
+        labels = prepared[index]["labels"]
+        assert len(prepared[index]["input_ids"]) <= DEFAULT_MAX_TOKENS
+        ours = row_examples(
+            encoder, row["messages"], json.loads(row["tools"]), row["train"], DEFAULT_MAX_TOKENS
+        )
+        assert ours.drop is None
+        # TRL's training variant of the template emits the think block of every turn, so its
+        # last supervised run (the final turn, whose prompt is the same) equals our last reply
+        last = ours.examples[-1]
+        reply = last.input_ids[last.mask.astype(bool)].tolist()
+        assert _runs(labels)[-1] == reply
+        assert len(_runs(labels)) == sum(m["role"] == "assistant" for m in row["messages"])
 
     trainer.train()
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    assert trainer.state.global_step == 1 and len(losses) == 1
+    assert trainer.state.global_step == 2 and len(losses) == 2
     assert all(math.isfinite(loss) for loss in losses)

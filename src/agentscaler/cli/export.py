@@ -29,14 +29,24 @@ def print_manifest(manifest: DatasetManifest, dataset_dir: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"Dataset in {dataset_dir}")
-    for name in ("split", "rows", "tasks", "domains", "files"):
-        table.add_column(name, justify="right" if name in ("rows", "tasks") else "left")
+    numbers = ("rows", "tasks", "tokens p50/p90/max", "fitted")
+    for name in ("split", "rows", "tasks", "domains", "tokens p50/p90/max", "fitted", "files"):
+        table.add_column(name, justify="right" if name in numbers else "left")
     for split, stats in manifest.splits.items():
         domains = ", ".join(d.name for d in stats.domains[:4])
         if len(stats.domains) > 4:
             domains += f", +{len(stats.domains) - 4}"
+        tokens = stats.tokens
+        lengths = f"{tokens.p50}/{tokens.p90}/{tokens.max}" if tokens and tokens.measured else "–"
+        fitted = f"{tokens.tools_trimmed}+{tokens.truncated}" if tokens else "–"
         table.add_row(
-            split, str(stats.rows), str(stats.tasks), domains or "–", " ".join(stats.files.values())
+            split,
+            str(stats.rows),
+            str(stats.tasks),
+            domains or "–",
+            lengths,
+            fitted,
+            " ".join(stats.files.values()),
         )
     console.print(table)
     counts = manifest.input
@@ -52,11 +62,22 @@ def print_manifest(manifest: DatasetManifest, dataset_dir: Path) -> None:
         notes.append(f"episodes without assistant turns left out {counts.without_assistant}")
     if counts.unknown_tasks:
         notes.append(f"episodes of tasks missing from tasks.jsonl {counts.unknown_tasks}")
-    if manifest.stage2_keywords:
+    if manifest.stage2_auto:
+        chosen = ", ".join(manifest.stage2_domains) or "none (no kept training episode)"
+        notes.append(f"stage 2 chosen automatically (most kept episodes): {chosen}")
+    elif manifest.stage2_keywords:
         notes.append(
             f"stage 2: {', '.join(manifest.stage2_keywords)} -> "
             f"{', '.join(manifest.stage2_domains)}"
         )
+    lengths = manifest.lengths
+    if lengths is not None and lengths.measured:
+        notes.append(
+            f"rows measured in {lengths.tokenizer} tokens ({lengths.template} template), fitted "
+            f"to {lengths.budget} (fitted = tool lists trimmed + rows cut at a turn)"
+        )
+    elif lengths is not None:
+        notes.append(f"rows not measured in tokens: {lengths.note}")
     if manifest.sharegpt is not None:
         share = manifest.sharegpt
         notes.append(
@@ -77,7 +98,8 @@ def export_command(
         None,
         "--stage2-domains",
         help="Comma-separated vertical domains for stage 2: domain ids, names or keywords matched "
-        "against domain names and terms. Default: none (stage 2 empty).",
+        f"against domain names and terms. Default: the {_default('stage2_auto')} domains with "
+        "the most kept training episodes.",
         show_default=False,
     ),
     heldout_fraction: float | None = typer.Option(
@@ -93,10 +115,18 @@ def export_command(
         help=f"Seed of the held-out choice. Default: {_default('seed')}.",
         show_default=False,
     ),
+    max_tokens: int | None = typer.Option(
+        None,
+        "--max-tokens",
+        help="Token budget of a row (Qwen3 tokens, official chat template): longer rows get the "
+        "tools they call plus sampled distractors, then are cut after the last assistant turn "
+        f"that fits; 0 only measures. Default: {_default('max_tokens')}.",
+        show_default=False,
+    ),
     formats: str | None = typer.Option(
         None,
         "--formats",
-        help="Comma-separated formats among parquet, jsonl, sharegpt. "
+        help="Comma-separated formats among parquet, jsonl, sharegpt, swift. "
         f"Default: {','.join(_default('formats'))}.",
         show_default=False,
     ),
@@ -105,7 +135,8 @@ def export_command(
     ),
 ) -> None:
     """Export kept episodes as SFT datasets: dataset/stage1, stage2 and heldout (Parquet, JSON
-    Lines, ShareGPT) with assistant-only train flags, plus dataset/manifest.json."""
+    Lines, LLaMA-Factory ShareGPT, ms-swift) with assistant-only train flags, rows measured in
+    tokens and fitted to a budget, plus dataset/manifest.json."""
     from pydantic import ValidationError
 
     from agentscaler.export.build import count_kept, export_dataset
@@ -116,6 +147,7 @@ def export_command(
         "stage2_domains": _split_list(stage2_domains),
         "heldout_fraction": heldout_fraction,
         "seed": seed,
+        "max_tokens": max_tokens,
         "formats": _split_list(formats),
     }
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from agentscaler.cli.common import console, option_error
-from agentscaler.train.config import TrainConfig
+from agentscaler.train.config import DEFAULT_EPOCHS, TINY_MAX_STEPS, TrainConfig
 
 if TYPE_CHECKING:
     from agentscaler.train.trainer import TrainSummary
@@ -19,23 +19,34 @@ def _default(name: str) -> object:
 
 
 def print_summary(summary: TrainSummary) -> None:
-    """Print one line per stage: rows, steps, first and last logged loss, output folder."""
+    """Print one line per stage (rows trained and dropped by reason, examples, steps, first and
+    last logged loss), then the output folders and the stages reused or skipped."""
     from rich.table import Table
 
-    table = Table(title=f"Training in {summary.out}")
-    for name in ("stage", "rows", "steps", "first loss", "last loss", "seconds", "output"):
-        table.add_column(name, justify="left" if name in ("stage", "output") else "right")
+    table = Table(title=f"Training in {summary.out} ({summary.chat_template} chat template)")
+    for name in ("stage", "rows", "trained", "dropped", "examples", "steps", "loss", "seconds"):
+        table.add_column(name, justify="left" if name in ("stage", "dropped") else "right")
     for stage in summary.stages:
+        data = stage.data
+        dropped = ", ".join(f"{n} {reason}" for reason, n in data.dropped.items()) or "0"
+        first = "–" if stage.first_loss is None else f"{stage.first_loss:.3f}"
+        last = "–" if stage.last_loss is None else f"{stage.last_loss:.3f}"
         table.add_row(
-            stage.name + (" (reused)" if stage.reused else ""),
+            stage.name,
             str(stage.rows),
+            str(data.trained_rows),
+            dropped,
+            str(data.examples),
             str(stage.steps),
-            "–" if stage.first_loss is None else f"{stage.first_loss:.4f}",
-            "–" if stage.last_loss is None else f"{stage.last_loss:.4f}",
+            f"{first} → {last}",
             f"{stage.seconds:.1f}",
-            str(stage.output),
         )
     console.print(table)
+    for stage in summary.stages:
+        note = "reused (same settings and data)" if stage.reused else "written"
+        console.print(f"{stage.name}: {stage.output} {note}", highlight=False)
+    for name, reason in summary.skipped.items():
+        console.print(f"{name} skipped: {reason}", highlight=False)
 
 
 def train_command(
@@ -49,9 +60,10 @@ def train_command(
     tiny: bool = typer.Option(
         False,
         "--tiny",
-        help="Use a new tiny random Qwen3 model (real Qwen vocabulary and chat template) instead "
-        "of --model. With --data it is written to OUT/init and trained; without --data it is "
-        "only written, to OUT.",
+        help="Use a new tiny random Qwen3 model (real Qwen vocabulary, Qwen3's official chat "
+        "template) instead of --model. With --data it is written to OUT/init and trained "
+        f"({TINY_MAX_STEPS} steps per stage unless --epochs or --max-steps is given); without "
+        "--data it is only written, to OUT.",
     ),
     data: Path | None = typer.Option(
         None,
@@ -77,13 +89,23 @@ def train_command(
     stage2: bool | None = typer.Option(
         None,
         "--stage2/--no-stage2",
-        help="Run stage 2 (vertical domains) from stage 1's result. Default: on.",
+        help="Run stage 2 (vertical domains) from stage 1's result. Default: on (skipped, with a "
+        "notice, when the export chose no vertical domain).",
+        show_default=False,
+    ),
+    chat_template: str | None = typer.Option(
+        None,
+        "--chat-template",
+        help="Template to render examples with: the model's own by default; 'project' for "
+        "agentscaler's Qwen3-format template, or the path of a Jinja file. Checkpoints then "
+        "carry it, and the model's own is kept as original_chat_template.jinja.",
         show_default=False,
     ),
     epochs: float | None = typer.Option(
         None,
         "--epochs",
-        help=f"Passes over each stage's data. Default: {_default('epochs'):g}.",
+        help=f"Passes over each stage's data. Default: {DEFAULT_EPOCHS:g} "
+        f"({TINY_MAX_STEPS} steps with --tiny).",
         show_default=False,
     ),
     max_steps: int | None = typer.Option(
@@ -108,7 +130,9 @@ def train_command(
     max_length: int | None = typer.Option(
         None,
         "--max-length",
-        help=f"Tokens per example; longer ones are truncated. Default: {_default('max_length')}.",
+        help="Tokens per example: an assistant turn whose prompt and reply are longer is left "
+        "out, and a row with no turn that fits is dropped (both counted in the summary). "
+        f"Default: {_default('max_length')} (the export's --max-tokens).",
         show_default=False,
     ),
     logging_steps: int | None = typer.Option(
@@ -145,6 +169,7 @@ def train_command(
         "out": out,
         "lora": lora,
         "stage2": stage2,
+        "chat_template": chat_template,
         "epochs": epochs,
         "max_steps": max_steps,
         "learning_rate": lr,

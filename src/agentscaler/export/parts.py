@@ -25,6 +25,7 @@ from agentscaler.export.config import ExportConfig
 from agentscaler.export.rows import episode_row, load_world_tools, restage
 from agentscaler.export.sharegpt import ShareGptWriter, write_dataset_info
 from agentscaler.export.split import is_heldout, splits_of
+from agentscaler.export.swift import SWIFT_DIR, SwiftWriter
 from agentscaler.export.writers import (
     ARROW_PART_NAME,
     JSONL_NAME,
@@ -33,7 +34,15 @@ from agentscaler.export.writers import (
     row_schema,
 )
 from agentscaler.gcpause import gc_paused
-from agentscaler.records.dataset import SPLITS, DomainCount, ShareGptStats, Split, SplitStats
+from agentscaler.records.dataset import (
+    SPLITS,
+    DatasetRow,
+    DomainCount,
+    ShareGptStats,
+    Split,
+    SplitStats,
+    TokenStats,
+)
 from agentscaler.workspace import Workspace
 
 SHAREGPT_DIR = "sharegpt"
@@ -49,6 +58,8 @@ class ExportContext:
     stage2: frozenset[str]
     task_ids: frozenset[str]
     kept: frozenset[str]
+    measure: bool = False
+    """Measure rows in tokens and fit them to ``config.max_tokens`` (:mod:`.lengths`)."""
 
 
 @dataclass
@@ -56,22 +67,53 @@ class SplitCounter:
     rows: int = 0
     tasks: set[str] = field(default_factory=set)
     domains: Counter[str] = field(default_factory=Counter)
+    lengths: list[int] = field(default_factory=list)
+    tools_trimmed: int = 0
+    truncated: int = 0
 
-    def add(self, task_id: str, domain_id: str) -> None:
+    def add(self, row: DatasetRow) -> None:
         self.rows += 1
-        self.tasks.add(task_id)
-        self.domains[domain_id] += 1
+        self.tasks.add(row.task_id)
+        self.domains[row.domain_id] += 1
+        if row.num_tokens is not None:
+            self.lengths.append(row.num_tokens)
+        self.tools_trimmed += bool(row.dropped_tools)
+        self.truncated += bool(row.dropped_messages)
 
     def merge(self, other: SplitCounter) -> None:
         self.rows += other.rows
         self.tasks |= other.tasks
         self.domains.update(other.domains)
+        self.lengths.extend(other.lengths)
+        self.tools_trimmed += other.tools_trimmed
+        self.truncated += other.truncated
 
-    def stats(self, names: dict[str, str], files: dict[str, str]) -> SplitStats:
+    def token_stats(self, budget: int) -> TokenStats:
+        lengths = sorted(self.lengths)
+        if not lengths:
+            return TokenStats()
+        return TokenStats(
+            measured=len(lengths),
+            total=sum(lengths),
+            mean=round(sum(lengths) / len(lengths), 1),
+            p50=lengths[len(lengths) // 2],
+            p90=lengths[min(len(lengths) - 1, (len(lengths) * 9) // 10)],
+            max=lengths[-1],
+            over_budget=sum(1 for n in lengths if budget and n > budget),
+            tools_trimmed=self.tools_trimmed,
+            truncated=self.truncated,
+        )
+
+    def stats(
+        self, names: dict[str, str], files: dict[str, str], budget: int | None = None
+    ) -> SplitStats:
         domains = tuple(
             DomainCount(id=d, name=names.get(d, d), rows=n) for d, n in sorted(self.domains.items())
         )
-        return SplitStats(rows=self.rows, tasks=len(self.tasks), domains=domains, files=files)
+        tokens = self.token_stats(budget) if budget is not None else None
+        return SplitStats(
+            rows=self.rows, tasks=len(self.tasks), domains=domains, files=files, tokens=tokens
+        )
 
 
 @dataclass
@@ -85,6 +127,7 @@ class PartResult:
     heldout_kept: Counter[str] = field(default_factory=Counter)
     seen: list[str] = field(default_factory=list)
     share: ShareGptStats | None = None
+    swift: ShareGptStats | None = None
 
     def merge(self, other: PartResult) -> None:
         for split, counter in other.counters.items():
@@ -98,6 +141,11 @@ class PartResult:
                 rows=mine.rows + other.share.rows,
                 skipped=mine.skipped + other.share.skipped,
                 dropped_texts=mine.dropped_texts + other.share.dropped_texts,
+            )
+        if other.swift is not None:
+            mine = self.swift or ShareGptStats()
+            self.swift = ShareGptStats(
+                rows=mine.rows + other.swift.rows, skipped=mine.skipped + other.swift.skipped
             )
 
 
@@ -126,6 +174,11 @@ class PartExporter:
         self.result = PartResult()
         self._seen: set[str] = set()
         self._tools: dict[str, tuple[tuple[dict[str, Any], ...], str]] = {}
+        self.meter = None
+        if context.measure:
+            from agentscaler.export.lengths import LengthMeter
+
+            self.meter = LengthMeter(self.config.max_tokens, self.config.seed)
 
     def run(self, paths: list[Path], advance: Callable[[int], None] | None = None) -> PartResult:
         formats = set(self.config.formats)
@@ -148,17 +201,22 @@ class PartExporter:
                 share = stack.enter_context(
                     ShareGptWriter(self.folder / SHAREGPT_DIR, SPLITS, info=not self.part)
                 )
+            swift = None
+            if "swift" in formats:
+                swift = stack.enter_context(SwiftWriter(self.folder / SWIFT_DIR, SPLITS))
             stack.enter_context(gc_paused())
             for path in paths:
                 for number, raw_episode in iter_episodes(path):
                     if self._take(path, number, raw_episode):
                         if advance is not None:
                             advance(1)
-                        self._export_one(raw_episode, writers, share)
+                        self._export_one(raw_episode, writers, share, swift)
         if share is not None:
             self.result.share = ShareGptStats(
                 rows=share.rows, skipped=share.skipped, dropped_texts=share.dropped_texts
             )
+        if swift is not None:
+            self.result.swift = ShareGptStats(rows=swift.rows, skipped=swift.skipped)
         return self.result
 
     def _take(self, path: Path, number: int, episode) -> bool:
@@ -188,7 +246,11 @@ class PartExporter:
         return self._tools[domain_id]
 
     def _export_one(
-        self, episode, writers: dict[Split, SplitWriter], share: ShareGptWriter | None
+        self,
+        episode,
+        writers: dict[Split, SplitWriter],
+        share: ShareGptWriter | None,
+        swift: SwiftWriter | None = None,
     ) -> None:
         config, result = self.config, self.result
         if episode.task_id not in self.context.task_ids:
@@ -208,14 +270,21 @@ class PartExporter:
         if row is None:
             result.inputs["without_assistant"] += 1
             return
+        if self.meter is not None:
+            fitted = self.meter.fit(row)
+            row = fitted.row
+            if fitted.dropped_tools:
+                tools_json = row.tools_json()
         result.inputs["rows"] += 1
         if heldout:
             result.heldout_kept[episode.task_id] += 1
         for split in splits:
             writers[split].write(restage(row, split), tools_json)
-            result.counters[split].add(row.task_id, row.domain_id)
+            result.counters[split].add(row)
         if share is not None:
             share.write(splits, row, tools_json)
+        if swift is not None:
+            swift.write(splits, row, tools_json)
 
 
 _progress: Any = None
@@ -282,6 +351,11 @@ def merge_parts(parts: list[Path], folder: Path, config: ExportConfig) -> None:
             name = f"{split}.jsonl"
             _concatenate([p / SHAREGPT_DIR / name for p in parts], share / name)
         write_dataset_info(share, SPLITS)
+    if "swift" in formats:
+        (folder / SWIFT_DIR).mkdir(parents=True, exist_ok=True)
+        for split in SPLITS:
+            name = f"{split}.jsonl"
+            _concatenate([p / SWIFT_DIR / name for p in parts], folder / SWIFT_DIR / name)
 
 
 def _concatenate(sources: list[Path], target: Path) -> None:

@@ -4,13 +4,15 @@
   falls below the fraction. Every kept episode of a held-out task goes to ``heldout`` and to no
   training split.
 * Stage 1: every other kept episode, whatever its domain.
-* Stage 2: the stage-1 episodes whose domain is one of the chosen verticals.
+* Stage 2: the stage-1 episodes whose domain is one of the chosen verticals: the domains named by
+  ``--stage2-domains``, or else the domains with the most kept training episodes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from agentscaler.errors import ConfigError
@@ -41,6 +43,12 @@ def splits_of(
     if domain_id in stage2_domains:
         return ("stage1", "stage2")
     return ("stage1",)
+
+
+def auto_stage2_domains(kept: Counter[str], count: int) -> tuple[str, ...]:
+    """The ``count`` domains with the most kept training episodes (ties broken by id)."""
+    ranked = sorted((item for item in kept.items() if item[1] > 0), key=lambda i: (-i[1], i[0]))
+    return tuple(domain for domain, _ in ranked[:count])
 
 
 def _words(text: str) -> frozenset[str]:

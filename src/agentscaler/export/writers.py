@@ -2,11 +2,18 @@
 
 Column representation (the same in Parquet and JSON Lines)::
 
-    schema_version int32, id, task_id, episode_id, domain, domain_id, stage: string
+    schema_version int64, id, task_id, episode_id, domain, domain_id, stage: string
     messages: list<struct<role, content, tool_calls: list<struct<id, type,
               function: struct<name, arguments>>>, tool_call_id, name, reasoning_content>>
     tools:    string   -- JSON text of the OpenAI ``tools`` list
     train:    list<bool>  -- one flag per message
+    num_tokens, dropped_tools, dropped_messages: int64  -- length in tokens, what fitting removed
+
+One schema for both files. Integers are int64 because that is what JSON readers infer. JSON has
+no types for nulls, though: a message field that is null in every line (``reasoning_content`` of
+offline episodes, say) is read as type ``null`` by ``datasets``' JSON loader, which then cannot
+be concatenated with the Parquet split. Load JSON Lines with the schema,
+``load_dataset("json", data_files=..., features=dataset_features())``, and the two load alike.
 
 Why ``tools`` is JSON text. Tool parameter schemas differ from world to world. As nested Arrow
 data, every distinct parameter name becomes a field of one union struct (thousands of fields for
@@ -65,7 +72,7 @@ def row_schema():
     )
     return pa.schema(
         [
-            ("schema_version", pa.int32()),
+            ("schema_version", pa.int64()),
             ("id", pa.string()),
             ("task_id", pa.string()),
             ("episode_id", pa.string()),
@@ -75,8 +82,18 @@ def row_schema():
             ("messages", pa.list_(message)),
             ("tools", pa.string()),
             ("train", pa.list_(pa.bool_())),
+            ("num_tokens", pa.int64()),
+            ("dropped_tools", pa.int64()),
+            ("dropped_messages", pa.int64()),
         ]
     )
+
+
+def dataset_features():
+    """The ``datasets.Features`` of a split, for loading JSON Lines as typed as the Parquet file."""
+    from datasets import Features
+
+    return Features.from_arrow_schema(row_schema())
 
 
 COLUMN_NOTES = {
@@ -84,7 +101,12 @@ COLUMN_NOTES = {
     "tool-call arguments are JSON strings",
     "tools": "JSON text of the OpenAI tools list (TRL's SFTTrainer parses it)",
     "train": "one bool per message: true for assistant messages",
+    "num_tokens": "Qwen3 tokens of the row rendered with Qwen3's official template (null: not "
+    "measured)",
+    "dropped_tools": "tools of the world left out to fit the token budget",
+    "dropped_messages": "messages cut from the end to fit the token budget",
 }
+_INT_FIELDS = ("num_tokens", "dropped_tools", "dropped_messages")
 
 
 def row_columns(row: DatasetRow, tools_json: str | None = None) -> dict[str, Any]:
@@ -100,6 +122,7 @@ def row_columns(row: DatasetRow, tools_json: str | None = None) -> dict[str, Any
         "messages": [m.model_dump(mode="json") for m in row.messages],
         "tools": tools_json if tools_json is not None else row.tools_json(),
         "train": list(row.train),
+        **{f: getattr(row, f) for f in _INT_FIELDS},
     }
 
 
@@ -193,6 +216,7 @@ def rows_table(rows: list[DatasetRow], tools_json: list[str], *, dictionary_tool
         pa.ListArray.from_arrays(offsets(message_offsets), message),
         _repeated_strings(tools_json),
         pa.ListArray.from_arrays(offsets(flag_offsets), pa.array(flags, pa.bool_())),
+        *(pa.array([getattr(r, f) for r in rows], pa.int64()) for f in _INT_FIELDS),
     ]
     table = pa.Table.from_arrays(columns, schema=_dictionary_tools(row_schema()))
     return table if dictionary_tools else table.cast(row_schema())
@@ -238,6 +262,7 @@ def row_line(row: DatasetRow, tools_literal: bytes) -> bytes:
     head = {"schema_version": row.schema_version, **{f: getattr(row, f) for f in _STRING_FIELDS}}
     head_text = json.dumps(head, ensure_ascii=False, separators=_COMPACT)
     train = json.dumps(list(row.train), separators=_COMPACT)
+    tail = json.dumps({f: getattr(row, f) for f in _INT_FIELDS}, separators=_COMPACT)
     messages = _messages_adapter().dump_json(row.messages)
     return b"".join(
         (
@@ -246,7 +271,7 @@ def row_line(row: DatasetRow, tools_literal: bytes) -> bytes:
             messages,
             b',"tools":',
             tools_literal,
-            f',"train":{train}}}\n'.encode("ascii"),
+            f',"train":{train},{tail[1:]}\n'.encode("ascii"),
         )
     )
 

@@ -22,9 +22,9 @@ class DatasetRow(Record):
     :mod:`agentscaler.export.writers`); this record accepts either form and always holds dicts.
     """
 
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
-    schema_version: int = 1
+    schema_version: int = 2
     id: str
     """The episode id (unique within a split)."""
     task_id: str
@@ -39,6 +39,13 @@ class DatasetRow(Record):
     """The world's tools in OpenAI format."""
     train: tuple[bool, ...]
     """One flag per message: True for assistant messages (supervised), False otherwise."""
+    num_tokens: int | None = None
+    """Qwen3 tokens of the row rendered with Qwen3's official chat template (None: not measured;
+    see :mod:`agentscaler.export.lengths`)."""
+    dropped_tools: int = 0
+    """Tools of the world left out of ``tools`` to fit the export's token budget."""
+    dropped_messages: int = 0
+    """Messages cut from the end of the episode to fit the export's token budget."""
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -86,12 +93,42 @@ class DomainCount(Record):
     rows: int
 
 
+class TokenStats(Record):
+    """Lengths of a split's rows in tokens (Qwen3, official template), after fitting."""
+
+    measured: int = 0
+    total: int = 0
+    mean: float = 0.0
+    p50: int = 0
+    p90: int = 0
+    max: int = 0
+    over_budget: int = 0
+    """Rows still longer than the budget (their first assistant turn does not fit)."""
+    tools_trimmed: int = 0
+    """Rows whose tool list was cut to the tools they call plus sampled distractors."""
+    truncated: int = 0
+    """Rows cut after their last assistant turn that fits."""
+
+
 class SplitStats(Record):
     rows: int = 0
     tasks: int = 0
     domains: tuple[DomainCount, ...] = ()
     files: dict[str, str] = {}
     """Format -> path relative to the dataset folder."""
+    tokens: TokenStats | None = None
+
+
+class LengthSettings(Record):
+    """How rows were measured and fitted."""
+
+    measured: bool
+    tokenizer: str = ""
+    template: str = ""
+    budget: int = 0
+    """Token budget of a row (0: measured only)."""
+    note: str = ""
+    """Why rows were not measured, when they were not."""
 
 
 class ShareGptStats(Record):
@@ -116,9 +153,9 @@ class InputStats(Record):
 class DatasetManifest(Record):
     """``dataset/manifest.json``: what an export produced and from which settings."""
 
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
-    schema_version: int = 1
+    schema_version: int = 2
     fingerprint: str
     heldout_fraction: float
     seed: int
@@ -126,9 +163,14 @@ class DatasetManifest(Record):
     stage2_keywords: tuple[str, ...] = ()
     stage2_domains: tuple[str, ...] = ()
     """Ids of the domains chosen for stage 2."""
+    stage2_auto: bool = False
+    """True when the stage-2 domains were chosen automatically (most kept training episodes)."""
     heldout_tasks: int = 0
     splits: dict[Split, SplitStats] = Field(default_factory=dict)
     input: InputStats = InputStats()
     sharegpt: ShareGptStats | None = None
+    swift: ShareGptStats | None = None
+    """Rows of the ms-swift files (``skipped``: rows ms-swift's checks would delete)."""
+    lengths: LengthSettings | None = None
     columns: dict[str, str] = {}
     """How each column is represented on disk."""

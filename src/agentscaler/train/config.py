@@ -6,6 +6,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentscaler.export.config import DEFAULT_MAX_TOKENS
+
+DEFAULT_EPOCHS = 2.0
+TINY_MAX_STEPS = 10
+"""Optimizer steps per stage of a tiny demo model when neither --epochs nor --max-steps is given."""
+
 
 class TrainConfig(BaseModel):
     """Settings of two-stage supervised fine-tuning with assistant-only loss.
@@ -30,8 +36,20 @@ class TrainConfig(BaseModel):
     )
     out: Path = Field(description="output folder: stage1/, stage2/, summary.json")
     lora: bool = Field(default=False, description="train a LoRA adapter instead of all weights")
-    stage2: bool = Field(default=True, description="run stage 2 after stage 1")
-    epochs: float = Field(default=2.0, gt=0, description="passes over each stage's data")
+    stage2: bool = Field(
+        default=True, description="run stage 2 after stage 1 (skipped, with a notice, when empty)"
+    )
+    chat_template: str | None = Field(
+        default=None,
+        description="template to render with: None for the model's own, 'project' for "
+        "agentscaler's Qwen3-format template, or the path of a Jinja file",
+    )
+    epochs: float | None = Field(
+        default=None,
+        gt=0,
+        description=f"passes over each stage's data (None: {DEFAULT_EPOCHS:g}; with --tiny, "
+        f"{TINY_MAX_STEPS} steps)",
+    )
     max_steps: int | None = Field(
         default=None, ge=1, description="optimizer steps per stage (overrides epochs)"
     )
@@ -43,7 +61,15 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(default=2, ge=1, description="examples per device and step")
     gradient_accumulation_steps: int = Field(default=1, ge=1)
     max_length: int = Field(
-        default=4096, ge=32, description="longer examples are truncated (keeping the start)"
+        default=DEFAULT_MAX_TOKENS,
+        ge=32,
+        description="tokens per example: a turn whose prompt and reply are longer is left out "
+        "(and counted)",
+    )
+    gradient_checkpointing: bool | None = Field(
+        default=None,
+        description="recompute activations in the backward pass (None: on for --model, off for "
+        "--tiny, where it only costs time)",
     )
     warmup_ratio: float = Field(default=0.03, ge=0, lt=1)
     weight_decay: float = Field(default=0.0, ge=0)
@@ -59,8 +85,25 @@ class TrainConfig(BaseModel):
     check_masks: int = Field(
         default=8,
         ge=0,
-        description="examples of each stage whose assistant masks are checked before training",
+        description="rows of each stage whose assistant masks are checked, before training, "
+        "against rendering each prefix with the chat template",
     )
+
+    @property
+    def resolved_epochs(self) -> float:
+        return self.epochs if self.epochs is not None else DEFAULT_EPOCHS
+
+    @property
+    def resolved_max_steps(self) -> int | None:
+        if self.max_steps is not None:
+            return self.max_steps
+        return TINY_MAX_STEPS if self.tiny and self.epochs is None else None
+
+    @property
+    def resolved_gradient_checkpointing(self) -> bool:
+        if self.gradient_checkpointing is not None:
+            return self.gradient_checkpointing
+        return not self.tiny
 
     @property
     def resolved_learning_rate(self) -> float:

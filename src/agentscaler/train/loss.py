@@ -1,10 +1,10 @@
 """Assistant-only loss computed on the supervised positions only, and a digest of weights.
 
-TRL 1.x's ``SFTTrainer`` tokenises conversational data with the chat template's generation
-markers (``assistant_only_loss=True``) and sets the labels of every other token to -100. Its own
-loss then scores every position through a tiled LM head that, without Triton (on CPU), emulates
-its GPU kernel with many small tensor operations: on a 151,669-token vocabulary this is several
-times slower than a plain projection. :func:`supervised_nll` computes the same quantity (the
+The trainer hands TRL 1.x's ``SFTTrainer`` tokenised examples whose labels are -100 everywhere
+but on the assistant's tokens (:mod:`agentscaler.train.masks`). TRL's own loss scores every
+position through a tiled LM head that, without Triton (on CPU), emulates its GPU kernel with
+many small tensor operations: on a 151,669-token vocabulary this is several times slower than a
+plain projection. :func:`supervised_nll` computes the same quantity (the
 sum of next-token negative log-likelihoods over labels that are not -100, divided by their
 count or by the trainer's ``num_items_in_batch``) by asking the model for the logits of the
 supervised positions only (``logits_to_keep``).

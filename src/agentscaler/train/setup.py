@@ -9,28 +9,13 @@ from agentscaler.train.config import TrainConfig
 
 
 def load_tokenizer(path: Path):
-    """The model folder's tokenizer, with the Qwen3 template when its own has no markers."""
+    """The model folder's tokenizer, with its own chat template."""
     from transformers import AutoTokenizer
 
-    from agentscaler.train.chat_template import (
-        has_generation_markers,
-        qwen3_chat_template,
-        supports_qwen_template,
-    )
-
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     except (OSError, ValueError) as exc:
         raise TrainingError(f"{path}: no usable tokenizer in the model folder ({exc}).") from exc
-    if not has_generation_markers(tokenizer.chat_template):
-        if not supports_qwen_template(tokenizer):
-            raise TrainingError(
-                f"{path}: the tokenizer's chat template has no {{% generation %}} markers and "
-                "the tokenizer lacks the Qwen chat tokens, so assistant-only loss cannot be "
-                "computed. Add generation markers to its chat template."
-            )
-        tokenizer.chat_template = qwen3_chat_template()
-    return tokenizer
 
 
 def load_model(path: Path, *, adapter: Path | None = None):
@@ -58,9 +43,8 @@ def sft_config(config: TrainConfig, out: Path):
     cuda = torch.cuda.is_available()
     return SFTConfig(
         output_dir=str(out),
-        assistant_only_loss=True,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
+        num_train_epochs=config.resolved_epochs,
+        max_steps=config.resolved_max_steps or -1,
         learning_rate=config.resolved_learning_rate,
         per_device_train_batch_size=config.batch_size,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
@@ -77,6 +61,7 @@ def sft_config(config: TrainConfig, out: Path):
         bf16=cuda and torch.cuda.is_bf16_supported(),
         disable_tqdm=True,
         dataloader_num_workers=0,
+        gradient_checkpointing=config.resolved_gradient_checkpointing,
     )
 
 

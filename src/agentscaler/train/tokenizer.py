@@ -5,7 +5,8 @@ Qwen2, Qwen2.5 and Qwen3. :func:`build_qwen_tokenizer` converts them with transf
 :class:`~transformers.convert_slow_tokenizer.TikTokenConverter` (Qwen's split pattern, NFC
 normalisation as in ``qwen_tokenizer``), adds Qwen3's 26 special tokens at their Qwen3 ids
 (151643 ``<|endoftext|>`` ... 151668 ``</think>``) and wraps the result in a
-:class:`~transformers.PreTrainedTokenizerFast` carrying the project's Qwen3 chat template.
+:class:`~transformers.PreTrainedTokenizerFast` carrying Qwen3's official chat template (read from
+TRL's package data, see :mod:`agentscaler.train.chat_template`).
 
 Conversion takes a few seconds, so the converted ``tokenizer.json`` is cached on disk, keyed by
 the content of the vocabulary file and the special tokens (see :func:`default_cache_dir`). No
@@ -159,7 +160,7 @@ def qwen_tokenizer_file(cache_dir: Path | None = None) -> Path:
 def _load_fast(path: Path) -> PreTrainedTokenizerFast:
     from transformers import PreTrainedTokenizerFast
 
-    from agentscaler.train.chat_template import qwen3_chat_template
+    from agentscaler.train.chat_template import official_qwen3_template
 
     return PreTrainedTokenizerFast(
         tokenizer_file=str(path),
@@ -167,7 +168,7 @@ def _load_fast(path: Path) -> PreTrainedTokenizerFast:
         pad_token="<|endoftext|>",
         unk_token=None,
         bos_token=None,
-        chat_template=qwen3_chat_template(),
+        chat_template=official_qwen3_template(),
         model_max_length=131_072,
         clean_up_tokenization_spaces=False,
         split_special_tokens=False,
@@ -175,7 +176,7 @@ def _load_fast(path: Path) -> PreTrainedTokenizerFast:
 
 
 def build_qwen_tokenizer(cache_dir: Path | None = None) -> PreTrainedTokenizerFast:
-    """A Qwen3 fast tokenizer (real vocabulary, Qwen3 special ids, Qwen3 chat template)."""
+    """A Qwen3 fast tokenizer (real vocabulary, Qwen3 special ids, Qwen3's official template)."""
     try:
         import tokenizers  # noqa: F401
         import transformers  # noqa: F401

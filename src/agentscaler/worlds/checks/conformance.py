@@ -263,7 +263,7 @@ def _check_tool(
 
 
 def _bad_calls(
-    world: CompiledWorld, tool: str
+    world: CompiledWorld, tool: str, base: WorldEnv | None = None
 ) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
     entry = world.tools[tool]
     properties = entry.parameters.get("properties") or {}
@@ -297,7 +297,7 @@ def _bad_calls(
     key = binding.key_param
     if key and binding.operation in ("get", "update", "transition", "delete") and binding.table:
         schema = properties.get(key) or {}
-        unknown = _unknown_key(world, binding.table, schema)
+        unknown = _unknown_key(world, binding.table, schema, base)
         if unknown is not None:
             args = dict(valid)
             args[key] = unknown
@@ -305,16 +305,24 @@ def _bad_calls(
     return calls
 
 
-def _unknown_key(world: CompiledWorld, table: str, schema: dict[str, Any]) -> Any:
+def _unknown_key(
+    world: CompiledWorld, table: str, schema: dict[str, Any], base: WorldEnv | None = None
+) -> Any:
+    """A key of the tool's format that no row of ``table`` has (in ``base``'s state)."""
     meta = world.schema.tables[table]
     json_type = schema_type(resolve_schema(schema))
     if meta.key_type == "INTEGER" or json_type == "integer":
-        return 987654321
-    spec = meta.table
-    if spec.id_prefix:
-        return f"{spec.id_prefix}{'9' * (spec.id_width or 5)}"
-    made = ValueFactory("unknown-key").value(resolve_schema(schema))
-    return made if isinstance(made, str) else "UNKNOWN-0000"
+        candidates: list[Any] = [987654321, 987654320, 876543210]
+    elif meta.table.id_prefix:
+        width = meta.table.id_width or 5
+        candidates = [f"{meta.table.id_prefix}{digit * width}" for digit in "98765"]
+    else:
+        made = ValueFactory("unknown-key").value(resolve_schema(schema))
+        candidates = [made if isinstance(made, str) else "UNKNOWN-0000", "UNKNOWN-0001"]
+    for candidate in candidates:
+        if base is None or not base.db.exists(table, candidate):
+            return candidate
+    return None
 
 
 def _check_errors(
@@ -323,7 +331,8 @@ def _check_errors(
     base.restore(snapshot)
     before = base.state_hash()
     problems = []
-    for label, arguments, expected in _bad_calls(world, tool):
+    base.restore(snapshot)
+    for label, arguments, expected in _bad_calls(world, tool, base):
         result = base.step((tool, arguments))
         if result.info.get("world_bug"):
             problems.append(f"{label}: world bug {result.info['world_bug']}")

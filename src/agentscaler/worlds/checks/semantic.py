@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import copy
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.loader import CompiledWorld
 from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
-from agentscaler.worlds.spec.expr import decode_param, parse
+from agentscaler.worlds.spec.expr import decode_param, param_of, parse
 from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
 
 
@@ -109,6 +110,8 @@ class SemanticChecker:
             name: [p.name for p in read_params(entry.parameters)]
             for name, entry in world.tools.items()
         }
+        self.broken: dict[tuple[str, str], str] = {}
+        """(tool, rule) -> how the code was seen not to enforce a rule its spec states."""
         self.successes: dict[str, _Case] = {}
         """Per tool, a case on which the call succeeded (sampled or built)."""
         self.interpreter = Interpreter(
@@ -222,6 +225,10 @@ class SemanticChecker:
                     "succeeds" if outcome.ok else f"fails with {outcome.error} {outcome.rule or ''}"
                 )
                 did = "succeeded" if result.ok else f"failed with {error} {rule or ''}"
+                if outcome.rule and outcome.rule != rule:
+                    self.broken[(name, outcome.rule)] = (
+                        f"on {args} the rule is violated but the call {did.strip()}"
+                    )
                 return None, [
                     SemanticFinding(
                         check="agrees",
@@ -244,16 +251,17 @@ class SemanticChecker:
                 success = _Case(data, args, outcome)
             if success is not None and compared >= self.enough:
                 break
-            if not outcome.ok and outcome.rule and len(failed) < 3:
+            if (
+                not outcome.ok
+                and (outcome.rule or outcome.error == "not_found")
+                and len(failed) < 3
+            ):
                 failed.append(_Case(data, args, outcome))
         if success is None:
-            repaired = self._repair(name, tool, failed)
-            if repaired is not None:
+            for repaired in self._repair(name, tool, failed):
                 result, changes = self._call(name, repaired.data, repaired.args)
                 outcome, expected = self._interpret(name, repaired.data, repaired.args)
-                if result.ok and outcome.ok and changes == expected:
-                    success = repaired
-                elif result.ok != outcome.ok or changes != expected:
+                if result.ok != outcome.ok or changes != expected:
                     return None, [
                         SemanticFinding(
                             check="agrees",
@@ -263,6 +271,9 @@ class SemanticChecker:
                             "code and the spec disagree",
                         )
                     ]
+                if result.ok and (tool.access == "read" or changes):
+                    success = repaired
+                    break
         if compared == 0:
             return None, [
                 SemanticFinding(
@@ -271,19 +282,30 @@ class SemanticChecker:
             ]
         return success, [SemanticFinding(check="agrees", ok=True, tool=name)]
 
-    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> _Case | None:
-        """A case where every rule holds, built from cases that failed a rule by changing the
-        state or arguments until the interpreter accepts the call (a few steps at most)."""
+    def _repair(self, name: str, tool: SpecTool, failed: list[_Case]) -> Iterator[_Case]:
+        """Cases where every rule holds, built from cases that failed a rule by changing the
+        state or arguments until the interpreter accepts the call (a few steps each)."""
+        found = 0
         for start in failed:
             case = start
             for _step in range(6):
                 rule = next((r for r in tool.requires if r.name == case.outcome.rule), None)
                 if rule is None:
-                    break
+                    moved = self._existing_keys(name, tool, case)
+                    if moved is None:
+                        break
+                    if moved.outcome.ok:
+                        found += 1
+                        yield moved
+                        break
+                    case = moved
+                    continue
                 moved = None
                 for mutation in _violations(self, name, tool, rule, case):
                     try:
                         data, args = self._apply(case, mutation)
+                        if not self._valid(name, args):
+                            continue
                         conn, db = self._db(data)
                         try:
                             outcome = self.interpreter.check(name, db, copy.deepcopy(args))
@@ -292,13 +314,77 @@ class SemanticChecker:
                     except Exception:
                         continue
                     if outcome.ok:
-                        return _Case(data, args, outcome)
-                    if outcome.rule and outcome.rule != rule.name:
+                        found += 1
+                        yield _Case(data, args, outcome)
+                        if found >= 8:
+                            return
+                        continue
+                    if moved is None and outcome.rule and outcome.rule != rule.name:
                         moved = _Case(data, args, outcome)
-                        break
                 if moved is None:
                     break
                 case = moved
+
+    def _existing_keys(self, name: str, tool: SpecTool, case: _Case) -> _Case | None:
+        """For a call that failed to find a row by an argument: the same call naming a row
+        that exists."""
+        if case.outcome.error != "not_found":
+            return None
+        conn, db = self._db(case.data)
+        try:
+            for lookup in tool.find.values():
+                values = list(lookup.by.values())
+                if lookup.each is not None and len(values) == 1:
+                    moved = self._existing_elements(name, lookup, case, db)
+                    if moved is not None:
+                        return moved
+                    continue
+                param = param_of(values[0]) if len(values) == 1 else None
+                if param is None:
+                    continue
+                entity = self.spec.entities[lookup.entity]
+                column = next(iter(lookup.by))
+                rows = db.find(entity.table, limit=3)
+                for row in rows:
+                    args = {**copy.deepcopy(case.args), param: row[column]}
+                    if not self._valid(name, args):
+                        continue
+                    outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+                    if (
+                        outcome.ok
+                        or outcome.error != "not_found"
+                        or outcome.message != case.outcome.message
+                    ):
+                        return _Case(case.data, args, outcome)
+        finally:
+            conn.close()
+        return None
+
+    def _existing_elements(self, name: str, lookup: Any, case: _Case, db: Database) -> _Case | None:
+        """For a lookup per element of a list argument (``item.product_id``): the same call
+        whose elements name existing rows."""
+        variable, _, source = lookup.each.partition(" in ")
+        param = param_of(source.strip())
+        value = str(next(iter(lookup.by.values())))
+        match = re.fullmatch(rf"={re.escape(variable.strip())}\.(\w+)", value)
+        elements = case.args.get(param or "")
+        if param is None or match is None or not isinstance(elements, list) or not elements:
+            return None
+        entity = self.spec.entities[lookup.entity]
+        column = next(iter(lookup.by))
+        rows = db.find(entity.table, limit=len(elements))
+        if not rows:
+            return None
+        changed = copy.deepcopy(elements)
+        for index, element in enumerate(changed):
+            if isinstance(element, dict):
+                element[match.group(1)] = rows[index % len(rows)][column]
+        args = {**copy.deepcopy(case.args), param: changed}
+        if not self._valid(name, args):
+            return None
+        outcome = self.interpreter.check(name, db, copy.deepcopy(args))
+        if outcome.ok or outcome.message != case.outcome.message:
+            return _Case(case.data, args, outcome)
         return None
 
     def _effects(self, name: str, case: _Case) -> SemanticFinding:
@@ -355,6 +441,10 @@ class SemanticChecker:
         if reader is None:
             return []
         key_param = next(p for p, s in self.spec.tools[reader].params.items() if s.role == "key")
+        schema = (self.world.tools[reader].parameters.get("properties") or {}).get(key_param, {})
+        integer = isinstance(schema, dict) and schema.get("type") == "integer"
+        if integer and isinstance(key, str) and key.isdigit():
+            key = int(key)  # the row's text key as the reader spells it
         try:
             arguments = ArgumentSampler(self.env).sample(
                 reader, random.Random(f"creates:{name}"), optional=0.0, fixed={key_param: key}
@@ -362,6 +452,8 @@ class SemanticChecker:
         except Exception:
             arguments = {key_param: key}
         found = self.env.step((reader, arguments))
+        if not found.ok and found.error_type != "not_found":
+            return []  # the reader needs more than the key (a rule, another filter): no verdict
         if not found.ok:
             return [
                 SemanticFinding(
@@ -396,6 +488,17 @@ class SemanticChecker:
     def _rules(self, name: str, tool: SpecTool, case: _Case | None) -> list[RuleProof]:
         proofs = []
         for rule in tool.requires:
+            if (name, rule.name) in self.broken:
+                proofs.append(
+                    RuleProof(
+                        tool=name,
+                        rule=rule.name,
+                        kind=rule.kind,
+                        status="failed",
+                        detail=self.broken[(name, rule.name)],
+                    )
+                )
+                continue
             if case is None:
                 proofs.append(
                     RuleProof(
@@ -409,6 +512,14 @@ class SemanticChecker:
                 continue
             proofs.append(self._prove(name, tool, rule, case))
         return proofs
+
+    def _valid(self, name: str, args: dict[str, Any]) -> bool:
+        """Whether arguments pass the tool's JSON Schema (a built case must be a valid call)."""
+        try:
+            self.world.tools[name].validator.validate(copy.deepcopy(args))
+        except Exception:
+            return False
+        return True
 
     def _apply(self, case: _Case, mutation: _Mutation) -> tuple[bytes, dict[str, Any]]:
         conn, db = self._db(case.data)
@@ -434,6 +545,8 @@ class SemanticChecker:
             try:
                 data, args = self._apply(case, mutation)
             except Exception:
+                continue
+            if not self._valid(name, args):
                 continue
             tried += 1
             conn, db = self._db(data)
@@ -542,6 +655,8 @@ def _other_values(current: Any, column: Any) -> list[Any]:
         values += [current + "-other", ""]
     elif current is None:
         values += ["other", 0, False]
+    if current is not None:
+        values.append(None)
     return values
 
 
@@ -651,6 +766,8 @@ def _violations(
                     continue
                 seen.add(note)
                 yield _Mutation(args={**extra, param: candidate}, note=note)
+        # comparisons: the other side's value (satisfies an equality, or breaks an inequality)
+        yield from _matching(checker, name, tool, tree, case, extra, rows)
         # a unique rule: another row with the same values
         yield from _duplicates(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
@@ -723,6 +840,52 @@ def _enabling_args(when: ast.Expression, args: dict[str, Any]) -> Iterator[dict[
             current = args.get(param)
             if current is None:
                 yield {param: "yes"}
+
+
+def _matching(
+    checker: SemanticChecker,
+    name: str,
+    tool: SpecTool,
+    tree: ast.Expression,
+    case: _Case,
+    extra: dict[str, Any],
+    rows: dict[str, Any],
+) -> Iterator[_Mutation]:
+    """For ``a == b``/``a != b`` between a row column or an argument and something else: give
+    one side the other's value."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+            continue
+        if not isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.GtE | ast.LtE):
+            continue
+        sides = [node.left, node.comparators[0]]
+        for mine, other in (sides, sides[::-1]):
+            conn, db = checker._db(case.data)
+            try:
+                value = checker.interpreter.evaluate(
+                    name, _spec_text(ast.unparse(other)), db, {**case.args, **extra}, rows
+                )
+            except Exception:
+                continue
+            finally:
+                conn.close()
+            if isinstance(mine, ast.Attribute) and isinstance(mine.value, ast.Name):
+                row_name = mine.value.id
+                if row_name not in tool.find:
+                    continue
+                entity = checker.spec.entities[tool.find[row_name].entity]
+                targets = _rows_for(checker, name, tool, row_name, rows, case)
+                if not targets:
+                    continue
+                yield _Mutation(
+                    rows=[(entity.table, key, {mine.attr: value}) for key, _ in targets],
+                    args=dict(extra),
+                    note=f"{row_name}.{mine.attr} = {value!r}" + _with(extra),
+                )
+            elif isinstance(mine, ast.Name) and (param := decode_param(mine.id)) is not None:
+                yield _Mutation(
+                    args={**extra, param: value}, note=f"${param} = {value!r}" + _with(extra)
+                )
 
 
 def _duplicates(
@@ -799,6 +962,27 @@ def _element_changes(
     if not isinstance(elements, list) or not elements:
         return
     tree = parse(rule.check, "check")
+    # a list of ids (``exists("label", label_id=one)``): all existing ones, or one unknown more
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "exists"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in spec.entities
+        ):
+            entity = spec.entities[node.args[0].value]
+            conn, db = checker._db(case.data)
+            try:
+                keys = [r[entity.key] for r in db.find(entity.table, limit=len(elements))]
+            finally:
+                conn.close()
+            if keys:
+                yield _Mutation(args={**extra, param: keys}, note=f"${param} = existing ids")
+            yield _Mutation(
+                args={**extra, param: [*elements, "NO-SUCH-ID"]}, note=f"${param} + an unknown id"
+            )
     fields = [
         node.attr
         for node in ast.walk(tree)

@@ -73,6 +73,7 @@ The database API (agentscaler.worlds.runtime.dbapi.Database):
     db.get(table, key)                      the row with that primary key, or NotFound
     db.find(table, where=, ranges=, text=, limit=, order_by=, fields=)   matching rows
     db.count(table, where=) / db.exists(table, key) / db.exists_where(table, where=)
+    db.rows(table, where=)                  every matching row (no search limit)
     db.total(table, column, where=) / db.average(table, column, where=)
     db.children(table, column, key)         child rows of a parent (order items)
     db.insert(table, values)                a new row (missing key: the next id), FKs checked

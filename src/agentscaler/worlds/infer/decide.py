@@ -247,13 +247,24 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
     if key is None and not known_name and verb in CHANGE_VERBS and len(shape.id_params()) == 1:
         key = shape.id_params()[0]  # update_shipping_address(order_id, ...) changes the order
     created = None
+    leads_new = False
     returned_ids = shape.returns.id_fields()
-    if returned_ids and (verb in CREATE_VERBS or key is None):
+    if returned_ids:
         # a new record's id leads the result (later ids are its references)
         first = returned_ids[0]
         entity = entity_of_parameter(first) or (name_entity if first == "id" else None)
         if entity and entity not in param_entities:
-            created = entity
+            leads_new = first != "id"
+            if verb in CREATE_VERBS or key is None or leads_new:
+                created = entity
+    if (
+        key is not None
+        and echoed
+        and not [p for p in shape.params if p is not key]
+        and verb not in DELETE_VERBS
+        and not (verb in TRANSITIONS or shape.tail)
+    ):
+        return _keyed(shape, "update", key)  # reset_password(employee_id) -> the employee
 
     if verb in DELETE_VERBS:
         if key is not None:
@@ -261,7 +272,7 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
         entity = name_entity or created
         if entity is not None:
             return Decision("delete", entity, _search_roles(shape, entity))
-    if created is not None and verb in CREATE_VERBS and not echoed:
+    if created is not None and (verb in CREATE_VERBS or leads_new) and not echoed:
         return _create(shape, created)
     others = [p for p in shape.params if p is not key]
     field_params = [p for p in others if p.json_type != "boolean" and not _is_note(p)]

@@ -6,14 +6,22 @@ This is the only place where inference meets the spec: everything after reads th
 
 from __future__ import annotations
 
+import re
 from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Table, ToolBinding
 from agentscaler.worlds.infer.children import ChildList, split_children
+from agentscaler.worlds.infer.effects import (
+    cascade_effects,
+    counter_effects,
+    release_effects,
+    transfer_effects,
+)
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
-from agentscaler.worlds.infer.rules.context import row_name
+from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
+from agentscaler.worlds.infer.rules.text import normalize
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
 from agentscaler.worlds.spec.expr import param_ref
@@ -52,13 +60,20 @@ def kind_of_semantic(semantic: str | None, column: Column) -> str | None:
     return kind if kind in _KINDS else None
 
 
+def _kind(column: Column) -> str | None:
+    """The spec kind of a column; an enum column named like a state holds a status."""
+    if column.enum and len(column.enum) >= 2 and STATE_COLUMN.search(column.name):
+        return "status"
+    return kind_of_semantic(column.semantic, column)
+
+
 def _entity(table: Table, by_table: dict[str, str]) -> SpecEntity:
     key = table.key_column
     columns: dict[str, SpecColumn] = {}
     for column in table.columns:
         columns[column.name] = SpecColumn(
             type=column.type,
-            kind="identifier" if column.primary_key else kind_of_semantic(column.semantic, column),  # type: ignore[arg-type]
+            kind="identifier" if column.primary_key else _kind(column),  # type: ignore[arg-type]
             description=column.description,
             values=None if column.primary_key else column.enum,
             references=by_table.get(column.references or ""),
@@ -198,8 +213,11 @@ class _ToolBuilder:
         for param in self.binding.params:
             if param.role != "filter" or not param.column or self.table is None:
                 continue
-            if param.column == self.table.primary_key or self.table.column(param.column) is None:
+            column = self.table.column(param.column)
+            if param.column == self.table.primary_key or column is None:
                 continue
+            if column.references and self.binding.kind == "write":
+                continue  # an owner of the row: the ownership rules say it
             label = param.column.replace("_", " ")
             self.requires.append(
                 SpecRule(
@@ -217,13 +235,74 @@ class _ToolBuilder:
                 )
             )
 
+    def _stated_target(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The state the description says the row moves to (``moves to "assigned"``,
+        ``becomes paused``, ``marks it as graded``), for a state column the call does not set."""
+        if self.table is None:
+            return {}
+        text = normalize(self.plan.shape.spec.description)
+        for column in self.table.columns:
+            if (
+                not column.enum
+                or column.name in values
+                or not (column.semantic == "status" or STATE_COLUMN.search(column.name))
+            ):
+                continue
+            for value in column.enum:
+                spoken = re.escape(normalize(str(value)))
+                cue = (
+                    rf"\b(moves?|goes|go|changes?|switch(es)?|turns?|is set|are set|puts?)"
+                    rf"( it| them| the \w+)? (to|into|in) (status )?\"?{spoken}\b"
+                    rf"|\bbecomes? \"?{spoken}\b|\bmarks?( it| them| the \w+)? as \"?{spoken}\b"
+                )
+                if re.search(cue, text):
+                    return {column.name: value}
+        return {}
+
+    def _implied_values(self) -> dict[str, Any]:
+        """Columns an update with nothing to set changes by what it is: the times it returns
+        become the clock's (``password_last_reset``), yes/no columns its text turns on or off
+        (``Also unlocks the account`` -> ``account_locked: false``)."""
+        if self.table is None:
+            return {}
+        text = normalize(self.plan.shape.spec.description)
+        returned = set(self.plan.shape.returns.fields) | set(self.plan.shape.returns.object_fields)
+        values: dict[str, Any] = {}
+        for column in self.table.columns:
+            if column.primary_key or column.name in self.params:
+                continue
+            if column.type == "BOOLEAN":
+                words = [w for w in column.name.split("_") if w not in ("is", "has", "account")]
+                stem = words[-1].removesuffix("ed").removesuffix("d") if words else ""
+                if len(stem) < 3:
+                    continue
+                if re.search(rf"\bun{stem}(s|ed|es)?\b", text):
+                    values[column.name] = False
+                elif re.search(rf"\b{stem}(s|ed|es)?\b", text):
+                    values[column.name] = True
+            elif column.name in returned and column.semantic in ("date", "datetime"):
+                values[column.name] = "=now()" if column.semantic == "datetime" else "=today()"
+            elif column.name in returned and re.search(
+                r"(_at|last_\w+|_reset|_date)$", column.name
+            ):
+                values[column.name] = "=now()"
+        return values
+
     def _child_params(self) -> dict[str, ChildList]:
         """Arguments that are lists of child rows of the acted-on entity (``items``)."""
         found = {}
         for param in self.binding.params:
             if param.role in ("field", "fields") and param.column and self.entity:
                 child = self.children.get((self.entity, param.column))
-                if child is not None:
+                info = self.params.get(param.name)
+                items = info.schema.get("items") if info is not None else None
+                if (
+                    child is not None
+                    and info is not None
+                    and info.json_type == "array"
+                    and isinstance(items, dict)
+                    and resolve_schema(items).get("properties")
+                ):
                     found[param.name] = child
         return found
 
@@ -317,9 +396,14 @@ class _ToolBuilder:
                 find=self.find,
                 to_status=b.to_status,
                 created=row_name(self.entity) if operation == "create" and self.entity else None,
+                written=frozenset(
+                    p.name for p in b.params if p.role in ("field", "reference", "fields")
+                ),
             )
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
+            consumed += transfer_effects(context) + counter_effects(context)
+            consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
         covers_status = any(
@@ -339,21 +423,41 @@ class _ToolBuilder:
             self._fields_containers(values)
             if operation == "transition" and b.status_column and b.to_status is not None:
                 values = {b.status_column: b.to_status, **values}
+            else:
+                values = {**self._stated_target(values), **values}
+            if not values:
+                values = self._implied_values()
             if values or not self._child_params():
                 self.effects.append(SpecEffect(update=main, values=values))
             self.effects.extend(self._child_rows(main, replace=True))
         elif operation == "delete" and main is not None:
+            self.effects.extend(e for e in consumed if e.clear is not None)
+            consumed = [e for e in consumed if e.clear is None]
             self.effects.append(SpecEffect(delete=main))
         self.effects.extend(consumed)
+        if b.kind == "write" and not self.effects and self.entity is not None and self.table:
+            # nothing else inferred: the call is kept as a record of the entity
+            values = self._values(("field", "reference", "key", "filter"))
+            returns = row_name(self.entity)
+            self.effects.append(SpecEffect(insert=self.entity, values=values, bind=returns))
+            operation = "create"
         child_params = self._child_params()
-        params = {
-            p.name: SpecParam(
-                role="children" if p.name in child_params else p.role,
-                column=p.column,
+        params = {}
+        for p in b.params:
+            role = "children" if p.name in child_params else p.role
+            if (
+                role in ("field", "filter", "min", "max")
+                and p.column
+                and self.table is not None
+                and self.table.column(p.column) is None
+                and role != "children"
+            ):
+                role = "option"  # its column became child rows this argument cannot fill
+            params[p.name] = SpecParam(
+                role=role,
+                column=p.column if role != "option" else None,
                 entity=self.by_table.get(p.table or "") if p.table else None,
             )
-            for p in b.params
-        }
         return SpecTool(
             kind=operation,
             entity=self.entity,
@@ -445,4 +549,4 @@ def propose_spec(
             tool_plan, binding, plan_tables, by_table, children
         ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
-    return spec, plan
+    return release_effects(spec), plan

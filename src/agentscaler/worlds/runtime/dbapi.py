@@ -323,6 +323,13 @@ class Database:
             self.delete(table, key)
         return len(keys)
 
+    def rows(self, table: str, *, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every row matching ``where``, in key order, without the search limit."""
+        meta = self._schema.meta(table)
+        sql, params = self._where(meta, where, None, None)
+        query = f"SELECT {meta.select_list} FROM {meta.qname}{sql} ORDER BY {quote_ident(meta.key)}"
+        return [meta.decode(r) for r in self._conn.execute(query, params).fetchall()]
+
     def children(self, table: str, column: str, key: Any, *, fields: Iterable[str] | None = None):
         """Every row of ``table`` whose ``column`` holds ``key`` (a parent's child rows), in
         key order and without the search limit."""

@@ -89,6 +89,7 @@ FUNCTIONS: dict[str, Function] = {
     "coalesce": Function(2, 4, "the first value that is not null"),
     "count": Function(1, 1, "rows of an entity matching column=value filters", table_first=True),
     "exists": Function(1, 1, "whether a row of an entity matches the filters", table_first=True),
+    "rows": Function(1, 1, "every row of an entity matching the filters", table_first=True),
     "total": Function(2, 2, "sum of a column over the matching rows", table_first=True),
     "average": Function(2, 2, "mean of a column over the matching rows", table_first=True),
     "days_between": Function(2, 2, "whole days from the first date to the second"),

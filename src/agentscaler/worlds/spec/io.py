@@ -29,7 +29,7 @@ _HEADER = """\
 # Values: `$name` is the tool argument `name`; a string starting with `=` is an expression
 # (`=order.total`, `=product.stock_quantity - item.quantity`); anything else is a literal.
 # Conditions (check, when) are expressions. Functions: now(), today(), len(), sum(), min(),
-# max(), round(), abs(), lower(), coalesce(), count("entity", col=value), exists(...),
+# max(), round(), abs(), lower(), coalesce(), count("entity", col=value), exists(...), rows(...),
 # total("entity", "column", ...), average(...), days_between(), hours_between(),
 # years_between(), weekday(), add_days(), add_hours().
 """

@@ -8,9 +8,13 @@ proposes further rules through the same spec checks; offline, this grammar is al
 
 from __future__ import annotations
 
+import re
+
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.dates import date_rules
+from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
 from agentscaler.worlds.infer.rules.quantity import bound_rules, consumption_effects, quantity_rules
+from agentscaler.worlds.infer.rules.records import exists_rules, ownership_rules, unique_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
 
@@ -20,10 +24,30 @@ __all__ = ["RuleContext", "consumption_effects", "infer_rules"]
 def infer_rules(ctx: RuleContext) -> list[SpecRule]:
     """Every rule the tool's texts state, in a stable order (names unique per tool)."""
     found: list[SpecRule] = []
-    for finder in (status_rules, quantity_rules, bound_rules, date_rules):
+    guard = re.compile(r"\b([a-z_][a-z0-9_]*)\.")
+    for finder in (
+        status_rules,
+        quantity_rules,
+        bound_rules,
+        date_rules,
+        unique_rules,
+        ownership_rules,
+        exists_rules,
+        flag_rules,
+        kind_rules,
+    ):
         for rule in finder(ctx):
             if any(r.check == rule.check for r in found):
                 continue
+            optional_rows = [
+                row
+                for row in dict.fromkeys(guard.findall(rule.check))
+                if ctx.may_be_none(row) and f"{row} is not None" not in (rule.when or "")
+            ]
+            if optional_rows:
+                guards = " and ".join(f"{row} is not None" for row in optional_rows)
+                when = f"{guards} and ({rule.when})" if rule.when else guards
+                rule = rule.model_copy(update={"when": when})
             name, n = rule.name, 2
             while any(r.name == name for r in found):
                 name, n = f"{rule.name}_{n}", n + 1

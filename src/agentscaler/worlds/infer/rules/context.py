@@ -43,6 +43,8 @@ class RuleContext:
     """For a create: the name the new row is bound to."""
     rules: list[SpecRule] = field(default_factory=list)
     """Rules found so far (later finders skip what earlier ones covered)."""
+    written: frozenset[str] = frozenset()
+    """Arguments whose values the call writes into the acted-on row."""
 
     # --- the texts ------------------------------------------------------------------------
     def texts(self) -> list[tuple[str | None, str]]:
@@ -91,6 +93,21 @@ class RuleContext:
             if column.references == target.name:
                 return self.bind(entity, {target.primary_key: f"={row}.{column.name}"})
         return None
+
+    def may_be_none(self, row: str) -> bool:
+        """Whether a bound row is None when the call leaves out an optional argument."""
+        lookup = self.find.get(row)
+        if lookup is None:
+            return False
+        if lookup.optional:
+            return True
+        values = list(lookup.by.values())
+        if len(values) != 1 or not isinstance(values[0], str):
+            return False
+        from agentscaler.worlds.spec.expr import param_of
+
+        name = param_of(values[0])
+        return name is not None and name in self.params and not self.params[name].required
 
     def table_of_row(self, row: str) -> Table | None:
         entity = self.row_entity(row)

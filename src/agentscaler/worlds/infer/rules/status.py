@@ -221,7 +221,7 @@ def _rule(ctx: RuleContext, row: str, column: Column, found: _Evidence) -> SpecR
     label = row.replace("_", " ")
     key = ctx.tables[ctx.row_entity(row) or ""].primary_key
     what = column.name.replace("_", " ")
-    source = " ".join(found.sources)
+    source = found.sources[0] if found.sources else ""
     if allowed:
         check = f"{row}.{column.name} in ({', '.join(repr(v) for v in allowed)}{',' if len(allowed) == 1 else ''})"
         said = " or ".join(allowed)

@@ -1,0 +1,326 @@
+"""Effects on other tables: what a call changes beyond its own row.
+
+Per tool (from its text and the rows it binds):
+
+* transfers stated in text: ``vacation days are deducted from the balance`` -> decrement the
+  employee's ``vacation_days_remaining`` by the request's days; ``approved vacation days are
+  given back`` -> increment;
+* counters of the row a create is made for: buying tickets of an event adds to its
+  ``tickets_sold``;
+* cascades stated in text: ``Delete an event and its reminders`` -> the event's reminders go too.
+
+Across tools (:func:`release_effects`): what a create takes from a stock, a seat count or a
+balance, cancelling the created row gives back (cancelling an order puts its items back in
+stock; cancelling a booking frees its seat and refunds miles it was paid with).
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentscaler.naming import singular
+from agentscaler.worlds.infer.rules.context import RuleContext, row_name
+from agentscaler.worlds.infer.rules.status import _source
+from agentscaler.worlds.infer.rules.text import sentences, tokens
+from agentscaler.worlds.spec.expr import param_of, param_ref
+from agentscaler.worlds.spec.model import SpecEffect, SpecLookup, SpecTool, WorldSpec
+
+_TAKE = re.compile(r"\b(deduct(ed|s)?|subtract(ed|s)?|consumed?|used up|taken from|charged to)\b")
+_GIVE = re.compile(
+    r"\b(given back|gives? back|added back|credited|refunded|released|restored|returned to|"
+    r"goes back|go back|back to)\b"
+)
+_COUNTER = re.compile(r"(sold|booked|count|enrolled|registered|used|issued|taken)$")
+CANCELLED = frozenset(
+    "cancelled canceled returned refunded withdrawn voided void rejected declined".split()
+)
+"""Statuses that undo what creating the row took."""
+
+
+def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
+    """Decrements and increments of a level the text says the call takes or gives back."""
+    if ctx.operation not in ("transition", "update") or ctx.main is None:
+        return []
+    main_table = ctx.tables.get(ctx.entity or "")
+    if main_table is None:
+        return []
+    effects = []
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            take, give = _TAKE.search(sentence), _GIVE.search(sentence)
+            if not (take or give):
+                continue
+            words = tokens(sentence)
+            for row, entity in _reachable(ctx):
+                table = ctx.tables[entity]
+                for column in table.columns:
+                    if column.type not in ("INTEGER", "REAL") or not re.search(
+                        r"(remaining|balance|available|left|stock|spots|copies)", column.name
+                    ):
+                        continue
+                    resource = {w for w in column.name.split("_")} - {
+                        "remaining",
+                        "balance",
+                        "available",
+                        "left",
+                        "quantity",
+                    }
+                    if not resource & {singular(w) for w in words} | resource & set(words):
+                        continue
+                    amount = _amount_from_row(ctx, main_table, resource)
+                    if amount is None:
+                        continue
+                    bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                    if bound is None:
+                        continue
+                    effects.append(
+                        SpecEffect(
+                            **{"decrement" if take else "increment": bound},
+                            values={column.name: f"={amount}"},
+                            when=_row_condition(ctx, main_table, words),
+                            source=_source(text, sentence),
+                        )
+                    )
+    return effects
+
+
+def _reachable(ctx: RuleContext) -> list[tuple[str, str]]:
+    """Bound rows, and rows one reference from the acted-on row (``<main>entity``)."""
+    rows = [(r, e) for r, e in ctx.rows().items() if r != ctx.main]
+    table = ctx.tables.get(ctx.entity or "")
+    if table is not None:
+        for column in table.columns:
+            target = next((e for e, t in ctx.tables.items() if t.name == column.references), None)
+            if target is not None and target not in {e for _, e in rows}:
+                rows.append((f"<{ctx.main}>{target}", target))
+    return rows
+
+
+def _amount_from_row(ctx: RuleContext, table, resource: set[str]) -> str | None:
+    """The acted-on row's number the transfer moves (``days_requested`` for vacation days)."""
+    for column in table.columns:
+        if column.type in ("INTEGER", "REAL") and set(column.name.split("_")) & (
+            resource | {singular(w) for w in resource}
+        ):
+            return f"{ctx.main}.{column.name}"
+    return None
+
+
+def _row_condition(ctx: RuleContext, table, words: list[str]) -> str | None:
+    """A value of one of the acted-on row's enum columns the sentence names (``vacation``)."""
+    text = " " + " ".join(words) + " "
+    found = []
+    for column in table.columns:
+        if column.primary_key or column.semantic == "status":
+            continue
+        for value in column.enum or ():
+            if isinstance(value, str) and f" {value.replace('_', ' ')} " in text:
+                found.append(f"{ctx.main}.{column.name} == {value!r}")
+    return found[0] if len(found) == 1 else None
+
+
+def counter_effects(ctx: RuleContext) -> list[SpecEffect]:
+    """A create adds to the counter of the row it is made for (``event.tickets_sold``)."""
+    if ctx.operation != "create" or ctx.entity is None:
+        return []
+    words = set(ctx.entity.split("_")) | {singular(w) for w in ctx.entity.split("_")}
+    effects = []
+    for row, entity in ctx.rows().items():
+        table = ctx.tables.get(entity)
+        if table is None or row == ctx.created:
+            continue
+        for column in table.columns:
+            if column.type != "INTEGER" or not _COUNTER.search(column.name):
+                continue
+            parts = {singular(w) for w in column.name.split("_")}
+            if not parts & words:
+                continue
+            amount = next(
+                (
+                    f"={param_ref(p)}"
+                    for p, info in ctx.params.items()
+                    if info.json_type == "integer"
+                    and re.search(r"(quantity|count|number|tickets|seats)", p)
+                    and info.required
+                ),
+                "=1",
+            )
+            effects.append(
+                SpecEffect(
+                    increment=row,
+                    values={column.name: amount},
+                    source=f"each {ctx.entity.replace('_', ' ')} adds to {column.name}",
+                )
+            )
+    return effects
+
+
+def cascade_effects(ctx: RuleContext, spec_entities: dict[str, str]) -> list[SpecEffect]:
+    """Rows of other entities a delete takes along when the text says so (``and its
+    reminders``); ``spec_entities``: entity -> table of every entity."""
+    if ctx.operation != "delete" or ctx.main is None or ctx.entity is None:
+        return []
+    table = ctx.tables.get(ctx.entity)
+    if table is None:
+        return []
+    text = " ".join(sentences(ctx.description))
+    effects = []
+    for entity, other in ctx.tables.items():
+        if entity == ctx.entity or other.parent == table.name:
+            continue
+        column = next((c for c in other.columns if c.references == table.name), None)
+        if column is None:
+            continue
+        noun = entity.split("_")[-1]
+        if re.search(rf"\b(its|their|all|the) {noun}s?\b", text) or re.search(
+            rf"\band (its |their )?{noun}s\b", text
+        ):
+            effects.append(
+                SpecEffect(
+                    clear=entity,
+                    values={column.name: f"={ctx.main}.{table.primary_key}"},
+                    source=f"its {noun}s go with it",
+                )
+            )
+    return effects
+
+
+def release_effects(spec: WorldSpec) -> WorldSpec:
+    """Cancelling a created row gives back what the create took (see the module docstring)."""
+    tools = dict(spec.tools)
+    for create_name, create in spec.tools.items():
+        if create.kind != "create" or create.entity is None:
+            continue
+        insert = next((e for e in create.effects if e.insert == create.entity), None)
+        if insert is None:
+            continue
+        stored = {param_of(v): column for column, v in insert.values.items() if param_of(v)}
+        taken = [e for e in create.effects if e.op == "decrement"]
+        if not taken:
+            continue
+        for name, tool in spec.tools.items():
+            if tool.entity != create.entity or name == create_name:
+                continue
+            target = _target_status(tool, spec)
+            if target not in CANCELLED:
+                continue
+            main = next((r for r, f in tool.find.items() if f.entity == tool.entity), None)
+            if main is None:
+                continue
+            updated = _give_back(spec, create, tool, main, taken, stored)
+            if updated is not None:
+                tools[name] = updated
+    return spec.model_copy(update={"tools": tools})
+
+
+def _target_status(tool: SpecTool, spec: WorldSpec) -> str | None:
+    entity = spec.entity(tool.entity)
+    if entity is None:
+        return None
+    for effect in tool.effects:
+        if effect.op != "update":
+            continue
+        for column, value in effect.values.items():
+            spec_column = entity.columns.get(column)
+            if (
+                spec_column is not None
+                and spec_column.kind == "status"
+                and isinstance(value, str)
+                and not value.startswith(("=", "$"))
+            ):
+                return value
+    return None
+
+
+def _rewrite(text: str, stored: dict[str, str], main: str) -> str | None:
+    """An expression of the create's arguments in terms of the stored row (None if an argument
+    was not stored)."""
+    missing = False
+
+    def repl(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1) or match.group(2)
+        if name not in stored:
+            missing = True
+            return match.group(0)
+        return f"{main}.{stored[name]}"
+
+    out = re.sub(r"\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))", repl, text)
+    return None if missing else out
+
+
+def _give_back(
+    spec: WorldSpec,
+    create: SpecTool,
+    tool: SpecTool,
+    main: str,
+    taken: list[SpecEffect],
+    stored: dict[str, str],
+) -> SpecTool | None:
+    find = dict(tool.find)
+    effects = list(tool.effects)
+    children = spec.children_of(create.entity or "")
+    for effect in taken:
+        lookup = create.find.get(effect.target)
+        if lookup is None:
+            return None
+        each = None
+        if lookup.each is not None:
+            variable, _, source = lookup.each.partition(" in ")
+            param = param_of(source.strip())
+            child = children.get(param or "")
+            if child is None:
+                continue
+            parent = spec.entities[child].parent
+            assert parent is not None
+            key = spec.entities[create.entity].key  # type: ignore[index]
+            each = f'{variable.strip()} in rows("{child}", {parent.column}={main}.{key})'
+            by = dict(lookup.by)
+        else:
+            by = {}
+            for column, value in lookup.by.items():
+                rewritten = _rewrite(str(value), stored, main)
+                if rewritten is None:
+                    break
+                by[column] = rewritten if rewritten.startswith(("=", "$")) else f"={rewritten}"
+            if len(by) != len(lookup.by):
+                continue
+        amounts = {}
+        for column, value in effect.values.items():
+            rewritten = _rewrite(str(value), stored, main)
+            if rewritten is None:
+                break
+            amounts[column] = rewritten
+        if len(amounts) != len(effect.values):
+            continue
+        when = _rewrite(effect.when, stored, main) if effect.when else None
+        if effect.when and when is None:
+            continue
+        bind = row_name(lookup.entity)
+        existing = next(
+            (
+                n
+                for n, f in find.items()
+                if f.entity == lookup.entity and f.by == by and f.each == each
+            ),
+            None,
+        )
+        if existing is None:
+            base, n = bind, 2
+            while bind in find:
+                bind, n = f"{base}_{n}", n + 1
+            find[bind] = SpecLookup(entity=lookup.entity, by=by, each=each)
+        else:
+            bind = existing
+        effects.append(
+            SpecEffect(
+                increment=bind,
+                values=amounts,
+                each=each,
+                when=when,
+                source=f"cancelling gives back what {create.entity} creation took",
+            )
+        )
+    if effects == list(tool.effects):
+        return None
+    return tool.model_copy(update={"find": find, "effects": tuple(effects)})
