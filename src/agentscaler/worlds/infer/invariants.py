@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from agentscaler.worlds.infer.rules.context import row_name
-from agentscaler.worlds.spec.model import SpecColumn, SpecEntity, SpecRule, WorldSpec
+from agentscaler.worlds.spec.model import SpecColumn, SpecEntity, SpecRule, SpecTool, WorldSpec
 
 _NEGATIVE_STATES = frozenset(
     "cancelled canceled rejected declined failed void voided refused withdrawn lost".split()
@@ -180,6 +180,53 @@ def guard_invariants(spec: WorldSpec) -> WorldSpec:
                     r.check == rule.check or r.name == rule.name for r in (*tool.requires, *added)
                 ):
                     added.append(rule)
+        added.extend(
+            rule
+            for rule in _sufficient_guards(tool, spec)
+            if not any(
+                r.check == rule.check or r.name == rule.name for r in (*tool.requires, *added)
+            )
+        )
         if added:
             tools[name] = tool.model_copy(update={"requires": (*tool.requires, *added)})
     return spec.model_copy(update={"tools": tools})
+
+
+def _sufficient_guards(tool: SpecTool, spec: WorldSpec) -> list[SpecRule]:
+    """Rules that keep a decrement from taking a level its entity holds non-negative below
+    zero: ``employee.vacation_days_remaining >= leave_request.days_requested``."""
+    rules = []
+    for effect in tool.effects:
+        if effect.decrement is None or effect.each is not None or effect.target not in tool.find:
+            continue
+        entity = spec.entities.get(tool.find[effect.target].entity)
+        if entity is None:
+            continue
+        for column, amount in effect.values.items():
+            held = _non_negative(entity, column)
+            operand = _operand(amount) or (
+                repr(amount) if isinstance(amount, int | float) and amount > 0 else None
+            )
+            if not held or operand is None:
+                continue
+            level = f"{effect.target}.{column}"
+            guards = [f"{level} is not None"]
+            if effect.when:
+                guards.insert(0, f"({effect.when})")
+            rules.append(
+                SpecRule(
+                    name=f"enough_{column}"[:60],
+                    kind="sufficient",
+                    check=f"{level} >= {operand}",
+                    when=" and ".join(guards),
+                    error=f"{column.replace('_', ' ')} is {{{level}}}; {{{operand}}} is needed",
+                    source=f"{tool.find[effect.target].entity}: {column} never goes below 0",
+                )
+            )
+    return rules
+
+
+def _non_negative(entity: SpecEntity, column: str) -> bool:
+    """Whether one of the entity's invariants holds ``column`` at zero or above."""
+    pattern = re.compile(rf"\b\w+\.{re.escape(column)} >= 0\b")
+    return any(pattern.search(text) for text in entity.invariants)

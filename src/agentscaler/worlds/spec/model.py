@@ -256,6 +256,20 @@ class SpecTool(Record):
             raise ValueError("a read tool has no effects; set access: write")
         return self
 
+    def loops(self) -> list[str]:
+        """The ``each`` expressions of the lookups and rules, in order of first use."""
+        groups: list[str] = []
+        for each in [f.each for f in self.find.values()] + [r.each for r in self.requires]:
+            if each is not None and each not in groups:
+                groups.append(each)
+        return groups
+
+    def row_entity(self, row: str) -> str | None:
+        """The entity of a row name this tool binds by a lookup or an insert."""
+        if row in self.find:
+            return self.find[row].entity
+        return next((e.insert for e in self.effects if e.bind == row), None)
+
 
 class WorldSpec(Record):
     """Everything a world means: its clock, its entities and what each tool does."""
