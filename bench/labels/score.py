@@ -8,7 +8,8 @@ proof of each rule), :func:`score_tool` says:
   (a transition is also an update that sets a status column);
 - which of the spec's inserts go into a table the label does not say the tool writes;
 - which labelled rules the spec holds (a status rule with the same allowed statuses on the same
-  entity; another kind on the labelled entity/column, or drawn from the labelled sentence), and
+  entity, or, for a labelled rule on rows that depend on the acted-on row, ``not exists`` of
+  exactly the forbidden states among them; another kind on the labelled entity/column, or drawn from the labelled sentence), and
   which of those the semantic check proved enforced (violated on purpose: the call failed naming
   the rule and changed nothing);
 - which labelled side effects on other tables the spec makes.
@@ -33,8 +34,11 @@ _RULE_KINDS_ACCEPTED = {
     "limit": {"limit", "compare"},
     "date": {"date", "compare"},
     "exists": {"exists", "other", "compare"},
-    "other": {"other", "compare", "exists", "status", "limit"},
+    "other": {"other", "compare", "exists", "status", "limit", "unique"},
 }
+
+
+_UNIQUENESS = re.compile(r"\b(once|free|unique|already)\b", re.IGNORECASE)
 
 
 def entity_matches(name: str | None, labelled: tuple[str, ...] | list[str]) -> bool:
@@ -149,6 +153,52 @@ def _status_allowed(
     return got - {status_to or ""}, enum
 
 
+def _dependents_forbidden(
+    spec: WorldSpec, rule: SpecRule, label_entity: tuple[str, ...]
+) -> tuple[set[str], set[str]] | None:
+    """For ``not exists("e", ref=..., col='v') and ...`` (no dependent row of ``e`` in any of
+    the states ``v``), the states of ``e`` left allowed and ``e``'s states, when ``e`` is the
+    labelled entity."""
+    tree = parse(rule.check, f"rule {rule.name}").body
+    parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+    entity = column = None
+    forbidden: set[str] = set()
+    for part in parts:
+        if not (
+            isinstance(part, ast.UnaryOp)
+            and isinstance(part.op, ast.Not)
+            and isinstance(part.operand, ast.Call)
+            and isinstance(part.operand.func, ast.Name)
+            and part.operand.func.id == "exists"
+            and part.operand.args
+            and isinstance(part.operand.args[0], ast.Constant)
+        ):
+            return None
+        call = part.operand
+        states = [
+            k
+            for k in call.keywords
+            if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+        ]
+        if (
+            len(states) != 1
+            or entity not in (None, call.args[0].value)
+            or column not in (None, states[0].arg)
+        ):
+            return None
+        entity, column = call.args[0].value, states[0].arg
+        forbidden.add(states[0].value.value)
+    spec_entity = spec.entities.get(entity or "")
+    if (
+        spec_entity is None
+        or column not in spec_entity.columns
+        or not entity_matches(entity, label_entity)
+    ):
+        return None
+    enum = {str(v) for v in spec_entity.columns[column].values or ()}
+    return enum - forbidden, enum
+
+
 def rule_matches(
     label_rule: Any, rule: SpecRule, tool: SpecTool, spec: WorldSpec, label: Any
 ) -> bool:
@@ -158,6 +208,12 @@ def rule_matches(
         if rule.when and not label_rule.when:
             return False
         found = _status_allowed(spec, tool, rule, entity, label.status_to)
+        if found is None and (dependents := _dependents_forbidden(spec, rule, entity)):
+            got, enum = dependents
+            wanted = (
+                set(label_rule.allowed) if label_rule.allowed else enum - set(label_rule.forbidden)
+            )
+            return got == wanted
         if found is None:
             return False
         got, enum = found
@@ -168,6 +224,10 @@ def rule_matches(
         return got == wanted - {label.status_to or ""}
     if rule.kind not in _RULE_KINDS_ACCEPTED[label_rule.kind]:
         return False
+    if label_rule.kind == "other" and rule.kind == "unique":
+        # "A ride can be rated once" is a uniqueness the label files under other; "The IBAN
+        # must be valid" is not, though a uniqueness rule may come from the same sentence
+        return bool(_UNIQUENESS.search(label_rule.text)) and _same_sentence(rule, label_rule.text)
     read = _columns_read(rule, tool)
     column = label_rule.column or (label_rule.field if label_rule.kind == "limit" else None)
     if label_rule.kind == "ownership":
@@ -176,9 +236,9 @@ def rule_matches(
             owner, [e for e, _ in read if e]
         )
     if label_rule.kind == "unique":
-        return all(any(c == f for _, c in read) for f in label_rule.on) or _same_sentence(
-            rule, label_rule.text
-        )
+        if label_rule.on:  # the labelled columns, not another pair from the same sentence
+            return all(any(c == f for _, c in read) for f in label_rule.on)
+        return _same_sentence(rule, label_rule.text)
     if column and any(c == column and (e is None or entity_matches(e, entity)) for e, c in read):
         return True
     if label_rule.kind == "date" and label_rule.fields:

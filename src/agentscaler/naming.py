@@ -110,7 +110,8 @@ def entity_of_parameter(param: str) -> str | None:
             "area",
         }:
             return None
-        return "_".join(singular(w) for w in words[:-1])
+        *head, last = words[:-1]
+        return "_".join([*head, singular(last)])  # "sales_rep_id" -> sales_rep
     return None
 
 

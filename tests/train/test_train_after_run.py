@@ -83,6 +83,9 @@ def test_run_then_train_with_the_defaults(tmp_path):
         assert data["rows"] == data["trained_rows"] + sum(data["dropped"].values())
         assert data["trained_rows"] > 0 and stage["steps"] > 0
         assert stage["first_loss"] is not None
+    # a random model learns something in ten steps at the --tiny default rate: the loss goes down
+    first = summary["stages"][0]
+    assert first["last_loss"] < first["first_loss"] - 0.1, first
 
     # the checkpoint carries Qwen3's official template, and the examples trained on are exactly
     # those rendered with it

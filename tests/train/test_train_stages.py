@@ -187,3 +187,17 @@ def test_missing_training_extras_are_named(monkeypatch, exported, tmp_path):
     monkeypatch.setitem(sys.modules, "peft", None)
     with pytest.raises(MissingDependencyError, match=r"peft is missing.*agentscaler\[train\]"):
         train(TrainConfig(tiny=True, data=exported, out=tmp_path / "o"))
+
+
+def test_tiny_runs_default_to_a_rate_and_logging_a_random_model_shows_learning_with():
+    from agentscaler.train.config import DEFAULT_LOGGING_STEPS, TrainConfig
+
+    tiny = TrainConfig(tiny=True, out="o")
+    assert tiny.resolved_learning_rate == tiny.tiny_learning_rate > tiny.full_learning_rate
+    assert tiny.resolved_logging_steps == 1
+    full = TrainConfig(model="m", out="o")
+    assert full.resolved_learning_rate == full.full_learning_rate
+    assert full.resolved_logging_steps == DEFAULT_LOGGING_STEPS
+    assert TrainConfig(model="m", out="o", lora=True).resolved_learning_rate == 1e-4
+    assert TrainConfig(tiny=True, out="o", learning_rate=0.5).resolved_learning_rate == 0.5
+    assert TrainConfig(tiny=True, out="o", logging_steps=5).resolved_logging_steps == 5

@@ -207,6 +207,106 @@ def test_approving_vacation_needs_the_days_the_balance_holds():
     assert env.db.get("employees", employee)["vacation_days_remaining"] == 3
 
 
+def test_a_payee_with_scheduled_transfers_cannot_be_removed():
+    """ "Scheduled transfers to the payee must be cancelled first": the rule is about the rows
+    that refer to the payee, not the payee's own columns."""
+    env = _world("banking").make_env()
+    transfer = _first(env, "transfers")
+    payee = transfer["payee_id"]
+    for other in env.db.find("transfers", limit=1000):
+        if other["payee_id"] == payee:
+            _set(env, "transfers", "transfer_id", other["transfer_id"], status="completed")
+    _set(env, "transfers", "transfer_id", transfer["transfer_id"], status="scheduled")
+    before = env.state_hash()
+    refused = env.call("delete_payee", payee_id=payee)
+    assert refused.error_type == "precondition_failed"
+    assert refused.observation["error"]["rule"] == "no_scheduled_transfer"
+    assert env.state_hash() == before
+    _set(env, "transfers", "transfer_id", transfer["transfer_id"], status="cancelled")
+    removed = env.call("delete_payee", payee_id=payee)
+    assert removed.ok, removed.observation
+
+
+def test_a_transfer_may_use_the_overdraft_and_lowers_both_balances():
+    """"The amount cannot exceed the available balance plus overdraft": up to that sum the
+    transfer goes through (the balance may go below zero) and lowers the balance and the
+    available balance; a cent more is refused."""
+    env = _world("banking").make_env()
+    account = next(a for a in env.db.find("bank_accounts", limit=50) if a["status"] == "active")
+    key = account["bank_account_id"]
+    assert account["available_balance"] <= account["balance"]
+    _set(env, "bank_accounts", "bank_account_id", key, balance=100.0, available_balance=80.0)
+    _set(env, "bank_accounts", "bank_account_id", key, overdraft_limit=50.0)
+    payee = _first(env, "payees")["payee_id"]
+    before = env.state_hash()
+    refused = env.call("transfer_funds", bank_account_id=key, payee_id=payee, amount=130.01)
+    assert refused.error_type == "precondition_failed"
+    assert refused.observation["error"]["rule"] == "enough_available_balance"
+    assert env.state_hash() == before
+    sent = env.call("transfer_funds", bank_account_id=key, payee_id=payee, amount=120.0)
+    assert sent.ok, sent.observation
+    after = env.db.get("bank_accounts", key)
+    assert (after["balance"], after["available_balance"]) == (-20.0, -40.0)
+
+
+def test_cash_rides_cannot_be_tipped_in_the_app():
+    """A kind named at the start of a later sentence ("Cash rides cannot be tipped")."""
+    env = _world("ride_hailing").make_env()
+    ride = _first(env, "rides")["ride_id"]
+    _set(env, "rides", "ride_id", ride, status="completed", payment_method="cash")
+    refused = env.call("add_tip", ride_id=ride, tip_amount=2.0)
+    assert refused.error_type == "precondition_failed"
+    assert refused.observation["error"]["rule"] == "ride_payment_method_not_cash"
+    _set(env, "rides", "ride_id", ride, payment_method="card")
+    assert env.call("add_tip", ride_id=ride, tip_amount=2.0).ok
+
+
+def test_a_salary_band_runs_from_its_minimum_up():
+    env = _world("hr").make_env()
+    posting = {
+        "title": "Data engineer",
+        "department": "engineering",
+        "location": "berlin",
+        "employment_type": "full_time",
+        "currency": "EUR",
+    }
+    refused = env.call("create_job_posting", **posting, salary_min=90_000, salary_max=70_000)
+    assert refused.error_type == "precondition_failed"
+    assert refused.observation["error"]["rule"] == "salary_min_not_above_salary_max"
+    assert env.call("create_job_posting", **posting, salary_min=70_000, salary_max=90_000).ok
+
+
+def test_a_seat_is_taken_on_its_flight_not_by_its_passenger():
+    """"The seat must be free": free on the booking's flight (another passenger's booking on
+    that flight holds it); the same seat on another flight is no conflict."""
+    env = _world("airline").make_env()
+    bookings = env.db.find("bookings", limit=3)
+    mine, other, elsewhere = (b["booking_id"] for b in bookings)
+    flight, other_flight = (f["flight_id"] for f in env.db.find("flights", limit=2))
+    for booking, on in ((mine, flight), (other, flight), (elsewhere, other_flight)):
+        _set(env, "bookings", "booking_id", booking, flight_id=on, status="confirmed", seat=None)
+    _set(env, "bookings", "booking_id", elsewhere, seat="12C")
+    assert env.call("assign_seat", booking_id=mine, seat="12C").ok
+    before = env.state_hash()
+    taken = env.call("assign_seat", booking_id=other, seat="12C")
+    assert taken.error_type == "precondition_failed", taken.observation
+    assert env.state_hash() == before
+
+
+def test_an_open_deal_is_one_not_closed():
+    """ "Hand an open deal over": open means every stage but closed_won and closed_lost."""
+    env = _world("crm").make_env()
+    deal = _first(env, "deals")["deal_id"]
+    rep = _first(env, "sales_reps")["sales_rep_id"]
+    _set(env, "deals", "deal_id", deal, stage="closed_won")
+    refused = env.call("assign_deal", deal_id=deal, sales_rep_id=rep)
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "deal_is_open"
+    assert "must be open" in refused.observation["error"]["message"]
+    _set(env, "deals", "deal_id", deal, stage="negotiation")
+    assert env.call("assign_deal", deal_id=deal, sales_rep_id=rep).ok
+
+
 @pytest.mark.parametrize(
     ("vertical", "tool", "rule"),
     [
@@ -214,6 +314,11 @@ def test_approving_vacation_needs_the_days_the_balance_holds():
         ("retail_orders", "place_order", "enough_stock_quantity"),
         ("airline", "book_flight", "enough_miles_balance"),
         ("hr", "approve_leave_request", "enough_vacation_days_remaining"),
+        ("banking", "delete_payee", "no_scheduled_transfer"),
+        ("crm", "assign_deal", "deal_is_open"),
+        ("ride_hailing", "add_tip", "ride_payment_method_not_cash"),
+        ("hr", "create_job_posting", "salary_min_not_above_salary_max"),
+        ("airline", "assign_seat", "unique_flight_id_seat"),
     ],
 )
 def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vertical, tool, rule):

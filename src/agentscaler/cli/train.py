@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from agentscaler.cli.common import console, option_error
-from agentscaler.train.config import DEFAULT_EPOCHS, TINY_MAX_STEPS, TrainConfig
+from agentscaler.train.config import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LOGGING_STEPS,
+    TINY_MAX_STEPS,
+    TrainConfig,
+)
 
 if TYPE_CHECKING:
     from agentscaler.train.trainer import TrainSummary
@@ -118,7 +123,7 @@ def train_command(
         None,
         "--lr",
         help=f"Peak learning rate. Default: {_default('full_learning_rate'):g} for all weights, "
-        f"{_default('lora_learning_rate'):g} for LoRA.",
+        f"{_default('lora_learning_rate'):g} for LoRA, {_default('tiny_learning_rate'):g} for --tiny.",
         show_default=False,
     ),
     batch_size: int | None = typer.Option(
@@ -139,7 +144,7 @@ def train_command(
         None,
         "--logging-steps",
         help=f"Log the loss every N steps (to OUT/stage*/log.jsonl). "
-        f"Default: {_default('logging_steps')}.",
+        f"Default: {DEFAULT_LOGGING_STEPS}, every step with --tiny.",
         show_default=False,
     ),
     seed: int | None = typer.Option(

@@ -10,6 +10,7 @@ from agentscaler.export.config import DEFAULT_MAX_TOKENS
 
 DEFAULT_EPOCHS = 2.0
 TINY_MAX_STEPS = 10
+DEFAULT_LOGGING_STEPS = 10
 """Optimizer steps per stage of a tiny demo model when neither --epochs nor --max-steps is given."""
 
 
@@ -54,10 +55,14 @@ class TrainConfig(BaseModel):
         default=None, ge=1, description="optimizer steps per stage (overrides epochs)"
     )
     learning_rate: float | None = Field(
-        default=None, gt=0, description="peak learning rate; None: 1e-5 full, 1e-4 LoRA"
+        default=None,
+        gt=0,
+        description="peak learning rate; None: 1e-5 full, 1e-4 LoRA, 1e-3 for --tiny (a random "
+        "model, where a pretrained model's rate would leave the loss where it starts)",
     )
     full_learning_rate: float = Field(default=1e-5, gt=0)
     lora_learning_rate: float = Field(default=1e-4, gt=0)
+    tiny_learning_rate: float = Field(default=1e-3, gt=0)
     batch_size: int = Field(default=2, ge=1, description="examples per device and step")
     gradient_accumulation_steps: int = Field(default=1, ge=1)
     max_length: int = Field(
@@ -74,7 +79,12 @@ class TrainConfig(BaseModel):
     warmup_ratio: float = Field(default=0.03, ge=0, lt=1)
     weight_decay: float = Field(default=0.0, ge=0)
     lr_scheduler: str = Field(default="cosine", description="transformers scheduler name")
-    logging_steps: int = Field(default=10, ge=1, description="log the loss every N steps")
+    logging_steps: int | None = Field(
+        default=None,
+        ge=1,
+        description=f"log the loss every N steps (None: {DEFAULT_LOGGING_STEPS}; every step with "
+        "--tiny)",
+    )
     seed: int = 0
     lora_r: int = Field(default=16, ge=1)
     lora_alpha: int = Field(default=32, ge=1)
@@ -100,6 +110,12 @@ class TrainConfig(BaseModel):
         return TINY_MAX_STEPS if self.tiny and self.epochs is None else None
 
     @property
+    def resolved_logging_steps(self) -> int:
+        if self.logging_steps is not None:
+            return self.logging_steps
+        return 1 if self.tiny else DEFAULT_LOGGING_STEPS
+
+    @property
     def resolved_gradient_checkpointing(self) -> bool:
         if self.gradient_checkpointing is not None:
             return self.gradient_checkpointing
@@ -109,4 +125,6 @@ class TrainConfig(BaseModel):
     def resolved_learning_rate(self) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
+        if self.tiny:
+            return self.tiny_learning_rate
         return self.lora_learning_rate if self.lora else self.full_learning_rate

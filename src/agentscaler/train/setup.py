@@ -52,7 +52,7 @@ def sft_config(config: TrainConfig, out: Path):
         warmup_steps=config.warmup_ratio,
         weight_decay=config.weight_decay,
         lr_scheduler_type=config.lr_scheduler,
-        logging_steps=config.logging_steps,
+        logging_steps=config.resolved_logging_steps,
         seed=config.seed,
         data_seed=config.seed,
         save_strategy="no",

@@ -118,10 +118,13 @@ def infer_invariants(entities: dict[str, SpecEntity]) -> dict[str, SpecEntity]:
             text = f"{row}.{end} is None or {row}.{start} is None or {row}.{end} {op} {row}.{start}"
             if text not in invariants:
                 invariants.append(text)
+        overdraft = any("overdraft" in c for c in entity.columns)
         for column_name, column in entity.columns.items():
             if column.type in ("INTEGER", "REAL") and _LEVEL.search(column_name):
                 if "negative" in (column.description or "").lower():
                     continue
+                if overdraft and "balance" in column_name:
+                    continue  # an account with an overdraft goes below zero
                 text = f"{row}.{column_name} is None or {row}.{column_name} >= 0"
                 if text not in invariants:
                     invariants.append(text)

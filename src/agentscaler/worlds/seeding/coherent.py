@@ -47,6 +47,8 @@ class CoherentRows:
         self.currency = rng.choice(kinds.MAJOR_CURRENCIES[:4])
         self.entities = {e.table: e for e in spec.entities.values()}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
+        self._available: dict[str, list[tuple[str, str]]] = {}
+        """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
 
     def row(
         self, table: Table, key: Any, keys: dict[str, list[Any]], factory: ValueFactory
@@ -71,6 +73,13 @@ class CoherentRows:
             row[name] = make(row, factory)
         if pairs:
             self._order_dates(pairs, row, rng)
+        for available, booked in self._available.get(table.name, ()):
+            total = row.get(booked)
+            if isinstance(total, int | float) and isinstance(row.get(available), int | float):
+                # what is available is the booked level less what is held (pending payments)
+                held = total * rng.choice((0.0, 0.0, 0.02, 0.05, 0.1)) if total > 0 else 0
+                value = total - held
+                row[available] = int(value) if isinstance(row[available], int) else round(value, 2)
         return row
 
     def _plan(self, table: Table) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
@@ -94,6 +103,11 @@ class CoherentRows:
             columns.append((column.name, gate, None, self._maker(column)))
         pairs = []
         names = {c.name for c in table.columns}
+        self._available[table.name] = [
+            (name, name.removeprefix("available_"))
+            for name in sorted(names)
+            if name.startswith("available_") and name.removeprefix("available_") in names
+        ]
         for name in names:
             match = _END.search(name)
             if match is None:

@@ -12,8 +12,14 @@ import re
 
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.dates import date_rules
+from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
-from agentscaler.worlds.infer.rules.quantity import bound_rules, consumption_effects, quantity_rules
+from agentscaler.worlds.infer.rules.quantity import (
+    bound_rules,
+    consumption_effects,
+    quantity_rules,
+    range_rules,
+)
 from agentscaler.worlds.infer.rules.records import exists_rules, ownership_rules, unique_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
@@ -27,8 +33,10 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
     guard = re.compile(r"\b([a-z_][a-z0-9_]*)\.")
     for finder in (
         status_rules,
+        dependent_rules,
         quantity_rules,
         bound_rules,
+        range_rules,
         date_rules,
         unique_rules,
         ownership_rules,

@@ -170,6 +170,19 @@ def kind_rules(ctx: RuleContext) -> list[SpecRule]:
     return rules
 
 
+_PARTICLES = frozenset("on off yes no none other".split())
+
+
+def _value_forms(value: str, values: list[str]) -> tuple[tuple[str, ...], ...]:
+    """How a kind reads: its words (singular or plural), or its last word alone when no other
+    kind ends with it ("plug" for smart_plug)."""
+    forms = word_forms(value.replace("_", " "))
+    words = value.split("_")
+    if len(words) > 1 and sum(v.split("_")[-1] == words[-1] for v in values) == 1:
+        forms = (*forms, *word_forms(words[-1]))
+    return forms
+
+
 def _kind_rule(
     ctx: RuleContext, row: str, entity: str, column: Column, values: list[str]
 ) -> SpecRule | None:
@@ -182,9 +195,14 @@ def _kind_rule(
         for number, sentence in enumerate(sentences(text)):
             words = tokens(sentence)
             nouns = [m for p in _nouns(ctx, row, entity) for m in mentions(words, p)]
+            listed = {f[0] for v in values for f in _value_forms(v, values)}
             for value in values:
-                for form in word_forms(value.replace("_", " ")):
-                    for start in range(1, len(words) - len(form) + 1):
+                if value.replace("_", " ") in _PARTICLES:
+                    continue  # "on or off", "yes": words of the sentence, not kinds
+                for form in _value_forms(value, values):
+                    # the first sentence starts with its verb; later ones may start with a kind
+                    # ("Cash rides cannot be tipped")
+                    for start in range(1 if number == 0 else 0, len(words) - len(form) + 1):
                         if tuple(words[start : start + len(form)]) != form:
                             continue
                         end = start + len(form)
@@ -196,6 +214,8 @@ def _kind_rule(
                                 next_noun
                                 or end == len(words)
                                 or words[end] in ("s", "with", "to", "for", "that", "on", "in")
+                                or words[end] in ("or", "and")
+                                or words[end] in listed  # "a light, plug, speaker or camera"
                             )
                         )
                         if negated(words, start, end) and (next_noun or row == ctx.main):

@@ -179,6 +179,39 @@ def _when(ctx: RuleContext, words: list[str]) -> str | None:
     return None
 
 
+def _spoken_name(column: Column) -> str:
+    return column.name.replace("_", " ")
+
+
+def _most_specific(named: list[_Level], words: list[str]) -> list[_Level]:
+    """Of the levels of one row a sentence matches, those it names in full ("the available
+    balance" over the balance and the overdraft limit), when it names any in full."""
+    text = " " + " ".join(words) + " "
+    out: list[_Level] = []
+    for row in dict.fromkeys(lv.row for lv in named):
+        mine = [lv for lv in named if lv.row == row]
+        full = [
+            lv for lv in mine if "_" in lv.column.name and f" {_spoken_name(lv.column)} " in text
+        ]
+        out.extend(full or mine)
+    return out
+
+
+def _plus(level: _Level, levels: list[_Level], words: list[str]) -> str:
+    """`` + row.other`` when the sentence adds another column of the row to the level ("the
+    available balance plus overdraft")."""
+    if "plus" not in words:
+        return ""
+    after = words[words.index("plus") + 1 : words.index("plus") + 4]
+    for other in levels:
+        if other.row != level.row or other.column.name == level.column.name:
+            continue
+        first = other.column.name.split("_")[0]
+        if first in after:
+            return f" + {other.row}.{other.column.name}"
+    return ""
+
+
 def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
     """Rules that a level (stock, seats, balance, capacity) covers what the call asks for."""
     if ctx.operation not in ("create", "update", "transition"):
@@ -192,9 +225,13 @@ def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
             cue = set(words) & _COVER_CUES or "in stock" in sentence or "must have" in sentence
             if not cue:
                 continue
-            for level in levels:
-                if (level.row, level.column.name) in done or not _mentions(words, level.nouns):
-                    continue
+            named = [
+                lv
+                for lv in levels
+                if (lv.row, lv.column.name) not in done and _mentions(words, lv.nouns)
+            ]
+            for level in _most_specific(named, words):
+                extra = _plus(level, levels, words)
                 amount, how = _amount(ctx, level, words)
                 when = _when(ctx, words)
                 row = level.row
@@ -205,7 +242,7 @@ def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
                     SpecRule(
                         name=f"enough_{level.column.name}"[:60],
                         kind="sufficient",
-                        check=f"{row}.{level.column.name} >= {amount}",
+                        check=f"{row}.{level.column.name}{extra} >= {amount}",
                         each=_each_for(ctx, row),
                         when=when,
                         error=(
@@ -230,15 +267,16 @@ def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEff
             continue
         row, _, rest = rule.check.partition(".")
         column, _, amount = rest.partition(" >= ")
+        column = column.split(" + ")[0]  # "available_balance + account.overdraft_limit"
         if (row, column) not in consumable:
             continue
+        values = {column: f"={amount}"}
+        booked = column.removeprefix("available_")
+        if booked != column and (row, booked) in consumable:
+            values[booked] = f"={amount}"  # a debit lowers the balance and what is available
         effects.append(
             SpecEffect(
-                decrement=row,
-                values={column: f"={amount}"},
-                each=rule.each,
-                when=rule.when,
-                source=rule.source,
+                decrement=row, values=values, each=rule.each, when=rule.when, source=rule.source
             )
         )
     return effects
@@ -289,6 +327,62 @@ def bound_rules(ctx: RuleContext) -> list[SpecRule]:
                         source=_source(text, sentence),
                     )
                 )
+    return rules
+
+
+_LOW_HIGH = (("min", "max"), ("minimum", "maximum"), ("lowest", "highest"), ("from", "to"))
+
+
+def range_rules(ctx: RuleContext) -> list[SpecRule]:
+    """The low end of a range the call gives is not above its high end: ``salary_min <=
+    salary_max`` ("The salary band's minimum cannot exceed its maximum"); for an update, what
+    the call leaves out keeps the row's value."""
+    if ctx.operation == "search":
+        return []
+    table = ctx.tables.get(ctx.entity or "")
+    columns = {c.name for c in table.columns} if table is not None else set()
+    numeric = {n for n, p in ctx.params.items() if p.json_type in ("integer", "number")}
+    rules = []
+    for low_word, high_word in _LOW_HIGH:
+        for low in sorted(numeric):
+            parts = low.split("_")
+            if low_word not in parts:
+                continue
+            high = "_".join(high_word if w == low_word else w for w in parts)
+            if high not in numeric:
+                continue
+            operands = []
+            for name in (low, high):
+                ref = param_ref(name)
+                if not ctx.params[name].required and ctx.main and name in columns:
+                    operands.append(f"coalesce({ref}, {ctx.main}.{name})")
+                else:
+                    operands.append(ref)
+            guards = [
+                f"{param_ref(n)} is not None"
+                for n, o in zip((low, high), operands, strict=True)
+                if o.startswith("$") and not ctx.params[n].required
+            ]
+            said = next(
+                (
+                    _source(text, sentence)
+                    for _param, text in ctx.texts()
+                    for sentence in sentences(text)
+                    if high_word in sentence or "exceed" in sentence
+                ),
+                "convention: a range's low end is not above its high end",
+            )
+            rules.append(
+                SpecRule(
+                    name=f"{low}_not_above_{high}"[:60],
+                    kind="other",
+                    check=f"{operands[0]} <= {operands[1]}",
+                    when=" and ".join(guards) or None,
+                    error=f"{low.replace('_', ' ')} {{{operands[0]}}} is above "
+                    f"{high.replace('_', ' ')} {{{operands[1]}}}",
+                    source=said,
+                )
+            )
     return rules
 
 

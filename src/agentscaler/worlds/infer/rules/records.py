@@ -61,8 +61,11 @@ def unique_rules(ctx: RuleContext) -> list[SpecRule]:
                 fields = mentioned or (
                     refs if re.search(r"\bonce\b|\bsame\b|\bone\b", sentence) else []
                 )
+                if re.search(r"\bonce\b", sentence):
+                    # "A patron can hold a title once": the pair of rows the record joins
+                    fields = list(dict.fromkeys([*refs, *fields]))
                 if re.search(r"\b(must be free|at a free|another free)\b", sentence):
-                    fields = _slot_fields(ctx, columns) or fields
+                    fields = _slot_fields(ctx, columns, sentence=sentence) or fields
                     owner = _slot_owner(ctx, columns, sentence)
                     if owner is not None and fields:
                         fields = [owner, *[f for f in fields if not columns[f[0]].references]]
@@ -71,8 +74,8 @@ def unique_rules(ctx: RuleContext) -> list[SpecRule]:
                 if re.search(r"\bonce\b", sentence) and not fields and ctx.main:
                     rules.extend(_set_once(ctx, sentence, text))
                     continue
-                if re.search(r"\bmust be free\b", sentence):
-                    fields = _slot_fields(ctx, columns, row=ctx.main) or fields
+                if re.search(r"\b(must be free|at a free|another free)\b", sentence):
+                    fields = _slot_fields(ctx, columns, row=ctx.main, sentence=sentence) or fields
             if not fields:
                 continue
             states = [
@@ -124,9 +127,19 @@ def _named_fields(ctx: RuleContext, words: list[str], columns: dict) -> list[tup
     return found
 
 
-def _slot_fields(ctx: RuleContext, columns: dict, row: str | None = None) -> list[tuple[str, str]]:
+_PERSONS = frozenset(
+    """passenger customer patient patron user member client guest viewer rider student employee
+    owner account traveler traveller buyer person contact""".split()
+)
+
+
+def _slot_fields(
+    ctx: RuleContext, columns: dict, row: str | None = None, sentence: str = ""
+) -> list[tuple[str, str]]:
     """A slot held by one record at a time: a seat or time with the thing it belongs to
-    (the flight of a seat, the doctor of a time)."""
+    (the flight of a seat, the doctor of a time): the reference the sentence names ("with the
+    same doctor"), else the first that is not a person (a seat is the flight's, not the
+    passenger's)."""
     slot = [
         p
         for p in ctx.params
@@ -136,16 +149,21 @@ def _slot_fields(ctx: RuleContext, columns: dict, row: str | None = None) -> lis
     ]
     if not slot:
         return []
-    owner = None
-    for p, info in ctx.params.items():
-        if p in columns and columns[p].references and info.json_type != "array":
-            owner = (p, param_ref(p))
-            break
-    if owner is None and row is not None:
-        for column in columns.values():
-            if column.references and column.name not in ctx.params:
-                owner = (column.name, f"={row}.{column.name}"[1:])
-                break
+    owners: list[tuple[str, str]] = [
+        (p, param_ref(p))
+        for p, info in ctx.params.items()
+        if p in columns and columns[p].references and info.json_type != "array"
+    ]
+    if row is not None:
+        owners += [
+            (c.name, f"{row}.{c.name}")
+            for c in columns.values()
+            if c.references and c.name not in ctx.params and not c.primary_key
+        ]
+    words = set(tokens(sentence))
+    named = [o for o in owners if o[0].removesuffix("_id").split("_")[-1] in words]
+    things = [o for o in owners if o[0].removesuffix("_id").split("_")[-1] not in _PERSONS]
+    owner = (named or things or owners or [None])[0]
     fields = [(s, param_ref(s)) for s in slot[:1]]
     return ([owner] if owner else []) + fields
 
@@ -178,8 +196,13 @@ def _set_once(ctx: RuleContext, sentence: str, text: str) -> list[SpecRule]:
         and not table.column(p).references  # type: ignore[union-attr]
     ]
     words = set(tokens(sentence))
-    chosen = next((c for c in set_columns if set(c.split("_")) & words), None) or (
-        set_columns[0] if len(set_columns) == 1 else None
+    stems = words | {w[:-1] for w in words if w.endswith("d")} | {w[:-2] for w in words}
+    # a column every earlier call set says it happened; else the one the sentence names
+    required = [c for c in set_columns if ctx.params[c].required]
+    chosen = (
+        (required[0] if len(required) == 1 else None)
+        or next((c for c in set_columns if set(c.split("_")) & stems), None)
+        or (set_columns[0] if len(set_columns) == 1 else None)
     )
     if chosen is None:
         return []

@@ -7,7 +7,9 @@ columns (status, stage, lock_state ...) of the rows the tool binds:
 * ``Cancel a pending or confirmed booking``, ``a claim under review``, ``The reservation must be
   confirmed`` -> allowed (a state word next to the row's noun, or after must/be);
 * ``Checked-in or cancelled bookings cannot be changed``, ``a draft that has not been sent``,
-  ``an undelivered shipment``, ``already graded`` -> forbidden.
+  ``an undelivered shipment``, ``already graded`` -> forbidden;
+* ``an open claim``, ``closed deals``, ``not decided yet``: words naming a group of states
+  (:mod:`.lifecycle`).
 
 "only" statements win over plain mentions, which win over forbidden ones. Sentences about the
 result (``Returns the pending request``) or the state the call moves the row to (``marks it as
@@ -21,6 +23,12 @@ from dataclasses import dataclass, field
 
 from agentscaler.records.world import Column
 from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.lifecycle import (
+    GROUP_WORDS,
+    PLAIN_GROUP_WORDS,
+    group_values,
+    is_state_adjective,
+)
 from agentscaler.worlds.infer.rules.text import (
     is_result_sentence,
     mentions,
@@ -40,6 +48,9 @@ _MOVES = re.compile(
     r"marks? (it|them|the \w+ )?as|marked as|as (completed|done|resolved|paid|read))\b"
 )
 _WINDOW = 4
+_PREREQUISITE = re.compile(r"\bmust (first )?be\b(?=.*\bfirst\W*$)|\bmust first be\b")
+_CONDITIONAL_EFFECT = re.compile(r"\b(is|are|will be|gets?) \w+ed only (when|if)\b")
+"""``The fee is refunded only when ...``: a condition of an effect, not of the call."""
 
 
 @dataclass
@@ -112,7 +123,7 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
     for _param, text in ctx.texts():
         for number, sentence in enumerate(sentences(text)):
             first = number == 0  # "Pause an active membership": the verb's object
-            if is_result_sentence(sentence):
+            if is_result_sentence(sentence) or _CONDITIONAL_EFFECT.search(sentence):
                 continue
             words = tokens(sentence)
             nouns: dict[str, list[tuple[int, int]]] = {}
@@ -125,8 +136,15 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                     ]
             moves = _MOVES.search(sentence)
             only_at = words.index("only") if "only" in words else None
-            for value_key, found in _value_mentions(words, candidates).items():
+            # "Active projects must be completed or put on hold first": the state before is
+            # the one that blocks, the ones after are what to do about it
+            prerequisite = _PREREQUISITE.search(sentence)
+            must_at = len(tokens(sentence[: prerequisite.start()])) if prerequisite else None
+            mentioned = _value_mentions(words, candidates)
+            for value_key, found in mentioned.items():
                 value, prefixed = value_key
+                if prefixed and (value, False) in mentioned:
+                    continue  # "scheduled drafts are unscheduled": what the call does to them
                 for start, end in found:
                     if start > 0 and words[start - 1] in _TARGET_CUE and not prefixed:
                         continue
@@ -134,17 +152,27 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                         continue  # "can be submitted": the action, not a state
                     if moves and start >= len(tokens(sentence[: moves.start()])) and not prefixed:
                         continue  # "... marks it as completed": the target, not a condition
+                    if must_at is not None and start > must_at:
+                        continue
+                    if _about_other_noun(words, start, end, nouns):
+                        continue  # "so it leaves the active boards"
                     options = [r for r, _, c in candidates if value in _values(c)]
-                    forbidden = (
+                    explicit = _listed_after_state_word(words, start)
+                    forbidden = not explicit and (
                         prefixed
                         or negated(words, start, end)
                         or "already" in words[max(0, start - 2) : start]
+                        or must_at is not None
                     )
                     only = not forbidden and only_at is not None and only_at < start
                     # a plain mention needs the row's noun next to it; "only" and forbidden
-                    # ones in the tool's own description may be about the acted-on row
+                    # ones in the tool's own description may be about the acted-on row; a word
+                    # for a group of states ("open") needs its noun outside the first sentence
+                    group = words[start] in GROUP_WORDS and spoken(value) != words[start]
                     fallback = (
-                        default if (_param is None and (only or forbidden or first)) else None
+                        default
+                        if (_param is None and (first or ((only or forbidden) and not group)))
+                        else None
                     )
                     row = _owner_of_mention(words, start, end, nouns, options, fallback)
                     if row is None:
@@ -155,7 +183,7 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                         bucket.forbidden.append(value)
                     elif only:
                         bucket.only.append(value)
-                    elif (first and _param is None) or _MUST.search(sentence):
+                    elif (first and _param is None) or explicit or _MUST.search(sentence):
                         bucket.strong.append(value)
                     else:
                         bucket.plain.append(value)
@@ -168,6 +196,32 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
         if rule is not None:
             rules.append(rule)
     return rules
+
+
+_DETERMINERS = frozenset("a an the its their his her your".split())
+_AUXILIARIES = frozenset("was is has were are been".split())
+_CLAUSE_TURNS = frozenset("so while whereas which where then".split())
+
+
+def _about_other_noun(
+    words: list[str], start: int, end: int, nouns: dict[str, list[tuple[int, int]]]
+) -> bool:
+    """Whether a state word qualifies another noun in a later clause than the row's own
+    ("archive a completed project so it leaves the active boards")."""
+    if start == 0 or words[start - 1] not in _DETERMINERS:
+        return False
+    if any(noun_start in (end, end + 1) for spans in nouns.values() for noun_start, _ in spans):
+        return False
+    before = [noun_end for spans in nouns.values() for _, noun_end in spans if noun_end <= start]
+    return bool(before) and any(w in _CLAUSE_TURNS for w in words[max(before) : start])
+
+
+def _listed_after_state_word(words: list[str], start: int) -> bool:
+    """``(status draft or paid)``: values listed right after the word status (or state)."""
+    index = start - 1
+    while index >= 1 and words[index] in ("or", "and"):
+        index -= 2  # skip "<value> or"
+    return index >= 0 and words[index] in ("status", "state", "stage")
 
 
 def _values(column: Column) -> list[str]:
@@ -186,6 +240,14 @@ def _value_mentions(
         for i in range(len(words) - n + 1):
             if tuple(words[i : i + n]) == form:
                 found.setdefault((value, False), []).append((i, i + n))
+            elif (
+                n == 2
+                and i + 3 <= len(words)
+                and words[i] == form[0]
+                and words[i + 1] in _AUXILIARIES
+                and words[i + 2] == form[1]
+            ):
+                found.setdefault((value, False), []).append((i, i + 3))  # "label was created"
             elif n == 1 and words[i] == "un" + form[0] and ("un" + value) not in values:
                 found.setdefault((value, True), []).append((i, i + 1))
     # a shorter value inside a longer one's mention is not a mention of its own
@@ -199,6 +261,15 @@ def _value_mentions(
             continue
         covered.update(range(start, end))
         kept.setdefault(key, []).append((start, end))
+    # "an open claim", "closed deals": a word naming a group of one column's states
+    for i, word in enumerate(words):
+        if i in covered or word not in GROUP_WORDS or not is_state_adjective(words, i):
+            continue
+        for _, _, column in candidates:
+            for value in group_values(word, _values(column)):
+                spans = kept.setdefault((value, False), [])
+                if (i, i + 1) not in spans:
+                    spans.append((i, i + 1))
     return kept
 
 
@@ -211,12 +282,21 @@ def _source(text: str, sentence: str) -> str:
     return sentence
 
 
+def _group_word(chosen: list[str], values: list[str]) -> str | None:
+    """The word for a group of states that names exactly ``chosen`` ("open"), if any."""
+    if len(chosen) < 2:
+        return None
+    return next((w for w in PLAIN_GROUP_WORDS if set(group_values(w, values)) == set(chosen)), None)
+
+
 def _rule(ctx: RuleContext, row: str, column: Column, found: _Evidence) -> SpecRule | None:
     values = _values(column)
     strong = found.only or found.strong
     allowed = list(dict.fromkeys(strong or ([] if found.forbidden else found.plain)))
     if row == ctx.main and allowed == [ctx.to_status]:
         allowed = []  # "the ticket to be closed": the move itself, not where it starts
+    if set(allowed) >= set(values):
+        allowed = []  # "switch it on or off": every state, no rule
     forbidden = [v for v in dict.fromkeys(found.forbidden) if v not in allowed]
     label = row.replace("_", " ")
     key = ctx.tables[ctx.row_entity(row) or ""].primary_key
@@ -224,13 +304,17 @@ def _rule(ctx: RuleContext, row: str, column: Column, found: _Evidence) -> SpecR
     source = found.sources[0] if found.sources else ""
     if allowed:
         check = f"{row}.{column.name} in ({', '.join(repr(v) for v in allowed)}{',' if len(allowed) == 1 else ''})"
+        group = _group_word(allowed, values)
         said = " or ".join(allowed)
-        name = f"{row}_is_{'_or_'.join(allowed)}"
+        name = f"{row}_is_{group or '_or_'.join(allowed)}"
+        said = f"{group} ({said})" if group else said
         error = f"{label} {{{row}.{key}}} is {{{row}.{column.name}}}; it must be {said}"
     elif forbidden and set(forbidden) < set(values):
         check = f"{row}.{column.name} not in ({', '.join(repr(v) for v in forbidden)}{',' if len(forbidden) == 1 else ''})"
+        group = _group_word(forbidden, values)
         said = " or ".join(forbidden)
-        name = f"{row}_not_{'_or_'.join(forbidden)}"
+        name = f"{row}_not_{group or '_or_'.join(forbidden)}"
+        said = f"{group} ({said})" if group else said
         error = f"{label} {{{row}.{key}}} is {{{row}.{column.name}}}; it may not be {said}"
     else:
         return None

@@ -104,6 +104,8 @@ def mentions(words: list[str], phrase: str) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
+_AFFIRMED = frozenset({("must", "be"), ("to", "be"), ("should", "be")})
+_ARTICLES = frozenset("the a an its their".split())
 _CLAUSE_BREAKS = frozenset("but while whereas so then instead".split())
 _RELATIVES = frozenset("that which who whose when if unless until once before after".split())
 
@@ -117,12 +119,19 @@ def negated(words: list[str], start: int, end: int | None = None) -> bool:
     while clause_start > 0 and words[clause_start - 1] not in _CLAUSE_BREAKS:
         clause_start -= 1
     before = words[clause_start:start]
+    if any(w in NEGATIONS for w in before):
+        return True
+    if tuple(before[-2:]) in _AFFIRMED:
+        return False  # "must be active and the amount cannot exceed ...": a new statement
     after = []
-    for word in words[end : end + 8]:
+    for index in range(end, min(end + 8, len(words))):
+        word = words[index]
         if word in _CLAUSE_BREAKS or word in _RELATIVES:
             break  # "a pending request that has not started": the negation is about more
+        if word == "and" and index + 1 < len(words) and words[index + 1] in _ARTICLES:
+            break  # "... and the amount cannot exceed": another subject
         after.append(word)
-    return any(w in NEGATIONS for w in before) or any(w in NEGATIONS for w in after)
+    return any(w in NEGATIONS for w in after)
 
 
 _RESULT_FOLLOWERS = frozenset(
