@@ -228,7 +228,7 @@ def test_a_payee_with_scheduled_transfers_cannot_be_removed():
 
 
 def test_a_transfer_may_use_the_overdraft_and_lowers_both_balances():
-    """"The amount cannot exceed the available balance plus overdraft": up to that sum the
+    """ "The amount cannot exceed the available balance plus overdraft": up to that sum the
     transfer goes through (the balance may go below zero) and lowers the balance and the
     available balance; a cent more is refused."""
     env = _world("banking").make_env()
@@ -277,7 +277,7 @@ def test_a_salary_band_runs_from_its_minimum_up():
 
 
 def test_a_seat_is_taken_on_its_flight_not_by_its_passenger():
-    """"The seat must be free": free on the booking's flight (another passenger's booking on
+    """ "The seat must be free": free on the booking's flight (another passenger's booking on
     that flight holds it); the same seat on another flight is no conflict."""
     env = _world("airline").make_env()
     bookings = env.db.find("bookings", limit=3)
