@@ -364,3 +364,42 @@ def test_unreadable_files_name_the_line(tmp_path):
     (folder / "t.jsonl").write_text('{"a": 1}\n[1]\n')
     with pytest.raises(DataImportError, match=r"t.jsonl: line 2: a list, not a record"):
         read_source(folder)
+
+
+# --- fidelity against an executable reference ------------------------------------------------
+
+
+class _Shop:
+    """A reference implementation of the shop's two tools over the same document."""
+
+    def __init__(self, refuse_cancel: bool = False) -> None:
+        self.doc = json.loads(json.dumps(DOCUMENT))
+        self.refuse_cancel = refuse_cancel
+
+    def call(self, name, arguments):
+        order = self.doc["orders"].get(arguments.get("order_id"))
+        if order is None:
+            return False, {"error": "no such order"}
+        if name == "get_order":
+            return True, dict(order)
+        if self.refuse_cancel or order["status"] != "pending":
+            return False, {"error": "refused"}
+        order["status"] = "cancelled"
+        return True, dict(order)
+
+    def state(self):
+        return json.loads(json.dumps(self.doc))
+
+
+def test_fidelity_counts_agreement_and_names_the_cause_of_a_miss(shop):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    calls = [Call("get_order", {"order_id": "O1"}, 1), Call("cancel_order", {"order_id": "O1"}, 2)]
+    keys = list(DOCUMENT)
+    agreeing = compare(shop.compiled, calls, _Shop(), data_keys=keys)
+    assert [c.agrees for c in agreeing.calls] == [True, True]
+    assert agreeing.final_equal and agreeing.fields_found == agreeing.fields_total
+    refusing = compare(shop.compiled, calls, _Shop(refuse_cancel=True), data_keys=keys)
+    assert [c.agrees for c in refusing.calls] == [True, False]
+    assert refusing.calls[1].cause == "rule not stated"
+    assert not refusing.final_equal and refusing.final_diff == ["orders"]
