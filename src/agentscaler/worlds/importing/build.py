@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.errors import DataImportError
-from agentscaler.jsonl import read_json, read_records, write_json, write_records
+from agentscaler.jsonl import read_records, write_json, write_records
 from agentscaler.naming import singular, split_identifier
 from agentscaler.records import Domain, ToolSpec
 from agentscaler.records.domain import DomainMember, DomainStats
@@ -356,16 +356,6 @@ def _register(
     domains = [d for d in domains if d.id != domain_id] + [domain]
     workspace.domains.parent.mkdir(parents=True, exist_ok=True)
     write_records(workspace.domains, domains)
-
-
-def read_shape(world_dir: Path) -> DataShape:
-    path = Path(world_dir) / SHAPE_FILE
-    if not path.exists():
-        raise DataImportError(
-            f"{path} is missing: {world_dir} was not imported from data; only imported worlds "
-            "have a data shape to export to (use `agentscaler worlds import`)"
-        )
-    return DataShape.from_json_dict(read_json(path), where=str(path))
 
 
 def round_trip(source: Source, name: str = "data") -> tuple[str, str]:

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from agentscaler.errors import DataImportError
 from agentscaler.worlds.codegen.ddl import schema_sql
-from agentscaler.worlds.importing.build import read_shape
 from agentscaler.worlds.importing.shape import (
     export_document,
+    read_shape,
     write_folder,
     write_json_data,
     write_sqlite,

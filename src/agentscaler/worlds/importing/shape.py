@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from agentscaler.canonical import canonical_json
 from agentscaler.errors import DataImportError
+from agentscaler.jsonl import read_json
 from agentscaler.records.base import JsonValue, Record
 
 SHAPE_FILE = "data_shape.json"
@@ -286,3 +287,13 @@ def sqlite_document(path: Path) -> dict[str, list[dict[str, Any]]]:
     from agentscaler.worlds.importing.read import read_source
 
     return read_source(path).document
+
+
+def read_shape(world_dir: Path) -> DataShape:
+    path = Path(world_dir) / SHAPE_FILE
+    if not path.exists():
+        raise DataImportError(
+            f"{path} is missing: {world_dir} was not imported from data; only imported worlds "
+            "have a data shape to export to (use `agentscaler worlds import`)"
+        )
+    return DataShape.from_json_dict(read_json(path), where=str(path))
