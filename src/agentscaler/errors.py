@@ -96,6 +96,10 @@ class SpecError(WorldError):
     """A world spec (``spec.yaml``) is malformed; the message names the file, tool and field."""
 
 
+class DataImportError(WorldError):
+    """A user's data cannot be imported as a world; the message names the path in the data."""
+
+
 class UnsafeCodeError(WorldError):
     """Tool code was refused by the safety check; the message names the offending line."""
 

@@ -21,6 +21,17 @@ _DIR = typer.Argument(..., help="Run folder holding tools.jsonl and domains.json
 _DOMAIN = typer.Option(None, "--domain", "-d", help="Only this domain id (repeatable).")
 
 
+def _register_importing() -> None:
+    from agentscaler.cli.importing import export_state_command, import_command, replay_command
+
+    app.command("import")(import_command)
+    app.command("export-state")(export_state_command)
+    app.command("replay")(replay_command)
+
+
+_register_importing()
+
+
 def _config(**options: Any) -> WorldConfig:
     from agentscaler.worlds.config import WorldConfig
 

@@ -49,6 +49,7 @@ def compile_world(
     *,
     spec: WorldSpec | None = None,
     spec_text: str | None = None,
+    spec_source: str | None = None,
 ) -> CompiledWorld:
     """Compile the tools of one domain into a runnable world (nothing is written to disk).
 
@@ -59,7 +60,7 @@ def compile_world(
     unique = _unique_names(tools)
     left_out = tuple(t.id for t in tools if t not in unique)
     tools = unique
-    source_kind = "user" if spec is not None else "inferred"
+    source_kind = spec_source or ("user" if spec is not None else "inferred")
     if spec is None:
         spec, _plan = propose_spec(domain_id, name, tools, clock=config.clock)
     interfaces = {t.name: t for t in tools}

@@ -50,12 +50,23 @@ class SchemaPlan:
         return next((t for t in self.tables if t.name == name), None)
 
 
-def infer_schema(specs: list[ToolSpec]) -> SchemaPlan:
-    """Infer tables, relations and tool bindings for the tools of one domain."""
+def infer_schema(
+    specs: list[ToolSpec],
+    known: list[Table] | None = None,
+    known_relations: list[Relation] | None = None,
+) -> SchemaPlan:
+    """Infer tables, relations and tool bindings for the tools of one domain.
+
+    ``known`` tables (a user's data) are taken as they are: the tools bind to them, entities
+    the tools act on that they lack get tables of their own, columns they lack are not added.
+    """
     if not specs:
         raise WorldError("a world needs at least one tool; the domain has none")
     shapes = [analyze(spec) for spec in specs]
     entities = Entities()
+    fixed = {t.entity: t for t in known or ()}
+    for table in fixed.values():
+        entities.ensure(table.entity, table.primary_key).table = table.name
     for shape in shapes:
         for param in shape.params:
             if param.entity:
@@ -73,7 +84,19 @@ def infer_schema(specs: list[ToolSpec]) -> SchemaPlan:
     for plan in plans:
         _collect_columns(plan, entities)
     _finish_status(plans, entities)
-    tables, relations = build_tables(entities)
+    if known is not None:
+        acted_on = {p.decision.entity for p in plans}
+        extra = Entities()
+        extra.drafts = {
+            k: v for k, v in entities.drafts.items() if k not in fixed and k in acted_on
+        }
+        taken = {t.name for t in fixed.values()}
+        new_tables, relations = build_tables(extra)
+        new_tables = [t for t in new_tables if t.name not in taken]
+        tables = [*fixed.values(), *new_tables]
+        relations = [*(known_relations or ()), *relations]
+    else:
+        tables, relations = build_tables(entities)
     by_entity = {t.entity: t for t in tables}
     for plan in plans:
         plan.binding = _binding(plan, by_entity, entities)

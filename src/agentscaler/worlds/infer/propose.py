@@ -10,7 +10,7 @@ import re
 from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
-from agentscaler.records.world import Column, Table, ToolBinding
+from agentscaler.records.world import Column, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
@@ -575,11 +575,24 @@ def _clear_gated(spec: WorldSpec) -> WorldSpec:
 
 
 def propose_spec(
-    domain_id: str, name: str, tools: list[ToolSpec], *, clock: str
+    domain_id: str,
+    name: str,
+    tools: list[ToolSpec],
+    *,
+    clock: str,
+    known_tables: list[Table] | None = None,
+    known_relations: list[Relation] | None = None,
 ) -> tuple[WorldSpec, SchemaPlan]:
-    """Infer the spec of a domain's tools (and the plan it came from, for reports)."""
-    plan = infer_schema(tools)
-    plan.tables, plan.relations, children = split_children(plan.tables, plan.relations)
+    """Infer the spec of a domain's tools (and the plan it came from, for reports).
+
+    With ``known_tables`` (a user's data) the entities are those tables, as they are, and the
+    tools are bound to them.
+    """
+    plan = infer_schema(tools, known_tables, known_relations)
+    if known_tables is None:
+        plan.tables, plan.relations, children = split_children(plan.tables, plan.relations)
+    else:
+        children = []
     by_table = {t.name: t.entity or t.name for t in plan.tables}
     plan_tables = {t.name: t for t in plan.tables}
     entities = infer_invariants({by_table[t.name]: _entity(t, by_table) for t in plan.tables})

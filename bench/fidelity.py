@@ -1,0 +1,342 @@
+"""Fidelity of imported worlds against BFCL's executable reference classes, round trips and
+import / export speed.
+
+Run: ``python bench/fidelity.py [--entries N] [--classes A,B] [--size-mb 7]``.
+
+For every BFCL multi-turn base entry and every class it involves, the class's tool docs
+(``multi_turn_func_doc/``) and the entry's ``initial_config`` are imported as a world; the
+entry's gold calls for that class run in the world and on an instance of the reference class
+loaded with the same config (``reference_code/``, imported by path: the product never imports
+it); calls and final states are compared as :mod:`agentscaler.worlds.importing.fidelity` says.
+Also: the round trip of every BFCL and ACEBench state, and the time to import a generated JSON
+database of ``--size-mb`` and to export its state, next to a baseline measured in the same run
+(``json.loads`` + ``json.dumps`` of the same document).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import importlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from agentscaler.canonical import content_hash
+from agentscaler.worlds.importing.build import import_world, load_tools, round_trip
+from agentscaler.worlds.importing.fidelity import CAUSES, compare
+from agentscaler.worlds.importing.read import Source
+from agentscaler.worlds.importing.replay import Call, export_state
+
+EXTERNAL = Path(__file__).resolve().parents[1].parent / "shared/external"
+BFCL = EXTERNAL / "bfcl"
+MODULES = {
+    "GorillaFileSystem": "gorilla_file_system",
+    "MathAPI": "math_api",
+    "MessageAPI": "message_api",
+    "TwitterAPI": "posting_api",
+    "TicketAPI": "ticket_api",
+    "TradingBot": "trading_bot",
+    "TravelAPI": "travel_booking",
+    "VehicleControlAPI": "vehicle_control",
+}
+
+
+class BfclReference:
+    """A BFCL reference class instance loaded with an entry's config."""
+
+    def __init__(self, cls: str, config: dict) -> None:
+        sys.path.insert(0, str(BFCL / "reference_code"))
+        module = importlib.import_module(
+            f"bfcl_eval.eval_checker.multi_turn_eval.func_source_code.{MODULES[cls]}"
+        )
+        self.instance = getattr(module, cls)()
+        if hasattr(self.instance, "_load_scenario"):  # MathAPI has no state
+            self.instance._load_scenario(copy.deepcopy(config))
+
+    def call(self, name: str, arguments: dict) -> tuple[bool, object]:
+        try:
+            output = getattr(self.instance, name)(**arguments)
+        except Exception as exc:  # the reference raises on bad arguments
+            return False, {"error": f"{type(exc).__name__}: {exc}"}
+        ok = not (isinstance(output, dict) and "error" in output)
+        return ok, _plain(output)
+
+    def state(self) -> dict:
+        """Public attributes; the file system's tree as its config writes it (the mapping)."""
+        state = {}
+        for key, value in vars(self.instance).items():
+            if key.startswith("_") or key == "long_context":
+                continue
+            if key == "root" and hasattr(value, "contents"):
+                state[key] = {value.name: _node(value)}
+                continue
+            state[key] = _plain(value)  # keys as JSON writes them (int keys become text)
+        return state
+
+
+def _node(node: object) -> dict:
+    if hasattr(node, "contents"):
+        return {"type": "directory", "contents": {k: _node(v) for k, v in node.contents.items()}}
+    return {"type": "file", "content": node.content}
+
+
+def _plain(value: object) -> object:
+    """Objects of the reference (file-system nodes) as plain JSON (their public attributes)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dict__"):
+        return {
+            k: _plain(v) for k, v in vars(value).items() if not k.startswith("_") and k != "parent"
+        }
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        try:
+            return float(value)  # mpmath numbers of MathAPI
+        except (TypeError, ValueError):
+            return str(value)
+
+
+def parse_call(text: str, docs: dict[str, dict]) -> Call:
+    node = ast.parse(text, mode="eval").body
+    assert isinstance(node, ast.Call)
+    name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+    if name not in docs:
+        return Call(name, {}, 0)
+    order = list((docs[name].get("parameters") or {}).get("properties") or {})
+    arguments = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+    for index, arg in enumerate(node.args):
+        arguments[order[index]] = ast.literal_eval(arg)
+    return Call(name, arguments, 0)
+
+
+def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
+    docs = {
+        cls: {
+            json.loads(line)["name"]: json.loads(line)
+            for line in (BFCL / "multi_turn_func_doc" / f"{module}.json").read_text().splitlines()
+            if line.strip()
+        }
+        for cls, module in MODULES.items()
+    }
+    tools = {
+        cls: load_tools([BFCL / "multi_turn_func_doc" / f"{m}.json"]) for cls, m in MODULES.items()
+    }
+    answers = {
+        json.loads(line)["id"]: json.loads(line)["ground_truth"]
+        for line in (BFCL / "possible_answer/BFCL_v4_multi_turn_base.json").read_text().splitlines()
+    }
+    worlds: dict[str, object] = {}
+    per_class: dict[str, Counter] = defaultdict(Counter)
+    causes: dict[str, Counter] = defaultdict(Counter)
+    lines = (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines()
+    for line in lines[: entries or None]:
+        entry = json.loads(line)
+        gold = [c for turn in answers[entry["id"]] for c in turn]
+        for cls in entry["involved_classes"]:
+            if classes and cls not in classes:
+                continue
+            config = entry["initial_config"].get(cls, {})
+            calls = [parse_call(c, docs[cls]) for c in gold]
+            calls = [c for c in calls if c.name in docs[cls]]
+            key = f"{cls}-{content_hash(config, length=12)}"
+            if key not in worlds:
+                worlds[key] = import_world(
+                    tools[cls],
+                    Source(path=Path(f"{cls}.json"), format="json", document=config),
+                    key,
+                    work,
+                    check=False,
+                ).compiled
+            result = compare(worlds[key], calls, BfclReference(cls, config), data_keys=list(config))
+            counts = per_class[cls]
+            counts["entries"] += 1
+            counts["final_equal"] += result.final_equal
+            counts["reads"] += len(result.reads)
+            counts["reads_agree"] += sum(c.agrees for c in result.reads)
+            counts["writes"] += len(result.writes)
+            counts["writes_agree"] += sum(c.agrees for c in result.writes)
+            counts["fields"] += result.fields_total
+            counts["fields_found"] += result.fields_found
+            causes[cls].update(result.causes())
+    return {"per_class": per_class, "causes": causes}
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}% ({part}/{whole})" if whole else "    - (0/0)"
+
+
+def print_fidelity(report: dict) -> None:
+    total: Counter = Counter()
+    total_causes: Counter = Counter()
+    print("\nBFCL multi-turn base: gold calls in the imported world vs the reference class")
+    print(
+        f"{'class':<19} {'entries':>7}  {'schema recovered':<22} {'reads agreeing':<22} "
+        f"{'writes same effect':<22} {'final state equal':<22}"
+    )
+    for cls, c in sorted(report["per_class"].items()):
+        total.update(c)
+        total_causes.update(report["causes"][cls])
+        print(
+            f"{cls:<19} {c['entries']:>7}  {_share(c['fields_found'], c['fields']):<22} "
+            f"{_share(c['reads_agree'], c['reads']):<22} {_share(c['writes_agree'], c['writes']):<22} "
+            f"{_share(c['final_equal'], c['entries']):<22}"
+        )
+    c = total
+    print(
+        f"{'overall':<19} {c['entries']:>7}  {_share(c['fields_found'], c['fields']):<22} "
+        f"{_share(c['reads_agree'], c['reads']):<22} {_share(c['writes_agree'], c['writes']):<22} "
+        f"{_share(c['final_equal'], c['entries']):<22}"
+    )
+    misses = sum(total_causes.values())
+    print("misses by cause: " + ", ".join(f"{k} {_share(total_causes[k], misses)}" for k in CAUSES))
+
+
+def round_trips() -> tuple[int, int]:
+    sources = []
+    for line in (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines():
+        sources += list(json.loads(line)["initial_config"].values())
+    ace = EXTERNAL / "acebench/data_en"
+    for name in ("data_agent_multi_turn.json", "data_agent_multi_step.json"):
+        for line in (ace / name).read_text().splitlines():
+            sources += list(json.loads(line)["initial_config"].values())
+        for line in (ace / "possible_answer" / name).read_text().splitlines():
+            for state in json.loads(line)["ground_truth"]:
+                sources += list(state.values())
+    same = sum(
+        len(set(round_trip(Source(path=Path("d.json"), format="json", document=s)))) == 1
+        for s in sources
+    )
+    return same, len(sources)
+
+
+def big_document(size_mb: float) -> dict:
+    import random
+
+    rng = random.Random(7)
+    customers = {
+        f"C{i:06d}": {
+            "customer_id": f"C{i:06d}",
+            "name": f"Customer {i}",
+            "email": f"c{i}@example.com",
+            "tier": rng.choice(["gold", "silver", "basic"]),
+            "address": {"city": "Paris", "zip": f"{i % 99999:05d}"},
+        }
+        for i in range(int(size_mb * 2200))
+    }
+    ids = list(customers)
+    orders = [
+        {
+            "order_id": f"O{i:07d}",
+            "customer_id": rng.choice(ids),
+            "status": rng.choice(["pending", "delivered", "cancelled"]),
+            "currency": "EUR",
+            "created": "2025-01-02",
+            "items": [
+                {
+                    "sku": f"S{rng.randrange(500)}",
+                    "quantity": rng.randrange(1, 4),
+                    "price": round(rng.uniform(1, 90), 2),
+                }
+                for _ in range(rng.randrange(1, 4))
+            ],
+        }
+        for i in range(int(size_mb * 3300))
+    ]
+    return {"customers": customers, "orders": orders, "currency": "EUR"}
+
+
+def speed(size_mb: float, work: Path) -> None:
+    document = big_document(size_mb)
+    path = work / "big.json"
+    text = json.dumps(document)
+    path.write_text(text)
+    size = len(text.encode()) / 1e6
+    start = time.perf_counter()
+    json.dumps(json.loads(path.read_text()))
+    baseline = time.perf_counter() - start
+    tools_file = work / "tools.json"
+    tools_file.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "get_order",
+                        "description": "Get an order.",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"order_id": {"type": "string"}},
+                            "required": ["order_id"],
+                        },
+                    },
+                },
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "cancel_order",
+                        "description": "Cancel a pending order.",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"order_id": {"type": "string"}},
+                            "required": ["order_id"],
+                        },
+                    },
+                },
+            ]
+        )
+    )
+    start = time.perf_counter()
+    result = import_world(load_tools([tools_file]), path, "big", work / "run", check=False)
+    imported = time.perf_counter() - start
+    start = time.perf_counter()
+    export_state(result.compiled, work / "big_out.json")
+    exported = time.perf_counter() - start
+    print(
+        f"\nspeed on a {size:.1f} MB JSON database ({sum(len(r) for r in result.plan.rows.values())} rows):"
+    )
+    print(
+        f"  import {imported:.2f} s (target < 10 s), export {exported:.2f} s (target < 2 s); "
+        f"json.loads + json.dumps of the same data {baseline:.2f} s "
+        f"(import {imported / baseline:.1f}x, export {exported / baseline:.1f}x that)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=None, help="First N entries (default all).")
+    parser.add_argument("--classes", default="", help="Only these classes (comma separated).")
+    parser.add_argument("--size-mb", type=float, default=7.0)
+    parser.add_argument("--skip", default="", help="Parts to skip: fidelity,roundtrip,speed.")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    skip = set(filter(None, args.skip.split(",")))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if "roundtrip" not in skip:
+            same, total = round_trips()
+            print(
+                f"round trip (import, export with no calls, canonical JSON equal): {_share(same, total)} "
+                "of BFCL and ACEBench states"
+            )
+        if "fidelity" not in skip:
+            classes = set(filter(None, args.classes.split(","))) or None
+            print_fidelity(fidelity(args.entries, classes, work))
+        if "speed" not in skip:
+            speed(args.size_mb, work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Fidelity of an imported world against an executable reference of the same service.
+
+The same recorded calls run in the world and on the reference (anything with ``call(name,
+arguments) -> (ok, output)`` and ``state() -> dict``, e.g. an instance of the service's own
+class); each call and the final state are compared by this mapping:
+
+* a call *agrees* when both sides fail, or both succeed and every field the reference returns
+  that the world's output also has holds the same value (a read must share at least one field);
+* a write has *the same effect* when it changes the same top-level values of the state, to the
+  same values, on both sides (states compared in the data's shape);
+* the final states are *equal* when every top-level value of the data (the imported keys) is
+  the same on both sides (canonical JSON, integral floats as integers);
+* the *schema recovered* is the share of the reference state's fields (paths of object keys,
+  list items merged) that the world's state has.
+
+A miss is put down to one cause: ``rule not stated`` (the reference refused what no
+description forbids, or the other way round), ``computation hidden`` (the world has no table
+operation for the tool: the reference computes from state the descriptions do not show), or
+``inference error`` (the tool is bound to a table but does something else).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agentscaler.worlds.importing.replay import Call, replay, state_document
+from agentscaler.worlds.importing.shape import canonical_data
+from agentscaler.worlds.runtime.loader import CompiledWorld
+
+CAUSES = ("rule not stated", "computation hidden", "inference error")
+
+
+class Reference(Protocol):
+    def call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, Any]: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class CallOutcome:
+    name: str
+    access: str
+    agrees: bool
+    cause: str | None = None
+    ours: Any = None
+    theirs: Any = None
+
+
+@dataclass
+class FidelityResult:
+    """The comparison of one recorded sequence of calls."""
+
+    calls: list[CallOutcome] = field(default_factory=list)
+    final_equal: bool = False
+    fields_total: int = 0
+    fields_found: int = 0
+    final_diff: list[str] = field(default_factory=list)
+
+    @property
+    def reads(self) -> list[CallOutcome]:
+        return [c for c in self.calls if c.access == "read"]
+
+    @property
+    def writes(self) -> list[CallOutcome]:
+        return [c for c in self.calls if c.access == "write"]
+
+    def causes(self) -> Counter[str]:
+        return Counter(c.cause for c in self.calls if not c.agrees and c.cause)
+
+
+def field_paths(value: Any, prefix: str = "") -> set[str]:
+    """Paths of the object keys in a JSON value (``tweets.*.content``; list items merged)."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        keyed = len(value) > 0 and all(isinstance(v, dict) for v in value.values())
+        for key, sub in value.items():
+            part = "*" if keyed and prefix else key
+            path = f"{prefix}.{part}" if prefix else part
+            paths.add(path)
+            paths |= field_paths(sub, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= field_paths(item, f"{prefix}[]")
+    return paths
+
+
+def _same_output(ours: Any, theirs: Any, access: str) -> bool:
+    if not isinstance(theirs, dict) or not isinstance(ours, dict):
+        return canonical_data(ours) == canonical_data(theirs)
+    shared = [k for k in theirs if k in ours]
+    if access == "read" and not shared:
+        return False
+    return all(canonical_data(ours[k]) == canonical_data(theirs[k]) for k in shared)
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any], keys: list[str]) -> dict[str, str]:
+    return {
+        k: canonical_data(after.get(k))
+        for k in keys
+        if canonical_data(before.get(k)) != canonical_data(after.get(k))
+    }
+
+
+def compare(
+    world: CompiledWorld, calls: list[Call], reference: Reference, *, data_keys: list[str]
+) -> FidelityResult:
+    """Run ``calls`` in ``world`` (from its initial state) and on ``reference``; compare."""
+    from agentscaler.worlds.runtime.env import WorldEnv
+
+    result = FidelityResult()
+    start = reference.state()
+    paths = field_paths(start)
+    result.fields_total = len(paths)
+    result.fields_found = len(paths & field_paths(state_document(world)))
+    env = WorldEnv(world)
+    env.reset(options={"state": world.initial_state()})
+    ours_before = state_document(world, env.state_bytes())
+    theirs_before = start
+    for call in calls:
+        binding = world.world.binding(call.name)
+        access = binding.kind if binding is not None else "read"
+        ok_theirs, out_theirs = reference.call(call.name, call.arguments)
+        step = env.step({"name": call.name, "arguments": call.arguments})
+        ok_ours = step.ok
+        out_ours = step.observation
+        if access == "write" or (binding is not None and binding.kind == "write"):
+            ours_after = state_document(world, env.state_bytes())
+            theirs_after = reference.state()
+            agrees = ok_ours == ok_theirs and _changes(
+                ours_before, ours_after, data_keys
+            ) == _changes(theirs_before, theirs_after, data_keys)
+            ours_before, theirs_before = ours_after, theirs_after
+        else:
+            agrees = ok_ours == ok_theirs and (
+                not ok_ours or _same_output(out_ours, out_theirs, access)
+            )
+        cause = None
+        if not agrees:
+            if binding is None or binding.fallback or binding.table is None:
+                cause = "computation hidden"
+            elif ok_ours != ok_theirs:
+                cause = "rule not stated" if ok_ours else "inference error"
+            else:
+                cause = "inference error"
+        result.calls.append(
+            CallOutcome(
+                call.name, access, agrees, cause, out_ours, out_theirs if not agrees else None
+            )
+        )
+    final_ours = state_document(world, env.state_bytes())
+    final_theirs = reference.state()
+    result.final_diff = [
+        k
+        for k in data_keys
+        if canonical_data(final_ours.get(k)) != canonical_data(final_theirs.get(k))
+    ]
+    result.final_equal = not result.final_diff
+    return result
+
+
+__all__ = ["CAUSES", "Call", "CallOutcome", "FidelityResult", "Reference", "compare", "replay"]

@@ -1,0 +1,299 @@
+"""The data's own shape, kept beside an imported world (``data_shape.json``), and the way back:
+a world state written as the data was written (same collection names, nesting and keys).
+
+``export_document`` turns the rows of a world state into the document the data was; with the
+initial state it gives the input back (:func:`canonical_data` compares the two).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from agentscaler.canonical import canonical_json
+from agentscaler.errors import DataImportError
+from agentscaler.jsonl import read_json
+from agentscaler.records.base import JsonValue, Record
+
+SHAPE_FILE = "data_shape.json"
+SET_ASIDE_FILE = "set_aside.jsonl"
+
+
+class FieldShape(Record):
+    """One field of the data's records and where the world keeps it."""
+
+    field: str
+    """The field as the data names it."""
+    column: str
+    """The column holding it (for a child list: the parent's column name, unused)."""
+    child: CollectionShape | None = None
+    """A list of records stored as rows of a child table."""
+    absent: tuple[JsonValue, ...] = ()
+    """Keys of the rows that lack the field in the data."""
+    nulls: tuple[JsonValue, ...] = ()
+    """For a child list: keys of the rows whose field is null."""
+    null_absent: bool = False
+    """The data never holds null here but sometimes lacks the field: a null is written absent."""
+
+
+class CollectionShape(Record):
+    """One collection of the data (or a nested list of records) and its table."""
+
+    name: str
+    """The collection's name in the data (a nested list: the field name)."""
+    table: str
+    style: Literal["dict", "list", "single"]
+    """``dict``: an object keyed by the records' keys; ``list``: a list of records; ``single``:
+    the top-level values of the document that are not collections, as one row."""
+    key: str
+    """The key column."""
+    fields: tuple[FieldShape, ...]
+    order: tuple[JsonValue, ...] = ()
+    """Keys in the order the data lists the records (new rows follow, in key order)."""
+    parent_column: str | None = None
+    """For a child table: the column holding the parent's key."""
+    aside: dict[str, JsonValue] = {}
+    """Entries of a keyed collection that are not records: kept out of the table and written
+    back as they were."""
+    file: str = ""
+    """Folder data: the file of the table (``orders.csv``)."""
+    sql: str = ""
+    """SQLite data: the table's ``CREATE TABLE`` statement."""
+
+    @property
+    def synthetic_key(self) -> bool:
+        """The key is not a field of the data (a dict key or a position)."""
+        return not any(f.column == self.key and f.child is None for f in self.fields)
+
+
+class DataShape(Record):
+    """How an imported world's tables map back onto the data they were read from."""
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    schema_version: int = 1
+    format: Literal["json", "sqlite", "folder"]
+    source: str
+    """The data's path when it was imported."""
+    top: Literal["object", "list"] = "object"
+    """A JSON document that is one list of records (the collection named after the file)."""
+    collections: tuple[CollectionShape, ...]
+    state: CollectionShape | None = None
+    """Top-level values that are not collections (one row of their own table)."""
+
+    def tables(self) -> list[str]:
+        found: list[str] = []
+
+        def walk(shape: CollectionShape) -> None:
+            found.append(shape.table)
+            for f in shape.fields:
+                if f.child is not None:
+                    walk(f.child)
+
+        for collection in (*self.collections, *([self.state] if self.state else [])):
+            walk(collection)
+        return found
+
+
+FieldShape.model_rebuild()
+
+
+def _ordered(rows: list[dict[str, Any]], shape: CollectionShape) -> list[dict[str, Any]]:
+    position = {canonical_json(k): i for i, k in enumerate(shape.order)}
+    known = [r for r in rows if canonical_json(r[shape.key]) in position]
+    known.sort(key=lambda r: position[canonical_json(r[shape.key])])
+    new = [r for r in rows if canonical_json(r[shape.key]) not in position]
+    new.sort(key=lambda r: (isinstance(r[shape.key], str), r[shape.key]))
+    return known + new
+
+
+def _record(
+    row: dict[str, Any],
+    shape: CollectionShape,
+    tables: dict[str, list[dict[str, Any]]],
+    groups: dict[str, dict[str, list[dict[str, Any]]]],
+) -> dict[str, Any]:
+    key = canonical_json(row[shape.key])
+    record: dict[str, Any] = {}
+    for f in shape.fields:
+        if f.child is not None:
+            children = groups.setdefault(f.child.table, _group(tables, f.child)).get(key)
+            if children:
+                record[f.field] = [_record(c, f.child, tables, groups) for c in children]
+            elif key in {canonical_json(k) for k in f.absent}:
+                continue
+            elif key in {canonical_json(k) for k in f.nulls}:
+                record[f.field] = None
+            else:
+                record[f.field] = []
+            continue
+        value = row.get(f.column)
+        if value is None and (f.null_absent or key in {canonical_json(k) for k in f.absent}):
+            continue
+        record[f.field] = value
+    return record
+
+
+def _group(
+    tables: dict[str, list[dict[str, Any]]], shape: CollectionShape
+) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in _ordered(tables.get(shape.table, []), shape):
+        groups.setdefault(canonical_json(row[shape.parent_column]), []).append(row)
+    return groups
+
+
+def export_document(shape: DataShape, tables: dict[str, list[dict[str, Any]]]) -> Any:
+    """The data as a state's rows make it (``tables``: table name -> rows as dicts)."""
+    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    document: dict[str, Any] = {}
+    for collection in shape.collections:
+        rows = _ordered(tables.get(collection.table, []), collection)
+        records = [_record(r, collection, tables, groups) for r in rows]
+        if collection.style == "dict":
+            value: Any = {
+                _dict_key(r[collection.key]): rec for r, rec in zip(rows, records, strict=True)
+            }
+            value.update(collection.aside)
+        else:
+            value = records
+        document[collection.name] = value
+    if shape.state is not None:
+        rows = tables.get(shape.state.table) or []
+        if rows:
+            document.update(_record(rows[0], shape.state, tables, groups))
+    if shape.top == "list":
+        return document[shape.collections[0].name]
+    return document
+
+
+def _dict_key(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def canonical_data(value: Any) -> str:
+    """Canonical JSON of data for comparison: sorted keys, numbers as RFC 8785 writes them (an
+    integral float is the integer: ``2.0`` and ``2`` are one number)."""
+    return canonical_json(_numbers(value))
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def write_json_data(document: Any, path: Path) -> None:
+    Path(path).write_text(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def write_folder(shape: DataShape, document: dict[str, Any], folder: Path) -> None:
+    """Folder data written back: one .csv or .jsonl file per table, as it was given."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for collection in shape.collections:
+        rows = document.get(collection.name) or []
+        target = folder / (collection.file or f"{collection.name}.jsonl")
+        if target.suffix == ".csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            header = [f.field for f in collection.fields]
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(
+                    ["" if row.get(h) is None else _csv_text(row.get(h)) for h in header]
+                )
+            target.write_text(buffer.getvalue(), encoding="utf-8")
+        else:
+            target.write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+            )
+
+
+def _csv_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def write_sqlite(
+    shape: DataShape, tables: dict[str, list[dict[str, Any]]], path: Path, schema_sql: str
+) -> None:
+    """A state as a SQLite file: the data's own tables (SQLite data) or the world's tables."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    conn = sqlite3.connect(path)
+    try:
+        if shape.format == "sqlite":
+            for collection in shape.collections:
+                conn.execute(collection.sql)
+                names = [f.field for f in collection.fields]
+                rows = _ordered(tables.get(collection.table, []), collection)
+                conn.executemany(
+                    f"INSERT INTO {_quote(collection.name)} "
+                    f"({', '.join(_quote(n) for n in names)}) VALUES ({', '.join('?' for _ in names)})",
+                    [tuple(_sql_value(r.get(f.column)) for f in collection.fields) for r in rows],
+                )
+        else:
+            conn.executescript(schema_sql)
+            for table, rows in tables.items():
+                if not rows:
+                    continue
+                columns = list(rows[0])
+                conn.executemany(
+                    f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) "
+                    f"VALUES ({', '.join('?' for _ in columns)})",
+                    [tuple(_sql_value(r.get(c)) for c in columns) for r in rows],
+                )
+        conn.commit()
+    except sqlite3.Error as exc:
+        raise DataImportError(f"{path}: cannot write the state as SQLite ({exc})") from exc
+    finally:
+        conn.close()
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (dict, list)):
+        return canonical_json(value)
+    return value
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sqlite_document(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every table of a SQLite file as lists of rows (for comparing SQLite data)."""
+    from agentscaler.worlds.importing.read import read_source
+
+    return read_source(path).document
+
+
+def read_shape(world_dir: Path) -> DataShape:
+    path = Path(world_dir) / SHAPE_FILE
+    if not path.exists():
+        raise DataImportError(
+            f"{path} is missing: {world_dir} was not imported from data; only imported worlds "
+            "have a data shape to export to (use `agentscaler worlds import`)"
+        )
+    return DataShape.from_json_dict(read_json(path), where=str(path))
