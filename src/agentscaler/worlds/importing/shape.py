@@ -103,12 +103,35 @@ FieldShape.model_rebuild()
 
 
 def _ordered(rows: list[dict[str, Any]], shape: CollectionShape) -> list[dict[str, Any]]:
-    position = {canonical_json(k): i for i, k in enumerate(shape.order)}
-    known = [r for r in rows if canonical_json(r[shape.key]) in position]
-    known.sort(key=lambda r: position[canonical_json(r[shape.key])])
-    new = [r for r in rows if canonical_json(r[shape.key]) not in position]
+    position = {_key(k): i for i, k in enumerate(shape.order)}
+    keyed = [(_key(r[shape.key]), r) for r in rows]
+    known = sorted(((position[k], r) for k, r in keyed if k in position), key=lambda pair: pair[0])
+    new = [r for k, r in keyed if k not in position]
     new.sort(key=lambda r: (isinstance(r[shape.key], str), r[shape.key]))
-    return known + new
+    return [r for _, r in known] + new
+
+
+def _key(value: Any) -> str:
+    """A key's identity across tables: its type and value (text and integer keys, the common
+    ones, without a JSON encoder)."""
+    kind = type(value)
+    if kind is str:
+        return "s" + value
+    if kind is int:
+        return "i" + str(value)
+    return "j" + canonical_json(value)
+
+
+_KEY_SETS: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _key_set(keys: tuple[Any, ...]) -> frozenset[str]:
+    """The canonical forms of a field's listed keys, computed once per list."""
+    found = _KEY_SETS.get(id(keys))
+    if found is None or found[0] is not keys:
+        found = (keys, frozenset(_key(k) for k in keys))
+        _KEY_SETS[id(keys)] = found
+    return found[1]
 
 
 def _record(
@@ -117,22 +140,24 @@ def _record(
     tables: dict[str, list[dict[str, Any]]],
     groups: dict[str, dict[str, list[dict[str, Any]]]],
 ) -> dict[str, Any]:
-    key = canonical_json(row[shape.key])
+    key = _key(row[shape.key])
     record: dict[str, Any] = {}
     for f in shape.fields:
         if f.child is not None:
-            children = groups.setdefault(f.child.table, _group(tables, f.child)).get(key)
+            if f.child.table not in groups:
+                groups[f.child.table] = _group(tables, f.child)
+            children = groups[f.child.table].get(key)
             if children:
                 record[f.field] = [_record(c, f.child, tables, groups) for c in children]
-            elif key in {canonical_json(k) for k in f.absent}:
+            elif f.absent and key in _key_set(f.absent):
                 continue
-            elif key in {canonical_json(k) for k in f.nulls}:
+            elif f.nulls and key in _key_set(f.nulls):
                 record[f.field] = None
             else:
                 record[f.field] = []
             continue
         value = row.get(f.column)
-        if value is None and (f.null_absent or key in {canonical_json(k) for k in f.absent}):
+        if value is None and (f.null_absent or (f.absent and key in _key_set(f.absent))):
             continue
         record[f.field] = value
     return record
@@ -143,7 +168,7 @@ def _group(
 ) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in _ordered(tables.get(shape.table, []), shape):
-        groups.setdefault(canonical_json(row[shape.parent_column]), []).append(row)
+        groups.setdefault(_key(row[shape.parent_column]), []).append(row)
     return groups
 
 
