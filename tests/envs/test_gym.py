@@ -27,14 +27,14 @@ def test_a_gym_episode_with_text_actions_earns_the_reward(env_run, write_task):
 
     env = gymnasium.make("agentscaler/Task-v0", run=str(env_run), task_id=write_task.id,
                          render_mode="ansi")  # fmt: skip
-    text, info = env.reset(seed=3)
+    text, _ = env.reset(seed=3)
     assert env.observation_space.contains(text)
     observation = json.loads(text)
     assert [m["role"] for m in observation["messages"]] == ["system", "user"]
     total, steps = 0.0, 0
     while True:
         action = json.dumps(oracle_reply(env.unwrapped.core.task, observation["messages"]))
-        text, reward, terminated, truncated, info = env.step(action)
+        text, reward, terminated, truncated, _info = env.step(action)
         assert env.observation_space.contains(text)
         observation = json.loads(text)
         total += reward
@@ -51,5 +51,5 @@ def test_a_gym_episode_with_text_actions_earns_the_reward(env_run, write_task):
 def test_unknown_keyword_or_task_fails_clearly(env_run):
     import agentscaler.envs.gym  # noqa: F401
 
-    with pytest.raises(Exception, match="Did you mean|no task"):
+    with pytest.raises(Exception, match=r"Did you mean|no task"):
         gymnasium.make("agentscaler/Task-v0", run=str(env_run), task_id="t-nope")
