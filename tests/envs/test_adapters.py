@@ -132,8 +132,7 @@ VERIFIERS_SCRIPT = textwrap.dedent(
 def verifiers_python(tmp_path_factory) -> str:
     """A Python with the real verifiers package: a venv layered over this one (verifiers pins
     mcp and openai versions other dev dependencies cannot share), built with pip."""
-    from tests.conftest import IN_CI
-
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     venv = tmp_path_factory.mktemp("verifiers-venv")
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -143,7 +142,7 @@ def verifiers_python(tmp_path_factory) -> str:
     ).stdout.strip()  # fmt: skip
     import site
 
-    base = [p for p in site.getsitepackages() if p.endswith("site-packages")][0]
+    base = next(p for p in site.getsitepackages() if p.endswith("site-packages"))
     Path(purelib, "_base_env.pth").write_text(base + "\n")
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "verifiers>=0.4"],
@@ -151,7 +150,7 @@ def verifiers_python(tmp_path_factory) -> str:
     )  # fmt: skip
     if install.returncode != 0:
         message = f"verifiers could not be installed: {install.stderr[-800:]}"
-        if IN_CI:
+        if in_ci:
             pytest.fail(message)
         pytest.skip(message)
     return str(python)
