@@ -114,6 +114,14 @@ class TaskSource:
             f"{hint}"
         )
 
+    def warm(self) -> int:
+        """Load every world the tasks use now (a server does this before it listens, so no
+        request waits on a world's first load); how many worlds."""
+        domains = sorted({t.domain_id for t in self.tasks.values()})
+        for domain_id in domains:
+            self.pool.world(domain_id)
+        return len(domains)
+
     def gold_changes(self, task: Task, world: LoadedWorld) -> frozenset[str]:
         """What the gold calls change in the task's initial state (computed once per task)."""
         hit = self._gold.get(task.id)

@@ -104,6 +104,7 @@ class McpWorlds:
         """MCP session key -> our session id."""
         self._all_tools: list[types.Tool] | None = None
         self._world_tools: dict[str, list[types.Tool]] = {}
+        self._schemas: dict[str, dict[str, Any]] | None = None
 
     def server(self) -> Server:
         return Server(
@@ -112,7 +113,15 @@ class McpWorlds:
             "the world's tools and send_message to talk with the user.",
             on_list_tools=self.list_tools,
             on_call_tool=self.call_tool,
+            get_tool_input_schema=self.input_schema,
         )
+
+    def input_schema(self, name: str) -> dict[str, Any] | None:
+        """A tool's input schema by name (what the SDK checks ``Mcp-Param-*`` headers
+        against, without listing every tool per call)."""
+        if self._schemas is None:
+            self._schemas = {t.name: t.input_schema for t in _CONTROL + self._every_tool()}
+        return self._schemas.get(name)
 
     # --- identity ------------------------------------------------------------------------------
     @staticmethod

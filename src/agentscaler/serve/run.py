@@ -31,6 +31,8 @@ def _manager(
     run: Path | str | TaskSource, serve_config: ServeConfig, env_config: EnvConfig
 ) -> SessionManager:
     source = run if isinstance(run, TaskSource) else TaskSource(run)
+    worlds = source.warm()
+    log.info("serving %d tasks on %d worlds", len(source.tasks), worlds)
     return SessionManager(source, env_config, serve_config)
 
 
@@ -44,7 +46,7 @@ def mcp_app(sessions: SessionManager, host: str = "127.0.0.1"):
     """The MCP server's ASGI app (streamable HTTP at ``/mcp``, sessions kept by the SDK)."""
     from agentscaler.serve.mcp import McpWorlds
 
-    return McpWorlds(sessions).server().streamable_http_app(host=host)
+    return McpWorlds(sessions).server().streamable_http_app(host=host, json_response=True)
 
 
 def serve(
