@@ -14,7 +14,8 @@ Without ``--run`` the demo run is built in a temporary folder (``agentscaler run
    level may hang: each has a deadline) and the server's peak RSS; baseline: the bare round trip
    of ``GET /health`` (HTTP) or of a tool call the server answers at once (``reward`` naming no
    session, MCP) at the same concurrency. MCP clients speak the
-   stateless 2026 protocol through one SDK client, naming their session in ``_meta``.
+   stateless 2026 protocol through one SDK client (which lists the tools once first), naming
+   their session in ``_meta``.
 3. Reward agreement: every episode of the run replayed through the environment (its agent
    messages as actions, the scripted user live); the environment's reward against the filter's
    verdict in ``filtered/``.
@@ -248,7 +249,17 @@ async def mcp_level(port: int, tasks, n: int, steps: int, deadline: float) -> di
     times: list[float] = []
     base: list[float] = []
     errors = 0
-    async with Client(url) as client:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    # the SDK's default HTTP client pools 100 connections with a 30 s pool timeout: size it for n
+    http = httpx2.AsyncClient(
+        limits=httpx2.Limits(
+            max_connections=n + 8, max_keepalive_connections=n + 8, keepalive_expiry=30.0
+        ),
+        timeout=httpx2.Timeout(30.0, read=deadline, pool=deadline),
+    )
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
 
         async def timed(name, arguments, meta=None):
             nonlocal errors
@@ -272,6 +283,9 @@ async def mcp_level(port: int, tasks, n: int, steps: int, deadline: float) -> di
             await client.call_tool("reward", {})  # no session named: answered at once
             base.append(time.perf_counter() - t)
 
+        # a client learns the tools once (the SDK lists them again for every call naming a tool
+        # it has not seen: n cold calls at once would list every tool n times)
+        await client.list_tools()
         chosen = [tasks[i % len(tasks)] for i in range(n)]
         for _ in range(steps + 2):
             await asyncio.wait_for(asyncio.gather(*[listing() for _ in range(n)]), deadline)

@@ -180,3 +180,14 @@ def test_the_sync_env_with_an_llm_user(source, write_task, slow_user):
     assert play_oracle(env, observation).reward == 1.0
     assert env.episode().user.kind == "llm"
     env.close()
+
+
+def test_serve_cli_says_what_to_serve(cli, env_run):
+    from agentscaler.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--mcp or --http"):
+        cli("serve", env_run)
+    with pytest.raises(ConfigError, match="--stdio serves MCP"):
+        cli("serve", env_run, "--http", "--stdio")
+    with pytest.raises(ConfigError, match="max_sessions"):
+        cli("serve", env_run, "--http", "--max-sessions", "0")

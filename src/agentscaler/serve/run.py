@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["http", "mcp", "mcp-stdio"]
 
+KEEP_ALIVE_S = 75
+"""How long the MCP server keeps an idle connection (uvicorn's default of 5 s closes pooled
+client connections under load, racing the client's next request)."""
+
 
 def _manager(
     run: Path | str | TaskSource, serve_config: ServeConfig, env_config: EnvConfig
@@ -75,6 +79,7 @@ def serve(
             host=serve_config.host,
             port=serve_config.port,
             log_level="warning",
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
     else:
         asyncio.run(_serve_stdio(sessions))
@@ -166,7 +171,12 @@ def _mcp_thread(
     import uvicorn
 
     config = uvicorn.Config(
-        mcp_app(sessions, host), host=host, port=port, log_level="warning", backlog=2048
+        mcp_app(sessions, host),
+        host=host,
+        port=port,
+        log_level="warning",
+        backlog=2048,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = uvicorn.Server(config)
 
