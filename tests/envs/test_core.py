@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
+from pydantic import BaseModel
 
 from agentscaler.envs import EnvConfig, TaskEnv, make, task_ids
 from agentscaler.errors import EnvError, EpisodeEnded, RunFolderError
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.stage import run_filter
 from agentscaler.jsonl import read_records, write_records
-from agentscaler.records import Episode, Task, Verdict
+from agentscaler.records import Episode, RejectReason, Task, Verdict
 from agentscaler.simulate.policies.oracle_agent import oracle_reply
 
 from .conftest import play_oracle
@@ -176,26 +178,53 @@ def test_async_api_and_task_lookup(source, tasks):
     assert task_ids(source.root)[0] == first.id
 
 
+class _Fact(BaseModel):
+    name: str
+    value: str
+
+
 class _TaskWithFacts(Task):
     """A task that lists facts the agent must tell the user (the reward's plug-in point)."""
 
-    facts_to_communicate: tuple[str, ...] = ()
+    communicate: tuple[_Fact, ...] = ()
 
 
 def test_reward_multiplies_the_communicated_facts_check(source, write_task):
-    values = next(c.output for c in write_task.gold_calls if isinstance(c.output, dict))
-    said = next(str(v) for k, v in values.items() if k == "id" or k.endswith("_id"))
-    task = _TaskWithFacts(**write_task.model_dump(), facts_to_communicate=(said, "ZZ-NEVER-SAID"))
+    said = write_task.gold_calls[-1].name  # the oracle's closing message names every call
+    facts = (_Fact(name="action", value=said), _Fact(name="refund", value="ZZ-NEVER-SAID"))
+    task = _TaskWithFacts(**write_task.model_dump(), communicate=facts)
     env = TaskEnv(source, task)
     observation, _ = env.reset()
     result = play_oracle(env, observation)
     parts = result.info["reward"]
     assert parts["state"] == 1.0 and parts["facts"] == 0.0 and result.reward == 0.0
-    assert parts["facts_share"] == 0.5 and parts["facts_missing"] == ["ZZ-NEVER-SAID"]
-    task = _TaskWithFacts(**write_task.model_dump(), facts_to_communicate=(said,))
+    assert parts["facts_share"] == 0.5 and parts["facts_missing"] == ["refund"]
+    task = _TaskWithFacts(**write_task.model_dump(), communicate=facts[:1])
     env = TaskEnv(source, task)
     observation, _ = env.reset()
     assert play_oracle(env, observation).reward == 1.0
+
+
+def test_reward_takes_the_facts_from_a_verdict_that_checked_them(source, write_task, monkeypatch):
+    """A filter with a facts stage: rejected only for an untold fact, the state part holds."""
+    from agentscaler.envs import reward as reward_module
+
+    judged = reward_module.verify_episode
+    task = _TaskWithFacts(**write_task.model_dump(), communicate=(_Fact(name="a", value="1"),) * 2)
+
+    def with_facts_stage(episode, *args, **kwargs):
+        verdict = judged(episode, *args, **kwargs)
+        assert verdict.kept
+        fields = verdict.model_dump() | {"kept": False, "stage": "facts"}
+        fields["reason"] = RejectReason.STATE_MISMATCH  # any reason: the stage is what counts
+        return SimpleNamespace(**fields, facts_said=False, missing_facts=("refund amount",))
+
+    monkeypatch.setattr(reward_module, "verify_episode", with_facts_stage)
+    env = TaskEnv(source, task)
+    observation, _ = env.reset()
+    parts = play_oracle(env, observation).info["reward"]
+    assert (parts["reward"], parts["state"], parts["facts"]) == (0.0, 1.0, 0.0)
+    assert parts["facts_missing"] == ["refund amount"] and parts["facts_share"] == 0.5
 
 
 def test_env_rewards_agree_with_the_filter_stage_on_the_same_conversations(

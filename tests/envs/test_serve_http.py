@@ -183,11 +183,13 @@ def test_the_sync_env_with_an_llm_user(source, write_task, slow_user):
 
 
 def test_serve_cli_says_what_to_serve(cli, env_run):
-    from agentscaler.errors import ConfigError
+    from agentscaler.errors import UsageError
 
-    with pytest.raises(ConfigError, match="--mcp or --http"):
+    with pytest.raises(UsageError, match="--mcp or --http"):
         cli("serve", env_run)
-    with pytest.raises(ConfigError, match="--stdio serves MCP"):
+    with pytest.raises(UsageError, match="--stdio serves MCP"):
         cli("serve", env_run, "--http", "--stdio")
-    with pytest.raises(ConfigError, match="max_sessions"):
+    with pytest.raises(UsageError, match=r"--max-sessions: .*\(got 0\)"):
         cli("serve", env_run, "--http", "--max-sessions", "0")
+    with pytest.raises(UsageError, match=r"--idle-timeout: .*\(got -1\.0\)"):
+        cli("serve", env_run, "--http", "--idle-timeout", "-1")

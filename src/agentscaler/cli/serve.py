@@ -14,6 +14,11 @@ from agentscaler.serve.config import ServeConfig
 _ENV = EnvConfig()
 _SERVE = ServeConfig()
 _LLM = LLMConfig()
+_OPTIONS = {
+    "idle_timeout_s": "--idle-timeout",
+    "acquire_timeout_s": "--acquire-timeout",
+    "model": "--user-model",
+}
 
 
 def serve_command(
@@ -55,12 +60,13 @@ def serve_command(
     ),
 ) -> None:
     """Serve the run's tasks as multi-turn environments, one isolated state per session."""
-    from agentscaler.errors import ConfigError
+    from agentscaler.cli.common import option_error
+    from agentscaler.errors import UsageError
 
     if mcp == http:
-        raise ConfigError("say what to serve: --mcp or --http (one of them)")
+        raise UsageError("say what to serve: --mcp or --http (one of them)")
     if stdio and not mcp:
-        raise ConfigError("--stdio serves MCP: use it with --mcp")
+        raise UsageError("--stdio serves MCP: use it with --mcp")
     serve_values = _given(
         host=host,
         port=port,
@@ -75,7 +81,7 @@ def serve_command(
         serve_config = ServeConfig(**serve_values)
         env_config = EnvConfig(**env_values)
     except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from exc
+        raise option_error(exc, _OPTIONS) from exc
     from agentscaler.serve.run import serve
 
     serve(run_dir, "mcp-stdio" if stdio else "mcp" if mcp else "http", serve_config, env_config)
