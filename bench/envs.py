@@ -243,6 +243,7 @@ async def http_level(port: int, tasks, n: int, steps: int, deadline: float) -> d
 async def mcp_level(port: int, tasks, n: int, steps: int, deadline: float) -> dict:
     from mcp import Client
 
+    from agentscaler.filter.calls import is_error_observation
     from agentscaler.serve.mcp import SESSION_META_KEY
 
     url = f"http://127.0.0.1:{port}/mcp"
@@ -267,7 +268,7 @@ async def mcp_level(port: int, tasks, n: int, steps: int, deadline: float) -> di
             result = await client.call_tool(name, arguments, meta=meta)
             times.append(time.perf_counter() - t)
             text = result.content[0].text if result.content else ""
-            if result.is_error and "error" not in text:  # world error observations are answers
+            if result.is_error and not is_error_observation(text):  # a world's error is an answer
                 errors += 1
             return text
 
