@@ -229,3 +229,29 @@ class TrainingError(AgentscalerError):
 
 class EvaluationError(AgentscalerError):
     """Metrics or the report cannot be computed from the given input."""
+
+
+class EnvError(AgentscalerError):
+    """An RL environment was used wrongly (bad action shape, a step after the episode ended)."""
+
+
+class EpisodeEnded(EnvError):
+    """``step`` was called after the episode terminated or was truncated."""
+
+
+class SessionError(EnvError):
+    """A served session cannot be used: it does not exist, it expired, or the server is full."""
+
+    status = 400
+
+
+class UnknownSession(SessionError):
+    status = 404
+
+
+class SessionExpired(SessionError):
+    status = 410
+
+
+class ServerBusy(SessionError):
+    status = 503

@@ -54,7 +54,18 @@ def root(
 
 def _register() -> None:
     """Sub-commands in pipeline order (the order ``--help`` lists them)."""
-    from agentscaler.cli import doctor, domains, run, simulate, stub, tasks, tools, train, worlds
+    from agentscaler.cli import (
+        doctor,
+        domains,
+        run,
+        serve,
+        simulate,
+        stub,
+        tasks,
+        tools,
+        train,
+        worlds,
+    )
     from agentscaler.cli import eval as eval_cli
     from agentscaler.cli import export as export_cli
     from agentscaler.cli import filter as filter_cli
@@ -69,6 +80,7 @@ def _register() -> None:
     app.command("export")(export_cli.export_command)
     app.command("train")(train.train_command)
     app.add_typer(eval_cli.app, name="eval")
+    app.command("serve")(serve.serve_command)
     app.add_typer(stub.app, name="stub")
     app.command("doctor")(doctor.doctor_command)
 

@@ -31,6 +31,7 @@ from agentscaler.llm.messages import (
 from agentscaler.llm.retry import (
     Failure,
     backoff_delay,
+    bug_behind,
     classify_exception,
     classify_status,
     final_error,
@@ -214,6 +215,9 @@ class ChatClient:
                 except Exception as exc:  # classified below; bugs re-raised
                     failure = classify_exception(exc)
                     if failure is None:
+                        bug = bug_behind(exc)
+                        if bug is not None:
+                            raise bug from exc
                         raise
                     cause = exc
                 else:

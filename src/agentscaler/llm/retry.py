@@ -141,12 +141,46 @@ def _root_cause(exc: BaseException) -> BaseException:
         exc = nxt
 
 
+_TRANSPORT_MODULES = (
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "httpx_aiohttp",
+    "aiohttp",
+    "h11",
+    "h2",
+    "anyio",
+    "ssl",
+    "socket",
+    "asyncio",
+    "openai",
+)
+
+
+def bug_behind(exc: BaseException) -> BaseException | None:
+    """The program error an SDK connection error wraps (older openai SDKs report any exception
+    raised while sending, a ``KeyError`` in a mock handler included, as a connection error), or
+    None when the root cause is a transport failure."""
+    import openai
+
+    if not isinstance(exc, openai.APIConnectionError):
+        return None
+    root = _root_cause(exc)
+    if root is exc or isinstance(root, OSError | TimeoutError | EOFError):
+        return None
+    module = type(root).__module__.split(".")[0]
+    return None if module in _TRANSPORT_MODULES else root
+
+
 def classify_exception(exc: BaseException) -> Failure | None:
     """Classify an exception raised by an attempt; None means "not an LLM failure" (a bug)."""
     import openai
 
     if isinstance(exc, LLMResponseError | json.JSONDecodeError | UnicodeDecodeError):
         return Failure("response", None, str(exc)[:300])
+    if bug_behind(exc) is not None:
+        return None
     if isinstance(exc, openai.APIStatusError):
         try:
             body: Any = exc.response.json()
