@@ -10,7 +10,9 @@ domains; built once into --external-run), each seeded with --rows rows per table
   sampled arguments (the states agents see mid-episode) (target 0);
 * valid values of each checkable kind: ISO 4217 currencies, ISO 3166 countries, IATA airport
   codes (columns named origin/destination/airport), E.164 phones, e-mail addresses, and date
-  pairs in order (end after start) (target 100%);
+  pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
+  its items' quantity x unit price, its total the subtotal less the discount plus its fees)
+  (target 100%);
 * tools of the external pool whose results come from the generic value path (no table holds
   their data: a value derived from the arguments), and external worlds with a write tool;
 * seeding speed: rows per second of CPU, against a bare insert of the same rows (baseline).
@@ -35,6 +37,7 @@ from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.amounts import amount_parts, amounts_add_up
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 
@@ -129,6 +132,11 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                 if row.get(start) and row.get(end):
                     stats["checked"]["date order"] += 1
                     stats["valid"]["date order"] += str(row[end]) >= str(row[start])
+        all_rows = {t.name: db.rows(t.name) for t in world.world.tables}
+        for part in amount_parts(spec):
+            good, checked = amounts_add_up(part, all_rows)
+            stats["checked"]["amounts add up"] += checked
+            stats["valid"]["amounts add up"] += good
         env = world.make_env(data)
         for name, entry in world.tools.items():
             if entry.kind != "write":

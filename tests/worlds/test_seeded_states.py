@@ -83,3 +83,34 @@ def test_ends_come_after_starts_and_dates_sit_around_the_clock():
     assert all(p["date_of_birth"] < clock for p in passengers)
     ages = [int(clock[:4]) - int(p["date_of_birth"][:4]) for p in passengers]
     assert min(ages) >= 18
+
+
+@pytest.mark.parametrize(
+    ("vertical", "table", "child"),
+    [
+        ("retail_orders", "orders", "order_items"),
+        ("food_delivery", "food_orders", "food_order_items"),
+    ],
+)
+def test_order_amounts_follow_from_their_items(vertical, table, child, monkeypatch):
+    """Subtotal = sum of quantity x unit price of the order's items; total = subtotal less the
+    discount plus the order's fees; every order has an item when there are enough of them.
+    With the deriving step gone the same check fails."""
+    from agentscaler.worlds.seeding import amounts, seed
+
+    world = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
+    parts = amounts.amount_parts(world.spec)
+    assert [(p.table, p.child_table) for p in parts] == [(table, child)]
+    db = _rows(world)
+    rows = {t.name: db.rows(t.name) for t in world.world.tables}
+    good, checked = amounts.amounts_add_up(parts[0], rows)
+    assert checked == 20 and good == checked
+    parents = {r[parts[0].parent_column] for r in rows[child]}
+    assert parents == {r[parts[0].key] for r in rows[table]}
+
+    monkeypatch.setattr(seed, "derive_amounts", lambda *args: None)
+    broken = compile_world(f"v-{vertical}-broken", vertical, vertical_tools(vertical))
+    db = _rows(broken)
+    rows = {t.name: db.rows(t.name) for t in broken.world.tables}
+    good, checked = amounts.amounts_add_up(parts[0], rows)
+    assert good < checked / 2

@@ -100,7 +100,7 @@ class CoherentRows:
             if column.references:
                 columns.append((column.name, gate, column.references, None))
                 continue
-            columns.append((column.name, gate, None, self._maker(column)))
+            columns.append((column.name, gate, None, self._maker(column, table.name)))
         pairs = []
         names = {c.name for c in table.columns}
         self._available[table.name] = [
@@ -117,7 +117,7 @@ class CoherentRows:
                 pairs.append((start, name))
         return columns, sorted(pairs)
 
-    def _maker(self, column: Column) -> Any:
+    def _maker(self, column: Column, table: str = "") -> Any:
         """The function making one value of ``column`` (from the row so far and a factory)."""
         name = column.name
         schema = column.value_schema or {}
@@ -170,7 +170,7 @@ class CoherentRows:
 
             return moment
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
-            span = kinds.number_range(name, column.type == "INTEGER")
+            span = kinds.number_range(name, column.type == "INTEGER", table)
             if span is not None:
                 integer = column.type == "INTEGER"
                 return lambda row, factory: _number_in(span, schema, integer, factory.rng)

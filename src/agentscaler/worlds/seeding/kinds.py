@@ -181,12 +181,25 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
     (r"(coverage|limit|budget|salary|income)", (1_000, 150_000)),
     (r"(fee|tip|shipping_cost|tax|copay|discount)", (0, 60)),
     (r"(price|fare|cost|amount|total|subtotal|charge|rent|premium)", (5, 600)),
+    (r"^(quantity|qty)$", (1, 4)),
     (r"(count|number_of|quantity|qty)", (1, 10)),
 )
 
 
-def number_range(column: str, integer: bool) -> tuple[float, float] | None:
-    """The plausible range of a number column by its name (None: no idea)."""
+_TABLE_RANGES: tuple[tuple[str, str, tuple[float, float]], ...] = (
+    (r"dish|menu_item|meal|drink|food_item|snack", r"price", (4, 35)),
+    (r"ticket|screening|showtime", r"price", (8, 120)),
+    (r"medication|drug", r"price", (3, 120)),
+    (r"book|title", r"price", (5, 60)),
+)
+"""Prices of things whose table says what they are (a dish costs less than a laptop)."""
+
+
+def number_range(column: str, integer: bool, table: str = "") -> tuple[float, float] | None:
+    """The plausible range of a number column by its name and its table's (None: no idea)."""
+    for table_pattern, pattern, span in _TABLE_RANGES:
+        if table and re.search(table_pattern, table) and re.search(pattern, column):
+            return span
     for pattern, span in _RANGES:
         if re.search(pattern, column):
             return span

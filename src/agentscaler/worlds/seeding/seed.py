@@ -17,6 +17,7 @@ from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
+from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.model import WorldSpec
@@ -139,6 +140,16 @@ def seed_rows(
                     )
             table_rows.append(row)
         rows[table.name] = table_rows
+    if spec is not None:
+        parts = amount_parts(spec)
+        if parts:
+            rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng
+            references = {
+                t.name: {c.name: c.references for c in t.columns if c.references}
+                for t in world.tables
+            }
+            attach_items(parts, rows, references, rng)
+            derive_amounts(parts, rows, rng)
     return rows
 
 
