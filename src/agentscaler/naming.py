@@ -60,6 +60,12 @@ _IRREGULAR_PLURALS = {
     "media": "media",
     "analysis": "analyses",
 }
+_IE_NOUNS = (
+    "movie cookie zombie calorie rookie pie tie lie selfie hoodie brownie smoothie freebie "
+    "goalie genie prairie newbie foodie sortie"
+).split()
+"""Nouns whose plural ends in -ies but whose singular is -ie, not -y (movies -> movie)."""
+_IRREGULAR_PLURALS.update({noun: noun + "s" for noun in _IE_NOUNS})
 _IRREGULAR_SINGULARS = {v: k for k, v in _IRREGULAR_PLURALS.items()}
 
 

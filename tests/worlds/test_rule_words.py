@@ -71,3 +71,33 @@ def test_dependent_rows_in_a_blocking_state_refuse_the_call():
         "not exists(\"loan\", member_id=member.member_id, status='overdue')"
     )
     assert dependents[0].source == "Members with an overdue loan cannot be closed."
+
+
+def test_a_result_that_is_the_keyed_record_makes_an_update_not_a_new_table():
+    """generate_return_label(return_id) -> {return_id, label_url, status}: the label link is set
+    on the return; no return_label table appears."""
+    return_id = {"type": "string", "description": "Return number."}
+    tools = [
+        _tool("get_return", "Get a return.", return_id=return_id),
+        ToolSpec.create(
+            name="generate_return_label",
+            description="Generate a prepaid return label for an approved return.",
+            parameters={
+                "type": "object",
+                "properties": {"return_id": return_id, "carrier": {"type": "string"}},
+                "required": ["return_id", "carrier"],
+            },
+            returns={
+                "type": "object",
+                "properties": {
+                    "return_id": {"type": "string"},
+                    "label_url": {"type": "string"},
+                    "status": {"type": "string", "enum": ["approved", "received"]},
+                },
+            },
+        ),
+    ]
+    world = compile_world("d-returns", "returns", tools)
+    tool = world.spec.tools["generate_return_label"]
+    assert (tool.kind, tool.entity) == ("update", "return")
+    assert "return_label" not in world.spec.entities

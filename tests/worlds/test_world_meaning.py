@@ -38,8 +38,8 @@ def test_place_order_inserts_the_order_with_its_items_and_takes_stock():
     env = _world("retail_orders").make_env()
     customer = _first(env, "customers")["customer_id"]
     first, second = (p["product_id"] for p in env.db.find("products", limit=2))
-    for product in (first, second):
-        _set(env, "products", "product_id", product, stock_quantity=10, in_stock=1)
+    for product, price in ((first, 12.5), (second, 40.0)):
+        _set(env, "products", "product_id", product, stock_quantity=10, in_stock=1, price=price)
     address = {
         "street": "1 Main St",
         "city": "Springfield",
@@ -61,6 +61,8 @@ def test_place_order_inserts_the_order_with_its_items_and_takes_stock():
     )
     rows = env.db.find("order_items", where={"order_id": order["order_id"]})
     assert len(rows) == 2  # child rows of the new order, not a column of the customer
+    # the order's amounts are computed from its items' prices, not left empty
+    assert (order["subtotal"], order["discount_amount"], order["total"]) == (65.0, 0, 65.0)
     stock = {p["product_id"]: p["stock_quantity"] for p in env.db.find("products", limit=100)}
     assert (stock[first], stock[second]) == (8, 9)
     tables = {c.table for c in result.changes}
@@ -249,6 +251,54 @@ def test_a_transfer_may_use_the_overdraft_and_lowers_both_balances():
     assert (after["balance"], after["available_balance"]) == (-20.0, -40.0)
 
 
+def test_a_food_order_adds_its_dishes_the_merchant_fee_and_the_tip():
+    env = _world("food_delivery").make_env()
+    merchant = _first(env, "merchants")["merchant_id"]
+    _set(env, "merchants", "merchant_id", merchant, is_open=1, delivery_fee=2.5, minimum_order=0)
+    dish = _first(env, "dishes")["dish_id"]
+    _set(env, "dishes", "dish_id", dish, merchant_id=merchant, price=9.0, is_available=1)
+    eater = _first(env, "eaters")["eater_id"]
+    placed = env.call(
+        "place_food_order",
+        eater_id=eater,
+        merchant_id=merchant,
+        items=[{"dish_id": dish, "quantity": 2}],
+        delivery_address="12 Rue de Rivoli, Paris",
+        tip_amount=3.0,
+    )
+    assert placed.ok, placed.observation
+    order = placed.observation
+    assert (order["order_subtotal"], order["delivery_fee"], order["total"]) == (18.0, 2.5, 23.5)
+
+
+def test_a_stay_asked_in_minutes_is_held_against_a_limit_in_hours():
+    env = _world("parking").make_env()
+    session = _first(env, "parking_sessions")
+    facility = session["facility_id"]
+    vehicle = env.db.get("vehicles", session["vehicle_id"])
+    for other in env.db.find("parking_sessions", limit=1000):
+        _set(
+            env,
+            "parking_sessions",
+            "parking_session_id",
+            other["parking_session_id"],
+            status="stopped",
+        )
+    _set(env, "facilities", "facility_id", facility, max_stay_hours=2)
+    args = {
+        "parking_account_id": vehicle["parking_account_id"],
+        "vehicle_id": vehicle["vehicle_id"],
+        "facility_id": facility,
+    }
+    refused = env.call("start_parking_session", **args, duration_minutes=150)
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "enough_max_stay_hours"
+    started = env.call("start_parking_session", **args, duration_minutes=90)
+    assert started.ok, started.observation
+    again = env.call("start_parking_session", **args, duration_minutes=30)
+    assert again.observation["error"]["rule"] == "unique_vehicle_id"
+
+
 def test_cash_rides_cannot_be_tipped_in_the_app():
     """A kind named at the start of a later sentence ("Cash rides cannot be tipped")."""
     env = _world("ride_hailing").make_env()
@@ -319,6 +369,10 @@ def test_an_open_deal_is_one_not_closed():
         ("ride_hailing", "add_tip", "ride_payment_method_not_cash"),
         ("hr", "create_job_posting", "salary_min_not_above_salary_max"),
         ("airline", "assign_seat", "unique_flight_id_seat"),
+        ("events", "publish_event", "organizer_verified"),
+        ("smart_home", "set_device_power", "device_is_online"),
+        ("parking", "start_parking_session", "unique_vehicle_id"),
+        ("parking", "start_parking_session", "enough_max_stay_hours"),
     ],
 )
 def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vertical, tool, rule):

@@ -297,6 +297,10 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
     )
     if key is not None and updating and others:
         return _keyed(shape, "update", key)
+    if key is not None and created is None and returned_ids and returned_ids[0] == key.name:
+        # generate_return_label(return_id) -> {return_id, label_url, status}: the result is the
+        # keyed record with what the call set on it, not a new record of another kind
+        return _keyed(shape, "update", key)
     if key is not None and created is None:
         if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
             return _create(shape, name_entity)

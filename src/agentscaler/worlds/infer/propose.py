@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Relation, Table, ToolBinding
+from agentscaler.worlds.infer.amounts import amount_effects
 from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
@@ -605,4 +606,4 @@ def propose_spec(
         ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
     spec = _clear_gated(spec)
-    return guard_invariants(release_effects(spec)), plan
+    return guard_invariants(amount_effects(release_effects(spec))), plan

@@ -48,6 +48,8 @@ class CoherentRows:
         self.entities = {e.table: e for e in spec.entities.values()}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
         self._available: dict[str, list[tuple[str, str]]] = {}
+        self._flags: dict[str, list[tuple[str, str]]] = {}
+        """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
 
     def row(
@@ -73,6 +75,9 @@ class CoherentRows:
             row[name] = make(row, factory)
         if pairs:
             self._order_dates(pairs, row, rng)
+        for flag, level in self._flags.get(table.name, ()):
+            if isinstance(row.get(level), int | float):
+                row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
         for available, booked in self._available.get(table.name, ()):
             total = row.get(booked)
             if isinstance(total, int | float) and isinstance(row.get(available), int | float):
@@ -103,6 +108,12 @@ class CoherentRows:
             columns.append((column.name, gate, None, self._maker(column, table.name)))
         pairs = []
         names = {c.name for c in table.columns}
+        levels = [n for n in sorted(names) if _STOCK_LEVEL.search(n)]
+        self._flags[table.name] = [
+            (c.name, levels[0])
+            for c in table.columns
+            if levels and c.name in ("in_stock", "is_in_stock", "available_in_stock")
+        ]
         self._available[table.name] = [
             (name, name.removeprefix("available_"))
             for name in sorted(names)
@@ -198,6 +209,9 @@ class CoherentRows:
                     row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
             except ValueError:
                 continue
+
+
+_STOCK_LEVEL = re.compile(r"^(stock|stock_quantity|stock_level|units_in_stock|quantity_in_stock)$")
 
 
 def _order(column: Column, entity: SpecEntity | None) -> tuple[int, str]:

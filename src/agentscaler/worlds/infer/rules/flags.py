@@ -37,6 +37,8 @@ _SYNONYMS = {
     "open": ("open",),
     "available": ("available",),
 }
+_OPPOSITES = {"online": ("offline",), "open": ("closed",), "available": ("unavailable",)}
+"""Words saying a flag is false (the last word of the flag's name -> its opposites)."""
 _OVER = re.compile(
     r"\b(?:over|more than|above|larger than|greater than|exceeding) (\d+(?:\.\d+)?)\b"
 )
@@ -97,6 +99,20 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
         for column in table.columns:
             if column.type == "BOOLEAN":
                 flags.append((row, entity, column))
+    # rows the bound ones refer to ("Only verified organizers can publish" an event): bound
+    # when a sentence names their flag next to their noun
+    for row, entity in list(rows.items()):
+        if ctx.find.get(row) is not None and ctx.find[row].each is not None:
+            continue
+        for column in ctx.tables[entity].columns if entity in ctx.tables else ():
+            target = next(
+                (e for e, t in ctx.tables.items() if column.references in (t.name, e)), None
+            )
+            if target is None or target in rows.values():
+                continue
+            for flag in ctx.tables[target].columns:
+                if flag.type == "BOOLEAN":
+                    flags.append((f"<{row}>{target}", target, flag))
     if not flags:
         return []
     rules: list[SpecRule] = []
@@ -110,15 +126,30 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                 if (row, column.name) in done:
                     continue
                 spans = [m for p in _flag_phrases(column) for m in mentions(words, p)]
-                if not spans:
+                opposite = [
+                    m
+                    for p in _OPPOSITES.get(column.name.split("_")[-1], ())
+                    for m in mentions(words, p)
+                ]
+                if not spans and not opposite:
                     continue
-                nouns = [m for p in _nouns(ctx, row, entity) for m in mentions(words, p)]
-                span = spans[0]
+                related = row.startswith("<")
+                noun_row = entity if related else row
+                nouns = [m for p in _nouns(ctx, noun_row, entity) for m in mentions(words, p)]
+                span = spans[0] if spans else opposite[0]
                 near = any(
                     0 <= n.start - span.end <= 4 or 0 <= span.start - n.end <= 6 for n in nouns
                 )
+                if related and not near:
+                    continue
                 if not near and not (row == ctx.main and param is None and number == 0):
                     continue
+                if related:
+                    source_row = row[1 : row.index(">")]
+                    bound = ctx.related(source_row, entity)
+                    if bound is None:
+                        continue
+                    row = bound
                 if span.start > 0 and words[span.start - 1] in ("as", "to", "sets", "set"):
                     continue  # the call sets the flag
                 if ctx.params.get(column.name) is not None and row == ctx.main:
@@ -126,6 +157,8 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                 bad = negated(words, span.start, span.end) or (
                     words[span.start].startswith("un") and not column.name.startswith("un")
                 )
+                if not spans:
+                    bad = not bad  # "Offline devices cannot be switched": online is required
                 check = f"not {row}.{column.name}" if bad else f"{row}.{column.name}"
                 label = row.replace("_", " ")
                 what = column.name.removeprefix("is_").replace("_", " ")

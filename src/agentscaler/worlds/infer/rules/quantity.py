@@ -179,6 +179,20 @@ def _when(ctx: RuleContext, words: list[str]) -> str | None:
     return None
 
 
+_UNITS = {"minutes": 1, "hours": 60, "days": 1440}
+
+
+def _in_units_of(level: str, amount: str) -> str:
+    """An amount asked in other units than the level holds (``$duration_minutes`` against
+    ``max_stay_hours``) converted: ``$duration_minutes / 60``."""
+    have = next((u for u in _UNITS if level.endswith(u)), None)
+    asked = next((u for u in _UNITS if re.search(rf"{u}\b", amount)), None)
+    if have is None or asked is None or have == asked:
+        return amount
+    factor = _UNITS[asked] / _UNITS[have]
+    return f"{amount} * {factor:g}" if factor >= 1 else f"{amount} / {1 / factor:g}"
+
+
 def _spoken_name(column: Column) -> str:
     return column.name.replace("_", " ")
 
@@ -233,6 +247,7 @@ def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
             for level in _most_specific(named, words):
                 extra = _plus(level, levels, words)
                 amount, how = _amount(ctx, level, words)
+                amount = _in_units_of(level.column.name, amount)
                 when = _when(ctx, words)
                 row = level.row
                 key = ctx.tables[ctx.row_entity(row) or ""].primary_key

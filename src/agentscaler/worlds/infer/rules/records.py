@@ -26,7 +26,7 @@ _ONCE = re.compile(
     r"(?:registered|saved|used|taken|listed) already|already (?:registered|saved|exists?|in use|taken|on)|"
     r"belong to another|"
     r"two \w+ \w* ?(for|in|on) the same|two \w+ (for|in|on) the same|must be free|"
-    r"at a free|another free|not already|on one \w+ only)\b"
+    r"at a free|another free|not already|on one \w+ only|can have (?:only )?one)\b"
 )
 _FREE = re.compile(r"\b(free|available)\b")
 

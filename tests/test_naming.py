@@ -1,0 +1,18 @@
+"""Entity names read from identifiers and plurals: a wrong singular makes a second table."""
+
+from __future__ import annotations
+
+from agentscaler.naming import entity_of_parameter, plural, singular
+
+
+def test_plurals_of_ie_nouns_and_y_nouns():
+    assert singular("movies") == "movie" and plural("movie") == "movies"
+    assert singular("cookies") == "cookie"
+    assert singular("categories") == "category" and singular("companies") == "company"
+
+
+def test_only_the_last_word_of_an_identifier_is_made_singular():
+    assert entity_of_parameter("sales_rep_id") == "sales_rep"
+    assert entity_of_parameter("order_items_id") == "order_item"
+    assert entity_of_parameter("news_article_id") == "news_article"
+    assert entity_of_parameter("phone_number") is None
