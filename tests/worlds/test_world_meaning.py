@@ -299,6 +299,21 @@ def test_a_stay_asked_in_minutes_is_held_against_a_limit_in_hours():
     assert again.observation["error"]["rule"] == "unique_vehicle_id"
 
 
+def test_a_lost_deal_needs_its_reason():
+    """ "a lost reason is required when the new stage is closed_lost": only then."""
+    env = _world("crm").make_env()
+    deal = _first(env, "deals")["deal_id"]
+    _set(env, "deals", "deal_id", deal, stage="negotiation")
+    refused = env.call("update_deal_stage", deal_id=deal, stage="closed_lost")
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "lost_reason_given"
+    lost = env.call("update_deal_stage", deal_id=deal, stage="closed_lost", lost_reason="price")
+    assert lost.ok, lost.observation
+    other = env.db.find("deals", limit=2)[1]["deal_id"]
+    _set(env, "deals", "deal_id", other, stage="discovery")
+    assert env.call("update_deal_stage", deal_id=other, stage="proposal").ok
+
+
 def test_cash_rides_cannot_be_tipped_in_the_app():
     """A kind named at the start of a later sentence ("Cash rides cannot be tipped")."""
     env = _world("ride_hailing").make_env()
@@ -373,6 +388,8 @@ def test_an_open_deal_is_one_not_closed():
         ("smart_home", "set_device_power", "device_is_online"),
         ("parking", "start_parking_session", "unique_vehicle_id"),
         ("parking", "start_parking_session", "enough_max_stay_hours"),
+        ("airline", "checkin_booking", "booking_has_seat"),
+        ("home_services", "request_quote", "service_pro_service_category_matches"),
     ],
 )
 def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vertical, tool, rule):

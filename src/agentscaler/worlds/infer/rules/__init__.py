@@ -21,6 +21,7 @@ from agentscaler.worlds.infer.rules.quantity import (
     range_rules,
 )
 from agentscaler.worlds.infer.rules.records import exists_rules, ownership_rules, unique_rules
+from agentscaler.worlds.infer.rules.requirements import requirement_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
 
@@ -43,6 +44,7 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         exists_rules,
         flag_rules,
         kind_rules,
+        requirement_rules,
     ):
         for rule in finder(ctx):
             if any(r.check == rule.check for r in found):

@@ -206,12 +206,19 @@ def kind_rules(ctx: RuleContext) -> list[SpecRule]:
 _PARTICLES = frozenset("on off yes no none other".split())
 
 
-def _value_forms(value: str, values: list[str]) -> tuple[tuple[str, ...], ...]:
+def _value_forms(
+    value: str, values: list[str], entity_words: set[str]
+) -> tuple[tuple[str, ...], ...]:
     """How a kind reads: its words (singular or plural), or its last word alone when no other
-    kind ends with it ("plug" for smart_plug)."""
+    kind ends with it and no entity is named with it ("plug" for smart_plug, not "booking" for
+    duplicate_booking)."""
     forms = word_forms(value.replace("_", " "))
     words = value.split("_")
-    if len(words) > 1 and sum(v.split("_")[-1] == words[-1] for v in values) == 1:
+    if (
+        len(words) > 1
+        and words[-1] not in entity_words
+        and sum(v.split("_")[-1] == words[-1] for v in values) == 1
+    ):
         forms = (*forms, *word_forms(words[-1]))
     return forms
 
@@ -228,11 +235,12 @@ def _kind_rule(
         for number, sentence in enumerate(sentences(text)):
             words = tokens(sentence)
             nouns = [m for p in _nouns(ctx, row, entity) for m in mentions(words, p)]
-            listed = {f[0] for v in values for f in _value_forms(v, values)}
+            names = {w for e in ctx.tables for w in e.split("_")}
+            listed = {f[0] for v in values for f in _value_forms(v, values, names)}
             for value in values:
                 if value.replace("_", " ") in _PARTICLES:
                     continue  # "on or off", "yes": words of the sentence, not kinds
-                for form in _value_forms(value, values):
+                for form in _value_forms(value, values, names):
                     # the first sentence starts with its verb; later ones may start with a kind
                     # ("Cash rides cannot be tipped")
                     for start in range(1 if number == 0 else 0, len(words) - len(form) + 1):
