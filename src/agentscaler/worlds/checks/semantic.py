@@ -560,7 +560,7 @@ class SemanticChecker:
         finally:
             conn.close()
         args = {**copy.deepcopy(case.args), **mutation.args}
-        return data, args
+        return data, {k: v for k, v in args.items() if v is not _LEFT_OUT}
 
     def _prove(self, name: str, tool: SpecTool, rule: SpecRule, case: _Case) -> RuleProof:
         tried = 0
@@ -837,6 +837,8 @@ def _violations_of(
             schema = _param_schema(checker, name, param)
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
+            if value is not None and not _param_required(checker, name, param):
+                candidates.append(_LEFT_OUT)  # "a lost reason is required when ..."
             for candidate in candidates:
                 note = f"${param} = {candidate!r}" + _with(extra)
                 if note in seen:
@@ -849,6 +851,21 @@ def _violations_of(
         yield from _duplicates(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
         yield from _element_changes(checker, name, rule, case, extra, spec)
+
+
+class _LeftOut:
+    """An argument the call leaves out (a mutation's value)."""
+
+    def __repr__(self) -> str:
+        return "left out"
+
+
+_LEFT_OUT = _LeftOut()
+
+
+def _param_required(checker: SemanticChecker, tool: str, param: str) -> bool:
+    required = checker.world.tools[tool].parameters.get("required") or ()
+    return param in required
 
 
 def _with(extra: dict[str, Any]) -> str:

@@ -6,12 +6,16 @@ show in ``spec.yaml`` and in the generated code."""
 
 from __future__ import annotations
 
+import re
+
 from agentscaler.worlds.spec.amounts import amount_parts
-from agentscaler.worlds.spec.model import WorldSpec
+from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
 
 
-def amount_effects(spec: WorldSpec) -> WorldSpec:
-    """The spec with each order-making create computing its subtotal, fees and total."""
+def amount_effects(spec: WorldSpec, descriptions: dict[str, str] | None = None) -> WorldSpec:
+    """The spec with each order-making create computing its subtotal, fees and total (and
+    holding it to a minimum order its description states: ``descriptions`` by tool name)."""
+    descriptions = descriptions or {}
     by_table = {e.table: name for name, e in spec.entities.items()}
     tools = dict(spec.tools)
     for part in amount_parts(spec):
@@ -75,8 +79,46 @@ def amount_effects(spec: WorldSpec) -> WorldSpec:
             effects = [
                 e.model_copy(update={"values": values}) if e is insert else e for e in tool.effects
             ]
-            tools[name] = tool.model_copy(update={"effects": tuple(effects)})
+            requires = list(tool.requires) + _minimum_rules(
+                spec, tool, subtotal, descriptions.get(name, "")
+            )
+            tools[name] = tool.model_copy(
+                update={"effects": tuple(effects), "requires": tuple(requires)}
+            )
     return spec.model_copy(update={"tools": tools})
+
+
+_MINIMUM = re.compile(r"\b(minimum|min) order\b", re.IGNORECASE)
+
+
+def _minimum_rules(
+    spec: WorldSpec, tool: SpecTool, subtotal: str, description: str
+) -> list[SpecRule]:
+    """The computed subtotal against the minimum order of the row the call orders from ("the
+    subtotal must reach its minimum order")."""
+    sentence = next(
+        (s for s in re.split(r"(?<=[.;,])\s+", description) if _MINIMUM.search(s)),
+        None,
+    )
+    if sentence is None:
+        return []
+    for row, lookup in tool.find.items():
+        entity = spec.entities.get(lookup.entity)
+        if lookup.each is not None or entity is None:
+            continue
+        column = next((c for c in entity.columns if c in ("minimum_order", "min_order")), None)
+        if column is None:
+            continue
+        return [
+            SpecRule(
+                name=f"{row}_{column}_reached"[:60],
+                kind="other",
+                check=f"{subtotal} >= coalesce({row}.{column}, 0)",
+                error=f"the order comes to less than the minimum order of {{{row}.{column}}}",
+                source=sentence.strip(),
+            )
+        ]
+    return []
 
 
 def _operand(value: object) -> str:

@@ -606,4 +606,5 @@ def propose_spec(
         ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
     spec = _clear_gated(spec)
-    return guard_invariants(amount_effects(release_effects(spec))), plan
+    descriptions = {t.name: t.description for t in tools}
+    return guard_invariants(amount_effects(release_effects(spec), descriptions)), plan

@@ -60,6 +60,14 @@ def _flag_phrases(column: Column) -> list[str]:
     return sorted(phrases, key=len, reverse=True)
 
 
+def _subject_of(words: list[str], nouns: list, start: int) -> bool:
+    """Whether the flag at ``start`` is said of the sentence's subject: "All dishes must come
+    from that merchant and be available" (the subject opens the sentence, the flag follows
+    "must ... be")."""
+    opening = any(n.start <= 2 for n in nouns)
+    return opening and "must" in words[:start] and start > 0 and words[start - 1] == "be"
+
+
 def _conditions(ctx: RuleContext, sentence: str, words: list[str]) -> str | None:
     """The condition a sentence puts on an argument (``video visits``, ``parties over 8``)."""
     text = f" {sentence} "
@@ -139,7 +147,7 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                 span = spans[0] if spans else opposite[0]
                 near = any(
                     0 <= n.start - span.end <= 4 or 0 <= span.start - n.end <= 6 for n in nouns
-                )
+                ) or _subject_of(words, nouns, span.start)
                 if related and not near:
                     continue
                 if not near and not (row == ctx.main and param is None and number == 0):

@@ -48,7 +48,9 @@ _MOVES = re.compile(
     r"marks? (it|them|the \w+ )?as|marked as|as (completed|done|resolved|paid|read))\b"
 )
 _WINDOW = 4
-_PREREQUISITE = re.compile(r"\bmust (first )?be\b(?=.*\bfirst\W*$)|\bmust first be\b")
+_PREREQUISITE = re.compile(
+    r"\bmust (first )?be\b(?=.*\bfirst\W*$)|\bmust first be\b|\bmust be\b(?=.*\bbefore (it|they) can\b)"
+)
 _CONDITIONAL_EFFECT = re.compile(r"\b(is|are|will be|gets?) \w+ed only (when|if)\b")
 """``The fee is refunded only when ...``: a condition of an effect, not of the call."""
 
@@ -140,6 +142,8 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
             # the one that blocks, the ones after are what to do about it
             prerequisite = _PREREQUISITE.search(sentence)
             must_at = len(tokens(sentence[: prerequisite.start()])) if prerequisite else None
+            # ... unless the subject is another kind of record ("Open refills must be cancelled")
+            about_others = must_at is not None and _names_other_table(ctx, words[:must_at])
             mentioned = _value_mentions(words, candidates)
             for value_key, found in mentioned.items():
                 value, prefixed = value_key
@@ -152,8 +156,7 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                         continue  # "can be submitted": the action, not a state
                     if moves and start >= len(tokens(sentence[: moves.start()])) and not prefixed:
                         continue  # "... marks it as completed": the target, not a condition
-                    if must_at is not None and start > must_at:
-                        continue
+                    after_must = must_at is not None and start > must_at
                     if _about_other_noun(words, start, end, nouns):
                         continue  # "so it leaves the active boards"
                     options = [r for r, _, c in candidates if value in _values(c)]
@@ -162,7 +165,7 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                         prefixed
                         or negated(words, start, end)
                         or "already" in words[max(0, start - 2) : start]
-                        or must_at is not None
+                        or (must_at is not None and not after_must)
                     )
                     only = not forbidden and only_at is not None and only_at < start
                     # a plain mention needs the row's noun next to it; "only" and forbidden
@@ -171,10 +174,25 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                     group = words[start] in GROUP_WORDS and spoken(value) != words[start]
                     fallback = (
                         default
-                        if (_param is None and (first or ((only or forbidden) and not group)))
+                        if (
+                            _param is None
+                            and (
+                                first
+                                or (after_must and not about_others)
+                                or ((only or forbidden) and not group)
+                            )
+                        )
                         else None
                     )
                     row = _owner_of_mention(words, start, end, nouns, options, fallback)
+                    if (
+                        row is None
+                        and default is None
+                        and _param is None
+                        and (only or forbidden)
+                        and len(options) == 1
+                    ):
+                        row = options[0]  # "Accounts in arrears cannot add lines": the account
                     if row is None:
                         continue
                     column = next(c for r, _, c in candidates if r == row and value in _values(c))
@@ -183,7 +201,12 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                         bucket.forbidden.append(value)
                     elif only:
                         bucket.only.append(value)
-                    elif (first and _param is None) or explicit or _MUST.search(sentence):
+                    elif (
+                        (first and _param is None)
+                        or explicit
+                        or after_must
+                        or _MUST.search(sentence)
+                    ):
                         bucket.strong.append(value)
                     else:
                         bucket.plain.append(value)
@@ -214,6 +237,17 @@ def _about_other_noun(
         return False
     before = [noun_end for spans in nouns.values() for _, noun_end in spans if noun_end <= start]
     return bool(before) and any(w in _CLAUSE_TURNS for w in words[max(before) : start])
+
+
+def _names_other_table(ctx: RuleContext, words: list[str]) -> bool:
+    """Whether the words name a table other than the acted-on one's."""
+    for entity, table in ctx.tables.items():
+        if entity == ctx.entity:
+            continue
+        for phrase in {spoken(entity), spoken(table.name)}:
+            if mentions(words, phrase):
+                return True
+    return False
 
 
 def _listed_after_state_word(words: list[str], start: int) -> bool:
