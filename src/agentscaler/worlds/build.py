@@ -15,12 +15,13 @@ from typing import Any
 
 from agentscaler.canonical import content_hash
 from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
-from agentscaler.jsonl import read_json, read_records, write_json
+from agentscaler.jsonl import read_json, read_records, write_json, write_text_atomic
 from agentscaler.records import Domain, ToolSpec
 from agentscaler.workspace import Workspace, fingerprint
 from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
+from agentscaler.worlds.policy import POLICY_FILE, edited_policy, policy_file
 from agentscaler.worlds.runtime.loader import load_world
 from agentscaler.worlds.spec.io import SPEC_FILE, parse_spec, spec_hash
 from agentscaler.worlds.spec.model import WorldSpec
@@ -183,6 +184,7 @@ def build_one(
         if previous.get("fingerprint") == stamp and (world_dir / "world.json").exists():
             reused = WorldBuildResult.from_json(previous.get("result", {}))
             reused.reused = True
+            _add_policy(world_dir)
             return reused
     try:
         if user_spec is not None:
@@ -200,7 +202,8 @@ def build_one(
             from agentscaler.worlds.llm_compile import improve_world
 
             compiled = improve_world(compiled, specs, llm, config)
-        write_world(compiled, world_dir)
+        user_policy = edited_policy(world_dir) if not force else None
+        write_world(compiled, world_dir, policy=user_policy)
         loaded = load_world(world_dir, config)
         report = check_world(loaded, seed=config.seed)
     except Exception as exc:  # one world's failure never stops the build
@@ -223,6 +226,18 @@ def build_one(
     write_json(world_dir / "conformance.json", report.to_json_dict())
     write_json(marker, {"fingerprint": stamp, "result": result.to_json()})
     return result
+
+
+def _add_policy(world_dir: Path) -> None:
+    """Write ``policy.md`` into a reused world built before worlds had one."""
+    if (world_dir / POLICY_FILE).exists():
+        return
+    try:
+        spec = load_world(world_dir).load_spec()
+    except AgentscalerError:
+        return
+    if spec is not None:
+        write_text_atomic(world_dir / POLICY_FILE, policy_file(spec))
 
 
 def build_worlds(
