@@ -89,9 +89,11 @@ def test_llm_intents_need_a_server(make_run):
         sample_tasks(workspace, TaskConfig(per_domain=1, llm_intents=True))
 
 
-def test_bad_length_weights_are_refused():
-    with pytest.raises(ValueError, match="one per chain length"):
-        TaskConfig(max_steps=3, length_weights=(1.0, 2.0))
+def test_bad_scenario_weights_are_refused():
+    with pytest.raises(ValueError, match="unknown kinds small_talk"):
+        TaskConfig(scenario_weights={"one_goal": 1.0, "small_talk": 1.0})
+    with pytest.raises(ValueError, match="positive sum"):
+        TaskConfig(scenario_weights={"one_goal": 0.0})
 
 
 def test_a_failing_world_is_recorded_and_the_other_domains_go_on(make_run, monkeypatch):
