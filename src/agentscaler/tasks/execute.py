@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MAX_REPEATS = 2
 """Argument sets that repeat an earlier call before a tool is given up at this step."""
+LINK_WEIGHT = 0.3
+"""Weight of a next tool that an output feeds by name but no dependency edge names."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,6 @@ class ChainBuilder:
         self.counts = counts
         self.env = WorldEnv(compiled)
         self.people = People.of(compiled.world)
-        self.spec = compiled.load_spec()
         self.grounder = Grounder(
             self.env,
             graph,
@@ -223,8 +224,7 @@ class ChainBuilder:
             wants_write = not goal.read_only and not any(s.kind == "write" for s in steps)
             last_chance = wants_write and len(steps) == goal.length - 1
             if steps:
-                edges = graph.successors(steps[-1].name, read_only=goal.read_only)
-                options = [(e.target, e.score) for e in edges]
+                options = self._next_options(steps, read_only=goal.read_only)
             else:
                 options = graph.start_weights(read_only=goal.read_only)
             if last_chance:
@@ -336,6 +336,19 @@ class ChainBuilder:
             picks=grounded.picks,
         )
 
+    def _next_options(self, steps: list[Step], *, read_only: bool) -> list[tuple[str, float]]:
+        """``(tool, weight)`` that can follow the last step: its dependency edges, then the
+        tools its output feeds by name."""
+        last = len(steps) - 1
+        edges = self.graph.successors(steps[last].name, read_only=read_only)
+        options = [(e.target, e.score) for e in edges]
+        known = {name for name, _ in options}
+        for tool in sorted(self.grounder.linked_tools(last, steps[last])):
+            if tool in known or (read_only and self.graph.kinds[tool] != "read"):
+                continue
+            options.append((tool, LINK_WEIGHT))
+        return options
+
     # --- scenario ends ----------------------------------------------------------------------
     def _write_options(self, steps: list[Step]) -> list[str]:
         """Write tools that can follow the chain, the last step's successors first."""
@@ -344,6 +357,10 @@ class ChainBuilder:
             for edge in self.graph.successors(step.name, read_only=False):
                 if self.graph.kinds[edge.target] == "write" and edge.target not in seen:
                     seen[edge.target] = edge.score
+        for index in range(len(steps) - 1, -1, -1):
+            for tool in sorted(self.grounder.linked_tools(index, steps[index])):
+                if self.graph.kinds[tool] == "write" and tool not in seen:
+                    seen[tool] = LINK_WEIGHT
         return list(seen)
 
     def _refuse(self, steps: list[Step], rng: random.Random) -> Attempt | None:
@@ -374,14 +391,10 @@ class ChainBuilder:
                 rule = error.get("rule") if isinstance(error, dict) else None
                 if not rule:
                     continue
+                binding = self.grounder.bindings[tool]
+                message = str(error.get("message", ""))
                 refusal = explain_refusal(
-                    self.spec,
-                    env,
-                    tool,
-                    grounded.arguments,
-                    str(rule),
-                    str(error.get("message", "")),
-                    steps,
+                    env, binding, grounded.arguments, str(rule), message, steps
                 )
                 if refusal is None:
                     self.counts.pointless["unexplained_refusal"] += 1
@@ -392,13 +405,7 @@ class ChainBuilder:
                         continue
                     steps.append(inspect)
                     refusal = explain_refusal(
-                        self.spec,
-                        env,
-                        tool,
-                        grounded.arguments,
-                        str(rule),
-                        str(error.get("message", "")),
-                        steps,
+                        env, binding, grounded.arguments, str(rule), message, steps
                     )
                     if refusal is None or refusal.inspect is not None:
                         steps.pop()

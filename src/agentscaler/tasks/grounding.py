@@ -48,6 +48,13 @@ MAX_COPIED_FIELDS = 1
 """Fields of a new record (besides references) copied from an earlier output."""
 MAX_QUERY_CHARS = 30
 """Longest optional search text kept (longer ones are dropped from the call)."""
+GENERIC_NAMES = frozenset(
+    """name type status description title category location date time value amount count
+    limit page offset query text data result results message language format unit units mode
+    level code label kind note notes comment reason source target input output details info
+    options filter sort order size days start end from to""".split()
+)
+"""Parameter names too generic to say that an output field of the same name feeds them."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,15 @@ def output_fields(output: Any) -> list[OutField]:
     return fields
 
 
+def specific_name(name: str, schema: dict[str, Any]) -> bool:
+    """A parameter name specific enough that an output field of the same name feeds it
+    (``final_velocity``, a numeric ``acceleration``; never ``name`` or ``status``)."""
+    words = split_identifier(name)
+    if not words or name.lower() in GENERIC_NAMES or words[-1] in GENERIC_NAMES:
+        return False
+    return len(words) >= 2 or schema_type(schema) in ("number", "integer")
+
+
 def feedable(binding: ToolBinding, role: ParamBinding | None, name: str) -> str | None:
     """How an earlier output may feed this parameter: ``"id"`` for identifiers (by name or by
     the walk's edge), ``"via"`` for other values only when the walk's edge carries them, None
@@ -259,6 +275,7 @@ class Grounder:
         self._params: dict[str, list[_Param]] = {}
         self._labels: dict[tuple[int, str, int, str], tuple[str, Any] | None] = {}
         self._shared_values: dict[tuple[int, str, str], bool] = {}
+        self._link_index: dict[str, frozenset[str]] | None = None
 
     def reset(self) -> None:
         """Forget cached outputs (call when a new chain starts)."""
@@ -287,7 +304,12 @@ class Grounder:
                     continue
                 table = self._target_table(binding, role)
                 schema = resolve_schema(raw if isinstance(raw, dict) else {})
-                names = frozenset(self._field_names(name, table)) if how == "id" else frozenset()
+                if how == "id":
+                    names = frozenset(self._field_names(name, table))
+                elif specific_name(name, schema):
+                    names = frozenset({name})  # a field of that very name feeds it
+                else:
+                    names = frozenset()
                 cached.append(_Param(name, schema, table, names, via_only=how == "via"))
             self._params[tool] = cached
         return cached
@@ -305,7 +327,7 @@ class Grounder:
             for index in range(len(steps) - 1, -1, -1):
                 step = steps[index]
                 via = {f for f, p in self.graph.via(step.name, tool) if p == name}
-                if param.via_only and not via:
+                if param.via_only and not via and not names:
                     continue
                 by_name = self._fields_of(index, step)
                 candidates = sorted(
@@ -325,6 +347,22 @@ class Grounder:
             if found:
                 result[name] = found
         return result
+
+    def linked_tools(self, step_index: int, step: Step) -> frozenset[str]:
+        """Tools an output field of ``step`` can feed by name (an id its parameter takes, or a
+        specific value of the same name), whatever the dependency graph says."""
+        if self._link_index is None:
+            index: dict[str, set[str]] = {}
+            for tool in self.bindings:
+                for param in self._feedable_params(tool):
+                    for name in param.names:
+                        index.setdefault(name, set()).add(tool)
+            self._link_index = {name: frozenset(tools) for name, tools in index.items()}
+        found: set[str] = set()
+        for name in self._fields_of(step_index, step):
+            found |= self._link_index.get(name, frozenset())
+        found.discard(step.name)
+        return frozenset(found)
 
     def _target_table(self, binding: ToolBinding, role: ParamBinding | None) -> str | None:
         if role is None:

@@ -93,11 +93,7 @@ class ScenarioPlanner:
         self.weights = dict(config.scenario_weights)
         kinds = set(graph.kinds.values())
         writes = "write" in kinds
-        needs = {
-            "multi_goal": graph.edge_count > 0,
-            "rule_refusal": writes and graph.edge_count > 0,
-            "change_of_mind": writes,
-        }
+        needs = {"rule_refusal": writes, "change_of_mind": writes}
         self.allowed: dict[ScenarioKind, bool] = {
             kind: self.weights.get(kind, 0.0) > 0 and needs.get(kind, True)
             for kind in SCENARIO_KINDS
@@ -468,11 +464,13 @@ def shape(
     # user chose (not who they are)
     if planned == "missing_info" and chain.refused is None and chain.withdrawn is None:
         last = ranges[-1][2]
+        seen = {k for step in steps[: min(last)] for k in scalar_keys(step.output)}
         candidates = [
             f
             for f in facts
             if f.name not in identity_names
             and _scalar(f.value)
+            and value_key(f.value) not in seen  # the agent cannot find it, it must ask
             and any(
                 value_key(v) == value_key(f.value)
                 for i in last

@@ -79,6 +79,11 @@ class DomainResult:
         )
 
 
+SINGLE_RESERVE = 2
+"""Walks kept per missing task for lone calls: a one-call chain is taken only when the walks
+left are at most this many times the tasks still wanted."""
+
+
 def _calls(chain: Chain) -> list[list]:
     calls: list[list] = [[s.name, s.arguments] for s in chain.steps]
     for label, attempt in (("refused", chain.refused), ("withdrawn", chain.withdrawn)):
@@ -132,8 +137,9 @@ def synthesize_domain(
     writer = RequestWriter(compiled.world, builder.people)
     planner = ScenarioPlanner(config, graph)
     seen: set[str] = set()
+    budget = config.per_domain * config.attempts_per_task
     try:
-        for attempt in range(config.per_domain * config.attempts_per_task):
+        for attempt in range(budget):
             if len(result.tasks) >= config.per_domain:
                 break
             seed = walk_seed(config, domain.id, attempt)
@@ -149,6 +155,16 @@ def synthesize_domain(
             chain = builder.build(state, goal, rng)
             if chain is None:
                 planner.record(kind, None)
+                continue
+            missing = config.per_domain - len(result.tasks)
+            if (
+                len(chain.steps) == 1
+                and goal.length > 1
+                and budget - attempt > SINGLE_RESERVE * missing
+            ):
+                # a scenario is identify, inspect, act: a lone call waits until the walks left
+                # are just enough to fill the domain's tasks with lone calls
+                result.counts.drops["single_call"] += 1
                 continue
             shaped = shape(chain, kind, writer, builder.people, compiled.world, builder.env.db, rng)
             key = calls_key(shaped.chain)
