@@ -13,9 +13,8 @@ from agentscaler.records import ArgumentSource, GoldCall, Task, UserFact
 from agentscaler.simulate.config import STOP_TOKEN
 from agentscaler.simulate.conversation import Conversation
 from agentscaler.simulate.policies import LLMUser, oracle_reply, scripted_user_reply
-from agentscaler.simulate.policies.base import EpisodeContext
+from agentscaler.simulate.policies.base import EpisodeContext, is_stop
 from agentscaler.simulate.policies.facts import facts_asked, facts_for_calls
-from agentscaler.simulate.policies.base import is_stop
 from agentscaler.simulate.policies.phrases import THANKS, UNKNOWN, YES
 from agentscaler.simulate.policies.prompts import goal_of, user_system_prompt
 
@@ -225,6 +224,27 @@ def test_user_prompt_carries_goal_and_facts_and_rules():
     assert goal_of(prompt) == task.intent
     assert "ORD-7" in prompt and STOP_TOKEN in prompt
     assert goal_of("no tags here") is None
+
+
+def test_user_prompt_gives_the_persona_and_holds_details_back():
+    from agentscaler.records import Persona
+
+    email = EMAIL.model_copy(update={"role": "identity"})
+    reason = UserFact(name="reason", value="changed mind", role="detail")
+    task = make_task([GET, CANCEL], [ORDER, email, reason]).model_copy(
+        update={
+            "persona": Persona(entity="customer", table="customers", key="CUS-1", name="Ann Lee"),
+            "scenario": "missing_info",
+        }
+    )
+    prompt = user_system_prompt(task, STOP_TOKEN)
+    assert prompt.startswith("You are Ann Lee, a customer")
+    who = prompt.index("Who you are")
+    held = prompt.index("Details you give only when asked")
+    assert who < prompt.index("ann@example.com") < held < prompt.index("changed mind")
+    assert "wait until the agent asks" in prompt
+    refusal = user_system_prompt(task.model_copy(update={"scenario": "rule_refusal"}), STOP_TOKEN)
+    assert "accept the explanation" in refusal
 
 
 def test_llm_user_sees_flipped_text_only_and_stops_on_token():

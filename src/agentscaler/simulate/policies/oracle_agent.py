@@ -311,10 +311,10 @@ def _work(
             return _text(proposal(task, goal.withdrawn, "withdrawn"))
     if step.facts:
         users = user_texts(messages)
-        asked: set[str] = set()
-        for m in messages:
-            if m.get("role") == "assistant" and m.get("content"):
-                asked.update(f.name for f in facts_asked(step.facts, m["content"]))
+        # asked once: the agent's last words asked for them (an answer without them is taken
+        # as "I don't know", and the calls go ahead)
+        latest = _texts_after(messages, "assistant", start)
+        asked = {f.name for f in facts_asked(step.facts, latest[-1])} if latest else set()
         missing = [f for f in step.facts if f.name not in asked and not disclosed(f, users)]
         if missing:
             return _text(question(task, missing, done))
