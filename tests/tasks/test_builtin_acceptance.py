@@ -78,9 +78,9 @@ def _discovers(task: Task) -> bool:
             for name, value in call.arguments.items():
                 text = json.dumps(value, sort_keys=True)
                 source = call.sources.get(name)
-                if source is not None and source.kind == "output" and text not in facts:
-                    if text in outputs or any(v in outputs for _, v in _leaves(value)):
-                        return True
+                fed = source is not None and source.kind == "output" and text not in facts
+                if fed and (text in outputs or any(v in outputs for _, v in _leaves(value))):
+                    return True
         outputs |= {value for _, value in _leaves(call.output)}
     return False
 
