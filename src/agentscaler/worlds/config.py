@@ -40,6 +40,14 @@ class WorldConfig(BaseModel):
         1_000_000, ge=1000, description="Largest string/list one operation in tool code may build."
     )
     max_code_bytes: int = Field(2_000_000, ge=1000, description="Largest tools.py accepted.")
+    tool_isolation: Literal["auto", "process"] = Field(
+        "auto",
+        description=(
+            "Where tool code runs: 'auto' runs the compiler's own code in-process and code a user "
+            "edited or an LLM wrote in worker processes under OS limits (RLIMIT_AS, RLIMIT_CPU, "
+            "a wall-clock kill); 'process' runs every world's code in workers."
+        ),
+    )
 
     workers: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
