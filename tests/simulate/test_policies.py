@@ -188,6 +188,47 @@ def test_facts_for_calls_skips_values_read_from_earlier_outputs():
     assert [f.name for f in facts_for_calls(facts, [GET], [])] == ["order_id"]
 
 
+def test_a_detail_is_asked_for_even_when_an_earlier_output_holds_the_same_value():
+    quantity = UserFact(name="quantity", value=5, description="how many", role="detail")
+    listing = GoldCall(
+        name="list_orders",
+        arguments={},
+        kind="read",
+        output={"orders": [{"order_id": "ORD-7", "quantity": 5}]},
+    )
+    buy = GoldCall(
+        name="buy",
+        arguments={"order_id": "ORD-7", "quantity": 5},
+        kind="write",
+        output={"order_id": "ORD-7", "quantity": 5},
+        sources={
+            "order_id": ArgumentSource(kind="output", step=0, path="orders[0].order_id"),
+            "quantity": ArgumentSource(kind="generated"),
+        },
+    )
+    # a 5 the agent read is not the 5 the user wants: the user chooses it
+    assert facts_for_calls((quantity,), [buy], [listing]) == [quantity]
+    # the same value as a request fact (the user's way to name a record) can be read instead
+    named = quantity.model_copy(update={"role": "request"})
+    assert facts_for_calls((named,), [buy], [listing]) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("My viewer id is VWR-9352656.", False),
+        ("A score of 3.5 maybe", False),
+        ("Three stars: 3.", True),
+        ("I'd say 3, thanks", True),
+    ],
+)
+def test_a_value_is_disclosed_only_as_a_whole_token(said, expected):
+    from agentscaler.simulate.policies.facts import disclosed
+
+    score = UserFact(name="score", value=3, role="detail")
+    assert disclosed(score, [said]) is expected
+
+
 def test_facts_asked_matches_names_and_loose_generic_words():
     facts = [ORDER, EMAIL]
     assert facts_asked(facts, "What is your order ID?") == [ORDER]

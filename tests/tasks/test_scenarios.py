@@ -4,6 +4,7 @@ several goals, a request the rules forbid, a detail the agent must ask for, a ch
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 import pytest
@@ -129,17 +130,18 @@ def test_missing_information_is_asked_for_before_the_change(played):
             assert text not in opening and text not in task.intent
         # the agent asks, the user answers with the detail, and only then is it used
         messages = episode.messages
+        said = [re.compile(rf"(?<![\w.-]){re.escape(str(f.value))}(?![\w-])") for f in held]
         answered = next(
             i
             for i, m in enumerate(messages)
-            if m.role == "user" and any(str(f.value) in (m.content or "") for f in held)
+            if m.role == "user" and any(p.search(m.content or "") for p in said)
         )
         assert messages[answered - 1].role == "assistant" and "?" in messages[answered - 1].content
         used = [
             i
             for i, m in enumerate(messages)
             for c in m.tool_calls or ()
-            if any(json.dumps(f.value) in c.function.arguments for f in held)
+            if any(v == f.value for v in json.loads(c.function.arguments).values() for f in held)
         ]
         assert used and min(used) > answered
 
