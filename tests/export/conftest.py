@@ -305,8 +305,13 @@ class RunFolder:
                 task_id=task.id,
                 trial=trial,
                 domain_id=spec.id,
-                agent=PolicyInfo(kind="oracle_agent", offline=True),
-                user=PolicyInfo(kind="scripted_user", offline=True),
+                # tasks of even index played offline (oracle agent, scripted user), odd by models
+                agent=PolicyInfo(kind="oracle_agent", offline=True)
+                if index % 2 == 0
+                else PolicyInfo(kind="llm", model="agent-model"),
+                user=PolicyInfo(kind="scripted_user", offline=True)
+                if index % 2 == 0
+                else PolicyInfo(kind="llm", model="user-model"),
                 messages=tuple(chat.messages),
                 termination=Termination.USER_STOP,
                 tool_calls=sum(len(m.tool_calls or ()) for m in chat.messages),

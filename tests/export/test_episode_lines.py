@@ -65,6 +65,6 @@ def test_version_1_episodes_and_verdicts_are_still_read(run_folder, tmp_path):
     verdict = Verdict(episode_id="e", task_id="t", domain_id="d", kept=True).to_json_dict()
     (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 1}) + "\n")
     assert read_records(tmp_path / "kept.jsonl", Verdict)[0].schema_version == 1
-    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 3}) + "\n")
-    with pytest.raises(SchemaVersionError, match="reads version 1 or 2"):
+    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 4}) + "\n")
+    with pytest.raises(SchemaVersionError, match="reads version 1 or 2 or 3"):
         read_records(tmp_path / "kept.jsonl", Verdict)

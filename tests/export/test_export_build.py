@@ -70,9 +70,16 @@ def test_rows_carry_messages_tools_and_flags(run_folder):
         assert row.train == tuple(m.role == "assistant" for m in row.messages)
         assert list(row.tools) == tools_files[row.domain_id]
         assert row.domain == {s.id: s.name for s in run_folder.domains}[row.domain_id]
+        assert row.offline is (episode.agent.offline or episode.user.offline)
         for message in row.messages:
             for call in message.tool_calls or ():
                 assert isinstance(json.loads(call.function.arguments), dict)
+
+    assert {row.offline for row in rows} == {True, False}
+    by_id = {row.id: row.offline for row in rows}
+    sharegpt = root / "dataset" / "sharegpt" / "stage1.jsonl"
+    examples = [json.loads(line) for line in sharegpt.read_text("utf-8").splitlines()]
+    assert examples and all(e["offline"] is by_id[e["id"]] for e in examples)
 
 
 def test_parquet_and_jsonl_hold_the_same_rows(run_folder):

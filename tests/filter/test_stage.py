@@ -155,7 +155,7 @@ def test_filter_verdicts_on_real_world(run, conversation):
     funnel = read_funnel(ws.filtered_dir / "funnel.json")
     assert funnel == result.funnel
     assert (funnel.episodes, funnel.kept, funnel.error_recovered) == (6, 4, 1)
-    assert [s.rejected for s in funnel.stages] == [0, 1, 1]
+    assert [s.rejected for s in funnel.stages] == [0, 1, 1, 0]
     assert ws.stage_done("filter")
 
 
@@ -213,3 +213,55 @@ def test_config_options_change_verdicts(run, conversation):
     assert _verdicts(ws)["read#0"].reason is RejectReason.CALL_MISMATCH
     marker = json.loads(ws.marker_path("filter").read_text())
     assert marker["summary"] == {"episodes": 1, "kept": 0}
+
+
+def test_replies_that_miss_a_communicated_fact_are_rejected_and_reported(run, conversation):
+    from agentscaler.evaluate.readers import read_run_folder
+    from agentscaler.evaluate.summary import build_summary
+    from agentscaler.records import CommunicatedFact
+
+    ws, world, state, (a, _) = run
+    [read_task] = [t for t in read_records(ws.tasks, Task) if t.id == "read"]
+    status = read_task.gold_calls[0].output["status"]
+    told = read_task.model_copy(
+        update={
+            "communicate": (CommunicatedFact(name="status", value=status, call=0, path="status"),)
+        }
+    )
+    write_records(ws.tasks, [told])
+
+    def episode(trial: int, reply: str):
+        env = world.make_env(state=state)
+        args = {"order_id": a}
+        conv = conversation().user("Where is my order?").call("get_order", **args)
+        conv.result(env.step({"name": "get_order", "arguments": args}).observation)
+        conv.say(reply).user("Thanks ###STOP###")
+        ep = conv.episode(task_id="read", trial=trial)
+        return ep.model_copy(update={"domain_id": DOMAIN, "final_state_hash": env.state_hash()})
+
+    write_records(
+        ws.episodes_dir / "shard-0000.jsonl",
+        [
+            episode(0, f"Your order is {status.replace('_', ' ').upper()}."),
+            episode(1, "I found your order."),
+        ],
+    )
+    result = run_filter(ws.root)
+    verdicts = _verdicts(ws)
+    said, silent = verdicts["read#0"], verdicts["read#1"]
+    assert said.kept and said.facts_said
+    assert not silent.kept and silent.stage == "facts"
+    assert silent.reason is RejectReason.MISSING_FACT and silent.missing_facts == ("status",)
+    assert silent.goal_reached and status in silent.detail
+    assert [s.rejected for s in result.funnel.stages] == [0, 0, 0, 1]
+
+    # evaluation counts success only when both hold, and reports each part
+    summary = build_summary(read_run_folder(ws.root))
+    assert (summary.success.successes, summary.success.total) == (1, 2)
+    assert (summary.state_success.successes, summary.state_success.total) == (2, 2)
+    assert (summary.facts_success.successes, summary.facts_success.total) == (1, 2)
+
+    # the check can be left to evaluation alone
+    run_filter(ws.root, FilterConfig(require_facts=False))
+    silent = _verdicts(ws)["read#1"]
+    assert silent.kept and not silent.facts_said

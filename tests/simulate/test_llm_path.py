@@ -50,7 +50,7 @@ def test_llm_agent_and_user_through_the_stub_reach_gold(run_dir):
         assert episode.usage.requests == episode.agent_usage.requests + episode.user_usage.requests
         assert episode.agent_usage.prompt_tokens > 0 and episode.user_usage.completion_tokens > 0
         assert episode.usage.latency_s > 0
-        assert episode.messages[-1].content == "###STOP###"
+        assert episode.messages[-1].content.endswith(" ###STOP###")
         for message in episode.messages:
             if message.tool_calls and len(message.tool_calls) > 1:
                 parallel += 1

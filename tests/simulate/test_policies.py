@@ -13,10 +13,10 @@ from agentscaler.records import ArgumentSource, GoldCall, Task, UserFact
 from agentscaler.simulate.config import STOP_TOKEN
 from agentscaler.simulate.conversation import Conversation
 from agentscaler.simulate.policies import LLMUser, oracle_reply, scripted_user_reply
-from agentscaler.simulate.policies.base import EpisodeContext
+from agentscaler.simulate.policies.base import EpisodeContext, is_stop
 from agentscaler.simulate.policies.facts import facts_asked, facts_for_calls
+from agentscaler.simulate.policies.phrases import THANKS, UNKNOWN, YES
 from agentscaler.simulate.policies.prompts import goal_of, user_system_prompt
-from agentscaler.simulate.policies.scripted_user import PROCEED_REPLY, UNKNOWN_REPLY
 
 
 def make_task(calls: list[GoldCall], facts: list[UserFact], intent="Cancel my order.") -> Task:
@@ -67,7 +67,7 @@ def play(task: Task, turns: int = 20) -> list[dict]:
         text = scripted_user_reply(task, view)
         messages.append({"role": "user", "content": text})
         view.append({"role": "user", "content": text})
-        if text == STOP_TOKEN:
+        if is_stop(text, STOP_TOKEN):
             return messages
         while True:
             reply = oracle_reply(task, messages)
@@ -84,30 +84,51 @@ def play(task: Task, turns: int = 20) -> list[dict]:
     raise AssertionError("the conversation did not end")
 
 
-def test_oracle_asks_for_needed_facts_then_calls_and_confirms():
+def test_oracle_asks_for_needed_facts_confirms_the_write_then_reports():
     task = make_task([GET, CANCEL], [ORDER, EMAIL])
     messages = play(task)
     roles = [m["role"] for m in messages]
     assert roles == [
         "user",
-        "assistant",
+        "assistant",  # which order?
         "user",
-        "assistant",
+        "assistant",  # get_order
         "tool",
-        "assistant",
+        "assistant",  # shall I cancel it?
+        "user",
+        "assistant",  # cancel_order
         "tool",
-        "assistant",
+        "assistant",  # the report
         "user",
     ]
     question = messages[1]["content"]
     assert "order id" in question and "?" in question
     assert "email" not in question  # the email is not needed by any call
-    assert messages[2]["content"] == "My order id is ORD-7."
+    assert "ORD-7" in messages[2]["content"]
+    proposal = messages[5]["content"]
+    assert "cancel order ORD-7" in proposal and "?" in proposal
+    assert messages[6]["content"] in YES
     made = [c["function"]["name"] for m in messages for c in m.get("tool_calls") or ()]
     assert made == ["get_order", "cancel_order"]
-    assert messages[-2]["content"].startswith("All done.")
+    assert not messages[-2]["content"].startswith("All done. Here is what I did")
     assert "cancelled" in messages[-2]["content"]
-    assert messages[-1]["content"] == STOP_TOKEN
+    assert is_stop(messages[-1]["content"], STOP_TOKEN)
+    assert messages[-1]["content"].removesuffix(f" {STOP_TOKEN}") in THANKS
+
+
+def test_oracle_never_writes_before_the_user_says_yes():
+    task = make_task([CANCEL], [ORDER])
+    opened = [{"role": "user", "content": task.intent}]
+    asked = oracle_reply(task, opened)
+    assert asked.get("tool_calls") is None and "ORD-7" not in asked["content"]
+    answered = [*opened, asked, {"role": "user", "content": "My order id is ORD-7."}]
+    proposal = oracle_reply(task, answered)
+    assert proposal.get("tool_calls") is None and "cancel order ORD-7" in proposal["content"]
+    declined = [*answered, proposal, {"role": "user", "content": "Hmm, not sure."}]
+    again = oracle_reply(task, declined)
+    assert again.get("tool_calls") is None  # asks once more
+    agreed = [*answered, proposal, {"role": "user", "content": "Yes, go ahead."}]
+    assert oracle_reply(task, agreed)["tool_calls"][0]["function"]["name"] == "cancel_order"
 
 
 def test_oracle_does_not_ask_for_a_fact_already_given():
@@ -167,6 +188,47 @@ def test_facts_for_calls_skips_values_read_from_earlier_outputs():
     assert [f.name for f in facts_for_calls(facts, [GET], [])] == ["order_id"]
 
 
+def test_a_detail_is_asked_for_even_when_an_earlier_output_holds_the_same_value():
+    quantity = UserFact(name="quantity", value=5, description="how many", role="detail")
+    listing = GoldCall(
+        name="list_orders",
+        arguments={},
+        kind="read",
+        output={"orders": [{"order_id": "ORD-7", "quantity": 5}]},
+    )
+    buy = GoldCall(
+        name="buy",
+        arguments={"order_id": "ORD-7", "quantity": 5},
+        kind="write",
+        output={"order_id": "ORD-7", "quantity": 5},
+        sources={
+            "order_id": ArgumentSource(kind="output", step=0, path="orders[0].order_id"),
+            "quantity": ArgumentSource(kind="generated"),
+        },
+    )
+    # a 5 the agent read is not the 5 the user wants: the user chooses it
+    assert facts_for_calls((quantity,), [buy], [listing]) == [quantity]
+    # the same value as a request fact (the user's way to name a record) can be read instead
+    named = quantity.model_copy(update={"role": "request"})
+    assert facts_for_calls((named,), [buy], [listing]) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("My viewer id is VWR-9352656.", False),
+        ("A score of 3.5 maybe", False),
+        ("Three stars: 3.", True),
+        ("I'd say 3, thanks", True),
+    ],
+)
+def test_a_value_is_disclosed_only_as_a_whole_token(said, expected):
+    from agentscaler.simulate.policies.facts import disclosed
+
+    score = UserFact(name="score", value=3, role="detail")
+    assert disclosed(score, [said]) is expected
+
+
 def test_facts_asked_matches_names_and_loose_generic_words():
     facts = [ORDER, EMAIL]
     assert facts_asked(facts, "What is your order ID?") == [ORDER]
@@ -181,20 +243,20 @@ def test_scripted_user_answers_confirms_and_stops():
     def after(agent_text: str) -> str:
         return scripted_user_reply(task, [*view, {"role": "assistant", "content": agent_text}])
 
-    assert scripted_user_reply(task, []) == task.intent
-    assert after("Sure. What is the order id?") == "My order id is ORD-7."
-    assert after("Shall I proceed with the cancellation?") == PROCEED_REPLY
-    assert after("Is there anything else I can help with?") == STOP_TOKEN
-    assert after("Your order is cancelled.") == STOP_TOKEN
-    assert after("What is your favourite colour?") == UNKNOWN_REPLY
+    assert scripted_user_reply(task, []) == task.intent  # a task without goals opens with it
+    assert "order id is ORD-7" in after("Sure. What is the order id?")
+    assert after("Shall I proceed with the cancellation?") in YES
+    assert is_stop(after("Is there anything else I can help with?"), STOP_TOKEN)
+    assert is_stop(after("Your order is cancelled."), STOP_TOKEN)
+    assert after("What is your favourite colour?") in UNKNOWN
     unknowns = [*view]
-    for _ in range(2):
+    for text in UNKNOWN[:2]:
         unknowns += [
             {"role": "assistant", "content": "What colour?"},
-            {"role": "user", "content": UNKNOWN_REPLY},
+            {"role": "user", "content": text},
         ]
     unknowns.append({"role": "assistant", "content": "What colour?"})
-    assert scripted_user_reply(task, unknowns) == STOP_TOKEN
+    assert is_stop(scripted_user_reply(task, unknowns), STOP_TOKEN)
 
 
 def test_user_prompt_carries_goal_and_facts_and_rules():
@@ -203,6 +265,27 @@ def test_user_prompt_carries_goal_and_facts_and_rules():
     assert goal_of(prompt) == task.intent
     assert "ORD-7" in prompt and STOP_TOKEN in prompt
     assert goal_of("no tags here") is None
+
+
+def test_user_prompt_gives_the_persona_and_holds_details_back():
+    from agentscaler.records import Persona
+
+    email = EMAIL.model_copy(update={"role": "identity"})
+    reason = UserFact(name="reason", value="changed mind", role="detail")
+    task = make_task([GET, CANCEL], [ORDER, email, reason]).model_copy(
+        update={
+            "persona": Persona(entity="customer", table="customers", key="CUS-1", name="Ann Lee"),
+            "scenario": "missing_info",
+        }
+    )
+    prompt = user_system_prompt(task, STOP_TOKEN)
+    assert prompt.startswith("You are Ann Lee, a customer")
+    who = prompt.index("Who you are")
+    held = prompt.index("Details you give only when asked")
+    assert who < prompt.index("ann@example.com") < held < prompt.index("changed mind")
+    assert "wait until the agent asks" in prompt
+    refusal = user_system_prompt(task.model_copy(update={"scenario": "rule_refusal"}), STOP_TOKEN)
+    assert "accept the explanation" in refusal
 
 
 def test_llm_user_sees_flipped_text_only_and_stops_on_token():

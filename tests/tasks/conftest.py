@@ -134,3 +134,22 @@ def make_run(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def simulated_builtin(sampled_builtin, tmp_path_factory) -> Workspace:
+    """The sampled built-in tasks played offline (oracle agent, scripted user) and filtered, in
+    a run folder sharing the worlds and states."""
+    from agentscaler.filter.stage import run_filter
+    from agentscaler.simulate import SimulateConfig, simulate
+
+    workspace, _ = sampled_builtin
+    root = tmp_path_factory.mktemp("simulated") / "run"
+    root.mkdir()
+    for name in ("worlds", "states"):
+        (root / name).symlink_to(workspace.root / name)
+    for name in ("domains.jsonl", "tasks.jsonl"):
+        shutil.copy(workspace.root / name, root / name)
+    simulate(root, SimulateConfig())
+    run_filter(root)
+    return Workspace(root)

@@ -68,13 +68,33 @@ def _feeds_forward(task: Task) -> bool:
     return False
 
 
+def _discovers(task: Task) -> bool:
+    """A later argument equals a value an earlier output holds and no user fact holds."""
+    facts = {json.dumps(f.value, sort_keys=True) for f in task.user_facts}
+    facts |= {value for f in task.user_facts for _, value in _leaves(f.value)}
+    outputs: set[str] = set()
+    for index, call in enumerate(task.gold_calls):
+        if index:
+            for name, value in call.arguments.items():
+                text = json.dumps(value, sort_keys=True)
+                source = call.sources.get(name)
+                fed = source is not None and source.kind == "output" and text not in facts
+                if fed and (text in outputs or any(v in outputs for _, v in _leaves(value))):
+                    return True
+        outputs |= {value for _, value in _leaves(call.output)}
+    return False
+
+
 def test_chains_are_coherent_and_mixed(sampled_builtin, tasks):
     _, result = sampled_builtin
     summary = result.summary
     multi = [t for t in tasks if len(t.gold_calls) > 1]
     unlinked = [t.id for t in multi if not _feeds_forward(t)]
     assert not unlinked, f"{len(unlinked)} of {len(multi)} multi-step tasks: {unlinked[:5]}"
-    assert summary["coherence"] == 1.0  # the summary's own figure agrees (README: 100%)
+    # honest coherence: some later argument is a value an output gave and the user did not
+    discovering = [t for t in multi if _discovers(t)]
+    assert summary["coherence"] == pytest.approx(len(discovering) / len(multi), abs=1e-4)
+    assert summary["coherence"] >= 0.75
     read_only = sum(t.read_only for t in tasks) / len(tasks)
     assert read_only >= 0.25
     assert 1 - read_only >= 0.5
@@ -110,18 +130,32 @@ def test_no_intent_mentions_an_agent_lookup(tasks):
 
 
 def test_user_facts_are_what_the_intent_mentions(tasks):
+    """What the user asks for is in the intent; who they are, and a detail they hold back, are
+    said when the agent asks."""
     for task in tasks:
         lookups = set(task.agent_lookups)
         for fact in task.user_facts:
             text = fact.value if isinstance(fact.value, str) else json.dumps(fact.value)
             assert text not in lookups
-            if isinstance(fact.value, str):
+            if isinstance(fact.value, str) and fact.role == "request":
                 assert fact.value in task.intent, (task.id, fact.name)
 
 
 def test_no_duplicate_gold_chains(tasks):
+    """No two tasks have the same calls and the same request refused or taken back."""
     keys = [
-        json.dumps([[c.name, c.arguments] for c in t.gold_calls], sort_keys=True) for t in tasks
+        json.dumps(
+            [
+                [[c.name, c.arguments] for c in t.gold_calls],
+                [[g.refused and g.refused.name, g.withdrawn and g.withdrawn.name] for g in t.goals],
+                [
+                    [g.refused and g.refused.arguments, g.withdrawn and g.withdrawn.arguments]
+                    for g in t.goals
+                ],
+            ],
+            sort_keys=True,
+        )
+        for t in tasks
     ]
     assert len(keys) == len(set(keys))
     assert len({t.id for t in tasks}) == len(tasks)

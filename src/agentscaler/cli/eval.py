@@ -43,8 +43,16 @@ def print_summary(summary: EvalSummary) -> None:
         "success rate",
         f"{_pct(summary.success.rate)} ({summary.success.successes}/{summary.success.total})",
     )
+    for label, part in (
+        ("  gold state reached", summary.state_success),
+        ("  communicated facts said", summary.facts_success),
+    ):
+        if part is not None:
+            overview.add_row(label, f"{_pct(part.rate)} ({part.successes}/{part.total})")
     for row in summary.by_task_kind:
         overview.add_row(f"  {row.key} tasks", f"{_pct(row.rate)} ({row.successes}/{row.total})")
+    for row in summary.by_scenario:
+        overview.add_row(f"  {row.key}", f"{_pct(row.rate)} ({row.successes}/{row.total})")
     rec = summary.error_recovery
     overview.add_row("error recovery", f"{_pct(rec.rate)} ({rec.successes}/{rec.total})")
     per = summary.tokens_per_success

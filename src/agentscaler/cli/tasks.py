@@ -210,9 +210,17 @@ def print_summary(summary: dict[str, Any], path: Path) -> None:
         ("records changed per task (mean)", summary.get("records_touched_mean", 0)),
         ("tables written", summary.get("tables_written", 0)),
         (
-            "coherence (output feeds a later call)",
+            "coherence (a discovered value feeds a later call)",
             f"{summary.get('linked', 0)}/{summary.get('multi_step', 0)} "
             f"({summary.get('coherence', 0):.1%})",
+        ),
+        ("2+ calls and a discovered value", f"{summary.get('multi_with_discovery', 0):.1%}"),
+        ("discovered values per task (mean)", summary.get("discovered_mean", 0)),
+        ("rule refusals or a detail to ask", f"{summary.get('refusal_or_ask', 0):.1%}"),
+        ("values to tell per task (mean)", summary.get("communicated_mean", 0)),
+        (
+            "scenarios",
+            ", ".join(f"{k} {v}" for k, v in (summary.get("scenarios") or {}).items()),
         ),
         ("user facts per task (mean)", summary.get("user_facts_mean", 0)),
         ("agent lookups per task (mean)", summary.get("lookups_mean", 0)),
@@ -255,6 +263,72 @@ def print_summary(summary: dict[str, Any], path: Path) -> None:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
 
 
+@app.command("stats")
+def stats_command(
+    run_dir: Path = typer.Argument(
+        ..., help="Run folder with tasks.jsonl (and episodes/ once simulated).", show_default=False
+    ),
+    samples: int = typer.Option(
+        20, "--samples", "-n", min=0, help="Conversations to print, one per task, drawn at random."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the drawing."),
+) -> None:
+    """The mix of RUN_DIR's tasks and dialogues: scenario kinds, chain lengths, discovered
+    values per task, user turns per episode, distinct openings and closings, and sampled
+    conversations to read."""
+    from rich.table import Table
+
+    from agentscaler.jsonl import iter_records
+    from agentscaler.records import Episode
+    from agentscaler.simulate.dialogue import dialogue_stats
+    from agentscaler.tasks import load_tasks
+    from agentscaler.tasks.summary import task_mix
+    from agentscaler.workspace import Workspace
+
+    workspace = Workspace(run_dir)
+    tasks = load_tasks(workspace)
+    mix = task_mix(tasks)
+    table = Table(title=f"tasks: {workspace.tasks}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right")
+    for kind, count in mix.scenarios.items():
+        table.add_row(f"scenario {kind}", f"{count} ({count / max(1, mix.tasks):.1%})")
+    table.add_row("chain lengths", ", ".join(f"{k}: {v}" for k, v in mix.lengths.items()))
+    table.add_row("2+ calls and a discovered value", f"{mix.multi_with_discovery:.1%}")
+    table.add_row("discovered values per task", f"{mix.discovered_mean:.2f}")
+    table.add_row("rule refusals or a detail to ask", f"{mix.refusal_or_ask:.1%}")
+    table.add_row("values to tell per task", f"{mix.communicated_mean:.2f}")
+    table.add_row("user is a person of the world", f"{mix.with_persona:.1%}")
+    console.print(table)
+    files = workspace.episode_files() if workspace.episodes_dir.exists() else []
+    if not files:
+        console.print("no episodes yet: run `agentscaler simulate` for the dialogue figures")
+        return
+    episodes = [e for f in files for e in iter_records(f, Episode)]
+    stats = dialogue_stats(episodes, {t.id: t for t in tasks}, samples=samples, seed=seed)
+    dialogues = Table(title=f"dialogues: {workspace.episodes_dir}", show_header=False)
+    dialogues.add_column("what", style="bold")
+    dialogues.add_column("value", justify="right")
+    dialogues.add_row("episodes (offline)", f"{stats.episodes} ({stats.offline})")
+    dialogues.add_row(
+        "user turns per episode",
+        f"median {stats.user_turns_median:g}, mean {stats.user_turns_mean:.2f}",
+    )
+    dialogues.add_row("user turns", ", ".join(f"{k}: {v}" for k, v in stats.user_turns.items()))
+    for label, count, top in (
+        ("openings", stats.openings, stats.top_openings),
+        ("closings", stats.closings, stats.top_closings),
+    ):
+        common = ", ".join(f"'{p.phrase}' {p.share:.1%}" for p in top[:3])
+        dialogues.add_row(f"distinct {label}", f"{count} (most common: {common})")
+    console.print(dialogues)
+    for sample in stats.samples:
+        console.rule(f"{sample.scenario} · {sample.domain_id} · {sample.task_id}")
+        for line in sample.lines:
+            text = line.text if len(line.text) <= 300 else line.text[:297] + "..."
+            console.print(f"[bold]{line.role}:[/] {text}", highlight=False, soft_wrap=True)
+
+
 @app.command("show")
 def show_command(
     run_dir: Path = typer.Argument(..., help="Run folder with tasks.jsonl.", show_default=False),
@@ -290,23 +364,46 @@ def _show(task: Task) -> None:
     from agentscaler.worlds.runtime.state import format_changes
 
     kind = "read-only" if task.read_only else "with writes"
+    persona = (
+        f"user: {task.persona.name or 'a'} ({task.persona.entity})\n"
+        if task.persona is not None
+        else ""
+    )
     console.print(
         Panel(
             f"[bold]{task.intent}[/]\n\n"
-            f"domain {task.domain_id}, world {task.world_id}, seed {task.seed}, {kind}, "
-            f"intent from {task.intent_source}\n"
+            f"scenario {task.scenario}, domain {task.domain_id}, world {task.world_id}, "
+            f"seed {task.seed}, {kind}, intent from {task.intent_source}\n{persona}"
             f"initial state {task.initial_state}\ngold final state {task.gold_final_state}",
             title=f"task {task.id}",
         ),
         highlight=False,
     )
+    for number, goal in enumerate(task.goals):
+        line = f"[bold]goal {number} ({goal.kind}):[/] {goal.request} [calls {list(goal.calls)}]"
+        if goal.refused is not None:
+            line += f"\n  refused by rule {goal.refused.rule}: {goal.refused.error}"
+        if goal.withdrawn is not None:
+            line += f"\n  first asks (then takes back): {goal.withdrawn_request}"
+        console.print(line, highlight=False)
     facts = Table(title="what the user knows")
     facts.add_column("fact")
+    facts.add_column("role")
     facts.add_column("value")
     facts.add_column("meaning")
     for fact in task.user_facts:
-        facts.add_row(fact.name, json.dumps(fact.value, ensure_ascii=False), fact.description)
+        facts.add_row(
+            fact.name, fact.role, json.dumps(fact.value, ensure_ascii=False), fact.description
+        )
     console.print(facts)
+    if task.communicate:
+        console.print(
+            "[bold]the agent must tell:[/] "
+            + "; ".join(
+                f"{c.name} = {c.value} (call {c.call}: {c.path})" for c in task.communicate
+            ),
+            highlight=False,
+        )
     if task.agent_lookups:
         console.print(
             "[bold]the agent must look up:[/] " + ", ".join(task.agent_lookups), highlight=False

@@ -139,6 +139,15 @@ def success_rate(trials: Iterable[Trial]) -> Rate:
     return Rate(successes=sum(t.success for t in items), total=len(items))
 
 
+def part_rate(trials: Iterable[Trial], part: str) -> Rate | None:
+    """The rate of one part of success (``state_ok`` or ``facts_ok``) over the trials that
+    record it; None when none does."""
+    values = [getattr(t, part) for t in trials if getattr(t, part) is not None]
+    if not values:
+        return None
+    return Rate(successes=sum(values), total=len(values))
+
+
 def success_by(trials: Iterable[Trial], key: Callable[[Trial], K | None]) -> dict[K, Rate]:
     """Success rate per group; trials whose key is None are left out. Groups in sorted order."""
     groups: dict[K, list[Trial]] = defaultdict(list)

@@ -26,6 +26,8 @@ from agentscaler.filter.funnel import Funnel, funnel_from_verdicts, read_funnel
 from agentscaler.jsonl import iter_records
 from agentscaler.naming import classify_tool
 from agentscaler.records import Domain, Episode, Message, Task, Verdict
+from agentscaler.simulate.dialogue import DialogueStats, dialogue_stats
+from agentscaler.tasks.summary import TaskMix, task_mix
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ class EvalData:
     funnel: Funnel | None = None
     domain_names: tuple[tuple[str, str], ...] = ()
     """(domain id, readable name) pairs, sorted by id."""
+    task_mix: TaskMix | None = None
+    """The shape of the run's tasks (run folders only)."""
+    dialogue: DialogueStats | None = None
+    """Turns, openings, closings and sampled conversations (run folders only)."""
 
     @property
     def trials(self) -> tuple[Trial, ...]:
@@ -92,8 +98,10 @@ def read_run_folder(root: Path, *, advance: Advance | None = None) -> EvalData:
             f"{ws.root}` first."
         )
     views: dict[tuple[str, int], EpisodeView] = {}
+    read: list[Episode] = []
     for file in files:
         for episode in iter_records(file, Episode):
+            read.append(episode)
             task = tasks.get(episode.task_id)
             if task is None:
                 raise EvaluationError(
@@ -134,6 +142,8 @@ def read_run_folder(root: Path, *, advance: Advance | None = None) -> EvalData:
         episodes=tuple(views[k] for k in sorted(views)),
         funnel=funnel,
         domain_names=tuple(sorted((d, names.get(d, d)) for d in domain_ids)),
+        task_mix=task_mix(list(tasks.values())),
+        dialogue=dialogue_stats(read, tasks),
     )
 
 
@@ -152,7 +162,9 @@ def _run_view(
         episode_id=episode.id,
         domain_id=episode.domain_id,
         domain=names.get(episode.domain_id, episode.domain_id),
-        success=bool(verdict and verdict.goal_reached) and not infra,
+        success=bool(verdict and verdict.goal_reached and verdict.facts_said) and not infra,
+        state_ok=None if verdict is None or infra else verdict.goal_reached,
+        facts_ok=None if verdict is None or infra else verdict.facts_said,
         infrastructure=infra,
         termination=str(episode.termination),
         n_gold_calls=len(task.gold_calls),
@@ -170,6 +182,7 @@ def _run_view(
     return EpisodeView(
         trial=trial,
         intent=task.intent,
+        scenario=task.scenario,
         gold_calls=tuple(c.name for c in task.gold_calls),
         messages=episode.messages,
         detail=detail,

@@ -13,6 +13,8 @@ from agentscaler.evaluate.readers import EvalData
 from agentscaler.evaluate.trial import Source, Trial
 from agentscaler.filter.funnel import Funnel
 from agentscaler.records.base import Record
+from agentscaler.simulate.dialogue import DialogueStats
+from agentscaler.tasks.summary import TaskMix
 
 
 class RateRow(Record):
@@ -71,6 +73,12 @@ class EvalSummary(Record):
     """Episodes in the success denominators."""
     infrastructure_failures: int
     success: RateRow
+    """Episodes that reached the gold state and told the user every value they must be told."""
+    state_success: RateRow | None = None
+    """Episodes that reached the gold state (the final messages aside)."""
+    facts_success: RateRow | None = None
+    """Episodes whose replies told the user every communicated fact (the state aside)."""
+    by_scenario: tuple[RateRow, ...] = ()
     pass_k: tuple[PassKRow, ...]
     by_gold_calls: tuple[CallsRow, ...]
     by_agent_calls: tuple[CallsRow, ...]
@@ -82,6 +90,10 @@ class EvalSummary(Record):
     tokens_per_success: float | None = None
     terminations: dict[str, int] = Field(default_factory=dict)
     funnel: Funnel | None = None
+    task_mix: TaskMix | None = None
+    """Scenario kinds, chain lengths, discovered values per task (run folders)."""
+    dialogue: DialogueStats | None = None
+    """Turns per episode, distinct openings and closings, sampled conversations (run folders)."""
 
     def pass_hat(self, k: int) -> float | None:
         return next((row.pass_hat_k for row in self.pass_k if row.k == k), None)
@@ -100,6 +112,11 @@ def _calls_rows(rates: dict[int, metrics.Rate], cap: int) -> tuple[CallsRow, ...
     )
 
 
+def _part(trials: list[Trial], part: str, key: str) -> RateRow | None:
+    rate = metrics.part_rate(trials, part)
+    return None if rate is None else RateRow.of(key, rate)
+
+
 def default_max_k(trials: list[Trial] | tuple[Trial, ...]) -> int:
     """The largest number of trials of any task (at least 1)."""
     per_task = Counter(t.task_id for t in trials)
@@ -112,6 +129,7 @@ def build_summary(data: EvalData, config: EvalConfig | None = None) -> EvalSumma
     trials = data.trials
     max_k = config.max_k or default_max_k(trials)
     used = metrics.counted(trials, include_infrastructure=config.include_infrastructure)
+    scenarios = {v.trial.key: v.scenario for v in data.episodes if v.scenario}
     hat, at = metrics.pass_curves(used, max_k)
     pass_rows = tuple(
         PassKRow(k=h.k, pass_hat_k=h.value, pass_at_k=a.value, tasks=h.tasks, excluded=h.excluded)
@@ -153,6 +171,12 @@ def build_summary(data: EvalData, config: EvalConfig | None = None) -> EvalSumma
         counted_episodes=len(used),
         infrastructure_failures=metrics.infrastructure_failures(trials),
         success=RateRow.of("all", metrics.success_rate(used)),
+        state_success=_part(used, "state_ok", "gold state"),
+        facts_success=_part(used, "facts_ok", "communicated facts"),
+        by_scenario=tuple(
+            RateRow.of(k, r)
+            for k, r in metrics.success_by(used, lambda t: scenarios.get(t.key)).items()
+        ),
         pass_k=pass_rows,
         by_gold_calls=_calls_rows(metrics.by_gold_calls(used, config.calls_cap), config.calls_cap),
         by_agent_calls=_calls_rows(
@@ -165,4 +189,6 @@ def build_summary(data: EvalData, config: EvalConfig | None = None) -> EvalSumma
         tokens_per_success=metrics.tokens_per_success(used),
         terminations=dict(sorted(Counter(t.termination for t in trials if t.termination).items())),
         funnel=data.funnel,
+        task_mix=data.task_mix,
+        dialogue=data.dialogue,
     )

@@ -21,7 +21,12 @@ class Trial(Record):
     domain: str
     """Readable domain name (the id when no name is known)."""
     success: bool
-    """Goal reached: ``Verdict.goal_reached`` for our runs, reward == 1 for tau-bench."""
+    """Goal reached: for our runs the gold state reached and every communicated fact said
+    (``Verdict.goal_reached`` and ``Verdict.facts_said``); reward == 1 for tau-bench."""
+    state_ok: bool | None = None
+    """The gold final state was reached (None when the source does not tell apart)."""
+    facts_ok: bool | None = None
+    """The replies told the user every value the task says they must be told (None: unknown)."""
     infrastructure: bool = False
     """The episode failed for a reason outside the agent (timeouts, server errors, world bugs)."""
     termination: str | None = None
@@ -48,6 +53,8 @@ class EpisodeView(Record):
 
     trial: Trial
     intent: str = ""
+    scenario: str = ""
+    """The task's scenario kind (one_goal, multi_goal, rule_refusal ...), when known."""
     gold_calls: tuple[str, ...] = ()
     """Names of the gold calls, in order."""
     messages: tuple[Message, ...] = ()

@@ -69,7 +69,13 @@ def episode_row(
         messages=messages,
         tools=tools,
         train=train_flags(messages),
+        offline=is_offline(episode),
     )
+
+
+def is_offline(episode: Episode) -> bool:
+    """True when an offline policy played the agent or the user of ``episode``."""
+    return episode.agent.offline or episode.user.offline
 
 
 def restage(row: DatasetRow, stage: Split) -> DatasetRow:

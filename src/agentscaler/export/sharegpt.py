@@ -91,6 +91,7 @@ def sharegpt_example(row: DatasetRow, tools_json: str | None = None) -> tuple[di
         return None, 0
     example = {
         "id": row.id,
+        "offline": row.offline,
         "conversations": turns,
         "system": system,
         "tools": tools_json if tools_json is not None else row.tools_json(),

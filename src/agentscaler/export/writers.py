@@ -8,6 +8,7 @@ Column representation (the same in Parquet and JSON Lines)::
     tools:    string   -- JSON text of the OpenAI ``tools`` list
     train:    list<bool>  -- one flag per message
     num_tokens, dropped_tools, dropped_messages: int64  -- length in tokens, what fitting removed
+    offline:  bool  -- an offline policy (oracle agent, scripted user) played a side
 
 One schema for both files. Integers are int64 because that is what JSON readers infer. JSON has
 no types for nulls, though: a message field that is null in every line (``reasoning_content`` of
@@ -85,6 +86,7 @@ def row_schema():
             ("num_tokens", pa.int64()),
             ("dropped_tools", pa.int64()),
             ("dropped_messages", pa.int64()),
+            ("offline", pa.bool_()),
         ]
     )
 
@@ -105,6 +107,8 @@ COLUMN_NOTES = {
     "measured)",
     "dropped_tools": "tools of the world left out to fit the token budget",
     "dropped_messages": "messages cut from the end to fit the token budget",
+    "offline": "true when an offline policy (oracle agent, scripted user) played a side of the "
+    "episode: templated dialogue, not a model's",
 }
 _INT_FIELDS = ("num_tokens", "dropped_tools", "dropped_messages")
 
@@ -123,6 +127,7 @@ def row_columns(row: DatasetRow, tools_json: str | None = None) -> dict[str, Any
         "tools": tools_json if tools_json is not None else row.tools_json(),
         "train": list(row.train),
         **{f: getattr(row, f) for f in _INT_FIELDS},
+        "offline": row.offline,
     }
 
 
@@ -217,6 +222,7 @@ def rows_table(rows: list[DatasetRow], tools_json: list[str], *, dictionary_tool
         _repeated_strings(tools_json),
         pa.ListArray.from_arrays(offsets(flag_offsets), pa.array(flags, pa.bool_())),
         *(pa.array([getattr(r, f) for r in rows], pa.int64()) for f in _INT_FIELDS),
+        pa.array([r.offline for r in rows], pa.bool_()),
     ]
     table = pa.Table.from_arrays(columns, schema=_dictionary_tools(row_schema()))
     return table if dictionary_tools else table.cast(row_schema())
@@ -262,7 +268,10 @@ def row_line(row: DatasetRow, tools_literal: bytes) -> bytes:
     head = {"schema_version": row.schema_version, **{f: getattr(row, f) for f in _STRING_FIELDS}}
     head_text = json.dumps(head, ensure_ascii=False, separators=_COMPACT)
     train = json.dumps(list(row.train), separators=_COMPACT)
-    tail = json.dumps({f: getattr(row, f) for f in _INT_FIELDS}, separators=_COMPACT)
+    tail = json.dumps(
+        {**{f: getattr(row, f) for f in _INT_FIELDS}, "offline": row.offline},
+        separators=_COMPACT,
+    )
     messages = _messages_adapter().dump_json(row.messages)
     return b"".join(
         (

@@ -42,6 +42,12 @@ class FilterConfig(BaseModel):
         description="processes judging episodes in parallel, one domain at a time each "
         "(0: one per core); verdicts do not depend on it",
     )
+    require_facts: bool = Field(
+        default=True,
+        description="reject (stage facts) an episode whose replies never tell the user a value "
+        "the task says they must be told (a refund amount, a new status); evaluation reports "
+        "it either way",
+    )
     exact_include_failed_calls: bool = Field(
         default=False,
         description="compare every call of a read-only episode with the gold, including calls "

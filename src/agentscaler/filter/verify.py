@@ -1,4 +1,5 @@
-"""The verdict on one episode: validity, then state alignment, then exact match (read-only)."""
+"""The verdict on one episode: validity, then state alignment, then exact match (read-only),
+then the facts the replies must tell the user."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from agentscaler.filter.alignment import ReplayCache, check_alignment, describe_
 from agentscaler.filter.calls import episode_calls
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.exact import match_gold
+from agentscaler.filter.facts import describe_missing, missing_facts
 from agentscaler.filter.validity import check_validity
 from agentscaler.records import Episode, RejectReason, Task, Verdict
 from agentscaler.worlds.runtime.loader import CompiledWorld
@@ -53,6 +55,8 @@ def verify_episode(
     alignment = check_alignment(world, initial_state, task, calls, cache)
     exact_problem = match_gold(calls, task.gold_calls, schemas, config) if task.read_only else None
     goal = alignment.aligned and exact_problem is None
+    missing = missing_facts(task, episode.messages)
+    facts = {"facts_said": not missing, "missing_facts": tuple(f.name for f in missing)}
 
     if problem is not None:
         return Verdict(
@@ -63,6 +67,7 @@ def verify_episode(
             detail=problem.detail,
             goal_reached=goal,
             diff=alignment.diff,
+            **facts,
         )
     if not alignment.aligned:
         return Verdict(
@@ -72,6 +77,7 @@ def verify_episode(
             reason=RejectReason.STATE_MISMATCH,
             detail=describe_diff(alignment.diff),
             diff=alignment.diff,
+            **facts,
         )
     if exact_problem is not None:
         return Verdict(
@@ -80,5 +86,16 @@ def verify_episode(
             stage="exact",
             reason=RejectReason.CALL_MISMATCH,
             detail=exact_problem,
+            **facts,
         )
-    return Verdict(**base, kept=True, goal_reached=True, error_recovered=tool_errors > 0)
+    if missing and config.require_facts:
+        return Verdict(
+            **base,
+            kept=False,
+            stage="facts",
+            reason=RejectReason.MISSING_FACT,
+            detail=describe_missing(missing),
+            goal_reached=True,
+            **facts,
+        )
+    return Verdict(**base, kept=True, goal_reached=True, error_recovered=tool_errors > 0, **facts)

@@ -12,7 +12,16 @@ from agentscaler.records.episode import (
     ToolCallFunction,
     Usage,
 )
-from agentscaler.records.task import ArgumentSource, GoldCall, Task, UserFact
+from agentscaler.records.task import (
+    ArgumentSource,
+    CommunicatedFact,
+    GoldCall,
+    Persona,
+    RequestedCall,
+    Task,
+    TaskGoal,
+    UserFact,
+)
 from agentscaler.records.tool import Provenance, ToolSpec
 from agentscaler.records.verdict import RejectReason, Verdict
 from agentscaler.records.world import (
@@ -28,6 +37,7 @@ from agentscaler.records.world import (
 __all__ = [
     "ArgumentSource",
     "Column",
+    "CommunicatedFact",
     "DatasetRow",
     "DependencyEdge",
     "Domain",
@@ -38,14 +48,17 @@ __all__ = [
     "JsonValue",
     "Message",
     "ParamBinding",
+    "Persona",
     "PolicyInfo",
     "Provenance",
     "Record",
     "RejectReason",
     "Relation",
+    "RequestedCall",
     "StateChange",
     "Table",
     "Task",
+    "TaskGoal",
     "Termination",
     "ToolBinding",
     "ToolCall",

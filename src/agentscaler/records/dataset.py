@@ -22,9 +22,11 @@ class DatasetRow(Record):
     :mod:`agentscaler.export.writers`); this record accepts either form and always holds dicts.
     """
 
-    SCHEMA_VERSION: ClassVar[int] = 2
+    SCHEMA_VERSION: ClassVar[int] = 3
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (2,)
+    """Version 3 added ``offline``."""
 
-    schema_version: int = 2
+    schema_version: int = 3
     id: str
     """The episode id (unique within a split)."""
     task_id: str
@@ -46,6 +48,9 @@ class DatasetRow(Record):
     """Tools of the world left out of ``tools`` to fit the export's token budget."""
     dropped_messages: int = 0
     """Messages cut from the end of the episode to fit the export's token budget."""
+    offline: bool | None = None
+    """True when an offline policy (the oracle agent or the scripted user) played a side of the
+    episode: its dialogue comes from templates, not from a model (None: not recorded)."""
 
     @field_validator("tools", mode="before")
     @classmethod

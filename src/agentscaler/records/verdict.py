@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from agentscaler.records.base import Record
 from agentscaler.records.world import StateChange
 
-FilterStage = Literal["validity", "state", "exact"]
+FilterStage = Literal["validity", "state", "exact", "facts"]
 
 
 class RejectReason(StrEnum):
@@ -24,14 +24,17 @@ class RejectReason(StrEnum):
     CALL_MISMATCH = "call_mismatch"
     INCOMPLETE = "incomplete"
     """The episode ended by a model failure (refused request, cut answer, empty user reply)."""
+    MISSING_FACT = "missing_fact"
+    """The replies never tell the user a value the task says they must be told."""
 
 
 class Verdict(Record):
-    SCHEMA_VERSION: ClassVar[int] = 2
-    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
-    """Version 2 added the reason ``incomplete``."""
+    SCHEMA_VERSION: ClassVar[int] = 3
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2)
+    """Version 2 added the reason ``incomplete``; version 3 the ``facts`` stage (reason
+    ``missing_fact``) and ``facts_said``/``missing_facts``."""
 
-    schema_version: int = 2
+    schema_version: int = 3
     episode_id: str
     task_id: str
     domain_id: str
@@ -43,7 +46,13 @@ class Verdict(Record):
     diff: tuple[StateChange, ...] = ()
     goal_reached: bool = False
     """The replayed final state equals the gold state (and, for read-only tasks, the calls match
-    the gold): what evaluation counts as success, independent of the validity checks."""
+    the gold), independent of the validity checks."""
+    facts_said: bool = True
+    """The agent's replies tell the user every value the task says they must be told (see
+    :mod:`agentscaler.filter.facts`); evaluation counts success when this and ``goal_reached``
+    both hold."""
+    missing_facts: tuple[str, ...] = ()
+    """Names of the communicated facts the replies never say."""
     error_recovered: bool = False
     """Kept although some tool call returned an error."""
     tool_errors: int = 0

@@ -18,6 +18,7 @@ from agentscaler.errors import RunFolderError, SimulationError, WorldError
 from agentscaler.records import Task
 from agentscaler.simulate.policies.prompts import agent_system_prompt
 from agentscaler.workspace import Workspace
+from agentscaler.worlds.policy import read_policy
 
 if TYPE_CHECKING:
     from agentscaler.worlds.runtime.env import WorldEnv
@@ -30,6 +31,16 @@ STATE_CACHE_SIZE = 512
 """Initial states kept in memory per process (each is a small SQLite image)."""
 
 
+def system_prompt(compiled: CompiledWorld, name: str) -> str:
+    """The agent's system prompt on a world: its ``policy.md`` (generated from its spec when the
+    file is missing), or a generic prompt for a world without a spec."""
+    policy = read_policy(compiled.path, compiled.load_spec())
+    if policy is not None:
+        return policy
+    entities = tuple(t.entity or t.name for t in compiled.world.tables)
+    return agent_system_prompt(name, entities)
+
+
 @dataclass(frozen=True)
 class LoadedWorld:
     """A compiled world with what every episode on it shares."""
@@ -39,7 +50,7 @@ class LoadedWorld:
     """The OpenAI tool list, one object shared by every request (never modified)."""
     name: str
     system_prompt: str
-    """The agent's system prompt for this world."""
+    """The agent's system prompt for this world (its policy)."""
 
     @property
     def id(self) -> str:
@@ -72,12 +83,11 @@ class WorldPool:
         compiled = load_world(path)
         log.info("loaded world %s (%d tools) from %s", compiled.id, len(compiled.tools), path)
         name = self.domain_names.get(domain_id) or compiled.world.name or domain_id
-        entities = tuple(t.entity or t.name for t in compiled.world.tables)
         loaded = LoadedWorld(
             compiled=compiled,
             tools=compiled.openai_tools,
             name=name,
-            system_prompt=agent_system_prompt(name, entities),
+            system_prompt=system_prompt(compiled, name),
         )
         with self._lock:
             self._worlds.setdefault(domain_id, loaded)

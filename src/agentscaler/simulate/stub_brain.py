@@ -9,9 +9,10 @@ With it, the LLM code path runs end to end without an LLM::
 Requests for the agent model (or any request offering tools) are answered by
 :func:`~agentscaler.simulate.policies.oracle_agent.oracle_reply`, requests for the user model by
 :func:`~agentscaler.simulate.policies.scripted_user.scripted_user_reply`. The brain recognises
-the task from the conversation: the agent's side by the user's first message (the intent) and the
-tools offered, the user's side by the goal and the facts in the user's system prompt. When several
-tasks share an intent, the one whose facts the conversation mentions wins.
+the task from the conversation: the agent's side by the user's first message (the scripted
+user's opening, or the intent) and the tools offered, the user's side by the goal and the facts
+in the user's system prompt. When several tasks share an opening, the one whose facts the
+conversation mentions wins.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from agentscaler.simulate.config import STOP_TOKEN
 from agentscaler.simulate.policies.facts import value_text
 from agentscaler.simulate.policies.oracle_agent import oracle_reply, plan_of, progress
 from agentscaler.simulate.policies.prompts import goal_of
+from agentscaler.simulate.policies.script import statement
 from agentscaler.simulate.policies.scripted_user import scripted_user_reply
 from agentscaler.workspace import Workspace
 
@@ -64,8 +66,12 @@ class SimulationBrain:
         self.user_model = user_model
         self.stop_token = stop_token
         self._by_intent: dict[str, list[Task]] = defaultdict(list)
+        self._by_opening: dict[str, list[Task]] = defaultdict(list)
         for task in self.tasks:
             self._by_intent[task.intent.strip()].append(task)
+            opening = statement(task, 0).strip()
+            if opening != task.intent.strip():
+                self._by_opening[opening].append(task)
         shared = sum(1 for group in self._by_intent.values() if len(group) > 1)
         if shared:
             log.info("%d intents are shared by several tasks; facts tell them apart", shared)
@@ -85,7 +91,8 @@ class SimulationBrain:
         first = next((m for m in messages if m.get("role") == "user"), None)
         if first is None:
             raise BrainError("the oracle agent needs a user message stating the task's intent")
-        candidates = self._candidates(_text(first))
+        opening = _text(first).strip()
+        candidates = self._by_opening.get(opening) or self._candidates(opening)
         offered = {(t.get("function") or {}).get("name") for t in request.get("tools") or []}
         fitting = [t for t in candidates if {c.name for c in t.gold_calls} <= offered]
         task = self._pick(fitting or candidates, messages)

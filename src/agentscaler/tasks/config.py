@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-TASKS_VERSION = "1"
+from agentscaler.records.task import SCENARIO_KINDS
+
+DEFAULT_SCENARIO_WEIGHTS: dict[str, float] = {
+    "one_goal": 0.30,
+    "multi_goal": 0.26,
+    "rule_refusal": 0.16,
+    "missing_info": 0.14,
+    "change_of_mind": 0.14,
+}
+
+TASKS_VERSION = "2"
 """Bumped when synthesized tasks change for the same settings, so resumed runs redo domains."""
 
 
@@ -48,18 +58,21 @@ class TaskConfig(BaseModel):
         "most parents have children (a customer has orders) and chains can go on.",
     )
 
-    # --- walks ------------------------------------------------------------------------------
-    max_steps: int = Field(5, ge=1, le=20, description="Longest chain (tool calls per task).")
-    length_weights: tuple[float, ...] = Field(
-        (),
-        description="Relative weights of chain lengths 1..max_steps (empty: all lengths equally "
-        "likely). A walk stops earlier at a tool with no way on.",
+    # --- scenarios and walks -------------------------------------------------------------------
+    scenario_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_SCENARIO_WEIGHTS),
+        description="Relative shares of the scenario kinds: one_goal, multi_goal, rule_refusal "
+        "(a request the rules forbid), missing_info (a detail the agent must ask for), "
+        "change_of_mind (a request taken back for another). A kind a world cannot make is left "
+        "out there.",
     )
+    max_steps: int = Field(5, ge=1, le=20, description="Longest chain (tool calls per task).")
     read_only_share: float = Field(
         0.3,
         ge=0.0,
         le=1.0,
-        description="Share of walks restricted to read tools; the others must contain a write.",
+        description="Share of one-goal, multi-goal and missing-information walks that only "
+        "read (questions rather than changes).",
     )
     linked_steps: bool = Field(
         True,
@@ -100,24 +113,18 @@ class TaskConfig(BaseModel):
         1200, ge=80, description="Longest accepted LLM intent (longer ones keep the template)."
     )
 
-    @model_validator(mode="after")
-    def _check_weights(self) -> TaskConfig:
-        weights = self.length_weights
-        if weights:
-            if len(weights) != self.max_steps:
-                raise ValueError(
-                    f"length_weights has {len(weights)} entries; it needs one per chain length "
-                    f"1..max_steps ({self.max_steps})"
-                )
-            if any(w < 0 for w in weights) or sum(weights) <= 0:
-                raise ValueError("length_weights must be non-negative with a positive sum")
-        return self
-
-    def lengths(self) -> tuple[list[int], list[float]]:
-        """Chain lengths 1..max_steps and their weights."""
-        lengths = list(range(1, self.max_steps + 1))
-        weights = list(self.length_weights) if self.length_weights else [1.0] * self.max_steps
-        return lengths, weights
+    @field_validator("scenario_weights")
+    @classmethod
+    def _check_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(SCENARIO_KINDS))
+        if unknown:
+            raise ValueError(
+                f"scenario_weights names unknown kinds {', '.join(unknown)}; the kinds are "
+                f"{', '.join(SCENARIO_KINDS)}"
+            )
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise ValueError("scenario_weights must be non-negative with a positive sum")
+        return {kind: float(weights.get(kind, 0.0)) for kind in SCENARIO_KINDS}
 
     def fingerprint_settings(self, llm_model: str | None = None) -> dict[str, Any]:
         """What decides the stage's output (for resume fingerprints)."""

@@ -17,14 +17,16 @@ import random
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from agentscaler.errors import TaskError
-from agentscaler.records.task import Task
+from agentscaler.records.task import ArgumentSource, Task
 from agentscaler.tasks.config import TaskConfig
-from agentscaler.tasks.grounding import Grounder, value_key
+from agentscaler.tasks.grounding import Grounded, Grounder, value_key
+from agentscaler.tasks.persona import People
+from agentscaler.tasks.refusals import Refusal, explain_refusal
 from agentscaler.tasks.states import InitialState
-from agentscaler.tasks.steps import Step
+from agentscaler.tasks.steps import Pick, Step
 from agentscaler.tasks.walks import (
     WalkGraph,
     empty_result,
@@ -40,14 +42,34 @@ log = logging.getLogger(__name__)
 
 MAX_REPEATS = 2
 """Argument sets that repeat an earlier call before a tool is given up at this step."""
+LINK_WEIGHT = 0.3
+"""Weight of a next tool that an output feeds by name but no dependency edge names."""
 
 
 @dataclass(frozen=True)
 class Goal:
-    """What one walk aims for."""
+    """What one walk aims for.
+
+    ``end``: ``refusal`` ends the walk (read-only up to there) with a write the world's rules
+    refuse, and ``alternative`` also finds, for the last write, another write the user could
+    have asked for instead (a change of mind)."""
 
     read_only: bool
     length: int
+    end: Literal["any", "refusal", "alternative"] = "any"
+    start_read: bool = True
+    """Start with a read (identify or look up before acting) when the world has one."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A call the user asks for that the gold does not make (refused, or taken back)."""
+
+    name: str
+    arguments: dict[str, Any]
+    sources: dict[str, ArgumentSource]
+    picks: dict[str, Pick]
+    refusal: Refusal | None = None
 
 
 @dataclass
@@ -112,6 +134,10 @@ class Chain:
     steps: tuple[Step, ...]
     initial: InitialState
     final_hash: str
+    refused: Attempt | None = None
+    """The write the rules refuse, at the end of the chain (a rule refusal)."""
+    withdrawn: Attempt | None = None
+    """Another write instead of the last one, the user's first request (a change of mind)."""
 
     @property
     def read_only(self) -> bool:
@@ -133,10 +159,18 @@ class ChainBuilder:
         self.config = config
         self.counts = counts
         self.env = WorldEnv(compiled)
+        self.people = People.of(compiled.world)
         self.grounder = Grounder(
-            self.env, graph, optional=config.optional_args, feed_optional=config.feed_optional
+            self.env,
+            graph,
+            optional=config.optional_args,
+            feed_optional=config.feed_optional,
+            people=self.people,
         )
         self._loaded = False
+        self._before_write: dict[int, Snapshot] = {}
+        """Snapshots before each write of the chain (kept for ``alternative`` goals)."""
+        self._keep_before = False
 
     def close(self) -> None:
         self.env.close()
@@ -148,6 +182,8 @@ class ChainBuilder:
             self.env.restore(state.snapshot)  # (a read-only chain left the state as it was)
             self._loaded = True
         self.grounder.reset()
+        self._before_write.clear()
+        self._keep_before = goal.end == "alternative"
         try:
             steps = self._walk(goal, rng)
         except _Dropped:
@@ -156,6 +192,12 @@ class ChainBuilder:
         if not steps:
             self.counts.drops["no_call"] += 1
             return None
+        refused = withdrawn = None
+        if goal.end == "refusal":
+            refused = self._refuse(steps, rng)
+            if refused is None:
+                self.counts.drops["no_refusal"] += 1
+                return None
         if not goal.read_only and all(s.kind == "read" for s in steps):
             self.counts.drops["no_write"] += 1
             return None
@@ -163,9 +205,16 @@ class ChainBuilder:
         if final == state.hash and any(s.kind == "write" for s in steps):
             self.counts.drops["no_net_change"] += 1  # its writes cancel out: nothing to verify
             return None
+        if goal.end == "alternative":
+            last = max(i for i, s in enumerate(steps) if s.kind == "write")
+            del steps[last + 1 :]  # reads after the last write change nothing
+            withdrawn = self._alternative(steps, last, rng)
+            if withdrawn is None:
+                self.counts.drops["no_alternative"] += 1
+                return None
         self.counts.chains += 1
         self.counts.calls += len(steps)
-        return Chain(tuple(steps), state, final)
+        return Chain(tuple(steps), state, final, refused=refused, withdrawn=withdrawn)
 
     # --- the walk ---------------------------------------------------------------------------
     def _walk(self, goal: Goal, rng: random.Random) -> list[Step]:
@@ -175,13 +224,23 @@ class ChainBuilder:
             wants_write = not goal.read_only and not any(s.kind == "write" for s in steps)
             last_chance = wants_write and len(steps) == goal.length - 1
             if steps:
-                edges = graph.successors(steps[-1].name, read_only=goal.read_only)
-                options = [(e.target, e.score) for e in edges]
+                options = self._next_options(steps, read_only=goal.read_only)
             else:
                 options = graph.start_weights(read_only=goal.read_only)
             if last_chance:
                 options = [(name, w) for name, w in options if graph.kinds[name] == "write"]
-            candidates = weighted_order(options, rng)[: self.config.candidates_per_step]
+            used_reads = {s.name for s in steps if s.kind == "read"}
+            options = [(name, w) for name, w in options if name not in used_reads]
+            limit = self.config.candidates_per_step
+            if not steps and goal.start_read and not goal.read_only and goal.length > 1:
+                # reads first (identify, look up), then writes when no read can start
+                reads = [(n, w) for n, w in options if graph.kinds[n] == "read"]
+                writes = [(n, w) for n, w in options if graph.kinds[n] != "read"]
+                candidates = (
+                    weighted_order(reads, rng)[:limit] + weighted_order(writes, rng)[:limit]
+                )
+            else:
+                candidates = weighted_order(options, rng)[:limit]
             if not candidates:
                 self.counts.ends["sink"] += 1
                 return steps
@@ -213,7 +272,12 @@ class ChainBuilder:
             if attempt:
                 self.counts.retries += 1
             grounded = self.grounder.ground(
-                tool, steps, rng, require_link=config.linked_steps, avoid=frozenset(avoid)
+                tool,
+                steps,
+                rng,
+                require_link=config.linked_steps,
+                avoid=frozenset(avoid),
+                optional=0.0 if more and binding.kind == "read" else None,
             )
             if grounded is None:
                 return None
@@ -226,7 +290,8 @@ class ChainBuilder:
             before = env.state_hash()
             # only a write after another write can be refused once it changed something
             undoable = binding.kind == "write" and any(s.kind == "write" for s in steps)
-            snapshot: Snapshot | None = env.snapshot() if undoable else None
+            keep = binding.kind == "write" and self._keep_before
+            snapshot: Snapshot | None = env.snapshot() if undoable or keep else None
             result = env.step((tool, grounded.arguments))
             if not result.ok:
                 self.counts.errors[result.error_type or "error"] += 1
@@ -250,20 +315,156 @@ class ChainBuilder:
                     if result.changes and snapshot is not None:
                         env.restore(snapshot)
                     continue
-            return Step(
-                name=tool,
-                kind=binding.kind,
-                operation=binding.operation,
-                table=binding.table,
-                arguments=grounded.arguments,
-                sources=grounded.sources,
-                output=result.observation,
-                changes=result.changes,
-                before_hash=before,
-                after_hash=after,
-                picks=grounded.picks,
-            )
+            if keep and snapshot is not None:
+                self._before_write[len(steps)] = snapshot
+            return self._step(tool, grounded, result, before, after)
         return None
+
+    def _step(self, tool: str, grounded: Grounded, result: Any, before: str, after: str) -> Step:
+        binding = self.grounder.bindings[tool]
+        return Step(
+            name=tool,
+            kind=binding.kind,
+            operation=binding.operation,
+            table=binding.table,
+            arguments=grounded.arguments,
+            sources=grounded.sources,
+            output=result.observation,
+            changes=result.changes,
+            before_hash=before,
+            after_hash=after,
+            picks=grounded.picks,
+        )
+
+    def _next_options(self, steps: list[Step], *, read_only: bool) -> list[tuple[str, float]]:
+        """``(tool, weight)`` that can follow the last step: its dependency edges, then the
+        tools its output feeds by name."""
+        last = len(steps) - 1
+        edges = self.graph.successors(steps[last].name, read_only=read_only)
+        options = [(e.target, e.score) for e in edges]
+        known = {name for name, _ in options}
+        for tool in sorted(self.grounder.linked_tools(last, steps[last])):
+            if tool in known or (read_only and self.graph.kinds[tool] != "read"):
+                continue
+            options.append((tool, LINK_WEIGHT))
+        return options
+
+    # --- scenario ends ----------------------------------------------------------------------
+    def _write_options(self, steps: list[Step]) -> list[str]:
+        """Write tools that can follow the chain, the last step's successors first."""
+        seen: dict[str, float] = {}
+        for step in reversed(steps):
+            for edge in self.graph.successors(step.name, read_only=False):
+                if self.graph.kinds[edge.target] == "write" and edge.target not in seen:
+                    seen[edge.target] = edge.score
+        for index in range(len(steps) - 1, -1, -1):
+            for tool in sorted(self.grounder.linked_tools(index, steps[index])):
+                if self.graph.kinds[tool] == "write" and tool not in seen:
+                    seen[tool] = LINK_WEIGHT
+        return list(seen)
+
+    def _refuse(self, steps: list[Step], rng: random.Random) -> Attempt | None:
+        """A write after ``steps`` that the world's rules refuse, explained by values the
+        chain's outputs show (an inspecting read of the row is added when they do not)."""
+        env = self.env
+        options = self._write_options(steps)
+        rng.shuffle(options)
+        for tool in options[: self.config.candidates_per_step]:
+            for _ in range(1 + self.config.retries):
+                grounded = self.grounder.ground(tool, steps, rng, require_link=True, violate=True)
+                if grounded is None:
+                    break
+                snapshot = env.snapshot()
+                result = env.step((tool, grounded.arguments))
+                if result.ok:
+                    self.counts.pointless["not_refused"] += 1
+                    if result.changes:
+                        env.restore(snapshot)
+                    continue
+                if result.error_type != "precondition_failed":
+                    continue
+                error = (
+                    result.observation.get("error")
+                    if isinstance(result.observation, dict)
+                    else None
+                )
+                rule = error.get("rule") if isinstance(error, dict) else None
+                if not rule:
+                    continue
+                binding = self.grounder.bindings[tool]
+                message = str(error.get("message", ""))
+                refusal = explain_refusal(
+                    env, binding, grounded.arguments, str(rule), message, steps
+                )
+                if refusal is None:
+                    self.counts.pointless["unexplained_refusal"] += 1
+                    continue
+                if refusal.inspect is not None:
+                    inspect = self._inspect(refusal.inspect, steps)
+                    if inspect is None:
+                        continue
+                    steps.append(inspect)
+                    refusal = explain_refusal(
+                        env, binding, grounded.arguments, str(rule), message, steps
+                    )
+                    if refusal is None or refusal.inspect is not None:
+                        steps.pop()
+                        continue
+                return Attempt(tool, grounded.arguments, grounded.sources, grounded.picks, refusal)
+        return None
+
+    def _inspect(self, call: tuple[str, dict[str, Any]], steps: list[Step]) -> Step | None:
+        """The read that shows the row a refusal is about (its key from an earlier output)."""
+        tool, arguments = call
+        sources: dict[str, ArgumentSource] = {}
+        picks: dict[str, Pick] = {}
+        feeds = self.grounder.feeds(tool, steps)
+        for name, value in arguments.items():
+            wanted = value_key(value)
+            match = next((f for f in feeds.get(name, ()) if value_key(f.value) == wanted), None)
+            if match is None:
+                return None
+            sources[name] = ArgumentSource(kind="output", step=match.step, path=match.field.path)
+        before = self.env.state_hash()
+        result = self.env.step((tool, arguments))
+        if not result.ok:
+            return None
+        return self._step(tool, Grounded(arguments, sources, picks), result, before, before)
+
+    def _alternative(self, steps: list[Step], last: int, rng: random.Random) -> Attempt | None:
+        """Another write the user could have asked for instead of ``steps[last]``, from the
+        state before it (tried for real, then undone)."""
+        env = self.env
+        before = self._before_write.get(last)
+        if before is None:
+            return None
+        chosen = steps[last]
+        prefix = steps[:last]
+        after = env.snapshot()
+        options = [t for t in self._write_options(prefix) if t != chosen.name] if prefix else []
+        rng.shuffle(options)
+        options = options[: self.config.candidates_per_step]
+        # the same request with other values ("make it ... instead") half of the time first
+        options.insert(0 if rng.random() < 0.5 else len(options), chosen.name)
+        found = None
+        try:
+            env.restore(before)
+            for tool in options:
+                grounded = self.grounder.ground(tool, prefix, rng, require_link=bool(prefix))
+                if grounded is None:
+                    continue
+                if tool == chosen.name and grounded.arguments == chosen.arguments:
+                    continue
+                result = env.step((tool, grounded.arguments))
+                if result.changes:
+                    changed = env.state_hash()
+                    env.restore(before)
+                    if result.ok and changed != chosen.after_hash:
+                        found = Attempt(tool, grounded.arguments, grounded.sources, grounded.picks)
+                        break
+        finally:
+            env.restore(after)
+        return found
 
 
 def replay(task: Task, compiled: CompiledWorld, state: bytes | Snapshot) -> str:

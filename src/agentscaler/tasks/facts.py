@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from agentscaler.canonical import canonical_json, plain_text
-from agentscaler.naming import entity_of_parameter, split_identifier
+from agentscaler.naming import entity_of_parameter, singular, split_identifier
 from agentscaler.records.task import UserFact
 from agentscaler.tasks.steps import Step
 
@@ -134,8 +134,8 @@ def facts_and_lookups(steps: Sequence[Step]) -> tuple[tuple[UserFact, ...], tupl
     taken: dict[str, str] = {}
     known: set[str] = set()
     for step in steps:
-        entity = "_".join(split_identifier(step.table or ""))
-        entity = entity[:-1] if entity.endswith("s") else entity
+        parts = split_identifier(step.table or "")
+        entity = "_".join((*parts[:-1], singular(parts[-1]))) if parts else ""
         for param, value in step.arguments.items():
             source = step.sources.get(param)
             if source is None or source.kind == "output":

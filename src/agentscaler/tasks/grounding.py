@@ -14,6 +14,12 @@ Every argument of a chain's call comes from one of three places, recorded as an
 
 The argument sampler of the world (:class:`agentscaler.worlds.sampling.ArgumentSampler`) fills
 in whatever no earlier output feeds, around the row the call is about.
+
+Two rules keep the user realistic: an id the user could not have seen (the key of a catalog or
+child row, see :class:`~agentscaler.tasks.persona.People`) is never taken from the state, only
+from an earlier output; and among the values earlier outputs offer, ones the user does not
+already know are preferred, so the agent discovers them (a value the user gave in an earlier
+call and a tool echoed back is not a discovery).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from agentscaler.naming import entity_of_parameter, singular, split_identifier
 from agentscaler.records.task import ArgumentSource
 from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.tasks.facts import item_label
+from agentscaler.tasks.persona import People
 from agentscaler.tasks.steps import Pick, Step
 from agentscaler.tasks.walks import WalkGraph
 from agentscaler.worlds.runtime.env import WorldEnv
@@ -41,6 +48,13 @@ MAX_COPIED_FIELDS = 1
 """Fields of a new record (besides references) copied from an earlier output."""
 MAX_QUERY_CHARS = 30
 """Longest optional search text kept (longer ones are dropped from the call)."""
+GENERIC_NAMES = frozenset(
+    """name type status description title category location date time value amount count
+    limit page offset query text data result results message language format unit units mode
+    level code label kind note notes comment reason source target input output details info
+    options filter sort order size days start end from to""".split()
+)
+"""Parameter names too generic to say that an output field of the same name feeds them."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,39 @@ def value_key(value: Any) -> Hashable:
     if isinstance(value, (str, bool, int, float)):
         return (type(value).__name__, value)
     return ("json", canonical_json(value))
+
+
+def scalar_keys(value: Any) -> list[Hashable]:
+    """:func:`value_key` of ``value`` and of every scalar inside it."""
+    if isinstance(value, dict):
+        return [key for item in value.values() for key in scalar_keys(item)]
+    if isinstance(value, list):
+        return [value_key(value), *(key for item in value for key in scalar_keys(item))]
+    return [] if value is None else [value_key(value)]
+
+
+def known_values(steps: Sequence[Step]) -> set[Hashable]:
+    """Values the user knows in a chain so far: every argument no earlier output fed, and the
+    labels that tell list items apart."""
+    known: set[Hashable] = set()
+    for step in steps:
+        for name, value in step.arguments.items():
+            source = step.sources.get(name)
+            if source is None or source.kind != "output":
+                known.update(scalar_keys(value))
+        for pick in step.picks.values():
+            if pick.label is not None:
+                known.add(value_key(pick.label[1]))
+    return known
+
+
+def discovered(step: Step, known: set[Hashable]) -> list[str]:
+    """Arguments of ``step`` that came from an earlier output and that the user did not know."""
+    return [
+        name
+        for name, source in step.sources.items()
+        if source.kind == "output" and value_key(step.arguments.get(name)) not in known
+    ]
 
 
 def index_fields(fields: list[OutField]) -> dict[str, list[tuple[int, OutField]]]:
@@ -104,6 +151,16 @@ class Grounded:
     picks: dict[str, Pick]
 
 
+def status_rule(binding: ToolBinding) -> bool:
+    """The tool acts only on rows in some statuses (a transition, or a write with source
+    statuses)."""
+    return bool(
+        binding.status_column
+        and binding.table
+        and (binding.operation == "transition" or binding.from_status)
+    )
+
+
 def output_fields(output: Any) -> list[OutField]:
     """Every scalar (and list of scalars) inside an output, with its path and list position."""
     fields: list[OutField] = []
@@ -126,6 +183,15 @@ def output_fields(output: Any) -> list[OutField]:
 
     walk(output, "", "", None)
     return fields
+
+
+def specific_name(name: str, schema: dict[str, Any]) -> bool:
+    """A parameter name specific enough that an output field of the same name feeds it
+    (``final_velocity``, a numeric ``acceleration``; never ``name`` or ``status``)."""
+    words = split_identifier(name)
+    if not words or name.lower() in GENERIC_NAMES or words[-1] in GENERIC_NAMES:
+        return False
+    return len(words) >= 2 or schema_type(schema) in ("number", "integer")
 
 
 def feedable(binding: ToolBinding, role: ParamBinding | None, name: str) -> str | None:
@@ -189,9 +255,16 @@ class Grounder:
     """Grounds the arguments of calls in one environment (one chain at a time)."""
 
     def __init__(
-        self, env: WorldEnv, graph: WalkGraph, *, optional: float, feed_optional: float = 0.75
+        self,
+        env: WorldEnv,
+        graph: WalkGraph,
+        *,
+        optional: float,
+        feed_optional: float = 0.75,
+        people: People | None = None,
     ) -> None:
         self.env = env
+        self.people = people
         self.world = env.world
         self.graph = graph
         self.optional = optional
@@ -202,6 +275,7 @@ class Grounder:
         self._params: dict[str, list[_Param]] = {}
         self._labels: dict[tuple[int, str, int, str], tuple[str, Any] | None] = {}
         self._shared_values: dict[tuple[int, str, str], bool] = {}
+        self._link_index: dict[str, frozenset[str]] | None = None
 
     def reset(self) -> None:
         """Forget cached outputs (call when a new chain starts)."""
@@ -230,7 +304,12 @@ class Grounder:
                     continue
                 table = self._target_table(binding, role)
                 schema = resolve_schema(raw if isinstance(raw, dict) else {})
-                names = frozenset(self._field_names(name, table)) if how == "id" else frozenset()
+                if how == "id":
+                    names = frozenset(self._field_names(name, table))
+                elif specific_name(name, schema):
+                    names = frozenset({name})  # a field of that very name feeds it
+                else:
+                    names = frozenset()
                 cached.append(_Param(name, schema, table, names, via_only=how == "via"))
             self._params[tool] = cached
         return cached
@@ -248,7 +327,7 @@ class Grounder:
             for index in range(len(steps) - 1, -1, -1):
                 step = steps[index]
                 via = {f for f, p in self.graph.via(step.name, tool) if p == name}
-                if param.via_only and not via:
+                if param.via_only and not via and not names:
                     continue
                 by_name = self._fields_of(index, step)
                 candidates = sorted(
@@ -268,6 +347,22 @@ class Grounder:
             if found:
                 result[name] = found
         return result
+
+    def linked_tools(self, step_index: int, step: Step) -> frozenset[str]:
+        """Tools an output field of ``step`` can feed by name (an id its parameter takes, or a
+        specific value of the same name), whatever the dependency graph says."""
+        if self._link_index is None:
+            index: dict[str, set[str]] = {}
+            for tool in self.bindings:
+                for param in self._feedable_params(tool):
+                    for name in param.names:
+                        index.setdefault(name, set()).add(tool)
+            self._link_index = {name: frozenset(tools) for name, tools in index.items()}
+        found: set[str] = set()
+        for name in self._fields_of(step_index, step):
+            found |= self._link_index.get(name, frozenset())
+        found.discard(step.name)
+        return frozenset(found)
 
     def _target_table(self, binding: ToolBinding, role: ParamBinding | None) -> str | None:
         if role is None:
@@ -300,11 +395,18 @@ class Grounder:
         *,
         require_link: bool,
         avoid: frozenset[Hashable] = frozenset(),
+        violate: bool = False,
+        optional: float | None = None,
     ) -> Grounded | None:
         """Arguments for ``tool`` after ``steps``, or None when the call cannot follow them
-        (``require_link`` and no earlier output fits, or no row the call could succeed on).
-        Fed values in ``avoid`` (:func:`value_key`, e.g. ones a failed call used) are not used."""
+        (``require_link`` and no earlier output fits, no row the call could succeed on, or an
+        id the user cannot know would have to come from the state). Fed values in ``avoid``
+        (:func:`value_key`, e.g. ones a failed call used) are not used. With ``violate`` the
+        call is aimed at a row its rules refuse (a transition's row in another status).
+        ``optional`` overrides the probability of passing an optional argument no output feeds
+        (0 for a lookup on the way to something else: the agent's own choice, not the user's)."""
         binding = self.bindings[tool]
+        known = known_values(steps) if steps else set()
         entry = self.world.tools[tool]
         required = set(entry.parameters.get("required") or ())
         feeds = self.feeds(tool, steps, avoid) if steps else {}
@@ -320,7 +422,7 @@ class Grounder:
                 if copied >= MAX_COPIED_FIELDS:  # a new record, not a copy of an old one
                     continue
                 copied += 1
-            feed = self._choose(binding, name, feeds[name], steps, rng, items)
+            feed = self._choose(binding, name, feeds[name], steps, rng, items, known, violate)
             if feed is not None:
                 fixed[name] = feed.value
                 chosen[name] = feed
@@ -328,11 +430,15 @@ class Grounder:
                     items.setdefault((feed.step, feed.field.list_path), feed.field.index)
         if require_link and steps and not chosen:
             return None
-        anchor = self._anchor(binding, fixed, rng)
+        anchor = self._anchor(binding, fixed, rng, violate=violate)
         if anchor is False:
             return None
         arguments = self.sampler.sample(
-            tool, rng, optional=self.optional, anchor=anchor or None, fixed=fixed
+            tool,
+            rng,
+            optional=self.optional if optional is None else optional,
+            anchor=anchor or None,
+            fixed=fixed,
         )
         for name in [n for n in arguments if n not in required and n not in fixed]:
             role = binding.param(name)
@@ -350,10 +456,20 @@ class Grounder:
                 if pick is not None:
                     picks[name] = pick
             else:
-                sources[name] = self._classify(binding, roles.get(name), value, anchor or None)
+                source = self._classify(binding, roles.get(name), value, anchor or None)
+                if self._unknowable(source):
+                    return None
+                sources[name] = source
         if require_link and steps and not any(s.kind == "output" for s in sources.values()):
             return None
         return Grounded(arguments, sources, picks)
+
+    def _unknowable(self, source: ArgumentSource) -> bool:
+        """A value read from the state that is the key of a row the user cannot have seen."""
+        if self.people is None or source.kind != "state":
+            return False
+        table, _, column = source.path.partition(".")
+        return self.people.internal(table) and self.people.keys.get(table) == column
 
     def _choose(
         self,
@@ -363,15 +479,23 @@ class Grounder:
         steps: Sequence[Step],
         rng: random.Random,
         items: dict[tuple[int, str], int],
+        known: set[Hashable] = frozenset(),  # type: ignore[assignment]
+        violate: bool = False,
     ) -> Feed | None:
-        """One feed for parameter ``name``: edge-named fields and recent steps first, list items
-        the user can tell apart, the item other arguments already came from (``items``: list ->
-        index), and for the key of a transition a row it can move."""
+        """One feed for parameter ``name``: values the user does not know first (the agent
+        discovers them), then edge-named fields and recent steps, list items the user can tell
+        apart, the item other arguments already came from (``items``: list -> index), and for
+        the key of a transition a row it can move (with ``violate``, one it cannot)."""
         role = binding.param(name)
         usable = []
         same_item = []
         for feed in feeds:
-            if role is not None and role.role == "key" and not self._movable(binding, feed.value):
+            if (
+                role is not None
+                and role.role == "key"
+                and status_rule(binding)
+                and self._movable(binding, feed.value) == violate
+            ):
                 continue
             field = feed.field
             shared = field.size > 1 and self._shared(feed, steps)
@@ -388,14 +512,17 @@ class Grounder:
             return rng.choice(same_item)
         if not usable:
             return None
+        fresh = [f for f in usable if value_key(f.value) not in known]
+        usable = fresh or usable
         best_step = max(f.step for f in usable)
         preferred = [f for f in usable if f.via and f.step == best_step]
         preferred = preferred or [f for f in usable if f.step == best_step] or usable
         return rng.choice(preferred)
 
     def _movable(self, binding: ToolBinding, key: Any) -> bool:
-        """A transition can move this row (it is in a source status, or not yet in the target)."""
-        if binding.operation != "transition" or not binding.status_column or not binding.table:
+        """The call's status rule lets it act on this row (a transition's or an update's row is
+        in a source status, or a transition's row is not yet in the target)."""
+        if not status_rule(binding):
             return True
         try:
             row = self.env.db.get(binding.table, key)
@@ -407,7 +534,12 @@ class Grounder:
         return status != binding.to_status
 
     def _anchor(
-        self, binding: ToolBinding, fixed: dict[str, Any], rng: random.Random
+        self,
+        binding: ToolBinding,
+        fixed: dict[str, Any],
+        rng: random.Random,
+        *,
+        violate: bool = False,
     ) -> dict[str, Any] | bool | None:
         """The row the call is about when earlier outputs decide it; None to let the sampler
         choose; False when no row fits."""
@@ -433,7 +565,7 @@ class Grounder:
                 where[role.column] = value
         if not where:
             return None
-        if binding.status_column and binding.from_status:
+        if binding.status_column and binding.from_status and not violate:
             where[binding.status_column] = list(binding.from_status)
         rows = self.env.random_rows(binding.table, 1, rng, where=where)
         return rows[0] if rows else False

@@ -7,7 +7,9 @@ every check; otherwise the template stays and the reason is counted:
 * ``empty`` / ``too_long``: no usable text, or longer than ``intent_max_chars``;
 * ``not_second_person``: it does not address the user as "you";
 * ``leak``: it contains a value the agent must look up (the user cannot know it);
-* ``lost_fact``: a value the user knows (an id, a date, an amount) went missing or changed;
+* ``lost_fact``: a value the user asks with (a date, an amount, a name) went missing or
+  changed (who the user is, and a detail they hold back, are said when the agent asks and
+  are not in the intent);
 * ``tool_name``: it names a tool by its identifier.
 
 Replies are cached by (model, prompt) in a JSON Lines file, so a rerun asks nothing twice.
@@ -62,7 +64,7 @@ def check_rewrite(
         return "leak"
     lowered = text.casefold()
     for fact in task.user_facts:
-        if isinstance(fact.value, bool) or fact.value is None:
+        if isinstance(fact.value, bool) or fact.value is None or fact.role != "request":
             continue
         if plain_text(fact.value).casefold() not in lowered:
             return "lost_fact"

@@ -1,12 +1,13 @@
-"""Task synthesis for one domain: states, walks, executed chains, facts and template intents.
+"""Task synthesis for one domain: states, scenario walks, executed chains, goals and intents.
 
 :func:`synthesize_domain` is deterministic for a world, its domain, the config and the seed: it
 seeds the domain's initial states, then runs walks until it has ``per_domain`` distinct tasks or
-has used ``per_domain * attempts_per_task`` walks. Each walk has its own seed and a goal:
-read-only or with a write (read-only tasks are kept near ``read_only_share`` of the tasks made so
-far) and a length (lengths that fall behind the length distribution are aimed at first). The
-tasks are spread evenly over the domain's states, consecutive walks sharing one. Tasks with the
-same gold calls as an earlier one are dropped as duplicates.
+has used ``per_domain * attempts_per_task`` walks. Each walk has its own seed and a scenario
+(:class:`~agentscaler.tasks.scenario.ScenarioPlanner`: kinds that fall behind their share are
+aimed at first), and the executed chain is shaped into the task's goals, facts and what the
+agent must say (:func:`~agentscaler.tasks.scenario.shape`). The tasks are spread evenly over
+the domain's states, consecutive walks sharing one. Tasks with the same gold calls (and the
+same refused or withdrawn request) as an earlier one are dropped as duplicates.
 """
 
 from __future__ import annotations
@@ -22,17 +23,15 @@ from agentscaler.canonical import canonical_json, content_hash, stable_seed
 from agentscaler.records.domain import Domain
 from agentscaler.records.task import Task
 from agentscaler.tasks.config import TaskConfig
-from agentscaler.tasks.execute import Chain, ChainBuilder, Counts, Goal
-from agentscaler.tasks.facts import facts_and_lookups
-from agentscaler.tasks.intent import IntentWriter, leaks
+from agentscaler.tasks.execute import Chain, ChainBuilder, Counts
+from agentscaler.tasks.intent import leaks
+from agentscaler.tasks.requests import RequestWriter
+from agentscaler.tasks.scenario import ScenarioPlanner, Shaped, shape
 from agentscaler.tasks.states import InitialState, make_states
-from agentscaler.tasks.walks import WalkGraph, choose_length
+from agentscaler.tasks.walks import WalkGraph
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
 log = logging.getLogger(__name__)
-
-GIVE_UP_STREAK = 30
-"""Failed walks in a row after which a goal kind (read-only or write) is no longer tried."""
 
 
 @dataclass
@@ -49,6 +48,8 @@ class DomainResult:
     """Plain-language remarks (a graph without edges, empty tables, why no task was made)."""
     intents: Counter[str] = field(default_factory=Counter)
     """LLM rewriting: rewrites used, cached replies, rejects by reason (empty without LLM)."""
+    scenarios: Counter[str] = field(default_factory=Counter)
+    """Walks aimed at each scenario kind (the tasks record the kind each became)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class DomainResult:
             "counts": self.counts.to_json(),
             "notes": list(self.notes),
             "intents": dict(sorted(self.intents.items())),
+            "scenarios_planned": dict(sorted(self.scenarios.items())),
         }
 
     @classmethod
@@ -73,82 +75,37 @@ class DomainResult:
             counts=Counts.from_json(data.get("counts") or {}),
             notes=list(data.get("notes") or []),
             intents=Counter(data.get("intents") or {}),
+            scenarios=Counter(data.get("scenarios_planned") or {}),
         )
 
 
+SINGLE_RESERVE = 2
+"""Walks kept per missing task for lone calls: a one-call chain is taken only when the walks
+left are at most this many times the tasks still wanted."""
+
+
+def _calls(chain: Chain) -> list[list]:
+    calls: list[list] = [[s.name, s.arguments] for s in chain.steps]
+    for label, attempt in (("refused", chain.refused), ("withdrawn", chain.withdrawn)):
+        if attempt is not None:
+            calls.append([label, attempt.name, attempt.arguments])
+    return calls
+
+
 def task_id(compiled: CompiledWorld, state: str, chain: Chain) -> str:
-    """Content hash of what makes a task: world, initial state and gold calls."""
-    body = {
-        "world": compiled.id,
-        "state": state,
-        "calls": [[s.name, s.arguments] for s in chain.steps],
-    }
+    """Content hash of what makes a task: world, initial state, gold calls and the request
+    refused or taken back."""
+    body = {"world": compiled.id, "state": state, "calls": _calls(chain)}
     return "t-" + content_hash(body, length=16)
 
 
 def calls_key(chain: Chain) -> str:
-    """Duplicate key: the gold calls (names and arguments)."""
-    return canonical_json([[s.name, s.arguments] for s in chain.steps])
+    """Duplicate key: the gold calls (names and arguments), refused and withdrawn calls."""
+    return canonical_json(_calls(chain))
 
 
 def walk_seed(config: TaskConfig, domain_id: str, attempt: int) -> int:
     return stable_seed("tasks/walk", config.seed, domain_id, attempt) % (2**31)
-
-
-class _Goals:
-    """Chooses each walk's goal, keeping read-only tasks near their share and chain lengths
-    near the length distribution (a walk that ends early counts under its real length, so
-    lengths that fall behind their share are aimed at more often)."""
-
-    def __init__(self, config: TaskConfig, graph: WalkGraph) -> None:
-        self.config = config
-        self.lengths, self.weights = config.lengths()
-        self.by_length: Counter[int] = Counter()
-        kinds = set(graph.kinds.values())
-        self.allowed = {True: "read" in kinds, False: "write" in kinds}
-        self.made = {True: 0, False: 0}
-        self.streak = {True: 0, False: 0}
-
-    def next(self, rng: random.Random) -> Goal | None:
-        usable = [k for k, ok in self.allowed.items() if ok]
-        if not usable:
-            return None
-        total = self.made[True] + self.made[False]
-        share = self.config.read_only_share
-        if len(usable) == 2:
-            wanted = share * (total + 1)
-            if self.made[True] + 1 <= wanted:
-                read_only = True
-            elif self.made[True] >= wanted + 1 or share == 0.0:
-                read_only = False
-            else:
-                read_only = rng.random() < share
-        else:
-            read_only = usable[0]
-        return Goal(read_only=read_only, length=self._length(rng))
-
-    def _length(self, rng: random.Random) -> int:
-        total = sum(self.by_length.values()) + 1
-        weight_sum = sum(self.weights)
-        deficits = [
-            (w / weight_sum * total - self.by_length[n], n)
-            for n, w in zip(self.lengths, self.weights, strict=True)
-            if w > 0
-        ]
-        best = max(d for d, _ in deficits)
-        if best < 1.0:  # every length is on track: draw from the distribution
-            return choose_length(self.lengths, self.weights, rng)
-        return rng.choice([n for d, n in deficits if d == best])
-
-    def record(self, goal: Goal, success: bool, length: int = 0) -> None:
-        if success:
-            self.by_length[length] += 1
-            self.made[goal.read_only] += 1
-            self.streak[goal.read_only] = 0
-            return
-        self.streak[goal.read_only] += 1
-        if self.streak[goal.read_only] >= GIVE_UP_STREAK and self.made[goal.read_only] == 0:
-            self.allowed[goal.read_only] = False
 
 
 def synthesize_domain(
@@ -176,39 +133,53 @@ def synthesize_domain(
             f"domain {domain.id}: tables {', '.join(empty)} are empty in its initial states; "
             "tools that need an existing row there cannot be used"
         )
-    writer = IntentWriter(compiled.world)
-    goals = _Goals(config, graph)
     builder = ChainBuilder(compiled, graph, config, result.counts)
+    writer = RequestWriter(compiled.world, builder.people)
+    planner = ScenarioPlanner(config, graph)
     seen: set[str] = set()
+    budget = config.per_domain * config.attempts_per_task
     try:
-        for attempt in range(config.per_domain * config.attempts_per_task):
+        for attempt in range(budget):
             if len(result.tasks) >= config.per_domain:
                 break
             seed = walk_seed(config, domain.id, attempt)
             rng = random.Random(seed)
-            goal = goals.next(rng)
-            if goal is None:
+            planned = planner.next(rng)
+            if planned is None:
                 break
+            kind, goal = planned
+            result.scenarios[kind] += 1
             # the domain's tasks are spread evenly over its states, consecutive walks sharing one
             share = len(result.tasks) * len(result.states) // config.per_domain
             state = result.states[min(share, len(result.states) - 1)]
             chain = builder.build(state, goal, rng)
             if chain is None:
-                goals.record(goal, False)
+                planner.record(kind, None)
                 continue
-            key = calls_key(chain)
+            missing = config.per_domain - len(result.tasks)
+            if (
+                len(chain.steps) == 1
+                and goal.length > 1
+                and budget - attempt > SINGLE_RESERVE * missing
+            ):
+                # a scenario is identify, inspect, act: a lone call waits until the walks left
+                # are just enough to fill the domain's tasks with lone calls
+                result.counts.drops["single_call"] += 1
+                continue
+            shaped = shape(chain, kind, writer, builder.people, compiled.world, builder.env.db, rng)
+            key = calls_key(shaped.chain)
             if key in seen:
                 result.counts.drops["duplicate"] += 1
-                goals.record(goal, False)
+                planner.record(kind, None)
                 continue
-            task = _task(compiled, chain, seed, writer, rng)
+            task = _task(compiled, seed, shaped)
             if task is None:
                 result.counts.drops["intent_leak"] += 1
-                goals.record(goal, False)
+                planner.record(kind, None)
                 continue
             seen.add(key)
             result.tasks.append(task)
-            goals.record(goal, True, len(chain.steps))
+            planner.record(kind, task.scenario)
             if on_task is not None:
                 on_task()
     finally:
@@ -218,13 +189,11 @@ def synthesize_domain(
     return result
 
 
-def _task(
-    compiled: CompiledWorld, chain: Chain, seed: int, writer: IntentWriter, rng: random.Random
-) -> Task | None:
-    facts, lookups = facts_and_lookups(chain.steps)
-    intent = writer.write(chain.steps, rng)
-    if leaks(intent, lookups):
+def _task(compiled: CompiledWorld, seed: int, shaped: Shaped) -> Task | None:
+    texts = [shaped.intent, *(g.request for g in shaped.goals)]
+    if any(leaks(text, shaped.agent_lookups) for text in texts):
         return None
+    chain = shaped.chain
     state = chain.initial.hash
     return Task(
         id=task_id(compiled, state, chain),
@@ -235,9 +204,13 @@ def _task(
         gold_calls=tuple(s.gold_call() for s in chain.steps),
         gold_final_state=chain.final_hash,
         read_only=chain.read_only,
-        user_facts=facts,
-        agent_lookups=lookups,
-        intent=intent,
+        user_facts=shaped.user_facts,
+        agent_lookups=shaped.agent_lookups,
+        intent=shaped.intent,
+        scenario=shaped.scenario,
+        persona=shaped.persona,
+        goals=shaped.goals,
+        communicate=shaped.communicate,
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from agentscaler.canonical import canonical_json
 from agentscaler.records.domain import DependencyEdge
 from agentscaler.records.world import StateChange
+from agentscaler.tasks.persona import PERSON_SEMANTICS, is_people
 from agentscaler.tasks.steps import Step
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
@@ -35,6 +36,8 @@ OPENER_WEIGHT = {
     "delete": 0.7,
 }
 """How naturally a task starts with a tool of each operation (users search and look up first)."""
+IDENTIFY_WEIGHT = 3.0
+"""Extra start weight of reads that find a person by what they know (email, phone, name)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,23 @@ class WalkGraph:
         self.tools: list[str] = [b.name for b in compiled.world.tools]
         self.kinds = {b.name: b.kind for b in compiled.world.tools}
         self.operations = {b.name: b.operation for b in compiled.world.tools}
+        person_columns = {
+            (t.name, c.name)
+            for t in compiled.world.tables
+            if is_people(t)
+            for c in t.columns
+            if c.semantic in PERSON_SEMANTICS
+        }
+        self.identifies = frozenset(
+            b.name
+            for b in compiled.world.tools
+            if b.kind == "read"
+            and any(
+                p.column and (b.table, p.column) in person_columns and p.role in ("filter", "text")
+                for p in b.params
+            )
+        )
+        """Reads that find a person by their email, phone or name."""
         merged: dict[tuple[str, str], tuple[float, set[tuple[str, str]]]] = {}
         for edge in edges:
             if edge.source == edge.target:
@@ -103,7 +123,8 @@ class WalkGraph:
             opener = OPENER_WEIGHT.get(self.operations[name], 1.0)
             reach = 1.0 + min(len(self.out[name]), 4)
             prerequisites = 1.0 + self.in_degree[name] / mean_in
-            weights.append((name, opener * reach / prerequisites))
+            identify = IDENTIFY_WEIGHT if name in self.identifies else 1.0
+            weights.append((name, opener * reach * identify / prerequisites))
         return weights
 
     def successors(self, tool: str, *, read_only: bool) -> list[Edge]:

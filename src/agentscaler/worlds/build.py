@@ -19,7 +19,7 @@ from typing import Any
 
 from agentscaler.canonical import content_hash
 from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
-from agentscaler.jsonl import read_json, read_records, write_json
+from agentscaler.jsonl import read_json, read_records, write_json, write_text_atomic
 from agentscaler.markers import file_hash
 from agentscaler.records import Domain, ToolSpec
 from agentscaler.runlock import run_lock
@@ -27,6 +27,7 @@ from agentscaler.workspace import Workspace, fingerprint
 from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
+from agentscaler.worlds.policy import POLICY_FILE, edited_policy, policy_file
 from agentscaler.worlds.runtime.loader import load_world
 from agentscaler.worlds.spec.io import SPEC_FILE, parse_spec, spec_hash
 from agentscaler.worlds.spec.model import WorldSpec
@@ -202,6 +203,7 @@ def build_one(
             if not damaged:
                 reused = WorldBuildResult.from_json(previous.get("result", {}))
                 reused.reused = True
+                _add_policy(world_dir)
                 return reused
             log.warning("world %s is rebuilt: %s", domain.id, damaged)
             if (world_dir / "tools.py").is_file():
@@ -222,7 +224,8 @@ def build_one(
             from agentscaler.worlds.llm_compile import improve_world
 
             compiled = improve_world(compiled, specs, llm, config)
-        write_world(compiled, world_dir)
+        user_policy = edited_policy(world_dir) if not force else None
+        write_world(compiled, world_dir, policy=user_policy)
         if kept_source is not None and kept_source != compiled.source:
             (world_dir / "tools.py").write_text(kept_source, encoding="utf-8")
             log.warning("world %s: your edited tools.py was kept", domain.id)
@@ -251,6 +254,18 @@ def build_one(
     files = {name: file_hash(world_dir / name) for name in CHECKED_FILES}
     write_json(marker, {"fingerprint": stamp, "result": result.to_json(), "files": files})
     return result
+
+
+def _add_policy(world_dir: Path) -> None:
+    """Write ``policy.md`` into a reused world built before worlds had one."""
+    if (world_dir / POLICY_FILE).exists():
+        return
+    try:
+        spec = load_world(world_dir).load_spec()
+    except AgentscalerError:
+        return
+    if spec is not None:
+        write_text_atomic(world_dir / POLICY_FILE, policy_file(spec))
 
 
 def _damaged_files(world_dir: Path, recorded: Any) -> str:

@@ -2,7 +2,8 @@
 
 ``compile_world(domain_id, name, tools)`` infers the world's spec (or takes a user's edited one),
 generates ``tools.py`` and the schema from the spec alone, and returns a runnable
-:class:`CompiledWorld`. ``write_world`` stores it as ``spec.yaml``, ``schema.sql``, ``tools.py``,
+:class:`CompiledWorld`. ``write_world`` stores it as ``spec.yaml``, ``policy.md`` (the agent's
+system prompt, see :mod:`agentscaler.worlds.policy`), ``schema.sql``, ``tools.py``,
 ``tools.json`` (OpenAI tool list), ``world.json`` and ``seed.sqlite``;
 :func:`agentscaler.worlds.runtime.loader.load_world` reads it back.
 """
@@ -23,6 +24,7 @@ from agentscaler.worlds.codegen.generate import generate
 from agentscaler.worlds.codegen.world import build_bindings, build_tables
 from agentscaler.worlds.config import COMPILER_VERSION, WorldConfig
 from agentscaler.worlds.infer.propose import propose_spec
+from agentscaler.worlds.policy import POLICY_FILE, policy_file
 from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash
 from agentscaler.worlds.spec.check import check_spec
 from agentscaler.worlds.spec.io import SPEC_FILE, dump_spec, spec_hash
@@ -109,14 +111,20 @@ def _unique_names(tools: list[ToolSpec]) -> list[ToolSpec]:
     return unique
 
 
-def write_world(compiled: CompiledWorld, world_dir: Path) -> Path:
-    """Write a compiled world's folder atomically (a temporary folder renamed into place)."""
+def write_world(compiled: CompiledWorld, world_dir: Path, *, policy: str | None = None) -> Path:
+    """Write a compiled world's folder atomically (a temporary folder renamed into place).
+    ``policy`` is the text of ``policy.md`` to keep (a user's edited file); without it the
+    policy is generated from the spec."""
     world_dir = Path(world_dir)
     world_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{world_dir.name}.", dir=world_dir.parent))
     try:
         if compiled.spec_text is not None:
             write_text_atomic(tmp / SPEC_FILE, compiled.spec_text)
+        if policy is None and compiled.spec is not None:
+            policy = policy_file(compiled.spec)
+        if policy is not None:
+            write_text_atomic(tmp / POLICY_FILE, policy)
         write_text_atomic(tmp / "schema.sql", schema_sql(compiled.world))
         write_text_atomic(tmp / "tools.py", compiled.source)
         write_json(tmp / "tools.json", compiled.openai_tools)

@@ -130,6 +130,11 @@ def _cards(s: EvalSummary) -> str:
         _card("tasks", str(s.tasks)),
         _card("episodes", str(s.episodes), f"{s.counted_episodes} counted"),
         _card("success rate", _pct(s.success.rate), f"{s.success.successes} of {s.success.total}"),
+    ]
+    for label, part in (("gold state", s.state_success), ("facts told", s.facts_success)):
+        if part is not None:
+            cards.append(_card(label, _pct(part.rate), f"{part.successes} of {part.total}"))
+    cards += [
         _card("pass^1", _num(s.pass_hat(1))),
     ]
     if last is not None and last.k > 1:
@@ -159,7 +164,15 @@ def _pass_table(s: EvalSummary) -> str:
         [[r.key, r.successes, r.total, _pct(r.rate)] for r in s.by_task_kind],
         {1, 2, 3},
     )
-    return f'{table}\n<h2 style="margin-top:12px">Read-only vs write tasks</h2>\n{kinds}'
+    scenarios = _table(
+        ["scenario", "success", "episodes", "rate"],
+        [[r.key, r.successes, r.total, _pct(r.rate)] for r in s.by_scenario],
+        {1, 2, 3},
+    )
+    parts = f'{table}\n<h2 style="margin-top:12px">Read-only vs write tasks</h2>\n{kinds}'
+    if s.by_scenario:
+        parts += f'\n<h2 style="margin-top:12px">By scenario</h2>\n{scenarios}'
+    return parts
 
 
 def _funnel_section(s: EvalSummary) -> str:
@@ -202,6 +215,52 @@ def _domain_table(s: EvalSummary) -> str:
             row.append("" if d.kept is None else d.kept)
         rows.append(row)
     return _table(headers, rows, set(range(2, len(headers))))
+
+
+def _dialogue_section(s: EvalSummary) -> str:
+    """Scenario mix, data flow, turns, openings and closings, and conversations to read."""
+    mix, dialogue = s.task_mix, s.dialogue
+    if mix is None and dialogue is None:
+        return ""
+    parts = ['<section id="dialogues">', "  <h2>Tasks and dialogues</h2>"]
+    if mix is not None:
+        rows = [[kind, count, _pct(count / mix.tasks if mix.tasks else None)]
+                for kind, count in mix.scenarios.items()]  # fmt: skip
+        parts.append(_table(["scenario", "tasks", "share"], rows, {1, 2}))
+        figures = [
+            ["tasks with 2+ calls and a discovered value", _pct(mix.multi_with_discovery)],
+            ["rule refusals or a detail to ask for", _pct(mix.refusal_or_ask)],
+            ["discovered values per task", f"{mix.discovered_mean:.2f}"],
+            ["values the agent must tell, per task", f"{mix.communicated_mean:.2f}"],
+            ["chain lengths", ", ".join(f"{k}: {v}" for k, v in mix.lengths.items())],
+        ]
+        parts.append(_table(["tasks", "value"], figures, {1}))
+    if dialogue is not None:
+        opening = dialogue.top_openings[0] if dialogue.top_openings else None
+        closing = dialogue.top_closings[0] if dialogue.top_closings else None
+        figures = [
+            ["episodes (offline)", f"{dialogue.episodes} ({dialogue.offline})"],
+            ["user turns per episode (median, mean)",
+             f"{dialogue.user_turns_median:g}, {dialogue.user_turns_mean:.2f}"],
+            ["distinct openings", f"{dialogue.openings}" + (
+                f" (most common '{opening.phrase}': {_pct(opening.share)})" if opening else "")],
+            ["distinct closings", f"{dialogue.closings}" + (
+                f" (most common '{closing.phrase}': {_pct(closing.share)})" if closing else "")],
+        ]  # fmt: skip
+        parts.append(_table(["dialogues", "value"], figures, {1}))
+        for sample in dialogue.samples:
+            lines = "\n".join(
+                f'<div class="line {escape(line.role)}"><b>{escape(line.role)}</b> '
+                f"{escape(_cut(line.text, 600) or '')}</div>"
+                for line in sample.lines
+            )
+            parts.append(
+                f"<details><summary>{escape(sample.scenario or 'task')} · "
+                f"{escape(sample.domain_id)} · {escape(_cut(sample.intent, 160) or '')}</summary>"
+                f"{lines}</details>"
+            )
+    parts.append("</section>")
+    return "\n".join(parts)
 
 
 def _plots(plots: Mapping[str, str]) -> str:
@@ -247,6 +306,7 @@ def render_html(
         pass_table=_pass_table(summary),
         funnel_section=_funnel_section(summary),
         domain_table=_domain_table(summary),
+        dialogue_section=_dialogue_section(summary),
         plots=_plots(plots),
         data=_script_json(data),
         js=js,

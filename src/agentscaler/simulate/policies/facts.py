@@ -90,7 +90,8 @@ def facts_for_calls(
 
     A fact is needed when an argument is marked as coming from it, or when an argument's value
     equals the fact's value and did not appear in the output of an earlier call (where the agent
-    could have read it).
+    could have read it). A detail of the request (a quantity, a score) is the user's choice: it
+    is needed even when the same value happens to appear in an earlier output.
     """
     if not facts:
         return []
@@ -111,17 +112,20 @@ def facts_for_calls(
             if source is not None and source.kind == "output":
                 continue
             for key in _scalars(value):
-                if key in seen_in_outputs:
-                    continue
                 for fact in by_value.get(key, ()):
-                    needed.setdefault(fact.name, fact)
+                    if key not in seen_in_outputs or fact.role == "detail":
+                        needed.setdefault(fact.name, fact)
     return list(needed.values())
 
 
 def disclosed(fact: UserFact, user_texts: Iterable[str]) -> bool:
-    """True when the user already wrote the fact's value."""
+    """True when the user already wrote the fact's value as a whole token ("3" is not said by
+    "VWR-9352656" nor by "3.5")."""
     needle = value_text(fact.value).casefold()
-    return bool(needle) and any(needle in text.casefold() for text in user_texts)
+    if not needle:
+        return False
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w-]|\.\d)")
+    return any(pattern.search(text.casefold()) for text in user_texts)
 
 
 def join_phrases(phrases: Sequence[str]) -> str:

@@ -1,8 +1,13 @@
 """System prompts of the LLM agent and the LLM user.
 
-The user's prompt follows the rules of tau-bench-style user simulation: one message at a time,
-disclose progressively, never invent facts, end with the stop token. Its goal sits between
-``<goal>`` tags so tools (the stub server's brain) can tell which task a conversation is about.
+The agent's system prompt is the world's policy (``policy.md``, see
+:mod:`agentscaler.worlds.policy`); :func:`agent_system_prompt` is the generic prompt of a world
+without a spec. The user's prompt follows the rules of tau-bench-style user simulation: a persona
+(the person of the world the task is about), one message at a time, disclose progressively
+(who they are when asked, details held back until asked), never invent facts, end with the stop
+token, plus what the task's scenario asks of the user (accept a refusal, change their mind). Its
+goal sits between ``<goal>`` tags so tools (the stub server's brain) can tell which task a
+conversation is about.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentscaler.records import Task
+from agentscaler.records import Task, UserFact
 from agentscaler.simulate.policies.facts import fact_phrase, value_text
 
 GOAL_OPEN = "<goal>"
@@ -38,32 +43,67 @@ def agent_system_prompt(domain: str, entities: Sequence[str] = ()) -> str:
     )
 
 
+_SCENARIO_RULES = {
+    "rule_refusal": "- What you ask for may not be allowed. If the agent explains why it cannot be "
+    "done, you may ask once whether there is really no way, then accept the explanation.",
+    "missing_info": "- Do not volunteer the details listed as given only when asked: wait "
+    "until the agent asks for them.",
+    "change_of_mind": "- Start with your first request. When the agent asks you to confirm it, "
+    "change your mind and ask for what you really want instead (see your goal).",
+    "multi_goal": "- Ask for one thing at a time: bring up the next request only when the "
+    "previous one is done.",
+}
+
+
+def _fact_lines(facts: Sequence[UserFact]) -> str:
+    return "\n".join(
+        f"- {fact_phrase(f)}: {value_text(f.value)}"
+        + (f" ({f.description})" if f.description else "")
+        for f in facts
+    )
+
+
 def user_system_prompt(task: Task, stop_token: str) -> str:
-    """The user's instructions: the goal, the known facts and the rules of the role."""
-    if task.user_facts:
-        facts = "\n".join(
-            f"- {fact_phrase(f)}: {value_text(f.value)}"
-            + (f" ({f.description})" if f.description else "")
-            for f in task.user_facts
-        )
+    """The user's instructions: who they are, the goal, the known facts and the rules of the
+    role (and of the task's scenario)."""
+    persona = task.persona
+    if persona is not None and persona.name:
+        who = f"You are {persona.name}, a {persona.entity} of this service, talking to its "
     else:
-        facts = "- nothing beyond your goal"
+        who = "You are a user talking to a "
+    identity = [f for f in task.user_facts if f.role == "identity"]
+    held = [f for f in task.user_facts if f.role == "detail"]
+    request = [f for f in task.user_facts if f.role == "request"]
+    sections = []
+    if identity:
+        sections.append(
+            f"Who you are (give these when the agent asks to identify you):\n"
+            f"{_fact_lines(identity)}"
+        )
+    if request:
+        sections.append(f"What you know about your request:\n{_fact_lines(request)}")
+    if held:
+        sections.append(f"Details you give only when asked:\n{_fact_lines(held)}")
+    if not sections:
+        sections.append("What you know:\n- nothing beyond your goal")
+    extra = _SCENARIO_RULES.get(task.scenario, "")
     return (
-        "You are a user talking to a customer service agent to get something done. Stay in "
-        "this role for the whole conversation; the agent is the other party.\n\n"
+        f"{who}customer service agent to get something done. Stay in this role for the whole "
+        "conversation; the agent is the other party.\n\n"
         f"Your goal:\n{GOAL_OPEN}\n{task.intent}\n{GOAL_CLOSE}\n\n"
-        f"What you know:\n{facts}\n\n"
-        "Rules:\n"
-        "- Write one short message at a time, as this user would.\n"
-        "- Reveal your goal and your facts step by step: give a fact when the agent needs it or "
-        "asks for it, not everything at once.\n"
+        + "\n\n".join(sections)
+        + "\n\nRules:\n"
+        "- Write one short message at a time, as this person would, in your own words.\n"
+        "- Open with what you want, not with who you are; give a fact when the agent needs it "
+        "or asks for it, not everything at once.\n"
         "- Never invent ids, names, numbers or other details that are not in your goal or in "
         "what you know. If the agent asks for something you do not know, say you do not have "
         "it.\n"
-        "- Do not repeat your goal word for word; say it in your own words.\n"
+        "- Confirm an action the agent proposes only if it is what you asked for.\n"
         "- You cannot see the system or call tools; only the agent can.\n"
-        f"- When your goal is met, or the agent makes clear it cannot be met, reply with "
-        f"{stop_token} alone and nothing else."
+        + (f"{extra}\n" if extra else "")
+        + f"- When all your goals are met, or the agent makes clear they cannot be met, thank "
+        f"the agent and end your message with {stop_token}."
     )
 
 

@@ -1,0 +1,176 @@
+"""Who the user of a task is, and which ids such a person can know.
+
+A world's *people* are the rows of tables that hold a person's name, email, phone or username
+(customers, passengers, patients). Ids a person can have seen are the keys of people and of the
+records that belong to people (their orders, bookings, tickets: a table with a column that refers
+to a people table), never of child rows (an order's items) or of catalog rows (products, flights,
+shipping rates), which a person names by what they are (a product's name, a flight's date). A
+world without people is an anonymous service: the keys of its top-level records are what a user
+holds (a reservation number), child rows stay internal.
+
+:class:`People` answers both questions for one world; :func:`persona_of` finds the person a
+finished chain is about and what they know about themselves (name, email, phone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentscaler.canonical import canonical_json
+from agentscaler.errors import ToolError
+from agentscaler.naming import split_identifier
+from agentscaler.records.task import Persona, UserFact
+from agentscaler.records.world import Table, World
+from agentscaler.tasks.steps import Step
+from agentscaler.worlds.runtime.dbapi import Database
+
+PERSON_SEMANTICS = frozenset({"person_name", "first_name", "last_name", "email", "phone"})
+"""Column meanings of what identifies a person."""
+NAME_SEMANTICS = frozenset({"person_name", "first_name", "last_name"})
+CONTACT_COLUMNS = frozenset(
+    {"email", "email_address", "phone", "phone_number", "mobile", "mobile_number"}
+)
+"""Contact columns that, named just so, make a table one of people (a message's ``sender``
+email does not)."""
+IDENTITY_ORDER = ("person_name", "first_name", "last_name", "email", "phone")
+"""What a person tells an agent to be identified, most usual first."""
+
+
+def _words(name: str) -> str:
+    return " ".join(split_identifier(name)) or name
+
+
+@dataclass(frozen=True)
+class People:
+    """The people tables of a world and the tables whose keys a user may know."""
+
+    person_tables: frozenset[str]
+    visible: frozenset[str]
+    """Tables whose keys a user may know (people, their records, or the top-level records of
+    a world without people)."""
+    keys: dict[str, str]
+    """Primary key column of every table."""
+
+    @classmethod
+    def of(cls, world: World) -> People:
+        tables = {t.name: t for t in world.tables}
+        persons = frozenset(t.name for t in world.tables if is_people(t))
+        if persons:
+            owned = {
+                t.name
+                for t in world.tables
+                if t.parent is None
+                and any(c.references in persons for c in t.columns if not c.primary_key)
+            }
+            visible = frozenset(persons | owned)
+        else:
+            visible = frozenset(t.name for t in world.tables if t.parent is None)
+        return cls(persons, visible, {n: t.primary_key for n, t in tables.items()})
+
+    def internal(self, table: str | None) -> bool:
+        """True when a user cannot know the keys of ``table``."""
+        return table is not None and table in self.keys and table not in self.visible
+
+
+def is_people(table: Table) -> bool:
+    """A top-level table whose rows are people: it holds a person's name, or an email or phone
+    column named just so."""
+    if table.parent is not None:
+        return False
+    return any(
+        c.semantic in NAME_SEMANTICS
+        or (c.semantic in ("email", "phone") and c.name in CONTACT_COLUMNS)
+        for c in table.columns
+    )
+
+
+def _row_before(db: Database, table: str, key: Any, steps: Sequence[Step]) -> dict[str, Any] | None:
+    """The row as it was before the chain's writes (current values with the changes undone)."""
+    try:
+        row = dict(db.get(table, key))
+    except ToolError:
+        row = None
+    wanted = canonical_json(key)
+    for step in reversed(steps):
+        for change in reversed(step.changes):
+            if change.table != table or canonical_json(change.key) != wanted:
+                continue
+            if change.op == "insert":
+                return None  # the chain created it: not a person who came to the agent
+            if change.op == "delete":
+                row = row or {}
+            elif change.column is not None and row is not None:
+                row[change.column] = change.old
+    return row
+
+
+def _candidate_keys(people: People, steps: Sequence[Step]) -> list[tuple[str, Any]]:
+    """``(people table, key)`` pairs named in the chain's arguments, then in its outputs."""
+    by_key_column: dict[str, str] = {people.keys[t]: t for t in sorted(people.person_tables)}
+    found: list[tuple[str, Any]] = []
+
+    def add(table: str, value: Any) -> None:
+        usable = isinstance(value, (str, int)) and not isinstance(value, bool)
+        if usable and (table, value) not in found:
+            found.append((table, value))
+
+    def scan(value: Any) -> None:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                table = by_key_column.get(str(name))
+                if table is not None:
+                    add(table, item)
+                else:
+                    scan(item)
+        elif isinstance(value, list):
+            for item in value[:5]:
+                scan(item)
+
+    for step in steps:
+        scan(step.arguments)
+    for step in steps:
+        scan(step.output)
+    return found
+
+
+def persona_of(
+    people: People, world: World, db: Database, steps: Sequence[Step]
+) -> tuple[Persona | None, list[UserFact]]:
+    """The person a chain is about and the identity facts they know (name, email, phone)."""
+    if not people.person_tables:
+        return None, []
+    tables = {t.name: t for t in world.tables}
+    for table_name, key in _candidate_keys(people, steps):
+        row = _row_before(db, table_name, key, steps)
+        if row is None:
+            continue
+        table = tables[table_name]
+        return _persona(table, key, row)
+    return None, []
+
+
+def _persona(table: Table, key: Any, row: dict[str, Any]) -> tuple[Persona, list[UserFact]]:
+    entity = _words(table.entity or table.name)
+    by_semantic: dict[str, tuple[str, Any]] = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if column.semantic in PERSON_SEMANTICS and isinstance(value, str) and value.strip():
+            by_semantic.setdefault(column.semantic, (column.name, value.strip()))
+    name = ""
+    if "person_name" in by_semantic:
+        name = by_semantic["person_name"][1]
+    elif "first_name" in by_semantic:
+        name = " ".join(by_semantic[s][1] for s in ("first_name", "last_name") if s in by_semantic)
+    facts = [
+        UserFact(
+            name=by_semantic[semantic][0],
+            value=by_semantic[semantic][1],
+            description=f"your {_words(by_semantic[semantic][0])}",
+            role="identity",
+        )
+        for semantic in IDENTITY_ORDER
+        if semantic in by_semantic
+    ]
+    return Persona(entity=entity, table=table.name, key=key, name=name), facts

@@ -1,0 +1,269 @@
+"""What the user asks for, in their own words.
+
+Each goal of a task becomes a first-person request ("cancel my order from 2024-03-02, the reason
+is changed mind"): a verb from the tool's name and operation, the record it is about named as
+the user knows it (the id they hold, or what tells it apart: its date, its title; "my order"
+when they have just one), and the values they want. Ids the agent looks up never appear, nor do
+values the user holds back (a detail the agent must ask for). The task's ``intent`` (what an LLM
+user is told) is written from the requests in the second person.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable, Sequence
+from typing import Any, Protocol
+
+from agentscaler.naming import READ_VERBS, WRITE_VERBS, entity_of_parameter, split_identifier
+from agentscaler.records.task import ArgumentSource, Persona, ScenarioKind, TaskGoal
+from agentscaler.records.world import ToolBinding, World
+from agentscaler.tasks.grounding import value_key
+from agentscaler.tasks.intent import _join, _plural_phrase, _show, _words
+from agentscaler.tasks.persona import People
+from agentscaler.tasks.steps import Pick
+
+_DATE_WORDS = frozenset({"date", "time", "at", "day", "on", "departure", "arrival"})
+_NAME_WORDS = frozenset({"name", "title", "subject", "label"})
+_VAGUE_VERBS = frozenset({"get", "list", "search", "find", "fetch", "retrieve", "query", "view"})
+
+
+def _same_entity(a: str, b: str) -> bool:
+    return a.replace("_", " ") == b.replace("_", " ")
+
+
+class CallLike(Protocol):
+    """A call with its arguments' provenance (a chain step or an attempt)."""
+
+    name: str
+    arguments: dict[str, Any]
+    sources: dict[str, ArgumentSource]
+    picks: dict[str, Pick]
+
+
+class RequestWriter:
+    """Writes the user's requests for the goals of tasks in one world."""
+
+    def __init__(self, world: World, people: People) -> None:
+        self.world = world
+        self.people = people
+        self.bindings = {b.name: b for b in world.tools}
+        self._entities = {t.name: _words(t.entity or t.name) for t in world.tables}
+
+    def entity(self, table: str | None) -> str:
+        return self._entities.get(table or "", "record")
+
+    # --- references ---------------------------------------------------------------------------
+    def _mine(self, table: str | None) -> str:
+        return "my" if table is None or table in self.people.visible else "the"
+
+    def _holder(
+        self, call: CallLike, param: str, steps: Sequence[Any], omit: frozenset[Hashable]
+    ) -> tuple[str, str]:
+        """``(entity, phrase)`` of the record an output-fed value of ``param`` was read from,
+        named as the user knows it ("my order from 2024-03-02", "the new booking")."""
+        source = call.sources[param]
+        step = steps[source.step] if source.step is not None and source.step < len(steps) else None
+        table = step.table if step is not None else None
+        pick = call.picks.get(param)
+        if pick is not None and (pick.label is not None or pick.shared):
+            return pick.entity, self._picked(pick, self._mine(table), omit)
+        entity = pick.entity if pick is not None else self.entity(table)
+        if step is not None and step.operation == "create":
+            return entity, f"the new {entity}"
+        mine = self._mine(table)
+        if step is not None:
+            # the record was read by an argument picked from a list: name it the same way
+            for held in step.picks.values():
+                if held.label is not None and _same_entity(held.entity, entity):
+                    return entity, self._picked(held, mine, omit)
+            for held in step.picks.values():
+                if held.label is not None:
+                    return entity, f"{mine} {entity} for {self._picked(held, mine, omit)}"
+        return entity, f"{mine} {entity}"
+
+    def _picked(self, pick: Pick, mine: str, omit: frozenset[Hashable]) -> str:
+        """The record a list item was picked as, by the label that tells it apart."""
+        entity = pick.entity
+        if pick.label is not None and value_key(pick.label[1]) not in omit:
+            field, label = pick.label
+            words = set(split_identifier(field))
+            if words & _DATE_WORDS:
+                return f"{mine} {entity} from {_show(label)}"
+            if words & _NAME_WORDS:
+                return f"{mine} {entity} {_show(label)}"
+            return f"{mine} {entity} with {_words(field)} {_show(label)}"
+        if pick.shared:
+            return f"{mine} {_plural_phrase(entity)}"
+        return f"{mine} {entity}"
+
+    def _reference(
+        self,
+        call: CallLike,
+        param: str,
+        table: str | None,
+        steps: Sequence[Any],
+        omit: frozenset[Hashable],
+    ) -> str:
+        """How the user names the record ``param`` designates, or for a value read from an
+        output, the record it was read from."""
+        value = call.arguments.get(param)
+        source = call.sources.get(param)
+        designated = self.entity(table) if table else _words(entity_of_parameter(param) or param)
+        if source is not None and source.kind == "output":
+            holder, phrase = self._holder(call, param, steps, omit)
+            is_record = table is not None or entity_of_parameter(param) is not None
+            if not is_record or _same_entity(designated, holder):
+                return phrase
+            return f"the {designated} of {phrase}"
+        if value_key(value) in omit:
+            return f"{self._mine(table)} {designated}"
+        return f"{designated} {_show(value)}"
+
+    # --- one call -----------------------------------------------------------------------------
+    def _verb_object(self, binding: ToolBinding) -> tuple[str | None, str]:
+        parts = split_identifier(binding.name)
+        entity = self.entity(binding.table)
+        if parts and parts[0] in READ_VERBS | WRITE_VERBS:
+            return parts[0], " ".join(parts[1:]) or entity
+        return None, " ".join(parts) or entity
+
+    def call_request(
+        self,
+        call: CallLike,
+        steps: Sequence[Any] = (),
+        omit: frozenset[Hashable] = frozenset(),
+    ) -> str:
+        """The user's words for one call (no opening, no trailing period); ``steps`` are the
+        chain's steps its output-fed arguments point into."""
+        binding = self.bindings.get(call.name)
+        if binding is None:
+            return _words(call.name)
+        verb, obj = self._verb_object(binding)
+        entity = self.entity(binding.table)
+        key = binding.key_param
+        target = None
+        if key is not None and key in call.arguments and binding.operation != "create":
+            target = self._reference(call, key, binding.table, steps, omit)
+        refs: list[str] = []
+        values: list[str] = []
+        settings: list[str] = []
+        for name, value in call.arguments.items():
+            if name == key and target is not None:
+                continue
+            role = binding.param(name)
+            source = call.sources.get(name)
+            fed = source is not None and source.kind == "output"
+            if fed or (role is not None and role.role == "reference"):
+                ref = self._reference(call, name, role.table if role else None, steps, omit)
+                if ref not in refs and ref != target:
+                    refs.append(ref)
+                continue
+            if value_key(value) in omit:
+                continue
+            kind = role.role if role is not None else "option"
+            column = _words(role.column) if role is not None and role.column else _words(name)
+            if binding.operation == "update" and kind in ("field", "fields"):
+                if kind == "fields" and isinstance(value, dict):
+                    settings.extend(f"the {_words(k)} to {_show(v)}" for k, v in value.items())
+                else:
+                    settings.append(f"the {column} to {_show(value)}")
+            elif kind == "min":
+                values.append(f"{column} from {_show(value)}")
+            elif kind == "max":
+                values.append(f"{column} up to {_show(value)}")
+            elif kind == "text":
+                values.append(f'matching "{_show(value).strip(chr(34))}"')
+            elif kind == "limit":
+                values.append(f"at most {_show(value)} of them")
+            elif kind == "sort":
+                values.append(f"sorted by {_show(value)}")
+            elif kind == "children" and isinstance(value, list):
+                values.append(f"{len(value)} {_words(name)}")
+            else:
+                values.append(f"{_words(name)} {_show(value)}")
+        op = binding.operation
+        if op == "get" and target is not None:
+            extra = " ".join(w for w in obj.split() if w not in entity.split())
+            base = f"check the {extra} of {target}" if extra else f"look up {target}"
+        elif op in ("get", "search"):
+            things = obj.split(" by ")[0] if obj else entity
+            if verb in _VAGUE_VERBS or verb is None:
+                base = (
+                    f"find the {_plural_phrase(things)}" if op == "search" else f"find the {things}"
+                )
+            else:
+                base = f"{verb} the {things}"
+        elif op == "create":
+            noun = obj if obj.split() and obj.split()[0] not in ("to", "for", "from") else entity
+            article = "an" if noun[:1] in "aeiou" else "a"
+            base = f"{verb or 'create'} {article} {noun}"
+        elif op == "update":
+            what = target or f"the {entity}"
+            if (
+                settings
+                and len(settings) == 1
+                and verb in (None, "update", "change", "set", "edit", "modify")
+            ):
+                base = f"change {settings[0].replace(' to ', f' of {what} to ', 1)}"
+                settings = []
+            else:
+                base = f"{verb if verb and verb not in ('update', 'set', 'edit', 'modify') else 'update'} {what}"
+        elif op == "transition":
+            base = f"{verb or 'update'} {target or 'the ' + entity}"
+        elif op == "delete":
+            base = f"{verb if verb in ('delete', 'remove', 'cancel') else 'remove'} {target or 'the ' + entity}"
+        else:
+            base = f"{verb or 'work out'} the {obj}"
+        text = base
+        if refs:
+            text += " for " + _join(refs)
+        if settings:
+            text += ", setting " + _join(settings)
+        if values:
+            text += (" with " if op in ("create", "search", "get", "compute") else ", ") + _join(
+                values
+            )
+        return text
+
+    # --- goals and intents ----------------------------------------------------------------------
+    def goal_request(
+        self,
+        calls: Sequence[CallLike],
+        steps: Sequence[Any] = (),
+        omit: frozenset[Hashable] = frozenset(),
+    ) -> str:
+        """The request of a goal whose principal calls are ``calls`` (joined with "and")."""
+        clauses: list[str] = []
+        for call in calls:
+            clause = self.call_request(call, steps, omit)
+            if clause not in clauses:
+                clauses.append(clause)
+        return _join(clauses)
+
+
+_FIRST = ("You want to", "You would like to", "You need to")
+_ALSO = ("You also want to", "After that, you want to", "Then you would like to")
+
+
+def intent_text(
+    goals: Sequence[TaskGoal],
+    scenario: ScenarioKind,
+    persona: Persona | None,
+    rng: random.Random,
+) -> str:
+    """The scenario in the second person, from the goals' requests."""
+    parts = []
+    if persona is not None and persona.name:
+        parts.append(f"You are {persona.name}, a {persona.entity}.")
+    for index, goal in enumerate(goals):
+        opening = rng.choice(_FIRST if index == 0 else _ALSO)
+        if goal.withdrawn is not None and goal.withdrawn_request:
+            parts.append(
+                f"{opening} {goal.withdrawn_request}, but when the agent asks you to confirm, "
+                f"you change your mind and ask to {goal.request} instead."
+            )
+        else:
+            parts.append(f"{opening} {goal.request}.")
+    if scenario == "rule_refusal":
+        parts.append("If the agent explains why it cannot be done, accept it.")
+    return " ".join(parts)
