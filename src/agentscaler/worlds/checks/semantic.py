@@ -849,6 +849,8 @@ def _violations_of(
         yield from _matching(checker, name, tool, tree, case, extra, rows)
         # a unique rule: another row with the same values
         yield from _duplicates(checker, name, tree, case, extra)
+        # rows a ``not exists`` finds moved out of the states it names (used by repairs)
+        yield from _clearing(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
         yield from _element_changes(checker, name, rule, case, extra, spec)
 
@@ -1026,6 +1028,69 @@ def _duplicates(
         yield _Mutation(
             inserts=[(entity.table, row)], args=dict(extra), note=f"another {entity_name} {values}"
         )
+
+
+def _clearing(
+    checker: SemanticChecker,
+    name: str,
+    tree: ast.Expression,
+    case: _Case,
+    extra: dict[str, Any],
+) -> Iterator[_Mutation]:
+    """For ``exists("e", ref=..., status='x')`` calls: the matching rows put in a state none of
+    the calls names (what makes ``not exists(...) and not exists(...)`` hold)."""
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "exists"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    named: dict[tuple[str, str], set[Any]] = {}
+    for node in calls:
+        for keyword in node.keywords:
+            if isinstance(keyword.value, ast.Constant) and keyword.arg:
+                named.setdefault((node.args[0].value, keyword.arg), set()).add(keyword.value.value)
+    for node in calls:
+        entity = checker.spec.entities.get(node.args[0].value)
+        if entity is None:
+            continue
+        where: dict[str, Any] = {}
+        states: list[str] = []
+        conn, db = checker._db(case.data)
+        try:
+            for keyword in node.keywords:
+                if not keyword.arg:
+                    continue
+                if isinstance(keyword.value, ast.Constant):
+                    where[keyword.arg] = keyword.value.value
+                    states.append(keyword.arg)
+                    continue
+                where[keyword.arg] = checker.interpreter.evaluate(
+                    name,
+                    _spec_text(ast.unparse(keyword.value)),
+                    db,
+                    {**case.args, **extra},
+                    case.outcome.rows,
+                )
+            found = db.find(entity.table, where=where, limit=100) if states else []
+        except Exception:
+            found = []
+        finally:
+            conn.close()
+        for column_name in states:
+            column = entity.columns.get(column_name)
+            taken = named.get((node.args[0].value, column_name), set())
+            free = [v for v in (column.values or ()) if v not in taken] if column else []
+            if not found or not free:
+                continue
+            yield _Mutation(
+                rows=[(entity.table, row[entity.key], {column_name: free[0]}) for row in found],
+                args=dict(extra),
+                note=f"{len(found)} {node.args[0].value} rows moved to {column_name} = {free[0]!r}",
+            )
 
 
 def _spec_text(python_like: str) -> str:
