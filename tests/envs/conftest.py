@@ -47,3 +47,32 @@ def play_oracle(env, first_observation):
         observation = result.observation
         if result.terminated or result.truncated:
             return result
+
+
+@pytest.fixture(scope="session")
+def scripted_task(source, tasks) -> Task:
+    """A write task the scripted text policy (the gold calls, then a last word) completes
+    through the core environment with reward 1.0: the adapters must give the same."""
+    from agentscaler.envs import make
+
+    from .scripted import gold_texts
+
+    for task in tasks:
+        if task.read_only or len(task.gold_calls) < 2:
+            continue
+        env = make(source, task.id)
+        env.reset()
+        for text in gold_texts(task):
+            result = env.step(text)
+            if result.terminated or result.truncated:
+                break
+        if result.terminated and result.reward == 1.0:
+            return task
+    raise AssertionError("no task the scripted policy completes")
+
+
+def opening(task: Task) -> str:
+    """The simulated user's first message."""
+    from agentscaler.simulate.policies.scripted_user import scripted_user_reply
+
+    return scripted_user_reply(task, [])

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import opening
 from .scripted import gold_texts
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def test_skyrl_gym_env(env_run, write_task):
+def test_skyrl_gym_env(env_run, scripted_task):
     import skyrl_gym
 
     from agentscaler.envs.adapters.skyrl import register_skyrl
@@ -26,11 +27,11 @@ def test_skyrl_gym_env(env_run, write_task):
     register_skyrl()  # idempotent
     for wrong, expected in ((False, 1.0), (True, 0.0)):
         env = skyrl_gym.make(
-            "agentscaler", env_config={"run": str(env_run)}, extras={"task_id": write_task.id}
+            "agentscaler", env_config={"run": str(env_run)}, extras={"task_id": scripted_task.id}
         )
         messages, _ = env.init([])
         assert [m["role"] for m in messages] == ["system", "user"]
-        for text in gold_texts(write_task, wrong_write=wrong):
+        for text in gold_texts(scripted_task, wrong_write=wrong):
             out = env.step(text)
             if out["done"]:
                 break
@@ -39,13 +40,13 @@ def test_skyrl_gym_env(env_run, write_task):
         assert out["metadata"]["termination"] == "user_stop"
         env.close()
     env = skyrl_gym.make("agentscaler", env_config={"run": str(env_run)},
-                         extras={"task_id": write_task.id})  # fmt: skip
+                         extras={"task_id": scripted_task.id})  # fmt: skip
     env.init([])
     notice = env.step("")["observations"]
     assert notice[0]["role"] == "user" and "[environment]" in notice[0]["content"]
 
 
-def test_gem_env(env_run, write_task):
+def test_gem_env(env_run, scripted_task):
     import gem
 
     from agentscaler.envs.adapters.gem import register_gem
@@ -53,14 +54,14 @@ def test_gem_env(env_run, write_task):
     register_gem()
     register_gem()
     for wrong, expected in ((False, 1.0), (True, 0.0)):
-        env = gem.make("agentscaler:Task-v0", run=str(env_run), task_id=write_task.id)
+        env = gem.make("agentscaler:Task-v0", run=str(env_run), task_id=scripted_task.id)
         text, info = env.reset(seed=0)
-        assert text == write_task.intent
+        assert text == opening(scripted_task)
         assert (
             "<tools>" in info["system_prompt"]
-            and write_task.gold_calls[0].name in (info["system_prompt"])
+            and scripted_task.gold_calls[0].name in (info["system_prompt"])
         )
-        for action in gold_texts(write_task, wrong_write=wrong):
+        for action in gold_texts(scripted_task, wrong_write=wrong):
             text, reward, terminated, truncated, info = env.step(action)
             if terminated or truncated:
                 break
@@ -156,19 +157,19 @@ def verifiers_python(tmp_path_factory) -> str:
     return str(python)
 
 
-def test_verifiers_taskset_and_env(env_run, write_task, verifiers_python, tmp_path):
+def test_verifiers_taskset_and_env(env_run, scripted_task, verifiers_python, tmp_path):
     script = tmp_path / "run_verifiers.py"
     script.write_text(VERIFIERS_SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(SRC))
     done = subprocess.run(
-        [verifiers_python, str(script), str(env_run), write_task.id, str(Path(__file__).parent)],
+        [verifiers_python, str(script), str(env_run), scripted_task.id, str(Path(__file__).parent)],
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["False"][:2] == [1.0, 1.0]
     assert out["True"][0] == 0.0 and out["True"][1] < 1.0
-    assert out["False"][2] == write_task.intent  # the simulated user opened
+    assert out["False"][2] == opening(scripted_task)  # the simulated user opened
     versions = subprocess.run(
         [verifiers_python, "-c", "import openai, verifiers; print(openai.__version__)"],
         capture_output=True, text=True, env=env,

@@ -8,14 +8,13 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from pydantic import BaseModel
 
 from agentscaler.envs import EnvConfig, TaskEnv, make, task_ids
 from agentscaler.errors import EnvError, EpisodeEnded, RunFolderError
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.stage import run_filter
 from agentscaler.jsonl import read_records, write_records
-from agentscaler.records import Episode, RejectReason, Task, Verdict
+from agentscaler.records import CommunicatedFact, Episode, RejectReason, Task, Verdict
 from agentscaler.simulate.policies.oracle_agent import oracle_reply
 
 from .conftest import play_oracle
@@ -43,7 +42,10 @@ def test_reset_gives_the_conversation_with_the_system_prompt_the_user_and_the_to
     roles = [m["role"] for m in observation["messages"]]
     assert roles == ["system", "user"]
     assert observation["messages"][0]["content"] == env.system_prompt
-    assert observation["messages"][1]["content"] == write_task.intent  # the scripted user opens
+    # the scripted user opens, as it does in simulation
+    from agentscaler.simulate.policies.scripted_user import scripted_user_reply
+
+    assert observation["messages"][1]["content"] == scripted_user_reply(write_task, [])
     assert {t["function"]["name"] for t in observation["tools"]} >= {
         c.name for c in write_task.gold_calls
     }
@@ -74,11 +76,21 @@ def test_a_wrong_write_earns_zero_with_partial_components(source, write_task):
         if call.kind == "write":
             arguments = {k: f"{v}-WRONG" if isinstance(v, str) else v for k, v in arguments.items()}
         env.step(_call(call.name, arguments, f"c{index}"))
-    result = env.step("All done, I made the changes you asked for.")
-    assert result.terminated and result.reward == 0.0
+    result = _finish(env, "All done, I made the changes you asked for.")
+    assert (result.terminated or result.truncated) and result.reward == 0.0
     parts = result.info["reward"]
     assert not parts["kept"] and parts["reason"] in {"state_mismatch", "call_mismatch"}
     assert parts["state_diff_share"] < 1.0
+
+
+def _finish(env, text):
+    """Say ``text`` and keep closing until the user ends the conversation; the last result."""
+    result = env.step(text)
+    for _ in range(6):
+        if result.terminated or result.truncated:
+            break
+        result = env.step("That is everything I can do here. Is there anything else?")
+    return result
 
 
 def test_step_after_the_end_and_before_reset_raise_clear_errors(source, write_task):
@@ -135,7 +147,7 @@ def test_bad_actions_get_error_observations_and_change_nothing(source, write_tas
     assert observations[0]["error"]["type"] == "unknown_tool"
     assert [o["error"]["type"] for o in observations[1:]] == ["invalid_argument"] * 2
     assert env.state_hash() == write_task.initial_state
-    end = env.step("I could not do it, sorry.")
+    end = _finish(env, "I could not do it, sorry.")
     assert end.reward == 0.0 and end.info["reward"]["reason"] == "unknown_tool"
 
 
@@ -178,46 +190,50 @@ def test_async_api_and_task_lookup(source, tasks):
     assert task_ids(source.root)[0] == first.id
 
 
-class _Fact(BaseModel):
-    name: str
-    value: str
+def _Fact(name: str, value: str) -> CommunicatedFact:
+    return CommunicatedFact(name=name, value=value, call=0, path=name)
 
 
-class _TaskWithFacts(Task):
-    """A task that lists facts the agent must tell the user (the reward's plug-in point)."""
+def _TaskWithFacts(communicate, **fields) -> Task:
+    """A task that lists facts the agent must tell the user."""
+    return Task(**{**fields, "communicate": communicate})
 
-    communicate: tuple[_Fact, ...] = ()
+
+def _telling_task(tasks):
+    """A write task with values the agent must tell the user (the oracle tells them)."""
+    return next(t for t in tasks if t.communicate and not t.read_only)
 
 
-def test_reward_multiplies_the_communicated_facts_check(source, write_task):
-    said = write_task.gold_calls[-1].name  # the oracle's closing message names every call
-    facts = (_Fact(name="action", value=said), _Fact(name="refund", value="ZZ-NEVER-SAID"))
-    task = _TaskWithFacts(**write_task.model_dump(), communicate=facts)
-    env = TaskEnv(source, task)
+def test_reward_multiplies_the_communicated_facts_check(source, tasks):
+    task = _telling_task(tasks)
+    facts = (*task.communicate, _Fact(name="refund", value="ZZ-NEVER-SAID"))
+    env = TaskEnv(source, task.model_copy(update={"communicate": facts}))
     observation, _ = env.reset()
     result = play_oracle(env, observation)
     parts = result.info["reward"]
     assert parts["state"] == 1.0 and parts["facts"] == 0.0 and result.reward == 0.0
-    assert parts["facts_share"] == 0.5 and parts["facts_missing"] == ["refund"]
-    task = _TaskWithFacts(**write_task.model_dump(), communicate=facts[:1])
+    told = len(task.communicate)
+    assert parts["facts_share"] == told / (told + 1) and parts["facts_missing"] == ["refund"]
     env = TaskEnv(source, task)
     observation, _ = env.reset()
     assert play_oracle(env, observation).reward == 1.0
 
 
-def test_reward_takes_the_facts_from_a_verdict_that_checked_them(source, write_task, monkeypatch):
+def test_reward_takes_the_facts_from_a_verdict_that_checked_them(source, tasks, monkeypatch):
     """A filter with a facts stage: rejected only for an untold fact, the state part holds."""
     from agentscaler.envs import reward as reward_module
 
     judged = reward_module.verify_episode
-    task = _TaskWithFacts(**write_task.model_dump(), communicate=(_Fact(name="a", value="1"),) * 2)
+    task = _telling_task(tasks)
+    task = task.model_copy(update={"communicate": (task.communicate[0],) * 2})
 
     def with_facts_stage(episode, *args, **kwargs):
         verdict = judged(episode, *args, **kwargs)
         assert verdict.kept
         fields = verdict.model_dump() | {"kept": False, "stage": "facts"}
         fields["reason"] = RejectReason.STATE_MISMATCH  # any reason: the stage is what counts
-        return SimpleNamespace(**fields, facts_said=False, missing_facts=("refund amount",))
+        fields |= {"facts_said": False, "missing_facts": ("refund amount",)}
+        return SimpleNamespace(**fields)
 
     monkeypatch.setattr(reward_module, "verify_episode", with_facts_stage)
     env = TaskEnv(source, task)

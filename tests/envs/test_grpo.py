@@ -10,7 +10,8 @@ from agentscaler.envs.adapters.trl import EnvReward, grpo_dataset
 from .scripted import gold_texts
 
 
-def test_env_reward_scores_completions_with_the_environment(source, write_task):
+def test_env_reward_scores_completions_with_the_environment(source, scripted_task):
+    write_task = scripted_task
     reward = EnvReward(source)
     gold = "\n".join(gold_texts(write_task)[:-1])  # every gold call in one message
     wrong = "\n".join(gold_texts(write_task, wrong_write=True)[:-1])

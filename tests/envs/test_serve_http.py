@@ -15,6 +15,8 @@ from agentscaler.serve.run import running
 from agentscaler.simulate.policies.oracle_agent import oracle_reply
 from agentscaler.simulate.stub_brain import SimulationBrain
 
+from .conftest import opening
+
 
 async def _episode(http, url, task) -> float:
     async with http.post(f"{url}/sessions", json={"task_id": task.id}) as response:
@@ -148,7 +150,7 @@ def test_a_client_that_disconnects_mid_step_leaves_a_whole_step(source, write_ta
             async with http.post(f"{url}/sessions", json={"task_id": write_task.id}) as r:
                 body = await r.json()
             sid = body["session_id"]
-            assert body["observation"]["messages"][-1]["content"] == write_task.intent
+            assert body["observation"]["messages"][-1]["content"] == opening(write_task)
             with pytest.raises(asyncio.TimeoutError):
                 await http.post(
                     f"{url}/sessions/{sid}/step",
@@ -176,7 +178,7 @@ def test_the_sync_env_with_an_llm_user(source, write_task, slow_user):
 
     env = make(source, write_task.id, slow_user.model_copy(update={"user": slow_user.user}))
     observation, _ = env.reset()
-    assert observation["messages"][-1]["content"] == write_task.intent
+    assert observation["messages"][-1]["content"] == opening(write_task)
     assert play_oracle(env, observation).reward == 1.0
     assert env.episode().user.kind == "llm"
     env.close()

@@ -14,6 +14,8 @@ from agentscaler.serve.config import ServeConfig
 from agentscaler.serve.mcp import SESSION_META_KEY
 from agentscaler.serve.run import running
 
+from .conftest import opening
+
 
 def _json(result):
     return json.loads(result.content[0].text)
@@ -28,7 +30,9 @@ async def _gold_episode(client, task, meta=None):
     return said, _json(await client.call_tool("reward", {}, **kwargs))
 
 
-def test_each_mcp_session_has_its_own_state(source, write_task, tasks):
+def test_each_mcp_session_has_its_own_state(source, scripted_task, tasks):
+    write_task = scripted_task  # the gold calls then a last word complete it
+
     async def main(url):
         async with Client(url, mode="legacy") as a, Client(url, mode="legacy") as b:
             names = {t.name for t in (await a.list_tools()).tools}
@@ -46,7 +50,7 @@ def test_each_mcp_session_has_its_own_state(source, write_task, tasks):
 
     with running(source, "mcp", ServeConfig(port=0)) as url:
         opened, world, said, ra, rb, unknown, wrong, after_end, bad_reset = asyncio.run(main(url))
-    assert opened["user"] == write_task.intent
+    assert opened["user"] == opening(write_task)
     assert world == set(opened["tools"]) | {"reset", "send_message", "reward", "list_tasks"}
     assert said["done"] and said["reward"] == 1.0 and said["termination"] == "user_stop"
     assert ra["reward"] == 1.0 and ra["state_diff_share"] == 1.0
@@ -82,7 +86,8 @@ def test_stateless_clients_name_their_session_in_meta_and_64_run_at_once(source,
     assert results == [(False, 1, False)] * 64  # one call each, in its own session
 
 
-def test_stdio_server_from_the_cli(env_run, write_task):
+def test_stdio_server_from_the_cli(env_run, scripted_task):
+    write_task = scripted_task
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "agentscaler.cli.app", "serve", str(env_run), "--mcp", "--stdio"],
