@@ -167,6 +167,11 @@ def synthesize_domain(
                 result.counts.drops["single_call"] += 1
                 continue
             shaped = shape(chain, kind, writer, builder.people, compiled.world, builder.env.db, rng)
+            if len(shaped.chain.steps) > config.max_steps:
+                # a refusal's lookups can add up past the longest chain the settings allow
+                result.counts.drops["too_long"] += 1
+                planner.record(kind, None)
+                continue
             key = calls_key(shaped.chain)
             if key in seen:
                 result.counts.drops["duplicate"] += 1

@@ -311,7 +311,7 @@ class SemanticChecker:
         found = 0
         for start in failed:
             case = start
-            for _step in range(6):
+            for _step in range(_REPAIR_STEPS):
                 rule = next((r for r in tool.requires if r.name == case.outcome.rule), None)
                 if rule is None:
                     moved = self._existing_keys(name, tool, case)
@@ -323,7 +323,7 @@ class SemanticChecker:
                         break
                     case = moved
                     continue
-                moved = None
+                moved = again = None
                 for mutation in _violations(self, name, tool, rule, case):
                     try:
                         data, args = self._apply(case, mutation)
@@ -344,6 +344,10 @@ class SemanticChecker:
                         continue
                     if moved is None and outcome.rule and outcome.rule != rule.name:
                         moved = _Case(data, args, outcome)
+                    elif again is None and outcome.rule == rule.name and mutation.rows:
+                        # the same rule on another element ("each dish available"): one fixed
+                        again = _Case(data, args, outcome)
+                moved = moved or again
                 if moved is None:
                     break
                 case = moved
@@ -853,6 +857,11 @@ def _violations_of(
         yield from _clearing(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
         yield from _element_changes(checker, name, rule, case, extra, spec)
+
+
+_REPAIR_STEPS = 12
+"""Rules a repair may fix one after another (an order: the merchant open, each dish of it and
+available, the minimum reached)."""
 
 
 class _LeftOut:

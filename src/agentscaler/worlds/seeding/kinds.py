@@ -175,6 +175,7 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
     (r"weight_kg", (0.2, 30)),
     (r"(balance|wallet)", (0, 5_000)),
     (r"overdraft", (0, 1_000)),
+    (r"minimum_order|min_order", (0, 25)),
     (r"daily_limit|spending_limit|withdrawal_limit", (200, 5_000)),
     (r"credit_limit", (500, 20_000)),
     (r"(deductible)", (100, 2_000)),
