@@ -58,6 +58,24 @@ def _summary(discovery: Discovery, out: Path, llm_counts: dict[str, int] | None)
         f"p90 {sizes['p90']:g}, max {sizes['max']}, singletons {sizes['singletons']}",
     )
     table.add_row("dependency edges", str(sum(len(d.edges) for d in discovery.domains)))
+    if discovery.units is not None:
+        units = discovery.units.as_dict()
+        splits = "; ".join(
+            f"{s['service']} ({s['tools']} tools -> {'+'.join(map(str, s['parts']))})"
+            for s in units["services_split"]
+        )
+        table.add_row(
+            "services",
+            f"{units['services']} ({units['services_whole']} whole in one domain"
+            + (f"; split: {splits}" if splits else "")
+            + f"), {units['loose_tools']} loose tools",
+        )
+        table.add_row(
+            "domains by services",
+            f"{units['domains_with_one_service']} with one service, "
+            f"{units['domains_with_several_services']} with several, "
+            f"{units['domains_of_loose_tools']} of loose tools only",
+        )
     counts = discovery.counts
     table.add_row(
         "texts embedded",
@@ -121,6 +139,17 @@ def build(
     granularity: str | None = typer.Option(
         None, "--granularity", help="tool (one vector per parameter list) or param (per parameter)."
     ),
+    units: str | None = typer.Option(
+        None,
+        "--units",
+        help="service (default): keep each service's tools (vertical, API class, MCP server, "
+        "OpenAPI spec, tool file) in one domain; none: group tools alone (flat, as the paper).",
+    ),
+    unit_affinity: float | None = typer.Option(
+        None,
+        "--unit-affinity",
+        help="Share of their inner similarity two services must reach across to share a domain.",
+    ),
     algorithm: str | None = typer.Option(
         None, "--algorithm", help="Community detection: louvain or leiden."
     ),
@@ -158,6 +187,8 @@ def build(
         embedder=embedder,
         model_path=model_path,
         granularity=granularity,
+        units=units,
+        unit_affinity=unit_affinity,
         algorithm=algorithm,
         resolution=resolution,
         seed=seed,
