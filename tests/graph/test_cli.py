@@ -138,3 +138,33 @@ def test_units_keep_a_service_whole_and_units_none_groups_tools(cli, tmp_path, p
     assert flat.exit_code == 0, flat.output
     assert domain_of(tmp_path / "flat", "get_forecast") != domain_of(tmp_path / "flat", "get_order")
     assert json.loads((tmp_path / "flat" / "graph" / "stats.json").read_text())["units"] is None
+
+
+def test_build_embeds_on_an_embeddings_server(cli, pool_file, tmp_path):
+    from agentscaler.llm.stub import EmbeddingPlan, StubServer
+
+    with StubServer(embeddings=EmbeddingPlan(dim=1024)) as server:
+        out = tmp_path / "served"
+        result = cli(
+            "domains",
+            "build",
+            "--tools",
+            pool_file,
+            "--out",
+            out,
+            "--embed-base-url",
+            server.base_url,
+            "--embed-model",
+            "stub-embed",
+            "--threshold",
+            "0.2",
+            "--min-size",
+            "2",
+        )
+        assert result.exit_code == 0, result.output
+        assert server.stats.texts_embedded > 0
+    assert (out / "graph" / "embeddings" / "server-stub-embed").is_dir()
+    local = build(cli, pool_file, tmp_path / "local")
+    assert local.exit_code == 0
+    ids = [d.id for d in read_records(Workspace(out).domains, Domain)]
+    assert ids == [d.id for d in read_records(Workspace(tmp_path / "local").domains, Domain)]

@@ -136,6 +136,29 @@ def build(
     model_path: str | None = typer.Option(
         None, "--model-path", help="Local all-MiniLM-L6-v2 folder (default: installed package)."
     ),
+    embed_base_url: str | None = typer.Option(
+        None,
+        "--embed-base-url",
+        help="Embed on this OpenAI-compatible server (…/v1: vLLM, TEI, a hosted API) instead of "
+        "with --embedder.",
+    ),
+    embed_model: str | None = typer.Option(
+        None, "--embed-model", help="Model name sent to --embed-base-url."
+    ),
+    embed_concurrency: int | None = typer.Option(
+        None, "--embed-concurrency", help="Requests in flight to --embed-base-url."
+    ),
+    embed_threads: int | None = typer.Option(
+        None,
+        "--embed-threads",
+        help="Batches the local model embeds at once, one core each (0: one per core).",
+    ),
+    executor: str | None = typer.Option(
+        None, "--executor", help="local (this process) or ray (embedding sharded on Ray workers)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster to join with --executor ray (default: local)."
+    ),
     granularity: str | None = typer.Option(
         None, "--granularity", help="tool (one vector per parameter list) or param (per parameter)."
     ),
@@ -186,6 +209,12 @@ def build(
         threshold=threshold,
         embedder=embedder,
         model_path=model_path,
+        embed_base_url=embed_base_url,
+        embed_model=embed_model,
+        embed_concurrency=embed_concurrency,
+        embed_threads=embed_threads,
+        executor=executor,
+        ray_address=ray_address,
         granularity=granularity,
         units=units,
         unit_affinity=unit_affinity,

