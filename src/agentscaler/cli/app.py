@@ -46,7 +46,18 @@ def root(
 
 def _register() -> None:
     """Sub-commands in pipeline order (the order ``--help`` lists them)."""
-    from agentscaler.cli import doctor, domains, run, simulate, stub, tasks, tools, train, worlds
+    from agentscaler.cli import (
+        decontam,
+        doctor,
+        domains,
+        run,
+        simulate,
+        stub,
+        tasks,
+        tools,
+        train,
+        worlds,
+    )
     from agentscaler.cli import eval as eval_cli
     from agentscaler.cli import export as export_cli
     from agentscaler.cli import filter as filter_cli
@@ -58,6 +69,7 @@ def _register() -> None:
     app.add_typer(tasks.app, name="tasks")
     app.command("simulate")(simulate.simulate_command)
     app.command("filter")(filter_cli.filter_command)
+    app.command("decontam")(decontam.decontam_command)
     app.command("export")(export_cli.export_command)
     app.command("train")(train.train_command)
     app.add_typer(eval_cli.app, name="eval")
