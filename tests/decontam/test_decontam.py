@@ -9,7 +9,7 @@ import pytest
 from agentscaler.decontam import DecontamConfig, match_tools
 from agentscaler.decontam.benchmarks import question_text, read_benchmark, read_questions
 from agentscaler.decontam.intents import best_intent_matches, intent_pairs
-from agentscaler.decontam.text import name_key, ngrams, overlap, signature_score
+from agentscaler.decontam.text import coverage, name_key, ngrams, renamed, signature_score
 from agentscaler.errors import ConfigError
 from agentscaler.graph import HashEmbedder
 from agentscaler.records import ToolSpec
@@ -42,6 +42,11 @@ def test_names_and_signatures_in_normal_form():
     prefixed = tool("acme_get_current_weather", "x", "location", "unit")
     score, name, params = signature_score(prefixed, BENCHMARK[0])
     assert params == 1.0 and name == pytest.approx(3 / 4) and score == pytest.approx(0.875)
+    assert renamed(prefixed, BENCHMARK[0]) and not renamed(BENCHMARK[0], prefixed)
+    assert not renamed(tool("get_current_weather_v2", "x", "location"), BENCHMARK[0])
+    # tools without parameters are compared by name alone
+    assert signature_score(tool("get_hadoop_version", "x"), tool("get_version", "y"))[0] == 2 / 3
+    assert not renamed(tool("get_hadoop_version", "x"), tool("get_version", "y"))
 
 
 def test_copies_are_flagged_and_different_tools_are_not():
@@ -71,7 +76,7 @@ def test_copies_are_flagged_and_different_tools_are_not():
     found = {m.name: m for m in match_tools(run, BENCHMARK, HashEmbedder(256), DecontamConfig())}
     assert found["get_current_weather"].kind == "exact"
     assert found["getCurrentWeather"].kind == "exact"
-    assert found["acme_book_flight"].kind == "signature"
+    assert found["acme_book_flight"].kind == "renamed"
     assert found["acme_book_flight"].benchmark_name == "book_flight"
     assert found["calculate_triangle_area_v2"].benchmark_name == "calculate_triangle_area"
     assert "get_weather_alerts" not in found and "cancel_order" not in found
@@ -79,6 +84,8 @@ def test_copies_are_flagged_and_different_tools_are_not():
     assert {m.name for m in match_tools(run, BENCHMARK, HashEmbedder(256), strict)} == {
         "get_current_weather",
         "getCurrentWeather",
+        "acme_book_flight",
+        "calculate_triangle_area_v2",  # renamed copies do not depend on the thresholds
     }
 
 
@@ -92,7 +99,7 @@ def test_intents_sharing_ngrams_or_meaning_with_a_question_are_flagged():
         "You want to cancel the order #W123 because it arrived late.",
         "what is the current weather in sydney australia please give it in celsius",
     ]
-    config = DecontamConfig(ngram_threshold=0.3, intent_threshold=0.99)
+    config = DecontamConfig(ngram=6, ngram_threshold=0.3, intent_threshold=0.99)
     embedder = HashEmbedder(512)
     pairs = intent_pairs(
         intents, questions, embedder.embed(intents), embedder.embed(questions), config
@@ -100,8 +107,11 @@ def test_intents_sharing_ngrams_or_meaning_with_a_question_are_flagged():
     best = best_intent_matches(pairs, config)
     assert set(best) == {0, 2} and best[0].question == 0
     assert best[2].ngram == 1.0 and best[0].ngram == pytest.approx(3 / 8)
-    grams = ngrams("a b c d e f g", 6)
-    assert overlap(grams, ngrams("a b c d e f", 6)) == 1.0 and len(grams) == 2
+    assert best[0].ngram == coverage(intents[0], questions[0], 6)
+    assert len(ngrams("a b c d e f g", 6)) == 2
+    # the share of the question found in the intent, not the other way round
+    assert coverage("translate hello from english to french and more", "translate hello", 4) == 1.0
+    assert coverage("what is the freezing point", "what is the freezing point at 10 kpa", 4) < 0.5
 
 
 def test_questions_are_read_from_benchmark_records(tmp_path):

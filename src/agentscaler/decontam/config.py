@@ -26,10 +26,11 @@ class DecontamConfig(BaseModel):
         le=1.0,
         description="flag a tool whose signature score (name words and parameter names, each "
         "compared as sets) with a benchmark tool reaches this; 1.0 is the same name and the same "
-        "parameters up to case and separators",
+        "parameters up to case and separators (flagged as exact copies whatever this is), and a "
+        "tool keeping a benchmark tool's name words and parameters is a renamed copy",
     )
     description_threshold: float = Field(
-        default=0.9,
+        default=0.92,
         gt=0.0,
         le=1.0,
         description="flag a tool whose embedded text (name, description, parameters) has at "
@@ -42,16 +43,16 @@ class DecontamConfig(BaseModel):
         description="share of parameter names (Jaccard) a description match must also share",
     )
     # --- questions ------------------------------------------------------------------------------
-    ngram: int = Field(default=6, ge=2, le=20, description="word n-grams compared")
+    ngram: int = Field(default=4, ge=2, le=20, description="word n-grams compared")
     ngram_threshold: float = Field(
-        default=0.6,
+        default=0.7,
         gt=0.0,
         le=1.0,
-        description="flag a task whose intent shares this share of the shorter text's word "
-        "n-grams with a benchmark question",
+        description="flag a task whose intent holds this share of a benchmark question's word "
+        "n-grams",
     )
     intent_threshold: float = Field(
-        default=0.92,
+        default=0.9,
         gt=0.0,
         le=1.0,
         description="flag a task whose embedded intent has at least this cosine with a "

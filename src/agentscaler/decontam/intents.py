@@ -1,8 +1,10 @@
 """Task intents near benchmark questions: shared word n-grams or near embedded text.
 
 Candidates for each intent: questions sharing at least one word n-gram (an inverted index), and
-its ``neighbours`` most similar questions by embedding. Each candidate gets the n-gram overlap
-(shared grams over the grams of the shorter text) and the cosine; :func:`intent_flagged` decides.
+its ``neighbours`` most similar questions by embedding. Each candidate gets the n-gram coverage
+(the share of the question's n-grams found in the intent: a question repeated inside a longer
+intent scores 1, a fragment of a question scores its share) and the cosine;
+:func:`intent_flagged` decides.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agentscaler.decontam.config import DecontamConfig
-from agentscaler.decontam.text import ngrams, overlap
+from agentscaler.decontam.text import ngrams, words
 from agentscaler.decontam.tools import nearest
 
 
@@ -33,22 +35,27 @@ def intent_pairs(
     config: DecontamConfig,
 ) -> list[IntentPair]:
     """Every candidate (intent, question) pair, scored."""
-    n = config.ngram
-    question_grams = [ngrams(q, n) for q in questions]
+    sizes = [min(config.ngram, len(words(q))) for q in questions]
+    question_grams = [
+        ngrams(q, s) if s else frozenset() for q, s in zip(questions, sizes, strict=True)
+    ]
     posting: dict[tuple[str, ...], list[int]] = {}
     for j, grams in enumerate(question_grams):
         for gram in grams:
             posting.setdefault(gram, []).append(j)
+    used = sorted({s for s in sizes if s})
     index, _ = nearest(intent_vectors, question_vectors, config.neighbours)
     pairs: list[IntentPair] = []
     for i, text in enumerate(intents):
-        grams = ngrams(text, n)
-        shared: dict[int, None] = {}
-        for gram in grams:
-            for j in posting.get(gram, ()):
-                shared[j] = None
+        grams = {s: ngrams(text, s) for s in used}
+        shared: dict[int, int] = {}
+        for size, own in grams.items():
+            for gram in own:
+                for j in posting.get(gram, ()):
+                    if sizes[j] == size:
+                        shared[j] = shared.get(j, 0) + 1
         for j in dict.fromkeys([*shared, *(int(x) for x in index[i])]):
-            score = overlap(grams, question_grams[j]) if j in shared else 0.0
+            score = shared.get(j, 0) / len(question_grams[j]) if question_grams[j] else 0.0
             cosine = float(intent_vectors[i] @ question_vectors[j])
             pairs.append(IntentPair(i, j, score, cosine))
     return pairs

@@ -21,9 +21,11 @@ class ToolMatch(Record):
     benchmark_name: str
     benchmark_source: str
     """``file:line`` (or index) where the benchmark tool was read."""
-    kind: Literal["exact", "signature", "description"]
-    """exact: the same name and parameter names (up to case and separators); signature: a near
-    signature; description: a near embedded text with most parameter names shared."""
+    kind: Literal["exact", "renamed", "signature", "description"]
+    """exact: the same name and parameter names (up to case and separators); renamed: the
+    benchmark name's words kept (a prefix, suffix or vendor added) with the same parameters;
+    signature: a near signature; description: a near embedded text with most parameter names
+    shared."""
     signature: float
     name_similarity: float
     parameter_similarity: float
@@ -41,7 +43,7 @@ class TaskMatch(Record):
     question_id: str | None = None
     question: str | None = None
     ngram: float | None = None
-    """Shared word n-grams over those of the shorter text."""
+    """Share of the question's word n-grams found in the intent."""
     embedding: float | None = None
     """Cosine of the embedded intent and question."""
     tools: tuple[str, ...] = ()

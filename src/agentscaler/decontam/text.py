@@ -36,10 +36,35 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
 
 def signature_score(a: ToolSpec, b: ToolSpec) -> tuple[float, float, float]:
     """``(score, name, parameters)``: Jaccard of name words and of parameter names, and their
-    mean (1.0: the same signature)."""
+    mean (1.0: the same signature). Two tools without parameters are compared by name alone
+    (empty parameter lists say nothing about being the same tool)."""
     name = jaccard(split_identifier(a.name), split_identifier(b.name))
-    params = jaccard(parameter_names(a), parameter_names(b))
+    pa, pb = parameter_names(a), parameter_names(b)
+    params = jaccard(pa, pb)
+    if not pa and not pb:
+        return name, name, params
     return (name + params) / 2, name, params
+
+
+def renamed(tool: ToolSpec, original: ToolSpec) -> bool:
+    """``tool`` keeps every word of ``original``'s name (adding a prefix, a suffix or a vendor)
+    and exactly its parameters (at least one)."""
+    params = parameter_names(original)
+    return (
+        bool(params)
+        and parameter_names(tool) == params
+        and set(split_identifier(original.name)) <= set(split_identifier(tool.name))
+    )
+
+
+def coverage(text: str, question: str, n: int) -> float:
+    """Share of ``question``'s word n-grams found in ``text`` (n shrinks to the question's
+    length for questions shorter than n words)."""
+    size = min(n, len(words(question)))
+    theirs = ngrams(question, size) if size else frozenset()
+    if not theirs:
+        return 0.0
+    return len(theirs & ngrams(text, size)) / len(theirs)
 
 
 def words(text: str) -> list[str]:
@@ -52,10 +77,3 @@ def ngrams(text: str, n: int) -> frozenset[tuple[str, ...]]:
     if len(tokens) < n:
         return frozenset([tuple(tokens)]) if tokens else frozenset()
     return frozenset(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-
-
-def overlap(a: frozenset, b: frozenset) -> float:
-    """Shared grams over the grams of the shorter text (containment)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))

@@ -3,7 +3,8 @@
 Candidates for each run tool: benchmark tools with the same normalized name, and its
 ``neighbours`` most similar benchmark tools by embedded text (blocked products, no ``n x m``
 matrix). Each candidate pair gets a signature score (Jaccard of name words and of parameter
-names, averaged) and the cosine of the embedded texts; :func:`flag_kind` decides.
+names, averaged), whether the tool is a renamed copy (the benchmark name's words kept, the same
+parameters) and the cosine of the embedded texts; :func:`flag_kind` decides.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agentscaler.decontam.config import DecontamConfig
-from agentscaler.decontam.text import name_key, signature, signature_score
+from agentscaler.decontam.text import name_key, renamed, signature, signature_score
 from agentscaler.graph.texts import tool_text
 from agentscaler.records.tool import ToolSpec
 
@@ -32,6 +33,7 @@ class ToolPair:
     parameters: float
     description: float
     exact: bool
+    renamed: bool
 
 
 def decontam_text(tool: ToolSpec) -> str:
@@ -84,14 +86,18 @@ def candidate_pairs(
             j = int(j)
             score, name, params = signature_score(tool, benchmark[j])
             cosine = float(run_vectors[i] @ benchmark_vectors[j])
-            pairs.append(ToolPair(i, j, score, name, params, cosine, j in exact))
+            copy = renamed(tool, benchmark[j])
+            pairs.append(ToolPair(i, j, score, name, params, cosine, j in exact, copy))
     return pairs
 
 
 def flag_kind(pair: ToolPair, config: DecontamConfig) -> str | None:
-    """Why ``pair`` is an overlap (``exact``, ``signature``, ``description``), or None."""
+    """Why ``pair`` is an overlap (``exact``, ``renamed``, ``signature``, ``description``), or
+    None."""
     if pair.exact:
         return "exact"
+    if pair.renamed:
+        return "renamed"
     if pair.signature >= config.signature_threshold:
         return "signature"
     if (
@@ -106,7 +112,7 @@ def best_matches(
     pairs: Sequence[ToolPair], config: DecontamConfig
 ) -> dict[int, tuple[ToolPair, str]]:
     """For each flagged run tool, its strongest flagged pair and why."""
-    rank = {"exact": 2, "signature": 1, "description": 1}
+    rank = {"exact": 3, "renamed": 2, "signature": 1, "description": 1}
     best: dict[int, tuple[ToolPair, str]] = {}
     for pair in pairs:
         kind = flag_kind(pair, config)
