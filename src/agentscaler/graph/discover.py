@@ -176,7 +176,7 @@ def compute_edges(
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
     counts = counts if counts is not None else {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     texts, offsets = embedding_texts(tools, config)
     with reporter.phase(f"embedding ({embedder.model_id})", None) as advance:
         vectors, embedded = embed_texts(
@@ -185,6 +185,7 @@ def compute_edges(
     counts["texts"] = len(texts)
     counts["texts_embedded"] = embedded
     timings["embed"] = time.perf_counter() - started
+    timings["embed_cpu"] = time.process_time() - cpu
 
     started = time.perf_counter()
     weight = config.lexical_weight
