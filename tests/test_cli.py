@@ -59,7 +59,7 @@ def test_error_messages_print_verbatim(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", argv)
     with pytest.raises(SystemExit) as exited:
         app_module.main()
-    assert exited.value.code == 1
+    assert exited.value.code == 2, "bad usage"
     err = capsys.readouterr().err
     assert f"error: --brain-option expects KEY=VALUE, got '{pattern}'" in err
 

@@ -94,15 +94,6 @@ def spec_effect_kind(tool: SpecTool, spec: WorldSpec) -> str:
     return tool.kind
 
 
-def _row_entity(tool: SpecTool, row: str) -> str | None:
-    if row in tool.find:
-        return tool.find[row].entity
-    for effect in tool.effects:
-        if effect.bind == row:
-            return effect.insert
-    return None
-
-
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
@@ -124,7 +115,7 @@ def _columns_read(rule: SpecRule, tool: SpecTool) -> set[tuple[str | None, str]]
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                read.add((_row_entity(tool, node.value.id), node.attr))
+                read.add((tool.row_entity(node.value.id), node.attr))
             elif isinstance(node, ast.Name) and node.id.startswith("arg"):
                 read.add((None, node.id.split("__", 1)[-1]))
             elif isinstance(node, ast.keyword) and node.arg:
@@ -143,7 +134,7 @@ def _status_allowed(
     if found is None:
         return None
     row, column, values, allowed = found
-    entity = _row_entity(tool, row)
+    entity = tool.row_entity(row)
     if not entity_matches(entity, label_entity):
         return None
     spec_entity = spec.entities.get(entity or "")
@@ -205,7 +196,7 @@ def effect_matches(label_effect: Any, tool: SpecTool, spec: WorldSpec) -> bool:
             if label_effect.kind == "insert" and entity_matches(target, [label_effect.entity]):
                 return True
             continue
-        target = _row_entity(tool, effect.target)
+        target = tool.row_entity(effect.target)
         if not entity_matches(target, [label_effect.entity]):
             continue
         if label_effect.kind == "delete":
@@ -284,7 +275,7 @@ def score_tool(
         )
     written = set()
     for effect in tool.effects:
-        entity = effect.insert if effect.insert is not None else _row_entity(tool, effect.target)
+        entity = effect.insert if effect.insert is not None else tool.row_entity(effect.target)
         if entity:
             written.add(entity)
     score.writes_ok = all(any(_writes_match(spec, e, (w,)) for e in written) for w in label.writes)

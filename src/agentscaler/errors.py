@@ -21,8 +21,17 @@ class ConfigError(AgentscalerError):
     """An option, config file or environment setting is invalid."""
 
 
+class UsageError(ConfigError):
+    """A command was called wrongly: an option value out of range, options that exclude each
+    other, a missing one (the CLI exits with status 2)."""
+
+
 class RunFolderError(AgentscalerError):
     """A run folder is missing a stage's output, is corrupt, or was written by another version."""
+
+
+class RunFolderBusy(RunFolderError):
+    """Another process holds the run folder's lock; the message names it."""
 
 
 class CorruptRecordError(RunFolderError):
@@ -134,6 +143,12 @@ class UnknownTool(ToolError):
     """The call names a tool the world does not have."""
 
     code = "unknown_tool"
+
+
+class LimitExceeded(ToolError):
+    """The call ran past its time or memory budget and was stopped; nothing was changed."""
+
+    code = "limit_exceeded"
 
 
 # --- tasks, simulation, filtering, training -----------------------------------------------------

@@ -123,6 +123,14 @@ def iter_records(path: Path, model: type[R]) -> Iterator[R]:
         yield validate_record(model, value, f"{path}:{number}")
 
 
+def named(exc: OSError, path: Path) -> OSError:
+    """``exc`` with ``path`` as its file name when it has none (a full disk hit by ``write``
+    names no file): what the one-line error message shows."""
+    if exc.filename is not None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
     path = Path(path)
@@ -135,6 +143,9 @@ def write_text_atomic(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise named(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -224,14 +235,21 @@ class JsonlAppender:
         return self
 
     def append(self, record: Record | dict[str, Any]) -> None:
-        self._handle.write(dumps_line(record))
-        self._handle.flush()
-        if self.fsync:
-            os.fsync(self._handle.fileno())
+        try:
+            self._handle.write(dumps_line(record))
+            self._handle.flush()
+            if self.fsync:
+                os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise named(exc, self.path) from exc
 
     def __exit__(self, *exc: object) -> None:
         if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            self._handle = None
+            handle, self._handle = self._handle, None
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as error:
+                raise named(error, self.path) from error
+            finally:
+                handle.close()

@@ -14,19 +14,20 @@ Layout (see DESIGN.md)::
       filtered/         kept.jsonl, rejected.jsonl (Verdicts), funnel.json
       dataset/          stage1/, stage2/, heldout/ in Parquet and JSON Lines
       report/           index.html, PNG plots, summary.json
-      .stages/<stage>.json   completion markers
+      .stages/<stage>.json   completion markers (see :mod:`agentscaler.markers`)
+      .lock             held by the command writing here (see :mod:`agentscaler.runlock`)
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentscaler import markers
 from agentscaler.canonical import content_hash
 from agentscaler.errors import RunFolderError
-from agentscaler.jsonl import read_json, write_json
 
 STAGES = ("ingest", "domains", "worlds", "tasks", "simulate", "filter", "export", "report")
 
@@ -126,37 +127,55 @@ class Workspace:
             )
         return path
 
+    def rerun_command(self, stage: str) -> str:
+        """The command that redoes ``stage``'s missing or damaged work in this folder: ``run``
+        for a folder made by ``agentscaler run`` (it keeps the run's settings), else the
+        stage's own command."""
+        if self.run_json.exists():
+            return f"agentscaler run --out {self.root}"
+        return _PRODUCER.get(stage, stage).replace("DIR", str(self.root))
+
     # --- stage completion markers ---------------------------------------------------------------
     def marker_path(self, stage: str) -> Path:
         return self.markers_dir / f"{stage}.json"
 
-    def stage_done(self, stage: str, fingerprint: str | None = None) -> bool:
-        """True when ``stage`` finished (with the same settings, if ``fingerprint`` is given)."""
-        path = self.marker_path(stage)
-        if not path.exists():
-            return False
-        marker = read_json(path)
-        return fingerprint is None or marker.get("fingerprint") == fingerprint
+    def stage_done(
+        self, stage: str, fingerprint: str | None = None, *, settings: Any = None
+    ) -> bool:
+        """True when ``stage`` finished and its marker still matches the folder: the files it
+        wrote and read are unchanged (and the settings or ``fingerprint``, when given)."""
+        return self.stage_check(stage, fingerprint, settings=settings).done
+
+    def stage_check(
+        self, stage: str, fingerprint: str | None = None, *, settings: Any = None
+    ) -> markers.Check:
+        """Whether ``stage``'s marker still matches the folder, and if not, why."""
+        return markers.check(self.root, stage, settings=settings, fingerprint=fingerprint)
 
     def mark_done(
-        self, stage: str, *, fingerprint: str = "", summary: dict[str, Any] | None = None
+        self,
+        stage: str,
+        *,
+        fingerprint: str = "",
+        summary: dict[str, Any] | None = None,
+        settings: Any = None,
+        extra_inputs: Mapping[str, str] | None = None,
     ) -> None:
-        write_json(
-            self.marker_path(stage),
-            {
-                "stage": stage,
-                "fingerprint": fingerprint,
-                "finished_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                "summary": summary or {},
-            },
+        """Record that ``stage`` finished, with the hashes of what it read and wrote."""
+        markers.write_marker(
+            self.root,
+            stage,
+            fingerprint=fingerprint,
+            settings=settings,
+            summary=summary,
+            extra_inputs=extra_inputs,
         )
 
     def clear_marker(self, stage: str) -> None:
         self.marker_path(stage).unlink(missing_ok=True)
 
     def marker(self, stage: str) -> dict[str, Any] | None:
-        path = self.marker_path(stage)
-        return read_json(path) if path.exists() else None
+        return markers.read_marker(self.root, stage)
 
 
 def rejects_path(output: Path) -> Path:

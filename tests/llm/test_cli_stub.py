@@ -95,7 +95,7 @@ def test_stub_serve_rejects_bad_quirks():
         [sys.executable, "-m", "agentscaler.cli.app", "stub", "serve", "--tool-call-format", "xml"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 2, "bad usage"
     assert "--tool-call-format" in result.stderr and "hermes" in result.stderr
 
 
@@ -105,7 +105,7 @@ def test_stub_serve_rejects_bad_options():
          "--hang-rate", "0.5"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 2, "bad usage"
     assert "error:" in result.stderr and "add up to" in result.stderr
 
 

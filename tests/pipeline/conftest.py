@@ -49,7 +49,7 @@ def stamps(root: Path) -> dict[str, int]:
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns
         for p in sorted(Path(root).rglob("*"))
-        if p.is_file() and ".stages" not in p.parts
+        if p.is_file() and ".stages" not in p.parts and p.name != ".lock"
     }
 
 
@@ -61,3 +61,21 @@ def episode_keys(root: Path) -> list[tuple[str, int]]:
                 record = json.loads(line)
                 keys.append((record["task_id"], record["trial"]))
     return keys
+
+
+OVERRIDES = {"graph": {"embedder": "hash"}, "tasks": {"per_domain": 3}}
+"""The settings of FAST, as ``run_pipeline`` overrides."""
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory) -> Path:
+    """A finished, uninterrupted run with the FAST settings (shared: copy it before changing it)."""
+    import io
+
+    from rich.console import Console
+
+    from agentscaler.pipeline.run import run_pipeline
+
+    root = tmp_path_factory.mktemp("reference") / "run"
+    run_pipeline(root, OVERRIDES, console=Console(file=io.StringIO()))
+    return root

@@ -19,6 +19,8 @@ from agentscaler.workspace import Workspace
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
+from records import differences, run_records  # noqa: E402
+
 from conftest import FAST, episode_keys, finished_at, outputs, stamps  # noqa: E402
 
 
@@ -66,9 +68,9 @@ def test_stop_after_each_stage_then_resume_never_redoes_finished_stages(tmp_path
     assert stamps(root) == before
 
 
-def test_sigkill_anywhere_then_rerun_completes(tmp_path):
-    """A run killed at a random moment finishes on a rerun, and stages that had finished before
-    the kill are not run again."""
+def test_sigkill_anywhere_then_rerun_completes(tmp_path, reference_run):
+    """A run killed at a random moment finishes on a rerun with the records of an uninterrupted
+    run, and stages that had finished before the kill are not run again."""
     rng = random.Random(os.getpid())
     root = tmp_path / "run"
     proc = subprocess.Popen(
@@ -78,7 +80,7 @@ def test_sigkill_anywhere_then_rerun_completes(tmp_path):
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    target = rng.choice(["domains", "worlds", "tasks"])
+    target = rng.choice(["ingest", "domains", "worlds", "tasks", "simulate"])
     while time.monotonic() < deadline and target not in finished_at(root) and proc.poll() is None:
         time.sleep(0.05)
     time.sleep(rng.uniform(0.0, 2.0))
@@ -92,6 +94,7 @@ def test_sigkill_anywhere_then_rerun_completes(tmp_path):
     after = finished_at(root)
     for stage, stamp in done_before.items():
         assert after[stage] == stamp, f"{stage} finished before the kill but ran again"
+    assert differences(run_records(root), run_records(reference_run)) == []
 
 
 def test_settings_of_a_run_folder_cannot_change_silently(tmp_path):

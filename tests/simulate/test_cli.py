@@ -43,7 +43,7 @@ def test_offline_run_prints_a_summary(cli, run_dir):
 
 def test_without_a_policy_the_error_says_what_to_pass(run_dir):
     result = run_cli("simulate", run_dir)
-    assert result.returncode == 1
+    assert result.returncode == 2, "bad usage"
     assert "--offline" in result.stderr and "--agent-model" in result.stderr
     assert "Traceback" not in result.stderr
     missing = run_cli("simulate", run_dir / "nowhere", "--offline")
@@ -109,5 +109,5 @@ def test_llm_path_end_to_end_against_the_stub_process(run_dir):
 
 def test_stub_serve_takes_tasks_or_a_brain_not_both(run_dir):
     result = run_cli("stub", "serve", "--port", "0", "--tasks", run_dir, "--brain", "echo")
-    assert result.returncode == 1
+    assert result.returncode == 2, "bad usage"
     assert "--tasks or --brain" in result.stderr

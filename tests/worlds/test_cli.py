@@ -54,7 +54,7 @@ def test_build_check_call_and_resume(cli, run):
         "worlds", "call", run, "d0000-helpdesk", "get_ticket", "--args", '{"ticket_id": 1}'
     )
     assert (
-        missing.exit_code == 0
+        missing.exit_code == 1
         and "not_found" in missing.output
         and "state unchanged" in missing.output
     )

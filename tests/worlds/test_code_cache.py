@@ -108,3 +108,47 @@ def test_the_cached_code_is_the_instrumented_code(checks):
     again = code_cache.cached_code(SOURCE, "tools.py", 2_000_000, lambda: None)
     assert marshal.dumps(again) == marshal.dumps(fresh)
     assert "_tick" in marshal.dumps(again).decode("latin-1"), "budget checks are in the code"
+
+
+def test_an_entry_replaced_by_other_code_is_not_run(checks, tmp_path, caplog):
+    """Whoever writes into the cache cannot make a world run their code."""
+    import marshal
+
+    _run()
+    (entry,) = _entries(tmp_path)
+    evil = compile("def double(db, x):\n    return 666\n", "tools.py", "exec")
+    data = entry.read_bytes()
+    header = data[: len(code_cache.MAGIC) + 32]
+    entry.write_bytes(header + marshal.dumps(evil))  # the old seal on new code
+    assert _run() == 42
+    assert "failed its content check" in caplog.text
+    assert len(checks) == 2
+
+
+def test_an_entry_of_other_source_moved_in_place_is_not_run(checks, tmp_path):
+    other = SOURCE.replace("range(2)", "range(5)")
+    assert _run(other) == 105
+    (entry,) = _entries(tmp_path)
+    key = code_cache.cache_key(SOURCE, "tools.py", 2_000_000)
+    target = entry.parent.parent / key[:2] / f"{key}.bin"
+    target.parent.mkdir(exist_ok=True)
+    target.write_bytes(entry.read_bytes())  # a valid entry, but sealed for another key
+    assert _run() == 42
+    assert len(checks) == 2
+
+
+def test_a_cache_folder_others_can_write_is_not_used(checks, tmp_path, caplog):
+    import os
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o777)
+    os.chmod(folder, 0o777)
+    assert _run() == 42 and _run() == 42
+    assert len(checks) == 2, "nothing is read from (or stored in) the shared folder"
+    assert _entries(tmp_path) == []
+    assert f"not cached in {folder}" in caplog.text and "writable by other users" in caplog.text
+    os.chmod(folder, 0o700)
+    _run()
+    _run()
+    assert len(checks) == 3, "once the folder is private the cache works again"
+    assert oct((folder / "code").stat().st_mode & 0o777) == "0o700"

@@ -12,7 +12,9 @@ from agentscaler.worlds.seeding.seed import seed_rows, seed_state
 def test_seeding_is_deterministic_and_differs_by_seed(shop):
     assert seed_state(shop.world, 3) == seed_state(shop.world, 3)
     assert seed_state(shop.world, 3) != seed_state(shop.world, 4)
-    assert shop.seed_state(3) == seed_state(shop.world, 3, schema=shop.schema)
+    spec = shop.load_spec()
+    assert shop.seed_state(3) == seed_state(shop.world, 3, schema=shop.schema, spec=spec)
+    assert seed_state(shop.world, 3, spec=spec) == seed_state(shop.world, 3, spec=spec)
 
 
 def test_seeded_rows_respect_keys_formats_and_meanings(shop):

@@ -179,12 +179,41 @@ def _without_rule(source: str, rule: str) -> str:
     return "".join(out)
 
 
+def test_approving_vacation_needs_the_days_the_balance_holds():
+    """The balance never goes below zero, so approving more vacation than it holds is refused;
+    other kinds of leave do not touch it."""
+    env = _world("hr").make_env()
+    employee = _first(env, "employees")["employee_id"]
+    _set(env, "employees", "employee_id", employee, vacation_days_remaining=3)
+    requests = [r["leave_request_id"] for r in env.db.find("leave_requests", limit=2)]
+    for request, leave_type in zip(requests, ("vacation", "sick"), strict=True):
+        _set(
+            env,
+            "leave_requests",
+            "leave_request_id",
+            request,
+            employee_id=employee,
+            status="pending",
+            leave_type=leave_type,
+            days_requested=5,
+        )
+    before = env.state_hash()
+    refused = env.call("approve_leave_request", leave_request_id=requests[0])
+    assert refused.error_type == "precondition_failed"
+    assert refused.observation["error"]["rule"] == "enough_vacation_days_remaining"
+    assert env.state_hash() == before
+    sick = env.call("approve_leave_request", leave_request_id=requests[1])
+    assert sick.ok, sick.observation
+    assert env.db.get("employees", employee)["vacation_days_remaining"] == 3
+
+
 @pytest.mark.parametrize(
     ("vertical", "tool", "rule"),
     [
         ("retail_orders", "cancel_order", "order_is_pending_or_processing"),
         ("retail_orders", "place_order", "enough_stock_quantity"),
         ("airline", "book_flight", "enough_miles_balance"),
+        ("hr", "approve_leave_request", "enough_vacation_days_remaining"),
     ],
 )
 def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vertical, tool, rule):

@@ -29,7 +29,7 @@ def doctor_command(
     tool-call parser and server flags are needed. Exits 1 when tool calls do not work."""
     from rich.text import Text
 
-    from agentscaler.errors import ConfigError
+    from agentscaler.cli.common import option_error
     from agentscaler.llm.doctor import run_diagnosis
 
     values = {"base_url": base_url, "model": model, "api_key_env": api_key_env}
@@ -40,7 +40,7 @@ def doctor_command(
             max_retries=2,
         )
     except ValueError as exc:
-        raise ConfigError(f"invalid LLM option: {exc}") from exc
+        raise option_error(exc, {"timeout_s": "--request-timeout"}) from exc
     diagnosis = run_diagnosis(config)
     console.print(Text(f"{model} at {base_url}", style="bold"), soft_wrap=True)
     for finding in diagnosis.findings:

@@ -235,26 +235,28 @@ def build(
     pool = _load_tools(tools)
     workspace = Workspace(out)
     fp = stage_fingerprint(pool, config, client.config.model if client else None)
-    if not force and workspace.stage_done("domains", fp) and workspace.domains.exists():
-        console.print(
-            f"{workspace.domains} is up to date for this pool and these settings "
-            "(use --force to rebuild)."
-        )
-        _domain_table(read_records(workspace.domains, Domain)[:10], title="largest domains")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    source = Path(tools) if tools != "builtin" else None
-    if source is None or source.resolve() != workspace.tools.resolve():
-        write_records(workspace.tools, pool)
-    from agentscaler.progress import PhaseProgress
+    from agentscaler.runlock import run_lock
 
-    reporter = PhaseProgress(err_console)
-    try:
-        with reporter.progress:
-            result = build_stage(workspace, pool, config, llm_client=client, reporter=reporter)
-    finally:
-        if client is not None:
-            client.close()
+    with run_lock(out, create=True):
+        if not force and workspace.stage_done("domains", fp) and workspace.domains.exists():
+            console.print(
+                f"{workspace.domains} is up to date for this pool and these settings "
+                "(use --force to rebuild)."
+            )
+            _domain_table(read_records(workspace.domains, Domain)[:10], title="largest domains")
+            return
+        source = Path(tools) if tools != "builtin" else None
+        if source is None or source.resolve() != workspace.tools.resolve():
+            write_records(workspace.tools, pool)
+        from agentscaler.progress import PhaseProgress
+
+        reporter = PhaseProgress(err_console)
+        try:
+            with reporter.progress:
+                result = build_stage(workspace, pool, config, llm_client=client, reporter=reporter)
+        finally:
+            if client is not None:
+                client.close()
     _summary(result.discovery, out, result.llm_counts)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agentscaler.cli.common import console
+from agentscaler.cli.common import console, option_error
 from agentscaler.export.config import ExportConfig
 
 if TYPE_CHECKING:
@@ -149,7 +149,6 @@ def export_command(
     tokens and fitted to a budget, plus dataset/manifest.json."""
     from pydantic import ValidationError
 
-    from agentscaler.errors import ConfigError
     from agentscaler.export.build import count_kept, export_dataset
     from agentscaler.progress import progress_bar
     from agentscaler.workspace import Workspace
@@ -165,9 +164,7 @@ def export_command(
     try:
         config = ExportConfig(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-")
-        raise ConfigError(f"{option}: {first['msg']}") from exc
+        raise option_error(exc) from exc
     with progress_bar("exporting kept episodes", count_kept(run_dir)) as advance:
         manifest = export_dataset(run_dir, config, force=force, advance=advance)
     print_manifest(manifest, Workspace(run_dir).dataset_dir)

@@ -62,15 +62,15 @@ def run_command(
     """
     from rich.table import Table
 
-    from agentscaler.errors import ConfigError
+    from agentscaler.errors import UsageError
     from agentscaler.pipeline.run import run_pipeline
 
     if (agent_model or user_model) and not base_url:
-        raise ConfigError("--agent-model/--user-model need --base-url (the server to call)")
+        raise UsageError("--agent-model/--user-model need --base-url (the server to call)")
     if base_url and not agent_model:
-        raise ConfigError("--base-url needs --agent-model (and optionally --user-model)")
+        raise UsageError("--base-url needs --agent-model (and optionally --user-model)")
     if tool_call_parser and not base_url:
-        raise ConfigError("--tool-call-parser applies to LLM servers: give --base-url too")
+        raise UsageError("--tool-call-parser applies to LLM servers: give --base-url too")
     overrides: dict[str, Any] = {}
 
     def put(section: str, key: str, value: Any) -> None:
@@ -109,7 +109,7 @@ def run_command(
     table.add_column("result")
     for stage in outcome.stages:
         figures = ", ".join(f"{k}={v}" for k, v in stage.summary.items() if k != "seconds")
-        seconds = f"{stage.seconds:.1f}" if stage.status == "ran" else "-"
+        seconds = f"{stage.seconds:.1f}" if stage.status != "skipped" else "-"
         table.add_row(stage.name, stage.status, seconds, figures)
     console.print(table)
     if outcome.complete:
@@ -118,3 +118,8 @@ def run_command(
         console.print(
             f"stopped after {outcome.stages[-1].name}; rerun the same command to continue"
         )
+    losses = outcome.partial_failures()
+    if losses:
+        from agentscaler.cli.common import partial
+
+        partial(f"the run is usable, but {'; '.join(losses)}")

@@ -21,13 +21,20 @@ _HELP_WHO = (
 )
 
 
+_OPTIONS = {
+    "timeout_s": "--request-timeout",
+    "episode_timeout_s": "--episode-timeout",
+    "retry_infrastructure": "--retry-failed",
+}
+
+
 def _llm_config(values: dict[str, Any]) -> Any:
-    from agentscaler.errors import ConfigError
+    from agentscaler.cli.common import option_error
 
     try:
         return LLMConfig(**{k: v for k, v in values.items() if v is not None})
     except ValueError as exc:
-        raise ConfigError(f"invalid LLM option: {exc}") from exc
+        raise option_error(exc, _OPTIONS) from exc
 
 
 def simulate_command(
@@ -140,15 +147,16 @@ def simulate_command(
     """
     import time
 
-    from agentscaler.errors import ConfigError
+    from agentscaler.cli.common import option_error
+    from agentscaler.errors import UsageError
     from agentscaler.progress import make_progress
     from agentscaler.simulate.build import open_simulation, run_simulation
     from agentscaler.simulate.summary import RunStats, reasons_table, summary_table
 
     if offline and (agent_model or user_model):
-        raise ConfigError("--offline plays both sides offline; drop --agent-model/--user-model")
+        raise UsageError("--offline plays both sides offline; drop --agent-model/--user-model")
     if not offline and not agent_model and not user_model:
-        raise ConfigError(f"no policy given. {_HELP_WHO}")
+        raise UsageError(f"no policy given. {_HELP_WHO}")
     if (agent_model or user_model) and not (base_url or user_base_url):
         console.print(
             "[yellow]no --base-url given: using the LLMConfig default server[/]", highlight=False
@@ -187,7 +195,7 @@ def simulate_command(
             agent=agent, user=user, **{k: v for k, v in values.items() if v is not None}
         )
     except ValueError as exc:
-        raise ConfigError(f"invalid simulate option: {exc}") from exc
+        raise option_error(exc, _OPTIONS) from exc
 
     with open_simulation(run_dir, config, tasks_file=tasks_file) as plan:
         who = (
@@ -218,6 +226,32 @@ def simulate_command(
         for example in stats.examples:
             console.print(f"  [dim]{example}[/]", highlight=False)
     console.print(f"episodes in {plan.store.root}", highlight=False)
+    _exit_status(stats, run_dir)
+
+
+def _exit_status(stats: Any, run_dir: Path) -> None:
+    """Exit 1 when every episode failed for infrastructure reasons, 3 when some did."""
+    from agentscaler.cli.common import fail, partial
+
+    if not stats.infrastructure:
+        return
+    counts = ", ".join(
+        f"{t} {n}" for t, n in sorted(stats.by_termination.items()) if t != "user_stop"
+    )
+    first = f"; first: {stats.examples[0].strip()}" if stats.examples else ""
+    retry = (
+        f"Fix the server or the model settings, then run the same command with --retry-failed "
+        f"to run them again (the other episodes in {run_dir} are kept)"
+    )
+    if stats.infrastructure >= stats.episodes:
+        fail(
+            f"every one of the {stats.episodes} episodes failed for infrastructure reasons "
+            f"({counts}){first}. {retry}."
+        )
+    partial(
+        f"{stats.infrastructure} of {stats.episodes} episodes failed for infrastructure reasons "
+        f"({counts}). {retry}."
+    )
 
 
 def _stats_column() -> Any:

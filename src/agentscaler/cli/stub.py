@@ -27,13 +27,13 @@ app = typer.Typer(
 
 
 def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    from agentscaler.errors import ConfigError
+    from agentscaler.errors import UsageError
 
     options: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
-            raise ConfigError(f"--brain-option expects KEY=VALUE, got {pair!r}")
+            raise UsageError(f"--brain-option expects KEY=VALUE, got {pair!r}")
         try:
             options[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -136,7 +136,7 @@ def serve(
     from pydantic import ValidationError
     from rich.table import Table
 
-    from agentscaler.errors import ConfigError
+    from agentscaler.errors import UsageError
     from agentscaler.llm.stub.brains import load_brain
     from agentscaler.llm.stub.embeddings import EmbeddingPlan
     from agentscaler.llm.stub.faults import FaultPlan
@@ -168,7 +168,7 @@ def serve(
     brain_options = _parse_options(brain_option)
     if tasks is not None:
         if brain is not None:
-            raise ConfigError("pass either --tasks or --brain, not both")
+            raise UsageError("pass either --tasks or --brain, not both")
         brain = "simulation"
         brain_options.setdefault("tasks", tasks)
     top_values = {"host": host, "port": port, "brain": brain}
@@ -189,7 +189,7 @@ def serve(
         where = ".".join(str(part) for part in first["loc"])
         option = f" {_OPTION_OF_FIELD.get(where, '--' + where.replace('_', '-'))}" if where else ""
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"invalid stub server option{option}: {message}") from exc
+        raise UsageError(f"invalid stub server option{option}: {message}") from exc
     server = StubServer(
         load_brain(config.brain, config.brain_options),
         config.faults,

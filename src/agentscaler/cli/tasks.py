@@ -110,7 +110,8 @@ def sample_command(
     ),
 ) -> None:
     """Sample tasks for every domain of RUN_DIR into RUN_DIR/tasks.jsonl (resumable per domain)."""
-    from agentscaler.errors import ConfigError
+    from agentscaler.cli.common import option_error
+    from agentscaler.errors import UsageError
     from agentscaler.progress import make_progress
     from agentscaler.tasks import sample_tasks
     from agentscaler.workspace import Workspace
@@ -128,11 +129,13 @@ def sample_command(
     try:
         config = TaskConfig(**{k: v for k, v in options.items() if v is not None})
     except ValueError as exc:
-        raise ConfigError(f"invalid task settings: {exc}") from exc
+        raise option_error(
+            exc, {"states_per_domain": "--states", "rows_per_table": "--rows"}
+        ) from exc
     llm = None
     if config.llm_intents:
         if not base_url or not model:
-            raise ConfigError("--llm-intents needs --base-url URL and --model NAME")
+            raise UsageError("--llm-intents needs --base-url URL and --model NAME")
         from agentscaler.llm import LLMConfig
 
         llm = LLMConfig(base_url=base_url, model=model)

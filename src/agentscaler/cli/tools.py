@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agentscaler.cli.common import console, err_console, fail
+from agentscaler.cli.common import console, err_console, fail, partial
 from agentscaler.ingest.config import (
     BUILTIN_SOURCE,
     IngestConfig,
@@ -58,8 +58,8 @@ def import_command(
         False,
         "--strict",
         help="Exit with status 1 when any file could not be read or any record was rejected. "
-        "Without it the exit status is 1 only when nothing was imported. The pool and the "
-        "rejects file are written either way.",
+        "Without it such an import exits with status 3 (partial: the pool is usable), and 1 "
+        "only when nothing was imported. The pool and the rejects file are written either way.",
     ),
     near_duplicates: bool | None = typer.Option(
         None,
@@ -93,20 +93,36 @@ def import_command(
         "check_schemas": check_schemas,
     }
     config = IngestConfig(**{k: v for k, v in overrides.items() if v is not None})
+    from agentscaler.runlock import run_lock
+    from agentscaler.workspace import Workspace
+
+    folder = Path(out).parent
+    in_run = Workspace(folder).run_json.exists() or Workspace(folder).markers_dir.exists()
     try:
         result = import_sources(sources, format, config=config, progress=True)
-        rejects_file = write_pool(out, result.tools, result.rejects)
+        if in_run:
+            with run_lock(folder):
+                rejects_file = write_pool(out, result.tools, result.rejects)
+        else:
+            rejects_file = write_pool(out, result.tools, result.rejects)
     except AgentscalerError as exc:
         fail(str(exc))
     _print_import(result, out, rejects_file)
     summary = result.summary
     if not result.tools:
-        fail("no tools were imported; see the errors and skipped files above")
-    if strict and (summary.rejected or summary.files_failed):
+        unreadable = "; ".join(str(r) for r in result.file_errors[:3])
         fail(
-            f"--strict: {summary.rejected} record(s) rejected and {summary.files_failed} "
-            f"file(s) unreadable; details in {rejects_file}"
+            "no tools were imported"
+            + (f": {unreadable}" if unreadable else "; see the errors and skipped files above")
         )
+    if summary.rejected or summary.files_failed:
+        message = (
+            f"{summary.rejected} record(s) rejected and {summary.files_failed} file(s) "
+            f"unreadable; each is in {rejects_file} with its reason"
+        )
+        if strict:
+            fail(f"--strict: {message}")
+        partial(f"{message}; the {len(result.tools)} tools imported are in {out}")
 
 
 @app.command("stats")

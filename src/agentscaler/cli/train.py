@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agentscaler.cli.common import console
+from agentscaler.cli.common import console, option_error
 from agentscaler.train.config import DEFAULT_EPOCHS, TINY_MAX_STEPS, TrainConfig
 
 if TYPE_CHECKING:
@@ -153,8 +153,6 @@ def train_command(
     the vertical domains from stage 1's weights, with loss on the assistant's turns only."""
     from pydantic import ValidationError
 
-    from agentscaler.errors import ConfigError
-
     if tiny and data is None:
         from agentscaler.train.tiny import create_tiny_model
 
@@ -183,7 +181,5 @@ def train_command(
     try:
         config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-")
-        raise ConfigError(f"{option}: {first['msg']}") from exc
+        raise option_error(exc) from exc
     print_summary(train(config, force=force))

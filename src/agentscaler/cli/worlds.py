@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from agentscaler.cli.common import console, err_console
+from agentscaler.cli.common import console, err_console, error_line, fail, partial
 
 if TYPE_CHECKING:
     from agentscaler.worlds.config import WorldConfig
@@ -53,7 +53,11 @@ def build_command(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Base seed of the initial states."),
     workers: int | None = typer.Option(
-        None, "--workers", "-j", min=1, help="Worlds compiled in parallel (processes; default 1)."
+        None,
+        "--workers",
+        "-j",
+        min=1,
+        help="Worlds compiled in parallel (processes; default: the cores, at most 4).",
     ),
     llm: bool = typer.Option(
         False, "--llm", help="Let an LLM propose code for tools the templates fit badly."
@@ -63,7 +67,10 @@ def build_command(
     ),
     model: str | None = typer.Option(None, "--model", help="Model name for --llm."),
     strict: bool = typer.Option(
-        False, "--strict", help="Exit with status 1 when any world fails conformance."
+        False,
+        "--strict",
+        help="Exit with status 1 when any world fails conformance (without it: status 3, "
+        "partial, the passing worlds are usable).",
     ),
     show_failures: int = typer.Option(
         20, "--show-failures", help="Failed worlds listed with reasons."
@@ -136,8 +143,14 @@ def build_command(
             f"[red]failed[/] {result.domain_id}: " + escape("; ".join(result.failures[:3])),
             highlight=False,
         )
-    if summary.failed and strict:
-        raise typer.Exit(1)
+    if summary.failed:
+        message = (
+            f"{len(summary.failed)} of {len(summary.results)} worlds failed conformance and are "
+            f"left out (reasons above and in {workspace.worlds_dir / 'summary.json'})"
+        )
+        if strict:
+            fail(f"--strict: {message}")
+        partial(message)
 
 
 @app.command("check")
@@ -149,9 +162,10 @@ def check_command(
     """Run the conformance check on the built worlds of DIR; exit 1 if any world fails."""
     from rich.table import Table
 
-    from agentscaler.errors import RunFolderError
+    from agentscaler.errors import AgentscalerError, RunFolderError
     from agentscaler.jsonl import write_json
     from agentscaler.progress import make_progress
+    from agentscaler.runlock import run_lock
     from agentscaler.workspace import Workspace
     from agentscaler.worlds.checks.conformance import check_world
     from agentscaler.worlds.runtime.loader import load_world
@@ -170,15 +184,17 @@ def check_command(
     for column in ("world", "tools", "checks", "result", "first failure"):
         table.add_column(column)
     failed = 0
+    unloadable: list[str] = []
     progress = make_progress(err_console)
-    with progress:
+    with progress, run_lock(workspace.root):
         task = progress.add_task("checking worlds", total=len(folders))
         for folder in folders:
             try:
                 report = check_world(load_world(folder))
-            except Exception as exc:
+            except AgentscalerError as exc:
                 failed += 1
-                table.add_row(folder.name, "-", "-", "[red]fail[/]", escape(f"load: {exc}"))
+                unloadable.append(f"{folder.name}: {exc}")
+                table.add_row(folder.name, "-", "-", "[red]fail[/]", "cannot be loaded (below)")
                 progress.advance(task)
                 continue
             write_json(folder / "conformance.json", report.to_json_dict())
@@ -201,9 +217,11 @@ def check_command(
                     )
             progress.advance(task)
     console.print(table)
+    for line in unloadable:
+        error_line(line, label="cannot load")
     console.print(f"{len(folders) - failed}/{len(folders)} worlds pass conformance")
     if failed:
-        raise typer.Exit(1)
+        fail(f"{failed} of {len(folders)} worlds fail the conformance check")
 
 
 @app.command("call")
@@ -241,8 +259,6 @@ def call_command(
     before = env.snapshot()
     result = env.step({"name": tool, "arguments": arguments})
     console.print_json(result.content)
-    if result.info.get("world_bug"):
-        err_console.print(f"[red]world bug:[/] {escape(result.info['world_bug'])}", highlight=False)
     changes = env.diff(before)
     if changes:
         console.print(f"[bold]{len(changes)} change(s):[/]")
@@ -251,8 +267,10 @@ def call_command(
     else:
         console.print("state unchanged")
     console.print(f"state hash {env.state_hash()}")
-    if result.info.get("world_bug"):
-        raise typer.Exit(1)
+    if not result.ok:
+        error = result.observation.get("error", {}) if isinstance(result.observation, dict) else {}
+        detail = result.info.get("world_bug") or error.get("message", "")
+        fail(f"{tool} was refused ({result.error_type}): {detail}")
 
 
 @app.command("show")

@@ -10,6 +10,7 @@ from agentscaler.evaluate.config import EvalConfig
 from agentscaler.evaluate.readers import Advance, EvalData, read_source
 from agentscaler.evaluate.summary import EvalSummary, build_summary
 from agentscaler.jsonl import write_json
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -40,20 +41,29 @@ def write_report(
     html: bool = True,
 ) -> ReportOutputs:
     """Compute the summary of ``data`` and write it, its plots and (optionally) the HTML page."""
+    config = config or EvalConfig()
+    out_dir = Path(out_dir)
+    if data.source.kind == "run":
+        with run_lock(Path(data.source.path)):
+            return _write_report(data, out_dir, config, html)
+    return _write_report(data, out_dir, config, html)
+
+
+def _write_report(data: EvalData, out_dir: Path, config: EvalConfig, html: bool) -> ReportOutputs:
     from agentscaler.evaluate.plots import write_plots
     from agentscaler.evaluate.report import write_html
 
-    config = config or EvalConfig()
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = build_summary(data, config)
     summary_path = out_dir / "summary.json"
     write_json(summary_path, summary.to_json_dict())
     plots = write_plots(summary, out_dir, max_domains=config.plot_max_domains)
     page = write_html(out_dir, summary, data.episodes, plots, config) if html else None
-    if data.source.kind == "run":
-        Workspace(Path(data.source.path)).mark_done(
+    ws = Workspace(Path(data.source.path))
+    if data.source.kind == "run" and out_dir.resolve() == ws.report_dir.resolve() and html:
+        ws.mark_done(
             "report",
+            settings=config.model_dump(mode="json"),
             summary={
                 "out": str(out_dir),
                 "episodes": summary.episodes,

@@ -51,7 +51,14 @@ from agentscaler.export.parts import (
 from agentscaler.export.split import auto_stage2_domains, is_heldout, resolve_stage2_domains
 from agentscaler.export.swift import SWIFT_DIR
 from agentscaler.export.writers import COLUMN_NOTES, JSONL_NAME, PARQUET_NAME
-from agentscaler.jsonl import iter_json_lines, read_json, read_records, write_json, write_records
+from agentscaler.jsonl import (
+    iter_json_lines,
+    named,
+    read_json,
+    read_records,
+    write_json,
+    write_records,
+)
 from agentscaler.records import Domain, Verdict
 from agentscaler.records.dataset import (
     SPLITS,
@@ -62,6 +69,7 @@ from agentscaler.records.dataset import (
     ShareGptStats,
     Split,
 )
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
 
 log = logging.getLogger(__name__)
@@ -365,6 +373,20 @@ def export_dataset(
     """
     config = config or ExportConfig()
     ws = Workspace(root)
+    with run_lock(ws.root):
+        try:
+            return _export_dataset(ws, config, force, advance)
+        except OSError as exc:  # pyarrow's write errors name no file
+            raise named(exc, ws.dataset_dir) from exc
+
+
+def _export_dataset(
+    ws: Workspace,
+    config: ExportConfig,
+    force: bool,
+    advance: Callable[[int], None] | None,
+) -> DatasetManifest:
+    root = ws.root
     for path, stage in (
         (ws.domains, "domains"),
         (ws.tasks, "tasks"),
@@ -394,6 +416,7 @@ def export_dataset(
     ws.mark_done(
         STAGE,
         fingerprint=stamp,
+        settings=config.dataset_settings(),
         summary={split: stats.rows for split, stats in manifest.splits.items()}
         | {"heldout_tasks": heldout},
     )

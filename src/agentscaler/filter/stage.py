@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.episode_lines import parse_episode
-from agentscaler.errors import RunFolderError
+from agentscaler.errors import RunFolderError, WorldError
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.funnel import Funnel, funnel_from_verdicts
 from agentscaler.filter.verify import tool_schemas, verify_episode
@@ -38,6 +38,7 @@ from agentscaler.jsonl import (
     write_records,
 )
 from agentscaler.records import Episode, Task, Verdict
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
 from agentscaler.worlds.runtime.state import Snapshot
 
@@ -105,12 +106,18 @@ class _Worlds:
         snap = self._states.get(state_hash)
         if snap is None:
             path = self.ws.state_file(state_hash)
+            restore = (
+                f"Run `{self.ws.rerun_command('tasks')}` (it restores missing or damaged states)."
+            )
             if not path.exists():
                 raise RunFolderError(
                     f"{path} is missing: a task refers to an initial state that is not in the run "
-                    "folder. Re-run `agentscaler tasks sample DIR`."
+                    f"folder. {restore}"
                 )
-            env = self.world(domain_id)[0].make_env(state=path.read_bytes())
+            try:
+                env = self.world(domain_id)[0].make_env(state=path.read_bytes())
+            except WorldError as exc:
+                raise RunFolderError(f"{path}: {exc}. {restore}") from exc
             try:
                 snap = self._states[state_hash] = env.snapshot()
             finally:
@@ -174,6 +181,13 @@ def run_filter(
     """Judge every episode of the run folder ``root`` and write ``filtered/``."""
     config = config or FilterConfig()
     ws = Workspace(Path(root))
+    with run_lock(ws.root):
+        return _run_filter(ws, config, advance)
+
+
+def _run_filter(
+    ws: Workspace, config: FilterConfig, advance: Callable[[int], None] | None
+) -> FilterResult:
     tasks_by_domain = _lines_by_domain([ws.require(ws.tasks, "tasks")])
     paths = ws.episode_files()
     if not paths:
@@ -211,6 +225,7 @@ def run_filter(
     ws.mark_done(
         "filter",
         fingerprint=fingerprint(config.verdict_settings()),
+        settings=config.verdict_settings(),
         summary={"episodes": funnel.episodes, "kept": funnel.kept},
     )
     return FilterResult(verdicts=verdicts, funnel=funnel)

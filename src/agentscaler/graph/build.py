@@ -30,6 +30,7 @@ from agentscaler.graph.llm_edges import review_edges
 from agentscaler.jsonl import write_json, write_records
 from agentscaler.records.domain import Domain
 from agentscaler.records.tool import ToolSpec
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,29 @@ def stage_fingerprint(
     )
 
 
+def stage_settings(config: GraphConfig, llm_model: str | None = None) -> dict[str, object]:
+    """The settings recorded in the stage's completion marker (what ``run`` checks)."""
+    return {
+        "graph": config.fingerprint_settings(),
+        "llm": llm_model if config.llm_edges else None,
+    }
+
+
 def save_edges(path: Path, discovery: Discovery) -> None:
     """Similarity edges as ``edges.npz``: ``src``, ``dst``, ``weight`` and the ``tool_ids``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".edges.tmp.npz")
-    np.savez_compressed(
-        tmp,
-        src=discovery.edges.src,
-        dst=discovery.edges.dst,
-        weight=discovery.edges.weight,
-        tool_ids=np.array([t.id for t in discovery.tools]),
-    )
+    try:
+        np.savez_compressed(
+            tmp,
+            src=discovery.edges.src,
+            dst=discovery.edges.dst,
+            weight=discovery.edges.weight,
+            tool_ids=np.array([t.id for t in discovery.tools]),
+        )
+    except OSError as exc:  # numpy names neither the file nor the errno of a short write
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     tmp.replace(path)
 
 
@@ -126,6 +139,18 @@ def build_stage(
             "llm_edges is on but no LLM client was given: pass --base-url and --model (or "
             "turn the LLM edge pass off)"
         )
+    with run_lock(workspace.root, create=True):
+        return _build_stage(workspace, tools, config, embedder, llm_client, reporter)
+
+
+def _build_stage(
+    workspace: Workspace,
+    tools: Sequence[ToolSpec],
+    config: GraphConfig,
+    embedder: Embedder | None,
+    llm_client: Any,
+    reporter: Reporter | None,
+) -> StageResult:
     graph_dir = workspace.graph_dir
     discovery = discover_domains(
         tools, config, embedder=embedder, graph_dir=graph_dir, reporter=reporter
@@ -146,6 +171,7 @@ def build_stage(
     workspace.mark_done(
         STAGE,
         fingerprint=print_fp,
+        settings=stage_settings(config, model),
         summary={
             "tools": len(discovery.tools),
             "similarity_edges": len(discovery.edges),

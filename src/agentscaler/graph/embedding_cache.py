@@ -92,10 +92,15 @@ class EmbeddingCache:
             default=0,
         )
         stem = self.dir / f"shard-{number:06d}"
-        with open(stem.with_suffix(".npy"), "wb") as handle:
-            np.save(handle, vectors)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with open(stem.with_suffix(".npy"), "wb") as handle:
+                np.save(handle, vectors)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:  # numpy reports a short write with neither file nor errno
+            raise OSError(
+                exc.errno, exc.strerror or str(exc), str(stem.with_suffix(".npy"))
+            ) from exc
         tmp = stem.with_suffix(".keys.tmp")
         tmp.write_text("\n".join(keys) + "\n", encoding="ascii")
         os.replace(tmp, stem.with_suffix(".keys"))

@@ -148,6 +148,14 @@ class ToolBuilder:
             )
         name = openai_name(raw.name.strip())
         description = normalize_description(raw.description, raw.description_field)
+        limit = self.config.max_description_chars
+        if len(description) > limit:
+            raise rejected(
+                RejectReason.TOO_LARGE,
+                raw.description_field,
+                f"the description is {len(description):,} characters long, over the limit of "
+                f"{limit:,} (IngestConfig.max_description_chars); shorten it",
+            )
         parameters = normalize_parameters(
             raw.parameters,
             field=raw.parameters_field,
@@ -157,6 +165,14 @@ class ToolBuilder:
             required_field=raw.required_field,
             config=self.config,
         )
+        count = len(parameters.get("properties") or {})
+        if count > self.config.max_parameters:
+            raise rejected(
+                RejectReason.TOO_LARGE,
+                raw.parameters_field,
+                f"the tool has {count:,} parameters, over the limit of "
+                f"{self.config.max_parameters:,} (IngestConfig.max_parameters); split it",
+            )
         returns = normalize_returns(
             raw.returns,
             field=raw.returns_field,

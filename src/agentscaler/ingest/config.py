@@ -43,6 +43,12 @@ class IngestConfig(BaseModel):
     """Merge variants with the same name and the same parameter names (not only exact copies)."""
     unknown_types: UnknownTypePolicy = "reject"
     """A parameter type name nobody maps (e.g. ``"Strng"``): reject the tool, or drop the type."""
+    max_description_chars: int = Field(default=10_000, ge=100)
+    """Longest tool description accepted; longer tools are rejected (``too_large``). Real
+    catalogs stay far below (the external pool's longest: 640 characters)."""
+    max_parameters: int = Field(default=256, ge=1)
+    """Most top-level parameters of one tool; more are rejected (``too_large``). The external
+    pool's largest tool has 28."""
     max_schema_depth: int = Field(default=32, ge=2)
     """Deepest nesting of schemas in one tool; deeper tools are rejected as too complex."""
     max_schema_nodes: int = Field(default=20_000, ge=10)

@@ -14,6 +14,7 @@ from agentscaler.gcpause import gc_paused
 from agentscaler.ingest.build import ToolBuilder, Variant
 from agentscaler.ingest.config import IngestConfig, SourceFormat
 from agentscaler.ingest.dedup import MergeResult, merge_variants
+from agentscaler.ingest.deep_json import MAX_DEPTH, first_unrepresentable
 from agentscaler.ingest.detect import detect_format
 from agentscaler.ingest.loaders import LOADERS
 from agentscaler.ingest.loaders.base import RawTool
@@ -175,9 +176,45 @@ def _items(run: _Run, planned: PlannedFile) -> tuple[str | None, Iterator[RawToo
 
     def items() -> Iterator[RawTool | Reject]:
         yield from document.rejects
-        yield from LOADERS[fmt](document, run.config)
+        for item in LOADERS[fmt](document, run.config):
+            if document.unrepresentable and isinstance(item, RawTool):
+                yield _unrepresentable(item) or item
+            else:
+                yield item
 
     return fmt.value, items()
+
+
+def _unrepresentable(raw: RawTool) -> Reject | None:
+    """A reject for a record holding NaN, an infinity or a too-deep value, naming the field."""
+    for where, value in (
+        (raw.name_field, raw.name),
+        (raw.description_field, raw.description),
+        (raw.parameters_field, raw.parameters),
+        (raw.returns_field, raw.returns),
+        (raw.required_field, raw.required),
+    ):
+        found = first_unrepresentable(value, where)
+        if found is not None:
+            pointer, what = found
+            parts = pointer.split("/")
+            if len(parts) > 12:
+                pointer = "/".join(parts[:11]) + "/..."
+            deep = isinstance(what, str) and what.startswith("values nested")
+            return Reject(
+                source=raw.source,
+                index=raw.index,
+                pointer=raw.pointer,
+                tool=raw.name if isinstance(raw.name, str) else None,
+                field=pointer,
+                reason=RejectReason.TOO_COMPLEX if deep else RejectReason.INVALID_FIELD,
+                message=(
+                    f"the value at {pointer} holds {what}; flatten it (limit: {MAX_DEPTH} levels)"
+                    if deep
+                    else f"the value at {pointer} is {what}; use a number or null"
+                ),
+            )
+    return None
 
 
 def _skip(run: _Run, planned: PlannedFile, reason: str) -> None:

@@ -1,7 +1,11 @@
 """Reading catalog files: one JSON or YAML document, or JSON Lines, with positioned errors.
 
 A file that cannot be parsed at all raises :class:`SourceFileError` naming its line and column.
-In JSON Lines only the broken line is lost: it becomes a reject, the other lines are read.
+In JSON Lines only the broken line is lost: it becomes a reject, the other lines are read. In a
+single JSON or YAML document, a value strict JSON cannot hold (NaN, an infinity, a value nested
+deeper than :data:`~agentscaler.ingest.deep_json.MAX_DEPTH` levels) no longer costs the whole
+file: the document is read with it kept in place (``Document.unrepresentable``) and only the
+record holding it is rejected, naming the field.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentscaler.errors import SourceFileError
+from agentscaler.ingest import deep_json
 from agentscaler.ingest.rejects import Reject, RejectReason
 
 DocumentKind = Literal["json", "jsonl", "yaml"]
@@ -35,6 +40,9 @@ class Document:
     """``(line number, value)`` of every parsed line (JSON Lines)."""
     rejects: tuple[Reject, ...] = field(default=())
     """Lines that did not parse (JSON Lines)."""
+    unrepresentable: bool = False
+    """The document holds NaN, infinities or too-deep values (records holding them are
+    rejected one by one; see :func:`~agentscaler.ingest.deep_json.first_unrepresentable`)."""
 
     def records(self) -> list[tuple[int | None, Any]]:
         """Top-level records: each line of JSON Lines, or the whole document (index None)."""
@@ -103,13 +111,13 @@ def read_document(path: Path, source: str, kind: DocumentKind | None = None) -> 
     if kind == "jsonl":
         return _json_lines(text, source)
     if kind == "yaml":
-        return Document(source, "yaml", value=_yaml(text, source))
+        return _yaml_document(text, source)
     if kind == "json":
         return _json_or_lines(text, source)
     try:
         return _json_or_lines(text, source)
     except SourceFileError:
-        return Document(source, "yaml", value=_yaml(text, source))
+        return _yaml_document(text, source)
 
 
 def _json_or_lines(text: str, source: str) -> Document:
@@ -130,8 +138,19 @@ def _json_or_lines(text: str, source: str) -> Document:
             except SourceFileError:
                 raise error from exc
         raise error from exc
-    except (ValueError, RecursionError) as exc:
-        raise SourceFileError(f"{source}: not valid JSON: {_short(exc)}") from exc
+    except (ValueError, RecursionError):
+        pass
+    # NaN, infinities or absurd nesting: read it all, keeping those values for the records'
+    # own rejects
+    try:
+        value = deep_json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceFileError(
+            f"{source}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    if _SURROGATE_ESCAPE.search(text):
+        value = _without_lone_surrogates(value)
+    return Document(source, "json", value=value, unrepresentable=True)
 
 
 def _json_lines(text: str, source: str) -> Document:
@@ -169,7 +188,13 @@ def _short(exc: BaseException) -> str:
     return str(exc)
 
 
-def _yaml(text: str, source: str) -> Any:
+def _yaml_document(text: str, source: str) -> Document:
+    flags: list[bool] = []
+    value = _yaml(text, source, flags)
+    return Document(source, "yaml", value=value, unrepresentable=bool(flags))
+
+
+def _yaml(text: str, source: str, flags: list[bool] | None = None) -> Any:
     import yaml
 
     try:
@@ -183,7 +208,7 @@ def _yaml(text: str, source: str) -> Any:
         raise SourceFileError(f"{source}: not valid YAML: {exc}") from exc
     except RecursionError as exc:
         raise SourceFileError(f"{source}: not valid YAML: values are nested too deeply") from exc
-    return _jsonable(value, source)
+    return _jsonable(value, source, flags if flags is not None else [])
 
 
 @cache
@@ -203,12 +228,14 @@ def _json_yaml_loader() -> Any:
     return JsonYamlLoader
 
 
-def _jsonable(value: Any, source: str) -> Any:
-    """YAML data as JSON data: text keys, no sets/bytes/NaN, no recursive aliases."""
+def _jsonable(value: Any, source: str, flags: list[bool]) -> Any:
+    """YAML data as JSON data: text keys, no sets/bytes, no recursive aliases. NaN, infinities
+    and values nested deeper than MAX_DEPTH stay in place (a TooDeep marker for the latter) and
+    ``flags`` gets an entry, so the records holding them are rejected one by one."""
     budget = [_MAX_YAML_NODES]
     active: set[int] = set()
 
-    def convert(node: Any, path: str) -> Any:
+    def convert(node: Any, path: str, depth: int = 0) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
             raise SourceFileError(
@@ -217,21 +244,24 @@ def _jsonable(value: Any, source: str) -> Any:
         if isinstance(node, dict | list):
             if id(node) in active:
                 raise SourceFileError(f"{source}: recursive YAML alias at {path or '/'}")
+            if depth >= deep_json.MAX_DEPTH:
+                flags.append(True)
+                return deep_json.TooDeep(deep_json.MAX_DEPTH)
             active.add(id(node))
             try:
                 if isinstance(node, list):
-                    return [convert(v, f"{path}/{i}") for i, v in enumerate(node)]
+                    return [convert(v, f"{path}/{i}", depth + 1) for i, v in enumerate(node)]
                 return {
-                    _clean_text(_key(k)): convert(v, f"{path}/{_key(k)}") for k, v in node.items()
+                    _clean_text(_key(k)): convert(v, f"{path}/{_key(k)}", depth + 1)
+                    for k, v in node.items()
                 }
             finally:
                 active.discard(id(node))
         if isinstance(node, float) and not math.isfinite(node):
-            raise SourceFileError(
-                f"{source}: the value at {path or '/'} is {node}, which JSON cannot represent"
-            )
+            flags.append(True)
+            return node
         if isinstance(node, set | tuple):
-            return [convert(v, f"{path}/{i}") for i, v in enumerate(node)]
+            return [convert(v, f"{path}/{i}", depth + 1) for i, v in enumerate(node)]
         if isinstance(node, bytes):
             raise SourceFileError(f"{source}: binary data at {path or '/'} cannot be imported")
         if isinstance(node, str):

@@ -33,6 +33,8 @@ class RejectReason(StrEnum):
     """A ``$ref`` points nowhere, or outside the document."""
     TOO_COMPLEX = "too_complex"
     """The schema is nested too deeply or grows too large once references are inlined."""
+    TOO_LARGE = "too_large"
+    """The tool exceeds a size limit: its description's length or its number of parameters."""
     INVALID_SCHEMA = "invalid_schema"
     """The normalized schema failed the JSON Schema 2020-12 metaschema check."""
     INTERNAL_ERROR = "internal_error"

@@ -100,7 +100,8 @@ class SchemaNormalizer:
             raise _fail(
                 RejectReason.TOO_COMPLEX,
                 at,
-                f"schemas are nested more than {self.config.max_schema_depth} levels deep",
+                f"schemas are nested more than {self.config.max_schema_depth} levels deep "
+                "(limit: IngestConfig.max_schema_depth)",
             )
         self.nodes += 1
         if self.nodes > self.config.max_schema_nodes:
@@ -108,7 +109,7 @@ class SchemaNormalizer:
                 RejectReason.TOO_COMPLEX,
                 at,
                 f"the tool has more than {self.config.max_schema_nodes} schemas once $ref are "
-                "inlined",
+                "inlined (limit: IngestConfig.max_schema_nodes)",
             )
         if raw is True:
             return {}

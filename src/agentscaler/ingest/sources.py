@@ -120,3 +120,26 @@ def _missing(origin: str, why: str) -> Reject:
         reason=RejectReason.MISSING_SOURCE,
         message=f"{why}; check the path (a glob needs quotes so the shell does not expand it)",
     )
+
+
+def sources_hash(sources: list[str], config: IngestConfig) -> str:
+    """One hash over every file an import of ``sources`` reads (the built-in catalog's files
+    for ``builtin``) and the sources it cannot find: it changes when a catalog changes."""
+    from agentscaler.markers import combined, hash_files
+
+    plan = plan_sources(list(sources), config)
+    paths = [f.path for f in plan.files if f.path is not None]
+    if any(f.builtin for f in plan.files):
+        folder = Path(__file__).resolve().parents[1] / "catalog" / "verticals"
+        paths += sorted(folder.glob("*.yaml"))
+    return combined(
+        {
+            "files": hash_files(paths),
+            "missing": ",".join(sorted(r.source for r in plan.missing)),
+        }
+    )
+
+
+def stage_settings(sources: list[str] | tuple[str, ...], config: IngestConfig) -> dict[str, object]:
+    """The settings of an import recorded in its completion marker."""
+    return {"sources": list(sources), "ingest": config.model_dump(mode="json")}

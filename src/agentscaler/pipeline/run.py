@@ -3,6 +3,17 @@
 ``run.json`` holds the resolved settings of the run. A rerun takes its settings from there;
 settings given again must agree with it (a run folder never mixes the outputs of two settings),
 so resuming after a crash or a stop is just running the same command again.
+
+The run holds the folder's lock (:mod:`agentscaler.runlock`) from start to end. Before skipping a
+stage it checks the stage's completion marker against the folder (:mod:`agentscaler.markers`):
+
+* a stage whose recorded settings differ from ``run.json`` stops the run with a message naming
+  the setting, the two values and the two ways out (``run.json`` was edited, or a stage was run
+  on its own with other options): the folder never claims settings it was not made with;
+* a stage whose files, or the files it read, changed since it finished (a torn episode line, a
+  garbage database, a deleted state, a stage redone upstream) runs again: it redoes only what no
+  longer matches, and every later stage follows;
+* otherwise the stage is skipped.
 """
 
 from __future__ import annotations
@@ -17,10 +28,12 @@ from typing import Any
 from pydantic import ValidationError
 from rich.console import Console
 
+from agentscaler import markers
 from agentscaler.errors import ConfigError, RunFolderError
 from agentscaler.jsonl import read_json, write_json
 from agentscaler.pipeline.config import RunConfig
-from agentscaler.pipeline.stages import STAGES
+from agentscaler.pipeline.stages import STAGES, Stage, ingest_inputs
+from agentscaler.runlock import LOCK_NAME, run_lock
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -32,7 +45,8 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 class StageOutcome:
     name: str
     status: str
-    """``ran`` or ``skipped`` (finished by an earlier run)."""
+    """``ran``, ``redone`` (finished before, but its files no longer matched) or ``skipped``
+    (finished by an earlier run, checked)."""
     seconds: float
     summary: dict[str, Any]
 
@@ -46,6 +60,29 @@ class RunOutcome:
     @property
     def complete(self) -> bool:
         return [s.name for s in self.stages] == list(STAGE_NAMES)
+
+    def partial_failures(self) -> list[str]:
+        """What some records lost on the way (the run is usable): for exit status 3."""
+        figures = {s.name: s.summary for s in self.stages}
+        losses = []
+        rejected = (figures.get("ingest") or {}).get("rejected") or 0
+        if rejected:
+            losses.append(
+                f"{rejected} tool record(s) were rejected (see {self.root / 'tools.rejects.jsonl'})"
+            )
+        failed = (figures.get("worlds") or {}).get("failed") or 0
+        if failed:
+            losses.append(
+                f"{failed} world(s) failed conformance and were left out (see "
+                f"{self.root / 'worlds' / 'summary.json'})"
+            )
+        lost = (figures.get("simulate") or {}).get("infrastructure_failures") or 0
+        if lost:
+            losses.append(
+                f"{lost} episode(s) failed for infrastructure reasons (run the same command "
+                "again to retry them)"
+            )
+        return losses
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -106,41 +143,92 @@ def run_pipeline(
         raise ConfigError(f"unknown stage {stop_after!r}; stages: {', '.join(STAGE_NAMES)}")
     ws = Workspace(Path(root))
     config, resumed = resolve_config(ws, overrides or {})
-    if ws.root.exists() and not resumed and any(ws.root.iterdir()):
+    if ws.root.exists() and not resumed and any(p.name != LOCK_NAME for p in ws.root.iterdir()):
         raise RunFolderError(
             f"{ws.root} is not empty and has no run.json: it is not a run folder made by "
             "`agentscaler run`. Pass another --out."
         )
-    ws.root.mkdir(parents=True, exist_ok=True)
-    if not resumed:
-        write_json(ws.run_json, config.model_dump(mode="json"))
-    outcome = RunOutcome(root=ws.root, config=config)
-    if resumed:
-        console.print(f"resuming the run in {ws.root}", highlight=False)
-    for stage in STAGES:
-        marker = ws.marker(stage.name)
-        if marker is not None:
-            figures = (marker.get("summary") or {}).get("pipeline") or {}
-            outcome.stages.append(
-                StageOutcome(stage.name, "skipped", float(figures.get("seconds", 0.0)), figures)
-            )
-            console.print(f"[dim]{stage.name}: finished earlier, skipped[/]", highlight=False)
-        else:
-            console.rule(f"[bold]{stage.name}[/]: {stage.title}")
-            started = time.perf_counter()
-            summary = stage.run(ws, config, console)
-            seconds = time.perf_counter() - started
-            own = ws.marker(stage.name) or {}  # keep the stage's own fingerprint
-            ws.mark_done(
-                stage.name,
-                fingerprint=own.get("fingerprint", ""),
-                summary={
-                    **(own.get("summary") or {}),
-                    "pipeline": {**summary, "seconds": round(seconds, 2)},
-                },
-            )
-            outcome.stages.append(StageOutcome(stage.name, "ran", seconds, summary))
-            log.info("stage %s finished in %.1f s: %s", stage.name, seconds, summary)
-        if stage.name == stop_after:
-            break
+    with run_lock(ws.root, create=True):
+        config, resumed = resolve_config(ws, overrides or {})  # as it is now the folder is ours
+        if not resumed:
+            write_json(ws.run_json, config.model_dump(mode="json"))
+        outcome = RunOutcome(root=ws.root, config=config)
+        if resumed:
+            console.print(f"resuming the run in {ws.root}", highlight=False)
+        try:
+            for stage in STAGES:
+                outcome.stages.append(_stage(ws, config, stage, console))
+                if stage.name == stop_after:
+                    break
+        except BaseException:
+            if not resumed and not outcome.stages:
+                # nothing was made with these settings: a corrected command may start afresh
+                ws.run_json.unlink(missing_ok=True)
+            raise
     return outcome
+
+
+def _stage(ws: Workspace, config: RunConfig, stage: Stage, console: Console) -> StageOutcome:
+    settings = stage.settings(config)
+    extra = ingest_inputs(config) if stage.name == "ingest" else None
+    check = markers.check(ws.root, stage.name, settings=settings, extra_inputs=extra)
+    if check.changed_settings:
+        section = config.model_dump(mode="json")
+        for part in filter(None, stage.section.split(".")):
+            section = section.get(part) or {}
+        edited = [c for c in check.changed_settings if c[0].split(".")[0] in section]
+        if edited:
+            raise ConfigError(_disagreement(ws, stage, edited))
+        # only settings run.json does not hold differ (a new release's defaults): redo the stage
+    figures = ((check.marker or {}).get("summary") or {}).get("pipeline") or {}
+    retry = figures.get("infrastructure_failures") or 0
+    if check.done and retry:
+        check = markers.Check(
+            stage.name,
+            check.marker,
+            (f"{retry} episode(s) failed for infrastructure reasons and are retried",),
+        )
+    if check.done:
+        console.print(
+            f"[dim]{stage.name}: finished earlier, skipped (its files checked)[/]", highlight=False
+        )
+        return StageOutcome(stage.name, "skipped", float(figures.get("seconds", 0.0)), figures)
+    status = "ran"
+    if check.marker is not None:
+        status = "redone"
+        console.print(
+            f"[yellow]{stage.name}: finished earlier, but {check.reason}; running it again[/]",
+            highlight=False,
+        )
+        log.info("%s: stage %s runs again: %s", ws.root, stage.name, check.reason)
+    console.rule(f"[bold]{stage.name}[/]: {stage.title}")
+    started = time.perf_counter()
+    summary = stage.run(ws, config, console)
+    seconds = time.perf_counter() - started
+    own = ws.marker(stage.name) or {}  # keep the stage's own fingerprint and summary
+    ws.mark_done(
+        stage.name,
+        fingerprint=own.get("fingerprint", ""),
+        settings=settings,
+        extra_inputs=extra,
+        summary={
+            **(own.get("summary") or {}),
+            "pipeline": {**summary, "seconds": round(seconds, 2)},
+        },
+    )
+    log.info("stage %s finished in %.1f s: %s", stage.name, seconds, summary)
+    return StageOutcome(stage.name, status, seconds, summary)
+
+
+def _disagreement(ws: Workspace, stage: Stage, changed: list[tuple[str, Any, Any]]) -> str:
+    """The message for a stage whose recorded settings differ from run.json's."""
+    name, recorded, wanted = changed[0]
+    dotted = f"{stage.section}.{name}" if stage.section else name
+    more = len(changed) - 1
+    others = f" (and {more} more setting{'s' if more > 1 else ''})" if more else ""
+    return (
+        f"{ws.run_json} disagrees with the data in {ws.root}: the {stage.name} stage ran with "
+        f"{dotted} = {recorded!r}, but run.json says {wanted!r}{others}. "
+        f"To resume this run, set it back to {recorded!r} in run.json; to use {wanted!r}, "
+        "start a new run folder with another --out."
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from agentscaler.errors import SimulationError
 from agentscaler.jsonl import iter_records
 from agentscaler.records import Task
+from agentscaler.runlock import run_lock
 from agentscaler.simulate.config import SimulateConfig
 from agentscaler.simulate.environment import WorldPool
 from agentscaler.simulate.episode import EpisodeJob, episode_id, trial_seed
@@ -124,17 +125,19 @@ def open_simulation(
 ) -> Iterator[SimulationPlan]:
     """Lock the run's episode store and plan the work (tasks, worlds and states checked)."""
     workspace = Workspace(root)
-    path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
-    if not path.exists():
-        raise SimulationError(f"tasks file {path} does not exist")
-    tasks = load_tasks(path, config.limit)
-    pool = preload(workspace, tasks)
-    settings = config.policy_settings()
-    fp = fingerprint(settings)
-    store = EpisodeStore.open(workspace.episodes_dir, config.shards, settings, fp)
-    with store.lock():
-        work, done = _plan(config, tasks, store, fp)
-        yield SimulationPlan(workspace, config, tasks, store, fp, work, done, pool)
+    workspace.require(workspace.root, "tasks")
+    with run_lock(workspace.root):
+        path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
+        if not path.exists():
+            raise SimulationError(f"tasks file {path} does not exist")
+        tasks = load_tasks(path, config.limit)
+        pool = preload(workspace, tasks)
+        settings = config.policy_settings()
+        fp = fingerprint(settings)
+        store = EpisodeStore.open(workspace.episodes_dir, config.shards, settings, fp)
+        with store.lock():
+            work, done = _plan(config, tasks, store, fp)
+            yield SimulationPlan(workspace, config, tasks, store, fp, work, done, pool)
 
 
 def run_simulation(plan: SimulationPlan, on_outcome: OnOutcome | None = None) -> RunStats:
@@ -162,6 +165,7 @@ def run_simulation(plan: SimulationPlan, on_outcome: OnOutcome | None = None) ->
                     "trials": plan.config.trials,
                 }
             ),
+            settings=plan.config.stage_settings(),
             summary=stats.as_dict(),
         )
     else:

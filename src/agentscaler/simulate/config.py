@@ -78,6 +78,10 @@ class SimulateConfig(BaseModel):
         """True when neither side talks to an LLM."""
         return self.agent is None and self.user is None
 
+    def stage_settings(self) -> dict[str, Any]:
+        """The settings recorded in the stage's completion marker (what ``run`` checks)."""
+        return {**self.policy_settings(), "trials": self.trials, "limit": self.limit}
+
     def policy_settings(self) -> dict[str, Any]:
         """Settings that change what an episode contains (resume fingerprint, episode ids)."""
         return {

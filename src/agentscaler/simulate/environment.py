@@ -1,6 +1,6 @@
 """The worlds and initial states episodes run on, loaded once per process.
 
-:class:`WorldPool` loads ``worlds/<domain_id>/`` with :func:`agentscaler.worlds.loader.load_world`
+:class:`WorldPool` loads ``worlds/<domain_id>/`` with :func:`agentscaler.worlds.runtime.loader.load_world`
 and each task's initial state ``states/<hash>.sqlite`` (as a snapshot whose table digests are
 computed once), and gives every episode its own environment: a private in-memory copy of the
 state (:class:`agentscaler.worlds.runtime.WorldEnv`), so episodes never share anything.
@@ -98,8 +98,8 @@ class WorldPool:
         path = self.workspace.state_file(task.initial_state)
         if not path.exists():
             raise RunFolderError(
-                f"task {task.id}{at}: its initial state {path} is missing. Re-run "
-                "`agentscaler tasks sample` for this run folder."
+                f"task {task.id}{at}: its initial state {path} is missing. Run "
+                f"`{self.workspace.rerun_command('tasks')}` (it restores missing states)."
             )
 
     def state(self, state_hash: str, world: LoadedWorld) -> Snapshot:
@@ -110,16 +110,18 @@ class WorldPool:
                 self._states.move_to_end(state_hash)
                 return snapshot
         path = self.workspace.state_file(state_hash)
+        restore = (
+            f"Run `{self.workspace.rerun_command('tasks')}` (it restores missing or damaged "
+            "states)."
+        )
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise RunFolderError(
-                f"initial state {path} is missing. Re-run `agentscaler tasks sample`."
-            ) from exc
+            raise RunFolderError(f"initial state {path} is missing. {restore}") from exc
         try:
             env = world.compiled.make_env(data)
         except WorldError as exc:
-            raise RunFolderError(f"{path}: {exc}") from exc
+            raise RunFolderError(f"{path}: {exc}. {restore}") from exc
         try:
             env.state_hash()  # computes the table digests once; snapshots carry them
             snapshot = env.snapshot()

@@ -4,6 +4,7 @@ and an explanation for every episode that did not end in its task's gold state."
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,8 @@ def outcome_of(episode: Episode, task: Task) -> EpisodeOutcome:
 def explain(episode: Episode, calls_mismatch: str | None = None) -> str:
     """One line on why an episode missed its gold state (or, read-only, its gold calls)."""
     if episode.error:
-        return f"{episode.termination.value}: {episode.error.splitlines()[0][:200]}"
+        first = episode.error.splitlines()[0] if episode.error.strip() else ""
+        return f"{episode.termination.value}: {textwrap.shorten(first, 400, placeholder=' ...')}"
     if calls_mismatch is not None:
         return (
             f"{episode.termination.value}: read-only task, calls differ from gold; {calls_mismatch}"

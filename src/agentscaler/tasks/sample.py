@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, TaskError
 from agentscaler.jsonl import read_json, read_records, write_json, write_records
+from agentscaler.markers import file_hash
 from agentscaler.records.domain import Domain
 from agentscaler.records.task import Task
+from agentscaler.runlock import run_lock
 from agentscaler.tasks.config import TaskConfig
 from agentscaler.tasks.states import save_state
 from agentscaler.tasks.summary import summarize
@@ -82,6 +84,17 @@ def sample_tasks(
     ``advance(n)`` is called as tasks are made (``per_domain`` per domain in total).
     """
     config = config or TaskConfig()
+    with run_lock(workspace.root):
+        return _sample_tasks(workspace, config, llm, force, advance)
+
+
+def _sample_tasks(
+    workspace: Workspace,
+    config: TaskConfig,
+    llm: LLMConfig | None,
+    force: bool,
+    advance: Callable[[int], None] | None,
+) -> SampleResult:
     if config.llm_intents and llm is None:
         raise ConfigError(
             "LLM intents need a server: pass --base-url URL and --model NAME with --llm-intents"
@@ -116,6 +129,8 @@ def sample_tasks(
                 result, was_reused = _domain(
                     workspace, domain, worlds[domain.id], config, settings, client, force, advance
                 )
+            except (OSError, MemoryError):
+                raise  # the machine failed (a full disk), not the domain: stop and say so
             except Exception as exc:  # one domain's failure never stops the others
                 log.warning("tasks of domain %s failed", domain.id, exc_info=True)
                 result, was_reused = _failed(domain, worlds[domain.id], exc), False
@@ -129,7 +144,7 @@ def sample_tasks(
     tasks = [t for r in results for t in r.tasks]
     write_records(workspace.tasks, tasks)
     summary = summarize(tasks, domains=[r.to_json() for r in results], max_steps=config.max_steps)
-    workspace.mark_done(STAGE, fingerprint=stamp, summary=summary)
+    workspace.mark_done(STAGE, fingerprint=stamp, settings=settings, summary=summary)
     log.info("tasks: %d tasks in %d domains (%d reused)", len(tasks), len(results), reused)
     return SampleResult(summary, stamp, results, reused)
 
@@ -176,11 +191,13 @@ def _domain(
             max_chars=config.intent_max_chars,
         )
     used = {t.initial_state for t in result.tasks}
-    for state in result.states:
-        if state.hash in used:
-            save_state(workspace, state)
+    states = {
+        state.hash: file_hash(save_state(workspace, state))
+        for state in result.states
+        if state.hash in used
+    }
     write_records(tasks_path, result.tasks)
-    write_json(meta_path, {"fingerprint": stamp, "result": result.to_json()})
+    write_json(meta_path, {"fingerprint": stamp, "result": result.to_json(), "states": states})
     return result, False
 
 
@@ -232,13 +249,17 @@ def _reuse(
             return None
         tasks = read_records(tasks_path, Task)
         result = DomainResult.from_json(meta["result"], tasks)
+        states = meta["states"]
     except (AgentscalerError, KeyError, TypeError, ValueError) as exc:
         log.warning(
             "%s: cannot reuse finished tasks (%s); the domain is made again", tasks_path, exc
         )
         return None
-    if any(not workspace.state_file(t.initial_state).exists() for t in tasks):
-        return None
+    for state_hash in sorted({t.initial_state for t in tasks}):
+        path = workspace.state_file(state_hash)
+        if not path.is_file() or file_hash(path) != states.get(state_hash):
+            log.warning("%s is missing or damaged: domain %s is made again", path, result.domain_id)
+            return None
     return result
 
 

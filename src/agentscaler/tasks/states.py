@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agentscaler.canonical import stable_seed
 from agentscaler.errors import TaskError, WorldError
+from agentscaler.jsonl import named
 from agentscaler.records.world import World
 from agentscaler.tasks.config import TaskConfig
 from agentscaler.workspace import Workspace
@@ -99,9 +100,10 @@ def make_states(compiled: CompiledWorld, config: TaskConfig) -> list[InitialStat
 
 
 def save_state(workspace: Workspace, state: InitialState) -> Path:
-    """Write ``states/<hash>.sqlite`` once (atomically); an existing file is kept."""
+    """Write ``states/<hash>.sqlite`` (atomically); an existing file with the same bytes is kept,
+    a damaged one replaced."""
     path = workspace.state_file(state.hash)
-    if path.exists():
+    if path.is_file() and path.read_bytes() == state.snapshot.data:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -112,6 +114,9 @@ def save_state(workspace: Workspace, state: InitialState) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise named(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

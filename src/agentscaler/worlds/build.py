@@ -1,8 +1,12 @@
 """Stage entry point: compile every domain of a run folder into ``worlds/<domain>/``.
 
 Resumable: a world whose ``build.json`` records the same fingerprint (domain, tool ids, compile
-settings) is not rebuilt. Each world is compiled, written and checked for conformance; a failure
-is recorded with its reason and never stops the other worlds.
+settings) and whose files still have the content recorded there is not rebuilt; a world with a
+missing, changed or corrupt file (a garbage ``seed.sqlite``) is rebuilt, keeping a user's edit of
+``tools.py`` (with the same fingerprint the compiler writes the same code, so a different
+``tools.py`` is an edit). Each world is compiled, written and checked for conformance; a failure
+is recorded with its reason and never stops the other worlds. The run folder is locked while
+worlds are built.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 from agentscaler.canonical import content_hash
 from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
 from agentscaler.jsonl import read_json, read_records, write_json
+from agentscaler.markers import file_hash
 from agentscaler.records import Domain, ToolSpec
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
 from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world, write_world
@@ -29,6 +35,8 @@ log = logging.getLogger(__name__)
 
 BUILD_FILE = "build.json"
 NOT_BUILT = "not built yet"
+CHECKED_FILES = ("world.json", "tools.json", "schema.sql", "seed.sqlite")
+"""World files whose content ``build.json`` records (``tools.py`` may be edited by a user)."""
 
 
 @dataclass
@@ -175,15 +183,29 @@ def build_one(
         return result
     stamp = world_fingerprint(domain, specs, config, user_spec[1] if user_spec else "")
     marker = world_dir / BUILD_FILE
+    kept_source: str | None = None
     if not force and marker.exists():
         try:
             previous = read_json(marker)
         except AgentscalerError:
             previous = {}
-        if previous.get("fingerprint") == stamp and (world_dir / "world.json").exists():
-            reused = WorldBuildResult.from_json(previous.get("result", {}))
-            reused.reused = True
-            return reused
+        if (
+            previous.get("fingerprint") == stamp
+            and "files" in previous
+            and previous["files"] is None
+        ):
+            failed = WorldBuildResult.from_json(previous.get("result", {}))
+            failed.reused = True  # it failed to compile with these inputs: it would again
+            return failed
+        if previous.get("fingerprint") == stamp:
+            damaged = _damaged_files(world_dir, previous.get("files"))
+            if not damaged:
+                reused = WorldBuildResult.from_json(previous.get("result", {}))
+                reused.reused = True
+                return reused
+            log.warning("world %s is rebuilt: %s", domain.id, damaged)
+            if (world_dir / "tools.py").is_file():
+                kept_source = (world_dir / "tools.py").read_text(encoding="utf-8")
     try:
         if user_spec is not None:
             spec, _digest, text = user_spec
@@ -201,13 +223,18 @@ def build_one(
 
             compiled = improve_world(compiled, specs, llm, config)
         write_world(compiled, world_dir)
+        if kept_source is not None and kept_source != compiled.source:
+            (world_dir / "tools.py").write_text(kept_source, encoding="utf-8")
+            log.warning("world %s: your edited tools.py was kept", domain.id)
         loaded = load_world(world_dir, config)
         report = check_world(loaded, seed=config.seed)
+    except (OSError, MemoryError):
+        raise  # the machine failed (a full disk), not the world: stop and say so
     except Exception as exc:  # one world's failure never stops the build
         log.warning("world %s failed to compile: %s", domain.id, exc)
         result.failures = [f"compile: {type(exc).__name__}: {exc}"]
         if world_dir.exists():
-            write_json(marker, {"fingerprint": stamp, "result": result.to_json()})
+            write_json(marker, {"fingerprint": stamp, "result": result.to_json(), "files": None})
         return result
     bindings = loaded.world.tools
     result.world_id = loaded.world.id
@@ -221,8 +248,24 @@ def build_one(
         f"{f.check}{f' [{f.tool}]' if f.tool else ''}: {f.detail}" for f in report.failures
     ]
     write_json(world_dir / "conformance.json", report.to_json_dict())
-    write_json(marker, {"fingerprint": stamp, "result": result.to_json()})
+    files = {name: file_hash(world_dir / name) for name in CHECKED_FILES}
+    write_json(marker, {"fingerprint": stamp, "result": result.to_json(), "files": files})
     return result
+
+
+def _damaged_files(world_dir: Path, recorded: Any) -> str:
+    """What no longer matches ``build.json``'s file hashes ("" when the world is intact)."""
+    if not isinstance(recorded, dict):
+        return "build.json records no file hashes (built by an older release, or failed)"
+    if not (world_dir / "tools.py").is_file():
+        return f"{world_dir / 'tools.py'} is missing"
+    for name in CHECKED_FILES:
+        path = world_dir / name
+        if not path.is_file():
+            return f"{path} is missing"
+        if file_hash(path) != recorded.get(name):
+            return f"{path} changed since it was built"
+    return ""
 
 
 def build_worlds(
@@ -237,6 +280,19 @@ def build_worlds(
 ) -> BuildSummary:
     """Compile the worlds of every domain in ``workspace`` (or those named in ``domains``)."""
     config = config or WorldConfig()
+    with run_lock(workspace.root):
+        return _build_worlds(workspace, config, domains, force, llm, workers, progress)
+
+
+def _build_worlds(
+    workspace: Workspace,
+    config: WorldConfig,
+    domains: list[str] | None,
+    force: bool,
+    llm: Any,
+    workers: int | None,
+    progress: Callable[[WorldBuildResult], None] | None,
+) -> BuildSummary:
     all_domains, tools = load_inputs(workspace)
     selected = [d for d in all_domains if domains is None or d.id in domains]
     if domains is not None:
@@ -281,7 +337,12 @@ def build_worlds(
     )
     if not any(r.failures == [NOT_BUILT] for r in overall.results):
         stamp = content_hash([r.world_id for r in overall.results], length=16)
-        workspace.mark_done("worlds", fingerprint=stamp, summary=overall.to_json())
+        workspace.mark_done(
+            "worlds",
+            fingerprint=stamp,
+            settings=config.compile_settings(),
+            summary=overall.to_json(),
+        )
     return summary
 
 

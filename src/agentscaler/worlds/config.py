@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,9 +40,20 @@ class WorldConfig(BaseModel):
         1_000_000, ge=1000, description="Largest string/list one operation in tool code may build."
     )
     max_code_bytes: int = Field(2_000_000, ge=1000, description="Largest tools.py accepted.")
+    tool_isolation: Literal["auto", "process"] = Field(
+        "auto",
+        description=(
+            "Where tool code runs: 'auto' runs the compiler's own code in-process and code a user "
+            "edited or an LLM wrote in worker processes under OS limits (RLIMIT_AS, RLIMIT_CPU, "
+            "a wall-clock kill); 'process' runs every world's code in workers."
+        ),
+    )
 
     workers: int = Field(
-        1, ge=1, description="Worlds compiled and checked in parallel (processes)."
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=1,
+        description="Worlds compiled and checked in parallel (processes; default: the cores, "
+        "at most 4).",
     )
 
     # --- runtime --------------------------------------------------------------------------------

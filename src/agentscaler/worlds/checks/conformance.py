@@ -168,7 +168,9 @@ def _check_reset(world: CompiledWorld, seed: int) -> list[CheckResult]:
 
     hashes = []
     for _ in range(2):
-        conn = connect_bytes(seed_state(world.world, seed + 1, schema=world.schema))
+        conn = connect_bytes(
+            seed_state(world.world, seed + 1, schema=world.schema, spec=world.load_spec())
+        )
         try:
             hashes.append(state_hash(conn, world.schema))
         finally:

@@ -10,6 +10,7 @@ with the code generator.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,8 +152,13 @@ class Interpreter:
         """Lookups and rules of ``tool`` on ``db`` (nothing is written): which rule fails first."""
         spec_tool = self.spec.tools[tool]
         rows: dict[str, Any] = {}
+        return self._outcome(lambda: self._checks(tool, spec_tool, db, args, rows), rows)
+
+    @staticmethod
+    def _outcome(step: Callable[[], None], rows: dict[str, Any]) -> Outcome:
+        """Run ``step``: success, or the error code and rule it failed on."""
         try:
-            self._checks(tool, spec_tool, db, args, rows)
+            step()
         except _Violation as violation:
             return Outcome(
                 False, "precondition_failed", violation.rule.name, str(violation), rows=rows
@@ -168,14 +174,7 @@ class Interpreter:
         for rule in spec_tool.requires:
             if rule.each is None:
                 self._rule(tool, rule, db, args, rows, {})
-        groups: list[str] = []
-        for lookup in spec_tool.find.values():
-            if lookup.each is not None and lookup.each not in groups:
-                groups.append(lookup.each)
-        for rule in spec_tool.requires:
-            if rule.each is not None and rule.each not in groups:
-                groups.append(rule.each)
-        for each in groups:
+        for each in spec_tool.loops():
             variable, elements = self._each(tool, each, db, args, rows)
             for element in elements:
                 inner = dict(rows)
@@ -191,19 +190,15 @@ class Interpreter:
         """The whole call: lookups, rules and effects on ``db`` (which it changes on success)."""
         spec_tool = self.spec.tools[tool]
         rows: dict[str, Any] = {}
-        try:
+
+        def call() -> None:
             self._checks(tool, spec_tool, db, args, rows)
             if spec_tool.kind == "update":
                 self._nothing_to_change(spec_tool, {**self.defaults.get(tool, {}), **args})
             for effect in spec_tool.effects:
                 self._effect(tool, spec_tool, effect, db, args, rows)
-        except _Violation as violation:
-            return Outcome(
-                False, "precondition_failed", violation.rule.name, str(violation), rows=rows
-            )
-        except ToolError as exc:
-            return Outcome(False, exc.code, getattr(exc, "rule", None), str(exc), rows=rows)
-        return Outcome(True, rows=rows)
+
+        return self._outcome(call, rows)
 
     @staticmethod
     def _nothing_to_change(spec_tool: SpecTool, args: dict[str, Any]) -> None:
@@ -284,10 +279,12 @@ class Interpreter:
                 db.delete_where(child_entity.table, where={child_entity.parent.column: key})
             db.delete(entity.table, key)
             return
+        cleared = [c for c, v in effect.values.items() if v is None]
+        values = {c: v for c, v in values.items() if c not in cleared}
         if effect.op in ("increment", "decrement"):
             sign = 1 if effect.op == "increment" else -1
             values = {c: row[c] + sign * amount for c, amount in values.items()}
-        rows[row_name] = db.update(entity.table, key, values)
+        rows[row_name] = db.update(entity.table, key, values, clear=cleared)
 
 
 __all__ = ["Interpreter", "Outcome", "PreconditionFailed"]

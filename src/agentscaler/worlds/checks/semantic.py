@@ -26,6 +26,7 @@ from typing import Any
 
 from agentscaler.records.base import Record
 from agentscaler.worlds.checks.interpret import Interpreter, Outcome
+from agentscaler.worlds.checks.invariants import InvariantChecker
 from agentscaler.worlds.interface import argument_defaults, read_params
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.runtime.env import WorldEnv
@@ -122,6 +123,7 @@ class SemanticChecker:
         self.env = WorldEnv(world)
         self.env.reset()
         self.base = self.env.snapshot().data
+        self.invariants = InvariantChecker(spec)
 
     # --- helpers ------------------------------------------------------------------------------
     def _db(self, data: bytes) -> tuple[Any, Database]:
@@ -173,6 +175,15 @@ class SemanticChecker:
     def check(self) -> SemanticReport:
         findings: list[SemanticFinding] = []
         proofs: list[RuleProof] = []
+        seeded = self.invariants.violations(self.env.db)
+        findings.append(
+            SemanticFinding(
+                check="invariants",
+                ok=not seeded,
+                tool="",
+                detail="; ".join(map(str, seeded[:3])) if seeded else "the seeded state",
+            )
+        )
         for name, tool in self.spec.tools.items():
             if name not in self.world.tools:
                 continue
@@ -247,9 +258,21 @@ class SemanticChecker:
                         f"{_said(expected)}",
                     )
                 ]
+            if result.ok and changes:
+                broken = self.invariants.violations(self.env.db, {c.table for c in result.changes})
+                if broken:
+                    return None, [
+                        SemanticFinding(
+                            check="invariants",
+                            ok=False,
+                            tool=name,
+                            detail=f"on {args} the call left " + "; ".join(map(str, broken[:3])),
+                        )
+                    ]
             if result.ok and success is None and (tool.access == "read" or changes):
                 success = _Case(data, args, outcome)
-            if success is not None and compared >= self.enough:
+            enough = self.enough if tool.access == "write" else 3
+            if success is not None and compared >= enough:
                 break
             if (
                 not outcome.ok
@@ -710,7 +733,61 @@ def _extremes(current: Any) -> list[Any]:
 def _violations(
     checker: SemanticChecker, name: str, tool: SpecTool, rule: SpecRule, case: _Case
 ) -> Iterator[_Mutation]:
-    """Changes to a successful case that may violate ``rule`` (the interpreter confirms)."""
+    """Changes to a successful case that may violate ``rule`` (the interpreter confirms); when
+    the rule only applies to rows in some state (``leave_request.leave_type == 'vacation'``),
+    the same changes again with the rows put in that state first."""
+    yield from _violations_of(checker, name, tool, rule, case)
+    when = parse(rule.when, "when") if rule.when else None
+    if when is None:
+        return
+    for changes, note in _enabling_rows(checker, tool, when, case):
+        for mutation in _violations_of(checker, name, tool, rule, case):
+            yield _Mutation(
+                rows=[*changes, *mutation.rows],
+                args=mutation.args,
+                inserts=mutation.inserts,
+                note=f"{note}, {mutation.note}",
+            )
+
+
+def _enabling_rows(
+    checker: SemanticChecker, tool: SpecTool, when: ast.Expression, case: _Case
+) -> Iterator[tuple[list[tuple[str, Any, dict[str, Any]]], str]]:
+    """Row changes that can make a rule's ``when`` hold (``row.column == value`` or
+    ``row.column in (...)`` on a row the tool looks up)."""
+    for node in ast.walk(when):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, right, op = node.left, node.comparators[0], node.ops[0]
+        if not (
+            isinstance(left, ast.Attribute)
+            and isinstance(left.value, ast.Name)
+            and left.value.id in tool.find
+            and tool.find[left.value.id].each is None
+        ):
+            continue
+        row_name, column = left.value.id, left.attr
+        row = case.outcome.rows.get(row_name)
+        entity = checker.spec.entities[tool.find[row_name].entity]
+        if not row or column not in entity.columns:
+            continue
+        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
+            values = [right.value]
+        elif isinstance(op, ast.In) and isinstance(right, ast.Tuple | ast.List):
+            values = [e.value for e in right.elts if isinstance(e, ast.Constant)]
+        else:
+            continue
+        for value in values:
+            if row.get(column) != value:
+                yield (
+                    [(entity.table, row[entity.key], {column: value})],
+                    f"{row_name}.{column} = {value!r}",
+                )
+
+
+def _violations_of(
+    checker: SemanticChecker, name: str, tool: SpecTool, rule: SpecRule, case: _Case
+) -> Iterator[_Mutation]:
     spec = checker.spec
     tree = parse(rule.check, f"tools.{name}.requires.{rule.name}.check")
     when = parse(rule.when, "when") if rule.when else None

@@ -368,14 +368,7 @@ class _Function:
         for index, rule in enumerate(tool.requires):
             if rule.each is None:
                 self._rule(rule, self.scope, index)
-        groups: list[str] = []
-        for lookup in tool.find.values():
-            if lookup.each is not None and lookup.each not in groups:
-                groups.append(lookup.each)
-        for rule in tool.requires:
-            if rule.each is not None and rule.each not in groups:
-                groups.append(rule.each)
-        for each in groups:
+        for each in tool.loops():
             inner = self._loop(each, self.scope, self.where("each"))
             self.indent += 1
             for name, lookup in tool.find.items():
@@ -448,7 +441,7 @@ class _Function:
         else:
             row = effect.target
             var = scope.rows.get(row)
-            entity_name = self._row_entity(row)
+            entity_name = self.tool.row_entity(row)
             if var is None or entity_name is None:
                 from agentscaler.errors import SpecError
 
@@ -467,23 +460,18 @@ class _Function:
                     )
                 self.emit(f'db.delete("{entity.table}", {key})')
             else:
+                cleared = [c for c, v in effect.values.items() if v is None]
+                values = {c: v for c, v in values.items() if c not in cleared}
                 if op in ("increment", "decrement"):
                     sign = "+" if op == "increment" else "-"
                     values = {
                         col: f'{var}["{col}"] {sign} ({amount})' for col, amount in values.items()
                     }
                 literal = _dict_source(values, self.indent)
-                self.emit(f'{var} = db.update("{entity.table}", {key}, {literal})')
+                extra = f", clear={tuple_literal(tuple(cleared))}" if cleared else ""
+                self.emit(f'{var} = db.update("{entity.table}", {key}, {literal}{extra})')
         if effect.when:
             self.indent -= 1
-
-    def _row_entity(self, row: str) -> str | None:
-        if row in self.tool.find:
-            return self.tool.find[row].entity
-        for effect in self.tool.effects:
-            if effect.bind == row:
-                return effect.insert
-        return None
 
     def _act(self) -> None:
         self._require_key()
@@ -492,7 +480,7 @@ class _Function:
             self._nothing_to_change()
         self._effects()
         returned = self.scope.rows.get(self.tool.returns or "")
-        row_entity = self._row_entity(self.tool.returns or "")
+        row_entity = self.tool.row_entity(self.tool.returns or "")
         if returned and row_entity and row_entity == self.tool.entity:
             self.emit(f"return {Shaper(self, returned).single(self.shape.returns.schema)}")
         elif returned:
@@ -609,7 +597,9 @@ class _Function:
     # --- what the shaper asks -------------------------------------------------------------
     def children_of_row(self, var: str) -> dict[str, tuple[Table, str]]:
         """``{field: (child table, parent column)}`` of the entity a row variable holds."""
-        entity = next((self._row_entity(n) for n, v in self.scope.rows.items() if v == var), None)
+        entity = next(
+            (self.tool.row_entity(n) for n, v in self.scope.rows.items() if v == var), None
+        )
         if entity is None and self.table is not None and var:
             entity = self.tool.entity
         result = {}

@@ -119,21 +119,11 @@ def written_tables(tool: SpecTool, spec: WorldSpec) -> tuple[str, ...]:
             add(effect.target)
             continue
         row = effect.target
-        add(_row_entity(tool, row))
+        add(tool.row_entity(row))
         if effect.delete is not None:
-            for child in spec.children_of(_row_entity(tool, row) or "").values():
+            for child in spec.children_of(tool.row_entity(row) or "").values():
                 add(child)
     return tuple(tables)
-
-
-def _row_entity(tool: SpecTool, row: str) -> str | None:
-    """The entity of a row name bound by a tool's lookups or inserts."""
-    if row in tool.find:
-        return tool.find[row].entity
-    for effect in tool.effects:
-        if effect.bind == row:
-            return effect.insert
-    return None
 
 
 def _transition(

@@ -19,6 +19,7 @@ from agentscaler.worlds.infer.effects import (
     transfer_effects,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
+from agentscaler.worlds.infer.invariants import guard_invariants, infer_invariants
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
 from agentscaler.worlds.infer.rules.text import normalize
@@ -257,6 +258,11 @@ class _ToolBuilder:
                 )
                 if re.search(cue, text):
                     return {column.name: value}
+            verb = self.plan.shape.verb or ""
+            done = {verb + "d", verb + "ed", verb[:-1] + "ied" if verb.endswith("y") else ""}
+            for value in column.enum:
+                if isinstance(value, str) and value in done - {""}:
+                    return {column.name: value}  # "Schedule a draft" -> scheduled
         return {}
 
     def _implied_values(self) -> dict[str, Any]:
@@ -532,6 +538,42 @@ def _status_source(description: str, values: tuple[str, ...]) -> str:
     return "convention"
 
 
+def _clear_gated(spec: WorldSpec) -> WorldSpec:
+    """A call that moves a row to a state empties the columns that belong to other states
+    (reopening a cancelled order clears its cancellation reason)."""
+    tools = dict(spec.tools)
+    for name, tool in spec.tools.items():
+        entity = spec.entity(tool.entity)
+        if entity is None:
+            continue
+        gated = {c: col.only_when for c, col in entity.columns.items() if col.only_when}
+        if not gated:
+            continue
+        effects = []
+        for effect in tool.effects:
+            if (
+                effect.update is not None
+                and tool.find.get(effect.update)
+                and (tool.find[effect.update].entity == tool.entity)
+            ):
+                extra = {}
+                for column, when in gated.items():
+                    for state_column, allowed in (when or {}).items():
+                        target = effect.values.get(state_column)
+                        if (
+                            isinstance(target, str)
+                            and not target.startswith(("=", "$"))
+                            and target not in allowed
+                            and column not in effect.values
+                        ):
+                            extra[column] = None
+                if extra:
+                    effect = effect.model_copy(update={"values": {**effect.values, **extra}})
+            effects.append(effect)
+        tools[name] = tool.model_copy(update={"effects": tuple(effects)})
+    return spec.model_copy(update={"tools": tools})
+
+
 def propose_spec(
     domain_id: str, name: str, tools: list[ToolSpec], *, clock: str
 ) -> tuple[WorldSpec, SchemaPlan]:
@@ -540,7 +582,7 @@ def propose_spec(
     plan.tables, plan.relations, children = split_children(plan.tables, plan.relations)
     by_table = {t.name: t.entity or t.name for t in plan.tables}
     plan_tables = {t.name: t for t in plan.tables}
-    entities = {by_table[t.name]: _entity(t, by_table) for t in plan.tables}
+    entities = infer_invariants({by_table[t.name]: _entity(t, by_table) for t in plan.tables})
     spec_tools: dict[str, SpecTool] = {}
     for tool_plan in plan.tools:
         binding = tool_plan.binding
@@ -549,4 +591,5 @@ def propose_spec(
             tool_plan, binding, plan_tables, by_table, children
         ).build()
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
-    return release_effects(spec), plan
+    spec = _clear_gated(spec)
+    return guard_invariants(release_effects(spec)), plan

@@ -264,19 +264,25 @@ class Database:
         self._changes.append(("insert", table, key, None, None, stored))
         return dict(stored)
 
-    def update(self, table: str, key: Any, values: dict[str, Any]) -> dict[str, Any]:
-        """Set the given columns of one row (``None`` values are left unchanged).
+    def update(
+        self, table: str, key: Any, values: dict[str, Any], *, clear: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """Set the given columns of one row (``None`` values are left unchanged) and empty the
+        ``clear`` columns (a cancellation reason when the row is reopened).
 
         NotFound if the row is missing; foreign keys must exist. Returns the updated row.
         """
         self._check_writable(table)
         meta = self._schema.meta(table)
         self._check_columns(meta, values)
+        cleared = tuple(clear)
+        self._check_columns(meta, dict.fromkeys(cleared))
         current = self.get(table, key)
         key = current[meta.key]
         changes = {k: v for k, v in values.items() if v is not None and k != meta.key}
         self._check_references(meta, changes)
         encoded = {k: meta.encode(k, v) for k, v in changes.items()}
+        encoded.update({c: None for c in cleared if c != meta.key and c not in encoded})
         updated = dict(current)
         changed: list[str] = []
         for column, stored in encoded.items():

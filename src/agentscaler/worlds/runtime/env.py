@@ -8,8 +8,10 @@ savepoint under the sandbox budget, and returns a :class:`StepResult`:
 * success: ``observation`` is the tool's JSON result;
 * domain error (NotFound, PreconditionFailed, InvalidArgument, UnknownTool): ``observation`` is
   ``{"error": {"type": "not_found", "message": "order ORD-1 not found"}}``, the state is unchanged;
-* world bug (any other exception in tool code, time or memory budget exceeded, a non-JSON
-  result): the state is rolled back, ``info["world_bug"]`` holds the details, the agent sees only
+* over budget (the call ran past its time or memory limit, or tried to build a value larger
+  than the size limit): a domain error ``limit_exceeded`` for that call, the state rolled back
+  and the episode going on (``info["limit_exceeded"]`` says which resource);
+* world bug (any other exception in tool code, a non-JSON result): the state is rolled back, ``info["world_bug"]`` holds the details, the agent sees only
   ``{"error": {"type": "internal_error", ...}}`` and ``truncated`` is True. With
   ``WorldConfig.raise_world_bugs`` the step raises :class:`WorldBugError` instead.
 
@@ -31,9 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentscaler.errors import InvalidArgument, ToolError, UnknownTool, WorldBugError, WorldError
+from agentscaler.errors import (
+    InvalidArgument,
+    LimitExceeded,
+    ToolError,
+    UnknownTool,
+    WorldBugError,
+    WorldError,
+)
 from agentscaler.records.world import StateChange
-from agentscaler.worlds.runtime.budget import BudgetExceeded, arm, disarm, sql_progress
+from agentscaler.worlds.runtime.budget import BudgetExceeded, arm, disarm, guard_text, sql_progress
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.runtime.state import (
     Snapshot,
@@ -157,6 +166,9 @@ class WorldEnv:
             if not path.exists():
                 raise WorldError(f"initial state {path} does not exist")
             data = path.read_bytes()
+            from agentscaler.worlds.runtime.sqlite_check import check_database
+
+            check_database(data, str(path), "Pass a state saved from this world.")
         elif state is None:
             if seed is not None:
                 data, digests = self.world.seeded(seed, options.get("rows_per_table"))
@@ -196,7 +208,7 @@ class WorldEnv:
             self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise WorldError(
-                f"the initial state is not a SQLite database of this world ({exc})"
+                f"the initial state is not a sound SQLite database ({exc}) of world {self.world.id}"
             ) from exc
         present = {
             row[0]
@@ -250,6 +262,7 @@ class WorldEnv:
         try:
             try:
                 result = entry.function(db, **arguments)
+                guard_text(result)
             finally:
                 disarm(saved)
             content = json.dumps(result, ensure_ascii=False, allow_nan=False)
@@ -260,20 +273,13 @@ class WorldEnv:
             )
         except BudgetExceeded as exc:
             self._rollback(write)
-            return self._world_bug(
-                name, entry.kind, f"tool {name} {exc.reason}", started, timeout=True
-            )
+            return self._over_budget(name, entry.kind, exc.reason, exc.resource, started)
         except sqlite3.OperationalError as exc:
             self._rollback(write)
             if "interrupted" in str(exc):
                 limit = self.config.time_limit_s
-                return self._world_bug(
-                    name,
-                    entry.kind,
-                    f"tool {name} exceeded its time limit of {limit:g} s",
-                    started,
-                    timeout=True,
-                )
+                reason = f"exceeded its time limit of {limit:g} s"
+                return self._over_budget(name, entry.kind, reason, "time", started)
             return self._world_bug(name, entry.kind, _describe(name, exc), started)
         except Exception as exc:
             self._rollback(write)
@@ -324,6 +330,26 @@ class WorldEnv:
         shown = ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
         return f"no tool named {name!r} in this world{hint} (tools: {shown})"
 
+    def _over_budget(
+        self, name: str, kind: str | None, reason: str, resource: str, started: float
+    ) -> StepResult:
+        """A call stopped by its time or memory budget: a domain error of that call (the state
+        is unchanged and the episode goes on), or a world bug where the caller asked to raise."""
+        detail = f"tool {name} {reason}"
+        if self.config.raise_world_bugs:
+            return self._world_bug(name, kind, detail, started, timeout=True)
+        log.warning("world %s: %s", self.world.id, detail)
+        error = LimitExceeded(f"{detail}; the call was stopped and changed nothing")
+        return self._finish(
+            name,
+            kind,
+            self._error(error),
+            ok=False,
+            error=error.code,
+            started=started,
+            limit=resource,
+        )
+
     def _world_bug(
         self, name: str, kind: str | None, detail: str, started: float, *, timeout: bool = False
     ) -> StepResult:
@@ -357,6 +383,7 @@ class WorldEnv:
         changes: tuple[StateChange, ...] = (),
         content: str | None = None,
         world_bug: str | None = None,
+        limit: str | None = None,
     ) -> StepResult:
         self._steps += 1
         reward = 0.0
@@ -381,6 +408,8 @@ class WorldEnv:
             else json.dumps(observation, ensure_ascii=False),
             "goal_reached": goal_reached,
         }
+        if limit is not None:
+            info["limit_exceeded"] = limit
         return StepResult(observation, reward, False, truncated, info)
 
     # --- state ------------------------------------------------------------------------------
@@ -467,6 +496,9 @@ class WorldEnv:
 
 
 def _describe(name: str, exc: BaseException) -> str:
+    detail = getattr(exc, "detail", None)  # a tool that failed in a worker process says how
+    if isinstance(detail, str):
+        return detail
     frames = traceback.extract_tb(exc.__traceback__)
     where = next(
         (

@@ -48,6 +48,8 @@ class ToolEntry:
     """JSON argument name -> Python parameter name, where they differ."""
     openai: dict[str, Any]
     validator: ArgumentValidator
+    isolated: bool = False
+    """Calls run in a worker process under OS limits (code a user edited or an LLM wrote)."""
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -205,6 +207,12 @@ class CompiledWorld:
                     binding.name, by_name[binding.name]["function"].get("parameters") or {}
                 ),
             )
+        if (
+            config.tool_isolation == "process"
+            or edited
+            or any(b.code_source == "llm" for b in world.tools)
+        ):
+            _isolate(tools, source, filename, config)
         extra = sorted(set(registry) - set(tools))
         if extra:
             log.info(
@@ -261,7 +269,20 @@ class CompiledWorld:
         """The default initial state (``seed.sqlite``; seeded on demand when absent)."""
         if self._seed_bytes is None:
             if self.path is not None and (self.path / "seed.sqlite").exists():
-                self._seed_bytes = (self.path / "seed.sqlite").read_bytes()
+                from agentscaler.worlds.runtime.sqlite_check import check_database
+
+                path = self.path / "seed.sqlite"
+                data = path.read_bytes()
+                root = self.path.parent.parent
+                rerun = (
+                    f"agentscaler run --out {root}"
+                    if (root / "run.json").exists()
+                    else f"agentscaler worlds build {root} --domain {self.path.name}"
+                )
+                check_database(
+                    data, str(path), f"Run `{rerun}`: it rebuilds a world whose files changed."
+                )
+                self._seed_bytes = data
             else:
                 self._seed_bytes = self.seed_state(self.world.seed)
         return self._seed_bytes
@@ -308,7 +329,9 @@ class CompiledWorld:
             if hit is not None:
                 self._seed_cache.move_to_end(key)
                 return hit
-        data = seed_state(self.world, int(seed), rows_per_table, schema=self.schema)
+        data = seed_state(
+            self.world, int(seed), rows_per_table, schema=self.schema, spec=self.load_spec()
+        )
         conn = connect_bytes(data)
         try:
             digests = {name: table_digest(conn, meta) for name, meta in self.schema.tables.items()}
@@ -328,6 +351,19 @@ class CompiledWorld:
         env = WorldEnv(self)
         env.reset(options={"state": state, **options} if state is not None else options or None)
         return env
+
+
+def _isolate(tools: dict[str, ToolEntry], source: str, filename: str, config: WorldConfig) -> None:
+    """Route every tool of ``tools`` to a worker process under OS limits."""
+    from agentscaler.worlds.runtime.isolated import isolated_function
+
+    key = f"{code_hash(source)}:{config.max_code_bytes}:{filename}"
+    defaults = (config.time_limit_s, config.memory_limit_mb, config.max_sequence_len)
+    for name, entry in tools.items():
+        entry.function = isolated_function(
+            key, source, filename, config.max_code_bytes, name, defaults
+        )
+        entry.isolated = True
 
 
 def load_world(world_dir: Path | str, config: WorldConfig | None = None) -> CompiledWorld:

@@ -13,8 +13,11 @@ naming the file and line (``tools.py:12: import statements are not allowed ...``
 * f-string format specs must be short literals.
 
 The checked tree is then instrumented: a budget check at every function entry and loop head
-(also inside comprehensions) and guards on ``*``, ``**``, ``<<`` and ``+`` that refuse results
-larger than ``max_sequence_len``. It runs with a small whitelist of builtins (``range`` capped).
+(also inside comprehensions), guards on ``*``, ``**``, ``<<``, ``+`` and ``%`` (augmented
+assignments included) and on ``str.replace``/``translate``/``join``, f-string fields and ``str()``
+that refuse results larger than ``max_sequence_len`` before they are built. It runs with a small
+whitelist of builtins (``range`` capped; ``map``/``filter`` tick per item; ``sum`` of sequences
+size-checked): see :mod:`.budget`.
 The budget stops a call after ``time_limit_s`` or when the process grew by more than
 ``memory_limit_mb`` (peak RSS), raising :class:`BudgetExceeded`, a ``BaseException`` so tool code
 cannot catch it with ``except Exception``; SQL is interrupted by a progress handler on the same
@@ -31,11 +34,19 @@ from typing import Any
 
 from agentscaler.errors import UnsafeCodeError
 from agentscaler.worlds.runtime.budget import (
+    GUARDED_METHODS,
     guard_add,
+    guard_attribute,
     guard_lshift,
+    guard_mod,
     guard_mul,
     guard_pow,
+    guard_text,
+    safe_filter,
+    safe_map,
     safe_range,
+    safe_str,
+    safe_sum,
     tick,
 )
 from agentscaler.worlds.runtime.code_cache import cached_code
@@ -211,6 +222,7 @@ _GUARDED = {
     ast.Pow: "_guard_pow",
     ast.LShift: "_guard_lshift",
     ast.Add: "_guard_add",
+    ast.Mod: "_guard_mod",
 }
 
 
@@ -219,7 +231,30 @@ def _tick_call(node: ast.AST) -> ast.Expr:
     return ast.copy_location(call, node)
 
 
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+def _small_constants(left: ast.expr, right: ast.expr) -> bool:
+    """Both operands are small literals (and no ``%`` template): the result is known small."""
+    if not (isinstance(left, ast.Constant) and isinstance(right, ast.Constant)):
+        return False
+    for value in (left.value, right.value):
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) >= 1000:
+            return False
+        if isinstance(value, str) and (len(value) >= 1000 or "%" in value):
+            return False
+        if isinstance(value, bytes) and (len(value) >= 1000 or b"%" in value):
+            return False
+    return True
+
+
 class _Instrumenter(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self._temporaries = 0
+
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         self.generic_visit(node)
         body = list(node.body)
@@ -257,28 +292,85 @@ class _Instrumenter(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         guard = _GUARDED.get(type(node.op))
-        if guard is None:
+        if guard is None or _small_constants(node.left, node.right):
             return node
-        if isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant):
-            small = all(
-                not isinstance(c.value, int) or isinstance(c.value, bool) or abs(c.value) < 1000
-                for c in (node.left, node.right)
-            )
-            if small:
-                return node
-        call = ast.Call(ast.Name(guard, ast.Load()), [node.left, node.right], [])
-        return ast.copy_location(call, node)
+        return ast.copy_location(_call(guard, node.left, node.right), node)
 
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST | list[ast.stmt]:
         self.generic_visit(node)
         guard = _GUARDED.get(type(node.op))
-        if guard is None or not isinstance(node.target, ast.Name):
+        if guard is None:
             return node
-        value = ast.Call(
-            ast.Name(guard, ast.Load()), [ast.Name(node.target.id, ast.Load()), node.value], []
-        )
-        assign = ast.Assign([ast.Name(node.target.id, ast.Store())], value)
-        return ast.copy_location(assign, node)
+        target = node.target
+        if isinstance(target, ast.Name):
+            value = _call(guard, ast.Name(target.id, ast.Load()), node.value)
+            assign = ast.Assign([ast.Name(target.id, ast.Store())], value)
+            return ast.copy_location(assign, node)
+        # x[k] += v / x.a += v: evaluate the container (and key) once, as Python does
+        self._temporaries += 1
+        owner = f"_aug{self._temporaries}_owner"
+        statements: list[ast.stmt] = [
+            ast.Assign([ast.Name(owner, ast.Store())], target.value)  # type: ignore[attr-defined]
+        ]
+        if isinstance(target, ast.Subscript):
+            key = f"_aug{self._temporaries}_key"
+            statements.append(ast.Assign([ast.Name(key, ast.Store())], target.slice))
+            load = ast.Subscript(ast.Name(owner, ast.Load()), ast.Name(key, ast.Load()), ast.Load())
+            store = ast.Subscript(
+                ast.Name(owner, ast.Load()), ast.Name(key, ast.Load()), ast.Store()
+            )
+        elif isinstance(target, ast.Attribute):
+            load = ast.Attribute(ast.Name(owner, ast.Load()), target.attr, ast.Load())
+            store = ast.Attribute(ast.Name(owner, ast.Load()), target.attr, ast.Store())
+        else:  # pragma: no cover - Python allows no other augmented targets
+            return node
+        statements.append(ast.Assign([store], _call(guard, load, node.value)))
+        return [ast.copy_location(s, node) for s in statements]
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if not (isinstance(node.value, ast.Name) and node.value.id == "str"):
+            self.generic_visit(node)  # str.upper stays the type's method
+        if node.attr in GUARDED_METHODS and isinstance(node.ctx, ast.Load):
+            call = _call("_guard_attribute", node.value, ast.Constant(node.attr))
+            return ast.copy_location(call, node)
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        node.value = ast.copy_location(_call("_guard_text", node.value), node.value)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "isinstance":
+            # the types stay types: isinstance(x, str) / isinstance(x, (str, int))
+            node.args = [
+                self.visit(a) if i == 0 else self._types(a) for i, a in enumerate(node.args)
+            ]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            return node
+        if isinstance(func, ast.Name) and func.id == "str":
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            if node.args:
+                node.args[0] = ast.copy_location(_call("_guard_text", node.args[0]), node.args[0])
+            return node
+        self.generic_visit(node)
+        return node
+
+    def _types(self, node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Name):
+            return node
+        if isinstance(node, ast.Tuple):
+            node.elts = [self._types(e) for e in node.elts]
+            return node
+        return self.visit(node)
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        # ``str`` passed as a value (map(str, ...), key=str) renders under the size limit
+        if node.id == "str" and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Name("_safe_str", ast.Load()), node)
+        return node
 
 
 def instrument(tree: ast.Module) -> ast.Module:
@@ -290,13 +382,16 @@ def instrument(tree: ast.Module) -> ast.Module:
 SAFE_BUILTINS: dict[str, Any] = {
     name: getattr(builtins, name)
     for name in (
-        "abs all any bool dict enumerate filter float frozenset int isinstance len list map max "
-        "min reversed round set slice sorted str sum tuple zip divmod"
+        "abs all any bool dict enumerate float frozenset int isinstance len list max "
+        "min reversed round set slice sorted str tuple zip divmod"
     ).split()
 }
 SAFE_BUILTINS.update(
     {
         "range": safe_range,
+        "map": safe_map,
+        "filter": safe_filter,
+        "sum": safe_sum,
         "Exception": Exception,
         "ValueError": ValueError,
         "KeyError": KeyError,
@@ -317,6 +412,10 @@ _RUNTIME_NAMES: dict[str, Callable[..., Any]] = {
     "_guard_pow": guard_pow,
     "_guard_lshift": guard_lshift,
     "_guard_add": guard_add,
+    "_guard_mod": guard_mod,
+    "_guard_attribute": guard_attribute,
+    "_guard_text": guard_text,
+    "_safe_str": safe_str,
 }
 
 

@@ -17,7 +17,9 @@ from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
+from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.values import ValueFactory
+from agentscaler.worlds.spec.model import WorldSpec
 
 
 def empty_database(world: World) -> sqlite3.Connection:
@@ -93,8 +95,15 @@ def seed_rows(
     world: World,
     seed: int,
     rows_per_table: int | Mapping[str, int] = 20,
+    spec: WorldSpec | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The seeded rows of every table, as dicts (before encoding)."""
+    """The seeded rows of every table, as dicts (before encoding).
+
+    With the world's ``spec`` the rows are coherent: states first, columns that belong to a state
+    set only in it, dates around the world's clock with ends after starts, numbers in the range
+    their name suggests, real currency, country and airport codes, phones of the row's country
+    and e-mail addresses made from the row's name.
+    """
     rows: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, list[Any]] = {}
     factories: dict[str, ValueFactory] = {}
@@ -107,10 +116,14 @@ def seed_rows(
         )
         factories[table.name] = ValueFactory(stable_seed("seed", world.id, seed, table.name))
         keys[table.name] = make_keys(table, int(count), factories[table.name])
+    coherent = CoherentRows(world, spec, seed) if spec is not None else None
     for table in ordered:
         factory = factories[table.name]
         table_rows = []
         for key in keys[table.name]:
+            if coherent is not None:
+                table_rows.append(coherent.row(table, key, keys, factory))
+                continue
             row: dict[str, Any] = {}
             for column in table.columns:
                 if column.primary_key:
@@ -148,6 +161,7 @@ def seed_state(
     rows_per_table: int | Mapping[str, int] | None = None,
     *,
     schema: Schema | None = None,
+    spec: WorldSpec | None = None,
 ) -> bytes:
     """A serialized SQLite database with seeded rows (deterministic for ``world`` and ``seed``).
 
@@ -159,7 +173,7 @@ def seed_state(
     conn = empty_database(world)
     try:
         conn.execute("BEGIN")
-        for name, table_rows in seed_rows(world, seed, count).items():
+        for name, table_rows in seed_rows(world, seed, count, spec).items():
             insert_rows(conn, schema.tables[name], table_rows)
         conn.execute("COMMIT")
         return conn.serialize()

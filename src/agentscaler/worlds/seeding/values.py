@@ -165,6 +165,9 @@ class ValueFactory:
     def string(self, schema: dict[str, Any], semantic: str | None, name: str = "") -> str:
         fmt = schema.get("format")
         pattern = schema.get("pattern")
+        coded = _coded(name, semantic, pattern, self.rng)
+        if coded is not None:
+            return coded
         if isinstance(pattern, str):
             for _ in range(8):
                 made = self.from_pattern(pattern)
@@ -394,3 +397,29 @@ def _singular_name(name: str) -> str:
     if not words:
         return name
     return "_".join((*words[:-1], singular(words[-1])))
+
+
+def _coded(name: str, semantic: str | None, pattern: Any, rng: random.Random) -> str | None:
+    """Real codes for country and currency fields (ISO 3166, ISO 4217), when the pattern
+    allows them."""
+    import re
+
+    from agentscaler.worlds.seeding import kinds
+
+    words = split_identifier(name)
+    made = None
+    if semantic == "country" or (words and words[-1] == "country"):
+        made = kinds.country(rng)
+    elif semantic == "currency" or (words and words[-1] == "currency"):
+        made = kinds.currency(rng, "USD")
+    if made is None:
+        return None
+    if isinstance(pattern, str):
+        try:
+            if re.search(pattern, made) is None:
+                return None
+        except re.error:
+            return None
+    elif semantic == "country" and not (words and words[-1] == "country"):
+        return None
+    return made

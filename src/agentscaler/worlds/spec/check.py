@@ -6,10 +6,19 @@ Every problem is a :class:`SpecError` naming the entity or tool and the field
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from agentscaler.errors import SpecError
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.interface import read_params
-from agentscaler.worlds.spec.model import SpecTool, WorldSpec
+from agentscaler.worlds.spec.model import SpecEntity, SpecTool, WorldSpec
+
+
+def _no_column(where: str, name: str | None, entity: SpecEntity, column: str) -> NoReturn:
+    raise SpecError(
+        f"{where}: entity {name} has no column {column!r} "
+        f"(columns: {_columns_text(entity.columns)})"
+    )
 
 
 def _columns_text(columns: object) -> str:
@@ -80,20 +89,14 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
                 and param.column not in entity.columns
                 and tool.kind in ("search", "create", "update", "transition")
             ):
-                raise SpecError(
-                    f"{at}.params.{param_name}.column: entity {tool.entity} has no column "
-                    f"{param.column!r} (columns: {_columns_text(entity.columns)})"
-                )
+                _no_column(f"{at}.params.{param_name}.column", tool.entity, entity, param.column)
     for lookup_name, lookup in tool.find.items():
         target = spec.entity(lookup.entity)
         if target is None:
             raise SpecError(f"{at}.find.{lookup_name}.entity: no entity {lookup.entity!r}")
         for column in lookup.by:
             if column not in target.columns:
-                raise SpecError(
-                    f"{at}.find.{lookup_name}.by.{column}: entity {lookup.entity} has no column "
-                    f"{column!r} (columns: {_columns_text(target.columns)})"
-                )
+                _no_column(f"{at}.find.{lookup_name}.by.{column}", lookup.entity, target, column)
         if not lookup.by:
             raise SpecError(f"{at}.find.{lookup_name}.by: say which columns find the row")
     bound = _bound(tool)
@@ -115,10 +118,7 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
             raise SpecError(f"{where}.{effect.op}: no entity {target_name!r}")
         for column in effect.values:
             if column not in target.columns:
-                raise SpecError(
-                    f"{where}.values.{column}: entity {target_name} has no column {column!r} "
-                    f"(columns: {_columns_text(target.columns)})"
-                )
+                _no_column(f"{where}.values.{column}", target_name, target, column)
         if effect.clear is not None and not effect.values:
             raise SpecError(f"{where}.values: say which rows to clear (column: value)")
         if effect.op in ("increment", "decrement") and not effect.values:

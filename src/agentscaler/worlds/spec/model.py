@@ -193,7 +193,8 @@ class SpecEffect(Record):
 
     ``insert: order`` adds a row of that entity (``bind`` names it for later effects and the
     result); update/increment/decrement/delete name a bound row (``update: order``) and change
-    it: ``values`` maps columns to values (for increment/decrement, the amounts); ``delete``
+    it: ``values`` maps columns to values (for increment/decrement, the amounts; a literal
+    ``null`` empties the column, while an argument that is not given leaves it); ``delete``
     removes the row (and its child rows). ``clear: order_item`` removes every row of that
     entity whose columns equal ``values`` (an order's items before new ones replace them).
     """
@@ -254,6 +255,20 @@ class SpecTool(Record):
         if self.access == "read" and self.effects:
             raise ValueError("a read tool has no effects; set access: write")
         return self
+
+    def loops(self) -> list[str]:
+        """The ``each`` expressions of the lookups and rules, in order of first use."""
+        groups: list[str] = []
+        for each in [f.each for f in self.find.values()] + [r.each for r in self.requires]:
+            if each is not None and each not in groups:
+                groups.append(each)
+        return groups
+
+    def row_entity(self, row: str) -> str | None:
+        """The entity of a row name this tool binds by a lookup or an insert."""
+        if row in self.find:
+            return self.find[row].entity
+        return next((e.insert for e in self.effects if e.bind == row), None)
 
 
 class WorldSpec(Record):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.status import _source
-from agentscaler.worlds.infer.rules.text import sentences, tokens
+from agentscaler.worlds.infer.rules.text import number_value, sentences, tokens
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecRule
 
@@ -29,25 +29,6 @@ _DATE_NAME = re.compile(
     r"_day|^day)$"
 )
 _STOP = frozenset("the a an its their of date time day and or to be must in at on".split())
-_NUMBERS = {
-    "one": 1,
-    "a": 1,
-    "an": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "fourteen": 14,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-}
 _DAYS_IN = {
     "day": 1,
     "days": 1,
@@ -177,20 +158,11 @@ def _find(dates: list[_Date], words: list[str], *, not_param: str | None = None)
     return best[2] if best is not None else None
 
 
-def _number(word: str) -> float | None:
-    if word in _NUMBERS:
-        return float(_NUMBERS[word])
-    try:
-        return float(word)
-    except ValueError:
-        return None
-
-
 def _amount(words: list[str], at: int) -> tuple[float, str] | None:
     """``(number, unit)`` of "N days"/"24 hours" starting at ``at``."""
     if at + 1 >= len(words):
         return None
-    number = _number(words[at])
+    number = 1.0 if words[at] in ("a", "an") else number_value(words[at])
     unit = words[at + 1]
     if unit in ("more", "full", "calendar", "business") and at + 2 < len(words):
         unit = words[at + 2]
@@ -209,13 +181,15 @@ def _rule(
     optional = [
         d.param for d in (date, *others) if d.param is not None and not ctx.params[d.param].required
     ]
-    when = " and ".join(f"{param_ref(p)} is not None" for p in optional) or None
+    guards = [f"{param_ref(p)} is not None" for p in optional]
+    guards += [f"{d.expr} is not None" for d in (date, *others) if d.param is None]
+    when = " and ".join(guards) or None
     return SpecRule(
         name=re.sub(r"[^a-z0-9_]+", "_", _LAZY.sub(r"\2.", name).lower())[:60].strip("_"),
         kind="date",
         check=_bind_lazy(ctx, check),
         error=_bind_lazy(ctx, error).replace("<", "").replace(">", ""),
-        when=when,
+        when=_bind_lazy(ctx, when) if when else None,
         source=source,
     )
 

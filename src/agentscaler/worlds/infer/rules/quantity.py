@@ -22,7 +22,7 @@ from agentscaler.naming import singular
 from agentscaler.records.world import Column
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.status import _source
-from agentscaler.worlds.infer.rules.text import sentences, tokens
+from agentscaler.worlds.infer.rules.text import number_value, sentences, tokens
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecEffect, SpecRule
 
@@ -54,22 +54,6 @@ _AMOUNT_PARAMS = re.compile(
     r"^(quantity|qty|count|number_of_\w+|\w+_count|seats|tickets|ticket_count|party_size|guests|"
     r"num_\w+|nights|days|amount|units|copies|duration_hours|hours|duration_minutes|minutes)$"
 )
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-}
 MILES_PER_CURRENCY_UNIT = 100
 """Miles a fare costs per unit of its price when the world has no miles price of its own."""
 
@@ -268,7 +252,7 @@ def bound_rules(ctx: RuleContext) -> list[SpecRule]:
         for sentence in sentences(text):
             words = tokens(sentence)
             for index, word in enumerate(words):
-                number = _number(word)
+                number = number_value(word)
                 if number is None:
                     continue
                 before = " ".join(words[max(0, index - 4) : index])
@@ -306,15 +290,6 @@ def bound_rules(ctx: RuleContext) -> list[SpecRule]:
                     )
                 )
     return rules
-
-
-def _number(word: str) -> float | None:
-    if word in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[word])
-    try:
-        return float(word)
-    except ValueError:
-        return None
 
 
 def _subject(ctx: RuleContext, words: list[str], number: float) -> tuple[str, dict] | None:

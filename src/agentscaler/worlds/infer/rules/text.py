@@ -17,6 +17,35 @@ NEGATIONS = frozenset(
 RESULT_OPENINGS = ("returns ", "return the ", "it returns ", "the result ", "responds ")
 
 
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fourteen": 14,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+}
+
+
+def number_value(word: str) -> float | None:
+    """The number a word spells ("three", "24"), or ``None``."""
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
 def sentences(text: str) -> list[str]:
     """The sentences (and semicolon clauses) of a description, in lower case."""
     parts = [p.strip() for p in _SENTENCE.split(text or "") if p.strip()]

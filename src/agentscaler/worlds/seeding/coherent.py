@@ -1,0 +1,257 @@
+"""Coherent rows: one seeded row of a table, built from the world's spec.
+
+The order inside a row matters: the state first (a row's status), then the columns that belong
+to a state (null unless the row is in it), names before the e-mail made from them, countries
+before the phones of that country, starts before ends. Values come from the meaning of the
+column (see :mod:`agentscaler.worlds.seeding.kinds`) within the bounds of its schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from agentscaler.canonical import stable_seed
+from agentscaler.records.world import Column, Table, World
+from agentscaler.worlds.config import DEFAULT_CLOCK
+from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
+from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
+
+_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
+_AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
+_END = re.compile(r"(^|_)(end|ends|check_out|checkout|arrival|return|dropoff|until|to)(_|$)")
+_START = {
+    "end": "start",
+    "ends": "starts",
+    "check_out": "check_in",
+    "checkout": "checkin",
+    "arrival": "departure",
+    "return": "pickup",
+    "dropoff": "pickup",
+    "until": "from",
+    "to": "from",
+}
+
+
+class CoherentRows:
+    """Makes the rows of a world's tables from its spec (one instance per seeded state)."""
+
+    def __init__(self, world: World, spec: WorldSpec, seed: int) -> None:
+        self.world = world
+        self.spec = spec
+        text = spec.clock or world.clock or DEFAULT_CLOCK
+        self.clock = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        rng = ValueFactory(stable_seed("world-currency", world.id)).rng
+        self.currency = rng.choice(kinds.MAJOR_CURRENCIES[:4])
+        self.entities = {e.table: e for e in spec.entities.values()}
+        self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
+
+    def row(
+        self, table: Table, key: Any, keys: dict[str, list[Any]], factory: ValueFactory
+    ) -> dict[str, Any]:
+        plan = self._plans.get(table.name)
+        if plan is None:
+            plan = self._plans[table.name] = self._plan(table)
+        columns, pairs = plan
+        rng = factory.rng
+        row: dict[str, Any] = {}
+        for name, gate, ref, make in columns:
+            if make is None and ref is None:
+                row[name] = key
+                continue
+            if gate and any(row.get(o) not in allowed for o, allowed in gate):
+                row[name] = None
+                continue
+            if ref is not None:
+                pool = keys.get(ref) or []
+                row[name] = rng.choice(pool) if pool else None
+                continue
+            row[name] = make(row, factory)
+        if pairs:
+            self._order_dates(pairs, row, rng)
+        return row
+
+    def _plan(self, table: Table) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+        """How each column of a table is made, decided once: ``(name, gate, referenced table,
+        maker)`` in making order, and the (start, end) pairs to keep in order."""
+        entity = self.entities.get(table.name)
+        columns = []
+        for column in sorted(table.columns, key=lambda c: _order(c, entity)):
+            if column.primary_key:
+                columns.append((column.name, None, None, None))
+                continue
+            spec_column = entity.columns.get(column.name) if entity else None
+            gate = (
+                tuple((o, tuple(a)) for o, a in spec_column.only_when.items())
+                if spec_column is not None and spec_column.only_when
+                else None
+            )
+            if column.references:
+                columns.append((column.name, gate, column.references, None))
+                continue
+            columns.append((column.name, gate, None, self._maker(column)))
+        pairs = []
+        names = {c.name for c in table.columns}
+        for name in names:
+            match = _END.search(name)
+            if match is None:
+                continue
+            start = name.replace(match.group(2), _START[match.group(2)], 1)
+            if start in names and start != name:
+                pairs.append((start, name))
+        return columns, sorted(pairs)
+
+    def _maker(self, column: Column) -> Any:
+        """The function making one value of ``column`` (from the row so far and a factory)."""
+        name = column.name
+        schema = column.value_schema or {}
+        semantic = column.semantic
+        if column.enum:
+            values = list(column.enum)
+            return lambda row, factory: factory.rng.choice(values)
+        pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
+        compiled = _compile(pattern) if pattern else None
+
+        def checked(make: Any) -> Any:
+            def maker(row: dict[str, Any], factory: ValueFactory) -> Any:
+                made = make(row, factory.rng)
+                if compiled is None or compiled.search(made):
+                    return made
+                return factory.value(schema, semantic, name)
+
+            return maker
+
+        if column.type == "TEXT" and "enum" not in schema:
+            if semantic == "currency" and _three_letters(schema):
+                return checked(lambda row, rng: kinds.currency(rng, self.currency))
+            if (semantic == "country" or name.endswith("country")) and _two_letters(schema):
+                return checked(lambda row, rng: kinds.country(rng))
+            if _AIRPORT.search(name):
+                return checked(lambda row, rng: kinds.airport(rng)[0])
+            if semantic == "phone":
+                return checked(lambda row, rng: kinds.phone(rng, _country_of(row)))
+            if semantic == "email":
+                return checked(
+                    lambda row, rng: kinds.email_for(
+                        _person_name(row) or rng.choice(faker_pool("person_name")),
+                        rng,
+                        _EMAIL_DOMAINS,
+                    )
+                )
+        if column.type == "TEXT" and semantic in ("date", "datetime") and pattern is None:
+            low, high = kinds.date_window(name, self.clock)
+            days = max(1, (high - low).days)
+            if semantic == "date" or schema.get("format") == "date":
+                return lambda row, factory: (
+                    low + dt.timedelta(days=factory.rng.randrange(days))
+                ).isoformat()
+
+            def moment(row: dict[str, Any], factory: ValueFactory) -> str:
+                rng = factory.rng
+                day = low + dt.timedelta(days=rng.randrange(days))
+                minute = rng.choice((0, 15, 30, 45))
+                return f"{day.isoformat()}T{rng.randint(6, 21):02d}:{minute:02d}:00Z"
+
+            return moment
+        if column.type in ("INTEGER", "REAL") and "enum" not in schema:
+            span = kinds.number_range(name, column.type == "INTEGER")
+            if span is not None:
+                integer = column.type == "INTEGER"
+                return lambda row, factory: _number_in(span, schema, integer, factory.rng)
+        return lambda row, factory: factory.value(schema, semantic, name)
+
+    def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
+        """Ends after their starts (by a few hours or days)."""
+        for start, name in pairs:
+            if row.get(name) is None or row.get(start) is None:
+                continue
+            first, second = str(row[start]), str(row[name])
+            if second > first:
+                continue
+            if len(first) == len(second) and second < first and not _iso(first):
+                row[start], row[name] = row[name], row[start]  # same format: keep both valid
+                continue
+            try:
+                if len(first) <= 10:
+                    moved = dt.date.fromisoformat(first) + dt.timedelta(days=rng.randint(1, 10))
+                    row[name] = moved.isoformat()
+                else:
+                    moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
+                    hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
+                    moved_at = moment + dt.timedelta(hours=hours)
+                    row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            except ValueError:
+                continue
+
+
+def _order(column: Column, entity: SpecEntity | None) -> tuple[int, str]:
+    """States first, then names and countries (what later columns derive from)."""
+    spec_column = entity.columns.get(column.name) if entity else None
+    if column.primary_key:
+        return (0, "")
+    if spec_column is not None and spec_column.kind == "status":
+        return (1, column.name)
+    if column.semantic in ("person_name", "first_name", "last_name", "country"):
+        return (2, column.name)
+    if spec_column is not None and spec_column.only_when:
+        return (4, column.name)
+    return (3, "")  # stable: keep the table's order among the rest
+
+
+def _person_name(row: dict[str, Any]) -> str | None:
+    for key in ("full_name", "name", "customer_name", "passenger_name", "patient_name"):
+        value = row.get(key)
+        if isinstance(value, str) and " " in value:
+            return value
+    first = next(
+        (v for k, v in row.items() if k.endswith("first_name") and isinstance(v, str)), None
+    )
+    last = next((v for k, v in row.items() if k.endswith("last_name") and isinstance(v, str)), None)
+    if first and last:
+        return f"{first} {last}"
+    return None
+
+
+def _country_of(row: dict[str, Any]) -> str:
+    for key, value in row.items():
+        if key.endswith("country") and isinstance(value, str) and len(value) == 2:
+            return value
+    return "US"
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _iso(text: str) -> bool:
+    return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
+
+
+def _two_letters(schema: dict[str, Any]) -> bool:
+    pattern = str(schema.get("pattern", ""))
+    return "{2}" in pattern or schema.get("maxLength") == 2 or not pattern
+
+
+def _three_letters(schema: dict[str, Any]) -> bool:
+    pattern = str(schema.get("pattern", ""))
+    return "{3}" in pattern or schema.get("maxLength") == 3 or not pattern
+
+
+def _number_in(
+    span: tuple[float, float], schema: dict[str, Any], integer: bool, rng: Any
+) -> float | int:
+    low, high = span
+    if isinstance(schema.get("minimum"), int | float):
+        low = max(low, schema["minimum"])
+    if isinstance(schema.get("maximum"), int | float):
+        high = min(high, schema["maximum"])
+    if high < low:
+        low, high = high, low
+    if integer:
+        return rng.randint(int(low), int(high))
+    return round(rng.uniform(low, high), 2)
