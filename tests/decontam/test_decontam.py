@@ -157,3 +157,40 @@ def test_every_exact_benchmark_tool_reused_in_a_catalog_is_flagged(external):
     exact = {m.tool_id for m in found if m.kind == "exact"}
     assert {t.id for t in copies} <= exact
     assert len(copies) > 4000
+
+
+def test_a_run_folder_in_use_is_refused_and_bad_thresholds_name_the_option(tmp_path, cli):
+    import subprocess
+    import sys
+
+    from agentscaler.decontam.run import decontaminate
+    from agentscaler.errors import RunFolderBusy, UsageError
+    from agentscaler.jsonl import write_records
+    from agentscaler.workspace import Workspace
+
+    root = tmp_path / "run"
+    root.mkdir()
+    write_records(Workspace(root).tools, BENCHMARK[:1])
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps([t.openai_tool() for t in BENCHMARK[1:]]))
+    code = (
+        "import sys\nfrom agentscaler.runlock import run_lock\n"
+        f"with run_lock({str(root)!r}, 'agentscaler run'):\n"
+        "    print('locked', flush=True)\n    sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RunFolderBusy, match=f"in use by process {holder.pid}"):
+            decontaminate(root, [str(bench)], DecontamConfig(embedder="hash"))
+        assert not (root / "decontam").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    report = decontaminate(root, [str(bench)], DecontamConfig(embedder="hash"))
+    assert report.tools_checked == 1 and (root / "decontam" / "report.json").exists()
+
+    with pytest.raises(UsageError, match=r"--ngram-threshold: .*\(got 1\.5\)"):
+        cli("decontam", root, "--against", bench, "--embedder", "hash", "--ngram-threshold", "1.5")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from agentscaler.cli.common import console
+from agentscaler.cli.common import console, option_error
 from agentscaler.decontam.config import DecontamConfig
 
 _DEFAULTS = DecontamConfig()
@@ -58,6 +58,7 @@ def decontam_command(
 ) -> None:
     """Compare a run's tools and task intents with benchmark tools and questions; write
     RUN/decontam/report.json. `agentscaler export` then leaves the flagged rows out."""
+    from pydantic import ValidationError
     from rich.table import Table
 
     from agentscaler.decontam.run import decontaminate, summary
@@ -72,7 +73,10 @@ def decontam_command(
         "intent_threshold": intent_threshold,
         "scope": scope,
     }
-    config = DecontamConfig(**{k: v for k, v in values.items() if v is not None})
+    try:
+        config = DecontamConfig(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        raise option_error(exc) from exc
     report = decontaminate(run, against, config)
     table = Table(title=f"decontamination of {run}", show_header=False, title_justify="left")
     for key, value in summary(report).items():

@@ -27,6 +27,7 @@ from agentscaler.graph.embedder_base import Embedder
 from agentscaler.graph.embedding_cache import EmbeddingCache, embed_texts
 from agentscaler.jsonl import iter_json_lines, read_records, write_json
 from agentscaler.records import Domain, Task, ToolSpec
+from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -166,9 +167,19 @@ def decontaminate(
     *,
     embedder: Embedder | None = None,
 ) -> DecontamReport:
-    """Compare run folder ``root`` with the benchmark files ``against``; write the report."""
-    config = config or DecontamConfig()
-    ws = Workspace(root)
+    """Compare run folder ``root`` with the benchmark files ``against``; write the report
+    (holding the run folder's lock)."""
+    with run_lock(root):
+        return _decontaminate(Workspace(root), against, config or DecontamConfig(), embedder)
+
+
+def _decontaminate(
+    ws: Workspace,
+    against: Sequence[str],
+    config: DecontamConfig,
+    embedder: Embedder | None,
+) -> DecontamReport:
+    root = ws.root
     tools = read_records(ws.require(ws.tools, "ingest"), ToolSpec)
     domains = read_records(ws.domains, Domain) if ws.domains.exists() else []
     tasks = read_records(ws.tasks, Task) if ws.tasks.exists() else []
