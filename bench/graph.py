@@ -1,6 +1,6 @@
 """Scale of domain discovery: a 30,000-tool pool, cold and cached embeddings.
 
-    python bench/graph.py [--tools 30000] [--embedder minilm] [--workdir DIR]
+    python bench/graph.py [--tools 30000] [--embedder minilm] [--bf16 auto|on|off] [--workdir DIR]
 
 The pool is every tool ingestion reads from ``../shared/external`` (BFCL, Seal-Tools, ACEBench:
 ~8.8k tools) plus generated variants until ``--tools``: renamed copies (vendor prefixes, camelCase)
@@ -138,7 +138,7 @@ def build_pool(target: int, path: Path) -> int:
     return len(base)
 
 
-def run_phase(pool: Path, graph_dir: Path, embedder: str) -> dict:
+def run_phase(pool: Path, graph_dir: Path, embedder: str, bf16: str) -> dict:
     """One measured discovery run (called in a child process)."""
     import logging
 
@@ -149,7 +149,8 @@ def run_phase(pool: Path, graph_dir: Path, embedder: str) -> dict:
 
     tools = read_records(pool, ToolSpec)
     started = time.perf_counter()
-    found = discover_domains(tools, GraphConfig(embedder=embedder), graph_dir=graph_dir)
+    config = GraphConfig(embedder=embedder, bf16=bf16)
+    found = discover_domains(tools, config, graph_dir=graph_dir)
     total = time.perf_counter() - started
     sizes = [len(c) for c in found.communities]
     return {
@@ -161,10 +162,18 @@ def run_phase(pool: Path, graph_dir: Path, embedder: str) -> dict:
         "timings": found.timings,
         "total": total,
         "texts_embedded": found.counts["texts_embedded"],
+        "model_id": found_model_id(config),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime
         + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
     }
+
+
+def found_model_id(config) -> str:
+    """The embedder's model id (``-bf16`` when it ran under bf16 autocast)."""
+    from agentscaler.graph import make_embedder
+
+    return make_embedder(config).model_id
 
 
 def compute_floor(pool: Path) -> dict:
@@ -232,6 +241,12 @@ def main() -> None:
     parser.add_argument("--embedder", default="minilm", choices=["minilm", "hash"])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument(
+        "--bf16",
+        default="auto",
+        choices=["auto", "on", "off"],
+        help="MiniLM's bf16 autocast (auto: where the CPU has native bf16); off measures float32",
+    )
+    parser.add_argument(
         "--runs",
         default="cold,cached",
         help="which runs to measure; 'cached' alone keeps the cache of an earlier run in --workdir",
@@ -245,7 +260,9 @@ def main() -> None:
     if args.phase:
         print(
             json.dumps(
-                run_phase(args.workdir / "pool.jsonl", args.workdir / "graph", args.embedder)
+                run_phase(
+                    args.workdir / "pool.jsonl", args.workdir / "graph", args.embedder, args.bf16
+                )
             )
         )
         return
@@ -269,7 +286,7 @@ def main() -> None:
 
     def child(phase: str) -> subprocess.CompletedProcess:
         command = [sys.executable, __file__, "--phase", phase, "--workdir", str(workdir)]
-        command += ["--embedder", args.embedder]
+        command += ["--embedder", args.embedder, "--bf16", args.bf16]
         return subprocess.run(command, check=True, capture_output=True, text=True)
 
     for phase in runs:
@@ -277,7 +294,7 @@ def main() -> None:
 
     last = results[runs[-1]]
     print(
-        f"embedder {args.embedder}; {last['edges']} similarity edges; {last['domains']} domains "
+        f"embedder {last['model_id']}; {last['edges']} similarity edges; {last['domains']} domains "
         f"(largest {last['max_size']}, singletons {last['singletons']})"
     )
     print()
