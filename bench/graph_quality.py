@@ -2,12 +2,17 @@
 
     python bench/graph_quality.py [--external ../shared/external] [--taus 0.3,0.4,...]
 
-Prints a markdown table (one row per setting and labeled set), then, for each labeled set, the
-domains found with the defaults of ``GraphConfig`` against a nearest-neighbour ceiling: the NMI
-of labelling every tool with the class of its most similar other tool, true classes given
+Prints a markdown table (one row per setting and labeled set, tools grouped flat: ``units="none"``,
+the paper's method), then, for each labeled set, the domains found with the defaults of
+``GraphConfig`` against a nearest-neighbour ceiling: the NMI of labelling every tool with the
+class of its most similar other tool, true classes given
 (:func:`agentscaler.graph.quality.nearest_neighbour_ceiling`), for the default similarity, the
-embedding alone and the identifier words alone. Labeled sets and how their labels are derived:
+embedding alone and the identifier words alone; then flat grouping against service units (each
+set's tools as ingestion reads them from their own files: BFCL classes, ACEBench scenarios,
+built-in verticals). Labeled sets and how their labels are derived:
 :mod:`agentscaler.graph.quality`. Every other setting (sizes, algorithm, seed) is the default.
+
+    python bench/graph_quality.py --units-only      # only the flat / units comparison
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ def main() -> None:
     parser.add_argument(
         "--lexical-weights", default=None, help="comma list (default: 0 and the default weight)"
     )
+    parser.add_argument("--units-only", action="store_true", help="only flat against units")
     args = parser.parse_args()
 
     import logging
@@ -61,10 +67,12 @@ def main() -> None:
     sets = labeled_sets(args.external)
     with tempfile.TemporaryDirectory() as folder:
         cache = Path(folder)  # one embedding cache for the table and the ceilings
-        table = score_table(sets, args.embedders, args.granularities, weights, taus, cache)
-        print_table(table, sets, defaults)
-        if defaults.granularity == "tool" and defaults.embedder in args.embedders.split(","):
-            print_ceilings(sets, defaults, cache)
+        if not args.units_only:
+            table = score_table(sets, args.embedders, args.granularities, weights, taus, cache)
+            print_table(table, sets, defaults)
+            if defaults.granularity == "tool" and defaults.embedder in args.embedders.split(","):
+                print_ceilings(sets, defaults, cache)
+        print_units(sets, defaults, cache)
 
 
 def score_table(sets, embedders: str, granularities: str, weights, taus, cache: Path) -> dict:
@@ -83,6 +91,7 @@ def score_table(sets, embedders: str, granularities: str, weights, taus, cache: 
                         granularity=granularity,
                         threshold=tau,
                         lexical_weight=weight,
+                        units="none",
                     )
                     key = (embedder_name, granularity, weight, tau)
                     for labeled in sets:
@@ -140,9 +149,10 @@ def print_ceilings(sets, defaults, cache: Path) -> None:
     print("|---|---:|---:|---:|---:|")
     embeddings = EmbeddingCache(cache / "embeddings", embedder.model_id, embedder.dim)
     alone = defaults.model_copy(update={"lexical_weight": 0.0})
+    flat = defaults.model_copy(update={"units": "none"})
     for labeled in sets:
         pool, _ = prepare_tools(labeled.tools)
-        found = discover_domains(pool, defaults, embedder=embedder, graph_dir=cache)
+        found = discover_domains(pool, flat, embedder=embedder, graph_dir=cache)
         nmi, ari = score_discovery(labeled, found.tools, found.communities)
         features = [
             tool_vectors(pool, defaults, embedder, cache=embeddings),
@@ -155,6 +165,45 @@ def print_ceilings(sets, defaults, cache: Path) -> None:
             + " | ".join(f"{c_nmi:.3f} / {accuracy:.2f}" for c_nmi, accuracy in cells)
             + " |"
         )
+
+
+def print_units(sets, defaults, cache: Path) -> None:
+    """Each labeled set grouped flat and by service units, with how whole its classes stay."""
+    from agentscaler.graph import discover_domains, make_embedder
+    from agentscaler.graph.quality import score_discovery
+
+    embedder = make_embedder(defaults)
+    print()
+    print(
+        "Flat grouping (units none) against service units (the default): NMI / ARI (domains), "
+        "domains holding tools of one class, classes whose tools all lie in one domain, and "
+        "the services found."
+    )
+    print()
+    print(
+        "| labeled set | grouping | NMI / ARI (domains) | domains of one class | "
+        "classes in one domain | services |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for labeled in sets:
+        for mode in ("none", "service"):
+            config = defaults.model_copy(update={"units": mode})
+            found = discover_domains(labeled.tools, config, embedder=embedder, graph_dir=cache)
+            nmi, ari = score_discovery(labeled, found.tools, found.communities)
+            labels = labeled.labels_for(found.tools)
+            classes_of = [{labels[i] for i in c} for c in found.communities]
+            single = sum(1 for c in classes_of if len(c) == 1)
+            homes: dict[str, set[int]] = {}
+            for index, community in enumerate(found.communities):
+                for i in community:
+                    homes.setdefault(labels[i], set()).add(index)
+            whole = sum(1 for h in homes.values() if len(h) == 1)
+            services = len({t.service for t in found.tools if t.service})
+            name = "flat (units none)" if mode == "none" else "service units"
+            print(
+                f"| {labeled.name} | {name} | {nmi:.3f} / {ari:.3f} ({len(found.domains)}) | "
+                f"{single} of {len(found.domains)} | {whole} of {len(homes)} | {services} |"
+            )
 
 
 if __name__ == "__main__":

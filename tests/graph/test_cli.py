@@ -110,3 +110,61 @@ def test_builtin_catalog(cli, tmp_path):
     domains = read_records(Workspace(out).domains, Domain)
     assert len(domains) > 5
     assert max(d.stats.size for d in domains) <= 40
+
+
+def test_units_keep_a_service_whole_and_units_none_groups_tools(cli, tmp_path, pool):
+    # one MCP server exposing the order tools and a weather tool, beside two loose APIs
+    served = [
+        t.model_copy(update={"service": "mcp:shop.json"})
+        if t.name in {"search_orders", "get_order", "cancel_order", "refund_order", "get_forecast"}
+        else t
+        for t in pool
+    ]
+    pool_file = tmp_path / "pool.jsonl"
+    write_records(pool_file, served)
+
+    def domain_of(out, name):
+        return next(
+            d.id for d in read_records(Workspace(out).domains, Domain) if name in d.tool_names
+        )
+
+    kept = build(cli, pool_file, tmp_path / "kept")
+    assert kept.exit_code == 0, kept.output
+    assert domain_of(tmp_path / "kept", "get_forecast") == domain_of(tmp_path / "kept", "get_order")
+    assert "1 whole in one domain" in kept.output and "services" in kept.output
+    stats = json.loads((tmp_path / "kept" / "graph" / "stats.json").read_text())
+    assert stats["units"]["services_whole"] == 1 and stats["config"]["units"] == "service"
+    flat = build(cli, pool_file, tmp_path / "flat", "--units", "none")
+    assert flat.exit_code == 0, flat.output
+    assert domain_of(tmp_path / "flat", "get_forecast") != domain_of(tmp_path / "flat", "get_order")
+    assert json.loads((tmp_path / "flat" / "graph" / "stats.json").read_text())["units"] is None
+
+
+def test_build_embeds_on_an_embeddings_server(cli, pool_file, tmp_path):
+    from agentscaler.llm.stub import EmbeddingPlan, StubServer
+
+    with StubServer(embeddings=EmbeddingPlan(dim=1024)) as server:
+        out = tmp_path / "served"
+        result = cli(
+            "domains",
+            "build",
+            "--tools",
+            pool_file,
+            "--out",
+            out,
+            "--embed-base-url",
+            server.base_url,
+            "--embed-model",
+            "stub-embed",
+            "--threshold",
+            "0.2",
+            "--min-size",
+            "2",
+        )
+        assert result.exit_code == 0, result.output
+        assert server.stats.texts_embedded > 0
+    assert (out / "graph" / "embeddings" / "server-stub-embed").is_dir()
+    local = build(cli, pool_file, tmp_path / "local")
+    assert local.exit_code == 0
+    ids = [d.id for d in read_records(Workspace(out).domains, Domain)]
+    assert ids == [d.id for d in read_records(Workspace(tmp_path / "local").domains, Domain)]

@@ -9,7 +9,7 @@ import pytest
 
 from agentscaler.errors import ConfigError, MissingDependencyError
 from agentscaler.graph import GraphConfig, HashEmbedder, MiniLMEmbedder, make_embedder
-from agentscaler.graph import embedders as embedders_module
+from agentscaler.graph import minilm as minilm_module
 
 
 def test_hash_embedder_is_deterministic_normalized_and_lexical():
@@ -36,7 +36,7 @@ def test_minilm_without_its_extra_is_an_error_not_a_fallback(monkeypatch):
     def find_spec(name, *args):
         return None if name == "sentence_transformers" else real(name, *args)
 
-    monkeypatch.setattr(embedders_module.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(minilm_module.importlib.util, "find_spec", find_spec)
     with pytest.raises(MissingDependencyError, match=r"agentscaler\[embed\].*--embedder hash"):
         make_embedder(GraphConfig(embedder="minilm"))
 
@@ -97,3 +97,33 @@ def test_unloadable_model_names_the_fixes(tmp_path):
     embedder = MiniLMEmbedder(str(tmp_path), bf16="off")
     with pytest.raises((MissingDependencyError, ConfigError), match="model-path"):
         embedder.embed(["x"])
+
+
+def test_token_batches_bound_padded_tokens_and_texts_longest_first():
+    from agentscaler.graph.minilm import token_batches
+
+    lengths = [5, 120, 30, 30, 7, 64, 3, 200]
+    batches = token_batches(lengths, 128, 3)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        padded = max(lengths[i] for i in batch) * len(batch)
+        assert len(batch) <= 3 and (padded <= 128 or len(batch) == 1)
+    ordered = [lengths[i] for b in batches for i in b]
+    assert ordered == sorted(ordered, reverse=True)
+    assert [len(b) for b in batches] == [1, 1, 2, 3, 1]  # 200 | 120 | 64 30 | 30 7 5 | 3
+
+
+def test_minilm_gives_the_models_own_vectors_on_any_number_of_threads():
+    texts = [
+        "cancel order: Cancel an order.; order id (string): id of the order",
+        "get forecast; city (string): city name; days (integer)",
+        "ok",
+        "refund a returned order to the card the customer paid with, minus the restocking fee " * 6,
+        *[f"list files in folder {i}; pattern (string): glob of names" for i in range(20)],
+    ]
+    one = MiniLMEmbedder(bf16="off", threads=1, batch_tokens=64)
+    two = MiniLMEmbedder(bf16="off", threads=2, batch_tokens=64)
+    first, second = one.embed(texts), two.embed(texts)
+    reference = one._load().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert (first * reference).sum(axis=1).min() > 0.9999
+    assert np.allclose(first, second, atol=1e-5)

@@ -105,7 +105,7 @@ def test_acebench_classes_follow_the_gold_data(external_root):
 
 def test_hash_embedder_recovers_bfcl_classes_better_than_chance(external_root):
     labeled = bfcl_set(external_root)
-    found = discover_domains(labeled.tools, GraphConfig(embedder="hash"))
+    found = discover_domains(labeled.tools, GraphConfig(embedder="hash", units="none"))
     nmi, ari = score_discovery(labeled, found.tools, found.communities)
     assert nmi > 0.5 and ari > 0.3
 
@@ -113,6 +113,6 @@ def test_hash_embedder_recovers_bfcl_classes_better_than_chance(external_root):
 @pytest.mark.slow
 def test_default_settings_on_bfcl(external_root, tmp_path):
     labeled = bfcl_set(external_root)
-    found = discover_domains(labeled.tools, GraphConfig(), graph_dir=tmp_path)
+    found = discover_domains(labeled.tools, GraphConfig(units="none"), graph_dir=tmp_path)
     nmi, _ = score_discovery(labeled, found.tools, found.communities)
     assert nmi > 0.65

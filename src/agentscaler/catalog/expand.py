@@ -13,6 +13,7 @@ from typing import Any
 
 from agentscaler.catalog.format import ToolEntry, VerticalFile
 from agentscaler.errors import CatalogError
+from agentscaler.ingest.services import vertical_service
 from agentscaler.naming import plural
 from agentscaler.records.tool import Provenance, ToolSpec
 
@@ -204,6 +205,7 @@ def expand_vertical(
                 returns=_returns_schema(resolver, entry, entity),
                 provenance=(provenance,),
                 tags=tuple(tags),
+                service=vertical_service(vertical.slug),
             )
         )
     return tools

@@ -55,6 +55,7 @@ def root(
 def _register() -> None:
     """Sub-commands in pipeline order (the order ``--help`` lists them)."""
     from agentscaler.cli import (
+        decontam,
         doctor,
         domains,
         run,
@@ -77,6 +78,7 @@ def _register() -> None:
     app.add_typer(tasks.app, name="tasks")
     app.command("simulate")(simulate.simulate_command)
     app.command("filter")(filter_cli.filter_command)
+    app.command("decontam")(decontam.decontam_command)
     app.command("export")(export_cli.export_command)
     app.command("train")(train.train_command)
     app.add_typer(eval_cli.app, name="eval")

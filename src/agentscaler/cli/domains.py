@@ -58,6 +58,24 @@ def _summary(discovery: Discovery, out: Path, llm_counts: dict[str, int] | None)
         f"p90 {sizes['p90']:g}, max {sizes['max']}, singletons {sizes['singletons']}",
     )
     table.add_row("dependency edges", str(sum(len(d.edges) for d in discovery.domains)))
+    if discovery.units is not None:
+        units = discovery.units.as_dict()
+        splits = "; ".join(
+            f"{s['service']} ({s['tools']} tools -> {'+'.join(map(str, s['parts']))})"
+            for s in units["services_split"]
+        )
+        table.add_row(
+            "services",
+            f"{units['services']} ({units['services_whole']} whole in one domain"
+            + (f"; split: {splits}" if splits else "")
+            + f"), {units['loose_tools']} loose tools",
+        )
+        table.add_row(
+            "domains by services",
+            f"{units['domains_with_one_service']} with one service, "
+            f"{units['domains_with_several_services']} with several, "
+            f"{units['domains_of_loose_tools']} of loose tools only",
+        )
     counts = discovery.counts
     table.add_row(
         "texts embedded",
@@ -118,8 +136,42 @@ def build(
     model_path: str | None = typer.Option(
         None, "--model-path", help="Local all-MiniLM-L6-v2 folder (default: installed package)."
     ),
+    embed_base_url: str | None = typer.Option(
+        None,
+        "--embed-base-url",
+        help="Embed on this OpenAI-compatible server (…/v1: vLLM, TEI, a hosted API) instead of "
+        "with --embedder.",
+    ),
+    embed_model: str | None = typer.Option(
+        None, "--embed-model", help="Model name sent to --embed-base-url."
+    ),
+    embed_concurrency: int | None = typer.Option(
+        None, "--embed-concurrency", help="Requests in flight to --embed-base-url."
+    ),
+    embed_threads: int | None = typer.Option(
+        None,
+        "--embed-threads",
+        help="Batches the local model embeds at once, one core each (0: one per core).",
+    ),
+    executor: str | None = typer.Option(
+        None, "--executor", help="local (this process) or ray (embedding sharded on Ray workers)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster to join with --executor ray (default: local)."
+    ),
     granularity: str | None = typer.Option(
         None, "--granularity", help="tool (one vector per parameter list) or param (per parameter)."
+    ),
+    units: str | None = typer.Option(
+        None,
+        "--units",
+        help="service (default): keep each service's tools (vertical, API class, MCP server, "
+        "OpenAPI spec, tool file) in one domain; none: group tools alone (flat, as the paper).",
+    ),
+    unit_affinity: float | None = typer.Option(
+        None,
+        "--unit-affinity",
+        help="Share of their inner similarity two services must reach across to share a domain.",
     ),
     algorithm: str | None = typer.Option(
         None, "--algorithm", help="Community detection: louvain or leiden."
@@ -157,7 +209,15 @@ def build(
         threshold=threshold,
         embedder=embedder,
         model_path=model_path,
+        embed_base_url=embed_base_url,
+        embed_model=embed_model,
+        embed_concurrency=embed_concurrency,
+        embed_threads=embed_threads,
+        executor=executor,
+        ray_address=ray_address,
         granularity=granularity,
+        units=units,
+        unit_affinity=unit_affinity,
         algorithm=algorithm,
         resolution=resolution,
         seed=seed,

@@ -62,6 +62,11 @@ def print_manifest(manifest: DatasetManifest, dataset_dir: Path) -> None:
         notes.append(f"episodes without assistant turns left out {counts.without_assistant}")
     if counts.unknown_tasks:
         notes.append(f"episodes of tasks missing from tasks.jsonl {counts.unknown_tasks}")
+    if counts.decontaminated:
+        notes.append(
+            f"episodes of tasks overlapping a benchmark left out {counts.decontaminated} "
+            "(decontam/report.json; --keep-flagged keeps them)"
+        )
     if manifest.stage2_auto:
         chosen = ", ".join(manifest.stage2_domains) or "none (no kept training episode)"
         notes.append(f"stage 2 chosen automatically (most kept episodes): {chosen}")
@@ -130,6 +135,11 @@ def export_command(
         f"Default: {','.join(_default('formats'))}.",
         show_default=False,
     ),
+    keep_flagged: bool = typer.Option(
+        False,
+        "--keep-flagged",
+        help="Keep the rows of tasks `agentscaler decontam` flagged (left out by default).",
+    ),
     force: bool = typer.Option(
         False, "--force", help="Export again even if the dataset is up to date."
     ),
@@ -149,6 +159,7 @@ def export_command(
         "seed": seed,
         "max_tokens": max_tokens,
         "formats": _split_list(formats),
+        "decontaminate": False if keep_flagged else None,
     }
     try:
         config = ExportConfig(**{k: v for k, v in overrides.items() if v is not None})

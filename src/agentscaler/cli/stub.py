@@ -16,6 +16,8 @@ _OPTION_OF_FIELD = {
     "latency_jitter_ms": "--latency-jitter",
     "retry_after_s": "--retry-after",
     "hang_s": "--hang",
+    "mode": "--embeddings",
+    "dim": "--embedding-dim",
 }
 
 app = typer.Typer(
@@ -108,6 +110,15 @@ def serve(
         help="Quirk: answer HTTP 400, like vLLM, when a history's tool-call arguments are not a "
         "JSON object.",
     ),
+    embeddings: str = typer.Option(
+        None,
+        "--embeddings",
+        help="POST /v1/embeddings vectors: hash (shared words make texts similar; default) or "
+        "random (seeded noise, nearly free: to measure a client's throughput).",
+    ),
+    embedding_dim: int = typer.Option(
+        None, "--embedding-dim", help="Dimension of the vectors when a request names none."
+    ),
     seed: int = typer.Option(None, help="Seed of the per-request fault and quirk draws."),
     tasks: str = typer.Option(
         None,
@@ -116,7 +127,8 @@ def serve(
         "as the oracle agent, model 'user' as the scripted user (instead of --brain).",
     ),
 ) -> None:
-    """Serve POST /v1/chat/completions and GET /v1/models until Ctrl-C (or SIGTERM)."""
+    """Serve POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models until Ctrl-C (or
+    SIGTERM)."""
     import asyncio
     import contextlib
     import signal
@@ -126,6 +138,7 @@ def serve(
 
     from agentscaler.errors import UsageError
     from agentscaler.llm.stub.brains import load_brain
+    from agentscaler.llm.stub.embeddings import EmbeddingPlan
     from agentscaler.llm.stub.faults import FaultPlan
     from agentscaler.llm.stub.quirks import QuirkPlan
     from agentscaler.llm.stub.server import StubServer, serve_forever
@@ -162,11 +175,14 @@ def serve(
     try:
         faults = FaultPlan(**{k: v for k, v in fault_values.items() if v is not None})
         quirks = QuirkPlan(**{k: v for k, v in quirk_values.items() if v is not None})
+        embedding_values = {"mode": embeddings, "dim": embedding_dim}
+        plan = EmbeddingPlan(**{k: v for k, v in embedding_values.items() if v is not None})
         config = StubConfig(
             **{k: v for k, v in top_values.items() if v is not None},
             brain_options=brain_options,
             faults=faults,
             quirks=quirks,
+            embeddings=plan,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -178,6 +194,7 @@ def serve(
         load_brain(config.brain, config.brain_options),
         config.faults,
         quirks=config.quirks,
+        embeddings=config.embeddings,
         host=config.host,
         port=config.port,
     )

@@ -35,6 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from agentscaler.decontam.report import read_report, report_path
 from agentscaler.errors import CorruptRecordError, RunFolderError
 from agentscaler.export.config import PARALLEL_MIN_EPISODES, ExportConfig
 from agentscaler.export.parts import (
@@ -82,6 +83,7 @@ HELDOUT_TASKS_NAME = "tasks.jsonl"
 def _input_files(ws: Workspace) -> list[Path]:
     files = [ws.domains, ws.tasks, ws.filtered_dir / "kept.jsonl", *ws.episode_files()]
     files += sorted(ws.worlds_dir.glob("*/tools.json"))
+    files += [p for p in (report_path(ws.root),) if p.exists()]
     return files
 
 
@@ -166,6 +168,7 @@ class _Exporter:
         self.names = {d.id: d.name for d in domains}
         self.task_domains = _task_domains(ws.tasks)
         self.kept = _kept_verdicts(ws.filtered_dir / "kept.jsonl")
+        self.decontaminated = self._leave_out_flagged(config)
         self.stage2_auto = not config.stage2_domains
         if self.stage2_auto:
             training = Counter(
@@ -208,9 +211,23 @@ class _Exporter:
             budget=self.config.max_tokens,
         )
 
+    def _leave_out_flagged(self, config: ExportConfig) -> int:
+        """Drop kept episodes of tasks flagged by ``agentscaler decontam``; their number."""
+        report = read_report(self.ws.root) if config.decontaminate else None
+        if report is None or not report.flagged_tasks:
+            return 0
+        flagged = set(report.flagged_tasks)
+        before = len(self.kept)
+        self.kept = {e: v for e, v in self.kept.items() if v.task_id not in flagged}
+        log.info(
+            "left out %d kept episodes of tasks overlapping a benchmark", before - len(self.kept)
+        )
+        return before - len(self.kept)
+
     @property
     def inputs(self) -> Counter[str]:
-        return Counter(kept_verdicts=len(self.kept)) + self.result.inputs
+        counts = Counter(kept_verdicts=len(self.kept) + self.decontaminated)
+        return counts + Counter(decontaminated=self.decontaminated) + self.result.inputs
 
     def write(self, folder: Path, advance: Callable[[int], None] | None) -> ShareGptStats | None:
         paths = self.ws.episode_files()

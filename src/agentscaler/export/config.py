@@ -68,6 +68,12 @@ class ExportConfig(BaseModel):
         default="zstd", description="Parquet compression codec"
     )
 
+    decontaminate: bool = Field(
+        default=True,
+        description="leave out the rows of tasks that `agentscaler decontam` flagged as "
+        "overlapping a benchmark (when the run has decontam/report.json)",
+    )
+
     workers: int = Field(
         default=0,
         ge=0,

@@ -52,11 +52,12 @@ class StageResult:
 def stage_fingerprint(
     tools: Sequence[ToolSpec], config: GraphConfig, llm_model: str | None = None
 ) -> str:
-    """Hash of what decides the stage's output: the settings, the pool and the LLM model."""
+    """Hash of what decides the stage's output: the settings, the pool (tools and their
+    services) and the LLM model."""
     return fingerprint(
         {
             "settings": config.fingerprint_settings(),
-            "tools": sorted({t.id for t in tools}),
+            "tools": sorted({(t.id, t.service or "") for t in tools}),
             "llm": llm_model if config.llm_edges else None,
         }
     )

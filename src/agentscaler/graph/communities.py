@@ -32,7 +32,7 @@ from agentscaler.graph.similarity import SimilarityEdges
 log = logging.getLogger(__name__)
 
 _RNG_LOCK = threading.Lock()
-_SPLIT_RESOLUTIONS = (1.0, 2.0, 4.0, 8.0, 16.0)
+SPLIT_RESOLUTIONS = (1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 @contextmanager
@@ -56,7 +56,7 @@ def to_igraph(edges: SimilarityEdges):  # -> igraph.Graph
     return graph
 
 
-def _detect(graph, algorithm: Algorithm, resolution: float) -> list[int]:
+def detect(graph, algorithm: Algorithm, resolution: float) -> list[int]:
     if graph.ecount() == 0:
         return list(range(graph.vcount()))
     if algorithm == "leiden":
@@ -71,7 +71,7 @@ def _detect(graph, algorithm: Algorithm, resolution: float) -> list[int]:
     return list(clustering.membership)
 
 
-def _groups(membership: list[int]) -> list[list[int]]:
+def groups_of(membership: list[int]) -> list[list[int]]:
     groups: dict[int, list[int]] = {}
     for vertex, label in enumerate(membership):
         groups.setdefault(label, []).append(vertex)
@@ -96,7 +96,7 @@ def _equal_runs(graph, vertices: list[int], max_size: int) -> list[list[int]]:
     return [sorted(vertices[v] for v in order[i : i + size]) for i in range(0, len(order), size)]
 
 
-def _split(
+def split_community(
     graph,
     vertices: list[int],
     algorithm: Algorithm,
@@ -108,19 +108,21 @@ def _split(
         return [vertices]
     sub = graph.induced_subgraph(vertices)
     tiny = max(min_size, 2)
-    for factor in _SPLIT_RESOLUTIONS:
-        parts = _groups(_detect(sub, algorithm, resolution * factor))
+    for factor in SPLIT_RESOLUTIONS:
+        parts = groups_of(detect(sub, algorithm, resolution * factor))
         # a split that shatters the community into fragments is no split (e.g. a clique)
         if len(parts) > 1 and 2 * sum(len(p) for p in parts if len(p) >= tiny) >= len(vertices):
             out: list[list[int]] = []
             for part in parts:
                 members = [vertices[v] for v in part]
-                out.extend(_split(graph, members, algorithm, resolution, max_size, min_size))
+                out.extend(
+                    split_community(graph, members, algorithm, resolution, max_size, min_size)
+                )
             return out
     return _equal_runs(graph, vertices, max_size)
 
 
-def _merge_small(
+def merge_small(
     graph, edges: SimilarityEdges, groups: list[list[int]], min_size: int, max_size: int
 ) -> list[list[int]]:
     label = np.empty(graph.vcount(), dtype=np.int64)
@@ -185,12 +187,14 @@ def detect_communities(
         return []
     graph = to_igraph(edges)
     with seeded_igraph(seed):
-        groups = _groups(_detect(graph, algorithm, resolution))
+        groups = groups_of(detect(graph, algorithm, resolution))
         limited: list[list[int]] = []
         for group in groups:
-            limited.extend(_split(graph, sorted(group), algorithm, resolution, max_size, min_size))
+            limited.extend(
+                split_community(graph, sorted(group), algorithm, resolution, max_size, min_size)
+            )
     if small == "merge" and min_size > 1:
-        limited = _merge_small(graph, edges, limited, min_size, max_size)
+        limited = merge_small(graph, edges, limited, min_size, max_size)
     limited = [sorted(g) for g in limited]
     limited.sort(key=lambda g: (-len(g), g[0]))
     log.info("%d communities from %d tools and %d edges", len(limited), edges.n, len(edges))

@@ -27,6 +27,7 @@ from agentscaler.graph.labels import DomainNamer, domain_id, domain_name
 from agentscaler.graph.lexical import combine, lexical_vectors
 from agentscaler.graph.similarity import SimilarityEdges, param_edges, tool_edges
 from agentscaler.graph.texts import has_parameters, parameter_texts, tool_text
+from agentscaler.graph.units import UnitReport, describe_units, unit_communities
 from agentscaler.naming import classify_tool
 from agentscaler.records.domain import Domain, DomainMember, DomainStats
 from agentscaler.records.tool import ToolSpec
@@ -60,6 +61,8 @@ class Discovery:
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    units: UnitReport | None = None
+    """How services were kept together (None: flat grouping)."""
 
     def size_distribution(self) -> dict[str, float]:
         sizes = np.array([len(c) for c in self.communities] or [0])
@@ -82,6 +85,7 @@ class Discovery:
             "counts": dict(sorted(self.counts.items())),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": list(self.warnings),
+            "units": self.units.as_dict() if self.units is not None else None,
             "config": config.model_dump(mode="json"),
         }
 
@@ -172,7 +176,7 @@ def compute_edges(
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
     counts = counts if counts is not None else {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     texts, offsets = embedding_texts(tools, config)
     with reporter.phase(f"embedding ({embedder.model_id})", None) as advance:
         vectors, embedded = embed_texts(
@@ -181,6 +185,7 @@ def compute_edges(
     counts["texts"] = len(texts)
     counts["texts_embedded"] = embedded
     timings["embed"] = time.perf_counter() - started
+    timings["embed_cpu"] = time.process_time() - cpu
 
     started = time.perf_counter()
     weight = config.lexical_weight
@@ -268,11 +273,26 @@ def discover_domains(
     graph_dir: Path | None = None,
     reporter: Reporter | None = None,
 ) -> Discovery:
-    """Group ``tools`` into domains. ``graph_dir`` (optional) holds the embedding cache."""
+    """Group ``tools`` into domains. ``graph_dir`` (optional) holds the embedding cache; an
+    embedder made here from ``config`` is closed at the end (a given one is left open)."""
     config = config or GraphConfig()
-    reporter = reporter or Reporter()
+    if embedder is not None:
+        return _discover(tools, config, embedder, graph_dir, reporter or Reporter())
+    made = make_embedder(config)
+    try:
+        return _discover(tools, config, made, graph_dir, reporter or Reporter())
+    finally:
+        made.close()
+
+
+def _discover(
+    tools: Sequence[ToolSpec],
+    config: GraphConfig,
+    embedder: Embedder,
+    graph_dir: Path | None,
+    reporter: Reporter,
+) -> Discovery:
     pool, warnings = prepare_tools(tools)
-    embedder = embedder or make_embedder(config)
     cache = _cache(graph_dir, embedder)
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -292,16 +312,23 @@ def discover_domains(
         )
 
     started = time.perf_counter()
+    units: UnitReport | None = None
+    grouped = config.units == "service" and any(t.service is not None for t in pool)
     with reporter.phase(f"communities ({config.algorithm})", None):
-        communities = detect_communities(
-            edges,
-            algorithm=config.algorithm,
-            resolution=config.resolution,
-            seed=config.seed,
-            min_size=config.min_size,
-            max_size=config.max_size,
-            small=config.small,
-        )
+        limits: dict[str, Any] = {
+            "algorithm": config.algorithm,
+            "resolution": config.resolution,
+            "seed": config.seed,
+            "min_size": config.min_size,
+            "max_size": config.max_size,
+            "small": config.small,
+        }
+        if grouped:
+            communities, units = unit_communities(
+                edges, pool, **limits, min_affinity=config.unit_affinity
+            )
+        else:
+            communities = detect_communities(edges, **limits)
     timings["communities"] = time.perf_counter() - started
     degrees = edges.degrees()
     counts["isolated_tools"] = int((degrees == 0).sum())
@@ -316,6 +343,14 @@ def discover_domains(
     port_vectors = dict(zip(texts, port_matrix, strict=True))
     domains = _domain_records(pool, edges, communities, config, port_vectors)
     timings["domains"] = time.perf_counter() - started
+    if units is not None:
+        describe_units(units, pool, [d.id for d in domains], communities)
+        for split in units.splits:
+            warnings.append(
+                f"service {split.service} has {split.tools} tools, more than max_size "
+                f"{config.max_size}: it was split by similarity into parts of "
+                f"{', '.join(str(p) for p in split.parts)} tools"
+            )
     for message in warnings:
         log.warning("%s", message)
-    return Discovery(pool, edges, communities, domains, timings, counts, warnings)
+    return Discovery(pool, edges, communities, domains, timings, counts, warnings, units)

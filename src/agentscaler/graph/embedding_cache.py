@@ -19,14 +19,12 @@ import numpy as np
 
 from agentscaler.canonical import text_hash
 from agentscaler.errors import RunFolderError
-from agentscaler.graph.embedders import Embedder
+from agentscaler.graph.embedder_base import Embedder
 
 log = logging.getLogger(__name__)
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _SHARD = re.compile(r"^shard-(\d{6})\.keys$")
-CHUNK = 2048
-"""Texts embedded (and committed to a shard) at a time: a crash loses at most one chunk."""
 
 
 def key_of(text: str) -> str:
@@ -133,8 +131,9 @@ def embed_texts(
     if on_total is not None:
         on_total(len(missing))
     fresh: dict[str, np.ndarray] = {}
-    for start in range(0, len(missing), CHUNK):
-        chunk = missing[start : start + CHUNK]
+    step = max(1, embedder.chunk_texts)
+    for start in range(0, len(missing), step):
+        chunk = missing[start : start + step]
         vectors = embedder.embed([texts[first[k]] for k in chunk], advance)
         if cache is not None:
             cache.add(chunk, vectors)

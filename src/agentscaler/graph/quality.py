@@ -134,6 +134,7 @@ def bfcl_set(external: Path) -> LabeledSet:
                     returns=tool.returns,
                     provenance=tool.provenance,
                     tags=tool.tags,
+                    service=tool.service,
                 )
             )
             labels.append(label)

@@ -43,6 +43,7 @@ class Variant:
     returns: dict[str, Any] | None
     provenance: tuple[Provenance, ...]
     tags: tuple[str, ...]
+    service: str | None
     origin: str
     """The source argument it came from."""
     seq: int
@@ -87,6 +88,7 @@ class ToolBuilder:
             returns=returns,
             provenance=provenance,
             tags=raw.tags,
+            service=raw.service,
             origin=origin,
             seq=self._seq,
         )

@@ -8,7 +8,8 @@
   ``variant_id``.
 
 Tools come out in the order their first variant was read; provenance in reading order; tags are
-the survivor's followed by the others' (each once).
+the survivor's followed by the others' (each once); the service is the first one found in reading
+order (a tool read loose and in a service belongs to the service).
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ def merge_variants(variants: list[Variant], *, near: bool = True) -> MergeResult
         ordered: list[tuple[int, Provenance]] = []
         tags: dict[str, None] = dict.fromkeys(survivor.tags)
         sources: set[str] = set()
+        services: list[tuple[int, str]] = []
         for tool_id in ids:
             for variant in by_id[tool_id]:
                 sources.add(variant.origin)
+                if variant.service is not None:
+                    services.append((variant.seq, variant.service))
                 tags.update(dict.fromkeys(variant.tags))
                 for provenance in variant.provenance:
                     if tool_id != survivor_id and provenance.variant_id is None:
@@ -69,6 +73,7 @@ def merge_variants(variants: list[Variant], *, near: bool = True) -> MergeResult
                 returns=survivor.returns,
                 provenance=tuple(p for _, p in ordered),
                 tags=tuple(tags),
+                service=min(services)[1] if services else None,
             )
         )
         origins.append(frozenset(sources))

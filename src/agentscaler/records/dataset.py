@@ -153,6 +153,8 @@ class InputStats(Record):
     """Kept episodes with no assistant message (nothing to train on), left out."""
     unknown_tasks: int = 0
     """Kept episodes whose task is not in ``tasks.jsonl`` (exported all the same)."""
+    decontaminated: int = 0
+    """Kept episodes of tasks flagged by ``agentscaler decontam``, left out."""
 
 
 class DatasetManifest(Record):

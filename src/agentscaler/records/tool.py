@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from agentscaler.canonical import content_hash
 from agentscaler.records.base import Record
@@ -35,12 +35,18 @@ class ToolSpec(Record):
     """A tool in one normalized JSON-Schema form.
 
     ``id`` is the content hash of the normalized tool (name, description, parameters, returns);
-    provenance and tags do not enter it, so the same tool imported from two files has one id.
+    provenance, tags and service do not enter it, so the same tool imported from two files has
+    one id.
+
+    ``service`` names the service the tool belongs to as its catalog grouped it (see
+    :mod:`agentscaler.ingest.services`); domain discovery keeps a service's tools together.
+    Version 1 records (written before services were recorded) are read with no service.
     """
 
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
 
-    schema_version: int = 1
+    schema_version: int = 2
     id: str
     name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     description: str
@@ -48,6 +54,20 @@ class ToolSpec(Record):
     returns: dict[str, Any] | None = None
     provenance: tuple[Provenance, ...] = ()
     tags: tuple[str, ...] = ()
+    service: str | None = Field(
+        default=None,
+        description="the service the tool came from (``vertical:retail_orders``, "
+        "``class:gorilla_file_system``, ``mcp:servers/github.json`` ...): one vertical, API class, "
+        "MCP server, OpenAPI spec or tool file; None for a loose tool",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """A version 1 record is a version 2 record whose service is not known."""
+        if isinstance(data, dict) and data.get("schema_version") in cls.OLDER_VERSIONS:
+            data = {**data, "schema_version": cls.SCHEMA_VERSION}
+        return data
 
     @staticmethod
     def compute_id(
@@ -71,6 +91,7 @@ class ToolSpec(Record):
         returns: dict[str, Any] | None = None,
         provenance: tuple[Provenance, ...] = (),
         tags: tuple[str, ...] = (),
+        service: str | None = None,
     ) -> ToolSpec:
         """Build a ToolSpec whose id is computed from its normalized content."""
         return cls(
@@ -81,6 +102,7 @@ class ToolSpec(Record):
             returns=returns,
             provenance=provenance,
             tags=tags,
+            service=service,
         )
 
     def tag_value(self, key: str) -> str | None:

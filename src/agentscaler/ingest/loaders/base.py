@@ -46,6 +46,8 @@ class RawTool:
     tags: tuple[str, ...] = ()
     provenance: tuple[Provenance, ...] = ()
     """Provenance kept from the input (built-in catalog, pools); empty: made from the fields."""
+    service: str | None = None
+    """The service the tool belongs to (:mod:`agentscaler.ingest.services`); None: loose."""
 
     def original_name(self) -> str:
         return self.name if isinstance(self.name, str) else ""

@@ -8,6 +8,10 @@ Function objects use BFCL's type names (``dict``, ``float``, ``tuple``, ``any``,
 JavaScript names such as ``String``, ``HashMap``, ``ArrayList``); normalization maps them.
 Files of gold answers (``possible_answer/``) and task files without tool schemas
 (``BFCL_v4_multi_turn_base.json``) hold no tools and are skipped by the import.
+
+Services (:mod:`agentscaler.ingest.services`): a file of bare function objects is one API class
+(``class:<file stem>``); the tool list of a record with ``involved_classes`` (an ACEBench agent
+scenario) is one scenario; the tool lists of other records (one test question each) are loose.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from agentscaler.ingest.reading import Document
 from agentscaler.ingest.refs import join
 from agentscaler.ingest.rejects import RejectReason
 from agentscaler.ingest.schema_walker import kind_of
+from agentscaler.ingest.services import class_service, scenario_service
 from agentscaler.records.tool import Dialect
 
 _EXPECTED = 'a record with a "function" list, or a function object with a "name"'
@@ -34,6 +39,12 @@ def load_function_records(document: Document, dialect: Dialect) -> Iterator[Item
     """Tools of records holding a ``function`` list, or of bare function objects."""
     for index, pointer, value in items_of(document):
         if isinstance(value, dict) and "function" in value:
+            classes = value.get("involved_classes")
+            service = (
+                scenario_service(document.source, classes)
+                if isinstance(classes, list) and classes
+                else None
+            )
             functions = value["function"]
             if isinstance(functions, dict):
                 functions, single = [functions], True
@@ -50,13 +61,19 @@ def load_function_records(document: Document, dialect: Dialect) -> Iterator[Item
                 continue
             for i, function in enumerate(functions):
                 where = join(pointer, "function") if single else join(pointer, "function", i)
-                yield function_tool(document, index, where, function, dialect)
+                yield function_tool(document, index, where, function, dialect, service)
         else:
-            yield function_tool(document, index, pointer, value, dialect)
+            service = class_service(document.source)
+            yield function_tool(document, index, pointer, value, dialect, service)
 
 
 def function_tool(
-    document: Document, index: int | None, pointer: str, value: Any, dialect: Dialect
+    document: Document,
+    index: int | None,
+    pointer: str,
+    value: Any,
+    dialect: Dialect,
+    service: str | None = None,
 ) -> Item:
     """A RawTool from a BFCL-style function object.
 
@@ -87,4 +104,5 @@ def function_tool(
         parameters_field="/" + parameters_key,
         returns_field="/" + returns_key,
         tags=category,
+        service=service,
     )

@@ -4,7 +4,7 @@ Accepted shapes: the JSON-RPC response (``{"jsonrpc": "2.0", "result": {"tools":
 its ``result`` (``{"tools": [...]}``), a bare list of MCP tools, or JSON Lines of tools. Each tool
 has ``name``, ``description`` (``title`` when it has none), ``inputSchema`` and optionally
 ``outputSchema`` (its returns). ``annotations.readOnlyHint`` becomes a ``kind:read`` or
-``kind:write`` tag.
+``kind:write`` tag. The file is one service (``mcp:<file>``): one server's tool list.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from agentscaler.ingest.config import IngestConfig
 from agentscaler.ingest.loaders.base import Item, RawTool, items_of, not_a_tool
 from agentscaler.ingest.reading import Document
+from agentscaler.ingest.services import file_service
 
 _EXPECTED = 'an MCP tool ({"name", "description", "inputSchema"})'
 
@@ -26,15 +27,16 @@ def load(document: Document, config: IngestConfig) -> Iterator[Item]:
         if isinstance(result, dict) and isinstance(result.get("tools"), list):
             base = "/result"
             document = _with_value(document, result)
+    service = file_service("mcp", document.source)
     for index, pointer, value in items_of(document, ("tools",)):
-        yield _tool(document, index, base + pointer, value)
+        yield _tool(document, index, base + pointer, value, service)
 
 
 def _with_value(document: Document, value: Any) -> Document:
     return Document(document.source, document.kind, value=value)
 
 
-def _tool(document: Document, index: int | None, pointer: str, value: Any) -> Item:
+def _tool(document: Document, index: int | None, pointer: str, value: Any, service: str) -> Item:
     if not isinstance(value, dict) or "name" not in value:
         return not_a_tool(document, index, pointer, value, _EXPECTED)
     description = value.get("description")
@@ -58,6 +60,7 @@ def _tool(document: Document, index: int | None, pointer: str, value: Any) -> It
         parameters_field="/inputSchema",
         returns_field="/outputSchema",
         tags=tags,
+        service=service,
     )
 
 

@@ -3,7 +3,8 @@
 Accepted shapes: a list of ``{"type": "function", "function": {...}}``; bare function objects
 (``{"name", "description", "parameters"}``); the flat Responses-API form
 (``{"type": "function", "name": ..., "parameters": ...}``); an object with a ``tools`` (or
-legacy ``functions``) list; or JSON Lines of any of these.
+legacy ``functions``) list; or JSON Lines of any of these. The file is one service
+(``openai:<file>``).
 
 A function object may carry a ``returns`` key with a JSON Schema of the result. It is not part
 of the OpenAI API; agentscaler writes it on export (``agentscaler tools export``) and reads it
@@ -19,17 +20,25 @@ from agentscaler.ingest.config import IngestConfig
 from agentscaler.ingest.loaders.base import Item, RawTool, items_of, not_a_tool, reject
 from agentscaler.ingest.reading import Document
 from agentscaler.ingest.rejects import RejectReason
+from agentscaler.ingest.services import file_service
 
 _EXPECTED = 'an OpenAI tool ({"type": "function", "function": {...}}) or a function object'
 
 
 def load(document: Document, config: IngestConfig) -> Iterator[Item]:
+    service = file_service("openai", document.source)
     for index, pointer, value in items_of(document, ("tools", "functions")):
-        yield tool_from(document, index, pointer, value, "openai")
+        yield tool_from(document, index, pointer, value, "openai", service=service)
 
 
 def tool_from(
-    document: Document, index: int | None, pointer: str, value: Any, dialect: Any
+    document: Document,
+    index: int | None,
+    pointer: str,
+    value: Any,
+    dialect: Any,
+    *,
+    service: str | None = None,
 ) -> Item:
     """A RawTool from one OpenAI tool or function object (also used by other loaders)."""
     if not isinstance(value, dict):
@@ -63,6 +72,7 @@ def tool_from(
         description_field=base + "/description",
         parameters_field=base + "/parameters",
         returns_field=base + "/returns",
+        service=service,
     )
 
 

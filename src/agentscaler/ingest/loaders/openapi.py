@@ -12,6 +12,7 @@
   ``responses``) is resolved in the spec; cycles are cut as in :mod:`agentscaler.ingest.normalize`.
 * tags: ``kind:read`` for GET/HEAD/OPTIONS, ``kind:write`` for the other methods, and a
   ``category:<tag>`` per operation tag.
+* service: the spec (``openapi:<file>``).
 
 A broken operation is rejected alone; the others import. Reject fields are relative to the
 operation; a path-level parameter is written ``/../parameters/<i>`` (its path item's list).
@@ -20,6 +21,7 @@ operation; a path-level parameter is written ``/../parameters/<i>`` (its path it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from agentscaler.errors import RecordRejected
@@ -30,6 +32,7 @@ from agentscaler.ingest.reading import Document
 from agentscaler.ingest.refs import PointerError, join, resolve
 from agentscaler.ingest.rejects import RejectReason, rejected
 from agentscaler.ingest.schema_walker import kind_of
+from agentscaler.ingest.services import file_service
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _READ_METHODS = frozenset({"get", "head", "options"})
@@ -49,6 +52,7 @@ def load(document: Document, config: IngestConfig) -> Iterator[Item]:
             "an OpenAPI 3 document needs a 'paths' object listing the operations",
         )
         return
+    service = file_service("openapi", document.source)
     index = 0
     for path, item in paths.items():
         item_pointer = join("/paths", path)
@@ -68,7 +72,10 @@ def load(document: Document, config: IngestConfig) -> Iterator[Item]:
             if method not in item:
                 continue
             pointer = join(item_pointer, method)
-            yield _operation(document, spec, index, pointer, path, method, item, config)
+            operation = _operation(document, spec, index, pointer, path, method, item, config)
+            if isinstance(operation, RawTool):
+                operation = replace(operation, service=service)
+            yield operation
             index += 1
 
 

@@ -68,6 +68,7 @@ def from_spec(
         returns=spec.returns,
         tags=spec.tags,
         provenance=provenance,
+        service=spec.service,
     )
 
 

@@ -2,7 +2,8 @@
 
 ``with serve(ScriptedBrain(["hello"])) as base_url: ...`` answers chat completions from a
 pluggable brain (see :mod:`agentscaler.llm.stub.brains`) with faults injected by a
-:class:`FaultPlan` and real servers' deviations from OpenAI's format by a :class:`QuirkPlan`.
+:class:`FaultPlan` and real servers' deviations from OpenAI's format by a :class:`QuirkPlan`;
+embeddings come from an :class:`EmbeddingPlan`.
 aiohttp is imported only when a server starts.
 """
 
@@ -19,6 +20,7 @@ from agentscaler.llm.stub.brains import (
     reply,
     tool_call,
 )
+from agentscaler.llm.stub.embeddings import EmbeddingPlan
 from agentscaler.llm.stub.faults import Fault, FaultPlan
 from agentscaler.llm.stub.quirks import QuirkPlan
 from agentscaler.llm.stub.server import ServerStats, StubServer, serve
@@ -27,6 +29,7 @@ __all__ = [
     "Brain",
     "BrainError",
     "EchoBrain",
+    "EmbeddingPlan",
     "Fault",
     "FaultPlan",
     "FunctionBrain",

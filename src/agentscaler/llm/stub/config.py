@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentscaler.llm.stub.embeddings import EmbeddingPlan
 from agentscaler.llm.stub.faults import FaultPlan
 from agentscaler.llm.stub.quirks import QuirkPlan
 
@@ -27,4 +28,7 @@ class StubConfig(BaseModel):
     faults: FaultPlan = Field(default_factory=FaultPlan, description="Latency and faults.")
     quirks: QuirkPlan = Field(
         default_factory=QuirkPlan, description="How answers differ from OpenAI's format."
+    )
+    embeddings: EmbeddingPlan = Field(
+        default_factory=EmbeddingPlan, description="How POST /v1/embeddings answers."
     )

@@ -1,5 +1,6 @@
 """The stub OpenAI-compatible server (aiohttp): ``POST /v1/chat/completions``,
-``GET /v1/models``, ``GET /health`` and ``GET /stats`` (its counters as JSON).
+``POST /v1/embeddings`` (:mod:`agentscaler.llm.stub.embeddings`), ``GET /v1/models``,
+``GET /health`` and ``GET /stats`` (its counters as JSON).
 
 Run it in-process (``with StubServer(brain) as server: server.base_url``, or
 ``with serve(brain) as base_url``: a background thread with its own event loop), inside a
@@ -25,6 +26,7 @@ from typing import Any
 
 from agentscaler.errors import ConfigError
 from agentscaler.llm.stub.brains import Brain, BrainError, EchoBrain, normalize_reply
+from agentscaler.llm.stub.embeddings import EmbeddingPlan, EmbeddingRequestError, embeddings_answer
 from agentscaler.llm.stub.faults import Fault, FaultPlan, break_arguments
 from agentscaler.llm.stub.quirks import QuirkPlan
 
@@ -50,6 +52,8 @@ class ServerStats:
     """Answers each quirk changed (``truncated``, ``null_entry``, ``empty``, ``bad_history``)."""
     cut_texts: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_CUT_TEXTS))
     """The texts of answers cut at the token limit (the latest ones), for tests to look for."""
+    texts_embedded: int = 0
+    """Texts answered by ``POST /v1/embeddings``."""
 
     def as_dict(self) -> dict[str, Any]:
         """The counters as JSON data (what ``GET /stats`` answers)."""
@@ -60,6 +64,7 @@ class ServerStats:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "faults": dict(sorted(self.faults.items())),
             "quirks": dict(sorted(self.quirks.items())),
+            "texts_embedded": self.texts_embedded,
         }
 
     def reset(self) -> None:
@@ -70,6 +75,7 @@ class ServerStats:
         self.faults.clear()
         self.quirks.clear()
         self.cut_texts.clear()
+        self.texts_embedded = 0
 
 
 def estimate_tokens(text: Any) -> int:
@@ -124,12 +130,14 @@ class StubServer:
         faults: FaultPlan | None = None,
         *,
         quirks: QuirkPlan | None = None,
+        embeddings: EmbeddingPlan | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.brain: Brain = brain if brain is not None else EchoBrain()
         self.faults = faults or FaultPlan()
         self.quirks = quirks or QuirkPlan()
+        self.embeddings = embeddings or EmbeddingPlan()
         self.host = host
         self.port = port
         self.stats = ServerStats()
@@ -149,6 +157,7 @@ class StubServer:
 
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embed)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/health", self._health)
         app.router.add_get("/stats", self._stats)
@@ -176,6 +185,12 @@ class StubServer:
         return web.json_response({"object": "list", "data": data}, dumps=_dumps)
 
     async def _chat(self, request: Any) -> Any:
+        return await self._counted(self._answer, request)
+
+    async def _embed(self, request: Any) -> Any:
+        return await self._counted(self._embed_answer, request)
+
+    async def _counted(self, handler: Any, request: Any) -> Any:
         stats = self.stats
         stats.requests += 1
         number = stats.requests
@@ -183,11 +198,60 @@ class StubServer:
         if stats.in_flight > stats.max_in_flight:
             stats.max_in_flight = stats.in_flight
         try:
-            response = await self._answer(request, number)
+            response = await handler(request, number)
         finally:
             stats.in_flight -= 1
         stats.statuses[response.status] += 1
         return response
+
+    async def _inject(self, number: int) -> tuple[Fault, Any]:
+        """Latency and the fault of request ``number``: ``(fault, error response or None)``."""
+        from aiohttp import web
+
+        plan = self.faults
+        if not plan.active:
+            return Fault.NONE, None
+        fault = plan.fault_for(number)
+        delay = plan.delay_for(number)
+        if fault is not Fault.NONE:
+            self.stats.faults[fault.value] += 1
+        if delay:
+            await asyncio.sleep(delay)
+        if fault is Fault.HANG:
+            await asyncio.sleep(plan.hang_s)
+        elif fault is Fault.SERVER_ERROR:
+            return fault, _error(500, f"injected server error (request {number})", "server_error")
+        elif fault is Fault.RATE_LIMIT:
+            wait = plan.retry_after_s
+            headers = {
+                "Retry-After": str(max(0, int(-(-wait // 1)))),
+                "retry-after-ms": str(int(wait * 1000)),
+            }
+            message = f"injected rate limit (request {number})"
+            return fault, _error(429, message, "rate_limit_error", headers)
+        elif fault is Fault.INVALID_BODY:
+            return fault, web.Response(
+                text='{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess',
+                content_type="application/json",
+            )
+        return fault, None
+
+    async def _embed_answer(self, request: Any, number: int) -> Any:
+        from aiohttp import web
+
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "the request body is not valid JSON", "invalid_request_error")
+        _, refused = await self._inject(number)
+        if refused is not None:
+            return refused
+        try:
+            answer = embeddings_answer(body, self.embeddings)
+        except EmbeddingRequestError as exc:
+            return _error(400, str(exc), "invalid_request_error")
+        self.stats.texts_embedded += len(answer["data"])
+        return web.json_response(answer, dumps=_dumps)
 
     async def _answer(self, request: Any, number: int) -> Any:
         from aiohttp import web
@@ -204,33 +268,9 @@ class StubServer:
                 "the stub server does not stream; send stream=false",
                 "invalid_request_error",
             )
-        plan = self.faults
-        fault = Fault.NONE
-        if plan.active:
-            fault = plan.fault_for(number)
-            delay = plan.delay_for(number)
-            if fault is not Fault.NONE:
-                self.stats.faults[fault.value] += 1
-            if delay:
-                await asyncio.sleep(delay)
-            if fault is Fault.HANG:
-                await asyncio.sleep(plan.hang_s)
-            elif fault is Fault.SERVER_ERROR:
-                return _error(500, f"injected server error (request {number})", "server_error")
-            elif fault is Fault.RATE_LIMIT:
-                wait = plan.retry_after_s
-                headers = {
-                    "Retry-After": str(max(0, int(-(-wait // 1)))),
-                    "retry-after-ms": str(int(wait * 1000)),
-                }
-                return _error(
-                    429, f"injected rate limit (request {number})", "rate_limit_error", headers
-                )
-            elif fault is Fault.INVALID_BODY:
-                return web.Response(
-                    text='{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess',
-                    content_type="application/json",
-                )
+        fault, refused = await self._inject(number)
+        if refused is not None:
+            return refused
         quirks = self.quirks
         if quirks.active:
             problem = quirks.bad_history(body)
@@ -380,11 +420,14 @@ def serve(
     faults: FaultPlan | None = None,
     *,
     quirks: QuirkPlan | None = None,
+    embeddings: EmbeddingPlan | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> Iterator[str]:
     """``with serve(ScriptedBrain([...])) as base_url:`` a stub server in a background thread."""
-    with StubServer(brain, faults, quirks=quirks, host=host, port=port) as server:
+    with StubServer(
+        brain, faults, quirks=quirks, embeddings=embeddings, host=host, port=port
+    ) as server:
         yield server.base_url
 
 
