@@ -796,7 +796,11 @@ def _violations_of(
     tree = parse(rule.check, f"tools.{name}.requires.{rule.name}.check")
     when = parse(rule.when, "when") if rule.when else None
     rows = dict(case.outcome.rows)
-    enabling = list(_enabling_args(when, case.args)) if when is not None else [{}]
+    enabling = (
+        list(_enabling_args(when, case.args, lambda p: _param_schema(checker, name, p)))
+        if when is not None
+        else [{}]
+    )
     row_refs: list[tuple[str, str]] = []
     param_refs: list[str] = []
     for node in ast.walk(tree):
@@ -841,6 +845,7 @@ def _violations_of(
             schema = _param_schema(checker, name, param)
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
+            candidates += _past_bounds(tree, param)
             if value is not None and not _param_required(checker, name, param):
                 candidates.append(_LEFT_OUT)  # "a lost reason is required when ..."
             for candidate in candidates:
@@ -862,6 +867,26 @@ def _violations_of(
 _REPAIR_STEPS = 12
 """Rules a repair may fix one after another (an order: the merchant open, each dish of it and
 available, the minimum reached)."""
+
+
+def _past_bounds(tree: ast.Expression, param: str) -> list[Any]:
+    """Values just past each number the rule compares ``$param`` with (31.5 -> 32.5, 30.5)."""
+    found: list[Any] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, right = node.left, node.comparators[0]
+        if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+            left, right = right, left
+        if (
+            isinstance(left, ast.Name)
+            and decode_param(left.id) == param
+            and isinstance(right, ast.Constant)
+            and isinstance(right.value, int | float)
+            and not isinstance(right.value, bool)
+        ):
+            found += [right.value + 1, right.value - 1]
+    return found
 
 
 class _LeftOut:
@@ -897,7 +922,15 @@ def _rows_for(
     entity = checker.spec.entities[lookup.entity]
     if lookup.each is None:
         row = rows.get(row_name)
-        return [(row[entity.key], row)] if row else []
+        if not row:
+            return []
+        # as the row is before the call (an update's effect may show in the case's rows)
+        conn, db = checker._db(case.data)
+        try:
+            before = db.get(entity.table, row[entity.key])
+        finally:
+            conn.close()
+        return [(row[entity.key], before or row)]
     found = []
     conn, db = checker._db(case.data)
     try:
@@ -921,8 +954,11 @@ def _param_schema(checker: SemanticChecker, tool: str, param: str) -> dict[str, 
     return schema if isinstance(schema, dict) else {}
 
 
-def _enabling_args(when: ast.Expression, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Argument changes that can make a rule's ``when`` hold (``$method == 'miles'``)."""
+def _enabling_args(
+    when: ast.Expression, args: dict[str, Any], schema_of: Any = None
+) -> Iterator[dict[str, Any]]:
+    """Argument changes that can make a rule's ``when`` hold (``$method == 'miles'``, ``$service
+    not in ('economy',)`` by another value of its enum)."""
     yield {}
     for node in ast.walk(when):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
@@ -938,6 +974,13 @@ def _enabling_args(when: ast.Expression, args: dict[str, Any]) -> Iterator[dict[
             for element in right.elts:
                 if isinstance(element, ast.Constant):
                     yield {param: element.value}
+        elif isinstance(op, ast.NotIn) and isinstance(right, ast.Tuple | ast.List):
+            named = {e.value for e in right.elts if isinstance(e, ast.Constant)}
+            schema = schema_of(param) if schema_of is not None else {}
+            for value in schema.get("enum") or ():
+                if value not in named:
+                    yield {param: value}
+                    break
         elif isinstance(op, ast.Gt | ast.GtE) and isinstance(right, ast.Constant):
             if isinstance(right.value, int | float):
                 yield {param: right.value + 1}
@@ -1148,9 +1191,12 @@ def _element_changes(
                 conn.close()
             if keys:
                 yield _Mutation(args={**extra, param: keys}, note=f"${param} = existing ids")
-            yield _Mutation(
-                args={**extra, param: [*elements, "NO-SUCH-ID"]}, note=f"${param} + an unknown id"
-            )
+            # an unknown id in the ids' own format (LBL-0042 -> LBL-9999), else a plain one
+            unknown = [re.sub(r"\d", "9", str(k)) for k in keys[:1]]
+            for missing in [*[u for u in unknown if u not in map(str, keys)], "NO-SUCH-ID"]:
+                yield _Mutation(
+                    args={**extra, param: [*elements, missing]}, note=f"${param} + {missing!r}"
+                )
     fields = [
         node.attr
         for node in ast.walk(tree)

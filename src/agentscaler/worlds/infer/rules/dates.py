@@ -62,6 +62,8 @@ _SYNONYMS = {
     "born": "birth",
     "old": "birth",
     "place": "time",
+    "screening": "start",
+    "showing": "start",
 }
 
 

@@ -319,7 +319,7 @@ def bound_rules(ctx: RuleContext) -> list[SpecRule]:
                     op = ">="
                 if op is None:
                     continue
-                target = _subject(ctx, words[:index], number)
+                target = _subject(ctx, words[:index], number) or _by_unit(ctx, words, index)
                 if target is None:
                     continue
                 expr, schema = target
@@ -399,6 +399,20 @@ def range_rules(ctx: RuleContext) -> list[SpecRule]:
                 )
             )
     return rules
+
+
+def _by_unit(ctx: RuleContext, words: list[str], index: int) -> tuple[str, dict] | None:
+    """The one numeric argument named with the unit after the number ("arrived at least 15
+    minutes late" -> ``$delay_minutes``)."""
+    if index + 1 >= len(words):
+        return None
+    unit = words[index + 1]
+    found = [
+        (param_ref(name), param.schema)
+        for name, param in ctx.params.items()
+        if param.json_type in ("integer", "number") and unit in name.split("_")
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _subject(ctx: RuleContext, words: list[str], number: float) -> tuple[str, dict] | None:

@@ -292,6 +292,15 @@ def exists_rules(ctx: RuleContext) -> list[SpecRule]:
         if len(ctx.tables[entity].columns) < 2:
             continue  # an entity known only by its ids: nothing says which ids exist
         key = _key_of(ctx, entity)
+        stated = next(
+            (
+                _source(text, sentence)
+                for _param, text in ctx.texts()
+                for sentence in sentences(text)
+                if re.search(r"\bmust (already )?exist\b", sentence)
+            ),
+            None,
+        )
         rules.append(
             SpecRule(
                 name=f"every_{entity}_exists"[:60],
@@ -299,7 +308,7 @@ def exists_rules(ctx: RuleContext) -> list[SpecRule]:
                 check=f'exists("{entity}", {key}=one)',
                 each=f"one in {param_ref(name)}",
                 error=f"no {entity.replace('_', ' ')} {{one}}",
-                source="each listed id names a record",
+                source=stated or "each listed id names a record",
             )
         )
     return rules

@@ -4,7 +4,9 @@
   ``$stage == 'closed_lost'``, ``$lost_reason is not None``;
 * ``the booking must have a seat`` -> ``booking.seat is not None``;
 * ``The pro must work in that trade`` (the call names the trade as ``service_category``, a column
-  of the pro) -> ``service_pro.service_category == $service_category``.
+  of the pro) -> ``service_pro.service_category == $service_category``;
+* ``Parcels over 31.5 kg need the economy or standard service`` -> unless ``$service_level`` is
+  economy or standard, ``$weight_kg <= 31.5``.
 """
 
 from __future__ import annotations
@@ -81,7 +83,110 @@ def requirement_rules(ctx: RuleContext) -> list[SpecRule]:
                     )
             rules.extend(_must_have(ctx, text, sentence))
             rules.extend(_same(ctx, text, sentence))
+            rules.extend(_choices_over(ctx, text, sentence))
+            rules.extend(_up_to_difference(ctx, text, sentence))
     return rules
+
+
+_UP_TO_MINUS = re.compile(
+    r"\bup to (?:the |its |their )?(?P<a>[a-z ]+?) minus (?:the |its )?(?P<b>[a-z]+(?: [a-z]+)?)"
+)
+
+
+def _column_named(ctx: RuleContext, phrase: str) -> str | None:
+    """``row.column`` of a bound row, or of a row one reference from one, spoken as ``phrase``
+    (binding it when needed)."""
+    words = phrase.split()
+    for row, entity in list(ctx.rows().items()):
+        table = ctx.tables.get(entity)
+        if table is None or row == ctx.created:
+            continue
+        candidates = [(row, table)]
+        for column in table.columns:
+            target = next((e for e, t in ctx.tables.items() if t.name == column.references), None)
+            if target is not None:
+                candidates.append((f"<{row}>{target}", ctx.tables[target]))
+        for name, candidate in candidates:
+            for column in candidate.columns:
+                spoken_name = spoken(column.name).split()
+                if column.type in ("INTEGER", "REAL") and spoken_name == words[-len(spoken_name) :]:
+                    if name.startswith("<"):
+                        bound = ctx.related(name[1 : name.index(">")], name[name.index(">") + 1 :])
+                        if bound is None:
+                            continue
+                        name = bound
+                    return f"{name}.{column.name}"
+    return None
+
+
+def _up_to_difference(ctx: RuleContext, text: str, sentence: str) -> list[SpecRule]:
+    """``for an amount up to the coverage limit minus the deductible``."""
+    found = _UP_TO_MINUS.search(sentence)
+    if found is None:
+        return []
+    amounts = [n for n, i in ctx.params.items() if i.json_type in ("number", "integer")]
+    amount = next((n for n in amounts if "amount" in n.split("_")), None) or (
+        amounts[0] if len(amounts) == 1 else None
+    )
+    high = _column_named(ctx, found.group("a").strip())
+    low = _column_named(ctx, found.group("b").strip())
+    if amount is None or high is None or low is None:
+        return []
+    return [
+        SpecRule(
+            name=f"{amount}_within_{high.split('.')[-1]}"[:60],
+            kind="sufficient",
+            check=f"{high} - coalesce({low}, 0) >= {param_ref(amount)}",
+            error=f"{spoken(amount)} {{{param_ref(amount)}}} is more than {{{high}}} less "
+            f"{{{low}}}",
+            source=_source(text, sentence),
+        )
+    ]
+
+
+_OVER = re.compile(
+    r"\b(?:over|above|more than|heavier than|longer than|exceeding) (\d+(?:\.\d+)?) ?([a-z]+)?"
+)
+_NEED = re.compile(r"\b(need|needs|require|requires|must use|only with)\b")
+
+
+def _choices_over(ctx: RuleContext, text: str, sentence: str) -> list[SpecRule]:
+    """Above a number, an argument must take one of the values the sentence names."""
+    over = _OVER.search(sentence)
+    if over is None or not _NEED.search(sentence[over.end() :]):
+        return []
+    limit, unit = over.group(1), over.group(2) or ""
+    before = {w.rstrip("s") for w in tokens(sentence[: over.start()])[-3:]}
+    number = next(
+        (
+            name
+            for name, info in ctx.params.items()
+            if info.json_type in ("number", "integer")
+            and (unit in name.split("_") or {w.rstrip("s") for w in name.split("_")} & before)
+        ),
+        None,
+    )
+    if number is None:
+        return []
+    after = " " + " ".join(tokens(sentence[over.end() :])) + " "
+    for name, info in ctx.params.items():
+        values = [str(v) for v in info.schema.get("enum") or ()]
+        named = [v for v in values if f" {spoken(v)} " in after]
+        if not named or len(named) == len(values) or name == number:
+            continue
+        literal = ", ".join(repr(v) for v in named) + ("," if len(named) == 1 else "")
+        return [
+            SpecRule(
+                name=f"at_most_{number}"[:60],
+                kind="limit",
+                check=f"{param_ref(number)} <= {limit}",
+                when=f"{param_ref(name)} not in ({literal})",
+                error=f"{spoken(number)} {{{param_ref(number)}}} is over {limit}; that needs "
+                + " or ".join(named),
+                source=_source(text, sentence),
+            )
+        ]
+    return []
 
 
 def _must_have(ctx: RuleContext, text: str, sentence: str) -> list[SpecRule]:

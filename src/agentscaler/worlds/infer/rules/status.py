@@ -144,6 +144,12 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
             must_at = len(tokens(sentence[: prerequisite.start()])) if prerequisite else None
             # ... unless the subject is another kind of record ("Open refills must be cancelled")
             about_others = must_at is not None and _names_other_table(ctx, words[:must_at])
+            # a clause saying what to do with rows in another state is no condition on the call
+            procedure_at = None
+            if must_at is None and "must" in words:
+                at = words.index("must")
+                if "already" in words[:at] or any(negated(words, i) for i in range(at)):
+                    procedure_at = at
             mentioned = _value_mentions(words, candidates)
             for value_key, found in mentioned.items():
                 value, prefixed = value_key
@@ -157,6 +163,8 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
                     if moves and start >= len(tokens(sentence[: moves.start()])) and not prefixed:
                         continue  # "... marks it as completed": the target, not a condition
                     after_must = must_at is not None and start > must_at
+                    if procedure_at is not None and start > procedure_at:
+                        continue  # "stays already checked in must be checked out at the desk"
                     if _about_other_noun(words, start, end, nouns):
                         continue  # "so it leaves the active boards"
                     options = [r for r, _, c in candidates if value in _values(c)]
