@@ -13,6 +13,8 @@ from agentscaler.worlds.spec.expr import FUNCTIONS, param_ref
 from agentscaler.worlds.spec.model import SpecLookup, SpecRule
 
 STATE_COLUMN = re.compile(r"(^|_)(status|state|stage|phase)$")
+REFERRED = re.compile(r"<(\w+)>(\w+)")
+"""A row one reference away, not bound yet: ``<booking>flight`` (see :meth:`RuleContext.referred`)."""
 
 
 def row_name(entity: str) -> str:
@@ -93,6 +95,32 @@ class RuleContext:
             if column.references == target.name:
                 return self.bind(entity, {target.primary_key: f"={row}.{column.name}"})
         return None
+
+    def referred(self) -> list[tuple[str, str]]:
+        """``(name, entity)`` of the rows one reference away from a bound row and not bound yet
+        (the flight of a booking), named ``<booking>flight`` until a rule uses one
+        (:meth:`bind_referred`)."""
+        rows = self.rows()
+        found = []
+        for row, entity in rows.items():
+            table = self.tables.get(entity)
+            if table is None or row == self.created:
+                continue
+            for column in table.columns:
+                target = next(
+                    (e for e, t in self.tables.items() if t.name == column.references), None
+                )
+                if target is not None and target not in rows.values():
+                    found.append((f"<{row}>{target}", target))
+        return found
+
+    def bind_referred(self, name: str) -> str | None:
+        """The row name a rule uses for ``name``: a bound row's own name, or, for a name from
+        :meth:`referred`, the row it binds (None when the reference leads nowhere)."""
+        match = REFERRED.fullmatch(name)
+        if match is None:
+            return name
+        return self.related(match.group(1), match.group(2))
 
     def may_be_none(self, row: str) -> bool:
         """Whether a bound row is None when the call leaves out an optional argument."""

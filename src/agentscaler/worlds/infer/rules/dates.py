@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.context import REFERRED, RuleContext
 from agentscaler.worlds.infer.rules.status import _source
 from agentscaler.worlds.infer.rules.text import number_value, sentences, tokens
 from agentscaler.worlds.spec.expr import param_ref
@@ -97,18 +97,8 @@ def _dates(ctx: RuleContext) -> list[_Date]:
                     fmt == "date-time" or name.endswith(("time", "_at")),
                 )
             )
-    rows = ctx.rows()
-    reachable: list[tuple[str, str]] = list(rows.items())
-    # rows one reference away (the flight of a booking), bound only if a rule uses them
-    for row, entity in list(rows.items()):
-        table = ctx.tables.get(entity)
-        if table is None or row == ctx.created:
-            continue
-        for column in table.columns:
-            target = next((e for e, t in ctx.tables.items() if t.name == column.references), None)
-            if target is not None and target not in rows.values():
-                reachable.append((f"<{row}>{target}", target))
-    for row, entity in reachable:
+    # rows one reference away (the flight of a booking) are bound only if a rule uses them
+    for row, entity in [*ctx.rows().items(), *ctx.referred()]:
         table = ctx.tables.get(entity)
         if table is None or row == ctx.created:
             continue
@@ -132,7 +122,7 @@ def _dates(ctx: RuleContext) -> list[_Date]:
     return found
 
 
-_LAZY = re.compile(r"<(\w+)>(\w+)\.")
+_LAZY = re.compile(rf"({REFERRED.pattern})\.")
 
 
 def _bind_lazy(ctx: RuleContext, text: str) -> str:
@@ -140,8 +130,8 @@ def _bind_lazy(ctx: RuleContext, text: str) -> str:
     booking refers to."""
 
     def repl(match: re.Match[str]) -> str:
-        row = ctx.related(match.group(1), match.group(2))
-        return f"{row or match.group(2)}."
+        row = ctx.bind_referred(match.group(1))
+        return f"{row or match.group(3)}."
 
     return _LAZY.sub(repl, text)
 

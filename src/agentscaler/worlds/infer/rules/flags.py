@@ -109,18 +109,12 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                 flags.append((row, entity, column))
     # rows the bound ones refer to ("Only verified organizers can publish" an event): bound
     # when a sentence names their flag next to their noun
-    for row, entity in list(rows.items()):
-        if ctx.find.get(row) is not None and ctx.find[row].each is not None:
+    for name, target in ctx.referred():
+        if target in rows.values():
             continue
-        for column in ctx.tables[entity].columns if entity in ctx.tables else ():
-            target = next(
-                (e for e, t in ctx.tables.items() if column.references in (t.name, e)), None
-            )
-            if target is None or target in rows.values():
-                continue
-            for flag in ctx.tables[target].columns:
-                if flag.type == "BOOLEAN":
-                    flags.append((f"<{row}>{target}", target, flag))
+        for flag in ctx.tables[target].columns:
+            if flag.type == "BOOLEAN":
+                flags.append((name, target, flag))
     if not flags:
         return []
     rules: list[SpecRule] = []
@@ -153,8 +147,7 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                 if not near and not (row == ctx.main and param is None and number == 0):
                     continue
                 if related:
-                    source_row = row[1 : row.index(">")]
-                    bound = ctx.related(source_row, entity)
+                    bound = ctx.bind_referred(row)
                     if bound is None:
                         continue
                     row = bound

@@ -13,7 +13,7 @@ the word names no value but a group of them, read from the values' own words:
 
 from __future__ import annotations
 
-from agentscaler.worlds.infer.rules.text import spoken
+from agentscaler.worlds.infer.rules.text import DETERMINERS, spoken
 
 _TERMINAL = frozenset(
     """completed complete cancelled canceled closed done resolved returned expired failed
@@ -28,8 +28,6 @@ GROUP_WORDS = _OPEN | _CLOSED | _DECIDED
 """Words that may name a group of states."""
 PLAIN_GROUP_WORDS = ("open", "closed", "decided")
 """The words rule names and messages use for a group, in order of preference."""
-
-_DETERMINERS = frozenset("a an the your their its his her my our this that these those".split())
 
 
 def is_terminal(value: object) -> bool:
@@ -57,4 +55,4 @@ def is_state_adjective(words: list[str], index: int) -> bool:
     """Whether ``words[index]`` is used as a state ("an open claim", "open refills must ...",
     "is open"), not as a verb ("Open a ticket", "open the account")."""
     following = words[index + 1] if index + 1 < len(words) else None
-    return following is None or following not in _DETERMINERS
+    return following is None or following not in DETERMINERS

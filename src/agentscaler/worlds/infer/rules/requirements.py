@@ -97,25 +97,15 @@ def _column_named(ctx: RuleContext, phrase: str) -> str | None:
     """``row.column`` of a bound row, or of a row one reference from one, spoken as ``phrase``
     (binding it when needed)."""
     words = phrase.split()
-    for row, entity in list(ctx.rows().items()):
+    candidates = [(r, e) for r, e in ctx.rows().items() if r != ctx.created] + ctx.referred()
+    for name, entity in candidates:
         table = ctx.tables.get(entity)
-        if table is None or row == ctx.created:
-            continue
-        candidates = [(row, table)]
-        for column in table.columns:
-            target = next((e for e, t in ctx.tables.items() if t.name == column.references), None)
-            if target is not None:
-                candidates.append((f"<{row}>{target}", ctx.tables[target]))
-        for name, candidate in candidates:
-            for column in candidate.columns:
-                spoken_name = spoken(column.name).split()
-                if column.type in ("INTEGER", "REAL") and spoken_name == words[-len(spoken_name) :]:
-                    if name.startswith("<"):
-                        bound = ctx.related(name[1 : name.index(">")], name[name.index(">") + 1 :])
-                        if bound is None:
-                            continue
-                        name = bound
-                    return f"{name}.{column.name}"
+        for column in table.columns if table is not None else ():
+            spoken_name = spoken(column.name).split()
+            if column.type in ("INTEGER", "REAL") and spoken_name == words[-len(spoken_name) :]:
+                row = ctx.bind_referred(name)
+                if row is not None:
+                    return f"{row}.{column.name}"
     return None
 
 

@@ -30,6 +30,7 @@ from agentscaler.worlds.infer.rules.lifecycle import (
     is_state_adjective,
 )
 from agentscaler.worlds.infer.rules.text import (
+    DETERMINERS,
     is_result_sentence,
     mentions,
     negated,
@@ -229,7 +230,6 @@ def status_rules(ctx: RuleContext) -> list[SpecRule]:
     return rules
 
 
-_DETERMINERS = frozenset("a an the its their his her your".split())
 _AUXILIARIES = frozenset("was is has were are been".split())
 _CLAUSE_TURNS = frozenset("so while whereas which where then".split())
 
@@ -239,7 +239,7 @@ def _about_other_noun(
 ) -> bool:
     """Whether a state word qualifies another noun in a later clause than the row's own
     ("archive a completed project so it leaves the active boards")."""
-    if start == 0 or words[start - 1] not in _DETERMINERS:
+    if start == 0 or words[start - 1] not in DETERMINERS:
         return False
     if any(noun_start in (end, end + 1) for spans in nouns.values() for noun_start, _ in spans):
         return False

@@ -104,6 +104,8 @@ def mentions(words: list[str], phrase: str) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
+DETERMINERS = frozenset("a an the your their its his her my our this that these those".split())
+"""Words that open a noun phrase ("an open claim", "the active boards")."""
 _AFFIRMED = frozenset({("must", "be"), ("to", "be"), ("should", "be")})
 _ARTICLES = frozenset("the a an its their".split())
 _CLAUSE_BREAKS = frozenset("but while whereas so then instead".split())
