@@ -122,45 +122,43 @@ def _key(value: Any) -> str:
     return "j" + canonical_json(value)
 
 
-_KEY_SETS: dict[int, tuple[Any, frozenset[str]]] = {}
+class _DocumentWriter:
+    """One state written back in the data's shape: child rows grouped once per table and each
+    field's listed keys canonicalised once (an export stays linear in the rows)."""
 
+    def __init__(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        self.tables = tables
+        self.groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.key_sets: dict[int, frozenset[str]] = {}
 
-def _key_set(keys: tuple[Any, ...]) -> frozenset[str]:
-    """The canonical forms of a field's listed keys, computed once per list."""
-    found = _KEY_SETS.get(id(keys))
-    if found is None or found[0] is not keys:
-        found = (keys, frozenset(_key(k) for k in keys))
-        _KEY_SETS[id(keys)] = found
-    return found[1]
+    def _listed(self, keys: tuple[Any, ...]) -> frozenset[str]:
+        found = self.key_sets.get(id(keys))
+        if found is None:
+            found = self.key_sets[id(keys)] = frozenset(_key(k) for k in keys)
+        return found
 
-
-def _record(
-    row: dict[str, Any],
-    shape: CollectionShape,
-    tables: dict[str, list[dict[str, Any]]],
-    groups: dict[str, dict[str, list[dict[str, Any]]]],
-) -> dict[str, Any]:
-    key = _key(row[shape.key])
-    record: dict[str, Any] = {}
-    for f in shape.fields:
-        if f.child is not None:
-            if f.child.table not in groups:
-                groups[f.child.table] = _group(tables, f.child)
-            children = groups[f.child.table].get(key)
-            if children:
-                record[f.field] = [_record(c, f.child, tables, groups) for c in children]
-            elif f.absent and key in _key_set(f.absent):
+    def record(self, row: dict[str, Any], shape: CollectionShape) -> dict[str, Any]:
+        key = _key(row[shape.key])
+        record: dict[str, Any] = {}
+        for f in shape.fields:
+            if f.child is not None:
+                if f.child.table not in self.groups:
+                    self.groups[f.child.table] = _group(self.tables, f.child)
+                children = self.groups[f.child.table].get(key)
+                if children:
+                    record[f.field] = [self.record(c, f.child) for c in children]
+                elif f.absent and key in self._listed(f.absent):
+                    continue
+                elif f.nulls and key in self._listed(f.nulls):
+                    record[f.field] = None
+                else:
+                    record[f.field] = []
                 continue
-            elif f.nulls and key in _key_set(f.nulls):
-                record[f.field] = None
-            else:
-                record[f.field] = []
-            continue
-        value = row.get(f.column)
-        if value is None and (f.null_absent or (f.absent and key in _key_set(f.absent))):
-            continue
-        record[f.field] = value
-    return record
+            value = row.get(f.column)
+            if value is None and (f.null_absent or (f.absent and key in self._listed(f.absent))):
+                continue
+            record[f.field] = value
+        return record
 
 
 def _group(
@@ -174,11 +172,11 @@ def _group(
 
 def export_document(shape: DataShape, tables: dict[str, list[dict[str, Any]]]) -> Any:
     """The data as a state's rows make it (``tables``: table name -> rows as dicts)."""
-    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    writer = _DocumentWriter(tables)
     document: dict[str, Any] = {}
     for collection in shape.collections:
         rows = _ordered(tables.get(collection.table, []), collection)
-        records = [_record(r, collection, tables, groups) for r in rows]
+        records = [writer.record(r, collection) for r in rows]
         if collection.style == "dict":
             value: Any = {
                 _dict_key(r[collection.key]): rec for r, rec in zip(rows, records, strict=True)
@@ -190,7 +188,7 @@ def export_document(shape: DataShape, tables: dict[str, list[dict[str, Any]]]) -
     if shape.state is not None:
         rows = tables.get(shape.state.table) or []
         if rows:
-            document.update(_record(rows[0], shape.state, tables, groups))
+            document.update(writer.record(rows[0], shape.state))
     if shape.top == "list":
         return document[shape.collections[0].name]
     return document
