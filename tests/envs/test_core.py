@@ -14,7 +14,7 @@ from agentscaler.errors import EnvError, EpisodeEnded, RunFolderError
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.stage import run_filter
 from agentscaler.jsonl import read_records, write_records
-from agentscaler.records import CommunicatedFact, Episode, RejectReason, Task, Verdict
+from agentscaler.records import CommunicatedFact, Episode, RejectReason, Verdict
 from agentscaler.simulate.policies.oracle_agent import oracle_reply
 
 from .conftest import play_oracle
@@ -190,13 +190,8 @@ def test_async_api_and_task_lookup(source, tasks):
     assert task_ids(source.root)[0] == first.id
 
 
-def _Fact(name: str, value: str) -> CommunicatedFact:
+def _fact(name: str, value: str) -> CommunicatedFact:
     return CommunicatedFact(name=name, value=value, call=0, path=name)
-
-
-def _TaskWithFacts(communicate, **fields) -> Task:
-    """A task that lists facts the agent must tell the user."""
-    return Task(**{**fields, "communicate": communicate})
 
 
 def _telling_task(tasks):
@@ -206,7 +201,7 @@ def _telling_task(tasks):
 
 def test_reward_multiplies_the_communicated_facts_check(source, tasks):
     task = _telling_task(tasks)
-    facts = (*task.communicate, _Fact(name="refund", value="ZZ-NEVER-SAID"))
+    facts = (*task.communicate, _fact(name="refund", value="ZZ-NEVER-SAID"))
     env = TaskEnv(source, task.model_copy(update={"communicate": facts}))
     observation, _ = env.reset()
     result = play_oracle(env, observation)
