@@ -60,7 +60,7 @@ from agentscaler.jsonl import read_records
 from agentscaler.records import Episode, PolicyInfo, Task, Termination, ToolCall
 from agentscaler.simulate.conversation import Conversation
 from agentscaler.simulate.environment import LoadedWorld, WorldPool, domain_names
-from agentscaler.simulate.episode import LIMIT_OBSERVATION, trial_seed
+from agentscaler.simulate.episode import run_calls, trial_seed
 from agentscaler.simulate.policies.base import EpisodeContext, User
 from agentscaler.workspace import Workspace
 from agentscaler.worlds.runtime.env import StepResult, WorldEnv
@@ -440,22 +440,11 @@ class TaskEnv:
         conversation = self._conversation
         env = self._env
         assert conversation is not None and env is not None
-        limit = self.config.max_tool_calls
-        over = False
-        for call in calls:
-            if conversation.tool_calls >= limit:
-                conversation.add_tool_result(call.id, LIMIT_OBSERVATION, error=True)
-                over = True
-                continue
-            result = env.step(call)
-            bug = result.info.get("world_bug")
-            if bug:
-                conversation.add_tool_result(call.id, result.content, error=True)
-                self._end(Termination.WORLD_BUG, f"tool {call.function.name}: {bug}")
-                return
-            conversation.add_tool_result(call.id, result.content, error=not result.ok)
-        if over:
-            self._end(Termination.MAX_TOOL_CALLS)
+        ended = run_calls(
+            calls, conversation, env, self.config.max_tool_calls, record_world_bug=True
+        )
+        if ended is not None:
+            self._end(*ended)
 
     def _observation(self, error: dict[str, Any] | None = None) -> dict[str, Any]:
         observation = {"messages": list(self._require().wire), "tools": self.world.tools}

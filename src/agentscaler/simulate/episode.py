@@ -261,17 +261,33 @@ class EpisodeRunner:
         self, calls: tuple[ToolCall, ...], conversation: Conversation, env: WorldEnv
     ) -> None:
         """Run the calls of one agent message in order, appending one tool message each."""
-        limit = self.config.max_tool_calls
-        over = False
-        for call in calls:
-            if conversation.tool_calls >= limit:
-                conversation.add_tool_result(call.id, LIMIT_OBSERVATION, error=True)
-                over = True
-                continue
-            result = env.step(call)
-            bug = result.info.get("world_bug")
-            if bug:
-                raise _Ended(Termination.WORLD_BUG, f"tool {call.function.name}: {bug}")
-            conversation.add_tool_result(call.id, result.content, error=not result.ok)
-        if over:
-            raise _Ended(Termination.MAX_TOOL_CALLS)
+        ended = run_calls(calls, conversation, env, self.config.max_tool_calls)
+        if ended is not None:
+            raise _Ended(*ended)
+
+
+def run_calls(
+    calls: tuple[ToolCall, ...],
+    conversation: Conversation,
+    env: WorldEnv,
+    limit: int,
+    *,
+    record_world_bug: bool = False,
+) -> tuple[Termination, str | None] | None:
+    """Run the calls of one agent message in order, appending one tool message each; the
+    termination they end the episode with (a world bug, the tool-call limit), or None. A world
+    bug's tool message is recorded only with ``record_world_bug`` (the environments show it)."""
+    over = False
+    for call in calls:
+        if conversation.tool_calls >= limit:
+            conversation.add_tool_result(call.id, LIMIT_OBSERVATION, error=True)
+            over = True
+            continue
+        result = env.step(call)
+        bug = result.info.get("world_bug")
+        if bug:
+            if record_world_bug:
+                conversation.add_tool_result(call.id, result.content, error=True)
+            return Termination.WORLD_BUG, f"tool {call.function.name}: {bug}"
+        conversation.add_tool_result(call.id, result.content, error=not result.ok)
+    return (Termination.MAX_TOOL_CALLS, None) if over else None
