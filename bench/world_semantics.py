@@ -49,6 +49,16 @@ def _module(name: str) -> Any:
     return sys.modules[qualified]
 
 
+def stored(tools: list[Any]) -> list[Any]:
+    """The tools as a run stores them in ``tools.jsonl`` and compiles them (what `agentscaler
+    run` builds): the bench scores those, not the catalog's objects, so a storage format that
+    loses what inference reads (the order of a schema's properties) shows here."""
+    from agentscaler.jsonl import dumps_line
+    from agentscaler.records import ToolSpec
+
+    return [ToolSpec.model_validate_json(dumps_line(t)) for t in tools]
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}% ({part}/{whole})" if whole else "- (0/0)"
 
@@ -178,7 +188,7 @@ def main() -> None:
     args = parser.parse_args()
 
     labels = _module("schema").load_labels(LABELS / "builtin_writes.yaml").tools
-    tools = builtin_tools()
+    tools = stored(builtin_tools())
     verticals: dict[str, list[Any]] = defaultdict(list)
     for tool in tools:
         verticals[tool.tag_value("vertical") or "misc"].append(tool)

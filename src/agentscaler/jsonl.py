@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from agentscaler.canonical import canonical_json
 from agentscaler.errors import CorruptRecordError, SchemaVersionError
 from agentscaler.records.base import Record
 
@@ -28,9 +27,24 @@ R = TypeVar("R", bound=Record)
 
 
 def dumps_line(record: Record | dict[str, Any]) -> str:
-    """One canonical JSON line (with newline) for a record or a plain dict."""
+    """One canonical JSON line (with newline) for a record or a plain dict: keys sorted, except
+    the members of a JSON Schema's ``properties``, which keep the order their author wrote them
+    in (inference reads that order, e.g. a result whose first id is the new record's). The same
+    record always gives the same bytes."""
     data = record.to_json_dict() if isinstance(record, Record) else record
-    return canonical_json(data) + "\n"
+    return (
+        json.dumps(_sorted_keys(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
+
+
+def _sorted_keys(value: Any, keep_order: bool = False) -> Any:
+    if isinstance(value, dict):
+        keys = list(value) if keep_order else sorted(value)
+        return {k: _sorted_keys(value[k], k == "properties" and not keep_order) for k in keys}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
 
 
 def _fix_hint(path: Path) -> str:
