@@ -61,10 +61,10 @@ def test_version_1_episodes_and_verdicts_are_still_read(run_folder, tmp_path):
     path.write_text(json.dumps(old) + "\n", encoding="utf-8")
     [(_, episode)] = list(iter_episodes(path))
     assert episode.schema_version == 1 and episode.id == run_folder.episodes[0].id
-    assert Episode.SCHEMA_VERSION == 2
+    assert Episode.SCHEMA_VERSION == 3
     verdict = Verdict(episode_id="e", task_id="t", domain_id="d", kept=True).to_json_dict()
     (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 1}) + "\n")
     assert read_records(tmp_path / "kept.jsonl", Verdict)[0].schema_version == 1
-    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 4}) + "\n")
-    with pytest.raises(SchemaVersionError, match="reads version 1 or 2 or 3"):
+    (tmp_path / "kept.jsonl").write_text(json.dumps(verdict | {"schema_version": 5}) + "\n")
+    with pytest.raises(SchemaVersionError, match="reads version 1 or 2 or 3 or 4"):
         read_records(tmp_path / "kept.jsonl", Verdict)

@@ -19,7 +19,10 @@ in its own copy of the world.
   observations: malformed arguments, unknown tools, wrong types, domain errors) are appended as
   tool messages; a text message goes to the user simulator (the offline scripted user, or an LLM
   through any OpenAI-compatible server) whose reply is appended;
-* **terminated** when the user stops; **truncated** at ``max_turns`` messages, at
+* **terminated** when the user stops, or on a policy breach: a tool call of the agent that
+  changes the records of another person than the task's user (the policy's "act only on the
+  records of the person you identified", with whose records are whose from the spec's ``user``
+  and ``owner`` links, :mod:`agentscaler.worlds.ownership`); **truncated** at ``max_turns`` messages, at
   ``max_tool_calls`` tool calls, on a world bug or when the user simulator fails (its LLM server
   timed out, refused, answered nothing); ``info["termination"]`` says which (the simulation's
   :class:`~agentscaler.records.Termination` values);
@@ -77,6 +80,7 @@ AGENT = PolicyInfo(kind="llm")
 _ENDS = {
     Termination.USER_STOP: "terminated",
     Termination.AGENT_STOP: "terminated",
+    Termination.POLICY_BREACH: "terminated",
 }
 """Terminations that end an episode as ``terminated``; every other one truncates it."""
 
@@ -441,7 +445,12 @@ class TaskEnv:
         env = self._env
         assert conversation is not None and env is not None
         ended = run_calls(
-            calls, conversation, env, self.config.max_tool_calls, record_world_bug=True
+            calls,
+            conversation,
+            env,
+            self.config.max_tool_calls,
+            record_world_bug=True,
+            guard=self.world.policy_guard(self.task),
         )
         if ended is not None:
             self._end(*ended)

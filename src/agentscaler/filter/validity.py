@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from agentscaler.filter.calls import CallRecord, call_key, episode_calls
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.repetition import repeat_ratio
-from agentscaler.records import Episode, RejectReason
+from agentscaler.records import Episode, RejectReason, Termination
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ def check_validity(
     """The first validity problem of ``episode``, or None when it is valid.
 
     Checks, in order: infrastructure failure; a model failure that left the episode incomplete
-    (a refused request, an answer cut at the token limit, an empty user reply); role order (optional leading system message, the
+    (a refused request, an answer cut at the token limit, an empty user reply); a policy breach
+    that ended it (the agent changed another person's records); role order (optional leading system message, the
     user speaks first, assistant turns answer users or tool results, every tool call answered by
     exactly one tool message before the next assistant turn); empty assistant turns; parseable
     calls naming known tools; n-gram repetition; repeated identical failing calls.
@@ -41,6 +42,8 @@ def check_validity(
             RejectReason.INCOMPLETE,
             f"episode ended by {episode.termination.value}: {episode.error or 'no detail'}",
         )
+    if episode.termination == Termination.POLICY_BREACH:
+        return Problem(RejectReason.POLICY_BREACH, episode.error or "the agent broke the policy")
     problem = _check_structure(episode)
     if problem:
         return problem

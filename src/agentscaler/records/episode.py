@@ -76,6 +76,9 @@ class Termination(StrEnum):
     """A model's answer was cut at the token limit, also when asked with a larger budget."""
     EMPTY_USER_REPLY = "empty_user_reply"
     """The user model answered nothing, also when asked again."""
+    POLICY_BREACH = "policy_breach"
+    """The agent changed a record of another person than the user it serves (the world's
+    policy forbids it; :mod:`agentscaler.worlds.ownership`): the conversation ends there."""
 
     @property
     def is_infrastructure(self) -> bool:
@@ -99,12 +102,12 @@ class Termination(StrEnum):
 
 
 class Episode(Record):
-    SCHEMA_VERSION: ClassVar[int] = 2
-    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
+    SCHEMA_VERSION: ClassVar[int] = 3
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2)
     """Version 2 added the terminations ``llm_rejected``, ``truncated`` and ``empty_user_reply``
-    (version 1 recorded a refused request as ``llm_error``)."""
+    (version 1 recorded a refused request as ``llm_error``); version 3 ``policy_breach``."""
 
-    schema_version: int = 2
+    schema_version: int = 3
     id: str
     task_id: str
     trial: int

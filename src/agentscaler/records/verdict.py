@@ -26,15 +26,18 @@ class RejectReason(StrEnum):
     """The episode ended by a model failure (refused request, cut answer, empty user reply)."""
     MISSING_FACT = "missing_fact"
     """The replies never tell the user a value the task says they must be told."""
+    POLICY_BREACH = "policy_breach"
+    """The agent changed another person's records; the episode ended there."""
 
 
 class Verdict(Record):
-    SCHEMA_VERSION: ClassVar[int] = 3
-    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2)
+    SCHEMA_VERSION: ClassVar[int] = 4
+    OLDER_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2, 3)
     """Version 2 added the reason ``incomplete``; version 3 the ``facts`` stage (reason
-    ``missing_fact``) and ``facts_said``/``missing_facts``."""
+    ``missing_fact``) and ``facts_said``/``missing_facts``; version 4 the reason
+    ``policy_breach``."""
 
-    schema_version: int = 3
+    schema_version: int = 4
     episode_id: str
     task_id: str
     domain_id: str

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentscaler.errors import RunFolderError, SimulationError, WorldError
 from agentscaler.records import Task
 from agentscaler.simulate.policies.prompts import agent_system_prompt
 from agentscaler.workspace import Workspace
+from agentscaler.worlds.ownership import Ownership, PolicyGuard
 from agentscaler.worlds.policy import read_policy
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ class LoadedWorld:
     name: str
     system_prompt: str
     """The agent's system prompt for this world (its policy)."""
+    ownership: Ownership = field(default_factory=lambda: Ownership({}))
+    """Whose records are whose (the policy's "change only the user's records")."""
+
+    def policy_guard(self, task: Task) -> PolicyGuard:
+        """The policy check of an episode of ``task`` on this world."""
+        return PolicyGuard(self.ownership, task.persona)
 
     @property
     def id(self) -> str:
@@ -88,6 +95,7 @@ class WorldPool:
             tools=compiled.openai_tools,
             name=name,
             system_prompt=system_prompt(compiled, name),
+            ownership=Ownership.of(compiled.load_spec()),
         )
         with self._lock:
             self._worlds.setdefault(domain_id, loaded)

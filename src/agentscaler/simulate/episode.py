@@ -44,6 +44,7 @@ from agentscaler.simulate.config import SimulateConfig
 from agentscaler.simulate.conversation import Conversation
 from agentscaler.simulate.environment import WorldPool
 from agentscaler.simulate.policies.base import Agent, EpisodeContext, PolicyReply, User
+from agentscaler.worlds.ownership import PolicyGuard
 
 if TYPE_CHECKING:
     from agentscaler.worlds.runtime.env import WorldEnv
@@ -235,6 +236,7 @@ class EpisodeRunner:
     ) -> Termination:
         max_turns = self.config.max_turns
         conversation = context.conversation
+        guard = self.pool.world(context.task.domain_id).policy_guard(context.task)
         if await self._user_turn(context, counters):
             return Termination.USER_STOP
         while True:
@@ -245,7 +247,7 @@ class EpisodeRunner:
             message = action.message
             if message.tool_calls:
                 message = conversation.add_assistant(message)
-                self._execute(message.tool_calls, conversation, env)
+                self._execute(message.tool_calls, conversation, env, guard)
                 continue
             if action.stop:
                 if (message.content or "").strip():
@@ -258,10 +260,14 @@ class EpisodeRunner:
                 return Termination.USER_STOP
 
     def _execute(
-        self, calls: tuple[ToolCall, ...], conversation: Conversation, env: WorldEnv
+        self,
+        calls: tuple[ToolCall, ...],
+        conversation: Conversation,
+        env: WorldEnv,
+        guard: PolicyGuard,
     ) -> None:
         """Run the calls of one agent message in order, appending one tool message each."""
-        ended = run_calls(calls, conversation, env, self.config.max_tool_calls)
+        ended = run_calls(calls, conversation, env, self.config.max_tool_calls, guard=guard)
         if ended is not None:
             raise _Ended(*ended)
 
@@ -273,10 +279,13 @@ def run_calls(
     limit: int,
     *,
     record_world_bug: bool = False,
+    guard: PolicyGuard | None = None,
 ) -> tuple[Termination, str | None] | None:
     """Run the calls of one agent message in order, appending one tool message each; the
-    termination they end the episode with (a world bug, the tool-call limit), or None. A world
-    bug's tool message is recorded only with ``record_world_bug`` (the environments show it)."""
+    termination they end the episode with (a world bug, a policy breach, the tool-call limit),
+    or None. A world bug's tool message is recorded only with ``record_world_bug`` (the
+    environments show it); a call that breaks the world's policy (``guard``) is recorded with its
+    result, and the calls after it in the message are not run."""
     over = False
     for call in calls:
         if conversation.tool_calls >= limit:
@@ -290,4 +299,8 @@ def run_calls(
                 conversation.add_tool_result(call.id, result.content, error=True)
             return Termination.WORLD_BUG, f"tool {call.function.name}: {bug}"
         conversation.add_tool_result(call.id, result.content, error=not result.ok)
+        if guard is not None and result.changes:
+            breach = guard.breach(env.db, call.function.name, result.changes)
+            if breach is not None:
+                return Termination.POLICY_BREACH, breach
     return (Termination.MAX_TOOL_CALLS, None) if over else None

@@ -34,6 +34,7 @@ from agentscaler.tasks.walks import (
     repeats,
     weighted_order,
 )
+from agentscaler.worlds.ownership import Ownership
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.loader import CompiledWorld
 from agentscaler.worlds.runtime.state import Snapshot
@@ -159,7 +160,11 @@ class ChainBuilder:
         self.config = config
         self.counts = counts
         self.env = WorldEnv(compiled)
-        self.people = People.of(compiled.world)
+        spec = compiled.load_spec()
+        user = spec.entity(spec.user) if spec is not None else None
+        self.people = People.of(compiled.world, user.table if user is not None else None)
+        self.ownership = Ownership.of(spec)
+        """Whose records are whose (a task changes only its user's)."""
         self.grounder = Grounder(
             self.env,
             graph,

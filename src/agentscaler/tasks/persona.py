@@ -52,9 +52,14 @@ class People:
     a world without people)."""
     keys: dict[str, str]
     """Primary key column of every table."""
+    users: frozenset[str] = frozenset()
+    """Tables a task's user comes from: the spec's user entity, or every people table when the
+    spec names none."""
 
     @classmethod
-    def of(cls, world: World) -> People:
+    def of(cls, world: World, user_table: str | None = None) -> People:
+        """The people of ``world``; with ``user_table`` (the table of the spec's user entity)
+        tasks are about its rows only (a member, not a trainer)."""
         tables = {t.name: t for t in world.tables}
         persons = frozenset(t.name for t in world.tables if is_people(t))
         if persons:
@@ -67,7 +72,8 @@ class People:
             visible = frozenset(persons | owned)
         else:
             visible = frozenset(t.name for t in world.tables if t.parent is None)
-        return cls(persons, visible, {n: t.primary_key for n, t in tables.items()})
+        users = frozenset({user_table}) if user_table in tables else persons
+        return cls(persons, visible, {n: t.primary_key for n, t in tables.items()}, users)
 
     def internal(self, table: str | None) -> bool:
         """True when a user cannot know the keys of ``table``."""
@@ -108,7 +114,7 @@ def _row_before(db: Database, table: str, key: Any, steps: Sequence[Step]) -> di
 
 def _candidate_keys(people: People, steps: Sequence[Step]) -> list[tuple[str, Any]]:
     """``(people table, key)`` pairs named in the chain's arguments, then in its outputs."""
-    by_key_column: dict[str, str] = {people.keys[t]: t for t in sorted(people.person_tables)}
+    by_key_column: dict[str, str] = {people.keys[t]: t for t in sorted(people.users)}
     found: list[tuple[str, Any]] = []
 
     def add(table: str, value: Any) -> None:
@@ -139,7 +145,7 @@ def persona_of(
     people: People, world: World, db: Database, steps: Sequence[Step]
 ) -> tuple[Persona | None, list[UserFact]]:
     """The person a chain is about and the identity facts they know (name, email, phone)."""
-    if not people.person_tables:
+    if not people.users:
         return None, []
     tables = {t.name: t for t in world.tables}
     for table_name, key in _candidate_keys(people, steps):

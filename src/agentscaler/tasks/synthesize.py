@@ -172,6 +172,12 @@ def synthesize_domain(
                 result.counts.drops["too_long"] += 1
                 planner.record(kind, None)
                 continue
+            changes = [c for step in shaped.chain.steps for c in step.changes]
+            if builder.ownership.foreign(builder.env.db, changes, shaped.persona):
+                # the world's policy lets the agent change only the user's own records
+                result.counts.drops["other_persons_records"] += 1
+                planner.record(kind, None)
+                continue
             key = calls_key(shaped.chain)
             if key in seen:
                 result.counts.drops["duplicate"] += 1

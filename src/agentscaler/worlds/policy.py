@@ -20,16 +20,12 @@ from pathlib import Path
 
 from agentscaler.canonical import content_hash
 from agentscaler.naming import split_identifier
+from agentscaler.worlds.infer.users import people as people_of
 from agentscaler.worlds.spec.model import SpecTool, WorldSpec
 
 POLICY_FILE = "policy.md"
 _MARK = re.compile(r"^<!-- agentscaler policy ([0-9a-f]{16})\b.*?-->\n", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-PERSON_KINDS = frozenset({"person_name", "first_name", "last_name", "email", "phone", "username"})
-NAME_KINDS = frozenset({"person_name", "first_name", "last_name"})
-CONTACT_COLUMNS = frozenset(
-    {"email", "email_address", "phone", "phone_number", "mobile", "mobile_number"}
-)
 _WRITE_KINDS = ("create", "update", "transition", "delete")
 
 
@@ -41,22 +37,6 @@ def _join(items: list[str], word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
-
-
-def _people(spec: WorldSpec) -> dict[str, list[str]]:
-    """Entities of people and the columns that identify them (email, phone, name)."""
-    people = {}
-    for name, entity in spec.entities.items():
-        if entity.parent is not None:
-            continue
-        columns = [c for c, col in entity.columns.items() if col.kind in PERSON_KINDS]
-        named = any(
-            col.kind in NAME_KINDS or (col.kind in ("email", "phone") and c in CONTACT_COLUMNS)
-            for c, col in entity.columns.items()
-        )
-        if named:
-            people[name] = columns
-    return people
 
 
 def _finders(spec: WorldSpec, people: dict[str, list[str]]) -> list[str]:
@@ -112,7 +92,9 @@ def policy_text(spec: WorldSpec) -> str:
     """The policy of a world, from its spec (Markdown, without the first line)."""
     name = spec.name or spec.domain
     top = [e for e, entity in spec.entities.items() if entity.parent is None]
-    people = _people(spec)
+    people = people_of(spec)
+    if spec.user in people:
+        people = {spec.user: people[spec.user]}
     finders = _finders(spec, people)
     writes = [t for t, tool in spec.tools.items() if tool.access == "write"]
     parts = [f"# {name}: service policy", ""]

@@ -24,6 +24,7 @@ from agentscaler.worlds.infer.invariants import guard_invariants, infer_invarian
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
 from agentscaler.worlds.infer.rules.text import normalize
+from agentscaler.worlds.infer.users import with_users
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
 from agentscaler.worlds.spec.expr import param_ref
@@ -607,4 +608,5 @@ def propose_spec(
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
     spec = _clear_gated(spec)
     descriptions = {t.name: t.description for t in tools}
-    return guard_invariants(amount_effects(release_effects(spec), descriptions)), plan
+    spec = guard_invariants(amount_effects(release_effects(spec), descriptions))
+    return with_users(spec), plan

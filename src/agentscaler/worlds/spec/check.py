@@ -26,6 +26,11 @@ def _columns_text(columns: object) -> str:
 
 
 def check_entities(spec: WorldSpec) -> None:
+    if spec.user is not None and spec.user not in spec.entities:
+        raise SpecError(
+            f"user: no entity {spec.user!r} (entities: {_columns_text(spec.entities)}); name "
+            "the entity of the people the agent serves, or remove the line"
+        )
     tables: dict[str, str] = {}
     for name, entity in spec.entities.items():
         at = f"entities.{name}"
@@ -51,8 +56,15 @@ def check_entities(spec: WorldSpec) -> None:
                 raise SpecError(f"{at}.parent.entity: no entity {entity.parent.entity!r}")
             if entity.parent.column not in entity.columns:
                 raise SpecError(f"{at}.parent.column: no column {entity.parent.column!r}")
-        if entity.owner is not None and entity.owner not in entity.columns:
-            raise SpecError(f"{at}.owner: no column {entity.owner!r}")
+        if entity.owner is not None:
+            owner = entity.columns.get(entity.owner)
+            if owner is None:
+                raise SpecError(f"{at}.owner: no column {entity.owner!r}")
+            if owner.references is None:
+                raise SpecError(
+                    f"{at}.owner: column {entity.owner!r} refers to no entity; an owner column "
+                    "holds the key of the person (or of a record of theirs) the rows belong to"
+                )
 
 
 def _bound(tool: SpecTool) -> dict[str, str]:

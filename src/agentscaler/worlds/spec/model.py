@@ -281,6 +281,10 @@ class WorldSpec(Record):
     name: str
     clock: str
     """The world's fixed "now" (ISO 8601 with offset); ``now()`` and ``today()`` read it."""
+    user: str | None = None
+    """The entity of the people the agent serves (customers, patients): tasks are about one of
+    them, and the policy's "act only on the user's records" follows the entities' ``owner``
+    links to them."""
     entities: dict[str, SpecEntity]
     tools: dict[str, SpecTool]
 
