@@ -105,7 +105,7 @@ def in_process(source, tasks, seconds: float = 3.0) -> dict:
     while time.perf_counter() - started < seconds:
         for env in talkers:
             env.reset()
-            ask = question(env.task.user_facts[:1])
+            ask = question(env.task, env.task.user_facts[:1])
             for _ in range(20):
                 env.step(ask)
             turns += 20

@@ -158,6 +158,10 @@ def report(title: str, scores: list[Any], timing: dict, misses: int) -> dict[str
             print(f"  wrong inserts ({len(inserts)} tools):")
             for s in inserts[:misses]:
                 print(f"    {s.key}: {', '.join(s.wrong_inserts)}")
+        partial = [s for s in multi if not s.writes_ok]
+        print(f"  multi-table tools missing a labelled table ({len(partial)}):")
+        for s in partial[:misses]:
+            print(f"    {s.key}: does not write {', '.join(s.unwritten)}")
         missing = [(s.key, r) for s in scores for r in s.rules if r[2] != "enforced"]
         print(f"  rules not enforced ({len(missing)}):")
         for key, (kind, text, outcome) in missing[:misses]:

@@ -292,6 +292,8 @@ class ToolScore:
     effects: list[tuple[str, str, bool]] = field(default_factory=list)
     writes_ok: bool = True
     multi_table: bool = False
+    unwritten: list[str] = field(default_factory=list)
+    """Labelled tables the spec's effects do not write."""
 
 
 def score_tool(
@@ -335,8 +337,14 @@ def score_tool(
         )
     written = set()
     for effect in tool.effects:
-        entity = effect.insert if effect.insert is not None else tool.row_entity(effect.target)
+        if effect.insert is not None or effect.clear is not None:
+            entity = effect.target  # the entity whose rows are added or removed
+        else:
+            entity = tool.row_entity(effect.target)
         if entity:
             written.add(entity)
-    score.writes_ok = all(any(_writes_match(spec, e, (w,)) for e in written) for w in label.writes)
+    score.unwritten = [
+        w for w in label.writes if not any(_writes_match(spec, e, (w,)) for e in written)
+    ]
+    score.writes_ok = not score.unwritten
     return score

@@ -211,6 +211,44 @@ def test_approving_vacation_needs_the_days_the_balance_holds():
     assert env.db.get("employees", employee)["vacation_days_remaining"] == 3
 
 
+def test_completing_a_refill_deducts_one_from_its_prescription():
+    """ "one refill is deducted from the prescription": the prescription's count goes down by
+    one, and a prescription with none left cannot be completed."""
+    env = _world("pharmacy").make_env()
+    refill = _first(env, "refills")
+    prescription = refill["prescription_id"]
+    _set(env, "refills", "refill_id", refill["refill_id"], status="ready")
+    _set(env, "prescriptions", "prescription_id", prescription, refills_remaining=2)
+    done = env.call("complete_refill", refill_id=refill["refill_id"])
+    assert done.ok, done.observation
+    assert env.db.get("prescriptions", prescription)["refills_remaining"] == 1
+    _set(env, "refills", "refill_id", refill["refill_id"], status="ready")
+    _set(env, "prescriptions", "prescription_id", prescription, refills_remaining=0)
+    refused = env.call("complete_refill", refill_id=refill["refill_id"])
+    assert refused.error_type == "precondition_failed"
+
+
+def test_accepting_an_offer_puts_its_listing_under_offer():
+    env = _world("real_estate").make_env()
+    offer = _first(env, "offers")
+    _set(env, "offers", "offer_id", offer["offer_id"], status="submitted")
+    _set(env, "listings", "listing_id", offer["listing_id"], status="active")
+    accepted = env.call("accept_offer", offer_id=offer["offer_id"])
+    assert accepted.ok, accepted.observation
+    assert env.db.get("listings", offer["listing_id"])["status"] == "under_offer"
+
+
+def test_deleting_a_task_takes_its_comments_along():
+    env = _world("project_management").make_env()
+    comment = _first(env, "comments")
+    task = comment["task_id"]
+    assert env.db.rows("comments", where={"task_id": task})
+    deleted = env.call("delete_task", task_id=task)
+    assert deleted.ok, deleted.observation
+    assert env.db.rows("comments", where={"task_id": task}) == []
+    assert {c.table for c in deleted.changes} >= {"tasks", "comments"}
+
+
 def test_a_payee_with_scheduled_transfers_cannot_be_removed():
     """ "Scheduled transfers to the payee must be cancelled first": the rule is about the rows
     that refer to the payee, not the payee's own columns."""

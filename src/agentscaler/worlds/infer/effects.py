@@ -30,6 +30,10 @@ _GIVE = re.compile(
     r"\b(given back|gives? back|added back|credited|refunded|released|restored|returned to|"
     r"goes back|go back|back to)\b"
 )
+_ONE = re.compile(r"\b(one|a|an|1) \w+ (is|are|gets?) (deducted|subtracted|taken|used)\b")
+_MOVES = re.compile(
+    r"\b(goes|go|moves?|becomes?|turns?|is set to|is marked( as)?|is put)( to| into| in)?\b"
+)
 _COUNTER = re.compile(r"(sold|booked|count|enrolled|registered|used|issued|taken)$")
 CANCELLED = frozenset(
     "cancelled canceled returned refunded withdrawn voided void rejected declined".split()
@@ -65,9 +69,19 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
                         "left",
                         "quantity",
                     }
-                    if not resource & {singular(w) for w in words} | resource & set(words):
+                    said = {singular(w) for w in words}
+                    if not {singular(r) for r in resource} & said | resource & set(words):
                         continue
                     amount = _amount_from_row(ctx, main_table, resource)
+                    if (
+                        amount is None
+                        and _ONE.search(sentence)
+                        and any(
+                            re.search(rf"\b(one|a|an|1) {singular(r)}\b", sentence)
+                            for r in resource
+                        )
+                    ):
+                        amount = "1"  # "one refill is deducted from the prescription"
                     if amount is None:
                         continue
                     bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
@@ -81,6 +95,52 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
                             source=_source(text, sentence),
                         )
                     )
+    return effects
+
+
+def status_moves(ctx: RuleContext) -> list[SpecEffect]:
+    """The status another row takes when the text says so (accepting an offer: "the listing
+    goes under offer")."""
+    if ctx.operation not in ("transition", "update") or ctx.main is None:
+        return []
+    effects = []
+    seen: set[str] = set()
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            moved = _MOVES.search(sentence)
+            if moved is None:
+                continue
+            before, after = sentence[: moved.start()], " " + sentence[moved.end() :] + " "
+            for row, entity in _reachable(ctx):
+                if entity == ctx.entity or row in seen:
+                    continue
+                noun = entity.replace("_", " ")
+                # the row is what moves: "the listing goes ...", "its event is set to ..."
+                if not re.search(rf"\b(the|its|their) {re.escape(noun)}\s*$", before.rstrip()):
+                    continue
+                table = ctx.tables[entity]
+                status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+                if status is None:
+                    continue
+                named = [
+                    v
+                    for v in status.enum or ()
+                    if isinstance(v, str)
+                    and re.match(rf"\s*{re.escape(v.replace('_', ' '))}\b", after)
+                ]
+                if len(named) != 1:
+                    continue
+                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                if bound is None:
+                    continue
+                seen.add(row)
+                effects.append(
+                    SpecEffect(
+                        update=bound,
+                        values={status.name: named[0]},
+                        source=_source(text, sentence),
+                    )
+                )
     return effects
 
 

@@ -17,6 +17,7 @@ from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
     release_effects,
+    status_moves,
     transfer_effects,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
@@ -411,6 +412,7 @@ class _ToolBuilder:
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
             consumed += transfer_effects(context) + counter_effects(context)
+            consumed += status_moves(context)
             consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
