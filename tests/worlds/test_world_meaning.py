@@ -238,6 +238,20 @@ def test_accepting_an_offer_puts_its_listing_under_offer():
     assert env.db.get("listings", offer["listing_id"])["status"] == "under_offer"
 
 
+def test_deleting_a_review_recomputes_its_products_average_rating():
+    env = _world("retail_orders").make_env()
+    review = _first(env, "reviews")
+    product = review["product_id"]
+    deleted = env.call("delete_product_review", review_id=review["review_id"])
+    assert deleted.ok, deleted.observation
+    left = [r["rating"] for r in env.db.rows("reviews", where={"product_id": product})]
+    average = env.db.get("products", product)["average_rating"]
+    if left:
+        assert average == pytest.approx(sum(left) / len(left))
+    else:
+        assert average is None  # no review left: no average, not a made-up one
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")

@@ -144,6 +144,60 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
     return effects
 
 
+_RECOMPUTED = re.compile(r"\b(re-?computed|recalculated|updated|adjusted)\b")
+
+
+def recomputed_effects(ctx: RuleContext) -> list[SpecEffect]:
+    """An aggregate of another row the text says the call recomputes ("the product's average
+    rating is recomputed" after a review goes): its mean or count over the acted-on entity's
+    rows, by the aggregate functions of the spec's expressions."""
+    if ctx.main is None or ctx.entity is None or ctx.operation == "create":
+        return []
+    own = ctx.tables.get(ctx.entity)
+    if own is None:
+        return []
+    effects = []
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            if not _RECOMPUTED.search(sentence):
+                continue
+            flat = " ".join(tokens(sentence))
+            for row, entity in _reachable(ctx):
+                table = ctx.tables[entity]
+                link = next((c for c in own.columns if c.references == table.name), None)
+                if entity == ctx.entity or link is None:
+                    continue
+                for column in table.columns:
+                    value = _aggregate(column.name, own, ctx.entity, link.name, entity, table)
+                    if value is None or column.name.replace("_", " ") not in flat:
+                        continue
+                    bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                    if bound is None:
+                        continue
+                    effects.append(
+                        SpecEffect(
+                            update=bound,
+                            values={column.name: value},
+                            source=_source(text, sentence),
+                        )
+                    )
+    return effects
+
+
+def _aggregate(name: str, own, own_entity: str, link: str, entity: str, table) -> str | None:
+    """The expression of an aggregate column (``average_rating``: the mean of the rows'
+    ``rating``; ``review_count``: how many there are), or None."""
+    key = f"{link}={entity}.{table.primary_key}"
+    if name.startswith(("average_", "avg_", "mean_")):
+        measured = name.split("_", 1)[1]
+        if any(c.name == measured and c.type in ("INTEGER", "REAL") for c in own.columns):
+            return f'=average("{own_entity}", "{measured}", {key})'
+    counted = re.match(r"(\w+?)s?_count$", name) or re.match(r"(?:number|num)_of_(\w+?)s?$", name)
+    if counted and singular(counted.group(1)) == singular(own_entity.split("_")[-1]):
+        return f'=count("{own_entity}", {key})'
+    return None
+
+
 def _reachable(ctx: RuleContext) -> list[tuple[str, str]]:
     """Bound rows, and rows one reference from the acted-on row (``<main>entity``)."""
     rows = [(r, e) for r, e in ctx.rows().items() if r != ctx.main]

@@ -16,6 +16,7 @@ from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
+    recomputed_effects,
     release_effects,
     status_moves,
     transfer_effects,
@@ -412,7 +413,7 @@ class _ToolBuilder:
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
             consumed += transfer_effects(context) + counter_effects(context)
-            consumed += status_moves(context)
+            consumed += status_moves(context) + recomputed_effects(context)
             consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
