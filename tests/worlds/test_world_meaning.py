@@ -252,6 +252,19 @@ def test_deleting_a_review_recomputes_its_products_average_rating():
         assert average is None  # no review left: no average, not a made-up one
 
 
+def test_issuing_a_refund_makes_its_return_refunded_once():
+    env = _world("returns").make_env()
+    ret = _first(env, "returns")
+    _set(env, "returns", "return_id", ret["return_id"], status="received")
+    env.db._conn.execute('DELETE FROM "refunds" WHERE "return_id" = ?', (ret["return_id"],))
+    env.restore(env.snapshot().data)
+    issued = env.call("issue_refund", return_id=ret["return_id"], refund_method="store_credit")
+    assert issued.ok, issued.observation
+    assert env.db.get("returns", ret["return_id"])["status"] == "refunded"
+    again = env.call("issue_refund", return_id=ret["return_id"], refund_method="store_credit")
+    assert again.error_type == "precondition_failed"
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")

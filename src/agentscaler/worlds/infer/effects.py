@@ -144,6 +144,33 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
     return effects
 
 
+def created_for(ctx: RuleContext) -> list[SpecEffect]:
+    """A create that completes the row it is made for takes that row to the status named after
+    it: issuing the refund of a return makes the return ``refunded``, invoicing an order makes
+    it ``invoiced``."""
+    if ctx.operation != "create" or ctx.entity is None or ctx.created is None:
+        return []
+    noun = ctx.entity.split("_")[-1]
+    done = {noun + "d", noun + "ed"} if noun.endswith("e") else {noun + "ed"}
+    effects = []
+    for row, lookup in ctx.find.items():
+        table = ctx.tables.get(lookup.entity)
+        if table is None or lookup.entity == ctx.entity or lookup.each is not None:
+            continue
+        status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+        named = [v for v in (status.enum if status else ()) or () if v in done]
+        if status is None or len(named) != 1:
+            continue
+        effects.append(
+            SpecEffect(
+                update=row,
+                values={status.name: named[0]},
+                source=f"a {noun} makes its {lookup.entity.replace('_', ' ')} {named[0]}",
+            )
+        )
+    return effects
+
+
 _RECOMPUTED = re.compile(r"\b(re-?computed|recalculated|updated|adjusted)\b")
 
 

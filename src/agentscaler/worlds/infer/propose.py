@@ -16,6 +16,7 @@ from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
+    created_for,
     recomputed_effects,
     release_effects,
     status_moves,
@@ -414,6 +415,7 @@ class _ToolBuilder:
             consumed = consumption_effects(context, stated)
             consumed += transfer_effects(context) + counter_effects(context)
             consumed += status_moves(context) + recomputed_effects(context)
+            consumed += created_for(context)
             consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
