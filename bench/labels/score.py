@@ -337,10 +337,8 @@ def score_tool(
         )
     written = set()
     for effect in tool.effects:
-        if effect.insert is not None or effect.clear is not None:
-            entity = effect.target  # the entity whose rows are added or removed
-        else:
-            entity = tool.row_entity(effect.target)
+        # an entity whose rows are added, removed or changed, or a row the tool binds
+        entity = effect.target if effect.on_entity else tool.row_entity(effect.target)
         if entity:
             written.add(entity)
     score.unwritten = [

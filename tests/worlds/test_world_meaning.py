@@ -265,6 +265,24 @@ def test_issuing_a_refund_makes_its_return_refunded_once():
     assert again.error_type == "precondition_failed"
 
 
+def test_cancelling_an_event_refunds_its_live_ticket_orders_only():
+    env = _world("events").make_env()
+    order, other = env.db.find("ticket_orders", limit=2)
+    event = order["event_id"]
+    _set(env, "events", "event_id", event, status="published")
+    _set(env, "ticket_orders", "ticket_order_id", order["ticket_order_id"], status="confirmed")
+    _set(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], event_id=event)
+    _set(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], status="cancelled")
+    cancelled = env.call("cancel_event", event_id=event, cancellation_reason="venue flooded")
+    assert cancelled.ok, cancelled.observation
+    statuses = {
+        r["ticket_order_id"]: r["status"]
+        for r in env.db.rows("ticket_orders", where={"event_id": event})
+    }
+    assert statuses[order["ticket_order_id"]] == "refunded"
+    assert statuses[other["ticket_order_id"]] == "cancelled"  # a final state stays as it is
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")

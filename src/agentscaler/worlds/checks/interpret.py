@@ -256,6 +256,15 @@ class Interpreter:
         if effect.clear is not None:
             db.delete_where(self.spec.entities[effect.clear].table, where=values)
             return
+        if effect.update_all is not None:
+            filters = {
+                column: self.evaluate(tool, v, db, args, rows, items, value=True)
+                for column, v in effect.where.items()
+            }
+            db.update_where(
+                self.spec.entities[effect.update_all].table, where=filters, values=values
+            )
+            return
         if effect.insert is not None:
             row = db.insert(self.spec.entities[effect.insert].table, values)
             if effect.bind:

@@ -405,9 +405,10 @@ class _Function:
     def _uses_row(name: str, effects: list[SpecEffect]) -> bool:
         pattern = re.compile(rf"\b{re.escape(name)}\b")
         for effect in effects:
-            if effect.op not in ("insert", "clear") and effect.target == name:
+            if not effect.on_entity and effect.target == name:
                 return True
-            texts = [str(v) for v in effect.values.values()] + [effect.when or ""]
+            texts = [str(v) for v in (*effect.values.values(), *effect.where.values())]
+            texts.append(effect.when or "")
             if any(pattern.search(t) for t in texts):
                 return True
         return False
@@ -426,6 +427,16 @@ class _Function:
             entity = self.spec.entities[effect.target]
             literal = _dict_source(values, self.indent)
             self.emit(f'db.delete_where("{entity.table}", where={literal})')
+        elif op == "update_all":
+            entity = self.spec.entities[effect.target]
+            filters = {
+                col: value_to_python(v, scope, f"{where}.where.{col}")
+                for col, v in effect.where.items()
+            }
+            self.emit(
+                f'db.update_where("{entity.table}", where={_dict_source(filters, self.indent)}, '
+                f"values={_dict_source(values, self.indent)})"
+            )
         elif op == "insert":
             entity = self.spec.entities[effect.insert]  # type: ignore[index]
             literal = _dict_source(values, self.indent)

@@ -115,7 +115,7 @@ def written_tables(tool: SpecTool, spec: WorldSpec) -> tuple[str, ...]:
             tables.append(entity.table)
 
     for effect in tool.effects:
-        if effect.insert is not None or effect.clear is not None:
+        if effect.on_entity:
             add(effect.target)
             continue
         row = effect.target

@@ -17,9 +17,11 @@ stock; cancelling a booking frees its seat and refunds miles it was paid with).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from agentscaler.naming import singular
 from agentscaler.worlds.infer.rules.context import RuleContext, row_name
+from agentscaler.worlds.infer.rules.lifecycle import group_values
 from agentscaler.worlds.infer.rules.status import _source
 from agentscaler.worlds.infer.rules.text import sentences, tokens
 from agentscaler.worlds.spec.expr import param_of, param_ref
@@ -41,6 +43,13 @@ CANCELLED = frozenset(
 """Statuses that undo what creating the row took."""
 
 
+def _stated(ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    """``(text, sentence)`` for every sentence of the tool's description and parameters."""
+    for _param, text in ctx.texts():
+        for sentence in sentences(text):
+            yield text, sentence
+
+
 def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
     """Decrements and increments of a level the text says the call takes or gives back."""
     if ctx.operation not in ("transition", "update") or ctx.main is None:
@@ -49,52 +58,50 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
     if main_table is None:
         return []
     effects = []
-    for _param, text in ctx.texts():
-        for sentence in sentences(text):
-            take, give = _TAKE.search(sentence), _GIVE.search(sentence)
-            if not (take or give):
-                continue
-            words = tokens(sentence)
-            for row, entity in _reachable(ctx):
-                table = ctx.tables[entity]
-                for column in table.columns:
-                    if column.type not in ("INTEGER", "REAL") or not re.search(
-                        r"(remaining|balance|available|left|stock|spots|copies)", column.name
-                    ):
-                        continue
-                    resource = {w for w in column.name.split("_")} - {
-                        "remaining",
-                        "balance",
-                        "available",
-                        "left",
-                        "quantity",
-                    }
-                    said = {singular(w) for w in words}
-                    if not {singular(r) for r in resource} & said | resource & set(words):
-                        continue
-                    amount = _amount_from_row(ctx, main_table, resource)
-                    if (
-                        amount is None
-                        and _ONE.search(sentence)
-                        and any(
-                            re.search(rf"\b(one|a|an|1) {singular(r)}\b", sentence)
-                            for r in resource
-                        )
-                    ):
-                        amount = "1"  # "one refill is deducted from the prescription"
-                    if amount is None:
-                        continue
-                    bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
-                    if bound is None:
-                        continue
-                    effects.append(
-                        SpecEffect(
-                            **{"decrement" if take else "increment": bound},
-                            values={column.name: f"={amount}"},
-                            when=_row_condition(ctx, main_table, words),
-                            source=_source(text, sentence),
-                        )
+    for text, sentence in _stated(ctx):
+        take, give = _TAKE.search(sentence), _GIVE.search(sentence)
+        if not (take or give):
+            continue
+        words = tokens(sentence)
+        for row, entity in _reachable(ctx):
+            table = ctx.tables[entity]
+            for column in table.columns:
+                if column.type not in ("INTEGER", "REAL") or not re.search(
+                    r"(remaining|balance|available|left|stock|spots|copies)", column.name
+                ):
+                    continue
+                resource = {w for w in column.name.split("_")} - {
+                    "remaining",
+                    "balance",
+                    "available",
+                    "left",
+                    "quantity",
+                }
+                said = {singular(w) for w in words}
+                if not {singular(r) for r in resource} & said | resource & set(words):
+                    continue
+                amount = _amount_from_row(ctx, main_table, resource)
+                if (
+                    amount is None
+                    and _ONE.search(sentence)
+                    and any(
+                        re.search(rf"\b(one|a|an|1) {singular(r)}\b", sentence) for r in resource
                     )
+                ):
+                    amount = "1"  # "one refill is deducted from the prescription"
+                if amount is None:
+                    continue
+                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                if bound is None:
+                    continue
+                effects.append(
+                    SpecEffect(
+                        **{"decrement" if take else "increment": bound},
+                        values={column.name: f"={amount}"},
+                        when=_row_condition(ctx, main_table, words),
+                        source=_source(text, sentence),
+                    )
+                )
     return effects
 
 
@@ -105,42 +112,40 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
         return []
     effects = []
     seen: set[str] = set()
-    for _param, text in ctx.texts():
-        for sentence in sentences(text):
-            moved = _MOVES.search(sentence)
-            if moved is None:
+    for text, sentence in _stated(ctx):
+        moved = _MOVES.search(sentence)
+        if moved is None:
+            continue
+        before, after = sentence[: moved.start()], " " + sentence[moved.end() :] + " "
+        for row, entity in _reachable(ctx):
+            if entity == ctx.entity or row in seen:
                 continue
-            before, after = sentence[: moved.start()], " " + sentence[moved.end() :] + " "
-            for row, entity in _reachable(ctx):
-                if entity == ctx.entity or row in seen:
-                    continue
-                noun = entity.replace("_", " ")
-                # the row is what moves: "the listing goes ...", "its event is set to ..."
-                if not re.search(rf"\b(the|its|their) {re.escape(noun)}\s*$", before.rstrip()):
-                    continue
-                table = ctx.tables[entity]
-                status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
-                if status is None:
-                    continue
-                named = [
-                    v
-                    for v in status.enum or ()
-                    if isinstance(v, str)
-                    and re.match(rf"\s*{re.escape(v.replace('_', ' '))}\b", after)
-                ]
-                if len(named) != 1:
-                    continue
-                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
-                if bound is None:
-                    continue
-                seen.add(row)
-                effects.append(
-                    SpecEffect(
-                        update=bound,
-                        values={status.name: named[0]},
-                        source=_source(text, sentence),
-                    )
+            noun = entity.replace("_", " ")
+            # the row is what moves: "the listing goes ...", "its event is set to ..."
+            if not re.search(rf"\b(the|its|their) {re.escape(noun)}\s*$", before.rstrip()):
+                continue
+            table = ctx.tables[entity]
+            status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+            if status is None:
+                continue
+            named = [
+                v
+                for v in status.enum or ()
+                if isinstance(v, str) and re.match(rf"\s*{re.escape(v.replace('_', ' '))}\b", after)
+            ]
+            if len(named) != 1:
+                continue
+            bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+            if bound is None:
+                continue
+            seen.add(row)
+            effects.append(
+                SpecEffect(
+                    update=bound,
+                    values={status.name: named[0]},
+                    source=_source(text, sentence),
                 )
+            )
     return effects
 
 
@@ -171,6 +176,48 @@ def created_for(ctx: RuleContext) -> list[SpecEffect]:
     return effects
 
 
+def dependents_moved(ctx: RuleContext) -> list[SpecEffect]:
+    """Every live row that belongs to the acted-on one takes a status when the text says so
+    (cancelling an event: "every ticket order is refunded"): the rows referring to it that are
+    not in a final state yet."""
+    if ctx.operation not in ("transition", "update", "delete") or ctx.main is None:
+        return []
+    table = ctx.tables.get(ctx.entity or "")
+    if table is None:
+        return []
+    effects = []
+    for text, sentence in _stated(ctx):
+        for entity, other in ctx.tables.items():
+            if entity == ctx.entity or other.parent == table.name:
+                continue
+            link = next((c for c in other.columns if c.references == table.name), None)
+            status = next((c for c in other.columns if c.semantic == "status" and c.enum), None)
+            if link is None or status is None:
+                continue
+            noun = re.escape(entity.replace("_", " "))
+            said = re.search(
+                rf"\b(every|each|all|all of its|all its|its|their) {noun}s? "
+                rf"(is|are|gets?|will be)( set to| marked( as)?)? (\w+( \w+)?)",
+                sentence,
+            )
+            if said is None:
+                continue
+            values = [str(v) for v in status.enum or () if isinstance(v, str)]
+            named = [v for v in values if said.group(5).startswith(v.replace("_", " "))]
+            live = group_values("open", values)
+            if len(named) != 1 or not live or named[0] in live:
+                continue
+            effects.append(
+                SpecEffect(
+                    update_all=entity,
+                    where={link.name: f"={ctx.main}.{table.primary_key}", status.name: live},
+                    values={status.name: named[0]},
+                    source=_source(text, sentence),
+                )
+            )
+    return effects
+
+
 _RECOMPUTED = re.compile(r"\b(re-?computed|recalculated|updated|adjusted)\b")
 
 
@@ -184,30 +231,29 @@ def recomputed_effects(ctx: RuleContext) -> list[SpecEffect]:
     if own is None:
         return []
     effects = []
-    for _param, text in ctx.texts():
-        for sentence in sentences(text):
-            if not _RECOMPUTED.search(sentence):
+    for text, sentence in _stated(ctx):
+        if not _RECOMPUTED.search(sentence):
+            continue
+        flat = " ".join(tokens(sentence))
+        for row, entity in _reachable(ctx):
+            table = ctx.tables[entity]
+            link = next((c for c in own.columns if c.references == table.name), None)
+            if entity == ctx.entity or link is None:
                 continue
-            flat = " ".join(tokens(sentence))
-            for row, entity in _reachable(ctx):
-                table = ctx.tables[entity]
-                link = next((c for c in own.columns if c.references == table.name), None)
-                if entity == ctx.entity or link is None:
+            for column in table.columns:
+                value = _aggregate(column.name, own, ctx.entity, link.name, entity, table)
+                if value is None or column.name.replace("_", " ") not in flat:
                     continue
-                for column in table.columns:
-                    value = _aggregate(column.name, own, ctx.entity, link.name, entity, table)
-                    if value is None or column.name.replace("_", " ") not in flat:
-                        continue
-                    bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
-                    if bound is None:
-                        continue
-                    effects.append(
-                        SpecEffect(
-                            update=bound,
-                            values={column.name: value},
-                            source=_source(text, sentence),
-                        )
+                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                if bound is None:
+                    continue
+                effects.append(
+                    SpecEffect(
+                        update=bound,
+                        values={column.name: value},
+                        source=_source(text, sentence),
                     )
+                )
     return effects
 
 

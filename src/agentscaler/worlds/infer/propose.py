@@ -17,6 +17,7 @@ from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
     created_for,
+    dependents_moved,
     recomputed_effects,
     release_effects,
     status_moves,
@@ -415,7 +416,7 @@ class _ToolBuilder:
             consumed = consumption_effects(context, stated)
             consumed += transfer_effects(context) + counter_effects(context)
             consumed += status_moves(context) + recomputed_effects(context)
-            consumed += created_for(context)
+            consumed += created_for(context) + dependents_moved(context)
             consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []

@@ -329,6 +329,21 @@ class Database:
             self.delete(table, key)
         return len(keys)
 
+    def update_where(self, table: str, *, where: dict[str, Any], values: dict[str, Any]) -> int:
+        """Set ``values`` on every row matching ``where`` (each ticket order of a cancelled
+        event); the count of rows changed."""
+        meta = self._schema.meta(table)
+        sql, params = self._where(meta, where, None, None)
+        keys = [
+            row[0]
+            for row in self._conn.execute(
+                f"SELECT {quote_ident(meta.key)} FROM {meta.qname}{sql}", params
+            )
+        ]
+        for key in keys:
+            self.update(table, key, values)
+        return len(keys)
+
     def rows(self, table: str, *, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every row matching ``where``, in key order, without the search limit."""
         meta = self._schema.meta(table)

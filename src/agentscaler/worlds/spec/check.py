@@ -116,7 +116,7 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
         raise SpecError(f"{at}.effects: a write tool changes something; list its effects")
     for index, effect in enumerate(tool.effects):
         where = f"{at}.effects[{index}]"
-        if effect.insert is not None or effect.clear is not None:
+        if effect.on_entity:
             target_name = effect.target
         else:
             if effect.target not in bound:
@@ -131,6 +131,9 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
         for column in effect.values:
             if column not in target.columns:
                 _no_column(f"{where}.values.{column}", target_name, target, column)
+        for column in effect.where:
+            if column not in target.columns:
+                _no_column(f"{where}.where.{column}", target_name, target, column)
         if effect.clear is not None and not effect.values:
             raise SpecError(f"{where}.values: say which rows to clear (column: value)")
         if effect.op in ("increment", "decrement") and not effect.values:

@@ -32,6 +32,10 @@ _HEADER = """\
 # max(), round(), abs(), lower(), coalesce(), count("entity", col=value), exists(...), rows(...),
 # total("entity", "column", ...), average(...), days_between(), hours_between(),
 # years_between(), weekday(), add_days(), add_hours().
+# Effects: insert, update, increment, decrement, delete (a bound row), clear (rows of an entity
+# matching `values`), update_all (set `values` on the rows of an entity matching `where`).
+# `user` is the entity of the people the agent serves; an entity's `owner` is the column through
+# which its rows belong to one of them (the policy: change only the identified user's records).
 """
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -75,7 +75,9 @@ RuleKind = Literal[
 ]
 """What a rule guards (a label for reports and checks; the ``check`` expression decides)."""
 
-EFFECT_OPS = ("insert", "update", "increment", "decrement", "delete", "clear")
+EFFECT_OPS = ("insert", "update", "increment", "decrement", "delete", "clear", "update_all")
+ENTITY_OPS = frozenset({"insert", "clear", "update_all"})
+"""Operations that name an entity (the others name a row the tool binds)."""
 
 
 class SpecColumn(Record):
@@ -189,7 +191,8 @@ class SpecRule(Record):
 
 
 class SpecEffect(Record):
-    """One change a tool makes; exactly one of insert/update/increment/decrement/delete/clear.
+    """One change a tool makes; exactly one of insert/update/increment/decrement/delete/clear/
+    update_all.
 
     ``insert: order`` adds a row of that entity (``bind`` names it for later effects and the
     result); update/increment/decrement/delete name a bound row (``update: order``) and change
@@ -197,6 +200,8 @@ class SpecEffect(Record):
     ``null`` empties the column, while an argument that is not given leaves it); ``delete``
     removes the row (and its child rows). ``clear: order_item`` removes every row of that
     entity whose columns equal ``values`` (an order's items before new ones replace them).
+    ``update_all: ticket_order`` sets ``values`` on every row of that entity whose columns equal
+    ``where`` (cancelling an event refunds each of its ticket orders).
     """
 
     insert: str | None = None
@@ -205,7 +210,10 @@ class SpecEffect(Record):
     decrement: str | None = None
     delete: str | None = None
     clear: str | None = None
+    update_all: str | None = None
     values: dict[str, JsonValue] = {}
+    where: dict[str, JsonValue] = {}
+    """For ``update_all``: the column values the changed rows have."""
     each: str | None = None
     when: str | None = None
     bind: str | None = None
@@ -221,7 +229,14 @@ class SpecEffect(Record):
             )
         if self.bind is not None and self.insert is None:
             raise ValueError("bind names the row an insert creates; it needs insert")
+        if (self.update_all is not None) != bool(self.where):
+            raise ValueError("where says which rows update_all changes; it goes with update_all")
         return self
+
+    @property
+    def on_entity(self) -> bool:
+        """The effect names an entity (insert, clear, update_all), not a bound row."""
+        return self.op in ENTITY_OPS
 
     @property
     def op(self) -> str:
@@ -229,7 +244,7 @@ class SpecEffect(Record):
 
     @property
     def target(self) -> str:
-        """The inserted or cleared entity, or the bound row the effect changes."""
+        """The inserted, cleared or updated entity, or the bound row the effect changes."""
         return str(getattr(self, self.op))
 
 
