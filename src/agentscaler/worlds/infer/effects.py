@@ -91,7 +91,7 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
                     amount = "1"  # "one refill is deducted from the prescription"
                 if amount is None:
                     continue
-                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                bound = _bind(ctx, row, entity)
                 if bound is None:
                     continue
                 effects.append(
@@ -135,7 +135,7 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
             ]
             if len(named) != 1:
                 continue
-            bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+            bound = _bind(ctx, row, entity)
             if bound is None:
                 continue
             seen.add(row)
@@ -244,7 +244,7 @@ def recomputed_effects(ctx: RuleContext) -> list[SpecEffect]:
                 value = _aggregate(column.name, own, ctx.entity, link.name, entity, table)
                 if value is None or column.name.replace("_", " ") not in flat:
                     continue
-                bound = ctx.related(ctx.main, entity) if row.startswith("<") else row
+                bound = _bind(ctx, row, entity)
                 if bound is None:
                     continue
                 effects.append(
@@ -269,6 +269,11 @@ def _aggregate(name: str, own, own_entity: str, link: str, entity: str, table) -
     if counted and singular(counted.group(1)) == singular(own_entity.split("_")[-1]):
         return f'=count("{own_entity}", {key})'
     return None
+
+
+def _bind(ctx: RuleContext, row: str, entity: str) -> str | None:
+    """The row name an effect on a reachable row uses (one reference away: looked up now)."""
+    return ctx.related(ctx.main, entity) if row.startswith("<") else row
 
 
 def _reachable(ctx: RuleContext) -> list[tuple[str, str]]:
