@@ -1,13 +1,15 @@
 """Seeded-state quality: invariant violations, valid codes and numbers, the generic value path,
 and seeding speed.
 
-    python bench/seed_quality.py [--external-run DIR] [--rows 50]
+    python bench/seed_quality.py [--external-run DIR] [--tasks-run DIR] [--rows 50]
 
 Over one world per built-in vertical, and over every world of the external pool (its default
 domains; built once into --external-run), each seeded with --rows rows per table:
 
-* invariant violations per 1,000 rows: right after seeding, and after each write tool ran on
-  sampled arguments (the states agents see mid-episode) (target 0);
+* invariant violations per 1,000 rows: right after seeding, after each write tool ran on
+  sampled arguments (the states agents see mid-episode), and after each gold call of every task
+  of the built-in run (``agentscaler tasks sample`` on the built-in catalog, built once into
+  --tasks-run) replayed on its initial state (target 0);
 * valid values of each checkable kind: ISO 4217 currencies, ISO 3166 countries, IATA airport
   codes (columns named origin/destination/airport), E.164 phones, e-mail addresses, and date
   pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
@@ -162,6 +164,71 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
     return stats
 
 
+def _cli(*commands: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from agentscaler.cli.app import app
+    from agentscaler.cli.common import EXIT_PARTIAL
+
+    runner = CliRunner()
+    for args in commands:
+        result = runner.invoke(app, args)
+        if result.exit_code not in (0, EXIT_PARTIAL):
+            raise SystemExit(f"`agentscaler {' '.join(args)}` failed:\n{result.output}")
+
+
+def gold_replays(run: Path) -> None:
+    """Replay every task's gold calls of a run on its initial state and check the invariants
+    of the tables each call wrote, after the call."""
+    from agentscaler.jsonl import read_records
+    from agentscaler.records import Task
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.runtime.loader import load_world
+
+    if not (run / "tasks.jsonl").exists():
+        print(f"\nbuilding the built-in run with its tasks in {run} ...", flush=True)
+        _cli(
+            ["domains", "build", "--tools", "builtin", "--out", str(run), "--embedder", "hash"],
+            ["worlds", "build", str(run), "-j", "2"],
+            ["tasks", "sample", str(run)],
+        )
+    workspace = Workspace(run)
+    tasks = read_records(workspace.tasks, Task)
+    loaded: dict[str, Any] = {}
+    calls = rows = violations = failed = 0
+    examples: list[str] = []
+    for task in tasks:
+        if task.domain_id not in loaded:
+            world = load_world(workspace.world_dir(task.domain_id))
+            spec = world.load_spec()
+            loaded[task.domain_id] = (world, InvariantChecker(spec) if spec else None)
+        world, checker = loaded[task.domain_id]
+        if checker is None:
+            continue
+        env = WorldEnv(world)
+        env.reset(options={"state": workspace.state_file(task.initial_state).read_bytes()})
+        for call in task.gold_calls:
+            result = env.step((call.name, call.arguments))
+            calls += 1
+            failed += not result.ok
+            if not result.changes:
+                continue
+            tables = {c.table for c in result.changes}
+            rows += sum(len(env.db.rows(t)) for t in tables)
+            broken = checker.violations(env.db, tables, limit=10**6)
+            violations += len(broken)
+            examples += [f"{task.domain_id} after {call.name}: {v}" for v in broken[:1]]
+        env.close()
+    print(
+        f"  ... after each gold call of {len(tasks)} tasks ({calls} calls, {failed} failed): "
+        f"{1000 * violations / max(1, rows):.2f} ({violations} in {rows} rows of the tables "
+        f"written)   (target 0)"
+    )
+    for example in examples[:4]:
+        print(f"    {example}")
+
+
 def report(title: str, stats: dict[str, Any]) -> None:
     rows = max(1, stats["rows"])
     print(f"\n== {title}")
@@ -195,6 +262,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50, help="Rows per table.")
     parser.add_argument("--external-run", type=Path, help="Run folder of the external pool.")
     parser.add_argument(
+        "--tasks-run",
+        type=Path,
+        default=Path("/tmp/agentscaler-bench-seed-quality-tasks"),
+        help="Run folder of the built-in catalog with tasks.jsonl (built when missing).",
+    )
+    parser.add_argument(
         "--external", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "external"
     )
     args = parser.parse_args()
@@ -207,6 +280,7 @@ def main() -> None:
         f"built-in catalog, one world per vertical ({len(worlds)} worlds)",
         measure(worlds, args.rows),
     )
+    gold_replays(args.tasks_run)
 
     if not args.external.exists():
         print(f"\n(no external data at {args.external}: the external pool is not measured)")
