@@ -15,6 +15,9 @@ domains; built once into --external-run), each seeded with --rows rows per table
   pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
+* seeded values that a tool taking them would refuse: each value of a column that a tool's
+  parameter sets, filters or names (keys and references) checked against that parameter's JSON
+  Schema (pattern, enum, format, bounds) (target 0);
 * tools of the external pool whose results come from the generic value path (no table holds
   their data: a value derived from the arguments), and external worlds with a write tool;
 * seeding speed: rows per second of CPU (process time) of ``seed_state`` (values, SQLite image
@@ -84,6 +87,58 @@ def _date_pairs(world: Any) -> list[tuple[str, str, str]]:
     return pairs
 
 
+def _as_passed(value: Any, schema: dict[str, Any]) -> Any:
+    """A column value as an agent passes it to a parameter of another JSON type, when that loses
+    nothing (the id ``"11145"`` of a text key to an integer parameter)."""
+    wanted = schema.get("type")
+    if wanted == "integer" and isinstance(value, str) and value.isdigit():
+        return int(value)
+    if wanted == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if wanted == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any]]]:
+    """``(table, column) -> [(tool.parameter, validator)]`` of the parameters that set, filter or
+    name a column's values."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from agentscaler.worlds.schemas import resolve_schema
+
+    schemas = {
+        t["function"]["name"]: (t["function"].get("parameters") or {}).get("properties") or {}
+        for t in world.openai_tools
+    }
+    tables = {t.name: t for t in world.world.tables}
+    found: dict[tuple[str, str], list[tuple[str, Any]]] = defaultdict(list)
+    for binding in world.world.tools:
+        for param in binding.params:
+            schema = schemas.get(binding.name, {}).get(param.name)
+            if not isinstance(schema, dict):
+                continue
+            if param.role in ("field", "filter") and param.column and binding.table:
+                place = (binding.table, param.column)
+            elif param.role in ("key", "reference") and param.table in tables:
+                place = (param.table, tables[param.table].primary_key)
+            else:
+                continue
+            schema = resolve_schema(schema)
+            whole = Draft202012Validator(schema, format_checker=FormatChecker())
+            one = whole
+            if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+                # a list of them (label_ids): a value of the column is one of the items
+                one = Draft202012Validator(
+                    resolve_schema(schema["items"]), format_checker=FormatChecker()
+                )
+            found[place].append((f"{binding.name}.{param.name}", (whole, one)))
+    return found
+
+
 def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "rows": 0,
@@ -94,6 +149,10 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "checked": Counter(),
         "seconds": 0.0,
         "seconds_next": 0.0,
+        "taken": 0,
+        "refused": 0,
+        "refusals": [],
+        "refused_by": Counter(),
         "baseline": 0.0,
     }
     examples: list[str] = []
@@ -135,6 +194,24 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                     if found is not None:
                         stats["checked"][found[0]] += 1
                         stats["valid"][found[0]] += found[1]
+        for (table, column), takers in _taken_by(world).items():
+            for row in db.rows(table):
+                value = row.get(column)
+                if value is None:
+                    continue
+                for where, (whole, one) in takers:
+                    stats["taken"] += 1
+                    validator = whole if isinstance(value, list) else one
+                    passed = _as_passed(value, validator.schema)
+                    error = next(validator.iter_errors(passed), None)
+                    if error is not None:
+                        stats["refused"] += 1
+                        stats["refused_by"][error.validator] += 1
+                        if len(stats["refusals"]) < 6:
+                            stats["refusals"].append(
+                                f"{world.world.domain_id} {table}.{column}={value!r} ({where}: "
+                                f"{error.message[:80]})"
+                            )
         for table, start, end in _date_pairs(world):
             for row in db.rows(table):
                 if row.get(start) and row.get(end):
@@ -253,6 +330,15 @@ def report(title: str, stats: dict[str, Any]) -> None:
         print(
             f"  valid {kind:<11} {100 * valid / checked:6.2f}% ({valid}/{checked})   (target 100%)"
         )
+    print(
+        f"  seeded values a tool taking them refuses: "
+        f"{100 * stats['refused'] / max(1, stats['taken']):.2f}% ({stats['refused']} of "
+        f"{stats['taken']} value x parameter checks; by keyword: "
+        f"{', '.join(f'{k} {n}' for k, n in stats['refused_by'].most_common(6)) or 'none'})"
+        "   (target 0)"
+    )
+    for example in stats["refusals"][:4]:
+        print(f"    {example}")
     speed = stats["rows"] / max(stats["seconds"], 1e-9)
     following = stats["rows"] / max(stats["seconds_next"], 1e-9)
     print(
