@@ -1,21 +1,28 @@
 """Seeded-state quality: invariant violations, valid codes and numbers, the generic value path,
 and seeding speed.
 
-    python bench/seed_quality.py [--external-run DIR] [--rows 50]
+    python bench/seed_quality.py [--external-run DIR] [--tasks-run DIR] [--rows 50]
 
 Over one world per built-in vertical, and over every world of the external pool (its default
 domains; built once into --external-run), each seeded with --rows rows per table:
 
-* invariant violations per 1,000 rows: right after seeding, and after each write tool ran on
-  sampled arguments (the states agents see mid-episode) (target 0);
+* invariant violations per 1,000 rows: right after seeding, after each write tool ran on
+  sampled arguments (the states agents see mid-episode), and after each gold call of every task
+  of the built-in run (``agentscaler tasks sample`` on the built-in catalog, built once into
+  --tasks-run) replayed on its initial state (target 0);
 * valid values of each checkable kind: ISO 4217 currencies, ISO 3166 countries, IATA airport
   codes (columns named origin/destination/airport), E.164 phones, e-mail addresses, and date
   pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
+* seeded values that a tool taking them would refuse: each value of a column that a tool's
+  parameter sets, filters or names (keys and references) checked against that parameter's JSON
+  Schema (pattern, enum, format, bounds) (target 0);
 * tools of the external pool whose results come from the generic value path (no table holds
   their data: a value derived from the arguments), and external worlds with a write tool;
-* seeding speed: rows per second of CPU, against a bare insert of the same rows (baseline).
+* seeding speed: rows per second of CPU (process time) of ``seed_state`` (values, SQLite image
+  and table digests), against a bare insert of the same rows (baseline); the Faker value pools a
+  process draws once are drawn before the clock starts and their one-time cost is printed apart.
 """
 
 from __future__ import annotations
@@ -80,6 +87,58 @@ def _date_pairs(world: Any) -> list[tuple[str, str, str]]:
     return pairs
 
 
+def _as_passed(value: Any, schema: dict[str, Any]) -> Any:
+    """A column value as an agent passes it to a parameter of another JSON type, when that loses
+    nothing (the id ``"11145"`` of a text key to an integer parameter)."""
+    wanted = schema.get("type")
+    if wanted == "integer" and isinstance(value, str) and value.isdigit():
+        return int(value)
+    if wanted == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if wanted == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any]]]:
+    """``(table, column) -> [(tool.parameter, validator)]`` of the parameters that set, filter or
+    name a column's values."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from agentscaler.worlds.schemas import resolve_schema
+
+    schemas = {
+        t["function"]["name"]: (t["function"].get("parameters") or {}).get("properties") or {}
+        for t in world.openai_tools
+    }
+    tables = {t.name: t for t in world.world.tables}
+    found: dict[tuple[str, str], list[tuple[str, Any]]] = defaultdict(list)
+    for binding in world.world.tools:
+        for param in binding.params:
+            schema = schemas.get(binding.name, {}).get(param.name)
+            if not isinstance(schema, dict):
+                continue
+            if param.role in ("field", "filter") and param.column and binding.table:
+                place = (binding.table, param.column)
+            elif param.role in ("key", "reference") and param.table in tables:
+                place = (param.table, tables[param.table].primary_key)
+            else:
+                continue
+            schema = resolve_schema(schema)
+            whole = Draft202012Validator(schema, format_checker=FormatChecker())
+            one = whole
+            if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+                # a list of them (label_ids): a value of the column is one of the items
+                one = Draft202012Validator(
+                    resolve_schema(schema["items"]), format_checker=FormatChecker()
+                )
+            found[place].append((f"{binding.name}.{param.name}", (whole, one)))
+    return found
+
+
 def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "rows": 0,
@@ -89,6 +148,11 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "valid": Counter(),
         "checked": Counter(),
         "seconds": 0.0,
+        "seconds_next": 0.0,
+        "taken": 0,
+        "refused": 0,
+        "refusals": [],
+        "refused_by": Counter(),
         "baseline": 0.0,
     }
     examples: list[str] = []
@@ -100,6 +164,9 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         started = time.process_time()
         data = world.seed_state(7, rows)
         stats["seconds"] += time.process_time() - started
+        started = time.process_time()
+        world.seed_state(8, rows)  # the next state of the same world (its plans and data loaded)
+        stats["seconds_next"] += time.process_time() - started
         seeded = seed_rows(world.world, 7, rows, spec)
         stats["rows"] += sum(len(v) for v in seeded.values())
         started = time.process_time()
@@ -127,6 +194,24 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                     if found is not None:
                         stats["checked"][found[0]] += 1
                         stats["valid"][found[0]] += found[1]
+        for (table, column), takers in _taken_by(world).items():
+            for row in db.rows(table):
+                value = row.get(column)
+                if value is None:
+                    continue
+                for where, (whole, one) in takers:
+                    stats["taken"] += 1
+                    validator = whole if isinstance(value, list) else one
+                    passed = _as_passed(value, validator.schema)
+                    error = next(validator.iter_errors(passed), None)
+                    if error is not None:
+                        stats["refused"] += 1
+                        stats["refused_by"][error.validator] += 1
+                        if len(stats["refusals"]) < 6:
+                            stats["refusals"].append(
+                                f"{world.world.domain_id} {table}.{column}={value!r} ({where}: "
+                                f"{error.message[:80]})"
+                            )
         for table, start, end in _date_pairs(world):
             for row in db.rows(table):
                 if row.get(start) and row.get(end):
@@ -162,6 +247,71 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
     return stats
 
 
+def _cli(*commands: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from agentscaler.cli.app import app
+    from agentscaler.cli.common import EXIT_PARTIAL
+
+    runner = CliRunner()
+    for args in commands:
+        result = runner.invoke(app, args)
+        if result.exit_code not in (0, EXIT_PARTIAL):
+            raise SystemExit(f"`agentscaler {' '.join(args)}` failed:\n{result.output}")
+
+
+def gold_replays(run: Path) -> None:
+    """Replay every task's gold calls of a run on its initial state and check the invariants
+    of the tables each call wrote, after the call."""
+    from agentscaler.jsonl import read_records
+    from agentscaler.records import Task
+    from agentscaler.workspace import Workspace
+    from agentscaler.worlds.runtime.env import WorldEnv
+    from agentscaler.worlds.runtime.loader import load_world
+
+    if not (run / "tasks.jsonl").exists():
+        print(f"\nbuilding the built-in run with its tasks in {run} ...", flush=True)
+        _cli(
+            ["domains", "build", "--tools", "builtin", "--out", str(run), "--embedder", "hash"],
+            ["worlds", "build", str(run), "-j", "2"],
+            ["tasks", "sample", str(run)],
+        )
+    workspace = Workspace(run)
+    tasks = read_records(workspace.tasks, Task)
+    loaded: dict[str, Any] = {}
+    calls = rows = violations = failed = 0
+    examples: list[str] = []
+    for task in tasks:
+        if task.domain_id not in loaded:
+            world = load_world(workspace.world_dir(task.domain_id))
+            spec = world.load_spec()
+            loaded[task.domain_id] = (world, InvariantChecker(spec) if spec else None)
+        world, checker = loaded[task.domain_id]
+        if checker is None:
+            continue
+        env = WorldEnv(world)
+        env.reset(options={"state": workspace.state_file(task.initial_state).read_bytes()})
+        for call in task.gold_calls:
+            result = env.step((call.name, call.arguments))
+            calls += 1
+            failed += not result.ok
+            if not result.changes:
+                continue
+            tables = {c.table for c in result.changes}
+            rows += sum(len(env.db.rows(t)) for t in tables)
+            broken = checker.violations(env.db, tables, limit=10**6)
+            violations += len(broken)
+            examples += [f"{task.domain_id} after {call.name}: {v}" for v in broken[:1]]
+        env.close()
+    print(
+        f"  ... after each gold call of {len(tasks)} tasks ({calls} calls, {failed} failed): "
+        f"{1000 * violations / max(1, rows):.2f} ({violations} in {rows} rows of the tables "
+        f"written)   (target 0)"
+    )
+    for example in examples[:4]:
+        print(f"    {example}")
+
+
 def report(title: str, stats: dict[str, Any]) -> None:
     rows = max(1, stats["rows"])
     print(f"\n== {title}")
@@ -180,11 +330,23 @@ def report(title: str, stats: dict[str, Any]) -> None:
         print(
             f"  valid {kind:<11} {100 * valid / checked:6.2f}% ({valid}/{checked})   (target 100%)"
         )
-    speed = stats["rows"] / max(stats["seconds"], 1e-9)
     print(
-        f"  seeding: {speed:,.0f} rows/s of CPU (target 50,000); a bare insert of the same rows "
-        f"runs at {stats['rows'] / max(stats['baseline'], 1e-9):,.0f} rows/s "
-        f"({stats['seconds'] / max(stats['baseline'], 1e-9):.1f}x its time)"
+        f"  seeded values a tool taking them refuses: "
+        f"{100 * stats['refused'] / max(1, stats['taken']):.2f}% ({stats['refused']} of "
+        f"{stats['taken']} value x parameter checks; by keyword: "
+        f"{', '.join(f'{k} {n}' for k, n in stats['refused_by'].most_common(6)) or 'none'})"
+        "   (target 0)"
+    )
+    for example in stats["refusals"][:4]:
+        print(f"    {example}")
+    speed = stats["rows"] / max(stats["seconds"], 1e-9)
+    following = stats["rows"] / max(stats["seconds_next"], 1e-9)
+    print(
+        f"  seeding: {speed:,.0f} rows/s of CPU for a world's first state, {following:,.0f} for "
+        f"its next ones (target 50,000); a bare insert of the same rows runs at "
+        f"{stats['rows'] / max(stats['baseline'], 1e-9):,.0f} rows/s "
+        f"({stats['seconds'] / max(stats['baseline'], 1e-9):.1f}x / "
+        f"{stats['seconds_next'] / max(stats['baseline'], 1e-9):.1f}x its time)"
     )
     for example in stats["examples"][:6]:
         print(f"    {example}")
@@ -195,10 +357,24 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50, help="Rows per table.")
     parser.add_argument("--external-run", type=Path, help="Run folder of the external pool.")
     parser.add_argument(
+        "--tasks-run",
+        type=Path,
+        default=Path("/tmp/agentscaler-bench-seed-quality-tasks"),
+        help="Run folder of the built-in catalog with tasks.jsonl (built when missing).",
+    )
+    parser.add_argument(
         "--external", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "external"
     )
     args = parser.parse_args()
 
+    from agentscaler.worlds.seeding.values import draw_pools
+
+    started = time.process_time()
+    draw_pools()
+    print(
+        f"one-time Faker value pools of the process: {time.process_time() - started:.2f} s CPU "
+        "(drawn once per process, not counted in the seeding speed)"
+    )
     verticals: dict[str, list[Any]] = defaultdict(list)
     for tool in builtin_tools():
         verticals[tool.tag_value("vertical") or "misc"].append(tool)
@@ -207,6 +383,7 @@ def main() -> None:
         f"built-in catalog, one world per vertical ({len(worlds)} worlds)",
         measure(worlds, args.rows),
     )
+    gold_replays(args.tasks_run)
 
     if not args.external.exists():
         print(f"\n(no external data at {args.external}: the external pool is not measured)")

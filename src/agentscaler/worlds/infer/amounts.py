@@ -1,15 +1,27 @@
-"""Creates that compute the amounts of the row they make: placing an order with items sets the
-subtotal to the sum of each item's quantity times its unit price (looked up per item), takes the
-fees the order carries from the rows the call names (the merchant's delivery fee), and sets the
-total to the subtotal less the discount plus those fees. The formulas are spec values, so they
-show in ``spec.yaml`` and in the generated code."""
+"""Amounts that follow from their parts, in the spec: creates that compute the amounts of the row
+they make, later writes that compute them again, and the invariant that they add up.
+
+* Placing an order with items sets the subtotal to the sum of each item's quantity times its unit
+  price (looked up per item), takes the fees the order carries from the rows the call names (the
+  merchant's delivery fee), and sets the total to the subtotal less the discount plus those fees.
+* A later write that changes a part (a fee or tip, the discount, the subtotal, or the items)
+  ends with an update of the row that sets its subtotal (when items changed) and its total again
+  by the same formula.
+* The row's entity declares ``subtotal == sum(items)`` and ``total == subtotal - discount + fees``
+  as invariants, checked after seeding and after every write.
+
+The formulas are spec values, so they show in ``spec.yaml`` and in the generated code."""
 
 from __future__ import annotations
 
 import re
 
-from agentscaler.worlds.spec.amounts import amount_parts
-from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
+from agentscaler.worlds.infer.rules.context import row_name
+from agentscaler.worlds.spec.amounts import Parts, amount_parts
+from agentscaler.worlds.spec.model import SpecEffect, SpecRule, SpecTool, WorldSpec
+
+_CENT = 0.01
+"""How far a stored amount may be from its formula (rounding to the cent)."""
 
 
 def amount_effects(spec: WorldSpec, descriptions: dict[str, str] | None = None) -> WorldSpec:
@@ -85,7 +97,102 @@ def amount_effects(spec: WorldSpec, descriptions: dict[str, str] | None = None) 
             tools[name] = tool.model_copy(
                 update={"effects": tuple(effects), "requires": tuple(requires)}
             )
+    spec = spec.model_copy(update={"tools": tools})
+    return _declare_invariants(_recompute_effects(spec))
+
+
+def _names(spec: WorldSpec, part: Parts) -> tuple[str, str, str | None]:
+    """The entity names of a part's row, its child rows and the priced rows."""
+    by_table = {e.table: name for name, e in spec.entities.items()}
+    priced = by_table[part.priced_table] if part.priced_table else None
+    return by_table[part.table], by_table[part.child_table], priced
+
+
+def items_sum(spec: WorldSpec, part: Parts, row: str) -> str:
+    """The expression of the sum of a row's items, quantity times unit price, to the cent."""
+    entity, child, priced = _names(spec, part)
+    key = spec.entities[entity].key
+    if priced is None:
+        price = f"line.{part.price}"
+    else:
+        price = f'total("{priced}", "{part.price}", {part.priced_key}=line.{part.priced_by})'
+    lines = f'rows("{child}", {part.parent_column}={row}.{key})'
+    return f"round(sum(line.{part.quantity} * {price} for line in {lines}), 2)"
+
+
+def total_formula(part: Parts, row: str, subtotal: str) -> str:
+    """The expression of a row's total from its subtotal, discount and fees."""
+    discount = f" - coalesce({row}.{part.discount}, 0)" if part.discount else ""
+    fees = "".join(f" + coalesce({row}.{fee}, 0)" for fee in part.fees)
+    return f"round({subtotal}{discount}{fees}, 2)"
+
+
+def _recompute_effects(spec: WorldSpec) -> WorldSpec:
+    """Each write that changes a part of a row's amounts (a fee, the discount, the subtotal or
+    the row's items) ends by setting the row's subtotal and total from their formula."""
+    tools = dict(spec.tools)
+    for part in amount_parts(spec):
+        entity, child, _ = _names(spec, part)
+        parent_parts = {*part.fees, part.discount, part.subtotal} - {None}
+        for name, tool in tools.items():
+            if tool.kind == "create" and tool.entity == entity:
+                continue  # the create computes them (above)
+            row = next(
+                (r for r, f in tool.find.items() if f.entity == entity and f.each is None), None
+            )
+            if row is None:
+                continue
+            items_changed = any(
+                e.target == child
+                if e.op in ("insert", "clear")
+                else tool.row_entity(e.target) == child
+                for e in tool.effects
+            )
+            parts_changed = any(
+                e.op != "delete" and e.target == row and set(e.values) & parent_parts
+                for e in tool.effects
+            )
+            if any(e.op == "delete" and e.target == row for e in tool.effects):
+                continue
+            if not (items_changed or parts_changed):
+                continue
+            values: dict[str, str] = {}
+            subtotal = f"coalesce({row}.{part.subtotal}, 0)" if part.subtotal else None
+            if items_changed or subtotal is None:
+                subtotal = items_sum(spec, part, row)
+                if part.subtotal is not None:
+                    values[part.subtotal] = f"={subtotal}"
+            if part.total is not None:
+                values[part.total] = f"={total_formula(part, row, subtotal)}"
+            if not values:
+                continue
+            recompute = SpecEffect(
+                update=row, values=values, source="the amounts follow from their parts"
+            )
+            tools[name] = tool.model_copy(update={"effects": (*tool.effects, recompute)})
     return spec.model_copy(update={"tools": tools})
+
+
+def _declare_invariants(spec: WorldSpec) -> WorldSpec:
+    """The entity of each row with amounts declares that they add up."""
+    entities = dict(spec.entities)
+    for part in amount_parts(spec):
+        entity, _, _ = _names(spec, part)
+        row = row_name(entity)
+        found = []
+        subtotal = items_sum(spec, part, row)
+        if part.subtotal is not None:
+            column = f"{row}.{part.subtotal}"
+            found.append(f"{column} is None or abs({column} - {subtotal}) <= {_CENT}")
+            subtotal = f"coalesce({column}, 0)"
+        if part.total is not None:
+            column = f"{row}.{part.total}"
+            formula = total_formula(part, row, subtotal)
+            found.append(f"{column} is None or abs({column} - {formula}) <= {_CENT}")
+        current = entities[entity]
+        added = tuple(t for t in found if t not in current.invariants)
+        entities[entity] = current.model_copy(update={"invariants": (*current.invariants, *added)})
+    return spec.model_copy(update={"entities": entities})
 
 
 _MINIMUM = re.compile(r"\b(minimum|min) order\b", re.IGNORECASE)

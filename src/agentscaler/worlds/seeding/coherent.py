@@ -36,9 +36,10 @@ _START = {
 
 
 class CoherentRows:
-    """Makes the rows of a world's tables from its spec (one instance per seeded state)."""
+    """Makes the rows of a world's tables from its spec (one instance per world and spec; every
+    value comes from the factory a row is made with)."""
 
-    def __init__(self, world: World, spec: WorldSpec, seed: int) -> None:
+    def __init__(self, world: World, spec: WorldSpec) -> None:
         self.world = world
         self.spec = spec
         text = spec.clock or world.clock or DEFAULT_CLOCK

@@ -12,7 +12,7 @@ import datetime as dt
 import random
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 MAJOR_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "NZD", "SGD")
@@ -74,25 +74,33 @@ def airport(rng: random.Random) -> tuple[str, str, str]:
     return rng.choice(major_airports() or airports())
 
 
-def phone(rng: random.Random, region: str = "US") -> str:
-    """A valid E.164 mobile number of ``region`` (random digits after the operator prefix)."""
+@cache
+def _mobile_example(region: str) -> tuple[int, str, str]:
+    """``(country code, national number, E.164 form)`` of the example mobile number of
+    ``region``."""
     import phonenumbers
 
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:
         example = phonenumbers.example_number_for_type("US", phonenumbers.PhoneNumberType.MOBILE)
-    national = str(example.national_number)
+    e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    return example.country_code, str(example.national_number), e164
+
+
+def phone(rng: random.Random, region: str = "US") -> str:
+    """A valid E.164 mobile number of ``region`` (random digits after the operator prefix)."""
+    import phonenumbers
+
+    country_code, national, example = _mobile_example(region)
+    keep = max(3, len(national) - 6)
     for _ in range(20):
-        keep = max(3, len(national) - 6)
         digits = national[:keep] + "".join(
             str(rng.randrange(10)) for _ in range(len(national) - keep)
         )
-        candidate = phonenumbers.PhoneNumber(
-            country_code=example.country_code, national_number=int(digits)
-        )
+        candidate = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(digits))
         if phonenumbers.is_valid_number(candidate):
             return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
-    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    return example
 
 
 def is_e164(text: Any) -> bool:
@@ -106,10 +114,14 @@ def is_e164(text: Any) -> bool:
         return False
 
 
+_NOT_LETTER = re.compile(r"[^a-z]")
+
+
+@lru_cache(maxsize=8192)
 def ascii_word(text: str) -> str:
     """Lower-case ASCII letters of a name part (``Zoë`` -> ``zoe``)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z]", "", plain.lower())
+    return _NOT_LETTER.sub("", plain.lower())
 
 
 def email_for(name: str, rng: random.Random, domains: tuple[str, ...]) -> str:

@@ -92,6 +92,21 @@ def make_keys(table: Table, count: int, factory: ValueFactory) -> list[Any]:
     return keys
 
 
+_COHERENT: dict[str, CoherentRows] = {}
+"""Row makers by world id (their per-table plans are made once per world and spec)."""
+_COHERENT_KEPT = 64
+
+
+def _coherent_rows(world: World, spec: WorldSpec) -> CoherentRows:
+    made = _COHERENT.get(world.id)
+    if made is None or made.world is not world or made.spec is not spec:
+        made = CoherentRows(world, spec)
+        if len(_COHERENT) >= _COHERENT_KEPT:
+            _COHERENT.pop(next(iter(_COHERENT)))
+        _COHERENT[world.id] = made
+    return made
+
+
 def seed_rows(
     world: World,
     seed: int,
@@ -117,7 +132,7 @@ def seed_rows(
         )
         factories[table.name] = ValueFactory(stable_seed("seed", world.id, seed, table.name))
         keys[table.name] = make_keys(table, int(count), factories[table.name])
-    coherent = CoherentRows(world, spec, seed) if spec is not None else None
+    coherent = _coherent_rows(world, spec) if spec is not None else None
     for table in ordered:
         factory = factories[table.name]
         table_rows = []
@@ -153,17 +168,25 @@ def seed_rows(
     return rows
 
 
+_STORED_AS = {"TEXT": str, "INTEGER": int, "REAL": float}
+"""Column types whose values of this Python type are stored as they are."""
+
+
 def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, Any]]) -> None:
-    encoded = []
-    for row in rows:
-        values = []
-        for column in meta.columns:
+    """Insert rows, each value encoded for its column (a value that cannot be is stored null);
+    a column whose values are all already in their stored form is passed through."""
+    columns = meta.columns
+    values = [[row.get(column) for column in columns] for row in rows]
+    for index, column in enumerate(columns):
+        stored = _STORED_AS.get(meta.types[column])
+        if stored is not None and all(v[index] is None or type(v[index]) is stored for v in values):
+            continue
+        for row_values in values:
             try:
-                values.append(meta.encode(column, row.get(column)))
+                row_values[index] = meta.encode(column, row_values[index])
             except Exception:
-                values.append(None)
-        encoded.append(tuple(values))
-    conn.executemany(meta.insert_sql, encoded)
+                row_values[index] = None
+    conn.executemany(meta.insert_sql, values)
 
 
 def seed_state(

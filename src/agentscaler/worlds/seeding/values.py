@@ -10,21 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import re
 import string
 import threading
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding import kinds
 
 _DATE_START = dt.date(2024, 1, 1)
 _DATE_DAYS = 365 * 3
 _BIRTH_START = dt.date(1950, 1, 1)
 _BIRTH_DAYS = 365 * 55
 _STATUS_WORDS = ("active", "pending", "completed", "cancelled")
+
+_COMBINERS = frozenset({"allOf", "anyOf", "oneOf"})
 
 _faker_instance: Any = None
 
@@ -88,6 +93,12 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
     return pool
 
 
+def draw_pools() -> None:
+    """Draw every Faker pool now (a one-time cost of the process, otherwise paid lazily)."""
+    for kind in _POOLED:
+        faker_pool(kind)
+
+
 class ValueFactory:
     """Generates values with its own random stream (deterministic for a seed)."""
 
@@ -103,7 +114,10 @@ class ValueFactory:
         depth: int = 0,
     ) -> Any:
         """A value valid for ``schema`` that looks like ``semantic`` (best effort)."""
-        schema = resolve_schema(schema)
+        if schema is None or _COMBINERS.isdisjoint(schema):
+            schema = schema or {}  # nothing to resolve (read only below)
+        else:
+            schema = resolve_schema(schema)
         if "const" in schema:
             return schema["const"]
         enum = schema.get("enum")
@@ -402,24 +416,29 @@ def _singular_name(name: str) -> str:
 def _coded(name: str, semantic: str | None, pattern: Any, rng: random.Random) -> str | None:
     """Real codes for country and currency fields (ISO 3166, ISO 4217), when the pattern
     allows them."""
-    import re
-
-    from agentscaler.worlds.seeding import kinds
-
-    words = split_identifier(name)
-    made = None
-    if semantic == "country" or (words and words[-1] == "country"):
-        made = kinds.country(rng)
-    elif semantic == "currency" or (words and words[-1] == "currency"):
-        made = kinds.currency(rng, "USD")
-    if made is None:
+    code = _code_kind(name, semantic)
+    if code is None:
         return None
+    made = kinds.country(rng) if code == "country" else kinds.currency(rng, "USD")
     if isinstance(pattern, str):
         try:
             if re.search(pattern, made) is None:
                 return None
         except re.error:
             return None
-    elif semantic == "country" and not (words and words[-1] == "country"):
+    elif (
+        code == "country" and semantic == "country" and split_identifier(name)[-1:] != ("country",)
+    ):
         return None
     return made
+
+
+@lru_cache(maxsize=4096)
+def _code_kind(name: str, semantic: str | None) -> str | None:
+    """``country`` or ``currency`` when a field holds such a code (by its semantic or name)."""
+    last = split_identifier(name)[-1:]
+    if semantic == "country" or last == ("country",):
+        return "country"
+    if semantic == "currency" or last == ("currency",):
+        return "currency"
+    return None
