@@ -141,6 +141,7 @@ def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
     worlds: dict[str, object] = {}
     per_class: dict[str, Counter] = defaultdict(Counter)
     causes: dict[str, Counter] = defaultdict(Counter)
+    misses: dict[tuple[str, str, str], list] = defaultdict(list)
     lines = (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines()
     for line in lines[: entries or None]:
         entry = json.loads(line)
@@ -171,7 +172,12 @@ def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
             counts["fields"] += result.fields_total
             counts["fields_found"] += result.fields_found
             causes[cls].update(result.causes())
-    return {"per_class": per_class, "causes": causes}
+            for call, outcome in zip(calls, result.calls, strict=True):
+                if not outcome.agrees:
+                    misses[(cls, outcome.name, outcome.cause or "")].append(
+                        (entry["id"], call.arguments, outcome.ours, outcome.theirs)
+                    )
+    return {"per_class": per_class, "causes": causes, "misses": misses}
 
 
 def _share(part: int, whole: int) -> str:
@@ -202,6 +208,24 @@ def print_fidelity(report: dict) -> None:
     )
     misses = sum(total_causes.values())
     print("misses by cause: " + ", ".join(f"{k} {_share(total_causes[k], misses)}" for k in CAUSES))
+
+
+def _short(value: object, width: int) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def print_misses(report: dict, width: int = 100) -> None:
+    """Per class and tool: the misses, their cause and one example (ours vs the reference)."""
+    print("\nmisses per class and tool (count, cause; one example: arguments, ours, reference)")
+    for (cls, tool, cause), found in sorted(
+        report["misses"].items(), key=lambda kv: (kv[0][0], -len(kv[1]))
+    ):
+        entry, arguments, ours, theirs = found[0]
+        print(f"{cls:<18} {tool:<24} {len(found):>4}  {cause}  [{entry}]")
+        print(f"    args   {_short(arguments, width)}")
+        print(f"    ours   {_short(ours, width)}")
+        print(f"    theirs {_short(theirs, width)}")
 
 
 def round_trips() -> tuple[int, int]:
@@ -319,6 +343,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=None, help="First N entries (default all).")
     parser.add_argument("--classes", default="", help="Only these classes (comma separated).")
     parser.add_argument("--size-mb", type=float, default=7.0)
+    parser.add_argument(
+        "--misses", action="store_true", help="Print the misses per class and tool."
+    )
     parser.add_argument("--skip", default="", help="Parts to skip: fidelity,roundtrip,speed.")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
@@ -333,7 +360,10 @@ def main() -> None:
             )
         if "fidelity" not in skip:
             classes = set(filter(None, args.classes.split(","))) or None
-            print_fidelity(fidelity(args.entries, classes, work))
+            report = fidelity(args.entries, classes, work)
+            print_fidelity(report)
+            if args.misses:
+                print_misses(report)
         if "speed" not in skip:
             speed(args.size_mb, work)
 
