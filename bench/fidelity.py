@@ -122,7 +122,30 @@ def parse_call(text: str, docs: dict[str, dict]) -> Call:
     return Call(name, arguments, 0)
 
 
-def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
+def _improve(world: object, tools: list, client: object | None) -> object:
+    """The LLM path: the compiled world's fallback tools proposed again by the LLM."""
+    if client is None:
+        return world
+    from agentscaler.worlds.compiler import write_world
+    from agentscaler.worlds.config import WorldConfig
+    from agentscaler.worlds.llm_compile import improve_world
+    from agentscaler.worlds.runtime.loader import load_world
+
+    improved = improve_world(world, tools, client, WorldConfig(llm_compile=True, llm_retries=1))
+    if improved is world:
+        return world
+    from agentscaler.worlds.importing.shape import SHAPE_FILE
+
+    improved._seed_bytes = world.initial_state()  # the data stays the initial state
+    shape = (world.path / SHAPE_FILE).read_text()
+    write_world(improved, world.path)
+    (world.path / SHAPE_FILE).write_text(shape)
+    return load_world(world.path)
+
+
+def fidelity(
+    entries: int | None, classes: set[str] | None, work: Path, client: object | None = None
+) -> dict:
     docs = {
         cls: {
             json.loads(line)["name"]: json.loads(line)
@@ -141,6 +164,7 @@ def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
     worlds: dict[str, object] = {}
     per_class: dict[str, Counter] = defaultdict(Counter)
     causes: dict[str, Counter] = defaultdict(Counter)
+    misses: dict[tuple[str, str, str], list] = defaultdict(list)
     lines = (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines()
     for line in lines[: entries or None]:
         entry = json.loads(line)
@@ -160,6 +184,7 @@ def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
                     work,
                     check=False,
                 ).compiled
+                worlds[key] = _improve(worlds[key], tools[cls], client)
             result = compare(worlds[key], calls, BfclReference(cls, config), data_keys=list(config))
             counts = per_class[cls]
             counts["entries"] += 1
@@ -171,7 +196,12 @@ def fidelity(entries: int | None, classes: set[str] | None, work: Path) -> dict:
             counts["fields"] += result.fields_total
             counts["fields_found"] += result.fields_found
             causes[cls].update(result.causes())
-    return {"per_class": per_class, "causes": causes}
+            for call, outcome in zip(calls, result.calls, strict=True):
+                if not outcome.agrees:
+                    misses[(cls, outcome.name, outcome.cause or "")].append(
+                        (entry["id"], call.arguments, outcome.ours, outcome.theirs)
+                    )
+    return {"per_class": per_class, "causes": causes, "misses": misses}
 
 
 def _share(part: int, whole: int) -> str:
@@ -204,6 +234,24 @@ def print_fidelity(report: dict) -> None:
     print("misses by cause: " + ", ".join(f"{k} {_share(total_causes[k], misses)}" for k in CAUSES))
 
 
+def _short(value: object, width: int) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def print_misses(report: dict, width: int = 100) -> None:
+    """Per class and tool: the misses, their cause and one example (ours vs the reference)."""
+    print("\nmisses per class and tool (count, cause; one example: arguments, ours, reference)")
+    for (cls, tool, cause), found in sorted(
+        report["misses"].items(), key=lambda kv: (kv[0][0], -len(kv[1]))
+    ):
+        entry, arguments, ours, theirs = found[0]
+        print(f"{cls:<18} {tool:<24} {len(found):>4}  {cause}  [{entry}]")
+        print(f"    args   {_short(arguments, width)}")
+        print(f"    ours   {_short(ours, width)}")
+        print(f"    theirs {_short(theirs, width)}")
+
+
 def round_trips() -> tuple[int, int]:
     sources = []
     for line in (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines():
@@ -220,6 +268,88 @@ def round_trips() -> tuple[int, int]:
         for s in sources
     )
     return same, len(sources)
+
+
+def _ace_calls(text: str) -> list[Call]:
+    """A milestone's calls (``[f(a=1), g(b='x')]``); none when it does not parse."""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return []
+    calls = node.elts if isinstance(node, ast.List) else [node]
+    found = []
+    for call in calls:
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            return []
+        try:
+            arguments = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+        except ValueError:
+            return []
+        found.append(Call(call.func.id, arguments, 0))
+    return found
+
+
+def acebench(work: Path, client: object | None = None) -> dict:
+    """ACEBench agent scenarios: each class whose initial state the entry gives, imported with
+    the entry's tools; the milestone calls run in the world; our final state against the gold
+    final state of that class (the data's keys)."""
+    counts: Counter = Counter()
+    ace = EXTERNAL / "acebench/data_en"
+    for name in ("data_agent_multi_turn.json", "data_agent_multi_step.json"):
+        gold = {
+            json.loads(line)["id"]: json.loads(line)
+            for line in (ace / "possible_answer" / name).read_text().splitlines()
+        }
+        for line in (ace / name).read_text().splitlines():
+            entry = json.loads(line)
+            answer = gold.get(entry["id"])
+            if answer is None:
+                continue
+            finals = {k: v for state in answer["ground_truth"] for k, v in state.items()}
+            calls = [c for m in answer.get("mile_stone") or [] for c in _ace_calls(str(m))]
+            work.mkdir(parents=True, exist_ok=True)
+            tools_file = work / f"{entry['id']}_tools.json"
+            tools_file.write_text(json.dumps(entry["function"]))
+            tools = load_tools([tools_file])
+            names = {t.name for t in tools}
+            for cls, final in finals.items():
+                counts["classes"] += 1
+                config = entry["initial_config"].get(cls)
+                if not isinstance(config, dict) or not config:
+                    counts["no_initial"] += 1
+                    continue
+                counts["compared"] += 1
+                world = import_world(
+                    tools,
+                    Source(path=Path(f"{cls}.json"), format="json", document=config),
+                    f"{entry['id']}-{cls}",
+                    work / "ace",
+                    check=False,
+                ).compiled
+                world = _improve(world, tools, client)
+                from agentscaler.worlds.importing.replay import replay, state_document
+                from agentscaler.worlds.importing.shape import canonical_data
+
+                ours = state_document(
+                    world,
+                    list(replay(world, [c for c in calls if c.name in names]))[-1]["final_state"],
+                )
+                keys = list(final)
+                counts["final_equal"] += all(
+                    canonical_data(ours.get(k)) == canonical_data(final.get(k)) for k in keys
+                )
+                counts["calls"] += len(calls)
+    return counts
+
+
+def print_acebench(counts: Counter) -> None:
+    print(
+        "\nACEBench agent scenarios (multi-turn + multi-step): final states equal "
+        f"{_share(counts['final_equal'], counts['compared'])} of the entry x class states whose "
+        f"initial state the entry gives; {counts['no_initial']} of {counts['classes']} gold "
+        "states belong to classes whose initial state is the benchmark's code, not its data "
+        "(not comparable)"
+    )
 
 
 def big_document(size_mb: float) -> dict:
@@ -319,7 +449,16 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=None, help="First N entries (default all).")
     parser.add_argument("--classes", default="", help="Only these classes (comma separated).")
     parser.add_argument("--size-mb", type=float, default=7.0)
-    parser.add_argument("--skip", default="", help="Parts to skip: fidelity,roundtrip,speed.")
+    parser.add_argument(
+        "--misses", action="store_true", help="Print the misses per class and tool."
+    )
+    parser.add_argument(
+        "--base-url", default="", help="OpenAI-compatible server: report the LLM path too."
+    )
+    parser.add_argument("--model", default="default", help="Model name on --base-url.")
+    parser.add_argument(
+        "--skip", default="", help="Parts to skip: fidelity,acebench,roundtrip,speed."
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     skip = set(filter(None, args.skip.split(",")))
@@ -331,9 +470,23 @@ def main() -> None:
                 f"round trip (import, export with no calls, canonical JSON equal): {_share(same, total)} "
                 "of BFCL and ACEBench states"
             )
-        if "fidelity" not in skip:
-            classes = set(filter(None, args.classes.split(","))) or None
-            print_fidelity(fidelity(args.entries, classes, work))
+        paths: list[tuple[str, object | None]] = [("offline compiler", None)]
+        if args.base_url:
+            from agentscaler import llm
+
+            client = llm.ChatClient(llm.LLMConfig(base_url=args.base_url, model=args.model))
+            paths.append((f"LLM path ({args.model} at {args.base_url})", client))
+        for label, client in paths:
+            if "fidelity" not in skip:
+                classes = set(filter(None, args.classes.split(","))) or None
+                print(f"\n== {label}")
+                (work / label[:3]).mkdir(exist_ok=True)
+                report = fidelity(args.entries, classes, work / label[:3], client)
+                print_fidelity(report)
+                if args.misses:
+                    print_misses(report)
+            if "acebench" not in skip:
+                print_acebench(acebench(work / f"ace-{label[:3]}", client))
         if "speed" not in skip:
             speed(args.size_mb, work)
 

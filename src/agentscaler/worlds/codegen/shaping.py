@@ -29,7 +29,10 @@ class Shaper:
         if prop == "id":
             return self.table.primary_key
         name = snake(prop)
-        return name if self.table.column(name) is not None else None
+        if self.table.column(name) is None:
+            shown = name.removeprefix("new_").removeprefix("updated_")  # new_balance -> balance
+            return shown if shown != name and self.table.column(shown) is not None else None
+        return name
 
     def projection(self, fields: dict[str, Any]) -> tuple[str, ...] | None:
         """Columns to select when every field is a column of the same name."""

@@ -24,6 +24,13 @@ from agentscaler.records.domain import DomainMember, DomainStats
 from agentscaler.records.world import World
 from agentscaler.worlds.compiler import compile_world, write_world
 from agentscaler.worlds.config import WorldConfig
+from agentscaler.worlds.importing.bind import (
+    bind_counters,
+    bind_state,
+    initial_states,
+    name_after_tools,
+    unrecorded_calls,
+)
 from agentscaler.worlds.importing.read import Source, read_source
 from agentscaler.worlds.importing.schema import ImportPlan, plan_import
 from agentscaler.worlds.importing.shape import SET_ASIDE_FILE, SHAPE_FILE, DataShape
@@ -226,6 +233,7 @@ def import_world(
     source = data if isinstance(data, Source) else read_source(data)
     plan = plan_import(source, name)
     warnings = list(plan.warnings)
+    warnings += name_after_tools(tools, plan)
     warnings += _match_entities(tools, plan)
     domain_id = domain_id_of(name)
     bound_tools = _with_policy(tools, policy)
@@ -237,6 +245,14 @@ def import_world(
         known_tables=plan.tables,
         known_relations=plan.relations,
     )
+    spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
+    warnings += notes
+    spec, notes = bind_counters(spec, plan.rows)
+    warnings += notes
+    spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
+    warnings += notes
+    spec, notes = initial_states(spec, {t.name for t in plan.tables})
+    warnings += notes
     warnings += _absent_fields(tools, plan, spec)
     compiled = compile_world(domain_id, name, tools, config, spec=spec, spec_source="inferred")
     state = initial_state(compiled.world, plan.rows)

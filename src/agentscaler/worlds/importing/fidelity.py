@@ -6,6 +6,8 @@ class); each call and the final state are compared by this mapping:
 
 * a call *agrees* when both sides fail, or both succeed and every field the reference returns
   that the world's output also has holds the same value (a read must share at least one field);
+* a call is a *write* when it changes the reference's state (any of its attributes), else a
+  *read*, whatever the world's tool is;
 * a write has *the same effect* when it changes the same top-level values of the state, to the
   same values, on both sides (states compared in the data's shape);
 * the final states are *equal* when every top-level value of the data (the imported keys) is
@@ -120,22 +122,25 @@ def compare(
     theirs_before = start
     for call in calls:
         binding = world.world.binding(call.name)
-        access = binding.kind if binding is not None else "read"
         ok_theirs, out_theirs = reference.call(call.name, call.arguments)
         step = env.step({"name": call.name, "arguments": call.arguments})
         ok_ours = step.ok
         out_ours = step.observation
+        theirs_after = reference.state()
+        changed = canonical_data(theirs_after) != canonical_data(theirs_before)
+        access = "write" if changed else "read"
         if access == "write" or (binding is not None and binding.kind == "write"):
             ours_after = state_document(world, env.state_bytes())
-            theirs_after = reference.state()
-            agrees = ok_ours == ok_theirs and _changes(
-                ours_before, ours_after, data_keys
-            ) == _changes(theirs_before, theirs_after, data_keys)
-            ours_before, theirs_before = ours_after, theirs_after
-        else:
+            if access == "write":
+                agrees = ok_ours == ok_theirs and _changes(
+                    ours_before, ours_after, data_keys
+                ) == _changes(theirs_before, theirs_after, data_keys)
+            ours_before = ours_after
+        if access == "read":
             agrees = ok_ours == ok_theirs and (
                 not ok_ours or _same_output(out_ours, out_theirs, access)
             )
+        theirs_before = theirs_after
         cause = None
         if not agrees:
             if binding is None or binding.fallback or binding.table is None:

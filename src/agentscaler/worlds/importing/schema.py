@@ -223,6 +223,9 @@ class _Planner:
                     FieldShape(field=f, column=column, child=child, absent=absent, nulls=nulls)
                 )
                 continue
+            if style == "single" and _is_flat_object(present):
+                shapes.append(self._object_parts(draft, f, column, present[0], rows[0], used))
+                continue
             null_absent = bool(absent) and all(v is not None for v in present)
             if column == draft.key:
                 shapes.append(FieldShape(field=f, column=column))
@@ -261,6 +264,30 @@ class _Planner:
             file=declared.file if declared else "",
             sql=declared.sql if declared else "",
         )
+
+    def _object_parts(
+        self,
+        draft: _Draft,
+        field_name: str,
+        column: str,
+        value: dict[str, Any],
+        row: dict[str, Any],
+        used: set[str],
+    ) -> FieldShape:
+        """A top-level object (``account_info``) kept as one column per key, so that tools
+        read and write its values like any column (``balance``)."""
+        parts = []
+        for inner, inner_value in value.items():
+            name = snake(inner)
+            if not name or name in used or name in draft.columns:
+                name = self._free(f"{column}_{name}".strip("_"), used | set(draft.columns))
+            used.add(name)
+            draft.columns[name] = self._column_type(
+                f"$.{field_name}.{inner}", [] if inner_value is None else [inner_value], None
+            )
+            row[name] = inner_value
+            parts.append(FieldShape(field=inner, column=name))
+        return FieldShape(field=field_name, column=column, parts=tuple(parts))
 
     @staticmethod
     def _free(name: str, used: set[str]) -> str:
@@ -388,6 +415,16 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return type(value).__name__
+
+
+def _is_flat_object(present: list[Any]) -> bool:
+    """One object of named values (not records keyed by id): its keys can be columns."""
+    if len(present) != 1 or not isinstance(present[0], dict) or not present[0]:
+        return False
+    value = present[0]
+    return all(isinstance(k, str) and k for k in value) and not any(
+        isinstance(v, dict) for v in value.values()
+    )
 
 
 def _duplicates(keys: list[Any]) -> str:

@@ -38,6 +38,9 @@ class FieldShape(Record):
     """For a child list: keys of the rows whose field is null."""
     null_absent: bool = False
     """The data never holds null here but sometimes lacks the field: a null is written absent."""
+    parts: tuple[FieldShape, ...] = ()
+    """An object of the top-level values kept as one column per key (``account_info`` ->
+    ``balance``, ``binding_card``): the object is written back from these columns."""
 
 
 class CollectionShape(Record):
@@ -153,6 +156,9 @@ class _DocumentWriter:
                     record[f.field] = None
                 else:
                     record[f.field] = []
+                continue
+            if f.parts:
+                record[f.field] = {p.field: row.get(p.column) for p in f.parts}
                 continue
             value = row.get(f.column)
             if value is None and (f.null_absent or (f.absent and key in self._listed(f.absent))):

@@ -1,0 +1,652 @@
+"""Tools bound to what the data holds.
+
+Services often keep one current state beside their collections: who is logged in, the current
+directory, an engine's state, a counter giving the next id. An import keeps those top-level
+values as the one row of the ``state`` table (objects one column per key); this module makes the
+tools speak of it:
+
+* :func:`name_after_tools` names the data's columns the way the tools name them (the data's
+  ``watch_list`` is what ``get_watchlist`` returns as ``watchlist``; the dict keys of ``stocks``
+  are the ``symbol`` that ``get_stock_info`` takes), so the inference binds them;
+* :func:`bind_state` binds a tool that the inference put on an entity the data does not have to
+  the state row, when the fields it returns or sets are the state's (``get_account_info``
+  returns the ``account_info`` object's ``balance``): a read returns the row, a write sets the
+  columns its arguments name, adds to or removes from a list column its name names;
+* :func:`bind_counters` gives a created row its key from the state's counter of that
+  collection (``order_counter``, ``next_ticket_id``) and moves the counter on.
+
+Only names and values decide, never a service's name: what each choice rests on is said in a
+note of the import report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from agentscaler.naming import singular, split_identifier
+from agentscaler.records import ToolSpec
+from agentscaler.records.world import Table
+from agentscaler.worlds.importing.schema import KEY_WORDS, STATE_TABLE, ImportPlan
+from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
+from agentscaler.worlds.interface import read_params, read_returns, snake
+from agentscaler.worlds.spec.expr import param_ref
+from agentscaler.worlds.spec.model import SpecEffect, SpecLookup, SpecParam, SpecTool, WorldSpec
+
+STATE_ROW = "state"
+"""The name tools bind the state row to."""
+ADD_VERBS = frozenset("add append include insert push attach follow".split())
+REMOVE_VERBS = frozenset("remove delete drop detach exclude pop unfollow".split())
+
+
+def squash(name: str) -> str:
+    """A name without case, separators or punctuation (``watch_list``, ``watchList``, ``MA(5)``
+    -> ``watchlist``, ``ma5``)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _tool_names(tool: ToolSpec) -> list[str]:
+    """The argument names and result fields of a tool."""
+    names = [p.name for p in read_params(tool.parameters)]
+    info = read_returns(tool.returns)
+    names += [*info.fields, *info.object_fields, *info.item_fields]
+    return names
+
+
+# --- naming ------------------------------------------------------------------------------------
+
+
+def rename_column(plan: ImportPlan, table: str, old: str, new: str) -> None:
+    """Rename one column of an imported table everywhere the plan names it (the data's own
+    field names stay as they are in the shape)."""
+    tables = []
+    for t in plan.tables:
+        if t.name == table:
+            t = t.model_copy(
+                update={
+                    "columns": tuple(
+                        c.model_copy(update={"name": new}) if c.name == old else c
+                        for c in t.columns
+                    ),
+                    "primary_key": new if t.primary_key == old else t.primary_key,
+                    "indexes": tuple(new if i == old else i for i in t.indexes),
+                }
+            )
+        tables.append(t)
+    plan.tables = tables
+    for row in plan.rows.get(table, []):
+        if old in row:
+            row[new] = row.pop(old)
+    plan.relations = [
+        r.model_copy(
+            update={
+                "column": new if r.table == table and r.column == old else r.column,
+                "ref_column": new if r.ref_table == table and r.ref_column == old else r.ref_column,
+            }
+        )
+        for r in plan.relations
+    ]
+
+    def fields(shapes: tuple[FieldShape, ...]) -> tuple[FieldShape, ...]:
+        return tuple(
+            f.model_copy(
+                update={"column": new, "parts": fields(f.parts)}
+                if f.column == old
+                else {"parts": fields(f.parts)}
+            )
+            for f in shapes
+        )
+
+    def walk(shape: CollectionShape) -> CollectionShape:
+        update: dict[str, Any] = {}
+        if shape.table == table:
+            update["key"] = new if shape.key == old else shape.key
+            update["fields"] = fields(shape.fields)
+        children = tuple(
+            f.model_copy(update={"child": walk(f.child)}) if f.child is not None else f
+            for f in update.get("fields", shape.fields)
+        )
+        update["fields"] = children
+        return shape.model_copy(update=update)
+
+    shape = plan.shape
+    plan.shape = shape.model_copy(
+        update={
+            "collections": tuple(walk(c) for c in shape.collections),
+            "state": walk(shape.state) if shape.state is not None else None,
+        }
+    )
+
+
+def _collection(plan: ImportPlan, table: str) -> CollectionShape | None:
+    for collection in (*plan.shape.collections, *([plan.shape.state] if plan.shape.state else [])):
+        if collection.table == table:
+            return collection
+    return None
+
+
+def name_after_tools(tools: list[ToolSpec], plan: ImportPlan) -> list[str]:
+    """Name the data's columns as the tools name them; returns what was renamed."""
+    notes: list[str] = []
+    spoken: dict[str, str] = {}
+    for tool in tools:
+        for name in _tool_names(tool):
+            spoken.setdefault(squash(name), snake(name))
+    for table in list(plan.tables):
+        if table.parent is not None:
+            continue
+        key_name = _key_named_by_tools(tools, table, plan)
+        if key_name:
+            notes.append(
+                f"table {table.name}: its keys are the {key_name} the tools take "
+                f"(column {table.primary_key} renamed {key_name})"
+            )
+            rename_column(plan, table.name, table.primary_key, key_name)
+        table = next(t for t in plan.tables if t.name == table.name)
+        if _integer_keys(tools, table, plan):
+            notes.append(
+                f"table {table.name}: its keys are integers, as the tools give them (the data's "
+                "object keys are text)"
+            )
+            table = next(t for t in plan.tables if t.name == table.name)
+        notes += _documented_values(tools, table, plan)
+        table = next(t for t in plan.tables if t.name == table.name)
+        columns = {c.name for c in table.columns}
+        for column in sorted(columns):
+            wanted = spoken.get(squash(column))
+            if wanted and wanted != column and wanted not in columns and wanted.isidentifier():
+                rename_column(plan, table.name, column, wanted)
+                columns = (columns - {column}) | {wanted}
+                notes.append(
+                    f"table {table.name}: column {column} is the {wanted} the tools name (renamed)"
+                )
+    return notes
+
+
+def _documented_values(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> list[str]:
+    """The values a column may take, as the tools about its records list them (the data may
+    show only some: an order ``Completed``, the docs ``Open``, ``Pending``, ``Completed``,
+    ``Cancelled``), when every value of the data is one of them."""
+    entity_word = (table.entity or singular(table.name)).split("_")[-1]
+    rows = plan.rows.get(table.name, [])
+    notes = []
+    for column in table.columns:
+        if column.primary_key or column.type != "TEXT" or column.references:
+            continue
+        present = {r.get(column.name) for r in rows} - {None}
+        for tool in tools:
+            if entity_word not in {singular(w) for w in split_identifier(tool.name)}:
+                continue
+            info = read_returns(tool.returns)
+            sub = next(
+                (v for f, v in info.entity_fields().items() if snake(f) == column.name), None
+            )
+            documented = values_of(sub) if isinstance(sub, dict) else ()
+            if len(documented) < 2 or not all(isinstance(v, str) for v in documented):
+                continue
+            if not present <= set(documented) or tuple(documented) == column.enum:
+                continue
+            plan.tables = [
+                t.model_copy(
+                    update={
+                        "columns": tuple(
+                            c.model_copy(update={"enum": tuple(documented)})
+                            if c.name == column.name
+                            else c
+                            for c in t.columns
+                        )
+                    }
+                )
+                if t.name == table.name
+                else t
+                for t in plan.tables
+            ]
+            notes.append(
+                f"table {table.name}: {column.name} takes the values {tool.name} lists "
+                f"({', '.join(documented)})"
+            )
+            break
+    return notes
+
+
+def _integer_keys(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> bool:
+    """Keys of a keyed collection stored as integers when they are all digits and the tools
+    take them as integers (JSON object keys are always text)."""
+    shape = _collection(plan, table.name)
+    if shape is None or shape.style != "dict" or not shape.synthetic_key:
+        return False
+    key = table.primary_key
+    rows = plan.rows.get(table.name, [])
+    if table.key_column.type != "TEXT" or not rows:
+        return False
+    if not all(
+        isinstance(r[key], str) and re.fullmatch(r"-?[1-9]\d{0,17}|0", r[key]) for r in rows
+    ):
+        return False
+    typed = [
+        p.json_type
+        for tool in tools
+        for p in read_params(tool.parameters)
+        if snake(p.name) == key and p.json_type in ("integer", "string")
+    ]
+    if not typed or any(t != "integer" for t in typed):
+        return False
+    for row in rows:
+        row[key] = int(row[key])
+    retyped = {table.name: key}
+    for child in plan.tables:
+        if child.parent == table.name and child.parent_column:
+            retyped[child.name] = child.parent_column
+            for row in plan.rows.get(child.name, []):
+                if isinstance(row.get(child.parent_column), str):
+                    row[child.parent_column] = int(row[child.parent_column])
+    plan.tables = [
+        t.model_copy(
+            update={
+                "columns": tuple(
+                    c.model_copy(update={"type": "INTEGER"}) if c.name == retyped[t.name] else c
+                    for c in t.columns
+                )
+            }
+        )
+        if t.name in retyped
+        else t
+        for t in plan.tables
+    ]
+    return True
+
+
+def _key_named_by_tools(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> str | None:
+    """The argument the tools find a keyed collection's records by, when the data's keys are
+    not a field of their own (``stocks`` keyed by symbol, ``get_stock_info(symbol)``)."""
+    shape = _collection(plan, table.name)
+    if shape is None or shape.style != "dict" or not shape.synthetic_key:
+        return None
+    entity_word = (table.entity or singular(table.name)).split("_")[-1]
+    key_type = "integer" if table.key_column.type == "INTEGER" else "string"
+    votes: Counter[str] = Counter()
+    for tool in tools:
+        words = {singular(w) for w in split_identifier(tool.name)}
+        if entity_word not in words:
+            continue
+        for param in read_params(tool.parameters):
+            if not param.required or param.json_type != key_type:
+                continue
+            last = (split_identifier(param.name) or [""])[-1]
+            description = str(param.schema.get("description", "")).lower()
+            if last in KEY_WORDS or "uniquely identif" in description:
+                votes[snake(param.name)] += 1
+    if not votes:
+        return None
+    name = votes.most_common(1)[0][0]
+    if name == table.primary_key or table.column(name) is not None:
+        return None
+    return name
+
+
+# --- the state row -----------------------------------------------------------------------------
+
+
+def _state_entity(spec: WorldSpec) -> str | None:
+    return spec.entity_of_table(STATE_TABLE)
+
+
+def _returned(tool: ToolSpec) -> list[str]:
+    info = read_returns(tool.returns)
+    return [snake(f) for f in info.entity_fields()]
+
+
+def bind_state(
+    spec: WorldSpec, tools: list[ToolSpec], data_tables: set[str]
+) -> tuple[WorldSpec, list[str]]:
+    """Bind the tools that act on no table of the data to the state row when the fields they
+    return or set are its columns."""
+    state = _state_entity(spec)
+    if state is None:
+        return spec, []
+    entity = spec.entities[state]
+    columns = set(entity.columns) - {entity.key}
+    by_name = {t.name: t for t in tools}
+    notes: list[str] = []
+    bound: dict[str, SpecTool] = {}
+    for name, tool in spec.tools.items():
+        source = by_name.get(name)
+        current = spec.entity(tool.entity)
+        if source is None:
+            continue
+        listed = _list_change(source, columns)
+        if current is not None and current.table in data_tables and not listed:
+            continue
+        returned = _returned(source)
+        shared = [c for c in (_column_of(f, columns) for f in returned) if c]
+        params = {p.name: p for p in read_params(source.parameters)}
+        set_by = {p: snake(p) for p in params if snake(p) in columns}
+        if not listed and (not shared or 2 * len(shared) < len(returned)):
+            continue
+        new = _state_tool(tool, source, state, entity.key, set_by, columns)
+        if new is None:
+            continue
+        bound[name] = new
+        what = ", ".join(shared or sorted(set(set_by.values())))
+        notes.append(
+            f"tool {name}: {'reads' if new.access == 'read' else 'changes'} the data's "
+            f"top-level values ({what}), not a table of its own"
+        )
+    if not bound:
+        return spec, notes
+    return spec.model_copy(update={"tools": {**spec.tools, **bound}}), notes
+
+
+def _list_change(source: ToolSpec, columns: set[str]) -> tuple[str, str, str] | None:
+    """``(verb, list column, argument)`` of a tool that adds one value to or removes one from a
+    list its name or result names (``add_to_watchlist(stock)``, ``remove_..._from_watchlist``)."""
+    words = split_identifier(source.name)
+    verb = next((w for w in words if w in ADD_VERBS | REMOVE_VERBS), None)
+    params = read_params(source.parameters)
+    if verb is None or len([p for p in params if p.required]) != 1:
+        return None
+    param = next(p for p in params if p.required)
+    if param.json_type not in ("string", "integer"):
+        return None
+    named = [squash(w) for w in words] + [squash(f) for f in _returned(source)]
+    for column in sorted(columns):
+        if squash(column) in named or squash(column) in squash(source.name):
+            info = read_returns(source.returns)
+            field = info.fields.get(column) or {}
+            if field and field.get("type") not in ("array", None):
+                continue
+            return ("add" if verb in ADD_VERBS else "remove", column, param.name)
+    return None
+
+
+def _state_tool(
+    tool: SpecTool,
+    source: ToolSpec,
+    state: str,
+    key: str,
+    set_by: dict[str, str],
+    columns: set[str],
+) -> SpecTool | None:
+    find = {STATE_ROW: SpecLookup(entity=state, by={key: 1})}
+    params = {
+        p.name: SpecParam(role="field", column=set_by[p.name])
+        if p.name in set_by
+        else SpecParam(role="option")
+        for p in read_params(source.parameters)
+    }
+    change = _list_change(source, columns)
+    amounts = _amount_changes(source, columns, set(set_by.values()))
+    if tool.access == "read" and change is None and not amounts:
+        return SpecTool(
+            kind="get", entity=state, access="read", params=params, find=find, returns=STATE_ROW
+        )
+    values: dict[str, Any] = {}
+    if change is not None:
+        verb, column, arg = change
+        items = f"coalesce({STATE_ROW}.{column}, [])"
+        ref = param_ref(arg)
+        if verb == "add":
+            values[column] = f"={items} if {ref} in {items} else {items} + [{ref}]"
+        else:
+            values[column] = f"=[v for v in {items} if v != {ref}]"
+        params[arg] = SpecParam(role="option")
+    else:
+        values = {column: param_ref(name) for name, column in set_by.items()}
+        values.update(_mapped_modes(source, columns, set(values)))
+    effects = [SpecEffect(update=STATE_ROW, values=values)] if values else []
+    effects += [e for e in amounts if not set(e.values) & set(values)]
+    if not effects:
+        return None
+    return SpecTool(
+        kind="update",
+        entity=state,
+        access="write",
+        params=params,
+        find=find,
+        requires=(),
+        effects=tuple(effects),
+        returns=STATE_ROW,
+        note="bound to the data's top-level values",
+    )
+
+
+CHANGED_PREFIXES = ("new_", "updated_", "current_", "remaining_", "total_")
+INCREASE_WORDS = frozenset("add adds fill fills fund funds deposit deposits top increase".split())
+DECREASE_WORDS = frozenset(
+    "withdraw withdraws subtract deduct deducts spend spends decrease reduce".split()
+)
+
+
+def _column_of(field: str, columns: set[str]) -> str | None:
+    """The state column a result field shows (``new_balance`` shows ``balance``)."""
+    if field in columns:
+        return field
+    for prefix in CHANGED_PREFIXES:
+        if field.startswith(prefix) and field[len(prefix) :] in columns:
+            return field[len(prefix) :]
+    return None
+
+
+def values_of(schema: dict[str, Any]) -> tuple[Any, ...]:
+    """The values a schema allows: its ``enum``, or the ``[Enum]: [...]`` its description
+    lists."""
+    if isinstance(schema.get("enum"), list):
+        return tuple(schema["enum"])
+    match = re.search(r"\[enum\]\s*:?\s*(\[[^\]]*\])", str(schema.get("description", "")), re.I)
+    if match:
+        try:
+            found = json.loads(match.group(1))
+        except ValueError:
+            return ()
+        return tuple(found) if isinstance(found, list) else ()
+    return ()
+
+
+def _stem(value: str) -> str:
+    text = squash(value)
+    for suffix in ("ed", "d", "ing", "s"):
+        if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+            return text[: -len(suffix)]
+    return text
+
+
+def _mapped_modes(source: ToolSpec, columns: set[str], taken: set[str]) -> dict[str, Any]:
+    """A state column set from an argument choosing among values that name its own states
+    (``mode``: engage / release -> ``parking_brake_status``: engaged / released)."""
+    info = read_returns(source.returns)
+    found: dict[str, Any] = {}
+    for param in read_params(source.parameters):
+        given = [v for v in values_of(param.schema) if isinstance(v, str)]
+        if len(given) < 2 or snake(param.name) in columns:
+            continue
+        for field, sub in info.entity_fields().items():
+            column = _column_of(snake(field), columns)
+            states = [v for v in values_of(sub) if isinstance(v, str)]
+            if column is None or column in taken or len(states) < 2:
+                continue
+            pairs = []
+            for value in given:
+                match = next(
+                    (s for s in states if squash(s) == squash(value) or _stem(s) == _stem(value)),
+                    None,
+                )
+                if match is not None:
+                    pairs.append((value, match))
+            if len(pairs) < 2:
+                continue
+            expression = f"{STATE_ROW}.{column}"
+            for value, state_value in reversed(pairs):
+                expression = (
+                    f"{state_value!r} if {param_ref(param.name)} == {value!r} else ({expression})"
+                )
+            found[column] = "=" + expression
+            taken = taken | {column}
+    return found
+
+
+def _amount_changes(source: ToolSpec, columns: set[str], taken: set[str]) -> list[SpecEffect]:
+    """A numeric state column an amount argument adds to or takes from (``fund_account(amount)``
+    -> ``balance``; ``fillFuelTank(fuelAmount)``: "the additional fuel to add" -> ``fuel_level``)."""
+    words = set(split_identifier(source.name)) | set(
+        re.findall(r"[a-z]+", str(source.description).lower())
+    )
+    effects = []
+    info = read_returns(source.returns)
+    targets = [
+        c
+        for c in (_column_of(snake(f), columns) for f in info.entity_fields())
+        if c and c not in taken
+    ]
+    for param in read_params(source.parameters):
+        if param.json_type not in ("number", "integer") or snake(param.name) in columns:
+            continue
+        said = words | set(re.findall(r"[a-z]+", str(param.schema.get("description", "")).lower()))
+        up = bool(said & INCREASE_WORDS) or "additional" in said
+        down = bool(set(split_identifier(source.name)) & DECREASE_WORDS)
+        if up == down:
+            up, down = (False, True) if down else (up, False)
+            if not (up or down):
+                continue
+        param_words = set(split_identifier(param.name)) - {"amount", "value", "number"}
+        fitting = [c for c in targets if not param_words or param_words & set(c.split("_"))] or (
+            targets if len(targets) == 1 else []
+        )
+        if len(fitting) != 1:
+            continue
+        op = "increment" if up and not down else "decrement"
+        effects.append(SpecEffect(**{op: STATE_ROW, "values": {fitting[0]: param_ref(param.name)}}))
+        taken = taken | {fitting[0]}
+    return effects
+
+
+# --- counters ----------------------------------------------------------------------------------
+
+
+def _counter_column(entity: str, table: str, columns: dict[str, Any]) -> str | None:
+    words = {entity, entity.split("_")[-1], table, singular(table)}
+    for column, spec_column in columns.items():
+        if spec_column.type != "INTEGER":
+            continue
+        for word in words:
+            if column in (f"{word}_counter", f"next_{word}_id", f"{word}_id_counter"):
+                return column
+    return None
+
+
+def bind_counters(
+    spec: WorldSpec, rows: dict[str, list[dict[str, Any]]]
+) -> tuple[WorldSpec, list[str]]:
+    """A created row takes its key from the state's counter of its collection (``order_counter``
+    beside ``orders``), which moves on by one, when the data agrees (the counter is above every
+    key)."""
+    state = _state_entity(spec)
+    if state is None:
+        return spec, []
+    state_entity = spec.entities[state]
+    state_row = (rows.get(state_entity.table) or [{}])[0]
+    notes: list[str] = []
+    tools = dict(spec.tools)
+    for entity_name, entity in spec.entities.items():
+        if entity_name == state or entity.parent is not None:
+            continue
+        counter = _counter_column(entity_name, entity.table, state_entity.columns)
+        if counter is None or not isinstance(state_row.get(counter), int):
+            continue
+        keys = []
+        for row in rows.get(entity.table, []):
+            try:
+                keys.append(int(row[entity.key]))
+            except (TypeError, ValueError, KeyError):
+                keys = None  # type: ignore[assignment]
+                break
+        if keys is None or (keys and max(keys) >= state_row[counter]):
+            continue
+        key_type = entity.columns[entity.key].type
+        for name, tool in spec.tools.items():
+            inserts = [
+                e for e in tool.effects if e.insert == entity_name and entity.key not in e.values
+            ]
+            if len(inserts) != 1 or (
+                STATE_ROW in tool.find and tool.find[STATE_ROW].entity != state
+            ):
+                continue
+            value = f"={STATE_ROW}.{counter}"
+            if key_type == "TEXT":
+                value = f"=str({STATE_ROW}.{counter})"
+            effects = [
+                e.model_copy(update={"values": {entity.key: value, **e.values}})
+                if e is inserts[0]
+                else e
+                for e in tool.effects
+            ]
+            effects.append(SpecEffect(increment=STATE_ROW, values={counter: 1}))
+            find = {
+                STATE_ROW: SpecLookup(entity=state, by={state_entity.key: 1}),
+                **tool.find,
+            }
+            tools[name] = tool.model_copy(update={"find": find, "effects": tuple(effects)})
+            notes.append(
+                f"tool {name}: a new {entity_name.replace('_', ' ')} takes its key from "
+                f"{counter}, which moves on by one"
+            )
+    return spec.model_copy(update={"tools": tools}), notes
+
+
+def unrecorded_calls(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec, list[str]]:
+    """A write the inference could only keep as a bare new row of a data table (no argument
+    fills it: ``ticket_login`` adding an empty ticket) changes nothing of the data: its result
+    is computed from its arguments instead, and the data is left as it is."""
+    tools = dict(spec.tools)
+    notes = []
+    for name, tool in spec.tools.items():
+        if tool.access != "write" or len(tool.effects) != 1:
+            continue
+        effect = tool.effects[0]
+        entity = spec.entity(effect.insert)
+        if entity is None or entity.table not in data_tables or effect.values:
+            continue
+        tools[name] = SpecTool(
+            kind="compute",
+            access="read",
+            params={p: SpecParam(role="option") for p in tool.params},
+            fallback=True,
+            note=f"no argument fills a {effect.insert.replace('_', ' ')}; the data is not changed",
+        )
+        notes.append(
+            f"tool {name}: no argument fills a {effect.insert.replace('_', ' ')} of table "
+            f"{entity.table}; it does not add an empty one (its result is computed)"
+        )
+    return spec.model_copy(update={"tools": tools}), notes
+
+
+def initial_states(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec, list[str]]:
+    """A row a tool creates in a data table starts in its status's initial value (``Open`` of
+    Open / Pending / Completed / Cancelled) when no argument sets it."""
+    from agentscaler.worlds.infer.operations import initial_status
+
+    created = {e.insert for t in spec.tools.values() for e in t.effects if e.insert}
+    entities = dict(spec.entities)
+    notes = []
+    for name in sorted(created):
+        entity = entities.get(name)
+        if entity is None or entity.table not in data_tables:
+            continue
+        for column_name, column in entity.columns.items():
+            if column.kind != "status" or not column.values or column.default is not None:
+                continue
+            sets = any(
+                column_name in e.values
+                for t in spec.tools.values()
+                for e in t.effects
+                if e.insert == name
+            )
+            start = initial_status(column.values)
+            if sets or start is None:
+                continue
+            columns = {**entity.columns, column_name: column.model_copy(update={"default": start})}
+            entity = entity.model_copy(update={"columns": columns})
+            entities[name] = entity
+            notes.append(f"table {entity.table}: a new row's {column_name} starts {start}")
+    return spec.model_copy(update={"entities": entities}), notes

@@ -1,0 +1,173 @@
+"""Imported worlds whose data keeps one current state beside its collections: tools read and
+change the top-level values, keyed collections are found by the key the tools name, and a
+counter gives new rows their keys."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from agentscaler.records import ToolSpec
+from agentscaler.worlds.importing.build import import_world
+from agentscaler.worlds.importing.read import Source
+from agentscaler.worlds.importing.replay import Call, replay, state_document
+from agentscaler.worlds.importing.schema import plan_import
+from agentscaler.worlds.importing.shape import canonical_data, export_document
+
+
+def _tool(name: str, description: str, params: dict, required: list[str], returns: dict):
+    return ToolSpec.create(
+        name=name,
+        description=description,
+        parameters={"type": "object", "properties": params, "required": required},
+        returns={"type": "object", "properties": returns},
+    )
+
+
+NUMBER = {"type": "number"}
+TOOLS = [
+    _tool(
+        "get_account_info",
+        "Get account information.",
+        {},
+        [],
+        {"account_id": {"type": "integer"}, "balance": NUMBER},
+    ),
+    _tool(
+        "fund_account",
+        "Fund the account with the specified amount.",
+        {"amount": NUMBER},
+        ["amount"],
+        {"status": {"type": "string"}, "new_balance": NUMBER},
+    ),
+    _tool(
+        "withdraw_funds",
+        "Withdraw funds from the account balance.",
+        {"amount": NUMBER},
+        ["amount"],
+        {"new_balance": NUMBER},
+    ),
+    _tool(
+        "get_watchlist",
+        "Get the watchlist.",
+        {},
+        [],
+        {"watchlist": {"type": "array", "items": {"type": "string"}}},
+    ),
+    _tool(
+        "add_to_watchlist",
+        "Add a stock to the watchlist.",
+        {"stock": {"type": "string"}},
+        ["stock"],
+        {"watchlist": {"type": "array", "items": {"type": "string"}}},
+    ),
+    _tool(
+        "remove_stock_from_watchlist",
+        "Remove a stock from the watchlist.",
+        {"symbol": {"type": "string"}},
+        ["symbol"],
+        {"status": {"type": "string"}},
+    ),
+    _tool(
+        "get_stock_info",
+        "Get the details of a stock.",
+        {"symbol": {"type": "string", "description": "Symbol that uniquely identifies the stock."}},
+        ["symbol"],
+        {"price": NUMBER, "volume": NUMBER},
+    ),
+    _tool(
+        "place_order",
+        "Place an order.",
+        {"symbol": {"type": "string"}, "price": NUMBER},
+        ["symbol", "price"],
+        {"order_id": {"type": "integer"}, "price": NUMBER},
+    ),
+    _tool(
+        "get_order_details",
+        "Get the details of an order.",
+        {"order_id": {"type": "integer"}},
+        ["order_id"],
+        {
+            "price": NUMBER,
+            "status": {
+                "type": "string",
+                "description": 'Status. [Enum]: ["Open", "Pending", "Completed", "Cancelled"]',
+            },
+        },
+    ),
+]
+DATA = {
+    "account_info": {"account_id": 7, "balance": 100.0},
+    "watch_list": ["NVDA"],
+    "order_counter": 40,
+    "orders": {"12": {"symbol": "AAPL", "price": 2.5, "status": "Completed"}},
+    "stocks": {"NVDA": {"price": 220.5, "volume": 1.2}, "AAPL": {"price": 227.0, "volume": 2.5}},
+}
+
+
+@pytest.fixture(scope="module")
+def trading(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trading")
+    source = Source(path=Path("trading.json"), format="json", document=copy.deepcopy(DATA))
+    return import_world(TOOLS, source, "trading", out, check=False)
+
+
+def test_top_level_objects_are_columns_and_still_round_trip():
+    plan = plan_import(Source(path=Path("d.json"), format="json", document=DATA), "d")
+    state = next(t for t in plan.tables if t.name == "state")
+    assert {"account_id", "balance", "order_counter"} <= {c.name for c in state.columns}
+    tables = {name: rows for name, rows in plan.rows.items()}
+    assert canonical_data(export_document(plan.shape, tables)) == canonical_data(DATA)
+
+
+def _run(world, calls):
+    *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
+    return outputs, state_document(world, last["final_state"])
+
+
+def test_tools_read_and_change_the_top_level_values(trading):
+    world = trading.compiled
+    outputs, final = _run(
+        world,
+        [
+            ("get_account_info", {}),
+            ("fund_account", {"amount": 50.0}),
+            ("withdraw_funds", {"amount": 30.0}),
+            ("add_to_watchlist", {"stock": "AAPL"}),
+            ("add_to_watchlist", {"stock": "AAPL"}),
+            ("remove_stock_from_watchlist", {"symbol": "NVDA"}),
+            ("get_watchlist", {}),
+        ],
+    )
+    assert outputs[0]["output"] == {"account_id": 7, "balance": 100.0}
+    assert outputs[1]["output"]["new_balance"] == 150.0
+    assert outputs[2]["output"]["new_balance"] == 120.0
+    assert outputs[-1]["output"] == {"watchlist": ["AAPL"]}
+    assert final["account_info"] == {"account_id": 7, "balance": 120.0}
+    assert final["watch_list"] == ["AAPL"]
+    assert final["stocks"] == DATA["stocks"]
+
+
+def test_keyed_records_are_found_by_the_key_the_tools_name(trading):
+    world = trading.compiled
+    outputs, _ = _run(world, [("get_stock_info", {"symbol": "AAPL"})])
+    assert outputs[0]["output"] == {"price": 227.0, "volume": 2.5}
+
+
+def test_new_rows_take_their_key_from_the_counter(trading):
+    world = trading.compiled
+    outputs, final = _run(
+        world,
+        [
+            ("place_order", {"symbol": "NVDA", "price": 3.0}),
+            ("place_order", {"symbol": "AAPL", "price": 4.0}),
+            ("get_order_details", {"order_id": 41}),
+        ],
+    )
+    assert [o["output"]["order_id"] for o in outputs[:2]] == [40, 41]
+    assert outputs[2]["output"] == {"price": 4.0, "status": "Pending"}  # a new order's start
+    assert final["order_counter"] == 42
+    assert set(final["orders"]) == {"12", "40", "41"}
+    assert final["orders"]["12"] == DATA["orders"]["12"]
