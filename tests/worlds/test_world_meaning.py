@@ -159,6 +159,28 @@ def test_a_cancelled_booking_cannot_be_changed():
     assert env.state_hash() == before
 
 
+def test_moving_a_booking_takes_a_seat_on_the_new_flight_and_frees_the_old_one():
+    env = _world("airline").make_env()
+    flight, passenger = _flight_and_passenger(env, miles=0)
+    booked = env.call(
+        "book_flight",
+        passenger_id=passenger,
+        flight_id=flight,
+        cabin_class="economy",
+        payment_method="credit_card",
+    )
+    assert booked.ok, booked.observation
+    other = next(f for f in env.db.find("flights", limit=10) if f["flight_id"] != flight)
+    _set(env, "flights", "flight_id", other["flight_id"], status="scheduled", seats_available=3)
+    old_seats = env.db.get("flights", flight)["seats_available"]
+    moved = env.call(
+        "change_booking", booking_id=booked.observation["booking_id"], flight_id=other["flight_id"]
+    )
+    assert moved.ok, moved.observation
+    assert env.db.get("flights", other["flight_id"])["seats_available"] == 2
+    assert env.db.get("flights", flight)["seats_available"] == old_seats + 1
+
+
 def _without_rule(source: str, rule: str) -> str:
     """``tools.py`` with the named rule's check deleted (as a careless edit would)."""
     lines = source.splitlines(keepends=True)

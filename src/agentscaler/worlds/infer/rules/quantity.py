@@ -272,7 +272,11 @@ def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
 
 
 def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
-    """Decrements of the consumable levels a create's rules cover (stock, seats, miles ...)."""
+    """Decrements of the consumable levels a create's rules cover (stock, seats, miles ...);
+    for a write that moves its row to another one (a booking to another flight), the new row's
+    level goes down and the old row's goes back up (:func:`_moved`)."""
+    if ctx.operation in ("update", "transition"):
+        return _moved(ctx, rules)
     if ctx.operation != "create":
         return []
     effects = []
@@ -294,6 +298,39 @@ def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEff
                 decrement=row, values=values, each=rule.each, when=rule.when, source=rule.source
             )
         )
+    return effects
+
+
+def _moved(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
+    """A write that points its row at another row holding a consumable level the rules require
+    (``change_booking(flight_id)`` with "seats left"): one unit moves from the new row to the
+    old one."""
+    main = ctx.tables.get(ctx.entity or "")
+    if ctx.main is None or main is None:
+        return []
+    consumable = {(level.row, level.column.name) for level in _levels(ctx) if level.consumable}
+    effects = []
+    for rule in rules:
+        row, _, rest = rule.check.partition(".")
+        column, _, amount = rest.partition(" >= ")
+        if rule.kind != "sufficient" or (row, column) not in consumable or rule.each:
+            continue
+        lookup = ctx.find.get(row)
+        target = ctx.tables.get(lookup.entity) if lookup is not None else None
+        if lookup is None or target is None or len(lookup.by) != 1:
+            continue
+        ((key, value),) = lookup.by.items()
+        param = str(value).removeprefix("$")
+        link = next((c for c in main.columns if c.references == target.name), None)
+        if key != target.primary_key or link is None or param not in ctx.written:
+            continue
+        if param != link.name:
+            continue
+        old = ctx.bind(lookup.entity, {target.primary_key: f"={ctx.main}.{link.name}"})
+        source = f"{rule.source} (the {link.name.replace('_', ' ')} moves: one from the new row, "
+        source += "one back to the old)"
+        effects.append(SpecEffect(decrement=row, values={column: f"={amount}"}, source=source))
+        effects.append(SpecEffect(increment=old, values={column: f"={amount}"}, source=source))
     return effects
 
 
