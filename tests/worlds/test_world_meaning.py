@@ -305,6 +305,27 @@ def test_cancelling_an_event_refunds_its_live_ticket_orders_only():
     assert statuses[other["ticket_order_id"]] == "cancelled"  # a final state stays as it is
 
 
+def test_away_mode_switches_the_homes_lights_off_and_nothing_else():
+    env = _world("smart_home").make_env()
+    home = _first(env, "homes")["home_id"]
+    devices = env.db.rows("devices", where={"home_id": home})
+    assert devices
+    for device in devices:
+        _set(env, "devices", "device_id", device["device_id"], power_state="on")
+    light, plug = devices[0]["device_id"], devices[-1]["device_id"]
+    _set(env, "devices", "device_id", light, device_type="light")
+    if plug != light:
+        _set(env, "devices", "device_id", plug, device_type="smart_plug")
+    off = env.call("set_away_mode", home_id=home, away_mode=False)
+    assert off.ok, off.observation
+    assert env.db.get("devices", light)["power_state"] == "on"  # leaving away mode: no switch
+    on = env.call("set_away_mode", home_id=home, away_mode=True)
+    assert on.ok, on.observation
+    assert env.db.get("devices", light)["power_state"] == "off"
+    if plug != light:
+        assert env.db.get("devices", plug)["power_state"] == "on"
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")

@@ -218,6 +218,57 @@ def dependents_moved(ctx: RuleContext) -> list[SpecEffect]:
     return effects
 
 
+_SWITCH = re.compile(r"\b(switch(?:es)?|turns?|sets?|puts?) (?:all |the |its )?(\w+?)s? (off|on)\b")
+
+
+def switched(ctx: RuleContext) -> list[SpecEffect]:
+    """A mode that switches some of the acted-on row's dependents off or on ("away mode switches
+    lights off"): when the mode's argument is true, the dependents of that kind (a category
+    value of theirs) take that state."""
+    if ctx.operation not in ("update", "transition") or ctx.main is None:
+        return []
+    table = ctx.tables.get(ctx.entity or "")
+    if table is None:
+        return []
+    flags = {
+        p.replace("_", " "): p for p, info in ctx.params.items() if info.json_type == "boolean"
+    }
+    effects = []
+    for text, sentence in _stated(ctx):
+        for said in _SWITCH.finditer(sentence):
+            mode = next(
+                (p for words, p in flags.items() if words in sentence[: said.start()]), None
+            )
+            if mode is None:
+                continue
+            for entity, other in ctx.tables.items():
+                link = next((c for c in other.columns if c.references == table.name), None)
+                if entity == ctx.entity or link is None:
+                    continue
+                kind = next(
+                    (c for c in other.columns if c.enum and singular(said.group(2)) in c.enum),
+                    None,
+                )
+                state = next(
+                    (c for c in other.columns if c.enum and set(c.enum) == {"on", "off"}), None
+                )
+                if kind is None or state is None:
+                    continue
+                effects.append(
+                    SpecEffect(
+                        update_all=entity,
+                        where={
+                            link.name: f"={ctx.main}.{table.primary_key}",
+                            kind.name: singular(said.group(2)),
+                        },
+                        values={state.name: said.group(3)},
+                        when=param_ref(mode),
+                        source=_source(text, sentence),
+                    )
+                )
+    return effects
+
+
 _RECOMPUTED = re.compile(r"\b(re-?computed|recalculated|updated|adjusted)\b")
 
 

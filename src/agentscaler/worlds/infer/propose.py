@@ -21,6 +21,7 @@ from agentscaler.worlds.infer.effects import (
     recomputed_effects,
     release_effects,
     status_moves,
+    switched,
     transfer_effects,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
@@ -416,7 +417,7 @@ class _ToolBuilder:
             consumed = consumption_effects(context, stated)
             consumed += transfer_effects(context) + counter_effects(context)
             consumed += status_moves(context) + recomputed_effects(context)
-            consumed += created_for(context) + dependents_moved(context)
+            consumed += created_for(context) + dependents_moved(context) + switched(context)
             consumed = cascade_effects(context, {}) + consumed
         else:
             stated, consumed = [], []
