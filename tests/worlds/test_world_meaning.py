@@ -326,6 +326,22 @@ def test_away_mode_switches_the_homes_lights_off_and_nothing_else():
         assert env.db.get("devices", plug)["power_state"] == "on"
 
 
+def test_returning_an_overdue_loan_creates_its_fine_and_an_active_one_does_not():
+    env = _world("library").make_env()
+    late, on_time = env.db.find("loans", limit=2)
+    for loan, status in ((late, "overdue"), (on_time, "active")):
+        _set(env, "loans", "loan_id", loan["loan_id"], status=status)
+        env.db._conn.execute('DELETE FROM "fines" WHERE "loan_id" = ?', (loan["loan_id"],))
+    env.restore(env.snapshot().data)
+    for loan in (late, on_time):
+        returned = env.call("return_book", loan_id=loan["loan_id"])
+        assert returned.ok, returned.observation
+    [fine] = env.db.rows("fines", where={"loan_id": late["loan_id"]})
+    assert fine["patron_id"] == late["patron_id"] and fine["fine_reason"] == "overdue"
+    assert fine["status"] == "unpaid"
+    assert env.db.rows("fines", where={"loan_id": on_time["loan_id"]}) == []
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")

@@ -269,6 +269,56 @@ def switched(ctx: RuleContext) -> list[SpecEffect]:
     return effects
 
 
+_CREATES = re.compile(
+    r"\b(\w+) \w+? (creates?|opens?|generates?|triggers?|adds?) (?:a|an) (\w+(?: \w+)?)\b"
+)
+
+
+def created_when(ctx: RuleContext) -> list[SpecEffect]:
+    """A row the call creates when the acted-on row is in a state the text names ("overdue
+    returns create a fine"): inserted before the call changes that state, linked to the row
+    and to what the row refers to, its category the state's word when it has one."""
+    if ctx.operation not in ("update", "transition") or ctx.main is None:
+        return []
+    table = ctx.tables.get(ctx.entity or "")
+    status = (
+        next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+        if table
+        else None
+    )
+    if table is None or status is None:
+        return []
+    effects = []
+    for text, sentence in _stated(ctx):
+        for said in _CREATES.finditer(sentence):
+            state, noun = said.group(1), said.group(3)
+            entity = next(
+                (e for e in (noun.replace(" ", "_"), noun.split(" ")[0]) if e in ctx.tables), None
+            )
+            if state not in (status.enum or ()) or entity is None or entity == ctx.entity:
+                continue
+            values: dict[str, str] = {}
+            referred = {c.references: c.name for c in table.columns if c.references}
+            for column in ctx.tables[entity].columns:
+                if column.references == table.name:
+                    values[column.name] = f"={ctx.main}.{table.primary_key}"
+                elif column.references in referred:
+                    values[column.name] = f"={ctx.main}.{referred[column.references]}"
+                elif column.enum and state in column.enum and column.semantic != "status":
+                    values[column.name] = state
+            if not any(v.startswith(f"={ctx.main}.") for v in values.values()):
+                continue
+            effects.append(
+                SpecEffect(
+                    insert=entity,
+                    values=values,
+                    when=f"{ctx.main}.{status.name} == {state!r}",
+                    source=_source(text, sentence),
+                )
+            )
+    return effects
+
+
 _RECOMPUTED = re.compile(r"\b(re-?computed|recalculated|updated|adjusted)\b")
 
 

@@ -17,6 +17,7 @@ from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
     created_for,
+    created_when,
     dependents_moved,
     recomputed_effects,
     release_effects,
@@ -418,9 +419,10 @@ class _ToolBuilder:
             consumed += transfer_effects(context) + counter_effects(context)
             consumed += status_moves(context) + recomputed_effects(context)
             consumed += created_for(context) + dependents_moved(context) + switched(context)
+            early = created_when(context)  # conditions on the row's state before the change
             consumed = cascade_effects(context, {}) + consumed
         else:
-            stated, consumed = [], []
+            stated, consumed, early = [], [], []
         covers_status = any(
             r.kind == "status" and r.check.startswith(f"{main}.{b.status_column} ") for r in stated
         )
@@ -442,6 +444,7 @@ class _ToolBuilder:
                 values = {**self._stated_target(values), **values}
             if not values:
                 values = self._implied_values()
+            self.effects.extend(early)
             if values or not self._child_params():
                 self.effects.append(SpecEffect(update=main, values=values))
             self.effects.extend(self._child_rows(main, replace=True))
