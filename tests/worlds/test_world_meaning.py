@@ -342,6 +342,42 @@ def test_returning_an_overdue_loan_creates_its_fine_and_an_active_one_does_not()
     assert env.db.rows("fines", where={"loan_id": on_time["loan_id"]}) == []
 
 
+def test_booked_seats_leave_the_free_ones_and_a_swap_gives_the_old_ones_back():
+    env = _world("movie_tickets").make_env()
+    showtime = _first(env, "showtimes")["showtime_id"]
+    env.db._conn.execute(
+        'UPDATE "showtimes" SET "available_seats" = ?, "seats_available" = 4 '
+        'WHERE "showtime_id" = ?',
+        ('["A1", "A2", "A3", "A4"]', showtime),
+    )
+    env.restore(env.snapshot().data)
+    taken = env.call(
+        "book_movie_tickets",
+        showtime_id=showtime,
+        seats=["B1"],
+        customer_name="Ada Lovelace",
+        customer_email="ada@example.org",
+    )
+    assert taken.error_type == "precondition_failed"  # B1 is not a free seat
+    assert taken.observation["error"]["rule"] == "seats_are_free"
+    booked = env.call(
+        "book_movie_tickets",
+        showtime_id=showtime,
+        seats=["A1", "A2"],
+        customer_name="Ada Lovelace",
+        customer_email="ada@example.org",
+    )
+    assert booked.ok, booked.observation
+    row = env.db.get("showtimes", showtime)
+    assert row["available_seats"] == ["A3", "A4"] and row["seats_available"] == 2
+    booking = booked.observation["cinema_booking_id"]
+    _set(env, "cinema_bookings", "cinema_booking_id", booking, status="confirmed")
+    swapped = env.call("change_booking_seats", cinema_booking_id=booking, seats=["A2", "A3"])
+    assert swapped.ok, swapped.observation
+    row = env.db.get("showtimes", showtime)
+    assert sorted(row["available_seats"]) == ["A1", "A4"] and row["seats_available"] == 2
+
+
 def test_deleting_a_task_takes_its_comments_along():
     env = _world("project_management").make_env()
     comment = _first(env, "comments")
@@ -538,6 +574,8 @@ def test_an_open_deal_is_one_not_closed():
         ("insurance_claims", "approve_claim", "approved_amount_within_coverage_limit"),
         ("rail_travel", "claim_delay_compensation", "at_least_delay_minutes"),
         ("movie_tickets", "cancel_cinema_booking", "at_least_1_h_before"),
+        ("movie_tickets", "book_movie_tickets", "seats_are_free"),
+        ("movie_tickets", "change_booking_seats", "seats_are_free"),
         ("email", "update_email_labels", "every_label_exists"),
         ("it_helpdesk", "update_asset_status", "asset_not_retired"),
         ("crm", "update_deal_stage", "lost_reason_given"),

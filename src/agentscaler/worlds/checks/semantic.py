@@ -862,6 +862,8 @@ def _violations_of(
         yield from _clearing(checker, name, tree, case, extra)
         # elements of list arguments the rule reads (item.quantity, item.product_id ...)
         yield from _element_changes(checker, name, rule, case, extra, spec)
+        # a list argument's items that must be in a row's list ("every seat must be free")
+        yield from _members(checker, tool, tree, case, extra)
 
 
 _REPAIR_STEPS = 12
@@ -1143,6 +1145,51 @@ def _clearing(
                 args=dict(extra),
                 note=f"{len(found)} {node.args[0].value} rows moved to {column_name} = {free[0]!r}",
             )
+
+
+def _members(
+    checker: SemanticChecker,
+    tool: SpecTool,
+    tree: ast.Expression,
+    case: _Case,
+    extra: dict[str, Any],
+) -> Iterator[_Mutation]:
+    """For ``[x for x in $items if x not in row.column]``: the row's list given the argument's
+    items, and the argument made of the row's items (what makes the rule hold)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ListComp) or len(node.generators) != 1:
+            continue
+        loop = node.generators[0]
+        if not isinstance(loop.iter, ast.Name) or (param := decode_param(loop.iter.id)) is None:
+            continue
+        items = case.args.get(param)
+        for test in loop.ifs:
+            for sub in ast.walk(test):
+                if not (
+                    isinstance(sub, ast.Attribute)
+                    and isinstance(sub.value, ast.Name)
+                    and sub.value.id in tool.find
+                ):
+                    continue
+                row_name, column = sub.value.id, sub.attr
+                row = case.outcome.rows.get(row_name)
+                entity = checker.spec.entities[tool.find[row_name].entity]
+                if not row or column not in entity.columns:
+                    continue
+                listed = row.get(column) if isinstance(row.get(column), list) else []
+                if isinstance(items, list) and items:
+                    merged = listed + [i for i in items if i not in listed]
+                    yield _Mutation(
+                        rows=[(entity.table, row[entity.key], {column: merged})],
+                        args=dict(extra),
+                        note=f"{row_name}.{column} holds ${param}",
+                    )
+                if listed:
+                    size = len(items) if isinstance(items, list) and items else 1
+                    yield _Mutation(
+                        args={**extra, param: listed[:size]},
+                        note=f"${param} taken from {row_name}.{column}",
+                    )
 
 
 def _spec_text(python_like: str) -> str:

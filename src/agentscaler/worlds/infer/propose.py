@@ -26,6 +26,7 @@ from agentscaler.worlds.infer.effects import (
     transfer_effects,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
+from agentscaler.worlds.infer.free_items import free_items
 from agentscaler.worlds.infer.invariants import guard_invariants, infer_invariants
 from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
@@ -421,6 +422,12 @@ class _ToolBuilder:
             consumed += created_for(context) + dependents_moved(context) + switched(context)
             early = created_when(context)  # conditions on the row's state before the change
             consumed = cascade_effects(context, {}) + consumed
+            free_rules, taken = free_items(context)
+            stated += free_rules
+            if operation == "update":
+                early += taken  # the row's old items go back before it changes
+            else:
+                consumed += taken
         else:
             stated, consumed, early = [], [], []
         covers_status = any(
