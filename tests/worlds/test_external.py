@@ -55,3 +55,22 @@ def test_seal_tools_fields_compile_and_pass_conformance(external):
         if not report.passed:
             failures.append(f"{field}: {report.summary()}")
     assert not failures, failures
+
+
+def test_a_range_stated_in_a_real_arguments_description_is_enforced(external):
+    """BFCL's ``archive_documents``: compression_level "ranging from 0 (no compression) to 9"
+    with no bounds in its schema becomes two limit rules, and the world refuses 10."""
+    path = external("bfcl/BFCL_v4_live_multiple.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "archive_documents"]
+    assert tools, "archive_documents is in BFCL live multiple"
+    tool = tools[0]
+    level = tool.parameters["properties"]["compression_level"]
+    assert "maximum" not in level and "ranging from 0" in level.get("description", "")
+    world = compile_world("bfcl-archive", "archive", [tool])
+    checks = {r.check for r in world.spec.tools[tool.name].requires}
+    assert {"$compression_level >= 0", "$compression_level <= 9"} <= checks
+    env = world.make_env()
+    arguments = {"document_ids": ["DOC-1"], "archive_format": "zip", "storage_path": "/a.zip"}
+    refused = env.call(tool.name, **arguments, compression_level=10)
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "at_most_compression_level"

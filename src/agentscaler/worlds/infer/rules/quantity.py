@@ -334,10 +334,63 @@ def _moved(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
     return effects
 
 
+_RANGING = re.compile(
+    r"\b(?:ranging|ranges|range|ranged|goes|going|runs|running)?\s*(?:from|between)\s+"
+    r"(-?\d+(?:\.\d+)?)\b[^.;]*?\s(?:to|and|through)\s+(-?\d+(?:\.\d+)?)\b"
+)
+_SIGNED = re.compile(r"\b(non-negative|nonnegative|positive)\b")
+
+
+def _stated_bounds(ctx: RuleContext, param: str, text: str) -> list[tuple[str, float, str]]:
+    """``(op, number, sentence)`` bounds a numeric argument's own description states ("ranging
+    from 0 (no compression) to 9", "a non-negative integer") that its schema does not."""
+    info = ctx.params.get(param)
+    if info is None or info.json_type not in ("integer", "number"):
+        return []
+    schema = info.schema if isinstance(info.schema, dict) else {}
+    found = []
+    for sentence in sentences(text):
+        ranged = _RANGING.search(sentence)
+        if ranged is not None:
+            low, high = float(ranged.group(1)), float(ranged.group(2))
+            if low < high:
+                found += [(">=", low, sentence), ("<=", high, sentence)]
+        signed = _SIGNED.search(sentence)
+        if signed is not None:
+            low = 0.0 if signed.group(1) != "positive" or info.json_type == "number" else 1.0
+            found.append(
+                (">" if signed.group(1) == "positive" and low == 0 else ">=", low, sentence)
+            )
+    kept = []
+    for op, number, sentence in found:
+        key = "maximum" if op == "<=" else "minimum"
+        if key in schema or ("exclusiveMinimum" in schema and op != "<="):
+            continue  # the schema already says so
+        kept.append((op, number, sentence))
+    return kept
+
+
 def bound_rules(ctx: RuleContext) -> list[SpecRule]:
     """Numeric bounds stated in text that the schema does not enforce (``fines owed must not
-    exceed 10.00``, ``at least 15 minutes late``)."""
+    exceed 10.00``, ``at least 15 minutes late``, an argument "ranging from 0 to 9")."""
     rules = []
+    for param, text in ctx.texts():
+        for op, number, sentence in _stated_bounds(ctx, param, text) if param else ():
+            expr = param_ref(param)
+            literal = int(number) if float(number).is_integer() else number
+            word = {"<=": "at most", ">=": "at least", ">": "more than"}[op]
+            rules.append(
+                SpecRule(
+                    when=None if ctx.params[param].required else f"{expr} is not None",
+                    name=re.sub(r"[^a-z0-9_]", "_", f"{word.replace(' ', '_')}_{param}".lower())[
+                        :60
+                    ],
+                    kind="limit",
+                    check=f"{expr} {op} {literal}",
+                    error=f"{param} is {{{expr}}}; it must be {word} {literal}",
+                    source=_source(text, sentence),
+                )
+            )
     for _param, text in ctx.texts():
         for sentence in sentences(text):
             words = tokens(sentence)
