@@ -46,6 +46,8 @@ LOOKUP_VERBS = frozenset(
     display describe inspect monitor""".split()
 )
 OWN_KEY_CREATE_VERBS = frozenset("create add new insert register make".split())
+RECORD_VERBS = frozenset("book reserve rent".split())
+"""Verbs whose call records an act on a thing (a booking of a room), not a new thing."""
 ACTION_NOUNS = {
     "book": "booking",
     "reserve": "reservation",
@@ -307,6 +309,10 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
+    if created is None and not known_name and verb in RECORD_VERBS and name_entity:
+        record = ACTION_NOUNS[verb]
+        if not name_entity.endswith(record):
+            entity = f"{name_entity}_{record}"  # book_room -> a room booking, not a new room
     if entity is None:
         decision = _create(shape, f"{verb}_event" if verb else "action_event")
         decision.fallback = True
