@@ -15,6 +15,9 @@ domains; built once into --external-run), each seeded with --rows rows per table
   pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
+* free-text values (reasons, notes, descriptions, advice, comments, bios, messages) that are
+  noise: fewer than three words, no closing ``.``/``!``/``?``, lorem ipsum, or every word from
+  Faker's lorem word list (target 0);
 * seeded values that a tool taking them would refuse: each value of a column that a tool's
   parameter sets, filters or names (keys and references) checked against that parameter's JSON
   Schema (pattern, enum, format, bounds) (target 0);
@@ -47,6 +50,7 @@ from agentscaler.worlds.seeding import kinds
 from agentscaler.worlds.seeding.amounts import amount_parts, amounts_add_up
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
+from agentscaler.worlds.seeding.texts import is_noise, text_kind
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
@@ -69,6 +73,17 @@ def _checkable(column: Any, value: Any) -> tuple[str, bool] | None:
     if semantic == "email":
         return "email", bool(_EMAIL.match(value))
     return None
+
+
+def _free_text(column: Any) -> bool:
+    """A column of free text: named like one, with no enum, pattern or format of its values."""
+    schema = column.value_schema or {}
+    return (
+        column.type == "TEXT"
+        and not column.enum
+        and text_kind(column.name) is not None
+        and not ({"enum", "pattern", "format"} & set(schema))
+    )
 
 
 def _date_pairs(world: Any) -> list[tuple[str, str, str]]:
@@ -154,6 +169,9 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "refusals": [],
         "refused_by": Counter(),
         "baseline": 0.0,
+        "texts": 0,
+        "noise": 0,
+        "noise_examples": [],
     }
     examples: list[str] = []
     for world in worlds:
@@ -194,6 +212,19 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                     if found is not None:
                         stats["checked"][found[0]] += 1
                         stats["valid"][found[0]] += found[1]
+        for table in world.world.tables:
+            free = [c.name for c in table.columns if _free_text(c)]
+            for row in db.rows(table.name) if free else ():
+                for name in free:
+                    value = row.get(name)
+                    if isinstance(value, str):
+                        stats["texts"] += 1
+                        if is_noise(value):
+                            stats["noise"] += 1
+                            if len(stats["noise_examples"]) < 4:
+                                stats["noise_examples"].append(
+                                    f"{world.world.domain_id} {table.name}.{name}={value!r}"
+                                )
         for (table, column), takers in _taken_by(world).items():
             for row in db.rows(table):
                 value = row.get(column)
@@ -338,6 +369,14 @@ def report(title: str, stats: dict[str, Any]) -> None:
         "   (target 0)"
     )
     for example in stats["refusals"][:4]:
+        print(f"    {example}")
+    print(
+        f"  free-text values that are noise (reasons, notes, descriptions, advice, comments, "
+        f"bios, messages: fewer than 3 words, no closing . ! ?, lorem ipsum, or only Faker lorem "
+        f"words): {100 * stats['noise'] / max(1, stats['texts']):.2f}% ({stats['noise']}/"
+        f"{stats['texts']})   (target 0)"
+    )
+    for example in stats["noise_examples"][:3]:
         print(f"    {example}")
     speed = stats["rows"] / max(stats["seconds"], 1e-9)
     following = stats["rows"] / max(stats["seconds_next"], 1e-9)

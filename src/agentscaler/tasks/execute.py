@@ -458,8 +458,8 @@ class ChainBuilder:
                 grounded = self.grounder.ground(tool, prefix, rng, require_link=bool(prefix))
                 if grounded is None:
                     continue
-                if tool == chosen.name and grounded.arguments == chosen.arguments:
-                    continue
+                if any(s.name == tool and s.arguments == grounded.arguments for s in steps):
+                    continue  # a call the user does make is no alternative to take back
                 result = env.step((tool, grounded.arguments))
                 if result.changes:
                     changed = env.state_hash()

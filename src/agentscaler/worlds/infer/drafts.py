@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentscaler.worlds.infer.schema_merge import merge_value_schemas
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 
 _JSON_TO_COLUMN = {
@@ -38,6 +39,9 @@ class ColumnDraft:
     name: str
     types: list[str] = field(default_factory=list)
     schema: dict[str, Any] = field(default_factory=dict)
+    """The richest schema stated (for the column's meaning)."""
+    schemas: list[dict[str, Any]] = field(default_factory=list)
+    """Every schema stated for the column's values (merged into its value schema)."""
     description: str = ""
     enums: list[list[Any]] = field(default_factory=list)
     free_values: bool = False
@@ -48,6 +52,7 @@ class ColumnDraft:
     def add(self, schema: dict[str, Any], description: str = "") -> None:
         schema = resolve_schema(schema)
         self.types.append(column_type_of(schema))
+        self.schemas.append(schema)
         richness = sum(k in schema for k in _RICHNESS_KEYS)
         if not self.schema or richness > sum(k in self.schema for k in _RICHNESS_KEYS):
             self.schema = schema
@@ -58,6 +63,10 @@ class ColumnDraft:
             self.enums.append(enum)
         else:
             self.free_values = True
+
+    def value_schema(self) -> dict[str, Any]:
+        """The strictest schema all the stated ones agree on."""
+        return merge_value_schemas(self.schemas)
 
     def enum(self) -> list[Any] | None:
         if not self.enums:

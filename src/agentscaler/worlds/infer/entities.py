@@ -28,6 +28,10 @@ from agentscaler.worlds.infer.toolshape import ToolShape, analyze
 from agentscaler.worlds.interface import COUNT_FIELDS, ENVELOPE_FIELDS, snake
 from agentscaler.worlds.schemas import schema_type
 
+_RANGE_KEYS = frozenset(
+    {"description", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+)
+
 
 @dataclass
 class ToolPlan:
@@ -120,7 +124,8 @@ def _collect_columns(plan: ToolPlan, entities: Entities) -> None:
             column = draft.column(role.column)
             schema = param.schema
             if role.role in ("min", "max"):
-                schema = {k: v for k, v in schema.items() if k != "description"}
+                # a range filter's own bounds say what it may ask, not what values are
+                schema = {k: v for k, v in schema.items() if k not in _RANGE_KEYS}
             column.add(schema, str(param.schema.get("description", "")))
             if role.ref_entity is not None and not param.id_list:
                 entities.ensure(role.ref_entity, param.column)

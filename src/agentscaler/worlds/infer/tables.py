@@ -9,6 +9,7 @@ from agentscaler.naming import plural
 from agentscaler.records.world import Column, Relation, Table
 from agentscaler.worlds.infer.drafts import Entities, EntityDraft, merge_types
 from agentscaler.worlds.infer.operations import initial_status, norm_status
+from agentscaler.worlds.infer.schema_merge import choose_pattern
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.infer.toolshape import id_format
 
@@ -31,6 +32,11 @@ def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
         key_type = _key_type(draft)
         stated = id_format(draft.key_sources)
         prefix, width, pattern = stated or ("", 0, None)
+        if pattern is not None:
+            patterns = [
+                s["pattern"] for s, _ in draft.key_sources if isinstance(s.get("pattern"), str)
+            ]
+            pattern = choose_pattern(list(dict.fromkeys(patterns)))[0] or pattern
         if key_type == "TEXT" and "INTEGER" in draft.key_types:
             # some tools pass this id as an integer: keep ids all digits so every tool can name
             # them, as wide as the string tools' patterns and lengths want
@@ -96,7 +102,7 @@ def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
                     enum=tuple(enum) if enum else None,
                     semantic=semantic,
                     description=draft_column.description[:300],
-                    value_schema=_clean_schema(draft_column.schema),
+                    value_schema=_clean_schema(draft_column.value_schema()),
                     default=default,
                 )
             )
@@ -135,6 +141,19 @@ def _key_schema(
     schema = dict(
         next((s for s in schemas if "pattern" in s), schemas[0] if schemas else {"type": "string"})
     )
+    patterns = list(
+        dict.fromkeys(s["pattern"] for s in schemas if isinstance(s.get("pattern"), str))
+    )
+    if len(patterns) > 1:
+        chosen, also = choose_pattern(patterns)
+        if chosen is not None:
+            schema["pattern"] = chosen
+            if also:
+                schema["allOf"] = [{"pattern": p} for p in also]
+    for key, pick in (("minLength", max), ("maxLength", min)):
+        lengths = [s[key] for s in schemas if isinstance(s.get(key), int)]
+        if lengths:
+            schema[key] = pick(lengths)
     minimums = [s["minimum"] for s in schemas if isinstance(s.get("minimum"), (int, float))]
     maximums = [s["maximum"] for s in schemas if isinstance(s.get("maximum"), (int, float))]
     if minimums:
@@ -155,7 +174,7 @@ def _key_schema(
 
 def _digit_width(sources: list[tuple[dict[str, Any], str]]) -> int:
     """The narrowest width (from 5) of an all-digit id every string id schema accepts."""
-    for width in (*range(5, 19), 4, 3, 2, 1):
+    for width in (*range(5, 41), 4, 3, 2, 1):
         text = "1" * width
         ok = True
         for schema, _ in sources:

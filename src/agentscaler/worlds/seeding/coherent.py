@@ -16,7 +16,8 @@ from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding import kinds
-from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
+from agentscaler.worlds.seeding.texts import free_text, text_kind
+from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
@@ -136,6 +137,10 @@ class CoherentRows:
         semantic = column.semantic
         if column.enum:
             values = list(column.enum)
+            spec_column = self.entities[table].columns.get(name) if table in self.entities else None
+            narrowed = [v for v in schema.get("enum") or () if v in values]
+            if narrowed and (spec_column is None or spec_column.kind != "status"):
+                values = narrowed  # the values every tool taking the column accepts
             return lambda row, factory: factory.rng.choice(values)
         pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
         compiled = _compile(pattern) if pattern else None
@@ -182,10 +187,20 @@ class CoherentRows:
 
             return moment
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
-            span = kinds.number_range(name, column.type == "INTEGER", table)
-            if span is not None:
-                integer = column.type == "INTEGER"
+            integer = column.type == "INTEGER" or schema.get("type") == "integer"
+            span = kinds.number_range(name, integer, table)
+            if span is not None and _within(span, schema):
                 return lambda row, factory: _number_in(span, schema, integer, factory.rng)
+        if (
+            column.type == "TEXT"
+            and semantic in (None, "text")
+            and text_kind(name) is not None
+            and not ({"enum", "pattern", "format"} & set(schema))
+        ):
+            entity = next((t.entity for t in self.world.tables if t.name == table), "")
+            return lambda row, factory: fit_length(
+                free_text(name, row, entity, factory.rng), schema, factory.rng
+            )
         return lambda row, factory: factory.value(schema, semantic, name)
 
     def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
@@ -226,6 +241,8 @@ def _order(column: Column, entity: SpecEntity | None) -> tuple[int, str]:
         return (2, column.name)
     if spec_column is not None and spec_column.only_when:
         return (4, column.name)
+    if column.type == "TEXT" and text_kind(column.name) is not None:
+        return (3, "~")  # free texts after the names they mention
     return (3, "")  # stable: keep the table's order among the rest
 
 
@@ -263,12 +280,25 @@ def _iso(text: str) -> bool:
 
 def _two_letters(schema: dict[str, Any]) -> bool:
     pattern = str(schema.get("pattern", ""))
+    if isinstance(schema.get("minLength"), int) and schema["minLength"] > 2:
+        return False
     return "{2}" in pattern or schema.get("maxLength") == 2 or not pattern
 
 
 def _three_letters(schema: dict[str, Any]) -> bool:
     pattern = str(schema.get("pattern", ""))
+    if isinstance(schema.get("minLength"), int) and schema["minLength"] > 3:
+        return False
     return "{3}" in pattern or schema.get("maxLength") == 3 or not pattern
+
+
+def _within(span: tuple[float, float], schema: dict[str, Any]) -> bool:
+    """Whether a name's usual range meets the schema's bounds (else the bounds decide)."""
+    low, high = span
+    floor, ceiling = schema.get("minimum"), schema.get("maximum")
+    if isinstance(floor, int | float) and floor > high:
+        return False
+    return not (isinstance(ceiling, int | float) and ceiling < low)
 
 
 def _number_in(

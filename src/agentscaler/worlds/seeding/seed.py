@@ -148,7 +148,10 @@ def seed_rows(
                     pool = keys.get(column.references) or []
                     row[column.name] = factory.rng.choice(pool) if pool else None
                 elif column.enum:
-                    row[column.name] = factory.rng.choice(list(column.enum))
+                    narrowed = [
+                        v for v in (column.value_schema or {}).get("enum") or () if v in column.enum
+                    ]
+                    row[column.name] = factory.rng.choice(narrowed or list(column.enum))
                 else:
                     row[column.name] = factory.value(
                         column.value_schema, column.semantic, column.name

@@ -22,6 +22,7 @@ from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.texts import free_text, text_kind
 
 _DATE_START = dt.date(2024, 1, 1)
 _DATE_DAYS = 365 * 3
@@ -117,7 +118,10 @@ class ValueFactory:
         if schema is None or _COMBINERS.isdisjoint(schema):
             schema = schema or {}  # nothing to resolve (read only below)
         else:
+            also = _also_patterns(schema)
             schema = resolve_schema(schema)
+            if also:  # patterns of other tools the value must match as well
+                schema["allOf"] = also
         if "const" in schema:
             return schema["const"]
         enum = schema.get("enum")
@@ -180,14 +184,15 @@ class ValueFactory:
         fmt = schema.get("format")
         pattern = schema.get("pattern")
         coded = _coded(name, semantic, pattern, self.rng)
-        if coded is not None:
+        if coded is not None and _length_ok(coded, schema):
             return coded
         if isinstance(pattern, str):
-            for _ in range(8):
-                made = self.from_pattern(pattern)
+            sized = _sized_pattern(pattern, schema)
+            for attempt in range(16):
+                made = self.from_pattern(sized if attempt % 2 else pattern)
                 if made is None:
                     break
-                if _length_ok(made, schema):
+                if _length_ok(made, schema) and _also_ok(made, schema):
                     return made
         if fmt == "date" or (semantic == "date" and not fmt):
             words = split_identifier(name)
@@ -196,7 +201,9 @@ class ValueFactory:
             return self.date()
         if fmt == "date-time" or semantic == "datetime":
             return self.datetime()
-        if fmt == "time" or semantic == "time":
+        if fmt == "time":  # with seconds, as the format states
+            return f"{self.rng.randint(7, 21):02d}:{self.rng.choice((0, 15, 30, 45)):02d}:00"
+        if semantic == "time":
             return f"{self.rng.randint(7, 21):02d}:{self.rng.choice((0, 15, 30, 45)):02d}"
         if fmt == "email":
             semantic = "email"
@@ -207,7 +214,7 @@ class ValueFactory:
         if fmt == "ipv4":
             semantic = "ip"
         text = self._semantic_string(semantic, name)
-        return _fit_length(text, schema, self.rng)
+        return fit_length(text, schema, self.rng)
 
     def date(self, start: dt.date = _DATE_START, days: int = _DATE_DAYS) -> str:
         return (start + dt.timedelta(days=self.rng.randrange(days))).isoformat()
@@ -248,7 +255,7 @@ class ValueFactory:
             case "title":
                 return " ".join(self._words(4)).capitalize()
             case "text":
-                return " ".join(self._words(10)).capitalize() + "."
+                return free_text(name, {}, "", rng)
             case "language":
                 return rng.choice(("English", "Spanish", "French", "German", "Japanese", "Chinese"))
             case "token":
@@ -265,6 +272,8 @@ class ValueFactory:
                 return self.date()
             case "datetime":
                 return self.datetime()
+        if text_kind(name) is not None:
+            return free_text(name, {}, "", rng)
         words = [w for w in split_identifier(name) if w not in ("id", "name")]
         if words and words[-1] in ("symbol", "ticker"):
             return "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(3, 4)))
@@ -392,7 +401,42 @@ def _length_ok(text: str, schema: dict[str, Any]) -> bool:
     )
 
 
-def _fit_length(text: str, schema: dict[str, Any], rng: random.Random) -> str:
+def _also_patterns(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        part
+        for part in schema.get("allOf") or ()
+        if isinstance(part, dict) and set(part) == {"pattern"} and isinstance(part["pattern"], str)
+    ]
+
+
+def _also_ok(text: str, schema: dict[str, Any]) -> bool:
+    for part in _also_patterns(schema):
+        try:
+            if re.search(part["pattern"], text) is None:
+                return False
+        except re.error:
+            continue
+    return True
+
+
+_ONE_OPEN_REPEAT = re.compile(r"^\^?(\[[^\]]+\]|\\[wd]|\.)([+*])\$?$")
+
+
+def _sized_pattern(pattern: str, schema: dict[str, Any]) -> str:
+    """``^[a-z0-9]+$`` with the schema's lengths as its count (``^[a-z0-9]{10,20}$``), so a
+    drawn string is long enough; other patterns as they are."""
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if not isinstance(low, int) and not isinstance(high, int):
+        return pattern
+    match = _ONE_OPEN_REPEAT.match(pattern)
+    if match is None:
+        return pattern
+    fewest = max(low if isinstance(low, int) else 1, 1 if match.group(2) == "+" else 0)
+    most = high if isinstance(high, int) else fewest + 12
+    return f"^{match.group(1)}{{{fewest},{max(fewest, most)}}}$"
+
+
+def fit_length(text: str, schema: dict[str, Any], rng: random.Random) -> str:
     min_len = schema.get("minLength")
     max_len = schema.get("maxLength")
     if isinstance(max_len, int) and len(text) > max_len:
