@@ -18,6 +18,7 @@ from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, To
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.spec.expr import (
     Scope,
+    may_empty,
     param_of,
     parse_each,
     to_python,
@@ -293,7 +294,8 @@ class Interpreter:
         if effect.op in ("increment", "decrement"):
             sign = 1 if effect.op == "increment" else -1
             values = {c: row[c] + sign * amount for c, amount in values.items()}
-        rows[row_name] = db.update(entity.table, key, values, clear=cleared)
+        emptied = [c for c, v in effect.values.items() if may_empty(v)]
+        rows[row_name] = db.update(entity.table, key, values, clear=[*cleared, *emptied])
 
 
 __all__ = ["Interpreter", "Outcome", "PreconditionFailed"]

@@ -31,6 +31,7 @@ from agentscaler.worlds.runtime.sandbox import DENIED_NAMES, SAFE_BUILTINS
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.spec.expr import (
     Scope,
+    may_empty,
     param_of,
     parse_each,
     template_to_python,
@@ -472,6 +473,7 @@ class _Function:
                 self.emit(f'db.delete("{entity.table}", {key})')
             else:
                 cleared = [c for c, v in effect.values.items() if v is None]
+                emptied = [c for c, v in effect.values.items() if may_empty(v)]
                 values = {c: v for c, v in values.items() if c not in cleared}
                 if op in ("increment", "decrement"):
                     sign = "+" if op == "increment" else "-"
@@ -479,7 +481,11 @@ class _Function:
                         col: f'{var}["{col}"] {sign} ({amount})' for col, amount in values.items()
                     }
                 literal = _dict_source(values, self.indent)
-                extra = f", clear={tuple_literal(tuple(cleared))}" if cleared else ""
+                extra = (
+                    f", clear={tuple_literal(tuple(cleared + emptied))}"
+                    if cleared or emptied
+                    else ""
+                )
                 self.emit(f'{var} = db.update("{entity.table}", {key}, {literal}{extra})')
         if effect.when:
             self.indent -= 1

@@ -164,6 +164,12 @@ def is_expression(value: Any) -> bool:
     return isinstance(value, str) and value[:1] in ("=", "$")
 
 
+def may_empty(value: Any) -> bool:
+    """A computed value that is None when there is nothing to compute it from (the average of
+    no rows): the column is emptied then, not left as it was."""
+    return is_expression(value) and "average(" in str(value)
+
+
 def expression_text(value: str) -> str:
     """The expression of a ``=...`` or ``$...`` value."""
     return value[1:].strip() if value.startswith("=") else value.strip()
