@@ -220,7 +220,9 @@ def main() -> None:
     parser.add_argument("--per-domain", type=int, default=10)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="reuse runs measured before")
-    parser.add_argument("--plot", type=Path, default=REPO / "docs" / "scale.png")
+    parser.add_argument(
+        "--plot", default=str(REPO / "docs" / "scale.png"), help="PNG to write ('' for none)"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -277,7 +279,7 @@ def main() -> None:
     (workdir / "scale.json").write_text(json.dumps(report, indent=2))
     print(f"\nresults: {workdir / 'scale.json'}")
     if len(measured) > 1 and args.plot:
-        plot({n: results[n] for n in measured}, args.plot)
+        plot({n: results[n] for n in measured}, Path(args.plot))
 
 
 if __name__ == "__main__":

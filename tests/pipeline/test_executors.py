@@ -103,3 +103,35 @@ def test_the_filter_redoes_only_the_shards_whose_episodes_changed(reference_run,
     run_filter(root, executor=LocalExecutor(1))
     assert (ws.filtered_dir / "kept.jsonl").read_bytes() == kept
     assert (ws.filtered_dir / "rejected.jsonl").read_bytes() == rejected
+
+
+def test_the_tracker_gives_speed_and_time_left(monkeypatch):
+    from agentscaler.execution import tracking
+
+    now = [100.0]
+    monkeypatch.setattr(tracking.time, "monotonic", lambda: now[0])
+    seen = []
+    tracker = tracking.StageTracker("tasks", on_change=lambda t: seen.append(t.status()), every=0)
+    tracker.plan(4, 100)
+    now[0] += 10
+    tracker.done(25)
+    status = tracker.status()
+    assert status["shards_done"] == 1 and status["shards_total"] == 4
+    assert status["records_per_s"] == 2.5 and status["eta_s"] == 30.0
+    assert seen[-1] == status
+    tracker.done(75, shards=3)
+    assert tracker.status()["eta_s"] == 0.0
+
+
+def test_peak_rss_counts_worker_processes():
+    import subprocess
+
+    from agentscaler.execution.memory import PeakRss
+
+    script = "import sys, time; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+    script += "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(2)"
+    with PeakRss(interval=0.05) as peak:
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        child.wait()
+    assert peak.mib >= 300
