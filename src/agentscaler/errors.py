@@ -219,6 +219,17 @@ class SimulationError(AgentscalerError):
     """The simulation stage cannot proceed."""
 
 
+class ShardsFailedError(AgentscalerError):
+    """Shards of a stage failed on every attempt (on Ray); the run folder keeps what finished.
+
+    ``failures`` holds the :class:`~agentscaler.execution.base.ShardFailure` records.
+    """
+
+    def __init__(self, message: str, failures: list | None = None) -> None:
+        super().__init__(message)
+        self.failures = list(failures or [])
+
+
 class FilterError(AgentscalerError):
     """Verification or filtering cannot proceed."""
 

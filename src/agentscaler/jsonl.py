@@ -13,8 +13,9 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from pydantic import ValidationError
 
@@ -145,15 +146,18 @@ def named(exc: OSError, path: Path) -> OSError:
     return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A text handle whose content replaces ``path`` atomically when the block ends without an
+    error (a temporary file beside it, fsynced, then renamed); an error leaves ``path`` as it
+    was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared and served
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -165,11 +169,20 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    with atomic_writer(path) as handle:
+        handle.write(text)
+
+
 def write_records(path: Path, records: Iterable[Record | dict[str, Any]]) -> int:
-    """Write all records to ``path`` atomically; return how many were written."""
-    lines = [dumps_line(r) for r in records]
-    write_text_atomic(path, "".join(lines))
-    return len(lines)
+    """Write all records to ``path`` atomically, one at a time; return how many were written."""
+    count = 0
+    with atomic_writer(path) as handle:
+        for record in records:
+            handle.write(dumps_line(record))
+            count += 1
+    return count
 
 
 def write_json(path: Path, value: Any, *, indent: int | None = 2) -> None:

@@ -2,7 +2,8 @@
 means in ``test_faults.py`` and ``bench/faults.py``.
 
 Every file a stage writes, by content hash, except what records time rather than results:
-durations and timestamps inside records, how many worlds a build reused, the graph stage's timings (``graph/stats.json``), the
+durations and timestamps inside records, how many worlds a build reused, the progress section
+of ``run.json`` (shards, speed, memory), the graph stage's timings (``graph/stats.json``), the
 dataset manifest's fingerprint (it hashes input modification times), the report, the embedding
 cache and hidden bookkeeping (markers, locks, parts). Episodes are compared one by one (by task
 and trial), since the order of appends depends on scheduling.
@@ -52,6 +53,8 @@ def run_records(root: Path) -> dict[str, str]:
             data = _strip(json.loads(path.read_text()))
             if name == "dataset/manifest.json":
                 data.pop("fingerprint", None)
+            if name == "run.json":
+                data.pop("progress", None)  # where the run was, its speed and memory
             out[name] = _digest(data)
             continue
         out[name] = hashlib.sha1(path.read_bytes()).hexdigest()

@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 from agentscaler.errors import ConfigError
+from agentscaler.execution import ExecutionConfig
 from agentscaler.pipeline.run import run_pipeline
 from agentscaler.workspace import Workspace
 
@@ -43,8 +44,9 @@ def _copy(reference: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _rerun(root: Path) -> dict[str, str]:
-    outcome = run_pipeline(root, {}, console=Console(file=io.StringIO()))
+def _rerun(root: Path, workers: int = 0) -> dict[str, str]:
+    execution = ExecutionConfig(workers=workers)
+    outcome = run_pipeline(root, {}, console=Console(file=io.StringIO()), execution=execution)
     return {s.name: s.status for s in outcome.stages}
 
 
@@ -238,7 +240,7 @@ def test_a_full_disk_while_making_tasks_stops_the_stage_not_one_domain(
 
     monkeypatch.setattr(sample, "save_state", full)
     with pytest.raises(OSError):
-        _rerun(root)
+        _rerun(root, workers=1)  # in this process, where the disk is made full
     assert not Workspace(root).stage_done("tasks")
     monkeypatch.setattr(sample, "save_state", original)
     assert _rerun(root)["tasks"] == "redone"

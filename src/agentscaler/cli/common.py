@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 from typing import NoReturn
 
+import typer
 from rich.console import Console
 from rich.text import Text
 
@@ -120,3 +121,31 @@ def option_error(exc: Exception, options: dict[str, str] | None = None) -> Excep
         shown = f" (got {given!r})" if given is not None and not isinstance(given, dict) else ""
         problems.append(f"{option}: {message}{shown}" if option else f"{message}{shown}")
     return UsageError("invalid option " + "; ".join(problems))
+
+
+EXECUTOR_OPTION = typer.Option(
+    "local",
+    "--executor",
+    help="Where the stage runs its shards: local (worker processes) or ray (one Ray task per "
+    "shard). Decides speed, never records.",
+)
+WORKERS_OPTION = typer.Option(
+    0, "--workers", min=0, help="Local worker processes (0: one per core; 1: this process)."
+)
+RAY_ADDRESS_OPTION = typer.Option(
+    None, "--ray-address", help="Ray cluster to join with --executor ray (default: local)."
+)
+
+
+def stage_executor(executor: str, workers: int, ray_address: str | None):
+    """The executor the options of a stage command name (close it when done)."""
+    from agentscaler.errors import UsageError
+    from agentscaler.execution import ExecutionConfig, make_executor
+
+    if executor not in ("local", "ray"):
+        raise UsageError(f"--executor must be local or ray, not {executor!r}")
+    if ray_address and executor != "ray":
+        raise UsageError("--ray-address needs --executor ray")
+    return make_executor(
+        ExecutionConfig(executor=executor, workers=workers, ray_address=ray_address)
+    )

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import typer
 
-from agentscaler.cli.common import console
+from agentscaler.cli.common import (
+    EXECUTOR_OPTION,
+    RAY_ADDRESS_OPTION,
+    WORKERS_OPTION,
+    console,
+    stage_executor,
+)
 
 
 def filter_command(
@@ -28,6 +34,9 @@ def filter_command(
         "--strict-exact/--lenient-exact",
         help="Also compare calls that returned an error with the gold (default: only successful calls).",
     ),
+    executor: str = EXECUTOR_OPTION,
+    workers: int = WORKERS_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Keep only episodes that are well formed, reach the gold final state and, for read-only
     tasks, make exactly the gold calls. Writes filtered/kept.jsonl, rejected.jsonl, funnel.json."""
@@ -51,8 +60,12 @@ def filter_command(
     for path in ws.episode_files():
         with path.open("rb") as handle:
             total += sum(1 for line in handle if line.strip())
-    with progress_bar("verifying episodes", total or None) as advance:
-        result = run_filter(run_dir, config, advance=advance)
+    runner = stage_executor(executor, workers, ray_address)
+    try:
+        with progress_bar("verifying episodes", total or None) as advance:
+            result = run_filter(run_dir, config, advance=advance, executor=runner)
+    finally:
+        runner.close()
     funnel = result.funnel
     table = Table(title=f"filter funnel: {funnel.kept} of {funnel.episodes} episodes kept")
     table.add_column("stage")

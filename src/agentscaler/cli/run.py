@@ -47,6 +47,18 @@ def run_command(
         None, "--stage2-domains", help="Comma-separated domains (names, ids, keywords) for stage 2."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of every stage that samples."),
+    executor: str = typer.Option(
+        "local",
+        "--executor",
+        help="Where the heavy stages run their shards: local (worker processes) or ray (one Ray "
+        "task per shard). Decides speed, never records: a run may be resumed on the other one.",
+    ),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Local worker processes (0: one per core; 1: this process)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster to join with --executor ray (default: local)."
+    ),
     stop_after: str | None = typer.Option(
         None,
         "--stop-after",
@@ -63,6 +75,7 @@ def run_command(
     from rich.table import Table
 
     from agentscaler.errors import UsageError
+    from agentscaler.execution import ExecutionConfig
     from agentscaler.pipeline.run import run_pipeline
 
     if (agent_model or user_model) and not base_url:
@@ -71,6 +84,11 @@ def run_command(
         raise UsageError("--base-url needs --agent-model (and optionally --user-model)")
     if tool_call_parser and not base_url:
         raise UsageError("--tool-call-parser applies to LLM servers: give --base-url too")
+    if executor not in ("local", "ray"):
+        raise UsageError(f"--executor must be local or ray, not {executor!r}")
+    if ray_address and executor != "ray":
+        raise UsageError("--ray-address needs --executor ray")
+    execution = ExecutionConfig(executor=executor, workers=workers, ray_address=ray_address)
     overrides: dict[str, Any] = {}
 
     def put(section: str, key: str, value: Any) -> None:
@@ -101,7 +119,9 @@ def run_command(
         for section in ("graph", "worlds", "tasks", "simulate", "export"):
             put(section, "seed", seed)
 
-    outcome = run_pipeline(out, overrides, stop_after=stop_after, console=console)
+    outcome = run_pipeline(
+        out, overrides, stop_after=stop_after, console=console, execution=execution
+    )
     table = Table(title=f"agentscaler run: {outcome.root}")
     table.add_column("stage")
     table.add_column("status")

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from agentscaler.cli.common import console, err_console
+from agentscaler.cli.common import (
+    EXECUTOR_OPTION,
+    RAY_ADDRESS_OPTION,
+    WORKERS_OPTION,
+    console,
+    err_console,
+)
 from agentscaler.tasks.config import TaskConfig
 
 if TYPE_CHECKING:
@@ -108,9 +114,12 @@ def sample_command(
     force: bool = typer.Option(
         False, "--force", help="Make every domain's tasks again instead of reusing finished ones."
     ),
+    executor: str = EXECUTOR_OPTION,
+    workers: int = WORKERS_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Sample tasks for every domain of RUN_DIR into RUN_DIR/tasks.jsonl (resumable per domain)."""
-    from agentscaler.cli.common import option_error
+    from agentscaler.cli.common import option_error, stage_executor
     from agentscaler.errors import UsageError
     from agentscaler.progress import make_progress
     from agentscaler.tasks import sample_tasks
@@ -145,11 +154,20 @@ def sample_command(
 
     domains = sum(1 for _ in iter_json_lines(workspace.domains))
     progress = make_progress(err_console)
-    with progress:
-        bar = progress.add_task("sampling tasks", total=domains * config.per_domain)
-        result = sample_tasks(
-            workspace, config, llm=llm, force=force, advance=lambda n: progress.advance(bar, n)
-        )
+    runner = stage_executor(executor, workers, ray_address)
+    try:
+        with progress:
+            bar = progress.add_task("sampling tasks", total=domains * config.per_domain)
+            result = sample_tasks(
+                workspace,
+                config,
+                llm=llm,
+                force=force,
+                advance=lambda n: progress.advance(bar, n),
+                executor=runner,
+            )
+    finally:
+        runner.close()
     if result.already_done:
         console.print(
             f"[green]tasks already sampled[/] in {run_dir} with these settings "

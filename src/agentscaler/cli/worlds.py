@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from agentscaler.cli.common import console, err_console, error_line, fail, partial
+from agentscaler.cli.common import (
+    EXECUTOR_OPTION,
+    RAY_ADDRESS_OPTION,
+    console,
+    err_console,
+    error_line,
+    fail,
+    partial,
+    stage_executor,
+)
 
 if TYPE_CHECKING:
     from agentscaler.worlds.config import WorldConfig
@@ -86,6 +95,8 @@ def build_command(
     show_failures: int = typer.Option(
         20, "--show-failures", help="Failed worlds listed with reasons."
     ),
+    executor: str = EXECUTOR_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Compile every domain of DIR/domains.jsonl into DIR/worlds/ (resumable), then check each."""
     from rich.table import Table
@@ -109,16 +120,22 @@ def build_command(
     domains, _ = load_inputs(workspace)
     total = len(domain) if domain else len(domains)
     progress = make_progress(err_console)
-    with progress:
-        task = progress.add_task("compiling worlds", total=total)
-        summary = build_worlds(
-            workspace,
-            config,
-            domains=domain or None,
-            force=force,
-            llm=client,
-            progress=lambda result: progress.advance(task),
-        )
+    runner = stage_executor(executor, config.workers, ray_address) if executor != "local" else None
+    try:
+        with progress:
+            task = progress.add_task("compiling worlds", total=total)
+            summary = build_worlds(
+                workspace,
+                config,
+                domains=domain or None,
+                force=force,
+                llm=client,
+                progress=lambda result: progress.advance(task),
+                executor=runner,
+            )
+    finally:
+        if runner is not None:
+            runner.close()
     table = Table(title=f"worlds in {workspace.worlds_dir}")
     for column in ("domain", "tools", "table ops", "fallback", "result", "reused"):
         table.add_column(

@@ -36,14 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from agentscaler.decontam.report import read_report, report_path
-from agentscaler.errors import CorruptRecordError, RunFolderError
+from agentscaler.errors import CorruptRecordError, RunFolderError, ShardsFailedError
+from agentscaler.execution.base import Executor, ShardJob
 from agentscaler.export.config import PARALLEL_MIN_EPISODES, ExportConfig
 from agentscaler.export.parts import (
     SHAREGPT_DIR,
     ExportContext,
+    ExportShard,
     PartExporter,
     PartResult,
     export_part,
+    export_shard,
     file_chunks,
     init_worker,
     merge_parts,
@@ -161,9 +164,17 @@ class _Exporter:
     parts in file order (:func:`merge_parts`); the rows are the same either way.
     """
 
-    def __init__(self, ws: Workspace, config: ExportConfig) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        config: ExportConfig,
+        executor: Executor | None = None,
+        tracker: Any = None,
+    ) -> None:
         self.ws = ws
         self.config = config
+        self.executor = executor
+        self.tracker = tracker
         domains = read_records(ws.domains, Domain)
         self.names = {d.id: d.name for d in domains}
         self.task_domains = _task_domains(ws.tasks)
@@ -231,11 +242,12 @@ class _Exporter:
 
     def write(self, folder: Path, advance: Callable[[int], None] | None) -> ShareGptStats | None:
         paths = self.ws.episode_files()
-        workers = self._workers(len(paths))
-        if workers == 1:
+        if self.executor is not None:
+            self._write_with_executor(paths, folder, self.executor, advance)
+        elif self._workers(len(paths)) == 1:
             self.result = PartExporter(self.context, folder).run(paths, advance)
         else:
-            self._write_parts(paths, folder, workers, advance)
+            self._write_parts(paths, folder, self._workers(len(paths)), advance)
         self._check_all_found()
         write_records(folder / "heldout" / HELDOUT_TASKS_NAME, self.heldout_tasks())
         return self.result.share
@@ -281,6 +293,65 @@ class _Exporter:
                 _drain(progress, advance)
             results = [future.result() for future in futures]
         _drain(progress, advance)
+        self._merge(chunks, parts, results, folder)
+
+    def _write_with_executor(
+        self,
+        paths: list[Path],
+        folder: Path,
+        executor: Executor,
+        advance: Callable[[int], None] | None,
+    ) -> None:
+        """One shard per episode file on ``executor``; parts merged in file order."""
+        tracker = self.tracker
+        if len(self.kept) < PARALLEL_MIN_EPISODES or executor.workers == 1 or len(paths) < 2:
+            if tracker is not None:
+                tracker.plan(1, len(self.kept))
+            self.result = PartExporter(self.context, folder).run(paths, advance)
+            if tracker is not None:
+                tracker.done(len(self.kept))
+            return
+        chunks = [[path] for path in paths]
+        parts = [folder / ".parts" / f"{index:05d}" for index in range(len(chunks))]
+        jobs = [
+            ShardJob(
+                index, (chunk[0].name,), ExportShard(self.context, (str(chunk[0]),), str(part))
+            )
+            for index, (chunk, part) in enumerate(zip(chunks, parts, strict=True))
+        ]
+        if tracker is not None:
+            tracker.plan(len(jobs), len(self.kept))
+        results: dict[int, PartResult] = {}
+        left = len(self.kept)
+
+        def done(job: ShardJob[ExportShard], result: PartResult) -> None:
+            nonlocal left
+            results[job.index] = result
+            count = min(len(result.seen), left)  # copies in two files count once
+            left -= count
+            if advance is not None:
+                advance(count)
+            if tracker is not None:
+                tracker.done(count)
+
+        outcome = executor.map("export", export_shard, jobs, done)
+        if outcome.failures:
+            failed = outcome.failures[0]
+            raise ShardsFailedError(
+                f"{len(outcome.failures)} export shard(s) failed (first: episode file "
+                f"{failed.records[0]}: {failed.error}); the previous dataset is kept. Run the "
+                "same command again.",
+                outcome.failures,
+            )
+        self._merge(chunks, parts, [results[i] for i in range(len(chunks))], folder)
+
+    def _merge(
+        self,
+        chunks: list[list[Path]],
+        parts: list[Path],
+        results: list[PartResult],
+        folder: Path,
+    ) -> None:
         seen: set[str] = set()
         for index, chunk in enumerate(chunks):
             result = results[index]
@@ -364,18 +435,21 @@ def export_dataset(
     *,
     force: bool = False,
     advance: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> DatasetManifest:
     """Export the kept episodes of run folder ``root`` into ``root/dataset``.
 
     Returns the manifest (the existing one when the dataset is already up to date and ``force``
     is false). ``advance(n)`` is called as kept episodes are processed, for a progress bar whose
-    total is :func:`count_kept`.
+    total is :func:`count_kept`. With ``executor``, each episode file is a shard run on it
+    (``tracker`` follows them); without, ``config.workers`` local processes.
     """
     config = config or ExportConfig()
     ws = Workspace(root)
     with run_lock(ws.root):
         try:
-            return _export_dataset(ws, config, force, advance)
+            return _export_dataset(ws, config, force, advance, executor, tracker)
         except OSError as exc:  # pyarrow's write errors name no file
             raise named(exc, ws.dataset_dir) from exc
 
@@ -385,6 +459,8 @@ def _export_dataset(
     config: ExportConfig,
     force: bool,
     advance: Callable[[int], None] | None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> DatasetManifest:
     root = ws.root
     for path, stage in (
@@ -400,7 +476,7 @@ def _export_dataset(
         return read_manifest(root)
     ws.clear_marker(STAGE)
 
-    exporter = _Exporter(ws, config)
+    exporter = _Exporter(ws, config, executor, tracker)
     partial = ws.root / f".{ws.dataset_dir.name}.partial"
     if partial.exists():
         shutil.rmtree(partial)

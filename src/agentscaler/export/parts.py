@@ -317,6 +317,20 @@ def export_part(context: ExportContext, paths: list[str], folder: str) -> PartRe
     return result
 
 
+@dataclass(frozen=True)
+class ExportShard:
+    """One shard of an export run by an executor: some episode files into one part folder."""
+
+    context: ExportContext
+    paths: tuple[str, ...]
+    folder: str
+
+
+def export_shard(shard: ExportShard) -> PartResult:
+    """Body of one executor worker (progress is reported per shard by the executor)."""
+    return export_part(shard.context, list(shard.paths), shard.folder)
+
+
 def file_chunks(paths: list[Path], count: int) -> list[list[Path]]:
     """``paths`` cut into at most ``count`` runs of consecutive files of about equal size."""
     sizes = [max(1, p.stat().st_size) for p in paths]

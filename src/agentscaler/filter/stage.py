@@ -6,37 +6,47 @@ Outputs (all rewritten atomically on each run, so a rerun is always consistent):
   records, sorted by (task, episode);
 * ``filtered/funnel.json``: counts per stage, reason and domain (see :mod:`.funnel`).
 
-Work is split by domain: each domain's episodes are judged by one process, which loads that
-domain's world once and replays identical call sequences once (:data:`.alignment.ReplayCache`).
+Work is split by domain: domains are cut into shards by id (:mod:`agentscaler.execution.shards`),
+each shard judged by one worker of an executor, which loads each domain's world once and replays
+identical call sequences once (:data:`.alignment.ReplayCache`). The parent only indexes where each
+domain's lines are (file, offset, length) and a digest of them; a worker reads its own lines.
+Each shard writes its verdicts, sorted, to ``filtered/.shards/<shard>.jsonl`` with a completion
+marker holding a digest of what it read (settings, its task and episode lines, its worlds'
+files), so a rerun judges again only the shards whose inputs changed or that never finished;
+the final files are a streaming merge of the shard files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
 import logging
 import os
 import re
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
-from multiprocessing import get_context
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentscaler.episode_lines import parse_episode
 from agentscaler.errors import RunFolderError, WorldError
+from agentscaler.execution.base import Executor, ShardFailure, ShardJob
+from agentscaler.execution.shards import assign, mark_shard, shard_count, shard_done
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.funnel import Funnel, funnel_from_verdicts
 from agentscaler.filter.verify import tool_schemas, verify_episode
 from agentscaler.jsonl import (
-    iter_raw_lines,
+    atomic_writer,
+    dumps_line,
     iter_records,
     parse_line,
     validate_record,
     write_json,
     write_records,
 )
+from agentscaler.markers import WORLD_FILES, combined, file_hash
 from agentscaler.records import Episode, Task, Verdict
 from agentscaler.runlock import run_lock
 from agentscaler.workspace import Workspace, fingerprint
@@ -52,12 +62,18 @@ Line = tuple[str, int, bytes]
 
 @dataclass(frozen=True)
 class FilterResult:
-    verdicts: list[Verdict]
     funnel: Funnel
+    shard_failures: list[ShardFailure] = field(default_factory=list)
+    """Shards no worker could finish (on Ray): nothing is written until a rerun judges them."""
 
     @property
     def kept(self) -> int:
         return self.funnel.kept
+
+    def verdicts(self, ws: Workspace) -> Iterator[Verdict]:
+        """The verdicts written (kept, then rejected)."""
+        for name in ("kept.jsonl", "rejected.jsonl"):
+            yield from iter_records(ws.filtered_dir / name, Verdict)
 
 
 def iter_episodes(ws: Workspace) -> Iterator[Episode]:
@@ -75,12 +91,66 @@ def _domain_of(path: Path, number: int, raw: bytes) -> str:
     return value["domain_id"]
 
 
-def _lines_by_domain(paths: list[Path]) -> dict[str, list[Line]]:
-    groups: dict[str, list[Line]] = defaultdict(list)
+Span = tuple[str, int, int, int]
+"""(file, line number, byte offset, length) of one line."""
+
+
+@dataclass
+class _DomainLines:
+    spans: list[Span]
+    digest: Any
+
+    def add(self, span: Span, raw: bytes) -> None:
+        self.spans.append(span)
+        self.digest.update(raw)
+        self.digest.update(b"\n")
+
+
+def _index_by_domain(paths: list[Path]) -> dict[str, _DomainLines]:
+    """Where each domain's lines are, and a digest of them, reading one line at a time."""
+    groups: dict[str, _DomainLines] = {}
     for path in paths:
-        for number, raw in iter_raw_lines(path):
-            groups[_domain_of(path, number, raw)].append((str(path), number, raw))
+        with path.open("rb") as handle:
+            offset, number = 0, 0
+            for raw in handle:
+                number += 1
+                start, offset = offset, offset + len(raw)
+                if not raw.endswith(b"\n"):
+                    if raw.strip():
+                        log.warning(
+                            "%s:%d: ignoring an incomplete last line (%d bytes), left by an "
+                            "interrupted write",
+                            path,
+                            number,
+                            len(raw),
+                        )
+                    break
+                line = raw.rstrip(b"\n")
+                if not line.strip():
+                    continue
+                domain = _domain_of(path, number, line)
+                group = groups.get(domain)
+                if group is None:
+                    group = groups[domain] = _DomainLines([], hashlib.blake2b(digest_size=16))
+                group.add((str(path), number, start, len(line)), line)
     return groups
+
+
+def read_spans(spans: list[Span]) -> Iterator[Line]:
+    """The lines at ``spans`` (in order), each file opened once per run of spans."""
+    handle = None
+    current = None
+    try:
+        for path, number, offset, length in spans:
+            if path != current:
+                if handle is not None:
+                    handle.close()
+                handle, current = open(path, "rb"), path  # noqa: SIM115
+            handle.seek(offset)
+            yield path, number, handle.read(length)
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 class _Worlds:
@@ -167,9 +237,43 @@ def judge_domain(
     return verdicts
 
 
-def _workers(config: FilterConfig, jobs: int) -> int:
-    wanted = config.workers or os.cpu_count() or 1
-    return max(1, min(wanted, jobs))
+@dataclass(frozen=True)
+class FilterShard:
+    """What a worker needs to judge one shard of domains (picklable)."""
+
+    root: str
+    index: int
+    fingerprint: str
+    domains: tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]
+    """(domain id, its task lines, its episode lines)."""
+    config: FilterConfig
+
+
+def shards_dir(ws: Workspace) -> Path:
+    return ws.filtered_dir / ".shards"
+
+
+def _verdict_key(data: dict[str, Any]) -> tuple[str, str]:
+    return data["task_id"], data["episode_id"]
+
+
+def judge_shard(shard: FilterShard) -> int:
+    """Body of one worker: judge the shard's domains, write its sorted verdicts and marker."""
+    verdicts: list[dict[str, Any]] = []
+    for domain_id, task_spans, episode_spans in shard.domains:
+        verdicts += judge_domain(
+            shard.root,
+            domain_id,
+            list(read_spans(list(task_spans))),
+            list(read_spans(list(episode_spans))),
+            shard.config,
+        )
+    verdicts.sort(key=_verdict_key)
+    folder = shards_dir(Workspace(Path(shard.root)))
+    target = folder / f"{shard.index:05d}.jsonl"
+    write_records(target, verdicts)
+    mark_shard(folder, shard.index, shard.fingerprint, [target])
+    return len(verdicts)
 
 
 def run_filter(
@@ -177,55 +281,143 @@ def run_filter(
     config: FilterConfig | None = None,
     *,
     advance: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> FilterResult:
-    """Judge every episode of the run folder ``root`` and write ``filtered/``."""
+    """Judge every episode of the run folder ``root`` and write ``filtered/``.
+
+    Shards run on ``executor`` (default: ``config.workers`` local processes, one per core when
+    0); ``tracker`` (``plan(shards, records)``, ``done(records)``) follows them.
+    """
     config = config or FilterConfig()
     ws = Workspace(Path(root))
     with run_lock(ws.root):
-        return _run_filter(ws, config, advance)
+        return _run_filter(ws, config, advance, executor, tracker)
+
+
+def _world_digest(ws: Workspace, domain_id: str) -> str:
+    folder = ws.world_dir(domain_id)
+    return combined(
+        {name: file_hash(folder / name) for name in WORLD_FILES if (folder / name).is_file()}
+    )
 
 
 def _run_filter(
-    ws: Workspace, config: FilterConfig, advance: Callable[[int], None] | None
+    ws: Workspace,
+    config: FilterConfig,
+    advance: Callable[[int], None] | None,
+    executor: Executor | None,
+    tracker: Any,
 ) -> FilterResult:
-    tasks_by_domain = _lines_by_domain([ws.require(ws.tasks, "tasks")])
+    tasks_by_domain = _index_by_domain([ws.require(ws.tasks, "tasks")])
     paths = ws.episode_files()
     if not paths:
         raise RunFolderError(
             f"{ws.episodes_dir} has no episodes. Run `agentscaler simulate {ws.root}` first."
         )
-    episodes_by_domain = _lines_by_domain(paths)
-    jobs = sorted(episodes_by_domain, key=lambda d: -len(episodes_by_domain[d]))
-    workers = _workers(config, len(jobs))
-    results: list[dict[str, Any]] = []
-
-    def collect(domain_id: str, verdicts: list[dict[str, Any]]) -> None:
-        results.extend(verdicts)
-        if advance is not None:
-            advance(len(episodes_by_domain[domain_id]))
-
-    args = {
-        d: (str(ws.root), d, tasks_by_domain.get(d, []), episodes_by_domain[d], config)
-        for d in jobs
+    episodes_by_domain = _index_by_domain(paths)
+    domains = sorted(episodes_by_domain)
+    count = shard_count(len(domains))
+    settings = config.verdict_settings()
+    folder = shards_dir(ws)
+    jobs: list[ShardJob[FilterShard]] = []
+    finished: list[int] = []
+    for index, group in assign(domains, domains, count):
+        parts = []
+        for domain_id in group:
+            tasks = tasks_by_domain.get(domain_id)
+            episodes = episodes_by_domain[domain_id]
+            parts.append(
+                (
+                    domain_id,
+                    tasks.digest.hexdigest() if tasks else "",
+                    episodes.digest.hexdigest(),
+                    _world_digest(ws, domain_id),
+                )
+            )
+        stamp = fingerprint({"settings": settings, "shards": count, "domains": parts})
+        if shard_done(folder, index, stamp):
+            finished.append(index)
+            continue
+        payload = FilterShard(
+            str(ws.root),
+            index,
+            stamp,
+            tuple(
+                (
+                    d,
+                    tuple(tasks_by_domain[d].spans) if d in tasks_by_domain else (),
+                    tuple(episodes_by_domain[d].spans),
+                )
+                for d in group
+            ),
+            config,
+        )
+        jobs.append(ShardJob(index, tuple(group), payload))
+    episodes = {
+        job.index: sum(len(episodes_by_domain[d].spans) for d in job.records) for job in jobs
     }
-    if workers == 1:
-        for domain_id in jobs:
-            collect(domain_id, judge_domain(*args[domain_id]))
-    else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(judge_domain, *args[d]): d for d in jobs}
-            for future in as_completed(futures):
-                collect(futures[future], future.result())
-    verdicts = [Verdict.model_validate(v) for v in results]
-    verdicts.sort(key=lambda v: (v.task_id, v.episode_id))
-    funnel = funnel_from_verdicts(verdicts)
-    write_records(ws.filtered_dir / "kept.jsonl", (v for v in verdicts if v.kept))
-    write_records(ws.filtered_dir / "rejected.jsonl", (v for v in verdicts if not v.kept))
-    write_json(ws.filtered_dir / "funnel.json", funnel.to_json_dict())
+    total = sum(len(g.spans) for g in episodes_by_domain.values())
+    if tracker is not None:
+        tracker.plan(len(jobs) + len(finished), total)
+        tracker.done(total - sum(episodes.values()), shards=len(finished))
+    if advance is not None:
+        advance(total - sum(episodes.values()))
+
+    def done(job: ShardJob[FilterShard], _judged: int) -> None:
+        if tracker is not None:
+            tracker.done(episodes[job.index])
+        if advance is not None:
+            advance(episodes[job.index])
+
+    del tasks_by_domain, episodes_by_domain
+    own = executor is None
+    if executor is None:
+        from agentscaler.execution.local import LocalExecutor
+
+        executor = LocalExecutor(max(1, min(config.workers or os.cpu_count() or 1, len(jobs))))
+    try:
+        outcome = executor.map("filter", judge_shard, jobs, done)
+    finally:
+        if own:
+            executor.close()
+    if outcome.failures:
+        if tracker is not None:
+            tracker.failed(len(outcome.failures))
+        return FilterResult(funnel_from_verdicts(()), shard_failures=outcome.failures)
+    indices = sorted(finished + [job.index for job in jobs])
+    for stale in folder.glob("*.json*"):
+        if stale.stem.isdigit() and int(stale.stem) not in indices:
+            stale.unlink()
+    funnel = _merge_shards(ws, [folder / f"{i:05d}.jsonl" for i in indices])
     ws.mark_done(
         "filter",
-        fingerprint=fingerprint(config.verdict_settings()),
-        settings=config.verdict_settings(),
+        fingerprint=fingerprint(settings),
+        settings=settings,
         summary={"episodes": funnel.episodes, "kept": funnel.kept},
     )
-    return FilterResult(verdicts=verdicts, funnel=funnel)
+    return FilterResult(funnel=funnel)
+
+
+def _merge_shards(ws: Workspace, files: list[Path]) -> Funnel:
+    """Merge the sorted shard files into ``kept.jsonl`` and ``rejected.jsonl`` (sorted by task
+    and episode), one verdict at a time; the funnel of all verdicts."""
+
+    def read(path: Path) -> Iterator[tuple[tuple[str, str], Verdict]]:
+        for verdict in iter_records(path, Verdict):
+            yield (verdict.task_id, verdict.episode_id), verdict
+
+    merged = heapq.merge(*(read(p) for p in files), key=lambda item: item[0])
+    with (
+        atomic_writer(ws.filtered_dir / "kept.jsonl") as kept,
+        atomic_writer(ws.filtered_dir / "rejected.jsonl") as rejected,
+    ):
+
+        def written() -> Iterator[Verdict]:
+            for _, verdict in merged:
+                (kept if verdict.kept else rejected).write(dumps_line(verdict))
+                yield verdict
+
+        funnel = funnel_from_verdicts(written())
+    write_json(ws.filtered_dir / "funnel.json", funnel.to_json_dict())
+    return funnel

@@ -45,6 +45,12 @@ class RunConfig(BaseModel):
         None,
         description="server for the optional LLM passes (dependency edges, intents, compilation)",
     )
+    progress: dict[str, Any] | None = Field(
+        None,
+        exclude=True,
+        description="where the run is, written by the run beside its settings (shards, speed, "
+        "memory per stage; see agentscaler.pipeline.status); never a setting",
+    )
 
     def differences(self, other: RunConfig) -> list[str]:
         """Dotted names of the settings that differ between two configs."""

@@ -30,9 +30,13 @@ from rich.console import Console
 
 from agentscaler import markers
 from agentscaler.errors import ConfigError, RunFolderError
+from agentscaler.execution import ExecutionConfig, Executor, make_executor
+from agentscaler.execution.memory import PeakRss
+from agentscaler.execution.tracking import StageTracker
 from agentscaler.jsonl import read_json, write_json
 from agentscaler.pipeline.config import RunConfig
-from agentscaler.pipeline.stages import STAGES, Stage, ingest_inputs
+from agentscaler.pipeline.stages import STAGES, Stage, StageContext, ingest_inputs
+from agentscaler.pipeline.status import RunStatus, settings_of
 from agentscaler.runlock import LOCK_NAME, run_lock
 from agentscaler.workspace import Workspace
 
@@ -45,8 +49,9 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 class StageOutcome:
     name: str
     status: str
-    """``ran``, ``redone`` (finished before, but its files no longer matched) or ``skipped``
-    (finished by an earlier run, checked)."""
+    """``ran``, ``redone`` (finished before, but its files no longer matched), ``skipped``
+    (finished by an earlier run, checked) or ``incomplete`` (shards failed on every attempt;
+    redone by a rerun)."""
     seconds: float
     summary: dict[str, Any]
 
@@ -59,7 +64,9 @@ class RunOutcome:
 
     @property
     def complete(self) -> bool:
-        return [s.name for s in self.stages] == list(STAGE_NAMES)
+        return [s.name for s in self.stages] == list(STAGE_NAMES) and all(
+            s.status != "incomplete" for s in self.stages
+        )
 
     def partial_failures(self) -> list[str]:
         """What some records lost on the way (the run is usable): for exit status 3."""
@@ -76,6 +83,14 @@ class RunOutcome:
                 f"{failed} world(s) failed conformance and were left out (see "
                 f"{self.root / 'worlds' / 'summary.json'})"
             )
+        for stage in self.stages:
+            failed = stage.summary.get("shard_failures") or []
+            if failed:
+                records = sum(f["record_count"] for f in failed)
+                losses.append(
+                    f"{len(failed)} shard(s) of {stage.name} ({records} record(s)) failed on every "
+                    "attempt (run the same command again to redo them)"
+                )
         lost = (figures.get("simulate") or {}).get("infrastructure_failures") or 0
         if lost:
             losses.append(
@@ -107,7 +122,7 @@ def resolve_config(ws: Workspace, overrides: Mapping[str, Any]) -> tuple[RunConf
             return RunConfig.model_validate(_merge({}, overrides)), False
         except ValidationError as exc:
             raise ConfigError(f"invalid run settings: {exc}") from exc
-    data = read_json(ws.run_json)
+    data = settings_of(read_json(ws.run_json))
     try:
         stored = RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -136,8 +151,14 @@ def run_pipeline(
     *,
     stop_after: str | None = None,
     console: Console | None = None,
+    execution: ExecutionConfig | None = None,
 ) -> RunOutcome:
-    """Run (or resume) every stage in ``root``; stop after ``stop_after`` if given."""
+    """Run (or resume) every stage in ``root``; stop after ``stop_after`` if given.
+
+    ``execution`` says where the heavy stages run their shards (default: local processes, one
+    per core); it decides speed only, so a run may be resumed on another executor.
+    """
+    execution = execution or ExecutionConfig()
     console = console or Console()
     if stop_after is not None and stop_after not in STAGE_NAMES:
         raise ConfigError(f"unknown stage {stop_after!r}; stages: {', '.join(STAGE_NAMES)}")
@@ -155,9 +176,15 @@ def run_pipeline(
         outcome = RunOutcome(root=ws.root, config=config)
         if resumed:
             console.print(f"resuming the run in {ws.root}", highlight=False)
+        executor = make_executor(execution)
+        status: RunStatus | None = None
         try:
             for stage in STAGES:
-                outcome.stages.append(_stage(ws, config, stage, console))
+                if status is None and not _finished(ws, config, stage):
+                    status = RunStatus(ws, execution, executor.workers)
+                outcome.stages.append(
+                    _stage(ws, config, stage, console, StageRun(executor, execution, status))
+                )
                 if stage.name == stop_after:
                     break
         except BaseException:
@@ -165,10 +192,31 @@ def run_pipeline(
                 # nothing was made with these settings: a corrected command may start afresh
                 ws.run_json.unlink(missing_ok=True)
             raise
+        finally:
+            executor.close()
     return outcome
 
 
-def _stage(ws: Workspace, config: RunConfig, stage: Stage, console: Console) -> StageOutcome:
+def _finished(ws: Workspace, config: RunConfig, stage: Stage) -> bool:
+    """Whether ``stage`` is finished and checked (a quick look before the status is opened)."""
+    extra = ingest_inputs(config) if stage.name == "ingest" else None
+    return markers.check(
+        ws.root, stage.name, settings=stage.settings(config), extra_inputs=extra
+    ).done
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """Where a stage's shards run and where its progress goes."""
+
+    executor: Executor
+    execution: ExecutionConfig
+    status: RunStatus | None
+
+
+def _stage(
+    ws: Workspace, config: RunConfig, stage: Stage, console: Console, where: StageRun
+) -> StageOutcome:
     settings = stage.settings(config)
     extra = ingest_inputs(config) if stage.name == "ingest" else None
     check = markers.check(ws.root, stage.name, settings=settings, extra_inputs=extra)
@@ -203,8 +251,32 @@ def _stage(ws: Workspace, config: RunConfig, stage: Stage, console: Console) -> 
         log.info("%s: stage %s runs again: %s", ws.root, stage.name, check.reason)
     console.rule(f"[bold]{stage.name}[/]: {stage.title}")
     started = time.perf_counter()
-    summary = stage.run(ws, config, console)
+    run_status = where.status
+    tracker = StageTracker(
+        stage.name,
+        console=Console(stderr=True),
+        on_change=run_status.update if run_status is not None else None,
+    )
+    context = StageContext(console, where.executor, where.execution, tracker)
+    try:
+        with PeakRss() as peak, tracker:
+            summary = stage.run(ws, config, context)
+    except BaseException:
+        if run_status is not None:
+            run_status.finish(stage.name, "failed", {**tracker.status(), **peak.to_json()})
+        raise
     seconds = time.perf_counter() - started
+    figures = {**tracker.status(), **peak.to_json(), "seconds": round(seconds, 2)}
+    figures.pop("stage", None)
+    failures = summary.get("shard_failures") or []
+    if failures:
+        _report_failures(console, stage, failures)
+        if run_status is not None:
+            run_status.finish(stage.name, "incomplete", {**figures, "shard_failures": failures})
+        log.error("stage %s left %d shard(s) unfinished", stage.name, len(failures))
+        return StageOutcome(stage.name, "incomplete", seconds, summary)
+    if run_status is not None:
+        run_status.finish(stage.name, "done", {**figures, "shard_failures": []})
     own = ws.marker(stage.name) or {}  # keep the stage's own fingerprint and summary
     ws.mark_done(
         stage.name,
@@ -213,11 +285,27 @@ def _stage(ws: Workspace, config: RunConfig, stage: Stage, console: Console) -> 
         extra_inputs=extra,
         summary={
             **(own.get("summary") or {}),
-            "pipeline": {**summary, "seconds": round(seconds, 2)},
+            "pipeline": {**summary, "seconds": round(seconds, 2), "peak_rss_mib": peak.mib},
         },
     )
     log.info("stage %s finished in %.1f s: %s", stage.name, seconds, summary)
     return StageOutcome(stage.name, status, seconds, summary)
+
+
+def _report_failures(console: Console, stage: Stage, failures: list[dict[str, Any]]) -> None:
+    console.print(
+        f"[red]{stage.name}: {len(failures)} shard(s) failed on every attempt and are left "
+        "unfinished (the run goes on; run the same command again to redo them):[/]",
+        highlight=False,
+    )
+    for failure in failures[:10]:
+        shown = ", ".join(failure["records"][:5])
+        more = failure["record_count"] - min(5, len(failure["records"]))
+        console.print(
+            f"  shard {failure['shard']}: {failure['error']}; records {shown}"
+            + (f" and {more} more" if more > 0 else ""),
+            highlight=False,
+        )
 
 
 def _disagreement(ws: Workspace, stage: Stage, changed: list[tuple[str, Any, Any]]) -> str:

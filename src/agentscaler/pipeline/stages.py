@@ -1,8 +1,10 @@
 """Each stage of ``agentscaler run`` as one function over the run folder.
 
-A stage function takes the workspace, the run's config and the console, runs the stage's library
-entry point (the same one its own command uses) with a progress bar, and returns a few summary
-figures. Stages resume their own unfinished work (worlds per domain, tasks per domain, episodes
+A stage function takes the workspace, the run's config and a :class:`StageContext` (the console,
+the executor the heavy stages run their shards on, and the stage's tracker: shards done, records
+per second, time left), runs the stage's library entry point (the same one its own command uses)
+and returns a few summary figures; ``shard_failures`` among them lists shards that no worker
+could finish (the stage is then left unfinished for a rerun, and the run goes on). Stages resume their own unfinished work (worlds per domain, tasks per domain, episodes
 per (task, trial)). Each stage also says which of the run's settings it records in its
 completion marker (``settings``), the same dict its library entry point records, so ``run`` can
 tell a ``run.json`` that disagrees with the data.
@@ -19,13 +21,26 @@ from typing import Any
 from rich.console import Console
 
 from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, SimulationError
+from agentscaler.execution import ExecutionConfig, Executor, ShardFailure
+from agentscaler.execution.tracking import StageTracker
 from agentscaler.pipeline.config import RunConfig
-from agentscaler.progress import PhaseProgress, progress_bar
+from agentscaler.progress import PhaseProgress
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-StageFn = Callable[[Workspace, RunConfig, Console], dict[str, Any]]
+
+@dataclass
+class StageContext:
+    """What a stage runs with besides its settings."""
+
+    console: Console
+    executor: Executor
+    execution: ExecutionConfig
+    tracker: StageTracker
+
+
+StageFn = Callable[[Workspace, RunConfig, StageContext], dict[str, Any]]
 
 
 SettingsFn = Callable[[RunConfig], Any]
@@ -60,12 +75,12 @@ def _llm_client(config: RunConfig, needed: bool):
         client.close()
 
 
-def ingest(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
+def ingest(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.ingest import import_sources
     from agentscaler.ingest.export import write_pool
 
     result = import_sources(
-        list(config.sources), config=config.ingest, progress=console.is_terminal
+        list(config.sources), config=config.ingest, progress=ctx.console.is_terminal
     )
     if not result.tools:
         unreadable = result.file_errors
@@ -83,6 +98,8 @@ def ingest(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]
     ws.root.mkdir(parents=True, exist_ok=True)
     write_pool(ws.tools, result.tools, result.rejects)
     summary = {"tools": len(result.tools), "rejected": len(result.rejects)}
+    ctx.tracker.plan(1, len(result.tools) + len(result.rejects))
+    ctx.tracker.done(len(result.tools) + len(result.rejects))
     ws.mark_done(
         "ingest",
         settings=ingest_settings(config),
@@ -105,61 +122,74 @@ def ingest_inputs(config: RunConfig) -> dict[str, str]:
     return {"sources": sources_hash(list(config.sources), config.ingest)}
 
 
-def domains(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
+def domains(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.graph import build_stage
     from agentscaler.ingest import load_pool
 
     pool = load_pool(ws.require(ws.tools, "ingest"))
+    graph = config.graph
+    if ctx.execution.executor == "ray":  # embedding shards on the same cluster
+        graph = graph.model_copy(
+            update={"executor": "ray", "ray_address": ctx.execution.ray_address}
+        )
+    ctx.tracker.plan(None, len(pool))
     reporter = PhaseProgress(Console(stderr=True))
     with _llm_client(config, config.graph.llm_edges) as client, reporter.progress:
-        result = build_stage(ws, pool, config.graph, llm_client=client, reporter=reporter)
+        result = build_stage(ws, pool, graph, llm_client=client, reporter=reporter)
+    ctx.tracker.done(len(pool), shards=0)
     return {"domains": len(result.discovery.domains), "edges": len(result.discovery.edges)}
 
 
-def worlds(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
-    from agentscaler.jsonl import read_records
-    from agentscaler.records import Domain
+def worlds(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.worlds.build import build_worlds
 
-    total = len(read_records(ws.require(ws.domains, "domains"), Domain))
-    with progress_bar("compiling worlds", total) as advance:
-        summary = build_worlds(ws, config.worlds, progress=lambda _result: advance(1))
+    summary = build_worlds(ws, config.worlds, executor=ctx.executor, tracker=ctx.tracker)
     failed = summary.failed
     if failed:
         names = ", ".join(r.domain_id for r in failed[:5])
-        console.print(
+        ctx.console.print(
             f"[yellow]{len(failed)} world(s) failed conformance and are left out:[/] {names}"
             + (" ..." if len(failed) > 5 else ""),
             highlight=False,
         )
-    if not summary.passed:
+    if not summary.passed and not summary.shard_failures:
         raise AgentscalerError(
             f"no world passed the conformance check; see {ws.worlds_dir}/summary.json"
         )
-    return {"worlds": summary.passed, "failed": len(failed)}
+    return {
+        "worlds": summary.passed,
+        "failed": len(failed),
+        **_failures(summary.shard_failures),
+    }
 
 
-def tasks(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
-    from agentscaler.jsonl import read_records
-    from agentscaler.records import Domain
+def tasks(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.tasks import sample_tasks
 
-    wanted = len(read_records(ws.require(ws.domains, "domains"), Domain)) * config.tasks.per_domain
-    with progress_bar("sampling tasks", wanted) as advance:
-        result = sample_tasks(ws, config.tasks, llm=config.llm, advance=advance)
-    return {"tasks": result.summary.get("tasks", 0)}
+    result = sample_tasks(
+        ws, config.tasks, llm=config.llm, executor=ctx.executor, tracker=ctx.tracker
+    )
+    return {"tasks": result.summary.get("tasks", 0), **_failures(result.shard_failures)}
 
 
-def simulate(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
+def simulate(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.jsonl import iter_json_lines
     from agentscaler.simulate.build import simulate as run_simulation
 
     n_tasks = sum(1 for _ in iter_json_lines(ws.require(ws.tasks, "tasks")))
     total = n_tasks * config.simulate.trials
-    # a stage that runs again retries episodes that failed for infrastructure reasons
-    settings = config.simulate.model_copy(update={"retry_infrastructure": True})
-    with progress_bar("simulating episodes", total) as advance:
-        stats = run_simulation(ws.root, settings, on_outcome=lambda _o: advance(1))
+    # a stage that runs again retries episodes that failed for infrastructure reasons; the
+    # episodes run where the run's executor says (local: one asyncio loop; ray: task per shard)
+    settings = config.simulate.model_copy(
+        update={
+            "retry_infrastructure": True,
+            "executor": ctx.execution.executor,
+            "ray_address": ctx.execution.ray_address,
+        }
+    )
+    ctx.tracker.plan(config.simulate.shards, total)
+    stats = run_simulation(ws.root, settings, on_outcome=lambda _o: ctx.tracker.done(1, shards=0))
+    ctx.tracker.done(0, shards=config.simulate.shards)
     if stats.episodes and stats.infrastructure >= stats.episodes:
         ws.clear_marker("simulate")
         first = f"; first: {stats.examples[0].strip()}" if stats.examples else ""
@@ -175,29 +205,44 @@ def simulate(ws: Workspace, config: RunConfig, console: Console) -> dict[str, An
     }
 
 
-def filter_(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
+def filter_(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.filter.stage import run_filter
 
-    with progress_bar("verifying episodes", None) as advance:
-        result = run_filter(ws.root, config.filter, advance=advance)
-    return {"episodes": result.funnel.episodes, "kept": result.funnel.kept}
+    result = run_filter(ws.root, config.filter, executor=ctx.executor, tracker=ctx.tracker)
+    return {
+        "episodes": result.funnel.episodes,
+        "kept": result.funnel.kept,
+        **_failures(result.shard_failures),
+    }
 
 
-def export(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
-    from agentscaler.export.build import count_kept, export_dataset
+def export(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
+    from agentscaler.errors import ShardsFailedError
+    from agentscaler.export.build import export_dataset
 
-    with progress_bar("exporting datasets", count_kept(ws.root)) as advance:
-        manifest = export_dataset(ws.root, config.export, advance=advance)
+    try:
+        manifest = export_dataset(
+            ws.root, config.export, executor=ctx.executor, tracker=ctx.tracker
+        )
+    except ShardsFailedError as exc:
+        return _failures(exc.failures)
     return {split: stats.rows for split, stats in manifest.splits.items()}
 
 
-def report(ws: Workspace, config: RunConfig, console: Console) -> dict[str, Any]:
+def report(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
     from agentscaler.evaluate.outputs import report as write_report
 
+    ctx.tracker.plan(1, None)
     outputs = write_report(ws.root, ws.report_dir, config.eval)
+    ctx.tracker.done(0)
     if outputs.html is None:
         raise RunFolderError(f"the report of {ws.root} has no HTML page")
     return {"report": str(outputs.html)}
+
+
+def _failures(failures: list[ShardFailure]) -> dict[str, Any]:
+    """The ``shard_failures`` figure of a stage summary (nothing when every shard finished)."""
+    return {"shard_failures": [f.to_json() for f in failures]} if failures else {}
 
 
 def _domains_settings(config: RunConfig) -> Any:

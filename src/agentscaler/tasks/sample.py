@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentscaler.errors import AgentscalerError, ConfigError, RunFolderError, TaskError
+from agentscaler.execution.base import Executor, ShardFailure, ShardJob
+from agentscaler.execution.shards import assign, shard_count
 from agentscaler.jsonl import read_json, read_records, write_json, write_records
 from agentscaler.markers import file_hash
 from agentscaler.records.domain import Domain
@@ -54,6 +56,8 @@ class SampleResult:
     """Domains whose finished tasks were reused from an earlier (interrupted) run."""
     already_done: bool = False
     """The stage had finished with the same settings; nothing was recomputed."""
+    shard_failures: list[ShardFailure] = field(default_factory=list)
+    """Shards no worker could finish (on Ray): their domains have no tasks until a rerun."""
 
 
 def parts_dir(workspace: Workspace) -> Path:
@@ -77,15 +81,63 @@ def sample_tasks(
     llm: LLMConfig | None = None,
     force: bool = False,
     advance: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> SampleResult:
     """Synthesize ``config.per_domain`` tasks for every domain of ``workspace``.
 
     ``llm`` is an :class:`~agentscaler.llm.LLMConfig` (required with ``config.llm_intents``);
-    ``advance(n)`` is called as tasks are made (``per_domain`` per domain in total).
+    ``advance(n)`` is called as tasks are made (``per_domain`` per domain in total). Domains are
+    cut into shards by id and synthesized by ``executor`` (default: this process);
+    with LLM intents (one shared cache of rewrites) they are made in this process. ``tracker``
+    (``plan(shards, records)``, ``done(records)``) follows the shards.
     """
     config = config or TaskConfig()
     with run_lock(workspace.root):
-        return _sample_tasks(workspace, config, llm, force, advance)
+        return _sample_tasks(workspace, config, llm, force, advance, executor, tracker)
+
+
+@dataclass(frozen=True)
+class TaskShard:
+    """What a worker needs to synthesize one shard of domains (picklable)."""
+
+    root: str
+    domains: tuple[tuple[Domain, str | None], ...]
+    config: TaskConfig
+    settings: dict[str, Any]
+    force: bool
+
+
+def sample_shard(shard: TaskShard) -> list[tuple[dict[str, Any], bool]]:
+    """Body of one worker: each domain's result (as JSON data) and whether it was reused; the
+    tasks and states are written to the run folder (``.tasks/``, ``states/``)."""
+    workspace = Workspace(Path(shard.root))
+    out = []
+    for domain, world_id in shard.domains:
+        result, reused = _domain_or_failure(
+            workspace, domain, world_id, shard.config, shard.settings, None, shard.force, None
+        )
+        out.append((result.to_json(), reused))
+    return out
+
+
+def _domain_or_failure(
+    workspace: Workspace,
+    domain: Domain,
+    world_id: str | None,
+    config: TaskConfig,
+    settings: dict[str, Any],
+    client: Any,
+    force: bool,
+    advance: Callable[[int], None] | None,
+) -> tuple[DomainResult, bool]:
+    try:
+        return _domain(workspace, domain, world_id, config, settings, client, force, advance)
+    except (OSError, MemoryError):
+        raise  # the machine failed (a full disk), not the domain: stop and say so
+    except Exception as exc:  # one domain's failure never stops the others
+        log.warning("tasks of domain %s failed", domain.id, exc_info=True)
+        return _failed(domain, world_id, exc), False
 
 
 def _sample_tasks(
@@ -94,6 +146,8 @@ def _sample_tasks(
     llm: LLMConfig | None,
     force: bool,
     advance: Callable[[int], None] | None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> SampleResult:
     if config.llm_intents and llm is None:
         raise ConfigError(
@@ -116,37 +170,123 @@ def _sample_tasks(
             advance(len(domains) * config.per_domain)
         return SampleResult(marker.get("summary") or {}, stamp, already_done=True)
 
-    client = None
     if config.llm_intents:
-        from agentscaler.llm import ChatClient
+        results, reused, failures = _sample_here(
+            workspace, domains, worlds, config, settings, llm, force, advance, tracker
+        )
+    else:
+        results, reused, failures = _sample_sharded(
+            workspace, domains, worlds, config, settings, force, advance, executor, tracker
+        )
+    tasks = [t for r in results for t in r.tasks]
+    write_records(workspace.tasks, tasks)
+    summary = summarize(tasks, domains=[r.to_json() for r in results], max_steps=config.max_steps)
+    if failures:
+        summary["shard_failures"] = [f.to_json() for f in failures]
+    else:
+        workspace.mark_done(STAGE, fingerprint=stamp, settings=settings, summary=summary)
+    log.info("tasks: %d tasks in %d domains (%d reused)", len(tasks), len(results), reused)
+    return SampleResult(summary, stamp, results, reused, shard_failures=failures)
 
-        client = ChatClient(llm)
+
+def _sample_here(
+    workspace: Workspace,
+    domains: list[Domain],
+    worlds: dict[str, str | None],
+    config: TaskConfig,
+    settings: dict[str, Any],
+    llm: LLMConfig | None,
+    force: bool,
+    advance: Callable[[int], None] | None,
+    tracker: Any,
+) -> tuple[list[DomainResult], int, list[ShardFailure]]:
+    """Every domain in this process (LLM intents share one client and one cache of rewrites)."""
+    from agentscaler.llm import ChatClient
+
+    client = ChatClient(llm)
     results: list[DomainResult] = []
     reused = 0
+    if tracker is not None:
+        tracker.plan(1, len(domains))
     try:
         for domain in domains:
-            try:
-                result, was_reused = _domain(
-                    workspace, domain, worlds[domain.id], config, settings, client, force, advance
-                )
-            except (OSError, MemoryError):
-                raise  # the machine failed (a full disk), not the domain: stop and say so
-            except Exception as exc:  # one domain's failure never stops the others
-                log.warning("tasks of domain %s failed", domain.id, exc_info=True)
-                result, was_reused = _failed(domain, worlds[domain.id], exc), False
+            result, was_reused = _domain_or_failure(
+                workspace, domain, worlds[domain.id], config, settings, client, force, advance
+            )
             reused += was_reused
             results.append(result)
             if advance is not None:
                 advance(max(0, config.per_domain - len(result.tasks)))
+            if tracker is not None:
+                tracker.done(1, shards=0)
     finally:
-        if client is not None:
-            client.close()
-    tasks = [t for r in results for t in r.tasks]
-    write_records(workspace.tasks, tasks)
-    summary = summarize(tasks, domains=[r.to_json() for r in results], max_steps=config.max_steps)
-    workspace.mark_done(STAGE, fingerprint=stamp, settings=settings, summary=summary)
-    log.info("tasks: %d tasks in %d domains (%d reused)", len(tasks), len(results), reused)
-    return SampleResult(summary, stamp, results, reused)
+        client.close()
+    if tracker is not None:
+        tracker.done(0)
+    return results, reused, []
+
+
+def _sample_sharded(
+    workspace: Workspace,
+    domains: list[Domain],
+    worlds: dict[str, str | None],
+    config: TaskConfig,
+    settings: dict[str, Any],
+    force: bool,
+    advance: Callable[[int], None] | None,
+    executor: Executor | None,
+    tracker: Any,
+) -> tuple[list[DomainResult], int, list[ShardFailure]]:
+    """Domains in shards on ``executor``; results read back in ``domains.jsonl`` order."""
+    from agentscaler.execution.local import LocalExecutor
+
+    own = executor is None
+    if executor is None:
+        executor = LocalExecutor(1)
+    groups = assign(domains, [d.id for d in domains], shard_count(len(domains)))
+    jobs = [
+        ShardJob(
+            index,
+            tuple(d.id for d in group),
+            TaskShard(
+                str(workspace.root),
+                tuple((d, worlds[d.id]) for d in group),
+                config,
+                settings,
+                force,
+            ),
+        )
+        for index, group in groups
+    ]
+    if tracker is not None:
+        tracker.plan(len(jobs), len(domains))
+    done: dict[str, tuple[dict[str, Any], bool]] = {}
+
+    def collect(job: ShardJob[TaskShard], made: list[tuple[dict[str, Any], bool]]) -> None:
+        for data, was_reused in made:
+            done[data["domain_id"]] = (data, was_reused)
+            if advance is not None:
+                advance(config.per_domain)
+        if tracker is not None:
+            tracker.done(len(made))
+
+    try:
+        outcome = executor.map("tasks", sample_shard, jobs, collect)
+    finally:
+        if own:
+            executor.close()
+    if tracker is not None and outcome.failures:
+        tracker.failed(len(outcome.failures))
+    results: list[DomainResult] = []
+    parts = parts_dir(workspace)
+    for domain in domains:
+        if domain.id not in done:
+            continue  # its shard failed: made on a rerun
+        data, _ = done[domain.id]
+        tasks = read_records(parts / f"{domain.id}.jsonl", Task) if data.get("tasks") else []
+        results.append(DomainResult.from_json(data, tasks))
+    reused = sum(was_reused for _, was_reused in done.values())
+    return results, reused, outcome.failures
 
 
 def _domain(

@@ -19,6 +19,8 @@ from typing import Any
 
 from agentscaler.canonical import content_hash
 from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
+from agentscaler.execution.base import Executor, ShardFailure, ShardJob
+from agentscaler.execution.shards import assign, shard_count
 from agentscaler.jsonl import read_json, read_records, write_json, write_text_atomic
 from agentscaler.markers import file_hash
 from agentscaler.records import Domain, ToolSpec
@@ -80,6 +82,8 @@ class WorldBuildResult:
 @dataclass
 class BuildSummary:
     results: list[WorldBuildResult]
+    shard_failures: list[ShardFailure] = field(default_factory=list)
+    """Shards no worker could finish (on Ray): their worlds are left unbuilt, built on a rerun."""
 
     @property
     def passed(self) -> int:
@@ -292,11 +296,40 @@ def build_worlds(
     llm: Any = None,
     workers: int | None = None,
     progress: Callable[[WorldBuildResult], None] | None = None,
+    executor: Executor | None = None,
+    tracker: Any = None,
 ) -> BuildSummary:
-    """Compile the worlds of every domain in ``workspace`` (or those named in ``domains``)."""
+    """Compile the worlds of every domain in ``workspace`` (or those named in ``domains``).
+
+    Domains are cut into shards by id and built by ``executor`` (default: ``workers`` local
+    processes, ``config.workers`` when not given); an LLM pass builds in this process.
+    ``tracker`` (``plan(shards, records)``, ``done(records)``) follows the shards.
+    """
     config = config or WorldConfig()
     with run_lock(workspace.root):
-        return _build_worlds(workspace, config, domains, force, llm, workers, progress)
+        return _build_worlds(
+            workspace, config, domains, force, llm, workers, progress, executor, tracker
+        )
+
+
+@dataclass(frozen=True)
+class WorldShard:
+    """What a worker needs to build one shard of worlds (picklable)."""
+
+    root: str
+    domains: tuple[Domain, ...]
+    tools: dict[str, ToolSpec]
+    config: WorldConfig
+    force: bool
+
+
+def build_shard(shard: WorldShard) -> list[WorldBuildResult]:
+    """Body of one worker: build the shard's worlds, in the shard's order."""
+    workspace = Workspace(Path(shard.root))
+    return [
+        build_one(d, shard.tools, workspace.world_dir(d.id), shard.config, force=shard.force)
+        for d in shard.domains
+    ]
 
 
 def _build_worlds(
@@ -307,6 +340,8 @@ def _build_worlds(
     llm: Any,
     workers: int | None,
     progress: Callable[[WorldBuildResult], None] | None,
+    executor: Executor | None,
+    tracker: Any,
 ) -> BuildSummary:
     all_domains, tools = load_inputs(workspace)
     selected = [d for d in all_domains if domains is None or d.id in domains]
@@ -315,42 +350,35 @@ def _build_worlds(
         if unknown:
             raise RunFolderError(f"no domain {', '.join(unknown)} in {workspace.domains}")
     results: dict[str, WorldBuildResult] = {}
-    workers = config.workers if workers is None else workers
-    if workers > 1 and llm is None and len(selected) > 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    failures: list[ShardFailure] = []
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(
-                    build_one,
-                    domain,
-                    {m.tool_id: tools[m.tool_id] for m in domain.members if m.tool_id in tools},
-                    workspace.world_dir(domain.id),
-                    config,
-                    force=force,
-                ): domain.id
-                for domain in selected
-            }
-            for future in as_completed(futures):
-                result = future.result()
-                results[futures[future]] = result
-                if progress is not None:
-                    progress(result)
-    else:
+    def record(result: WorldBuildResult) -> None:
+        results[result.domain_id] = result
+        if progress is not None:
+            progress(result)
+
+    if llm is not None:
+        if tracker is not None:
+            tracker.plan(1, len(selected))
         for domain in selected:
-            result = build_one(
-                domain, tools, workspace.world_dir(domain.id), config, force=force, llm=llm
+            record(
+                build_one(
+                    domain, tools, workspace.world_dir(domain.id), config, force=force, llm=llm
+                )
             )
-            results[domain.id] = result
-            if progress is not None:
-                progress(result)
-    summary = BuildSummary([results[d.id] for d in selected])
+        if tracker is not None:
+            tracker.done(len(selected))
+    else:
+        failures = _build_sharded(
+            workspace, config, selected, tools, force, workers, executor, tracker, record
+        )
+    summary = BuildSummary([results[d.id] for d in selected if d.id in results], failures)
     overall = BuildSummary([results.get(d.id) or _recorded(workspace, d) for d in all_domains])
     write_json(
         workspace.worlds_dir / "summary.json",
         {**overall.to_json(), "worlds_detail": [r.to_json() for r in overall.results]},
     )
-    if not any(r.failures == [NOT_BUILT] for r in overall.results):
+    if not failures and not any(r.failures == [NOT_BUILT] for r in overall.results):
         stamp = content_hash([r.world_id for r in overall.results], length=16)
         workspace.mark_done(
             "worlds",
@@ -359,6 +387,61 @@ def _build_worlds(
             summary=overall.to_json(),
         )
     return summary
+
+
+def _build_sharded(
+    workspace: Workspace,
+    config: WorldConfig,
+    selected: list[Domain],
+    tools: dict[str, ToolSpec],
+    force: bool,
+    workers: int | None,
+    executor: Executor | None,
+    tracker: Any,
+    record: Callable[[WorldBuildResult], None],
+) -> list[ShardFailure]:
+    from agentscaler.execution.local import LocalExecutor
+
+    own = executor is None
+    if executor is None:
+        executor = LocalExecutor(config.workers if workers is None else workers)
+    groups = assign(selected, [d.id for d in selected], shard_count(len(selected)))
+    jobs = [
+        ShardJob(
+            index,
+            tuple(d.id for d in group),
+            WorldShard(
+                str(workspace.root),
+                tuple(group),
+                {
+                    m.tool_id: tools[m.tool_id]
+                    for d in group
+                    for m in d.members
+                    if m.tool_id in tools
+                },
+                config,
+                force,
+            ),
+        )
+        for index, group in groups
+    ]
+    if tracker is not None:
+        tracker.plan(len(jobs), len(selected))
+
+    def done(job: ShardJob[WorldShard], built: list[WorldBuildResult]) -> None:
+        for result in built:
+            record(result)
+        if tracker is not None:
+            tracker.done(len(built))
+
+    try:
+        outcome = executor.map("worlds", build_shard, jobs, done)
+    finally:
+        if own:
+            executor.close()
+    if tracker is not None and outcome.failures:
+        tracker.failed(len(outcome.failures))
+    return outcome.failures
 
 
 def _recorded(workspace: Workspace, domain: Domain) -> WorldBuildResult:

@@ -1,0 +1,94 @@
+"""Shards as Ray tasks: one task per shard, retried by Ray when its worker dies.
+
+Joins ``address`` (or the Ray already initialised in this process, or starts a local one) and
+shuts down only a Ray it started. A shard whose worker died ``max_retries + 1`` times, or whose
+function raised, is reported as a :class:`ShardFailure` with its record ids, and the other shards
+go on. Workers read and write the run folder at the same path as the caller, so on a cluster of
+several machines it must be on a shared filesystem.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from agentscaler.errors import MissingDependencyError
+from agentscaler.execution.base import MapOutcome, OnDone, ShardFailure, ShardJob
+
+log = logging.getLogger(__name__)
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "--executor ray needs Ray: pip install 'agentscaler[ray]'"
+        ) from exc
+    return ray
+
+
+def failure_message(exc: BaseException) -> str:
+    """The last line of a Ray error (the cause, without Ray's traceback)."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[-1].strip() if lines else ''}".strip()
+
+
+class RayExecutor:
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, max_retries: int = 2) -> None:
+        self.address = address
+        self.max_retries = max_retries
+        self._owns_ray = False
+
+    def _start(self) -> Any:
+        ray = _ray()
+        if not ray.is_initialized():
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            self._owns_ray = True
+        return ray
+
+    @property
+    def workers(self) -> int:
+        ray = self._start()
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def map(
+        self,
+        stage: str,
+        fn: Callable[[Any], Any],
+        jobs: Sequence[ShardJob[Any]],
+        on_done: OnDone | None = None,
+    ) -> MapOutcome:
+        ray = self._start()
+        remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(fn)
+        pending = {remote.remote(job.payload): job for job in jobs}
+        outcome = MapOutcome()
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                job = pending.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except Exception as exc:  # the shard is reported; the other shards go on
+                    failure = ShardFailure(stage, job.index, job.records, failure_message(exc))
+                    log.error(
+                        "%s: shard %d (%d records, first %s) failed on Ray: %s",
+                        stage,
+                        job.index,
+                        len(job.records),
+                        job.records[0] if job.records else "-",
+                        failure.error,
+                    )
+                    outcome.failures.append(failure)
+                    continue
+                if on_done is not None:
+                    on_done(job, result)
+        return outcome
+
+    def close(self) -> None:
+        if self._owns_ray:
+            _ray().shutdown()
+            self._owns_ray = False
