@@ -137,8 +137,9 @@ def test_booking_with_miles_needs_the_miles_and_deducts_them():
     assert env.db.get("flights", flight)["seats_available"] == 5
 
 
-def test_a_cancelled_booking_cannot_be_changed():
-    env = _world("airline").make_env()
+def _booked_and_another_flight(env) -> tuple[str, str, str]:
+    """A new economy booking paid by card, its flight, and another scheduled flight with 3
+    seats left."""
     flight, passenger = _flight_and_passenger(env, miles=0)
     booked = env.call(
         "book_flight",
@@ -148,13 +149,17 @@ def test_a_cancelled_booking_cannot_be_changed():
         payment_method="credit_card",
     )
     assert booked.ok, booked.observation
-    booking = booked.observation["booking_id"]
-    assert env.call("cancel_booking", booking_id=booking, cancellation_reason="illness").ok
-    before = env.state_hash()
     other = next(f for f in env.db.find("flights", limit=10) if f["flight_id"] != flight)
     _set(env, "flights", "flight_id", other["flight_id"], status="scheduled", seats_available=3)
+    return booked.observation["booking_id"], flight, other["flight_id"]
+
+
+def test_a_cancelled_booking_cannot_be_changed():
+    env = _world("airline").make_env()
+    booking, _, other = _booked_and_another_flight(env)
+    assert env.call("cancel_booking", booking_id=booking, cancellation_reason="illness").ok
     before = env.state_hash()
-    changed = env.call("change_booking", booking_id=booking, flight_id=other["flight_id"])
+    changed = env.call("change_booking", booking_id=booking, flight_id=other)
     assert changed.error_type == "precondition_failed"
     assert changed.observation["error"]["rule"] == "booking_is_confirmed"
     assert env.state_hash() == before
@@ -162,23 +167,11 @@ def test_a_cancelled_booking_cannot_be_changed():
 
 def test_moving_a_booking_takes_a_seat_on_the_new_flight_and_frees_the_old_one():
     env = _world("airline").make_env()
-    flight, passenger = _flight_and_passenger(env, miles=0)
-    booked = env.call(
-        "book_flight",
-        passenger_id=passenger,
-        flight_id=flight,
-        cabin_class="economy",
-        payment_method="credit_card",
-    )
-    assert booked.ok, booked.observation
-    other = next(f for f in env.db.find("flights", limit=10) if f["flight_id"] != flight)
-    _set(env, "flights", "flight_id", other["flight_id"], status="scheduled", seats_available=3)
+    booking, flight, other = _booked_and_another_flight(env)
     old_seats = env.db.get("flights", flight)["seats_available"]
-    moved = env.call(
-        "change_booking", booking_id=booked.observation["booking_id"], flight_id=other["flight_id"]
-    )
+    moved = env.call("change_booking", booking_id=booking, flight_id=other)
     assert moved.ok, moved.observation
-    assert env.db.get("flights", other["flight_id"])["seats_available"] == 2
+    assert env.db.get("flights", other)["seats_available"] == 2
     assert env.db.get("flights", flight)["seats_available"] == old_seats + 1
 
 

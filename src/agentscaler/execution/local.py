@@ -69,3 +69,27 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def map_shards(
+    executor: Any,
+    workers: int,
+    stage: str,
+    fn: Callable[[Any], Any],
+    jobs: Sequence[ShardJob[Any]],
+    on_done: OnDone | None = None,
+    tracker: Any = None,
+) -> MapOutcome:
+    """``executor.map`` for a stage that may be given no executor: then a local one with
+    ``workers`` workers, closed at the end. Failed shards are counted on ``tracker``."""
+    own = executor is None
+    if own:
+        executor = LocalExecutor(workers)
+    try:
+        outcome = executor.map(stage, fn, jobs, on_done)
+    finally:
+        if own:
+            executor.close()
+    if tracker is not None and outcome.failures:
+        tracker.failed(len(outcome.failures))
+    return outcome

@@ -238,11 +238,8 @@ def _sample_sharded(
     tracker: Any,
 ) -> tuple[list[DomainResult], int, list[ShardFailure]]:
     """Domains in shards on ``executor``; results read back in ``domains.jsonl`` order."""
-    from agentscaler.execution.local import LocalExecutor
+    from agentscaler.execution.local import map_shards
 
-    own = executor is None
-    if executor is None:
-        executor = LocalExecutor(1)
     groups = assign(domains, [d.id for d in domains], shard_count(len(domains)))
     jobs = [
         ShardJob(
@@ -270,13 +267,7 @@ def _sample_sharded(
         if tracker is not None:
             tracker.done(len(made))
 
-    try:
-        outcome = executor.map("tasks", sample_shard, jobs, collect)
-    finally:
-        if own:
-            executor.close()
-    if tracker is not None and outcome.failures:
-        tracker.failed(len(outcome.failures))
+    outcome = map_shards(executor, 1, "tasks", sample_shard, jobs, collect, tracker)
     results: list[DomainResult] = []
     parts = parts_dir(workspace)
     for domain in domains:

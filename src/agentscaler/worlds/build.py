@@ -400,11 +400,8 @@ def _build_sharded(
     tracker: Any,
     record: Callable[[WorldBuildResult], None],
 ) -> list[ShardFailure]:
-    from agentscaler.execution.local import LocalExecutor
+    from agentscaler.execution.local import map_shards
 
-    own = executor is None
-    if executor is None:
-        executor = LocalExecutor(config.workers if workers is None else workers)
     groups = assign(selected, [d.id for d in selected], shard_count(len(selected)))
     jobs = [
         ShardJob(
@@ -434,13 +431,8 @@ def _build_sharded(
         if tracker is not None:
             tracker.done(len(built))
 
-    try:
-        outcome = executor.map("worlds", build_shard, jobs, done)
-    finally:
-        if own:
-            executor.close()
-    if tracker is not None and outcome.failures:
-        tracker.failed(len(outcome.failures))
+    count = config.workers if workers is None else workers
+    outcome = map_shards(executor, count, "worlds", build_shard, jobs, done, tracker)
     return outcome.failures
 
 
