@@ -2,6 +2,8 @@
 
 Rules (names and schemas only; see :mod:`agentscaler.worlds.infer.operations` for the verb lists):
 
+* a tool without identifiers whose docs name a formula over all its required arguments
+  (``mean(numbers)``, ``add(a, b)``) -> ``compute`` (see :mod:`agentscaler.worlds.infer.compute`);
 * reads: a compute verb without identifiers -> ``compute``; an identifier of the tool's entity ->
   ``get``; a plural noun or a list verb -> ``search``; a noun with other parameters -> a lookup
   (``get`` by the parameters); nothing to go on -> ``compute``.
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agentscaler.naming import entity_of_parameter, singular
+from agentscaler.worlds.infer.compute import computes
 from agentscaler.worlds.infer.operations import (
     COMPUTE_VERBS,
     CREATE_VERBS,
@@ -99,6 +102,8 @@ class Decision:
 
 def decide(shape: ToolShape, known: set[str]) -> Decision:
     """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers."""
+    if computes(shape):
+        return Decision("compute", None, [Role(p, "option") for p in shape.params])
     if shape.kind == "read":
         return _decide_read(shape, known)
     return _decide_write(shape, known)

@@ -246,7 +246,7 @@ def _binding(plan: ToolPlan, by_entity: dict[str, Table], entities: Entities) ->
     return ToolBinding(
         name=shape.name,
         tool_id=shape.spec.id,
-        kind="read" if shape.kind == "read" else "write",
+        kind="read" if shape.kind == "read" or decision.operation == "compute" else "write",
         operation=decision.operation,  # type: ignore[arg-type]
         table=table.name if table else None,
         fallback=decision.fallback,

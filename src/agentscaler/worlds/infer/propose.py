@@ -13,6 +13,7 @@ from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.amounts import amount_effects
 from agentscaler.worlds.infer.children import ChildList, split_children
+from agentscaler.worlds.infer.compute import formulas_for
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
@@ -472,6 +473,7 @@ class _ToolBuilder:
                 column=p.column if role != "option" else None,
                 entity=self.by_table.get(p.table or "") if p.table else None,
             )
+        compute = formulas_for(self.plan.shape) if operation == "compute" else {}
         return SpecTool(
             kind=operation,
             entity=self.entity,
@@ -481,7 +483,8 @@ class _ToolBuilder:
             requires=tuple(self.requires),
             effects=tuple(self.effects),
             returns=returns,
-            fallback=b.fallback,
+            compute=compute,
+            fallback=b.fallback and not compute,
         )
 
     def _status_rule(self, main: str) -> list[SpecRule]:

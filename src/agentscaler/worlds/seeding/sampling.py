@@ -17,6 +17,7 @@ from agentscaler.naming import entity_of_parameter
 from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.values import ValueFactory
 
@@ -50,6 +51,7 @@ class ArgumentSampler:
         properties = entry.parameters.get("properties") or {}
         required = set(entry.parameters.get("required") or ())
         factory = ValueFactory(rng.getrandbits(64))
+        self._call_seed = rng.getrandbits(32) if self._units(tool) else 0
         anchor = anchor if anchor is not None else self._anchor_row(binding, rng)
         roles = {p.name: p for p in binding.params}
         include = {name for name in properties if name in required or rng.random() < optional}
@@ -78,6 +80,12 @@ class ArgumentSampler:
             if value is not None:
                 arguments[name] = value
         return self._repair(entry, arguments, properties, factory)
+
+    def _units(self, tool: str) -> tuple[str, ...]:
+        """Arguments of ``tool`` its formulas read as unit names (sampled as real units)."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        return unit_arguments(entry.compute.values()) if entry is not None else ()
 
     def _existing_ids(self, value: Any, rng: random.Random) -> Any:
         """Ids nested in objects and lists (``items[].product_id``) replaced by existing ones."""
@@ -200,6 +208,9 @@ class ArgumentSampler:
                 ] or enum
             if options:
                 return rng.choice(options)
+        if name in self._units(binding.name):
+            family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
+            return rng.choice(family)
         value = factory.value(schema, semantic, name)
         if binding.operation == "update" and anchor is not None and column is not None:
             for _ in range(5):
