@@ -61,6 +61,15 @@ TOOLS = [
         "Body mass index from weight (kg) and height (m).",
         {"weight": NUM, "height": NUM},
     ),
+    _tool(
+        "convert_currency",
+        "Convert an amount of money from one currency to another.",
+        {"amount": NUM, "from_currency": {"type": "string"}, "to_currency": {"type": "string"}},
+        {
+            "type": "object",
+            "properties": {"converted_amount": {"type": "number"}, "rate": {"type": "number"}},
+        },
+    ),
     _tool("translate_text", "Translate a text to another language.", {"text": {"type": "string"}}),
 ]
 
@@ -191,3 +200,46 @@ def test_the_world_passes_its_checks_and_a_wrong_formula_is_caught(calc):
     assert not report.passed
     failures = [c for c in report.failures if c.tool == "mean"]
     assert failures and "formulas give" in failures[0].detail, report.summary()
+
+
+def test_currency_conversion_reads_the_rates_table_of_the_world_clock(calc):
+    spec = calc.load_spec()
+    tool = spec.tools["convert_currency"]
+    assert {f.entity for f in tool.find.values()} == {"currency_rate"}
+    assert tool.compute["converted_amount"] == (
+        "=$amount * div(target_rate.units_per_base, source_rate.units_per_base)"
+    )
+    assert 'target_rate = db.get("currency_rates", to_currency)' in calc.source
+    env = calc.make_env()
+    rates = {r["currency"]: r for r in env.db.rows("currency_rates")}
+    assert rates["USD"]["units_per_base"] == 1.0
+    assert {r["as_of"] for r in rates.values()} == {spec.clock[:10]}
+    assert 0.7 < rates["EUR"]["units_per_base"] < 1.0  # euros per dollar
+    assert 100 < rates["JPY"]["units_per_base"] < 200
+    quote = _call(calc, "convert_currency", amount=100, from_currency="EUR", to_currency="JPY")
+    assert quote["converted_amount"] == pytest.approx(
+        100 * rates["JPY"]["units_per_base"] / rates["EUR"]["units_per_base"]
+    )
+    absent = env.step(
+        ("convert_currency", {"amount": 1, "from_currency": "USD", "to_currency": "XTS"})
+    )
+    assert not absent.ok and absent.observation["error"]["type"] == "not_found"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.floats(min_value=0.01, max_value=1e7),
+    st.sampled_from(["USD", "EUR", "GBP", "JPY", "CHF", "CAD"]),
+    st.sampled_from(["USD", "EUR", "GBP", "JPY", "INR", "MXN"]),
+)
+def test_a_currency_conversion_and_its_inverse_round_trip(calc, amount, source, target):
+    there = _call(calc, "convert_currency", amount=amount, from_currency=source, to_currency=target)
+    back = _call(
+        calc,
+        "convert_currency",
+        amount=there["converted_amount"],
+        from_currency=target,
+        to_currency=source,
+    )
+    assert back["converted_amount"] == pytest.approx(amount, rel=1e-9)
+    assert there["rate"] * back["rate"] == pytest.approx(1.0, rel=1e-9)

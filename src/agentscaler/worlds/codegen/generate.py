@@ -82,7 +82,8 @@ The database API (agentscaler.worlds.runtime.dbapi.Database):
     db.delete(table, key) / db.delete_where(table, where=)
     db.now() / db.today()                   the world's clock
     db.days_between(a, b) / db.hours_between(a, b) / db.add_days(d, n) / db.add_hours(t, n)
-    db.derive(schema, *key)                 a value shaped like schema, a pure function of key
+    db.derive(schema, tool)                 a value shaped like schema, fixed per tool (no data holds
+                                            the result; the arguments do not change it)
     db.mean_of(xs) / db.log_of(x, base) / db.convert_units(v, unit_in, unit_out) ... formulas
 
 Edit spec.yaml and rebuild rather than this file: it is generated again from the spec. An edit
@@ -283,8 +284,8 @@ class _Function:
                 )
             case _:
                 lines.append(
-                    "No table holds this data: the result is a deterministic function of the "
-                    "arguments."
+                    "No table or formula holds this data: the result is a fixed value shaped "
+                    "like the tool's result."
                 )
         if tool.requires:
             lines.append("Rules:")
@@ -598,8 +599,7 @@ class _Function:
             for line in formula_lines(self.tool, self.scope, self.where, self.local, returns):
                 self.emit(line)
             return
-        arguments = ", ".join(f'"{p.name}": {self.py[p.name]}' for p in self.shape.params)
-        self.emit(f'return db.derive({self.constant_name}, "{self.binding.name}", {{{arguments}}})')
+        self.emit(f'return db.derive({self.constant_name}, "{self.binding.name}")')
 
     @property
     def constant_name(self) -> str:

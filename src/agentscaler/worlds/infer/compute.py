@@ -6,12 +6,14 @@ and so visible in the generated code:
 
 * over a list of numbers: mean/average, median, standard deviation, variance, sum/total,
   product, minimum, maximum, range;
-* over numbers: absolute value, square root, logarithm (in a base), power, rounding, percentage
+* over numbers: absolute value, factorial, square root, logarithm (in a base), power, rounding, percentage
   (of a part in a whole, or a percent of an amount: tips, taxes, discounts), sum, difference,
   product, quotient/ratio, BMI, simple and compound interest, speed and distance, areas;
 * distance between two coordinates (haversine, km);
 * unit conversion (``convert_units(value, unit_in, unit_out)`` with pint's factors), from unit
-  parameters or from a ``<unit>_to_<unit>`` name.
+  parameters or from a ``<unit>_to_<unit>`` name;
+* currency conversion: the amount times the ratio of the two currencies' rates, looked up in the
+  world's rates table (ECB reference rates on the world clock's date).
 
 Nothing is special-cased on a catalog's tool names: each rule reads the words of the name, the
 parameter names and their types. A tool no rule fits gets no formula.
@@ -27,9 +29,13 @@ from agentscaler.naming import split_identifier
 from agentscaler.worlds.infer.toolshape import ToolShape
 from agentscaler.worlds.interface import ParamInfo
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.rates import RATE_COLUMN, RATES_ENTITY
 from agentscaler.worlds.spec.expr import param_ref
+from agentscaler.worlds.spec.model import SpecLookup
 
 NUMBER_TYPES = ("number", "integer")
+SOURCE_ROW, TARGET_ROW = "source_rate", "target_rate"
+"""Rows a currency conversion looks up in the rates table (see :mod:`..seeding.rates`)."""
 _WORD = re.compile(r"[a-z]+")
 _PERCENT = re.compile(r"percent|%|percentage")
 _UNIT_WORDS = frozenset("unit units measure".split())
@@ -314,6 +320,8 @@ def _one_number(main: list[ParamInfo], params: _Params, words: set[str]) -> str 
     if len(main) != 1:
         return None
     x = _ref(main[0])
+    if "factorial" in words:
+        return f"factorial_of({x})"
     if words & {"absolute", "abs"}:
         return f"abs({x})"
     if words & {"sqrt"} or {"square", "root"} <= words:
@@ -375,17 +383,22 @@ def _area(params: _Params, words: set[str]) -> str | None:
     return None
 
 
-def formulas_for(shape: ToolShape) -> dict[str, str]:
-    """``{result field: "=formula"}`` for a compute tool whose docs name an operation, else {}."""
+def compute_plan(shape: ToolShape) -> tuple[dict[str, str], dict[str, SpecLookup]]:
+    """``({result field: "=formula"}, {row: lookup})`` of a compute tool whose docs name an
+    operation (a currency conversion also looks its two rates up), else ``({}, {})``."""
     params = _Params(
         numbers=[p for p in shape.params if p.json_type in NUMBER_TYPES],
         lists=[p for p in shape.params if _is_number_list(p)],
         texts=[p for p in shape.params if p.json_type == "string"],
     )
     if not params.numbers and not params.lists:
-        return {}
+        return {}, {}
     name_words, description_words = _words(shape)
-    formula = None
+    currency = _currency(shape, params, name_words) or _currency(
+        shape, params, name_words | description_words
+    )
+    if currency is not None:
+        return currency
     formula = (
         _conversion(shape, params, name_words)
         or _list_formula(params, name_words)
@@ -399,11 +412,76 @@ def formulas_for(shape: ToolShape) -> dict[str, str]:
             or _haversine(params, words)
         )
     if formula is None:
-        return {}
+        return {}, {}
     target = _target(shape, prefer=("result", "value", "total", "amount", *sorted(name_words)))
     if target is None:
-        return {}
-    return {target[0]: "=" + formula}
+        return {}, {}
+    return {target[0]: "=" + formula}, {}
+
+
+def formulas_for(shape: ToolShape) -> dict[str, str]:
+    """``{result field: "=formula"}`` for a compute tool whose docs name an operation, else {}."""
+    return compute_plan(shape)[0]
+
+
+_CURRENCY_WORDS = frozenset("currency currencies code".split())
+
+
+def _currency(
+    shape: ToolShape, params: _Params, words: set[str]
+) -> tuple[dict[str, str], dict[str, SpecLookup]] | None:
+    """A conversion between currencies: the amount times the ratio of the two currencies'
+    rates against the base currency, both read from the world's rates table."""
+    if not words & {"convert", "conversion", "converter", "exchange"}:
+        return None
+    if not words & {"currency", "currencies", "exchange", "money", "forex", "fx"}:
+        return None
+    source = target = None
+    for param in params.texts:
+        mine = set(param.words)
+        currency_like = bool(mine & _CURRENCY_WORDS) or mine <= {"from", "to", "base", "target"}
+        if not currency_like:
+            continue
+        if source is None and mine & {"from", "source", "base", "original", "input"}:
+            source = param
+        elif target is None and mine & {"to", "target", "quote", "desired", "output", "into"}:
+            target = param
+    amount = params.named("amount", "value", "sum", "money", "quantity", "price")
+    if source is None or target is None or amount is None:
+        return None
+    if not all(map(_usable, (source, target, amount))):
+        return None
+    rate = f"div({TARGET_ROW}.{RATE_COLUMN}, {SOURCE_ROW}.{RATE_COLUMN})"
+    schema = shape.returns.schema
+    if schema and schema_type(schema) not in ("object", *NUMBER_TYPES):
+        return None
+    fields = shape.returns.fields if schema and schema_type(schema) == "object" else {}
+    formulas: dict[str, str] = {}
+    converted = False
+    for name, sub in fields.items():
+        kind = schema_type(resolve_schema(sub))
+        field_words = set(split_identifier(name))
+        if kind in NUMBER_TYPES and field_words & {"rate"} and not field_words & {"amount"}:
+            formulas[name] = f"={rate}"
+        elif kind in NUMBER_TYPES and not converted:
+            formulas[name] = f"={_ref(amount)} * {rate}"
+            converted = True
+        elif kind == "string" and field_words & {"from", "source", "base", "original"}:
+            formulas[name] = f"={_ref(source)}"
+        elif kind == "string" and field_words & {"currency", "to", "target"}:
+            formulas[name] = f"={_ref(target)}"
+        elif kind == "string" and field_words & {"date"}:
+            formulas[name] = f"={TARGET_ROW}.as_of"
+    if not fields:
+        formulas, converted = {"result": f"={_ref(amount)} * {rate}"}, True
+    required = set((schema or {}).get("required") or ())
+    if not converted or required - set(formulas):
+        return None
+    find = {
+        SOURCE_ROW: SpecLookup(entity=RATES_ENTITY, by={"currency": _ref(source)}),
+        TARGET_ROW: SpecLookup(entity=RATES_ENTITY, by={"currency": _ref(target)}),
+    }
+    return formulas, find
 
 
 def computes(shape: ToolShape) -> bool:
@@ -411,10 +489,10 @@ def computes(shape: ToolShape) -> bool:
     whatever its verb says (``add(a, b)``, ``sum_values(numbers)``)."""
     if shape.id_params():
         return False
-    formulas = formulas_for(shape)
+    formulas, find = compute_plan(shape)
     if not formulas:
         return False
-    text = " ".join(formulas.values())
+    text = " ".join([*formulas.values(), *(str(v) for f in find.values() for v in f.by.values())])
     return all(
         re.search(re.escape(param_ref(p.name)) + r"(?![\w}])", text)
         for p in shape.params
@@ -422,4 +500,4 @@ def computes(shape: ToolShape) -> bool:
     )
 
 
-__all__ = ["computes", "formulas_for"]
+__all__ = ["compute_plan", "computes", "formulas_for"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentscaler.naming import entity_of_parameter, singular
+from agentscaler.naming import entity_of_parameter, singular, split_identifier
 from agentscaler.worlds.infer.compute import computes
 from agentscaler.worlds.infer.operations import (
     COMPUTE_VERBS,
@@ -175,7 +175,18 @@ def _decide_read_keyed(shape: ToolShape, key: ParamInfo) -> Decision:
 
 
 def _compute(shape: ToolShape) -> Decision:
-    return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
+    """A read with no row to find: its formula when its docs name one, else a lookup table of
+    its own (``estimate_elevation_results``) whose rows are keyed by the tool's inputs (structured
+    ones as JSON values), so a result is a seeded row and an unknown input is not found."""
+    if computes(shape):
+        return Decision("compute", None, [Role(p, "option") for p in shape.params])
+    roles = [Role(p, "filter", p.column) for p in shape.params]
+    return Decision("get", lookup_entity(shape.name), roles)
+
+
+def lookup_entity(tool: str) -> str:
+    """The entity of a tool's own lookup table: its name's words and ``result``."""
+    return "_".join((*split_identifier(tool), "result"))
 
 
 def _search_roles(shape: ToolShape, entity: str) -> list[Role]:

@@ -481,9 +481,10 @@ class Database(Formulas):
         return next((v for v in values if v is not None), None)
 
     # --- compute-style tools ----------------------------------------------------------------
-    def derive(self, schema: dict[str, Any] | None, *key: Any) -> Any:
-        """A value shaped like ``schema`` that depends only on ``key`` (same key, same value)."""
-        return derive(schema, *key)
+    def derive(self, schema: dict[str, Any] | None, tool: str, *_ignored: Any) -> Any:
+        """A value shaped like ``schema``, fixed per tool: a tool no table or formula backs
+        answers the same whatever its arguments (they are never hashed into values)."""
+        return derive(schema, tool)
 
     # --- internals --------------------------------------------------------------------------
     def _check_writable(self, table: str) -> None:

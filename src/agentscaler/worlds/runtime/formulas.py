@@ -181,6 +181,16 @@ class Formulas:
         return math.sqrt(x)
 
     @staticmethod
+    def factorial_of(value: Any) -> int:
+        """``n!`` of a whole number from 0 to 170."""
+        x = _number(value, "the value")
+        if x != int(x) or not 0 <= x <= 170:
+            raise InvalidArgument(
+                f"the factorial needs a whole number from 0 to 170, got {value!r}"
+            )
+        return math.factorial(int(x))
+
+    @staticmethod
     def power_of(base: Any, exponent: Any) -> float:
         """``base`` raised to ``exponent``."""
         b, e = _number(base, "the base"), _number(exponent, "the exponent")

@@ -20,6 +20,7 @@ from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.values import ValueFactory
+from agentscaler.worlds.spec.expr import param_of
 
 
 class ArgumentSampler:
@@ -86,6 +87,22 @@ class ArgumentSampler:
         spec = self.world.load_spec()
         entry = spec.tools.get(tool) if spec is not None else None
         return unit_arguments(entry.compute.values()) if entry is not None else ()
+
+    def _looked_up(self, tool: str) -> dict[str, tuple[str, str]]:
+        """``{argument: (table, column)}`` of the rows a compute tool looks up by an argument
+        (a currency conversion's two rates): sampled from the values the table holds."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        if entry is None or entry.kind != "compute":
+            return {}
+        found = {}
+        for lookup in entry.find.values():
+            entity = spec.entities.get(lookup.entity)
+            for column, value in lookup.by.items():
+                name = param_of(value)
+                if entity is not None and name is not None:
+                    found[name] = (entity.table, column)
+        return found
 
     def _existing_ids(self, value: Any, rng: random.Random) -> Any:
         """Ids nested in objects and lists (``items[].product_id``) replaced by existing ones."""
@@ -208,6 +225,11 @@ class ArgumentSampler:
                 ] or enum
             if options:
                 return rng.choice(options)
+        looked_up = self._looked_up(binding.name).get(name) if kind == "option" else None
+        if looked_up is not None:
+            rows = self.env.random_rows(looked_up[0], 1, rng)
+            if rows and rows[0].get(looked_up[1]) is not None:
+                return _as_schema_type(rows[0][looked_up[1]], schema)
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)

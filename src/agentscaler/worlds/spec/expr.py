@@ -111,6 +111,7 @@ FUNCTIONS: dict[str, Function] = {
     "log_of": Function(1, 2, "logarithm of a positive number in a base (natural without one)"),
     "sqrt_of": Function(1, 1, "square root of a non-negative number"),
     "power_of": Function(2, 2, "the first number raised to the second"),
+    "factorial_of": Function(1, 1, "n! of a whole number from 0 to 170"),
     "haversine_km": Function(
         4, 4, "great-circle distance in km between (lat1, lon1) and (lat2, lon2)"
     ),
@@ -133,7 +134,7 @@ _DB_METHODS = {
         name: name
         for name in (
             "mean_of sum_of min_of max_of median_of stdev_of variance_of product_of div log_of "
-            "sqrt_of power_of haversine_km convert_units".split()
+            "sqrt_of power_of factorial_of haversine_km convert_units".split()
         )
     },
 }
