@@ -496,7 +496,7 @@ def computes(shape: ToolShape) -> bool:
     return all(
         re.search(re.escape(param_ref(p.name)) + r"(?![\w}])", text)
         for p in shape.params
-        if p.required
+        if p.required and not set(p.words) & _PRECISION_WORDS
     )
 
 

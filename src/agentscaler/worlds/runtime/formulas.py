@@ -114,12 +114,13 @@ class Formulas:
     @staticmethod
     def mean_of(values: Any) -> float:
         """Arithmetic mean of a list of numbers."""
-        return statistics.fmean(_numbers(values, "values"))
+        numbers = _numbers(values, "values")
+        return sum(numbers) / len(numbers)
 
     @staticmethod
     def sum_of(values: Any) -> float:
         """Sum of a non-empty list of numbers."""
-        return math.fsum(_numbers(values, "values"))
+        return sum(_numbers(values, "values"))
 
     @staticmethod
     def min_of(values: Any) -> float:
@@ -139,12 +140,14 @@ class Formulas:
     @staticmethod
     def stdev_of(values: Any) -> float:
         """Population standard deviation of a list of numbers."""
-        return statistics.pstdev(_numbers(values, "values"))
+        return math.sqrt(Formulas.variance_of(values))
 
     @staticmethod
     def variance_of(values: Any) -> float:
         """Population variance of a list of numbers."""
-        return statistics.pvariance(_numbers(values, "values"))
+        numbers = _numbers(values, "values")
+        mean = sum(numbers) / len(numbers)
+        return sum((x - mean) ** 2 for x in numbers) / len(numbers)
 
     @staticmethod
     def product_of(values: Any) -> float:

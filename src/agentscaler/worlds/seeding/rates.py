@@ -37,13 +37,16 @@ def _date(clock: str) -> dt.date:
 @functools.cache
 def rates_on(day: dt.date) -> dict[str, float]:
     """``{currency: units per one BASE_CURRENCY}`` on ``day`` (last fixing on or before it), for
-    every currency the ECB quoted then."""
+    every currency the ECB quoted then that is a current ISO 4217 code."""
+    from agentscaler.worlds.seeding.kinds import iso_currencies
+
     converter = _converter()
+    iso = set(iso_currencies())
     rates: dict[str, float] = {}
     for code in sorted(converter.currencies):
         first, last = converter.bounds[code]
-        if not first <= day <= last + dt.timedelta(days=7):
-            continue  # a currency no longer quoted (replaced by the euro) or not yet
+        if code not in iso or not first <= day <= last + dt.timedelta(days=7):
+            continue  # a currency no longer quoted or in use (replaced by the euro) or not yet
         try:
             rates[code] = float(converter.convert(1.0, BASE_CURRENCY, code, date=day))
         except Exception:  # the package raises on a gap it cannot fill
