@@ -77,7 +77,7 @@ def infer_schema(
                         (param.schema, str(param.schema.get("description", "")))
                     )
     known = set(entities.drafts)
-    plans = [ToolPlan(shape, decide(shape, known)) for shape in shapes]
+    plans = [ToolPlan(shape, decide(shape, known, lookup_tables=not fixed)) for shape in shapes]
     for plan in plans:
         if plan.decision.entity:
             entities.ensure(plan.decision.entity)
