@@ -218,7 +218,7 @@ def test_completing_a_refill_deducts_one_from_its_prescription():
     refill = _first(env, "refills")
     prescription = refill["prescription_id"]
     _set(env, "refills", "refill_id", refill["refill_id"], status="ready")
-    _set(env, "prescriptions", "prescription_id", prescription, refills_remaining=2)
+    _set(env, "prescriptions", "prescription_id", prescription, refills_remaining=2, auto_refill=1)
     done = env.call("complete_refill", refill_id=refill["refill_id"])
     assert done.ok, done.observation
     assert env.db.get("prescriptions", prescription)["refills_remaining"] == 1
