@@ -46,7 +46,8 @@ def test_operations_follow_verbs_nouns_and_identifiers(shop):
         "cancel_order": ("write", "transition", "orders"),
         "update_shipping_address": ("write", "update", "orders"),
         "update_customer_email": ("write", "update", "customers"),
-        "calculate_shipping_cost": ("read", "compute", None),
+        # no formula fits: a lookup table of its own, keyed by its inputs
+        "calculate_shipping_cost": ("read", "get", "calculate_shipping_cost_results"),
     }
     for name, (kind, operation, table) in expected.items():
         binding = _binding(shop, name)
@@ -58,7 +59,12 @@ def test_operations_follow_verbs_nouns_and_identifiers(shop):
     assert roles["min_total"] == ("min", "total")
     assert roles["limit"] == ("limit", None)
     assert roles["customer_id"][0] == "filter"
-    assert _binding(shop, "calculate_shipping_cost").fallback
+    assert not _binding(shop, "calculate_shipping_cost").fallback
+    lookup = {p.name: (p.role, p.column) for p in _binding(shop, "calculate_shipping_cost").params}
+    assert lookup == {
+        "weight_kg": ("filter", "weight_kg"),
+        "destination_country": ("filter", "destination_country"),
+    }
 
 
 def test_transition_preconditions_come_from_the_description(shop):

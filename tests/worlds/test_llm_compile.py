@@ -5,6 +5,7 @@ from __future__ import annotations
 from agentscaler import llm
 from agentscaler.llm import stub
 from agentscaler.worlds import llm_compile
+from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.config import WorldConfig
 from agentscaler.worlds.llm_compile import improve_world
 
@@ -36,8 +37,22 @@ def _specs():
     return [t for t in fixture_tools() if t.tag_value("vertical") == "notes"]
 
 
+_GENERIC: list = []
+
+
+def _generic_factorial_world():
+    """The notes world whose spec leaves math_factorial on the generic path (no formula)."""
+    if not _GENERIC:
+        spec = compiled_vertical("notes").load_spec()
+        tool = spec.tools["math_factorial"].model_copy(update={"compute": {}, "fallback": True})
+        spec = spec.model_copy(update={"tools": {**spec.tools, "math_factorial": tool}})
+        _GENERIC.append(compile_world("d-notes", "notes", _specs(), spec=spec))
+    return _GENERIC[0]
+
+
 def test_broken_candidates_are_refused_and_the_error_fed_back():
-    world = compiled_vertical("notes")
+    world = _generic_factorial_world()
+    assert world.world.binding("math_factorial").fallback
     brain = stub.ScriptedBrain([UNSAFE, CRASHES, GOOD])
     config = WorldConfig(llm_compile=True, llm_retries=3)
     with stub.serve(brain) as base_url:
@@ -57,7 +72,7 @@ def test_broken_candidates_are_refused_and_the_error_fed_back():
 
 
 def test_the_template_stays_when_every_attempt_fails():
-    world = compiled_vertical("notes")
+    world = _generic_factorial_world()
     brain = stub.ScriptedBrain([WRONG_KIND, UNSAFE])
     config = WorldConfig(llm_compile=True, llm_retries=2)
     with stub.serve(brain) as base_url:
@@ -75,9 +90,9 @@ def test_build_with_llm_writes_the_accepted_code(tmp_path):
     from .conftest import make_run_folder
 
     run = make_run_folder(tmp_path / "run", _specs())
-    brain = stub.ScriptedBrain([GOOD])
-    with stub.serve(brain) as base_url:
-        summary = build_worlds(Workspace(run), WorldConfig(llm_compile=True), llm=_client(base_url))
+    config = WorldConfig(llm_compile=True, llm_tools="all", llm_retries=1)
+    with stub.serve(stub.FunctionBrain(_good_for_factorial)) as base_url:
+        summary = build_worlds(Workspace(run), config, llm=_client(base_url))
     assert summary.passed == 1 and summary.results[0].llm_tools == 1
     world = load_world(Workspace(run).world_dir(summary.results[0].domain_id))
     assert world.world.binding("math_factorial").code_source == "llm" and not world.edited
@@ -124,7 +139,7 @@ def test_a_candidate_that_breaks_another_tool_is_refused(monkeypatch):
         return report.model_copy(update={"checks": (*report.checks, broken), "passed": False})
 
     monkeypatch.setattr(llm_compile, "check_world", check)
-    world = compiled_vertical("notes")
+    world = _generic_factorial_world()
     brain = stub.ScriptedBrain([GOOD, GOOD])
     with stub.serve(brain) as base_url:
         improved = improve_world(world, _specs(), _client(base_url), WorldConfig(llm_retries=2))

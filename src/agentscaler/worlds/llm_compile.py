@@ -37,7 +37,7 @@ a SQLite database; tool code reaches it only through the `db` object:
   db.insert(table, {col: value}) -> new row (a missing key gets the next id; foreign keys checked)
   db.update(table, key, {col: value}) -> updated row (None values are left unchanged)
   db.delete(table, key) -> deleted row
-  db.derive(schema, *key) -> a value shaped like the JSON schema, a pure function of key
+  db.derive(schema, tool) -> a value shaped like the JSON schema, fixed per tool
 Raise NotFound, PreconditionFailed or InvalidArgument(message) for domain errors; the message
 names the record. Rules: no imports; no names or attributes starting with an underscore; no
 eval/exec/open/getattr/type/print/format; no classes, generators or global statements; the result

@@ -41,6 +41,8 @@ class Outcome:
     rule: str | None = None
     message: str = ""
     rows: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    """For a compute tool with formulas: each result field and its value."""
 
 
 class _Violation(Exception):
@@ -198,8 +200,17 @@ class Interpreter:
                 self._nothing_to_change(spec_tool, {**self.defaults.get(tool, {}), **args})
             for effect in spec_tool.effects:
                 self._effect(tool, spec_tool, effect, db, args, rows)
+            if spec_tool.compute:
+                computed.update(
+                    (name, self.evaluate(tool, formula, db, args, rows, value=True))
+                    for name, formula in spec_tool.compute.items()
+                )
 
-        return self._outcome(call, rows)
+        computed: dict[str, Any] = {}
+        outcome = self._outcome(call, rows)
+        if outcome.ok and spec_tool.compute:
+            outcome.result = computed
+        return outcome
 
     @staticmethod
     def _nothing_to_change(spec_tool: SpecTool, args: dict[str, Any]) -> None:

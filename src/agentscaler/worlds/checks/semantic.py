@@ -248,6 +248,20 @@ class SemanticChecker:
                         detail=f"on {args} the spec {said.strip()} but the code {did.strip()}",
                     )
                 ]
+            if outcome.result is not None and result.ok:
+                got = result.observation
+                if not isinstance(got, dict) and len(outcome.result) == 1:
+                    got = {next(iter(outcome.result)): got}
+                if got != outcome.result:
+                    return None, [
+                        SemanticFinding(
+                            check="agrees",
+                            ok=False,
+                            tool=name,
+                            detail=f"on {args} the code returned {got} but the spec's formulas "
+                            f"give {outcome.result}",
+                        )
+                    ]
             if changes != expected:
                 return None, [
                     SemanticFinding(

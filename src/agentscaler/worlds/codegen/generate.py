@@ -18,6 +18,7 @@ from typing import Any
 from agentscaler.naming import split_identifier
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import ParamBinding, Table, ToolBinding
+from agentscaler.worlds.codegen.compute import formula_lines
 from agentscaler.worlds.codegen.shaping import Shaper, escape_braces, str_literal, tuple_literal
 from agentscaler.worlds.interface import (
     ParamInfo,
@@ -82,7 +83,9 @@ The database API (agentscaler.worlds.runtime.dbapi.Database):
     db.delete(table, key) / db.delete_where(table, where=)
     db.now() / db.today()                   the world's clock
     db.days_between(a, b) / db.hours_between(a, b) / db.add_days(d, n) / db.add_hours(t, n)
-    db.derive(schema, *key)                 a value shaped like schema, a pure function of key
+    db.derive(schema, tool)                 a value shaped like schema, fixed per tool (no data holds
+                                            the result; the arguments do not change it)
+    db.mean_of(xs) / db.log_of(x, base) / db.convert_units(v, unit_in, unit_out) ... formulas
 
 Edit spec.yaml and rebuild rather than this file: it is generated again from the spec. An edit
 here is kept only until the next build, and is safety-checked when the world is loaded: no
@@ -275,10 +278,15 @@ class _Function:
                 lines.append(f"Moves a row of {t} to another status.")
             case "delete":
                 lines.append(f"Removes a row of {t}.")
+            case "compute" if tool.compute:
+                lines.append("Computes its result from the arguments:")
+                lines.extend(
+                    f"- {field} = {formula.lstrip('=')}" for field, formula in tool.compute.items()
+                )
             case _:
                 lines.append(
-                    "No table holds this data: the result is a deterministic function of the "
-                    "arguments."
+                    "No table or formula holds this data: the result is a fixed value shaped "
+                    "like the tool's result."
                 )
         if tool.requires:
             lines.append("Rules:")
@@ -592,8 +600,12 @@ class _Function:
     # --- computations ---------------------------------------------------------------------
     def _compute(self) -> None:
         self._checks()
-        arguments = ", ".join(f'"{p.name}": {self.py[p.name]}' for p in self.shape.params)
-        self.emit(f'return db.derive({self.constant_name}, "{self.binding.name}", {{{arguments}}})')
+        if self.tool.compute:
+            returns = self.shape.returns.schema
+            for line in formula_lines(self.tool, self.scope, self.where, self.local, returns):
+                self.emit(line)
+            return
+        self.emit(f'return db.derive({self.constant_name}, "{self.binding.name}")')
 
     @property
     def constant_name(self) -> str:
@@ -658,7 +670,7 @@ def generate(
         fn_name = python_name(name, taken)
         fn = _Function(name, tool, spec, interfaces[name], bindings[name], fn_name, tables)
         source = fn.build()
-        if tool.kind == "compute":
+        if tool.kind == "compute" and not tool.compute:
             constant = pprint.pformat(fn.result_schema(), width=96, sort_dicts=False)
             parts.append(f"{fn.constant_name} = {constant}\n")
         parts.append(source)

@@ -2,6 +2,8 @@
 
 Rules (names and schemas only; see :mod:`agentscaler.worlds.infer.operations` for the verb lists):
 
+* a tool without identifiers whose docs name a formula over all its required arguments
+  (``mean(numbers)``, ``add(a, b)``) -> ``compute`` (see :mod:`agentscaler.worlds.infer.compute`);
 * reads: a compute verb without identifiers -> ``compute``; an identifier of the tool's entity ->
   ``get``; a plural noun or a list verb -> ``search``; a noun with other parameters -> a lookup
   (``get`` by the parameters); nothing to go on -> ``compute``.
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentscaler.naming import entity_of_parameter, singular
+from agentscaler.naming import entity_of_parameter, singular, split_identifier
+from agentscaler.worlds.infer.compute import computes
 from agentscaler.worlds.infer.operations import (
     COMPUTE_VERBS,
     CREATE_VERBS,
@@ -99,10 +102,14 @@ class Decision:
     """Create whose caller supplies the new row's key (``register_user(user_id, ...)``)."""
 
 
-def decide(shape: ToolShape, known: set[str]) -> Decision:
-    """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers."""
+def decide(shape: ToolShape, known: set[str], *, lookup_tables: bool = True) -> Decision:
+    """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers.
+    ``lookup_tables``: a read with nothing to find and no formula gets a lookup table of its own
+    (not when the tables are a user's data: such a tool binds to the data's state instead)."""
+    if computes(shape):
+        return Decision("compute", None, [Role(p, "option") for p in shape.params])
     if shape.kind == "read":
-        return _decide_read(shape, known)
+        return _decide_read(shape, known, lookup_tables)
     return _decide_write(shape, known)
 
 
@@ -128,11 +135,11 @@ def _key_param(shape: ToolShape, name_entity: str | None, known_name: bool) -> P
     return None
 
 
-def _decide_read(shape: ToolShape, known: set[str]) -> Decision:
+def _decide_read(shape: ToolShape, known: set[str], lookup_tables: bool = True) -> Decision:
     name_entity, known_name = _name_entity(shape, known)
     ids = shape.id_params()
     if shape.verb in COMPUTE_VERBS and not ids:
-        return _compute(shape)
+        return _compute(shape, lookup_tables)
     wants_list = shape.plural_noun or shape.verb in LIST_VERBS
     key = None if (wants_list and shape.plural_noun) else _key_param(shape, name_entity, known_name)
     if key is not None:
@@ -148,16 +155,18 @@ def _decide_read(shape: ToolShape, known: set[str]) -> Decision:
     if name_entity is None:
         if len(ids) == 1 and not wants_list:
             return _decide_read_keyed(shape, ids[0])
-        return _compute(shape)
+        return _compute(shape, lookup_tables)
     if wants_list:
         return Decision("search", name_entity, _search_roles(shape, name_entity))
     if shape.verb not in LOOKUP_VERBS or (
         not shape.params and shape.verb not in ("get", "show", "view", "fetch", "retrieve", "read")
     ):
-        return _compute(shape)
+        return _compute(shape, lookup_tables)
     roles = _search_roles(shape, name_entity)
     if shape.params and not any(r.role in ("filter", "key") for r in roles):
-        return _compute(shape)  # nothing to look a row up by (e.g. only a text to analyse)
+        return _compute(
+            shape, lookup_tables
+        )  # nothing to look a row up by (e.g. only a text to analyse)
     return Decision("get", name_entity, roles)
 
 
@@ -171,8 +180,21 @@ def _decide_read_keyed(shape: ToolShape, key: ParamInfo) -> Decision:
     return decision
 
 
-def _compute(shape: ToolShape) -> Decision:
-    return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
+def _compute(shape: ToolShape, lookup_tables: bool = True) -> Decision:
+    """A read with no row to find: its formula when its docs name one, else a lookup table of
+    its own (``estimate_elevation_results``) whose rows are keyed by the tool's inputs (structured
+    ones as JSON values), so a result is a seeded row and an unknown input is not found."""
+    if computes(shape):
+        return Decision("compute", None, [Role(p, "option") for p in shape.params])
+    if not lookup_tables:
+        return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
+    roles = [Role(p, "filter", p.column) for p in shape.params]
+    return Decision("get", lookup_entity(shape.name), roles)
+
+
+def lookup_entity(tool: str) -> str:
+    """The entity of a tool's own lookup table: its name's words and ``result``."""
+    return "_".join((*split_identifier(tool), "result"))
 
 
 def _search_roles(shape: ToolShape, entity: str) -> list[Role]:

@@ -81,7 +81,7 @@ def infer_schema(
                         (param.schema, str(param.schema.get("description", "")))
                     )
     known = set(entities.drafts)
-    plans = [ToolPlan(shape, decide(shape, known)) for shape in shapes]
+    plans = [ToolPlan(shape, decide(shape, known, lookup_tables=not fixed)) for shape in shapes]
     for plan in plans:
         if plan.decision.entity:
             entities.ensure(plan.decision.entity)
@@ -251,7 +251,7 @@ def _binding(plan: ToolPlan, by_entity: dict[str, Table], entities: Entities) ->
     return ToolBinding(
         name=shape.name,
         tool_id=shape.spec.id,
-        kind="read" if shape.kind == "read" else "write",
+        kind="read" if shape.kind == "read" or decision.operation == "compute" else "write",
         operation=decision.operation,  # type: ignore[arg-type]
         table=table.name if table else None,
         fallback=decision.fallback,

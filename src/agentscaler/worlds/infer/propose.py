@@ -13,6 +13,7 @@ from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.amounts import amount_effects
 from agentscaler.worlds.infer.children import ChildList, split_children
+from agentscaler.worlds.infer.compute import compute_plan
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
@@ -34,6 +35,7 @@ from agentscaler.worlds.infer.rules.text import normalize
 from agentscaler.worlds.infer.users import with_users
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema
+from agentscaler.worlds.seeding.rates import with_rates
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import (
     SemanticKind,
@@ -483,16 +485,18 @@ class _ToolBuilder:
                 column=p.column if role != "option" else None,
                 entity=self.by_table.get(p.table or "") if p.table else None,
             )
+        compute, rates = compute_plan(self.plan.shape) if operation == "compute" else ({}, {})
         return SpecTool(
             kind=operation,
             entity=self.entity,
             access=b.kind,
             params=params,
-            find=self.find,
+            find={**self.find, **rates},
             requires=tuple(self.requires),
             effects=tuple(self.effects),
             returns=returns,
-            fallback=b.fallback,
+            compute=compute,
+            fallback=b.fallback and not compute,
         )
 
     def _status_rule(self, main: str) -> list[SpecRule]:
@@ -626,4 +630,4 @@ def propose_spec(
     spec = _clear_gated(spec)
     descriptions = {t.name: t.description for t in tools}
     spec = guard_invariants(amount_effects(release_effects(spec), descriptions))
-    return with_users(spec), plan
+    return with_users(with_rates(spec)), plan

@@ -27,6 +27,7 @@ from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, Wo
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import quote_ident
 from agentscaler.worlds.config import DEFAULT_CLOCK
+from agentscaler.worlds.runtime.formulas import Formulas
 from agentscaler.worlds.seeding.values import ValueFactory, derive
 
 Change = tuple[str, str, Any, str | None, Any, Any]
@@ -168,7 +169,7 @@ _ORDER = re.compile(
 )
 
 
-class Database:
+class Database(Formulas):
     """What tool code sees as ``db``: reads and writes on the world's tables.
 
     ``where`` filters compare columns for equality (a list value means "any of"), ``None``
@@ -480,9 +481,10 @@ class Database:
         return next((v for v in values if v is not None), None)
 
     # --- compute-style tools ----------------------------------------------------------------
-    def derive(self, schema: dict[str, Any] | None, *key: Any) -> Any:
-        """A value shaped like ``schema`` that depends only on ``key`` (same key, same value)."""
-        return derive(schema, *key)
+    def derive(self, schema: dict[str, Any] | None, tool: str, *_ignored: Any) -> Any:
+        """A value shaped like ``schema``, fixed per tool: a tool no table or formula backs
+        answers the same whatever its arguments (they are never hashed into values)."""
+        return derive(schema, tool)
 
     # --- internals --------------------------------------------------------------------------
     def _check_writable(self, table: str) -> None:

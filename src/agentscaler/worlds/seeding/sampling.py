@@ -17,8 +17,10 @@ from agentscaler.naming import entity_of_parameter
 from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
+from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.values import ValueFactory
+from agentscaler.worlds.spec.expr import param_of
 
 
 class ArgumentSampler:
@@ -50,6 +52,7 @@ class ArgumentSampler:
         properties = entry.parameters.get("properties") or {}
         required = set(entry.parameters.get("required") or ())
         factory = ValueFactory(rng.getrandbits(64))
+        self._call_seed = rng.getrandbits(32) if self._units(tool) else 0
         anchor = anchor if anchor is not None else self._anchor_row(binding, rng)
         roles = {p.name: p for p in binding.params}
         include = {name for name in properties if name in required or rng.random() < optional}
@@ -78,6 +81,28 @@ class ArgumentSampler:
             if value is not None:
                 arguments[name] = value
         return self._repair(entry, arguments, properties, factory)
+
+    def _units(self, tool: str) -> tuple[str, ...]:
+        """Arguments of ``tool`` its formulas read as unit names (sampled as real units)."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        return unit_arguments(entry.compute.values()) if entry is not None else ()
+
+    def _looked_up(self, tool: str) -> dict[str, tuple[str, str]]:
+        """``{argument: (table, column)}`` of the rows a compute tool looks up by an argument
+        (a currency conversion's two rates): sampled from the values the table holds."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        if entry is None or entry.kind != "compute":
+            return {}
+        found = {}
+        for lookup in entry.find.values():
+            entity = spec.entities.get(lookup.entity)
+            for column, value in lookup.by.items():
+                name = param_of(value)
+                if entity is not None and name is not None:
+                    found[name] = (entity.table, column)
+        return found
 
     def _existing_ids(self, value: Any, rng: random.Random) -> Any:
         """Ids nested in objects and lists (``items[].product_id``) replaced by existing ones."""
@@ -200,6 +225,14 @@ class ArgumentSampler:
                 ] or enum
             if options:
                 return rng.choice(options)
+        looked_up = self._looked_up(binding.name).get(name) if kind == "option" else None
+        if looked_up is not None:
+            rows = self.env.random_rows(looked_up[0], 1, rng)
+            if rows and rows[0].get(looked_up[1]) is not None:
+                return _as_schema_type(rows[0][looked_up[1]], schema)
+        if name in self._units(binding.name):
+            family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
+            return rng.choice(family)
         value = factory.value(schema, semantic, name)
         if binding.operation == "update" and anchor is not None and column is not None:
             for _ in range(5):

@@ -19,6 +19,7 @@ from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
 from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
+from agentscaler.worlds.seeding.rates import fill_rates
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.model import WorldSpec
 
@@ -159,6 +160,7 @@ def seed_rows(
             table_rows.append(row)
         rows[table.name] = table_rows
     if spec is not None:
+        fill_rates(spec, rows)
         parts = amount_parts(spec)
         if parts:
             rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng

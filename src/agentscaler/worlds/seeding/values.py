@@ -327,11 +327,12 @@ class ValueFactory:
         return result
 
 
-def derive(schema: dict[str, Any] | None, *key: Any) -> Any:
-    """A value shaped like ``schema`` that is a pure function of ``key`` (compute-style tools)."""
+def derive(schema: dict[str, Any] | None, tool: str) -> Any:
+    """A value shaped like ``schema``, the same for every call of ``tool`` (a tool no table or
+    formula backs)."""
     from agentscaler.worlds.infer.semantics import semantic_of
 
-    factory = ValueFactory(stable_seed(*key))
+    factory = ValueFactory(stable_seed(tool))
     if not schema:
         schema = {"type": "object", "properties": {"result": {"type": "string"}}}
     resolved = resolve_schema(schema)

@@ -11,6 +11,7 @@ from typing import NoReturn
 from agentscaler.errors import SpecError
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.interface import read_params
+from agentscaler.worlds.spec.expr import expression_text, is_expression, params_used, parse
 from agentscaler.worlds.spec.model import SpecEntity, SpecTool, WorldSpec
 
 
@@ -147,6 +148,16 @@ def check_tool(name: str, tool: SpecTool, spec: WorldSpec, interface: ToolSpec) 
             f"{at}.returns: no row named {tool.returns!r} is looked up or inserted "
             f"(rows: {_columns_text(bound) or 'none'})"
         )
+    for field, formula in tool.compute.items():
+        where = f"{at}.compute.{field}"
+        if not is_expression(formula):
+            raise SpecError(f"{where}: a formula is an expression (=...), got {formula!r}")
+        unknown = params_used(parse(expression_text(formula), where)) - known_params
+        if unknown:
+            raise SpecError(
+                f"{where}: {formula!r} reads {', '.join(sorted(unknown))}, which the tool does "
+                f"not take (parameters: {_columns_text(known_params) or 'none'})"
+            )
     names = [rule.name for rule in tool.requires]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

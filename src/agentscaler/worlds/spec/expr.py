@@ -7,7 +7,8 @@ keys and invariants. They may use:
 * rows bound by the tool (``order.status``) and loop variables (``item.quantity``);
 * literals, arithmetic, comparisons, ``and``/``or``/``not``, ``x if c else y``, ``in``, lists,
   tuples, and comprehensions (``sum(i.quantity for i in $items)``);
-* the functions of :data:`FUNCTIONS` (the world clock, aggregates over tables, date arithmetic).
+* the functions of :data:`FUNCTIONS` (the world clock, aggregates over tables, date arithmetic,
+  and the formulas of compute tools: statistics, logarithms, distances, unit conversion).
 
 :func:`parse` checks an expression and names what is wrong; :class:`Translator` turns it into the
 Python that generated tool code runs (``order.status`` -> ``order["status"]``, ``today()`` ->
@@ -98,6 +99,23 @@ FUNCTIONS: dict[str, Function] = {
     "weekday": Function(1, 1, "day of the week of a date, 0 (Monday) to 6 (Sunday)"),
     "add_days": Function(2, 2, "a date (or date-time) plus a number of days"),
     "add_hours": Function(2, 2, "a date-time plus a number of hours"),
+    "mean_of": Function(1, 1, "arithmetic mean of a list of numbers"),
+    "sum_of": Function(1, 1, "sum of a non-empty list of numbers"),
+    "min_of": Function(1, 1, "smallest of a non-empty list of numbers"),
+    "max_of": Function(1, 1, "largest of a non-empty list of numbers"),
+    "median_of": Function(1, 1, "median of a list of numbers"),
+    "stdev_of": Function(1, 1, "population standard deviation of a list of numbers"),
+    "variance_of": Function(1, 1, "population variance of a list of numbers"),
+    "product_of": Function(1, 1, "product of a list of numbers"),
+    "div": Function(2, 2, "the first number divided by the second (zero: invalid argument)"),
+    "log_of": Function(1, 2, "logarithm of a positive number in a base (natural without one)"),
+    "sqrt_of": Function(1, 1, "square root of a non-negative number"),
+    "power_of": Function(2, 2, "the first number raised to the second"),
+    "factorial_of": Function(1, 1, "n! of a whole number from 0 to 170"),
+    "haversine_km": Function(
+        4, 4, "great-circle distance in km between (lat1, lon1) and (lat2, lon2)"
+    ),
+    "convert_units": Function(3, 3, "a value in one unit expressed in another (factors of pint)"),
 }
 """Functions expressions may call; generated code calls them on the database API (``db.x``)."""
 
@@ -112,6 +130,13 @@ _DB_METHODS = {
     "add_hours": "add_hours",
     "years_between": "years_between",
     "weekday": "weekday",
+    **{
+        name: name
+        for name in (
+            "mean_of sum_of min_of max_of median_of stdev_of variance_of product_of div log_of "
+            "sqrt_of power_of factorial_of haversine_km convert_units".split()
+        )
+    },
 }
 _BUILTINS = frozenset({"len", "sum", "min", "max", "round", "abs", "str", "int", "float"})
 

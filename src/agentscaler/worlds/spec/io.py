@@ -78,8 +78,13 @@ def spec_data(spec: WorldSpec) -> dict[str, Any]:
 
 
 def spec_hash(spec: WorldSpec) -> str:
-    """Content hash of a spec (formatting and comments of the file do not count)."""
-    return content_hash(spec.model_dump(mode="json"), length=16)
+    """Content hash of a spec (formatting and comments of the file do not count; a tool without
+    formulas hashes as it did before specs had them, so its world keeps its id and states)."""
+    data = spec.model_dump(mode="json")
+    for tool in data["tools"].values():
+        if not tool.get("compute"):
+            tool.pop("compute", None)
+    return content_hash(data, length=16)
 
 
 def dump_spec(spec: WorldSpec) -> str:

@@ -260,8 +260,12 @@ class SpecTool(Record):
     effects: tuple[SpecEffect, ...] = ()
     returns: str | None = None
     """The bound row (or, for a search, the entity's rows) the result is shaped from."""
+    compute: dict[str, str] = {}
+    """For a compute tool: each field of its result and the formula that makes it from the
+    arguments (``mean: =mean_of($numbers)``, ``result: =convert_units($value, $unit_in, $unit_out)``)."""
     fallback: bool = False
-    """No table operation was inferred: the result is computed from the arguments alone."""
+    """No table operation or formula was inferred: the tool has nothing to compute its result
+    from."""
     note: str = ""
     """What inference could not decide, and why."""
 
@@ -269,6 +273,8 @@ class SpecTool(Record):
     def _reads_write_nothing(self) -> SpecTool:
         if self.access == "read" and self.effects:
             raise ValueError("a read tool has no effects; set access: write")
+        if self.compute and self.kind != "compute":
+            raise ValueError("compute formulas belong to a tool of kind compute")
         return self
 
     def loops(self) -> list[str]:
