@@ -24,16 +24,11 @@ from agentscaler.naming import split_identifier
 from agentscaler.records.task import Persona, UserFact
 from agentscaler.records.world import Table, World
 from agentscaler.tasks.steps import Step
+from agentscaler.worlds.infer.users import CONTACT_COLUMNS, NAME_KINDS
 from agentscaler.worlds.runtime.dbapi import Database
 
-PERSON_SEMANTICS = frozenset({"person_name", "first_name", "last_name", "email", "phone"})
+PERSON_SEMANTICS = frozenset({*NAME_KINDS, "email", "phone"})
 """Column meanings of what identifies a person."""
-NAME_SEMANTICS = frozenset({"person_name", "first_name", "last_name"})
-CONTACT_COLUMNS = frozenset(
-    {"email", "email_address", "phone", "phone_number", "mobile", "mobile_number"}
-)
-"""Contact columns that, named just so, make a table one of people (a message's ``sender``
-email does not)."""
 IDENTITY_ORDER = ("person_name", "first_name", "last_name", "email", "phone")
 """What a person tells an agent to be identified, most usual first."""
 
@@ -86,8 +81,7 @@ def is_people(table: Table) -> bool:
     if table.parent is not None:
         return False
     return any(
-        c.semantic in NAME_SEMANTICS
-        or (c.semantic in ("email", "phone") and c.name in CONTACT_COLUMNS)
+        c.semantic in NAME_KINDS or (c.semantic in ("email", "phone") and c.name in CONTACT_COLUMNS)
         for c in table.columns
     )
 

@@ -63,7 +63,7 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
         if not (take or give):
             continue
         words = tokens(sentence)
-        for row, entity in _reachable(ctx):
+        for row, entity in reachable(ctx):
             table = ctx.tables[entity]
             for column in table.columns:
                 if column.type not in ("INTEGER", "REAL") or not re.search(
@@ -91,7 +91,7 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
                     amount = "1"  # "one refill is deducted from the prescription"
                 if amount is None:
                     continue
-                bound = _bind(ctx, row, entity)
+                bound = bind_reachable(ctx, row, entity)
                 if bound is None:
                     continue
                 effects.append(
@@ -117,7 +117,7 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
         if moved is None:
             continue
         before, after = sentence[: moved.start()], " " + sentence[moved.end() :] + " "
-        for row, entity in _reachable(ctx):
+        for row, entity in reachable(ctx):
             if entity == ctx.entity or row in seen:
                 continue
             noun = entity.replace("_", " ")
@@ -135,7 +135,7 @@ def status_moves(ctx: RuleContext) -> list[SpecEffect]:
             ]
             if len(named) != 1:
                 continue
-            bound = _bind(ctx, row, entity)
+            bound = bind_reachable(ctx, row, entity)
             if bound is None:
                 continue
             seen.add(row)
@@ -336,7 +336,7 @@ def recomputed_effects(ctx: RuleContext) -> list[SpecEffect]:
         if not _RECOMPUTED.search(sentence):
             continue
         flat = " ".join(tokens(sentence))
-        for row, entity in _reachable(ctx):
+        for row, entity in reachable(ctx):
             table = ctx.tables[entity]
             link = next((c for c in own.columns if c.references == table.name), None)
             if entity == ctx.entity or link is None:
@@ -345,7 +345,7 @@ def recomputed_effects(ctx: RuleContext) -> list[SpecEffect]:
                 value = _aggregate(column.name, own, ctx.entity, link.name, entity, table)
                 if value is None or column.name.replace("_", " ") not in flat:
                     continue
-                bound = _bind(ctx, row, entity)
+                bound = bind_reachable(ctx, row, entity)
                 if bound is None:
                     continue
                 effects.append(
@@ -372,12 +372,12 @@ def _aggregate(name: str, own, own_entity: str, link: str, entity: str, table) -
     return None
 
 
-def _bind(ctx: RuleContext, row: str, entity: str) -> str | None:
+def bind_reachable(ctx: RuleContext, row: str, entity: str) -> str | None:
     """The row name an effect on a reachable row uses (one reference away: looked up now)."""
     return ctx.related(ctx.main, entity) if row.startswith("<") else row
 
 
-def _reachable(ctx: RuleContext) -> list[tuple[str, str]]:
+def reachable(ctx: RuleContext) -> list[tuple[str, str]]:
     """Bound rows, and rows one reference from the acted-on row (``<main>entity``)."""
     rows = [(r, e) for r, e in ctx.rows().items() if r != ctx.main]
     table = ctx.tables.get(ctx.entity or "")

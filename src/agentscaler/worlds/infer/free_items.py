@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from agentscaler.naming import singular
+from agentscaler.worlds.infer.effects import bind_reachable, reachable
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.text import sentences
 from agentscaler.worlds.spec.expr import param_ref
@@ -75,13 +76,11 @@ def free_items(ctx: RuleContext) -> tuple[list[SpecRule], list[SpecEffect]]:
 
 def _free_list(ctx: RuleContext, noun: str) -> tuple[str, str, str | None] | None:
     """``(row, list column, count column)`` of a reachable row keeping free ``noun`` items."""
-    candidates = [(r, e) for r, e in ctx.rows().items() if r != ctx.created and e != ctx.entity]
-    main = ctx.tables.get(ctx.entity or "")
-    if main is not None and ctx.main is not None:
-        for column in main.columns:
-            target = next((e for e, t in ctx.tables.items() if t.name == column.references), None)
-            if target is not None and target not in {e for _, e in candidates}:
-                candidates.append((f"<{target}>", target))
+    candidates = [
+        (r, e)
+        for r, e in reachable(ctx)
+        if r != ctx.created and e != ctx.entity and (ctx.main or not r.startswith("<"))
+    ]
     for row, entity in candidates:
         table = ctx.tables[entity]
         for column in table.columns:
@@ -101,10 +100,8 @@ def _free_list(ctx: RuleContext, noun: str) -> tuple[str, str, str | None] | Non
                 ),
                 None,
             )
-            if row.startswith("<"):
-                bound = ctx.related(ctx.main, entity) if ctx.main else None
-                if bound is None:
-                    continue
-                row = bound
-            return row, column.name, count
+            bound = bind_reachable(ctx, row, entity)
+            if bound is None:
+                continue
+            return bound, column.name, count
     return None

@@ -25,6 +25,8 @@ PERSON_KINDS = frozenset({*NAME_KINDS, "email", "phone", "username"})
 CONTACT_COLUMNS = frozenset(
     {"email", "email_address", "phone", "phone_number", "mobile", "mobile_number"}
 )
+"""Contact columns that, named just so, make a record one of people (a message's ``sender``
+email does not)."""
 MAX_HOPS = 3
 """The longest chain of references from a record to its owner."""
 

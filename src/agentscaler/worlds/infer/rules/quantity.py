@@ -284,9 +284,7 @@ def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEff
     for rule in rules:
         if rule.kind != "sufficient":
             continue
-        row, _, rest = rule.check.partition(".")
-        column, _, amount = rest.partition(" >= ")
-        column = column.split(" + ")[0]  # "available_balance + account.overdraft_limit"
+        row, column, amount = _required_level(rule)
         if (row, column) not in consumable:
             continue
         values = {column: f"={amount}"}
@@ -301,6 +299,14 @@ def consumption_effects(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEff
     return effects
 
 
+def _required_level(rule: SpecRule) -> tuple[str, str, str]:
+    """``(row, column, amount)`` of a sufficient rule's ``row.column >= amount`` check (the
+    level's first term: ``available_balance + account.overdraft_limit``)."""
+    row, _, rest = rule.check.partition(".")
+    column, _, amount = rest.partition(" >= ")
+    return row, column.split(" + ")[0], amount
+
+
 def _moved(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
     """A write that points its row at another row holding a consumable level the rules require
     (``change_booking(flight_id)`` with "seats left"): one unit moves from the new row to the
@@ -311,8 +317,7 @@ def _moved(ctx: RuleContext, rules: list[SpecRule]) -> list[SpecEffect]:
     consumable = {(level.row, level.column.name) for level in _levels(ctx) if level.consumable}
     effects = []
     for rule in rules:
-        row, _, rest = rule.check.partition(".")
-        column, _, amount = rest.partition(" >= ")
+        row, column, amount = _required_level(rule)
         if rule.kind != "sufficient" or (row, column) not in consumable or rule.each:
             continue
         lookup = ctx.find.get(row)
