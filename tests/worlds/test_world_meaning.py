@@ -367,6 +367,8 @@ def test_booked_seats_leave_the_free_ones_and_a_swap_gives_the_old_ones_back():
     )
     assert taken.error_type == "precondition_failed"  # B1 is not a free seat
     assert taken.observation["error"]["rule"] == "seats_are_free"
+    message = taken.observation["error"]["message"]
+    assert message == f"seats ['B1'] are not free on showtime {showtime}", message
     booked = env.call(
         "book_movie_tickets",
         showtime_id=showtime,

@@ -45,7 +45,7 @@ def free_items(ctx: RuleContext) -> tuple[list[SpecRule], list[SpecEffect]]:
         found = _free_list(ctx, noun)
         if found is None:
             continue
-        row, column, count = found
+        row, column, count, key = found
         arg = param_ref(name)
         free = f"coalesce({row}.{column}, [])"
         own = None
@@ -59,7 +59,7 @@ def free_items(ctx: RuleContext) -> tuple[list[SpecRule], list[SpecEffect]]:
             name=f"{noun}s_are_free",
             kind="other",
             check=f"len({taken}) == 0",
-            error=f"{noun}s {{{taken}}} are not free on {row} {{{row}}}",
+            error=f"{noun}s {{{taken}}} are not free on {row} {{{row}.{key}}}",
             source=f"every {noun} must be free",
         )
         left = f"[x for x in {free} if x not in {arg}]"
@@ -74,8 +74,9 @@ def free_items(ctx: RuleContext) -> tuple[list[SpecRule], list[SpecEffect]]:
     return [], []
 
 
-def _free_list(ctx: RuleContext, noun: str) -> tuple[str, str, str | None] | None:
-    """``(row, list column, count column)`` of a reachable row keeping free ``noun`` items."""
+def _free_list(ctx: RuleContext, noun: str) -> tuple[str, str, str | None, str] | None:
+    """``(row, list column, count column, key column)`` of a reachable row keeping free
+    ``noun`` items."""
     candidates = [
         (r, e)
         for r, e in reachable(ctx)
@@ -103,5 +104,5 @@ def _free_list(ctx: RuleContext, noun: str) -> tuple[str, str, str | None] | Non
             bound = bind_reachable(ctx, row, entity)
             if bound is None:
                 continue
-            return bound, column.name, count
+            return bound, column.name, count, table.primary_key
     return None
