@@ -605,3 +605,13 @@ def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vert
     assert proof.status == "failed", proof
     assert not report.passed
     assert re.search(r"succeeded|failed with", proof.detail)
+
+
+def test_a_parking_fee_is_the_hourly_rate_over_every_started_quarter_hour():
+    """ "the fee for parking a number of minutes at an hourly rate, billed per started 15
+    minutes": computed from the arguments, for any of them (not looked up)."""
+    env = _world("parking").make_env()
+    for minutes, fee in ((15, 1.0), (16, 2.0), (178, 12.0), (240, 16.0)):
+        result = env.call("calculate_parking_fee", duration_minutes=minutes, hourly_rate=4.0)
+        assert result.ok, result.observation
+        assert result.observation["fee"] == fee, (minutes, result.observation)

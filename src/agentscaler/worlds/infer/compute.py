@@ -367,6 +367,44 @@ def _motion(params: _Params, words: set[str]) -> str | None:
     return None
 
 
+_MINUTES = {
+    "minute": 1,
+    "minutes": 1,
+    "hour": 60,
+    "hours": 60,
+    "hourly": 60,
+    "day": 1440,
+    "days": 1440,
+    "daily": 1440,
+    "week": 10080,
+    "weeks": 10080,
+    "weekly": 10080,
+}
+_STARTED = re.compile(r"\bper started (\d+) (minute|hour|day)s?\b")
+
+
+def _time_charge(params: _Params, words: set[str], description: str) -> str | None:
+    """A charge for a time at a rate per time unit ("the fee for parking a number of minutes at
+    an hourly rate, billed per started 15 minutes"): rate x time in the rate's unit, the time
+    rounded up to the billing step the text states."""
+    if not words & {"fee", "cost", "price", "charge", "charges", "amount"}:
+        return None
+    rate = next(
+        (p for p in params.numbers if "rate" in p.words and set(p.words) & set(_MINUTES)), None
+    )
+    time = next((p for p in params.numbers if p is not rate and set(p.words) & set(_MINUTES)), None)
+    if rate is None or time is None or not (_usable(rate) and _usable(time)):
+        return None
+    per = next(_MINUTES[w] for w in rate.words if w in _MINUTES)
+    unit = next(_MINUTES[w] for w in time.words if w in _MINUTES)
+    minutes = f"{_ref(time)} * {unit}" if unit != 1 else _ref(time)
+    started = _STARTED.search(description.lower())
+    if started is not None:
+        step = int(started.group(1)) * _MINUTES[started.group(2)]
+        minutes = f"-(-({minutes}) // {step}) * {step}"  # every started step is billed
+    return f"round({_ref(rate)} * ({minutes}) / {per}, 2)"
+
+
 def _area(params: _Params, words: set[str]) -> str | None:
     if "area" not in words:
         return None
@@ -400,7 +438,8 @@ def compute_plan(shape: ToolShape) -> tuple[dict[str, str], dict[str, SpecLookup
     if currency is not None:
         return currency
     formula = (
-        _conversion(shape, params, name_words)
+        _time_charge(params, name_words | description_words, shape.spec.description)
+        or _conversion(shape, params, name_words)
         or _list_formula(params, name_words)
         or _scalar_formula(shape, params, name_words)
     )
