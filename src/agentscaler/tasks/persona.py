@@ -31,6 +31,14 @@ PERSON_SEMANTICS = frozenset({*NAME_KINDS, "email", "phone"})
 """Column meanings of what identifies a person."""
 IDENTITY_ORDER = ("person_name", "first_name", "last_name", "email", "phone")
 """What a person tells an agent to be identified, most usual first."""
+NAME_QUALIFIERS = frozenset(
+    {"full", "first", "last", "given", "family", "legal", "display", "preferred", "contact"}
+)
+"""Words before ``_name`` that say which name it is, not who the person is (``full_name``)."""
+HELD_RECORDS = frozenset(
+    {"account", "profile", "wallet", "card", "membership", "subscription", "policy", "plan"}
+)
+"""Records a person holds: their rows' people are the record's holders (an account holder)."""
 
 
 def _words(name: str) -> str:
@@ -151,8 +159,24 @@ def persona_of(
     return None, []
 
 
-def _persona(table: Table, key: Any, row: dict[str, Any]) -> tuple[Persona, list[UserFact]]:
+def role_of(table: Table, name_column: str | None) -> str:
+    """What the person of a row of ``table`` is, in words: the table's entity for a table of
+    people (``customer``), the role its name column states for a record that carries a person
+    (``recipient_name`` of a shipment: ``recipient``), the holder of a held record (a parking
+    account's ``full_name``: ``parking account holder``)."""
     entity = _words(table.entity or table.name)
+    words = split_identifier(name_column or "")
+    role = [w for w in words[:-1] if w not in NAME_QUALIFIERS] if words[-1:] == ("name",) else []
+    if role and role[-1] in ("holder", "owner"):
+        return entity if entity.endswith(role[-1]) else f"{entity} {role[-1]}"
+    if role:
+        return " ".join(role)
+    if entity.split()[-1:] and entity.split()[-1] in HELD_RECORDS:
+        return f"{entity} holder"
+    return entity
+
+
+def _persona(table: Table, key: Any, row: dict[str, Any]) -> tuple[Persona, list[UserFact]]:
     by_semantic: dict[str, tuple[str, Any]] = {}
     for column in table.columns:
         value = row.get(column.name)
@@ -173,4 +197,8 @@ def _persona(table: Table, key: Any, row: dict[str, Any]) -> tuple[Persona, list
         for semantic in IDENTITY_ORDER
         if semantic in by_semantic
     ]
+    name_column = next(
+        (by_semantic[s][0] for s in ("person_name", "first_name") if s in by_semantic), None
+    )
+    entity = role_of(table, name_column)
     return Persona(entity=entity, table=table.name, key=key, name=name), facts

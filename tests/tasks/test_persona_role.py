@@ -1,0 +1,52 @@
+"""The user of a task is named by what they are to the service, never by a record's name."""
+
+from __future__ import annotations
+
+from agentscaler.jsonl import read_records
+from agentscaler.records import Task
+from agentscaler.records.world import Column, Table
+from agentscaler.tasks.persona import role_of
+
+
+def _table(name: str, entity: str, *columns: str) -> Table:
+    return Table(
+        name=name,
+        entity=entity,
+        primary_key=f"{entity}_id",
+        columns=(
+            Column(name=f"{entity}_id", type="TEXT", primary_key=True),
+            *(Column(name=c, type="TEXT") for c in columns),
+        ),
+    )
+
+
+def test_a_people_table_names_its_rows_by_its_entity():
+    assert role_of(_table("customers", "customer", "name"), "name") == "customer"
+    assert role_of(_table("pet_owners", "pet_owner", "owner_name"), "owner_name") == "pet owner"
+    assert role_of(_table("patients", "patient", "full_name"), "full_name") == "patient"
+
+
+def test_a_record_carrying_a_person_names_them_by_the_role_its_column_states():
+    shipments = _table("shipments", "shipment", "recipient_name")
+    assert role_of(shipments, "recipient_name") == "recipient"
+    bookings = _table("cinema_bookings", "cinema_booking", "customer_name")
+    assert role_of(bookings, "customer_name") == "customer"
+
+
+def test_the_person_of_a_held_record_is_its_holder():
+    accounts = _table("service_accounts", "service_account", "holder_name")
+    assert role_of(accounts, "holder_name") == "service account holder"
+    parking = _table("parking_accounts", "parking_account", "full_name")
+    assert role_of(parking, "full_name") == "parking account holder"
+
+
+def test_no_builtin_task_makes_its_user_a_record(sampled_builtin):
+    workspace, _ = sampled_builtin
+    tasks = list(read_records(workspace.tasks, Task))
+    entities = {t.persona.entity for t in tasks if t.persona is not None}
+    assert entities, "the built-in tasks name no user"
+    records = {"shipment", "cinema booking", "parking account", "service account", "booking"}
+    assert not entities & records, sorted(entities & records)
+    texts = [t.intent for t in tasks if t.persona and t.persona.table == "shipments"]
+    assert texts, "no built-in task is about a shipment's recipient"
+    assert all(", a recipient." in text for text in texts), texts[:2]
