@@ -1,8 +1,10 @@
-"""Entity names read from identifiers and plurals: a wrong singular makes a second table."""
+"""Entity names read from identifiers, plurals and articles: a wrong singular makes a second table."""
 
 from __future__ import annotations
 
-from agentscaler.naming import entity_of_parameter, plural, singular
+import pytest
+
+from agentscaler.naming import entity_of_parameter, plural, singular, with_article
 
 
 def test_plurals_of_ie_nouns_and_y_nouns():
@@ -16,3 +18,24 @@ def test_only_the_last_word_of_an_identifier_is_made_singular():
     assert entity_of_parameter("order_items_id") == "order_item"
     assert entity_of_parameter("news_article_id") == "news_article"
     assert entity_of_parameter("phone_number") is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("applicant", "an applicant"),
+        ("organizer", "an organizer"),
+        ("user", "a user"),
+        ("unit price", "a unit price"),
+        ("umbrella policy", "an umbrella policy"),
+        ("hour", "an hour"),
+        ("house", "a house"),
+        ("one-way ticket", "a one-way ticket"),
+        ("SMS plan", "an SMS plan"),
+        ("UX review", "a UX review"),
+        ("parking account holder", "a parking account holder"),
+        ("estimated amount", "an estimated amount"),
+    ],
+)
+def test_indefinite_article_follows_the_sound(phrase, expected):
+    assert with_article(phrase) == expected

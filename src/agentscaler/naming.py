@@ -97,6 +97,24 @@ def singular(word: str) -> str:
     return w
 
 
+_AN_SOUNDS = re.compile(
+    r"^(?:[aeio]|u(?![nrs]?[aeiou]|ni|ser|sa|su|ku)|h(?:our|onest|onou?r|eir))", re.I
+)
+"""Word starts read with a vowel sound (``an hour``, ``an umbrella``; not ``a user``, ``a unit``)."""
+_AN_LETTERS = frozenset("AEFHILMNORSX")
+"""Initials whose letter name starts with a vowel sound (``an SMS``, ``an MRI``)."""
+
+
+def with_article(phrase: str) -> str:
+    """``phrase`` with its indefinite article: ``an applicant``, ``a user``, ``an SMS plan``."""
+    first = phrase.split()[0] if phrase.split() else ""
+    if len(first) > 1 and first.isupper():
+        vowel = first[0] in _AN_LETTERS
+    else:
+        vowel = bool(_AN_SOUNDS.match(first)) and not first.lower().startswith(("one", "eu"))
+    return f"{'an' if vowel else 'a'} {phrase}"
+
+
 def entity_of_parameter(param: str) -> str | None:
     """The entity an identifier parameter refers to: ``order_id`` / ``orderId`` -> ``order``.
 

@@ -14,7 +14,13 @@ import random
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
-from agentscaler.naming import READ_VERBS, WRITE_VERBS, entity_of_parameter, split_identifier
+from agentscaler.naming import (
+    READ_VERBS,
+    WRITE_VERBS,
+    entity_of_parameter,
+    split_identifier,
+    with_article,
+)
 from agentscaler.records.task import ArgumentSource, Persona, ScenarioKind, TaskGoal
 from agentscaler.records.world import ToolBinding, World
 from agentscaler.tasks.grounding import value_key
@@ -195,8 +201,7 @@ class RequestWriter:
                 base = f"{verb} the {things}"
         elif op == "create":
             noun = obj if obj.split() and obj.split()[0] not in ("to", "for", "from") else entity
-            article = "an" if noun[:1] in "aeiou" else "a"
-            base = f"{verb or 'create'} {article} {noun}"
+            base = f"{verb or 'create'} {with_article(noun)}"
         elif op == "update":
             what = target or f"the {entity}"
             if (
@@ -254,7 +259,7 @@ def intent_text(
     """The scenario in the second person, from the goals' requests."""
     parts = []
     if persona is not None and persona.name:
-        parts.append(f"You are {persona.name}, a {persona.entity}.")
+        parts.append(f"You are {persona.name}, {with_article(persona.entity)}.")
     for index, goal in enumerate(goals):
         opening = rng.choice(_FIRST if index == 0 else _ALSO)
         if goal.withdrawn is not None and goal.withdrawn_request:

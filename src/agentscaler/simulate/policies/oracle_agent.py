@@ -32,6 +32,7 @@ from typing import Any
 
 from agentscaler.canonical import canonical_json
 from agentscaler.llm.messages import message_from_openai
+from agentscaler.naming import with_article
 from agentscaler.records import GoldCall, PolicyInfo, Task, TaskGoal, UserFact
 from agentscaler.simulate.policies.base import EpisodeContext, PolicyReply
 from agentscaler.simulate.policies.facts import (
@@ -376,7 +377,12 @@ def report(task: Task, plan: OraclePlan, number: int, state: Progress) -> str:
         frames = FACT_FRAMES if goal.kind == "action" else INFO_FACT_FRAMES
         frame = pick(frames, task.id, "fact", number, fact.path)
         said.append(
-            frame.format(name=fact.name, Name=sentence(fact.name), value=_said_value(value))
+            frame.format(
+                name=fact.name,
+                Name=sentence(fact.name),
+                a_name=with_article(fact.name),
+                value=_said_value(value),
+            )
         )
     more = pick(ANYTHING_ELSE, task.id, "more", number)
     if goal.kind == "refusal":

@@ -179,7 +179,7 @@ INFO_OPENERS = (
 FACT_FRAMES = (
     "The {name} is {value}.",
     "{Name}: {value}.",
-    "It shows a {name} of {value}.",
+    "It shows {a_name} of {value}.",
     "The {name} is now {value}.",
     "You'll see {value} as the {name}.",
     "For your records, the {name} is {value}.",
@@ -187,7 +187,7 @@ FACT_FRAMES = (
 INFO_FACT_FRAMES = (
     "The {name} is {value}.",
     "{Name}: {value}.",
-    "It shows a {name} of {value}.",
+    "It shows {a_name} of {value}.",
     "The {name} on record is {value}.",
     "I can see {value} as the {name}.",
     "Its {name} is {value}.",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agentscaler.naming import with_article
 from agentscaler.records import Task, UserFact
 from agentscaler.simulate.policies.facts import fact_phrase, value_text
 
@@ -68,7 +69,7 @@ def user_system_prompt(task: Task, stop_token: str) -> str:
     role (and of the task's scenario)."""
     persona = task.persona
     if persona is not None and persona.name:
-        who = f"You are {persona.name}, a {persona.entity} of this service, talking to its "
+        who = f"You are {persona.name}, {with_article(persona.entity)} of this service, talking to its "
     else:
         who = "You are a user talking to a "
     identity = [f for f in task.user_facts if f.role == "identity"]
