@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agentscaler.jsonl import read_records
 from agentscaler.records import Task
 from agentscaler.records.world import Column, Table
@@ -50,3 +52,19 @@ def test_no_builtin_task_makes_its_user_a_record(sampled_builtin):
     texts = [t.intent for t in tasks if t.persona and t.persona.table == "shipments"]
     assert texts, "no built-in task is about a shipment's recipient"
     assert all(", a recipient." in text for text in texts), texts[:2]
+
+
+def test_users_name_their_own_record_in_the_first_person(sampled_builtin):
+    """ "change my meal preference", never "change the meal preference of my passenger"."""
+    workspace, _ = sampled_builtin
+    tasks = [t for t in read_records(workspace.tasks, Task) if t.persona is not None]
+    third_person = [
+        t.intent
+        for t in tasks
+        if re.search(rf"\bof my {re.escape(t.persona.entity)}\b(?! (?:from|with)\b)", t.intent)
+    ]
+    assert not third_person, third_person[:3]
+    first_person = [
+        t.intent for t in tasks if re.search(r"\b(?:change|check|update) my ", t.intent)
+    ]
+    assert len(first_person) >= 50, len(first_person)

@@ -10,6 +10,7 @@ user is told) is written from the requests in the second person.
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
@@ -31,6 +32,9 @@ from agentscaler.tasks.steps import Pick
 _DATE_WORDS = frozenset({"date", "time", "at", "day", "on", "departure", "arrival"})
 _NAME_WORDS = frozenset({"name", "title", "subject", "label"})
 _VAGUE_VERBS = frozenset({"get", "list", "search", "find", "fetch", "retrieve", "query", "view"})
+ME = "me"
+"""How the user names their own record (the task's persona): "change my meal preference", not
+"change the meal preference of my passenger"."""
 
 
 def _same_entity(a: str, b: str) -> bool:
@@ -54,6 +58,20 @@ class RequestWriter:
         self.people = people
         self.bindings = {b.name: b for b in world.tools}
         self._entities = {t.name: _words(t.entity or t.name) for t in world.tables}
+        self._me: tuple[str, Hashable] | None = None
+
+    def for_user(self, persona: Persona | None) -> RequestWriter:
+        """This writer for the requests of ``persona``, who names their own record "me"."""
+        writer = copy.copy(self)
+        writer._me = (persona.table, value_key(persona.key)) if persona is not None else None
+        return writer
+
+    def _is_me(self, table: str | None, value: Any) -> bool:
+        """True when ``value`` is the user's own key: in their table, or a text id anywhere
+        (a compute tool's ``passenger_id`` names no table)."""
+        if self._me is None or value_key(value) != self._me[1]:
+            return False
+        return table == self._me[0] or (table is None and isinstance(value, str))
 
     def entity(self, table: str | None) -> str:
         return self._entities.get(table or "", "record")
@@ -114,6 +132,8 @@ class RequestWriter:
         output, the record it was read from."""
         value = call.arguments.get(param)
         source = call.sources.get(param)
+        if self._is_me(table, value):
+            return ME
         designated = self.entity(table) if table else _words(entity_of_parameter(param) or param)
         if source is not None and source.kind == "output":
             holder, phrase = self._holder(call, param, steps, omit)
@@ -161,7 +181,7 @@ class RequestWriter:
             fed = source is not None and source.kind == "output"
             if fed or (role is not None and role.role == "reference"):
                 ref = self._reference(call, name, role.table if role else None, steps, omit)
-                if ref not in refs and ref != target:
+                if ref not in refs and ref not in (target, ME):
                     refs.append(ref)
                 continue
             if value_key(value) in omit:
@@ -188,8 +208,11 @@ class RequestWriter:
             else:
                 values.append(f"{_words(name)} {_show(value)}")
         op = binding.operation
-        if op == "get" and target is not None:
-            extra = " ".join(w for w in obj.split() if w not in entity.split())
+        extra = " ".join(w for w in obj.split() if w not in entity.split())
+        if target == ME and op in ("get", "update", "transition", "delete"):
+            base = self._own_record(op, verb, extra, settings)
+            settings = [] if op == "update" and len(settings) == 1 else settings
+        elif op == "get" and target is not None:
             base = f"check the {extra} of {target}" if extra else f"look up {target}"
         elif op in ("get", "search"):
             things = obj.split(" by ")[0] if obj else entity
@@ -229,6 +252,19 @@ class RequestWriter:
                 values
             )
         return text
+
+    @staticmethod
+    def _own_record(op: str, verb: str | None, extra: str, settings: list[str]) -> str:
+        """A request about the user's own record: "check my loyalty tier", "change my meal
+        preference to vegan", "update my preferences", "close my account"."""
+        what = f"my {extra}" if extra else "my details" if op in ("get", "update") else "my account"
+        if op == "get":
+            return f"check {what}"
+        if op == "update":
+            if len(settings) == 1 and verb in (None, "update", "change", "set", "edit", "modify"):
+                return f"change {settings[0].replace('the ', 'my ', 1)}"
+            return f"update {what}"
+        return f"{verb or ('update' if op == 'transition' else 'remove')} {what}"
 
     # --- goals and intents ----------------------------------------------------------------------
     def goal_request(

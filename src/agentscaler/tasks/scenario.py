@@ -443,6 +443,7 @@ def shape(
     facts, lookups = facts_and_lookups([*steps, *(_as_step(a) for a in extra)])
     persona, identity = persona_of(people, world, db, steps)
     identity_names = _identity(facts, identity, persona, people, steps[0], writer)
+    writer = writer.for_user(persona)
     roles: dict[str, str] = {f.name: "identity" for f in facts if f.name in identity_names}
     known_values = {canonical_json(f.value) for f in facts}
     facts = list(facts) + [f for f in identity if canonical_json(f.value) not in known_values]
