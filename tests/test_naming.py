@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentscaler.naming import entity_of_parameter, plural, singular, with_article
+from agentscaler.naming import entity_of_parameter, plural, singular, spoken, with_article
 
 
 def test_plurals_of_ie_nouns_and_y_nouns():
@@ -39,3 +39,21 @@ def test_only_the_last_word_of_an_identifier_is_made_singular():
 )
 def test_indefinite_article_follows_the_sound(phrase, expected):
     assert with_article(phrase) == expected
+
+
+def test_identifiers_are_said_as_words():
+    assert spoken("scheduled_send_at") == "scheduled send time"
+    assert spoken("order_id") == "order ID"
+    assert spoken("customerIban") == "customer IBAN"
+    assert spoken("dob") == "date of birth"
+    assert spoken("at") == "at"
+
+
+def test_a_question_names_a_fact_by_its_column_or_its_spoken_form():
+    from agentscaler.records import UserFact
+    from agentscaler.simulate.policies.facts import facts_asked
+
+    fact = UserFact(name="scheduled_send_at", value="2025-10-03T08:00:00Z", description="")
+    assert facts_asked([fact], "What scheduled send time would you like?") == [fact]
+    assert facts_asked([fact], "Please give me the scheduled_send_at value.") == [fact]
+    assert facts_asked([fact], "What is the subject?") == []

@@ -105,6 +105,33 @@ _AN_LETTERS = frozenset("AEFHILMNORSX")
 """Initials whose letter name starts with a vowel sound (``an SMS``, ``an MRI``)."""
 
 
+_SPOKEN_WORDS = {
+    "id": "ID",
+    "ids": "IDs",
+    "url": "URL",
+    "iban": "IBAN",
+    "sku": "SKU",
+    "vin": "VIN",
+    "pin": "PIN",
+    "ip": "IP",
+    "dob": "date of birth",
+    "qty": "quantity",
+}
+"""Words of identifiers said otherwise in a sentence (``order_id``: "order ID")."""
+_TIME_SUFFIXES = frozenset({"at", "ts", "timestamp"})
+"""Last words of a column holding a moment (``scheduled_send_at``: "scheduled send time")."""
+
+
+@lru_cache(maxsize=65536)
+def spoken(name: str) -> str:
+    """An identifier as said in a sentence: ``scheduled_send_at`` -> "scheduled send time",
+    ``order_id`` -> "order ID" (the identifier itself when it holds no word)."""
+    words = list(split_identifier(name))
+    if len(words) > 1 and words[-1] in _TIME_SUFFIXES:
+        words[-1] = "time"
+    return " ".join(_SPOKEN_WORDS.get(w, w) for w in words) or name
+
+
 def with_article(phrase: str) -> str:
     """``phrase`` with its indefinite article: ``an applicant``, ``a user``, ``an SMS plan``."""
     first = phrase.split()[0] if phrase.split() else ""

@@ -102,7 +102,7 @@ def test_oracle_asks_for_needed_facts_confirms_the_write_then_reports():
         "user",
     ]
     question = messages[1]["content"]
-    assert "order id" in question and "?" in question
+    assert "order ID" in question and "?" in question
     assert "email" not in question  # the email is not needed by any call
     assert "ORD-7" in messages[2]["content"]
     proposal = messages[5]["content"]
@@ -244,7 +244,7 @@ def test_scripted_user_answers_confirms_and_stops():
         return scripted_user_reply(task, [*view, {"role": "assistant", "content": agent_text}])
 
     assert scripted_user_reply(task, []) == task.intent  # a task without goals opens with it
-    assert "order id is ORD-7" in after("Sure. What is the order id?")
+    assert "order ID is ORD-7" in after("Sure. What is the order id?")
     assert after("Shall I proceed with the cancellation?") in YES
     assert is_stop(after("Is there anything else I can help with?"), STOP_TOKEN)
     assert is_stop(after("Your order is cancelled."), STOP_TOKEN)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from agentscaler.canonical import canonical_json, plain_text
-from agentscaler.naming import entity_of_parameter, singular, split_identifier
+from agentscaler.naming import entity_of_parameter, singular, split_identifier, spoken
 from agentscaler.records.task import UserFact
 from agentscaler.tasks.steps import Step
 
@@ -47,7 +47,7 @@ MAX_LABEL_CHARS = 60
 
 def words(name: str) -> str:
     """``order_date`` -> ``order date``."""
-    return " ".join(split_identifier(name)) or name
+    return spoken(name)
 
 
 @lru_cache(maxsize=4096)

@@ -23,6 +23,7 @@ from agentscaler.naming import (
     plural,
     singular,
     split_identifier,
+    spoken,
 )
 from agentscaler.records.world import ParamBinding, ToolBinding, World
 from agentscaler.tasks.steps import Pick, Step
@@ -38,7 +39,7 @@ _FINALLY = (", and finally ", ", and at the end ", "; last, ")
 
 
 def _words(name: str) -> str:
-    return " ".join(split_identifier(name)) or name
+    return spoken(name)
 
 
 def _plural_phrase(phrase: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from agentscaler.canonical import canonical_json
 from agentscaler.errors import ToolError
-from agentscaler.naming import split_identifier
+from agentscaler.naming import split_identifier, spoken
 from agentscaler.records.task import Persona, UserFact
 from agentscaler.records.world import Table, World
 from agentscaler.tasks.steps import Step
@@ -42,7 +42,7 @@ HELD_RECORDS = frozenset(
 
 
 def _words(name: str) -> str:
-    return " ".join(split_identifier(name)) or name
+    return spoken(name)
 
 
 @dataclass(frozen=True)

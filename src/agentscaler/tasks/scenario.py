@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agentscaler.canonical import canonical_json, plain_text
-from agentscaler.naming import entity_of_parameter, split_identifier
+from agentscaler.naming import entity_of_parameter, split_identifier, spoken
 from agentscaler.records.task import (
     SCENARIO_KINDS,
     ArgumentSource,
@@ -404,7 +404,7 @@ def _communicate(
             seen.add(value_key(value))
             said.append(
                 CommunicatedFact(
-                    name=" ".join(split_identifier(name)) or name,
+                    name=spoken(name),
                     value=value,
                     call=index,
                     path=path,
@@ -507,7 +507,7 @@ def shape(
             for reason in refusal.reasons if refusal is not None else ():
                 communicate.append(
                     CommunicatedFact(
-                        name=" ".join(split_identifier(reason.column)) or reason.column,
+                        name=spoken(reason.column),
                         value=reason.value,
                         call=reason.step,
                         path=reason.path,
@@ -604,7 +604,7 @@ def _mention_all(
         number = next(
             (i for i, g in enumerate(goals) if key in _goal_values(g, steps)), len(goals) - 1
         )
-        name = " ".join(split_identifier(fact.name)) or fact.name
+        name = spoken(fact.name)
         extra.setdefault(number, []).append(f"the {name} is {shown}")
     if not extra:
         return goals

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from agentscaler.canonical import content_hash
-from agentscaler.naming import split_identifier
+from agentscaler.naming import spoken
 from agentscaler.worlds.infer.users import people as people_of
 from agentscaler.worlds.spec.model import SpecTool, WorldSpec
 
@@ -30,7 +30,7 @@ _WRITE_KINDS = ("create", "update", "transition", "delete")
 
 
 def _words(name: str) -> str:
-    return " ".join(split_identifier(name)) or name
+    return spoken(name)
 
 
 def _join(items: list[str], word: str = "and") -> str:

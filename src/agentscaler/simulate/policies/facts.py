@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from agentscaler.canonical import canonical_json
-from agentscaler.naming import singular, split_identifier
+from agentscaler.naming import singular, split_identifier, spoken
 from agentscaler.records import GoldCall, UserFact
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -24,7 +24,7 @@ _JSONISH = re.compile(r"[\[{].*[\]}]", re.DOTALL)
 
 def fact_phrase(fact: UserFact) -> str:
     """How the fact is named in a sentence: ``order_id`` -> "order id"."""
-    return " ".join(split_identifier(fact.name)) or fact.name
+    return spoken(fact.name)
 
 
 def value_text(value: Any) -> str:
@@ -47,8 +47,15 @@ def text_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _name_words(fact: UserFact) -> tuple[str, ...]:
-    return tuple(singular(w) for w in split_identifier(fact.name))
+def _name_word_sets(fact: UserFact) -> list[frozenset[str]]:
+    """The words a question about ``fact`` holds: its name's or their spoken form's
+    (``scheduled_send_at``: scheduled, send, at or scheduled, send, time)."""
+    sets = []
+    for name in (fact.name, spoken(fact.name)):
+        words = frozenset(singular(w) for w in split_identifier(name))
+        if words and words not in sets:
+            sets.append(words)
+    return sets
 
 
 def strip_data(text: str) -> str:
@@ -60,13 +67,13 @@ def facts_asked(facts: Sequence[UserFact], text: str) -> list[UserFact]:
     """The facts a message asks about: every word of the fact's name appears in it (else the
     facts whose words, generic ones like "customer" left out, all appear)."""
     words = text_words(strip_data(text))
-    exact = [f for f in facts if _name_words(f) and set(_name_words(f)) <= words]
+    exact = [f for f in facts if any(n <= words for n in _name_word_sets(f))]
     if exact:
         return exact
     loose = []
     for fact in facts:
-        core = set(_name_words(fact)) - _GENERIC
-        if core and core <= words:
+        cores = [n - _GENERIC for n in _name_word_sets(fact)]
+        if any(core and core <= words for core in cores):
             loose.append(fact)
     return loose
 

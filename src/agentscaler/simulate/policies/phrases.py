@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from agentscaler.naming import split_identifier
+from agentscaler.naming import spoken
 
 # --- the user -------------------------------------------------------------------------------------
 GREETINGS = (
@@ -295,4 +295,4 @@ def past(verb: str) -> str:
 
 
 def words(name: str) -> str:
-    return " ".join(split_identifier(name)) or name
+    return spoken(name)
