@@ -80,3 +80,17 @@ def test_pools_keep_services_and_old_pools_read_without_them(tmp_path, data_dir)
     future = {**old, "schema_version": 3}
     with pytest.raises(SchemaVersionError, match=r"schema_version 3.*reads version 1 or 2"):
         ToolSpec.from_json_dict(future, where="tools.jsonl:1")
+
+
+def test_a_world_is_called_by_the_service_its_tools_come_from():
+    from agentscaler.ingest.services import main_service, service_title
+
+    assert service_title("vertical:real_estate") == "real estate"
+    assert service_title("class:gorilla_file_system") == "gorilla file system"
+    assert service_title("scenario:data_multi:FoodPlatform+MessageApi") == (
+        "food platform and message api"
+    )
+    assert service_title("mcp:specs/github.json") == "github"
+    assert main_service(["vertical:hotels"] * 9 + [None]) == "vertical:hotels"
+    assert main_service(["vertical:hotels"] * 3 + ["vertical:airline"] * 2) is None  # mixed
+    assert main_service([None, None]) is None

@@ -43,6 +43,31 @@ def vertical_service(slug: str) -> str:
     return f"vertical:{slug}"
 
 
+def service_title(service: str) -> str:
+    """What a service is called in a sentence: ``vertical:real_estate`` -> "real estate",
+    ``class:GorillaFileSystem`` -> "gorilla file system", a scenario by its classes."""
+    from agentscaler.naming import spoken
+
+    kind, _, name = service.partition(":")
+    if kind == "scenario":
+        name = name.partition(":")[2] or name
+        return " and ".join(spoken(part) for part in name.split("+") if part) or name
+    return spoken(service_label(service))
+
+
+def main_service(services: Iterable[str | None], share: float = 0.8) -> str | None:
+    """The service at least ``share`` of the tools come from, or None (a mixed domain)."""
+    named = list(services)
+    counts: dict[str, int] = {}
+    for service in named:
+        if service:
+            counts[service] = counts.get(service, 0) + 1
+    if not counts:
+        return None
+    service = max(sorted(counts), key=counts.__getitem__)
+    return service if counts[service] >= share * len(named) else None
+
+
 def service_label(service: str | None) -> str:
     """A short readable name of a service (``gorilla_file_system``, ``retail_orders``)."""
     if not service:

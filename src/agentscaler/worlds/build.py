@@ -21,6 +21,7 @@ from agentscaler.canonical import content_hash
 from agentscaler.errors import AgentscalerError, RunFolderError, SpecError
 from agentscaler.execution.base import Executor, ShardFailure, ShardJob
 from agentscaler.execution.shards import assign, shard_count
+from agentscaler.ingest.services import main_service, service_title
 from agentscaler.jsonl import read_json, read_records, write_json, write_text_atomic
 from agentscaler.markers import file_hash
 from agentscaler.records import Domain, ToolSpec
@@ -126,6 +127,13 @@ def world_fingerprint(
     )
 
 
+def world_name(domain: Domain, tools: list[ToolSpec]) -> str:
+    """What a world is called: the service its tools come from ("airline", "gorilla file
+    system"), or for a domain mixing services, the domain's name."""
+    service = main_service(t.service for t in tools)
+    return service_title(service) if service else domain.name
+
+
 def edited_spec(world_dir: Path) -> tuple[WorldSpec, str, str] | None:
     """``(spec, hash, text)`` of a world's ``spec.yaml`` when a user edited it (it differs from
     the spec the world was compiled from, or the world was already compiled from a user's
@@ -217,13 +225,13 @@ def build_one(
             spec, _digest, text = user_spec
             try:
                 compiled = compile_world(
-                    domain.id, domain.name, specs, config, spec=spec, spec_text=text
+                    domain.id, world_name(domain, specs), specs, config, spec=spec, spec_text=text
                 )
             except SpecError as exc:
                 result.failures = [f"spec: {world_dir / SPEC_FILE}: {exc}"]
                 return result
         else:
-            compiled = compile_world(domain.id, domain.name, specs, config)
+            compiled = compile_world(domain.id, world_name(domain, specs), specs, config)
         if llm is not None:
             from agentscaler.worlds.llm_compile import improve_world
 

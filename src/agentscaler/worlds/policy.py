@@ -97,10 +97,11 @@ def policy_text(spec: WorldSpec) -> str:
         people = {spec.user: people[spec.user]}
     finders = _finders(spec, people)
     writes = [t for t, tool in spec.tools.items() if tool.access == "write"]
-    parts = [f"# {name}: service policy", ""]
+    service = name if name.lower().endswith("service") else f"{name} service"
+    parts = [f"# {service[:1].upper()}{service[1:]}: policy", ""]
     parts.append(
-        f"You are the customer service agent of {name}. You help one user per conversation "
-        "by reading and changing the service's records with your tools."
+        f"You are the customer service agent of the {service}. You help one user per "
+        "conversation by reading and changing the service's records with your tools."
     )
     if top:
         parts.append(f"The service keeps these records: {_join([_words(e) for e in top])}.")
