@@ -57,3 +57,16 @@ def test_a_question_names_a_fact_by_its_column_or_its_spoken_form():
     assert facts_asked([fact], "What scheduled send time would you like?") == [fact]
     assert facts_asked([fact], "Please give me the scheduled_send_at value.") == [fact]
     assert facts_asked([fact], "What is the subject?") == []
+
+
+def test_the_agent_describes_the_record_a_call_acts_on():
+    from agentscaler.simulate.policies.script import describe_call
+
+    assert describe_call("cancel_order", {"order_id": "ORD-7", "reason": "changed_mind"}) == (
+        "cancel order ORD-7 with reason changed_mind"
+    )
+    # another record's id is a detail, not the thing acted on
+    assert describe_call("submit_offer", {"buyer_id": "BYR-4", "offer_amount": 430}) == (
+        "submit an offer with buyer ID BYR-4 and offer amount 430"
+    )
+    assert describe_call("reply_email", {"email_id": "MSG-1"}) == "reply to email MSG-1"

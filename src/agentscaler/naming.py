@@ -132,6 +132,22 @@ def spoken(name: str) -> str:
     return " ".join(_SPOKEN_WORDS.get(w, w) for w in words) or name
 
 
+_VERB_PREPOSITIONS = {
+    "reply": "to",
+    "respond": "to",
+    "subscribe": "to",
+    "unsubscribe": "from",
+    "comment": "on",
+    "vote": "on",
+}
+"""Verbs that take their object through a preposition (``reply to the email``)."""
+
+
+def preposition_of(verb: str) -> str:
+    """The preposition ``verb`` takes before its object ("to" for reply), or ""."""
+    return _VERB_PREPOSITIONS.get(verb, "")
+
+
 def with_article(phrase: str) -> str:
     """``phrase`` with its indefinite article: ``an applicant``, ``a user``, ``an SMS plan``."""
     first = phrase.split()[0] if phrase.split() else ""

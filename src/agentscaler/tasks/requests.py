@@ -19,6 +19,7 @@ from agentscaler.naming import (
     READ_VERBS,
     WRITE_VERBS,
     entity_of_parameter,
+    preposition_of,
     split_identifier,
     with_article,
 )
@@ -78,6 +79,8 @@ class RequestWriter:
 
     # --- references ---------------------------------------------------------------------------
     def _mine(self, table: str | None) -> str:
+        if self._me is not None and table == self._me[0]:
+            return "the"  # another person than the user (their own record is "me")
         return "my" if table is None or table in self.people.visible else "the"
 
     def _holder(
@@ -150,7 +153,8 @@ class RequestWriter:
         parts = split_identifier(binding.name)
         entity = self.entity(binding.table)
         if parts and parts[0] in READ_VERBS | WRITE_VERBS:
-            return parts[0], " ".join(parts[1:]) or entity
+            verb = " ".join(w for w in (parts[0], preposition_of(parts[0])) if w)
+            return verb, " ".join(parts[1:]) or entity
         return None, " ".join(parts) or entity
 
     def call_request(

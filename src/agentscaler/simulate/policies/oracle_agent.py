@@ -32,7 +32,7 @@ from typing import Any
 
 from agentscaler.canonical import canonical_json
 from agentscaler.llm.messages import message_from_openai
-from agentscaler.naming import with_article
+from agentscaler.naming import preposition_of, with_article
 from agentscaler.records import GoldCall, PolicyInfo, Task, TaskGoal, UserFact
 from agentscaler.simulate.policies.base import EpisodeContext, PolicyReply
 from agentscaler.simulate.policies.facts import (
@@ -412,7 +412,8 @@ def _done_sentence(
         if not parts:
             continue
         verb, rest = parts[0], " ".join(parts[1:])
-        done.append(f"{past(verb)} the {rest}".strip() if rest else past(verb))
+        done_verb = " ".join(w for w in (past(verb), preposition_of(verb)) if w)
+        done.append(f"{done_verb} the {rest}" if rest else past(verb))
     if not done:
         return ""
     lead = pick(("I've", "I have", "I just"), task.id, "lead", number)

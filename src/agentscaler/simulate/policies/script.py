@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentscaler.naming import entity_of_parameter
+from agentscaler.naming import entity_of_parameter, preposition_of, split_identifier, with_article
 from agentscaler.records import GoldCall, Task, TaskGoal
 from agentscaler.simulate.policies.facts import join_phrases, value_text
 from agentscaler.simulate.policies.phrases import (
@@ -68,15 +68,27 @@ def push_back(task: Task, index: int) -> str:
 
 
 def describe_call(name: str, arguments: Mapping[str, Any]) -> str:
-    """A call in the agent's words: ``cancel order ORD-7 with reason changed_mind``."""
+    """A call in the agent's words: ``cancel order ORD-7 with reason changed_mind``; the id
+    of the record the tool acts on leads, any other id is one more detail (``submit an offer
+    with buyer ID BYR-4 and amount 430``)."""
+    action = split_identifier(name)
     lead = None
     parts = []
     for key, value in arguments.items():
-        if lead is None and entity_of_parameter(key) and isinstance(value, (str, int)):
+        entity = entity_of_parameter(key)
+        acted_on = entity is not None and set(split_identifier(entity)) <= set(action[1:])
+        if lead is None and acted_on and isinstance(value, (str, int)):
             lead = value_text(value)
             continue
         parts.append(f"{words(key)} {value_text(value)}")
-    text = words(name) + (f" {lead}" if lead is not None else "")
+    verb = " ".join(w for w in (action[0], preposition_of(action[0])) if w) if action else ""
+    thing = words("_".join(action[1:]))
+    if lead is not None:
+        text = f"{verb} {thing} {lead}" if thing else f"{verb} {lead}"
+    elif thing:
+        text = f"{verb} {with_article(thing)}"
+    else:
+        text = words(name)
     return text + (" with " + join_phrases(parts) if parts else "")
 
 
