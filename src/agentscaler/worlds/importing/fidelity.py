@@ -58,6 +58,7 @@ class FidelityResult:
     final_equal: bool = False
     fields_total: int = 0
     fields_found: int = 0
+    fields_missing: list[str] = field(default_factory=list)
     final_diff: list[str] = field(default_factory=list)
 
     @property
@@ -115,7 +116,9 @@ def compare(
     start = reference.state()
     paths = field_paths(start)
     result.fields_total = len(paths)
-    result.fields_found = len(paths & field_paths(state_document(world)))
+    found = field_paths(state_document(world))
+    result.fields_found = len(paths & found)
+    result.fields_missing = sorted(paths - found)
     env = WorldEnv(world)
     env.reset(options={"state": world.initial_state()})
     ours_before = state_document(world, env.state_bytes())
