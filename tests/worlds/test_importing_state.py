@@ -171,3 +171,69 @@ def test_new_rows_take_their_key_from_the_counter(trading):
     assert final["order_counter"] == 42
     assert set(final["orders"]) == {"12", "40", "41"}
     assert final["orders"]["12"] == DATA["orders"]["12"]
+
+
+TICKET_TOOLS = [
+    _tool(
+        "create_ticket",
+        "Create a ticket in the system.",
+        {
+            "title": {"type": "string"},
+            "priority": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}, "default": []},
+        },
+        ["title", "priority"],
+        {"id": {"type": "integer"}, "title": {"type": "string"}},
+    ),
+    _tool(
+        "get_ticket",
+        "Get a ticket's details.",
+        {"ticket_id": {"type": "integer"}},
+        ["ticket_id"],
+        {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "created_by": {"type": "string"},
+            "status": {"type": "string"},
+        },
+    ),
+    _tool(
+        "close_ticket",
+        "Close a ticket.",
+        {"ticket_id": {"type": "integer"}},
+        ["ticket_id"],
+        {"status": {"type": "string"}},
+    ),
+]
+TICKETS = {
+    "current_user": "ana",
+    "ticket_counter": 3,
+    "tickets": {
+        "1": {"title": "Printer", "created_by": "bo", "status": "Open"},
+        "2": {"title": "Screen", "created_by": "bo", "status": "Open"},
+    },
+}
+
+
+def test_new_records_keep_their_arguments_author_and_key(tmp_path):
+    source = Source(path=Path("tickets.json"), format="json", document=copy.deepcopy(TICKETS))
+    world = import_world(TICKET_TOOLS, source, "tickets", tmp_path, check=False).compiled
+    outputs, final = _run(
+        world,
+        [
+            ("create_ticket", {"title": "Mouse", "priority": 2}),
+            ("get_ticket", {"ticket_id": 3}),
+            ("close_ticket", {"ticket_id": 1}),
+        ],
+    )
+    # the arguments no data field holds are the new record's own fields, an omitted one takes
+    # its documented default; the author is the session's user; the key is stored as ``id``,
+    # the name the reads return it by
+    created = {"title": "Mouse", "created_by": "ana", "priority": 2, "tags": [], "id": 3}
+    assert {k: v for k, v in final["tickets"]["3"].items() if k != "status"} == created
+    assert outputs[1]["output"]["created_by"] == "ana"
+    # the data's records are written back without the fields only new records hold
+    assert final["tickets"]["2"] == TICKETS["tickets"]["2"]
+    # a status set by a tool is written in the data's style
+    assert final["tickets"]["1"]["status"] == "Closed"
+    assert final["ticket_counter"] == 4
