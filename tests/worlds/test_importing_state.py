@@ -5,6 +5,7 @@ counter gives new rows their keys."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,86 @@ def test_new_records_keep_their_arguments_author_and_key(tmp_path):
     # a status set by a tool is written in the data's style
     assert final["tickets"]["1"]["status"] == "Closed"
     assert final["ticket_counter"] == 4
+
+
+def _enum(values: list[str], text: str = "") -> dict:
+    return {"type": "string", "description": f"{text} [Enum]: {json.dumps(values)}"}
+
+
+CAR_TOOLS = [
+    _tool(
+        "lockDoors",
+        "Locks the doors of the vehicle.",
+        {
+            "unlock": {"type": "boolean", "description": "True if the doors are to be unlocked."},
+            "door": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": 'The doors. [Enum]: ["driver", "passenger"]',
+            },
+        },
+        ["unlock", "door"],
+        {"lockStatus": _enum(["locked", "unlocked"])},
+    ),
+    _tool(
+        "startEngine",
+        "Starts the engine of the vehicle.",
+        {"ignitionMode": _enum(["START", "STOP"])},
+        ["ignitionMode"],
+        {"engineState": _enum(["running", "stopped"]), "fuelLevel": NUMBER},
+    ),
+    _tool(
+        "set_navigation",
+        "Navigate to the destination.",
+        {"destination": {"type": "string"}},
+        ["destination"],
+        {"status": {"type": "string"}},
+    ),
+    _tool(
+        "activateParkingBrake",
+        "Activates the parking brake of the vehicle.",
+        {"mode": _enum(["engage", "release"])},
+        ["mode"],
+        {"parkingBrakeStatus": _enum(["engaged", "released"]), "_slopeAngle": NUMBER},
+    ),
+]
+CAR = {
+    "engineState": "stopped",
+    "fuelLevel": 10.0,
+    "doorStatus": {"driver": "unlocked", "passenger": "unlocked"},
+    "destination": "None",
+    "parkingBrakeStatus": "released",
+    "slopeAngle": 0.0,
+}
+
+
+def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
+    source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(CAR))
+    world = import_world(CAR_TOOLS, source, "car", tmp_path, check=False).compiled
+    _, final = _run(
+        world,
+        [
+            ("lockDoors", {"unlock": False, "door": ["driver"]}),
+            ("startEngine", {"ignitionMode": "START"}),
+            ("set_navigation", {"destination": "Berkeley"}),
+            ("activateParkingBrake", {"mode": "engage"}),
+        ],
+    )
+    # the list argument names the columns, the switch chooses between the result's two states
+    assert final["doorStatus"] == {"driver": "locked", "passenger": "unlocked"}
+    # START is the mode whose state is running
+    assert final["engineState"] == "running"
+    # a setter's argument sets the state column it names
+    assert final["destination"] == "Berkeley"
+    # a result field written with a leading underscore still names the state's column
+    assert final["parkingBrakeStatus"] == "engaged"
+    assert final["fuelLevel"] == 10.0 and final["slopeAngle"] == 0.0
+    _, final = _run(
+        world,
+        [
+            ("lockDoors", {"unlock": True, "door": ["driver", "passenger"]}),
+            ("startEngine", {"ignitionMode": "STOP"}),
+        ],
+    )
+    assert final["doorStatus"] == {"driver": "unlocked", "passenger": "unlocked"}
+    assert final["engineState"] == "stopped"

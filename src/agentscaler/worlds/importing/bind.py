@@ -323,14 +323,18 @@ def bind_state(
         current = spec.entity(tool.entity)
         if source is None:
             continue
-        listed = _list_change(source, columns)
+        listed = _list_change(source, columns) or _chosen_columns(source, columns)
         if current is not None and current.table in data_tables and not listed:
             continue
         returned = _returned(source)
         shared = [c for c in (_column_of(f, columns) for f in returned) if c]
         params = {p.name: p for p in read_params(source.parameters)}
-        set_by = {p: snake(p) for p in params if snake(p) in columns}
-        if not listed and (not shared or 2 * len(shared) < len(returned)):
+        set_by = {p: _column_of(snake(p), columns) for p in params}
+        set_by = {p: c for p, c in set_by.items() if c}
+        setter = bool(set(split_identifier(source.name)) & SET_VERBS) and any(
+            params[p].required for p in set_by
+        )
+        if not listed and not setter and (not shared or 2 * len(shared) < len(returned)):
             continue
         new = _state_tool(tool, source, state, entity.key, set_by, columns)
         if new is None:
@@ -384,8 +388,9 @@ def _state_tool(
         for p in read_params(source.parameters)
     }
     change = _list_change(source, columns)
+    chosen = _chosen_columns(source, columns)
     amounts = _amount_changes(source, columns, set(set_by.values()))
-    if tool.access == "read" and change is None and not amounts:
+    if tool.access == "read" and change is None and chosen is None and not amounts:
         return SpecTool(
             kind="get", entity=state, access="read", params=params, find=find, returns=STATE_ROW
         )
@@ -399,6 +404,16 @@ def _state_tool(
         else:
             values[column] = f"=[v for v in {items} if v != {ref}]"
         params[arg] = SpecParam(role="option")
+    elif chosen is not None:
+        listing, switch, when_true, when_false, targets = chosen
+        for column in targets:
+            value = f"({when_true!r} if {param_ref(switch)} else {when_false!r})"
+            values[column] = (
+                f"={value} if {column!r} in coalesce({param_ref(listing)}, []) "
+                f"else {STATE_ROW}.{column}"
+            )
+        params[listing] = SpecParam(role="option")
+        params[switch] = SpecParam(role="option")
     else:
         values = {column: param_ref(name) for name, column in set_by.items()}
         values.update(_mapped_modes(source, columns, set(values)))
@@ -419,6 +434,44 @@ def _state_tool(
     )
 
 
+SET_VERBS = frozenset("set change update configure assign".split())
+
+
+def _chosen_columns(
+    source: ToolSpec, columns: set[str]
+) -> tuple[str, str, str, str, list[str]] | None:
+    """``(list argument, switch, value when on, value when off, columns)`` of a tool that puts
+    the state columns a list argument names into one of two states a switch chooses
+    (``lockDoors(door=["driver"], unlock=True)``: the ``driver`` column becomes ``unlocked``;
+    the two states are the ones its result lists, ``locked`` / ``unlocked``)."""
+    params = read_params(source.parameters)
+    states = [
+        v
+        for sub in read_returns(source.returns).entity_fields().values()
+        for v in values_of(sub)
+        if isinstance(v, str)
+    ]
+    if len(set(states)) != 2:
+        return None
+    squashed = {squash(c): c for c in columns}
+    for listing in params:
+        if listing.json_type != "array":
+            continue
+        named = [v for v in values_of(listing.schema) if isinstance(v, str)]
+        targets = [squashed.get(squash(v)) for v in named]
+        if len(named) < 2 or not all(targets):
+            continue
+        for switch in params:
+            if switch.json_type != "boolean":
+                continue
+            on = [s for s in dict.fromkeys(states) if _stem(s) == _stem(switch.name)]
+            if len(on) != 1:
+                continue
+            off = next(s for s in dict.fromkeys(states) if s != on[0])
+            return listing.name, switch.name, on[0], off, [t for t in targets if t]
+    return None
+
+
 CHANGED_PREFIXES = ("new_", "updated_", "current_", "remaining_", "total_")
 INCREASE_WORDS = frozenset("add adds fill fills fund funds deposit deposits top increase".split())
 DECREASE_WORDS = frozenset(
@@ -427,9 +480,13 @@ DECREASE_WORDS = frozenset(
 
 
 def _column_of(field: str, columns: set[str]) -> str | None:
-    """The state column a result field shows (``new_balance`` shows ``balance``)."""
+    """The state column a result field shows (``new_balance`` shows ``balance``,
+    ``_slopeAngle`` shows ``slope_angle``)."""
     if field in columns:
         return field
+    squashed = {squash(c): c for c in columns}
+    if squash(field) in squashed:
+        return squashed[squash(field)]
     for prefix in CHANGED_PREFIXES:
         if field.startswith(prefix) and field[len(prefix) :] in columns:
             return field[len(prefix) :]
@@ -451,12 +508,21 @@ def values_of(schema: dict[str, Any]) -> tuple[Any, ...]:
     return ()
 
 
+STATE_OF_VERB = {"start": "run", "run": "run", "on": "on", "off": "off"}
+"""Modes whose state is another word (an engine started is ``running``)."""
+
+
 def _stem(value: str) -> str:
     text = squash(value)
     for suffix in ("ed", "d", "ing", "s"):
         if text.endswith(suffix) and len(text) - len(suffix) >= 2:
-            return text[: -len(suffix)]
-    return text
+            text = text[: -len(suffix)]
+            if len(text) > 3 and text[-1] == text[-2] and text[-1] not in "aeiou":
+                text = text[:-1]  # stopped, running -> stop, run
+            break
+    if len(text) > 3 and text.endswith("e"):
+        text = text[:-1]  # engage, engaged -> engag
+    return STATE_OF_VERB.get(text, text)
 
 
 def _mapped_modes(source: ToolSpec, columns: set[str], taken: set[str]) -> dict[str, Any]:
