@@ -321,3 +321,40 @@ def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
     )
     assert final["doorStatus"] == {"driver": "unlocked", "passenger": "unlocked"}
     assert final["engineState"] == "stopped"
+
+
+def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_path):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    tools = [
+        _tool(
+            "liter_to_gallon",
+            "Convert a volume in liters to gallons.",
+            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
+            ["liter"],
+            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
+        ),
+        _tool(
+            "contact_customer_support",
+            "Contact customer support about a booking.",
+            {"message": {"type": "string"}},
+            ["message"],
+            {"customer_support_message": {"type": "string"}},
+        ),
+    ]
+    source = Source(path=Path("c.json"), format="json", document={"fuel": 1.0})
+    world = import_world(tools, source, "conv", tmp_path, check=False).compiled
+
+    class Reference:  # disagrees with both tools
+        def call(self, name, arguments):
+            return True, {"gallon": 1.0, "customer_support_message": "Thanks"}
+
+        def state(self):
+            return {"fuel": 1.0}
+
+    calls = [Call("liter_to_gallon", {"liter": 10.0}, 0), Call("contact_customer_support", {}, 1)]
+    result = compare(world, calls, Reference(), data_keys=["fuel"])
+    assert [(c.agrees, c.cause) for c in result.calls] == [
+        (False, "inference error"),  # the world has a formula: it computes something else
+        (False, "computation hidden"),  # nothing in the docs to compute the reply from
+    ]

@@ -18,9 +18,9 @@ class); each call and the final state are compared by this mapping:
   list items merged) that the world's state has.
 
 A miss is put down to one cause: ``rule not stated`` (the reference refused what no
-description forbids, or the other way round), ``computation hidden`` (the world has no table
-operation for the tool: the reference computes from state the descriptions do not show), or
-``inference error`` (the tool is bound to a table but does something else).
+description forbids, or the other way round), ``computation hidden`` (the world has no formula,
+lookup or table operation for the tool: the reference computes from state the descriptions do
+not show), or ``inference error`` (the world has one but it does something else).
 """
 
 from __future__ import annotations
@@ -108,6 +108,22 @@ def _same_output(ours: Any, theirs: Any, access: str) -> bool:
     return all(canonical_data(ours[k]) == canonical_data(theirs[k]) for k in shared)
 
 
+def _has_means(world: CompiledWorld, name: str) -> bool:
+    """Whether the world has something to make the tool's result from: a formula, a lookup or
+    a table operation (else a miss is a computation the descriptions hide)."""
+    binding = world.world.binding(name)
+    if binding is None:
+        return False
+    spec = world.load_spec()
+    tool = spec.tools.get(name) if spec is not None else None
+    if tool is not None:
+        if tool.compute or tool.find or tool.effects:
+            return True
+        if tool.fallback:
+            return False
+    return not binding.fallback and binding.table is not None
+
+
 def _changes(before: dict[str, Any], after: dict[str, Any], keys: list[str]) -> dict[str, str]:
     return {
         k: canonical_data(after.get(k))
@@ -156,7 +172,7 @@ def compare(
         theirs_before = theirs_after
         cause = None
         if not agrees:
-            if binding is None or binding.fallback or binding.table is None:
+            if not _has_means(world, call.name):
                 cause = "computation hidden"
             elif ok_ours != ok_theirs:
                 cause = "rule not stated" if ok_ours else "inference error"
