@@ -32,7 +32,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from agentscaler.canonical import content_hash
 from agentscaler.worlds.importing.build import import_world, load_tools, round_trip
-from agentscaler.worlds.importing.fidelity import CAUSES, compare
+from agentscaler.worlds.importing.fidelity import CAUSES, compare, field_paths
 from agentscaler.worlds.importing.read import Source
 from agentscaler.worlds.importing.replay import Call, export_state
 
@@ -59,6 +59,7 @@ class BfclReference:
             f"bfcl_eval.eval_checker.multi_turn_eval.func_source_code.{MODULES[cls]}"
         )
         self.instance = getattr(module, cls)()
+        self.config = config
         if hasattr(self.instance, "_load_scenario"):  # MathAPI has no state
             self.instance._load_scenario(copy.deepcopy(config))
 
@@ -71,9 +72,13 @@ class BfclReference:
         return ok, _plain(output)
 
     def state(self) -> dict:
-        """Public attributes; the file system's tree as its config writes it (the mapping)."""
+        """Public attributes, each under the config key it is loaded from (``engineState`` is
+        the attribute ``engine_state``, ``slopeAngle`` the private ``_slopeAngle``); the file
+        system's tree as its config writes it (the mapping)."""
         state = {}
-        for key, value in vars(self.instance).items():
+        loaded = {_squash(k): k for k in self.config}
+        for attribute, value in vars(self.instance).items():
+            key = loaded.get(_squash(attribute), attribute)
             if key.startswith("_") or key == "long_context":
                 continue
             if key == "root" and hasattr(value, "contents"):
@@ -81,6 +86,10 @@ class BfclReference:
                 continue
             state[key] = _plain(value)  # keys as JSON writes them (int keys become text)
         return state
+
+
+def _squash(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _node(node: object) -> dict:
@@ -165,6 +174,7 @@ def fidelity(
     per_class: dict[str, Counter] = defaultdict(Counter)
     causes: dict[str, Counter] = defaultdict(Counter)
     misses: dict[tuple[str, str, str], list] = defaultdict(list)
+    missing: dict[str, Counter] = defaultdict(Counter)
     lines = (BFCL / "BFCL_v4_multi_turn_base.json").read_text().splitlines()
     for line in lines[: entries or None]:
         entry = json.loads(line)
@@ -195,13 +205,16 @@ def fidelity(
             counts["writes_agree"] += sum(c.agrees for c in result.writes)
             counts["fields"] += result.fields_total
             counts["fields_found"] += result.fields_found
+            missing[cls].update(result.fields_missing)
+            in_data = field_paths(config)
+            counts["fields_missing_in_data"] += sum(p in in_data for p in result.fields_missing)
             causes[cls].update(result.causes())
             for call, outcome in zip(calls, result.calls, strict=True):
                 if not outcome.agrees:
                     misses[(cls, outcome.name, outcome.cause or "")].append(
                         (entry["id"], call.arguments, outcome.ours, outcome.theirs)
                     )
-    return {"per_class": per_class, "causes": causes, "misses": misses}
+    return {"per_class": per_class, "causes": causes, "misses": misses, "missing": missing}
 
 
 def _share(part: int, whole: int) -> str:
@@ -230,6 +243,11 @@ def print_fidelity(report: dict) -> None:
         f"{_share(c['reads_agree'], c['reads']):<22} {_share(c['writes_agree'], c['writes']):<22} "
         f"{_share(c['final_equal'], c['entries']):<22}"
     )
+    print(
+        f"schema: {c['fields'] - c['fields_found']} reference fields missing from the worlds, "
+        f"{c['fields_missing_in_data']} of them in the entries' data (the others are defaults "
+        "of the reference's code that the entry's data does not give)"
+    )
     misses = sum(total_causes.values())
     print("misses by cause: " + ", ".join(f"{k} {_share(total_causes[k], misses)}" for k in CAUSES))
 
@@ -250,6 +268,14 @@ def print_misses(report: dict, width: int = 100) -> None:
         print(f"    args   {_short(arguments, width)}")
         print(f"    ours   {_short(ours, width)}")
         print(f"    theirs {_short(theirs, width)}")
+
+
+def print_missing_fields(report: dict, width: int = 100) -> None:
+    """Per class: the reference state's fields the imported world lacks (in how many entries)."""
+    print("\nreference fields missing from the world (class: field x entries)")
+    for cls, found in sorted(report["missing"].items()):
+        text = ", ".join(f"{path} x{n}" for path, n in found.most_common())
+        print(f"{cls:<18} {_short(text, width * 3)[1:-1]}")
 
 
 def round_trips() -> tuple[int, int]:
@@ -485,6 +511,7 @@ def main() -> None:
                 print_fidelity(report)
                 if args.misses:
                     print_misses(report)
+                    print_missing_fields(report)
             if "acebench" not in skip:
                 print_acebench(acebench(work / f"ace-{label[:3]}", client))
         if "speed" not in skip:

@@ -403,3 +403,16 @@ def test_fidelity_counts_agreement_and_names_the_cause_of_a_miss(shop):
     assert [c.agrees for c in refusing.calls] == [True, False]
     assert refusing.calls[1].cause == "rule not stated"
     assert not refusing.final_equal and refusing.final_diff == ["orders"]
+    assert agreeing.fields_missing == []
+
+
+def test_fidelity_lists_the_reference_fields_the_world_lacks(shop):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    class Audited(_Shop):
+        def state(self):
+            return {**super().state(), "audit": {"by": "clerk"}}
+
+    result = compare(shop.compiled, [], Audited(), data_keys=list(DOCUMENT))
+    assert result.fields_missing == ["audit", "audit.by"]
+    assert result.fields_found == result.fields_total - 2

@@ -5,6 +5,7 @@ counter gives new rows their keys."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,189 @@ def test_new_rows_take_their_key_from_the_counter(trading):
     assert final["order_counter"] == 42
     assert set(final["orders"]) == {"12", "40", "41"}
     assert final["orders"]["12"] == DATA["orders"]["12"]
+
+
+TICKET_TOOLS = [
+    _tool(
+        "create_ticket",
+        "Create a ticket in the system.",
+        {
+            "title": {"type": "string"},
+            "priority": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}, "default": []},
+        },
+        ["title", "priority"],
+        {"id": {"type": "integer"}, "title": {"type": "string"}},
+    ),
+    _tool(
+        "get_ticket",
+        "Get a ticket's details.",
+        {"ticket_id": {"type": "integer"}},
+        ["ticket_id"],
+        {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "created_by": {"type": "string"},
+            "status": {"type": "string"},
+        },
+    ),
+    _tool(
+        "close_ticket",
+        "Close a ticket.",
+        {"ticket_id": {"type": "integer"}},
+        ["ticket_id"],
+        {"status": {"type": "string"}},
+    ),
+]
+TICKETS = {
+    "current_user": "ana",
+    "ticket_counter": 3,
+    "tickets": {
+        "1": {"title": "Printer", "created_by": "bo", "status": "Open"},
+        "2": {"title": "Screen", "created_by": "bo", "status": "Open"},
+    },
+}
+
+
+def test_new_records_keep_their_arguments_author_and_key(tmp_path):
+    source = Source(path=Path("tickets.json"), format="json", document=copy.deepcopy(TICKETS))
+    world = import_world(TICKET_TOOLS, source, "tickets", tmp_path, check=False).compiled
+    outputs, final = _run(
+        world,
+        [
+            ("create_ticket", {"title": "Mouse", "priority": 2}),
+            ("get_ticket", {"ticket_id": 3}),
+            ("close_ticket", {"ticket_id": 1}),
+        ],
+    )
+    # the arguments no data field holds are the new record's own fields, an omitted one takes
+    # its documented default; the author is the session's user; the key is stored as ``id``,
+    # the name the reads return it by
+    created = {"title": "Mouse", "created_by": "ana", "priority": 2, "tags": [], "id": 3}
+    assert {k: v for k, v in final["tickets"]["3"].items() if k != "status"} == created
+    assert outputs[1]["output"]["created_by"] == "ana"
+    # the data's records are written back without the fields only new records hold
+    assert final["tickets"]["2"] == TICKETS["tickets"]["2"]
+    # a status set by a tool is written in the data's style
+    assert final["tickets"]["1"]["status"] == "Closed"
+    assert final["ticket_counter"] == 4
+
+
+def _enum(values: list[str], text: str = "") -> dict:
+    return {"type": "string", "description": f"{text} [Enum]: {json.dumps(values)}"}
+
+
+CAR_TOOLS = [
+    _tool(
+        "lockDoors",
+        "Locks the doors of the vehicle.",
+        {
+            "unlock": {"type": "boolean", "description": "True if the doors are to be unlocked."},
+            "door": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": 'The doors. [Enum]: ["driver", "passenger"]',
+            },
+        },
+        ["unlock", "door"],
+        {"lockStatus": _enum(["locked", "unlocked"])},
+    ),
+    _tool(
+        "startEngine",
+        "Starts the engine of the vehicle.",
+        {"ignitionMode": _enum(["START", "STOP"])},
+        ["ignitionMode"],
+        {"engineState": _enum(["running", "stopped"]), "fuelLevel": NUMBER},
+    ),
+    _tool(
+        "set_navigation",
+        "Navigate to the destination.",
+        {"destination": {"type": "string"}},
+        ["destination"],
+        {"status": {"type": "string"}},
+    ),
+    _tool(
+        "activateParkingBrake",
+        "Activates the parking brake of the vehicle.",
+        {"mode": _enum(["engage", "release"])},
+        ["mode"],
+        {"parkingBrakeStatus": _enum(["engaged", "released"]), "_slopeAngle": NUMBER},
+    ),
+]
+CAR = {
+    "engineState": "stopped",
+    "fuelLevel": 10.0,
+    "doorStatus": {"driver": "unlocked", "passenger": "unlocked"},
+    "destination": "None",
+    "parkingBrakeStatus": "released",
+    "slopeAngle": 0.0,
+}
+
+
+def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
+    source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(CAR))
+    world = import_world(CAR_TOOLS, source, "car", tmp_path, check=False).compiled
+    _, final = _run(
+        world,
+        [
+            ("lockDoors", {"unlock": False, "door": ["driver"]}),
+            ("startEngine", {"ignitionMode": "START"}),
+            ("set_navigation", {"destination": "Berkeley"}),
+            ("activateParkingBrake", {"mode": "engage"}),
+        ],
+    )
+    # the list argument names the columns, the switch chooses between the result's two states
+    assert final["doorStatus"] == {"driver": "locked", "passenger": "unlocked"}
+    # START is the mode whose state is running
+    assert final["engineState"] == "running"
+    # a setter's argument sets the state column it names
+    assert final["destination"] == "Berkeley"
+    # a result field written with a leading underscore still names the state's column
+    assert final["parkingBrakeStatus"] == "engaged"
+    assert final["fuelLevel"] == 10.0 and final["slopeAngle"] == 0.0
+    _, final = _run(
+        world,
+        [
+            ("lockDoors", {"unlock": True, "door": ["driver", "passenger"]}),
+            ("startEngine", {"ignitionMode": "STOP"}),
+        ],
+    )
+    assert final["doorStatus"] == {"driver": "unlocked", "passenger": "unlocked"}
+    assert final["engineState"] == "stopped"
+
+
+def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_path):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    tools = [
+        _tool(
+            "liter_to_gallon",
+            "Convert a volume in liters to gallons.",
+            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
+            ["liter"],
+            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
+        ),
+        _tool(
+            "contact_customer_support",
+            "Contact customer support about a booking.",
+            {"message": {"type": "string"}},
+            ["message"],
+            {"customer_support_message": {"type": "string"}},
+        ),
+    ]
+    source = Source(path=Path("c.json"), format="json", document={"fuel": 1.0})
+    world = import_world(tools, source, "conv", tmp_path, check=False).compiled
+
+    class Reference:  # disagrees with both tools
+        def call(self, name, arguments):
+            return True, {"gallon": 1.0, "customer_support_message": "Thanks"}
+
+        def state(self):
+            return {"fuel": 1.0}
+
+    calls = [Call("liter_to_gallon", {"liter": 10.0}, 0), Call("contact_customer_support", {}, 1)]
+    result = compare(world, calls, Reference(), data_keys=["fuel"])
+    assert [(c.agrees, c.cause) for c in result.calls] == [
+        (False, "inference error"),  # the world has a formula: it computes something else
+        (False, "computation hidden"),  # nothing in the docs to compute the reply from
+    ]

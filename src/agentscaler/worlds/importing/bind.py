@@ -33,7 +33,14 @@ from agentscaler.worlds.importing.schema import KEY_WORDS, STATE_TABLE, ImportPl
 from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
 from agentscaler.worlds.interface import read_params, read_returns, snake
 from agentscaler.worlds.spec.expr import param_ref
-from agentscaler.worlds.spec.model import SpecEffect, SpecLookup, SpecParam, SpecTool, WorldSpec
+from agentscaler.worlds.spec.model import (
+    SpecColumn,
+    SpecEffect,
+    SpecLookup,
+    SpecParam,
+    SpecTool,
+    WorldSpec,
+)
 
 STATE_ROW = "state"
 """The name tools bind the state row to."""
@@ -316,14 +323,18 @@ def bind_state(
         current = spec.entity(tool.entity)
         if source is None:
             continue
-        listed = _list_change(source, columns)
+        listed = _list_change(source, columns) or _chosen_columns(source, columns)
         if current is not None and current.table in data_tables and not listed:
             continue
         returned = _returned(source)
         shared = [c for c in (_column_of(f, columns) for f in returned) if c]
         params = {p.name: p for p in read_params(source.parameters)}
-        set_by = {p: snake(p) for p in params if snake(p) in columns}
-        if not listed and (not shared or 2 * len(shared) < len(returned)):
+        set_by = {p: _column_of(snake(p), columns) for p in params}
+        set_by = {p: c for p, c in set_by.items() if c}
+        setter = bool(set(split_identifier(source.name)) & SET_VERBS) and any(
+            params[p].required for p in set_by
+        )
+        if not listed and not setter and (not shared or 2 * len(shared) < len(returned)):
             continue
         new = _state_tool(tool, source, state, entity.key, set_by, columns)
         if new is None:
@@ -377,8 +388,9 @@ def _state_tool(
         for p in read_params(source.parameters)
     }
     change = _list_change(source, columns)
+    chosen = _chosen_columns(source, columns)
     amounts = _amount_changes(source, columns, set(set_by.values()))
-    if tool.access == "read" and change is None and not amounts:
+    if tool.access == "read" and change is None and chosen is None and not amounts:
         return SpecTool(
             kind="get", entity=state, access="read", params=params, find=find, returns=STATE_ROW
         )
@@ -392,6 +404,16 @@ def _state_tool(
         else:
             values[column] = f"=[v for v in {items} if v != {ref}]"
         params[arg] = SpecParam(role="option")
+    elif chosen is not None:
+        listing, switch, when_true, when_false, targets = chosen
+        for column in targets:
+            value = f"({when_true!r} if {param_ref(switch)} else {when_false!r})"
+            values[column] = (
+                f"={value} if {column!r} in coalesce({param_ref(listing)}, []) "
+                f"else {STATE_ROW}.{column}"
+            )
+        params[listing] = SpecParam(role="option")
+        params[switch] = SpecParam(role="option")
     else:
         values = {column: param_ref(name) for name, column in set_by.items()}
         values.update(_mapped_modes(source, columns, set(values)))
@@ -412,6 +434,44 @@ def _state_tool(
     )
 
 
+SET_VERBS = frozenset("set change update configure assign".split())
+
+
+def _chosen_columns(
+    source: ToolSpec, columns: set[str]
+) -> tuple[str, str, str, str, list[str]] | None:
+    """``(list argument, switch, value when on, value when off, columns)`` of a tool that puts
+    the state columns a list argument names into one of two states a switch chooses
+    (``lockDoors(door=["driver"], unlock=True)``: the ``driver`` column becomes ``unlocked``;
+    the two states are the ones its result lists, ``locked`` / ``unlocked``)."""
+    params = read_params(source.parameters)
+    states = [
+        v
+        for sub in read_returns(source.returns).entity_fields().values()
+        for v in values_of(sub)
+        if isinstance(v, str)
+    ]
+    if len(set(states)) != 2:
+        return None
+    squashed = {squash(c): c for c in columns}
+    for listing in params:
+        if listing.json_type != "array":
+            continue
+        named = [v for v in values_of(listing.schema) if isinstance(v, str)]
+        targets = [squashed.get(squash(v)) for v in named]
+        if len(named) < 2 or not all(targets):
+            continue
+        for switch in params:
+            if switch.json_type != "boolean":
+                continue
+            on = [s for s in dict.fromkeys(states) if _stem(s) == _stem(switch.name)]
+            if len(on) != 1:
+                continue
+            off = next(s for s in dict.fromkeys(states) if s != on[0])
+            return listing.name, switch.name, on[0], off, [t for t in targets if t]
+    return None
+
+
 CHANGED_PREFIXES = ("new_", "updated_", "current_", "remaining_", "total_")
 INCREASE_WORDS = frozenset("add adds fill fills fund funds deposit deposits top increase".split())
 DECREASE_WORDS = frozenset(
@@ -420,9 +480,13 @@ DECREASE_WORDS = frozenset(
 
 
 def _column_of(field: str, columns: set[str]) -> str | None:
-    """The state column a result field shows (``new_balance`` shows ``balance``)."""
+    """The state column a result field shows (``new_balance`` shows ``balance``,
+    ``_slopeAngle`` shows ``slope_angle``)."""
     if field in columns:
         return field
+    squashed = {squash(c): c for c in columns}
+    if squash(field) in squashed:
+        return squashed[squash(field)]
     for prefix in CHANGED_PREFIXES:
         if field.startswith(prefix) and field[len(prefix) :] in columns:
             return field[len(prefix) :]
@@ -444,12 +508,21 @@ def values_of(schema: dict[str, Any]) -> tuple[Any, ...]:
     return ()
 
 
+STATE_OF_VERB = {"start": "run", "run": "run", "on": "on", "off": "off"}
+"""Modes whose state is another word (an engine started is ``running``)."""
+
+
 def _stem(value: str) -> str:
     text = squash(value)
     for suffix in ("ed", "d", "ing", "s"):
         if text.endswith(suffix) and len(text) - len(suffix) >= 2:
-            return text[: -len(suffix)]
-    return text
+            text = text[: -len(suffix)]
+            if len(text) > 3 and text[-1] == text[-2] and text[-1] not in "aeiou":
+                text = text[:-1]  # stopped, running -> stop, run
+            break
+    if len(text) > 3 and text.endswith("e"):
+        text = text[:-1]  # engage, engaged -> engag
+    return STATE_OF_VERB.get(text, text)
 
 
 def _mapped_modes(source: ToolSpec, columns: set[str], taken: set[str]) -> dict[str, Any]:
@@ -650,3 +723,204 @@ def initial_states(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec, l
             entities[name] = entity
             notes.append(f"table {entity.table}: a new row's {column_name} starts {start}")
     return spec.model_copy(update={"entities": entities}), notes
+
+
+# --- what a new record holds -------------------------------------------------------------------
+
+JSON_COLUMN_TYPES = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "number": "REAL",
+    "boolean": "BOOLEAN",
+    "array": "JSON",
+    "object": "JSON",
+}
+
+
+def _key_field(field: str, entity_name: str) -> bool:
+    """A response field that is a record's key under another name (``id``, ``order_id``)."""
+    return squash(field) in {
+        "id",
+        squash(entity_name) + "id",
+        squash(entity_name.split("_")[-1]) + "id",
+    }
+
+
+def store_created_fields(
+    spec: WorldSpec, tools: list[ToolSpec], plan: ImportPlan
+) -> tuple[WorldSpec, list[str]]:
+    """A record a tool creates in a data table keeps what the call gave it: each argument that
+    names no column becomes a column of its own (``place_order(order_type, amount)`` -> the new
+    order's ``order_type`` and ``amount``), and the key is stored in the record under the name
+    the reads of that record return it by (``get_order_details`` -> ``id``) when the data's
+    records do not hold it. Rows of the data lack these fields and are written back without
+    them."""
+    by_name = {t.name: t for t in tools}
+    data_tables = {t.name for t in plan.tables}
+    entities = dict(spec.entities)
+    tools_out = dict(spec.tools)
+    notes: list[str] = []
+    added: dict[str, list[str]] = {}
+    for name, tool in spec.tools.items():
+        source = by_name.get(name)
+        inserts = [e for e in tool.effects if e.insert]
+        if source is None or len(inserts) != 1:
+            continue
+        entity_name = inserts[0].insert
+        entity = entities.get(entity_name)
+        if entity is None or entity.table not in data_tables or entity.parent is not None:
+            continue
+        insert = inserts[0]
+        values = dict(insert.values)
+        params = dict(tool.params)
+        columns = dict(entity.columns)
+        new: list[str] = []
+        for param in read_params(source.parameters):
+            role = params.get(param.name)
+            column = snake(param.name)
+            if role is None or role.role != "option" or column in columns or param.entity:
+                continue
+            if not column.isidentifier() or param.json_type not in JSON_COLUMN_TYPES:
+                continue
+            columns[column] = SpecColumn(
+                type=JSON_COLUMN_TYPES[param.json_type],  # type: ignore[arg-type]
+                description=f"Given to {name} when the record is created.",
+            )
+            values[column] = param_ref(param.name)
+            params[param.name] = SpecParam(role="field", column=column)
+            new.append(column)
+        find = dict(tool.find)
+        creator = _creator_from_state(spec, entity, values)
+        if creator is not None:
+            column, state_column = creator
+            values[column] = f"={STATE_ROW}.{state_column}"
+            state = _state_entity(spec)
+            find.setdefault(STATE_ROW, SpecLookup(entity=state, by={spec.entities[state].key: 1}))
+            new.append(column)
+        for param in read_params(source.parameters):
+            default = param.schema.get("default")
+            ref = param_ref(param.name)
+            if isinstance(default, (list, str, int, float)) and not isinstance(default, bool):
+                for column, value in values.items():
+                    if value == ref:
+                        values[column] = f"=coalesce({ref}, {default!r})"
+                        new += [] if column in new else [column]
+        key_value = values.get(entity.key)
+        if key_value is not None:
+            for read_name, read in spec.tools.items():
+                if read.kind != "get" or read.entity != entity_name or read_name not in by_name:
+                    continue
+                for field in read_returns(by_name[read_name].returns).entity_fields():
+                    column = snake(field)
+                    if column in columns or not _key_field(field, entity_name):
+                        continue
+                    columns[column] = columns[entity.key].model_copy(
+                        update={"description": f"The record's key, as {read_name} returns it."}
+                    )
+                    values[column] = key_value
+                    new.append(column)
+        if not new:
+            continue
+        entities[entity_name] = entity.model_copy(update={"columns": columns})
+        effects = tuple(
+            e.model_copy(update={"values": values}) if e is insert else e for e in tool.effects
+        )
+        tools_out[name] = tool.model_copy(
+            update={"params": params, "effects": effects, "find": find}
+        )
+        added.setdefault(entity.table, []).extend(
+            c for c in new if c not in added.get(entity.table, [])
+        )
+        notes.append(
+            f"tool {name}: a new {entity_name.replace('_', ' ')} keeps {', '.join(new)} "
+            f"(columns of table {entity.table} the data's records do not have)"
+        )
+    for table, columns in added.items():
+        _add_absent_fields(plan, table, columns)
+    return spec.model_copy(update={"entities": entities, "tools": tools_out}), notes
+
+
+CREATOR_COLUMNS = frozenset(
+    "created_by author owner creator username user user_name posted_by sender".split()
+)
+SESSION_USER_COLUMNS = frozenset(
+    "current_user username user user_name logged_in_user current_username".split()
+)
+
+
+def _creator_from_state(
+    spec: WorldSpec, entity: Any, values: dict[str, Any]
+) -> tuple[str, str] | None:
+    """``(column, state column)``: a new record's author is the session's user, when the
+    record has one author column no argument sets and the state holds one current user
+    (``tweets.username`` <- ``username``, ``created_by`` <- ``current_user``)."""
+    state = _state_entity(spec)
+    if state is None or STATE_ROW in values:
+        return None
+    if spec.entity_of_table(entity.table) == state:
+        return None
+    users = [c for c in spec.entities[state].columns if c in SESSION_USER_COLUMNS]
+    authors = [
+        c for c in entity.columns if c in CREATOR_COLUMNS and c not in values and c != entity.key
+    ]
+    if len(users) != 1 or len(authors) != 1:
+        return None
+    if spec.entities[state].columns[users[0]].type != entity.columns[authors[0]].type:
+        return None
+    return authors[0], users[0]
+
+
+def _add_absent_fields(plan: ImportPlan, table: str, columns: list[str]) -> None:
+    """Fields only new records hold: written when set, absent otherwise."""
+
+    def walk(shape: CollectionShape) -> CollectionShape:
+        fields = tuple(
+            f.model_copy(update={"child": walk(f.child)}) if f.child is not None else f
+            for f in shape.fields
+        )
+        if shape.table == table:
+            known = {f.field for f in fields}
+            fields += tuple(
+                FieldShape(field=c, column=c, null_absent=True) for c in columns if c not in known
+            )
+        return shape.model_copy(update={"fields": fields})
+
+    plan.shape = plan.shape.model_copy(
+        update={"collections": tuple(walk(c) for c in plan.shape.collections)}
+    )
+
+
+def styled_status_values(spec: WorldSpec, plan: ImportPlan) -> tuple[WorldSpec, list[str]]:
+    """A status a tool sets is written in the style of the data's own values (the data's
+    ``Open`` and ``In Progress``: a ticket resolved becomes ``Resolved``, not ``resolved``)."""
+    tools = dict(spec.tools)
+    notes = []
+    for name, tool in spec.tools.items():
+        effects = []
+        changed = False
+        for effect in tool.effects:
+            entity = spec.entity(effect.insert or effect.update or "")
+            values = dict(effect.values)
+            for column, value in effect.values.items():
+                spec_column = entity.columns.get(column) if entity is not None else None
+                if spec_column is None or spec_column.kind != "status":
+                    continue
+                if not isinstance(value, str) or not value or value[0] in "=$":
+                    continue
+                seen = {
+                    r.get(column) for r in plan.rows.get(entity.table, []) if r.get(column)
+                } | set(spec_column.values or ())
+                texts = [v for v in seen if isinstance(v, str) and v[:1].isalpha()]
+                if value in seen or not texts or not value.islower():
+                    continue
+                if all(v[0].isupper() for v in texts):
+                    values[column] = " ".join(w.capitalize() for w in value.split(" "))
+                    notes.append(
+                        f"tool {name}: sets {column} to {values[column]} (the data's values are "
+                        "capitalised)"
+                    )
+                    changed = True
+            effects.append(effect.model_copy(update={"values": values}))
+        if changed:
+            tools[name] = tool.model_copy(update={"effects": tuple(effects)})
+    return spec.model_copy(update={"tools": tools}), notes

@@ -29,6 +29,8 @@ from agentscaler.worlds.importing.bind import (
     bind_state,
     initial_states,
     name_after_tools,
+    store_created_fields,
+    styled_status_values,
     unrecorded_calls,
 )
 from agentscaler.worlds.importing.read import Source, read_source
@@ -250,6 +252,10 @@ def import_world(
     spec, notes = bind_counters(spec, plan.rows)
     warnings += notes
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
+    warnings += notes
+    spec, notes = store_created_fields(spec, tools, plan)
+    warnings += notes
+    spec, notes = styled_status_values(spec, plan)
     warnings += notes
     spec, notes = initial_states(spec, {t.name for t in plan.tables})
     warnings += notes

@@ -5,7 +5,9 @@ arguments) -> (ok, output)`` and ``state() -> dict``, e.g. an instance of the se
 class); each call and the final state are compared by this mapping:
 
 * a call *agrees* when both sides fail, or both succeed and every field the reference returns
-  that the world's output also has holds the same value (a read must share at least one field);
+  that the world's output also has holds the same value (a read must share at least one field;
+  an output that is one object under a key the reference does not return is compared by that
+  object's fields: the docs wrap a record the reference returns bare);
 * a call is a *write* when it changes the reference's state (any of its attributes), else a
   *read*, whatever the world's tool is;
 * a write has *the same effect* when it changes the same top-level values of the state, to the
@@ -16,9 +18,9 @@ class); each call and the final state are compared by this mapping:
   list items merged) that the world's state has.
 
 A miss is put down to one cause: ``rule not stated`` (the reference refused what no
-description forbids, or the other way round), ``computation hidden`` (the world has no table
-operation for the tool: the reference computes from state the descriptions do not show), or
-``inference error`` (the tool is bound to a table but does something else).
+description forbids, or the other way round), ``computation hidden`` (the world has no formula,
+lookup or table operation for the tool: the reference computes from state the descriptions do
+not show), or ``inference error`` (the world has one but it does something else).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class FidelityResult:
     final_equal: bool = False
     fields_total: int = 0
     fields_found: int = 0
+    fields_missing: list[str] = field(default_factory=list)
     final_diff: list[str] = field(default_factory=list)
 
     @property
@@ -89,12 +92,36 @@ def field_paths(value: Any, prefix: str = "") -> set[str]:
 
 
 def _same_output(ours: Any, theirs: Any, access: str) -> bool:
+    if (
+        isinstance(ours, dict)
+        and isinstance(theirs, dict)
+        and len(ours) == 1
+        and isinstance(next(iter(ours.values())), dict)
+        and next(iter(ours)) not in theirs
+    ):
+        ours = next(iter(ours.values()))  # the docs wrap the record, the reference does not
     if not isinstance(theirs, dict) or not isinstance(ours, dict):
         return canonical_data(ours) == canonical_data(theirs)
     shared = [k for k in theirs if k in ours]
     if access == "read" and not shared:
         return False
     return all(canonical_data(ours[k]) == canonical_data(theirs[k]) for k in shared)
+
+
+def _has_means(world: CompiledWorld, name: str) -> bool:
+    """Whether the world has something to make the tool's result from: a formula, a lookup or
+    a table operation (else a miss is a computation the descriptions hide)."""
+    binding = world.world.binding(name)
+    if binding is None:
+        return False
+    spec = world.load_spec()
+    tool = spec.tools.get(name) if spec is not None else None
+    if tool is not None:
+        if tool.compute or tool.find or tool.effects:
+            return True
+        if tool.fallback:
+            return False
+    return not binding.fallback and binding.table is not None
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any], keys: list[str]) -> dict[str, str]:
@@ -115,7 +142,9 @@ def compare(
     start = reference.state()
     paths = field_paths(start)
     result.fields_total = len(paths)
-    result.fields_found = len(paths & field_paths(state_document(world)))
+    found = field_paths(state_document(world))
+    result.fields_found = len(paths & found)
+    result.fields_missing = sorted(paths - found)
     env = WorldEnv(world)
     env.reset(options={"state": world.initial_state()})
     ours_before = state_document(world, env.state_bytes())
@@ -143,7 +172,7 @@ def compare(
         theirs_before = theirs_after
         cause = None
         if not agrees:
-            if binding is None or binding.fallback or binding.table is None:
+            if not _has_means(world, call.name):
                 cause = "computation hidden"
             elif ok_ours != ok_theirs:
                 cause = "rule not stated" if ok_ours else "inference error"

@@ -226,7 +226,11 @@ class _Planner:
             if style == "single" and _is_flat_object(present):
                 shapes.append(self._object_parts(draft, f, column, present[0], rows[0], used))
                 continue
-            null_absent = bool(absent) and all(v is not None for v in present)
+            # a field the data never holds null in: a null (a new record given no value) is
+            # written absent; the state row's values are always written
+            null_absent = (bool(absent) or (style != "single" and bool(present))) and all(
+                v is not None for v in present
+            )
             if column == draft.key:
                 shapes.append(FieldShape(field=f, column=column))
                 continue
