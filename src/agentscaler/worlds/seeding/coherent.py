@@ -15,8 +15,8 @@ from typing import Any
 from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
-from agentscaler.worlds.seeding import kinds
-from agentscaler.worlds.seeding.texts import free_text, text_kind
+from agentscaler.worlds.seeding import columns, kinds
+from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
@@ -54,49 +54,58 @@ class CoherentRows:
         """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
 
-    def row(
-        self, table: Table, key: Any, keys: dict[str, list[Any]], factory: ValueFactory
-    ) -> dict[str, Any]:
+    def rows(
+        self, table: Table, table_keys: list[Any], keys: dict[str, list[Any]], draw: columns.Draw
+    ) -> list[dict[str, Any]]:
+        """The rows of ``table`` with primary keys ``table_keys``, made a column at a time."""
         plan = self._plans.get(table.name)
         if plan is None:
             plan = self._plans[table.name] = self._plan(table)
         columns, pairs = plan
-        rng = factory.rng
-        row: dict[str, Any] = {}
+        rows: list[dict[str, Any]] = [{} for _ in table_keys]
+        count = len(rows)
         for name, gate, ref, make in columns:
             if make is None and ref is None:
-                row[name] = key
-                continue
-            if gate and any(row.get(o) not in allowed for o, allowed in gate):
-                row[name] = None
-                continue
-            if ref is not None:
+                values = table_keys
+            elif ref is not None:
                 pool = keys.get(ref) or []
-                row[name] = rng.choice(pool) if pool else None
-                continue
-            row[name] = make(row, factory)
-        if pairs:
-            self._order_dates(pairs, row, rng)
-        for flag, level in self._flags.get(table.name, ()):
-            if isinstance(row.get(level), int | float):
-                row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
-        for available, booked in self._available.get(table.name, ()):
-            total = row.get(booked)
-            if isinstance(total, int | float) and isinstance(row.get(available), int | float):
-                # what is available is the booked level less what is held (pending payments)
-                held = total * rng.choice((0.0, 0.0, 0.02, 0.05, 0.1)) if total > 0 else 0
-                value = total - held
-                row[available] = int(value) if isinstance(row[available], int) else round(value, 2)
-        return row
+                values = draw.picks(pool, count) if pool else [None] * count
+            else:
+                values = make(rows, draw)
+            if gate:
+                for row, value in zip(rows, values, strict=True):
+                    row[name] = (
+                        None if any(row.get(o) not in allowed for o, allowed in gate) else value
+                    )
+            else:
+                for row, value in zip(rows, values, strict=True):
+                    row[name] = value
+        rng = draw.rng
+        flags = self._flags.get(table.name, ())
+        available = self._available.get(table.name, ())
+        for row in rows:
+            if pairs:
+                self._order_dates(pairs, row, rng)
+            for flag, level in flags:
+                if isinstance(row.get(level), int | float):
+                    row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
+            for free, booked in available:
+                total = row.get(booked)
+                if isinstance(total, int | float) and isinstance(row.get(free), int | float):
+                    # what is available is the booked level less what is held (pending payments)
+                    held = total * rng.choice((0.0, 0.0, 0.02, 0.05, 0.1)) if total > 0 else 0
+                    value = total - held
+                    row[free] = int(value) if isinstance(row[free], int) else round(value, 2)
+        return rows
 
     def _plan(self, table: Table) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
         """How each column of a table is made, decided once: ``(name, gate, referenced table,
         maker)`` in making order, and the (start, end) pairs to keep in order."""
         entity = self.entities.get(table.name)
-        columns = []
+        made = []
         for column in sorted(table.columns, key=lambda c: _order(c, entity)):
             if column.primary_key:
-                columns.append((column.name, None, None, None))
+                made.append((column.name, None, None, None))
                 continue
             spec_column = entity.columns.get(column.name) if entity else None
             gate = (
@@ -105,9 +114,9 @@ class CoherentRows:
                 else None
             )
             if column.references:
-                columns.append((column.name, gate, column.references, None))
+                made.append((column.name, gate, column.references, None))
                 continue
-            columns.append((column.name, gate, None, self._maker(column, table.name)))
+            made.append((column.name, gate, None, self._maker(column, table.name)))
         pairs = []
         names = {c.name for c in table.columns}
         levels = [n for n in sorted(names) if _STOCK_LEVEL.search(n)]
@@ -128,10 +137,10 @@ class CoherentRows:
             start = name.replace(match.group(2), _START[match.group(2)], 1)
             if start in names and start != name:
                 pairs.append((start, name))
-        return columns, sorted(pairs)
+        return made, sorted(pairs)
 
-    def _maker(self, column: Column, table: str = "") -> Any:
-        """The function making one value of ``column`` (from the row so far and a factory)."""
+    def _maker(self, column: Column, table: str = "") -> columns.Maker:
+        """How ``column``'s values are made for all rows (from the rows so far and a draw)."""
         name = column.name
         schema = column.value_schema or {}
         semantic = column.semantic
@@ -141,56 +150,60 @@ class CoherentRows:
             narrowed = [v for v in schema.get("enum") or () if v in values]
             if narrowed and (spec_column is None or spec_column.kind != "status"):
                 values = narrowed  # the values every tool taking the column accepts
-            return lambda row, factory: factory.rng.choice(values)
+            return columns.choice(values)
         pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
         compiled = _compile(pattern) if pattern else None
 
-        def checked(make: Any) -> Any:
-            def maker(row: dict[str, Any], factory: ValueFactory) -> Any:
-                made = make(row, factory.rng)
-                if compiled is None or compiled.search(made):
-                    return made
-                return factory.value(schema, semantic, name)
+        def checked(make: columns.Maker) -> columns.Maker:
+            if compiled is None:
+                return make
+
+            def maker(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
+                values = make(rows, draw)
+                for index, value in enumerate(values):
+                    if not compiled.search(value):
+                        values[index] = draw.factory.value(schema, semantic, name)
+                return values
 
             return maker
 
         if column.type == "TEXT" and "enum" not in schema:
             if semantic == "currency" and _three_letters(schema):
-                return checked(lambda row, rng: kinds.currency(rng, self.currency))
+                return checked(columns.currencies(self.currency))
             if (semantic == "country" or name.endswith("country")) and _two_letters(schema):
-                return checked(lambda row, rng: kinds.country(rng))
+                return checked(columns.choice(kinds.MAJOR_COUNTRIES))
             if _AIRPORT.search(name):
-                return checked(lambda row, rng: kinds.airport(rng)[0])
+                return checked(columns.airports())
             if semantic == "phone":
-                return checked(lambda row, rng: kinds.phone(rng, _country_of(row)))
+                return checked(
+                    columns.one_by_one(lambda row, draw: kinds.phone(draw.rng, _country_of(row)))
+                )
             if semantic == "email":
                 return checked(
-                    lambda row, rng: kinds.email_for(
-                        _person_name(row) or rng.choice(faker_pool("person_name")),
-                        rng,
-                        _EMAIL_DOMAINS,
+                    columns.one_by_one(
+                        lambda row, draw: kinds.email_for(
+                            _person_name(row) or draw.rng.choice(faker_pool("person_name")),
+                            draw.rng,
+                            _EMAIL_DOMAINS,
+                        )
                     )
                 )
         if column.type == "TEXT" and semantic in ("date", "datetime") and pattern is None:
             low, high = kinds.date_window(name, self.clock)
             days = max(1, (high - low).days)
             if semantic == "date" or schema.get("format") == "date":
-                return lambda row, factory: (
-                    low + dt.timedelta(days=factory.rng.randrange(days))
-                ).isoformat()
-
-            def moment(row: dict[str, Any], factory: ValueFactory) -> str:
-                rng = factory.rng
-                day = low + dt.timedelta(days=rng.randrange(days))
-                minute = rng.choice((0, 15, 30, 45))
-                return f"{day.isoformat()}T{rng.randint(6, 21):02d}:{minute:02d}:00Z"
-
-            return moment
+                return columns.dates(low, days)
+            return columns.moments(low, days, 6, 21)
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
             integer = column.type == "INTEGER" or schema.get("type") == "integer"
             span = kinds.number_range(name, integer, table)
             if span is not None and _within(span, schema):
-                return lambda row, factory: _number_in(span, schema, integer, factory.rng)
+                low, high = _span_in(span, schema)
+                return (
+                    columns.integers(int(low), int(high))
+                    if integer
+                    else columns.decimals(low, high)
+                )
         if (
             column.type == "TEXT"
             and semantic in (None, "text")
@@ -198,10 +211,14 @@ class CoherentRows:
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
             entity = next((t.entity for t in self.world.tables if t.name == table), "")
-            return lambda row, factory: fit_length(
-                free_text(name, row, entity, factory.rng), schema, factory.rng
+            owner = next((t for t in self.world.tables if t.name == table), None)
+            named = named_columns(c.name for c in owner.columns) if owner else None
+            return columns.one_by_one(
+                lambda row, draw: fit_length(
+                    free_text(name, row, entity, draw.rng, named=named), schema, draw.rng
+                )
             )
-        return lambda row, factory: factory.value(schema, semantic, name)
+        return columns.generic(schema, semantic, name)
 
     def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
         """Ends after their starts (by a few hours or days)."""
@@ -260,11 +277,11 @@ def _person_name(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _country_of(row: dict[str, Any]) -> str:
+def _country_of(row: dict[str, Any], home: str = "US") -> str:
     for key, value in row.items():
         if key.endswith("country") and isinstance(value, str) and len(value) == 2:
             return value
-    return "US"
+    return home
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:
@@ -301,9 +318,8 @@ def _within(span: tuple[float, float], schema: dict[str, Any]) -> bool:
     return not (isinstance(ceiling, int | float) and ceiling < low)
 
 
-def _number_in(
-    span: tuple[float, float], schema: dict[str, Any], integer: bool, rng: Any
-) -> float | int:
+def _span_in(span: tuple[float, float], schema: dict[str, Any]) -> tuple[float, float]:
+    """A name's usual range narrowed to the schema's bounds."""
     low, high = span
     if isinstance(schema.get("minimum"), int | float):
         low = max(low, schema["minimum"])
@@ -311,6 +327,4 @@ def _number_in(
         high = min(high, schema["maximum"])
     if high < low:
         low, high = high, low
-    if integer:
-        return rng.randint(int(low), int(high))
-    return round(rng.uniform(low, high), 2)
+    return low, high

@@ -95,9 +95,14 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
 
 
 def draw_pools() -> None:
-    """Draw every Faker pool now (a one-time cost of the process, otherwise paid lazily)."""
+    """Draw every Faker pool and load the code lists now (airports, phone numbering plans): a
+    one-time cost of the process, otherwise paid lazily."""
     for kind in _POOLED:
         faker_pool(kind)
+    kinds.major_airports()
+    kinds.number_range("", False, "")  # compiles the ranges' patterns
+    for region in kinds.MAJOR_COUNTRIES:
+        kinds.phone(random.Random(0), region)
 
 
 class ValueFactory:
