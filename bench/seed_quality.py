@@ -12,7 +12,10 @@ domains; built once into --external-run), each seeded with --rows rows per table
   --tasks-run) replayed on its initial state (target 0);
 * valid values of each checkable kind: ISO 4217 currencies, ISO 3166 countries, IATA airport
   codes (columns named origin/destination/airport), E.164 phones, e-mail addresses, and date
-  pairs in order (end after start), and amounts that add up (an order's subtotal is the sum of
+  pairs in order (end after start), addresses whose parts agree (a row's street, city, region,
+  postcode and country, or its one-line address: the city in the region and the country, the
+  region one of the country's ISO 3166-2 subdivisions, the postcode of the country's form and,
+  in the US, of the state's ZIP range; rows with two parts or more), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
 * free-text values (reasons, notes, descriptions, advice, comments, bios, messages) that are
@@ -25,7 +28,7 @@ domains; built once into --external-run), each seeded with --rows rows per table
   their data: a value derived from the arguments), and external worlds with a write tool;
 * seeding speed: rows per second of CPU (process time) of ``seed_state`` (values, SQLite image
   and table digests), against a bare insert of the same rows (baseline); what a process loads
-  once (the Faker value pools, the airport list, the phone numbering plans, the compiled range
+  once (the Faker value pools, each country's addresses, the airport list, the phone numbering plans, the compiled range
   patterns) is loaded before the clock starts and its one-time cost is printed apart.
 """
 
@@ -48,6 +51,7 @@ from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.addresses import address_groups, parts_agree, row_parts
 from agentscaler.worlds.seeding.amounts import amount_parts, amounts_add_up
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
@@ -173,6 +177,7 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "texts": 0,
         "noise": 0,
         "noise_examples": [],
+        "address_examples": [],
     }
     examples: list[str] = []
     for world in worlds:
@@ -244,6 +249,18 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                                 f"{world.world.domain_id} {table}.{column}={value!r} ({where}: "
                                 f"{error.message[:80]})"
                             )
+        for table in world.world.tables:
+            groups = address_groups(table)
+            for row in db.rows(table.name) if groups else ():
+                for group in groups:
+                    for parts in row_parts(row, group):
+                        if len(parts) < 2 and "line" not in parts:
+                            continue  # a lone part (a postcode) has nothing to agree with
+                        stats["checked"]["address"] += 1
+                        agree = parts_agree(parts)
+                        stats["valid"]["address"] += agree
+                        if not agree and len(stats["address_examples"]) < 4:
+                            stats["address_examples"].append(f"{world.world.domain_id} {parts}")
         for table, start, end in _date_pairs(world):
             for row in db.rows(table):
                 if row.get(start) and row.get(end):
@@ -362,6 +379,8 @@ def report(title: str, stats: dict[str, Any]) -> None:
         print(
             f"  valid {kind:<11} {100 * valid / checked:6.2f}% ({valid}/{checked})   (target 100%)"
         )
+    for example in stats["address_examples"][:3]:
+        print(f"    address whose parts disagree: {example}")
     print(
         f"  seeded values a tool taking them refuses: "
         f"{100 * stats['refused'] / max(1, stats['taken']):.2f}% ({stats['refused']} of "
@@ -412,7 +431,7 @@ def main() -> None:
     started = time.process_time()
     draw_pools()
     print(
-        f"one-time value pools and code lists of the process (Faker, airports, phone plans): "
+        f"one-time value pools and code lists of the process (Faker, addresses, airports, phone plans): "
         f"{time.process_time() - started:.2f} s CPU (loaded once per process, not counted in the "
         "seeding speed)"
     )

@@ -15,7 +15,8 @@ from typing import Any
 from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
-from agentscaler.worlds.seeding import columns, kinds
+from agentscaler.worlds.seeding import addresses, columns, kinds
+from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -47,6 +48,9 @@ class CoherentRows:
         self.clock = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         rng = ValueFactory(stable_seed("world-currency", world.id)).rng
         self.currency = rng.choice(kinds.MAJOR_CURRENCIES[:4])
+        self.home = addresses.home_country(self.currency)
+        """The country of the world's addresses and phones unless a row names another."""
+        self._groups: dict[str, list[AddressGroup]] = {}
         self.entities = {e.table: e for e in spec.entities.values()}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
         self._available: dict[str, list[tuple[str, str]]] = {}
@@ -80,6 +84,9 @@ class CoherentRows:
             else:
                 for row, value in zip(rows, values, strict=True):
                     row[name] = value
+        near = None
+        for group in self._groups.get(table.name, ()):
+            near = group.fill(rows, draw, self.home, near)
         rng = draw.rng
         flags = self._flags.get(table.name, ())
         available = self._available.get(table.name, ())
@@ -102,6 +109,8 @@ class CoherentRows:
         """How each column of a table is made, decided once: ``(name, gate, referenced table,
         maker)`` in making order, and the (start, end) pairs to keep in order."""
         entity = self.entities.get(table.name)
+        groups = self._groups[table.name] = address_groups(table)
+        countries = {g.country: g for g in groups if g.country}
         made = []
         for column in sorted(table.columns, key=lambda c: _order(c, entity)):
             if column.primary_key:
@@ -115,6 +124,10 @@ class CoherentRows:
             )
             if column.references:
                 made.append((column.name, gate, column.references, None))
+                continue
+            if column.name in countries:
+                choices = sorted(countries[column.name].candidates)
+                made.append((column.name, gate, None, columns.choice(choices)))
                 continue
             made.append((column.name, gate, None, self._maker(column, table.name)))
         pairs = []
@@ -176,7 +189,9 @@ class CoherentRows:
                 return checked(columns.airports())
             if semantic == "phone":
                 return checked(
-                    columns.one_by_one(lambda row, draw: kinds.phone(draw.rng, _country_of(row)))
+                    columns.one_by_one(
+                        lambda row, draw: kinds.phone(draw.rng, _country_of(row, self.home))
+                    )
                 )
             if semantic == "email":
                 return checked(

@@ -95,10 +95,14 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
 
 
 def draw_pools() -> None:
-    """Draw every Faker pool and load the code lists now (airports, phone numbering plans): a
-    one-time cost of the process, otherwise paid lazily."""
+    """Draw every Faker pool and the addresses of every country, and load the code lists now
+    (airports, phone numbering plans): a one-time cost of the process, otherwise paid lazily."""
+    from agentscaler.worlds.seeding import addresses
+
     for kind in _POOLED:
         faker_pool(kind)
+    for country in addresses.LOCALES:
+        addresses.addresses(country)
     kinds.major_airports()
     kinds.number_range("", False, "")  # compiles the ranges' patterns
     for region in kinds.MAJOR_COUNTRIES:
