@@ -15,7 +15,9 @@ domains; built once into --external-run), each seeded with --rows rows per table
   pairs in order (end after start), addresses whose parts agree (a row's street, city, region,
   postcode and country, or its one-line address: the city in the region and the country, the
   region one of the country's ISO 3166-2 subdivisions, the postcode of the country's form and,
-  in the US, of the state's ZIP range; rows with two parts or more), and amounts that add up (an order's subtotal is the sum of
+  in the US, of the state's ZIP range; rows with two parts or more), amounts of money inside
+  the plausible range of what they price in their service (``worlds/seeding/prices.py``, else
+  the range of their name in ``kinds.py``; sums of items excepted), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
 * free-text values (reasons, notes, descriptions, advice, comments, bios, messages) that are
@@ -53,6 +55,7 @@ from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding import kinds
 from agentscaler.worlds.seeding.addresses import address_groups, parts_agree, row_parts
 from agentscaler.worlds.seeding.amounts import amount_parts, amounts_add_up
+from agentscaler.worlds.seeding.prices import is_money
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 from agentscaler.worlds.seeding.texts import is_noise, text_kind
@@ -178,6 +181,7 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "noise": 0,
         "noise_examples": [],
         "address_examples": [],
+        "money_examples": [],
     }
     examples: list[str] = []
     for world in worlds:
@@ -267,6 +271,33 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                     stats["checked"]["date order"] += 1
                     stats["valid"]["date order"] += str(row[end]) >= str(row[start])
         all_rows = {t.name: db.rows(t.name) for t in world.world.tables}
+        derived = {
+            (part.table, name)
+            for part in amount_parts(spec)
+            for name in (part.subtotal, part.total, part.discount)
+            if name
+        }
+        for table in world.world.tables:
+            for column in table.columns:
+                if column.type not in ("REAL", "INTEGER") or column.references:
+                    continue
+                if not is_money(column.name) or (table.name, column.name) in derived:
+                    continue  # sums of their items are checked as amounts that add up
+                integer = column.type == "INTEGER"
+                span = kinds.number_range(column.name, integer, table.name, world.world.name)
+                if span is None:
+                    continue
+                for row in all_rows[table.name]:
+                    value = row.get(column.name)
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        stats["checked"]["money range"] += 1
+                        inside = span[0] <= value <= span[1]
+                        stats["valid"]["money range"] += inside
+                        if not inside and len(stats["money_examples"]) < 4:
+                            stats["money_examples"].append(
+                                f"{world.world.domain_id} {table.name}.{column.name}={value} "
+                                f"outside {span}"
+                            )
         for part in amount_parts(spec):
             good, checked = amounts_add_up(part, all_rows)
             stats["checked"]["amounts add up"] += checked
@@ -379,6 +410,8 @@ def report(title: str, stats: dict[str, Any]) -> None:
         print(
             f"  valid {kind:<11} {100 * valid / checked:6.2f}% ({valid}/{checked})   (target 100%)"
         )
+    for example in stats["money_examples"][:3]:
+        print(f"    amount outside its range: {example}")
     for example in stats["address_examples"][:3]:
         print(f"    address whose parts disagree: {example}")
     print(

@@ -211,7 +211,7 @@ class CoherentRows:
             return columns.moments(low, days, 6, 21)
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
             integer = column.type == "INTEGER" or schema.get("type") == "integer"
-            span = kinds.number_range(name, integer, table)
+            span = kinds.number_range(name, integer, table, self.world.name)
             if span is not None and _within(span, schema):
                 low, high = _span_in(span, schema)
                 return (

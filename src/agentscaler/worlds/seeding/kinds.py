@@ -216,21 +216,17 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
 )
 
 
-_TABLE_RANGES: tuple[tuple[str, str, tuple[float, float]], ...] = (
-    (r"dish|menu_item|meal|drink|food_item|snack", r"price", (4, 35)),
-    (r"ticket|screening|showtime", r"price", (8, 120)),
-    (r"medication|drug", r"price", (3, 120)),
-    (r"book|title", r"price", (5, 60)),
-)
-"""Prices of things whose table says what they are (a dish costs less than a laptop)."""
-
-
 @lru_cache(maxsize=8192)
-def number_range(column: str, integer: bool, table: str = "") -> tuple[float, float] | None:
-    """The plausible range of a number column by its name and its table's (None: no idea)."""
-    for table_pattern, pattern, span in _compiled_table_ranges():
-        if table and table_pattern.search(table) and pattern.search(column):
-            return span
+def number_range(
+    column: str, integer: bool, table: str = "", world: str = ""
+) -> tuple[float, float] | None:
+    """The plausible range of a number column by its name, its table's and its world's (an
+    amount of money by what it prices in that service, see :mod:`.prices`; None: no idea)."""
+    from agentscaler.worlds.seeding.prices import money_range
+
+    span = money_range(column, table, world)
+    if span is not None:
+        return span
     for pattern, span in _compiled_ranges():
         if pattern.search(column):
             return span
@@ -240,10 +236,3 @@ def number_range(column: str, integer: bool, table: str = "") -> tuple[float, fl
 @cache
 def _compiled_ranges() -> tuple[tuple[re.Pattern[str], tuple[float, float]], ...]:
     return tuple((re.compile(pattern), span) for pattern, span in _RANGES)
-
-
-@cache
-def _compiled_table_ranges() -> tuple[
-    tuple[re.Pattern[str], re.Pattern[str], tuple[float, float]], ...
-]:
-    return tuple((re.compile(t), re.compile(c), span) for t, c, span in _TABLE_RANGES)
