@@ -71,6 +71,8 @@ class CoherentRows:
         for name, gate, ref, make in columns:
             if make is None and ref is None:
                 values = table_keys
+            elif isinstance(ref, tuple):  # a list of ids of another table's rows
+                values = _id_lists(keys.get(ref[0]) or [], ref[1], ref[2], count, draw)
             elif ref is not None:
                 pool = keys.get(ref) or []
                 values = draw.picks(pool, count) if pool else [None] * count
@@ -124,6 +126,10 @@ class CoherentRows:
             )
             if column.references:
                 made.append((column.name, gate, column.references, None))
+                continue
+            listed = _listed_ids(column, table, self.world)
+            if listed is not None:
+                made.append((column.name, gate, listed, None))
                 continue
             if column.name in countries:
                 choices = sorted(countries[column.name].candidates)
@@ -194,10 +200,14 @@ class CoherentRows:
                     )
                 )
             if semantic == "email":
+                owner = next((t for t in self.world.tables if t.name == table), None)
+                source = _name_source(name, owner) if owner is not None else ()
                 return checked(
                     columns.one_by_one(
                         lambda row, draw: kinds.email_for(
-                            _person_name(row) or draw.rng.choice(faker_pool("person_name")),
+                            _name_in(row, source)
+                            or _person_name(row)
+                            or draw.rng.choice(faker_pool("person_name")),
                             draw.rng,
                             _EMAIL_DOMAINS,
                         )
@@ -276,6 +286,72 @@ def _order(column: Column, entity: SpecEntity | None) -> tuple[int, str]:
     if column.type == "TEXT" and text_kind(column.name) is not None:
         return (3, "~")  # free texts after the names they mention
     return (3, "")  # stable: keep the table's order among the rest
+
+
+_PAIRED = re.compile(r"interaction|pair|match|swap|link|conflict")
+
+
+def _listed_ids(column: Column, table: Table, world: World) -> tuple[str, int, int] | None:
+    """``(table, fewest, most)`` of a list column holding ids of another table's rows (a drug
+    interaction's ``medications``): by its name (the other table's entity in the plural, or
+    ``<entity>_ids``) and an item pattern the other table's ids match. A row of what pairs
+    things (an interaction, a match) names two at least."""
+    schema = column.value_schema or {}
+    items = schema.get("items")
+    if schema.get("type") != "array" or not isinstance(items, dict):
+        return None
+    words = column.name.removesuffix("_ids").removesuffix("_id")
+    for other in world.tables:
+        if other.name == table.name or not other.entity:
+            continue
+        if words not in (other.entity, f"{other.entity}s", other.name):
+            continue
+        pattern = items.get("pattern")
+        sample = f"{other.id_prefix}{'1' * (other.id_width or 5)}"
+        if isinstance(pattern, str) and other.id_prefix and not re.search(pattern, sample):
+            continue
+        fewest = int(schema.get("minItems", 1))
+        if _PAIRED.search(table.name) or _PAIRED.search(table.entity):
+            fewest = max(fewest, 2)
+            return other.name, fewest, fewest  # a pair names two
+        most = int(schema.get("maxItems", max(fewest, 3)))
+        return other.name, fewest, max(fewest, min(most, fewest + 2))
+    return None
+
+
+def _id_lists(pool: list[Any], fewest: int, most: int, count: int, draw: columns.Draw) -> list[Any]:
+    """``count`` lists of distinct ids from ``pool``, of ``fewest`` to ``most`` each."""
+    if not pool:
+        return [[] for _ in range(count)]
+    sizes = draw.gen.integers(fewest, most + 1, count).tolist()
+    return [
+        [pool[i] for i in draw.gen.choice(len(pool), min(size, len(pool)), replace=False).tolist()]
+        for size in sizes
+    ]
+
+
+def _name_source(email: str, table: Table) -> tuple[str, ...]:
+    """The column(s) naming the person an e-mail column belongs to: the name of the same prefix
+    (``attendee_name`` for ``attendee_email``; or its first and last names), else the table's
+    one person-name column; () when none is known."""
+    names = {c.name: c for c in table.columns}
+    prefix = re.sub(r"_?e?_?mail(_address)?$", "", email)
+    if prefix:
+        for full in (f"{prefix}_name", f"{prefix}_full_name"):
+            if full in names:
+                return (full,)
+        first, last = f"{prefix}_first_name", f"{prefix}_last_name"
+        if first in names and last in names:
+            return first, last
+    people = [c.name for c in table.columns if c.semantic == "person_name"]
+    return (people[0],) if len(people) == 1 else ()
+
+
+def _name_in(row: dict[str, Any], source: tuple[str, ...]) -> str | None:
+    parts = [row.get(column) for column in source]
+    if not parts or not all(isinstance(p, str) and p for p in parts):
+        return None
+    return " ".join(parts)  # type: ignore[arg-type]
 
 
 def _person_name(row: dict[str, Any]) -> str | None:
