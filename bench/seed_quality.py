@@ -70,7 +70,7 @@ def _checkable(column: Any, value: Any) -> tuple[str, bool] | None:
         return None
     semantic = column.semantic
     name = column.name
-    if semantic == "currency" or name.endswith("currency"):
+    if (semantic == "currency" or name.endswith("currency")) and "crypto" not in name:
         return "currency", value in kinds.iso_currencies()
     if (semantic == "country" or name.endswith("country")) and len(value) <= 3:
         return "country", value in kinds.iso_countries()
@@ -78,7 +78,7 @@ def _checkable(column: Any, value: Any) -> tuple[str, bool] | None:
         return "airport", value in {a[0] for a in kinds.airports()}
     if semantic == "phone":
         return "phone", kinds.is_e164(value)
-    if semantic == "email":
+    if semantic == "email" and text_kind(name) is None:  # an email_body is a text
         return "email", bool(_EMAIL.match(value))
     return None
 
@@ -182,6 +182,7 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         "noise_examples": [],
         "address_examples": [],
         "money_examples": [],
+        "invalid": defaultdict(list),
     }
     examples: list[str] = []
     for world in worlds:
@@ -222,6 +223,11 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                     if found is not None:
                         stats["checked"][found[0]] += 1
                         stats["valid"][found[0]] += found[1]
+                        if not found[1] and len(stats["invalid"][found[0]]) < 3:
+                            stats["invalid"][found[0]].append(
+                                f"{world.world.domain_id} {table.name}.{column.name}="
+                                f"{row.get(column.name)!r}"
+                            )
         for table in world.world.tables:
             free = [c.name for c in table.columns if _free_text(c)]
             for row in db.rows(table.name) if free else ():
@@ -269,7 +275,13 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
             for row in db.rows(table):
                 if row.get(start) and row.get(end):
                     stats["checked"]["date order"] += 1
-                    stats["valid"]["date order"] += str(row[end]) >= str(row[start])
+                    ordered = str(row[end]) >= str(row[start])
+                    stats["valid"]["date order"] += ordered
+                    if not ordered and len(stats["invalid"]["date order"]) < 3:
+                        stats["invalid"]["date order"].append(
+                            f"{world.world.domain_id} {table}.{start}={row[start]!r} "
+                            f"{end}={row[end]!r}"
+                        )
         all_rows = {t.name: db.rows(t.name) for t in world.world.tables}
         derived = {
             (part.table, name)
@@ -410,6 +422,8 @@ def report(title: str, stats: dict[str, Any]) -> None:
         print(
             f"  valid {kind:<11} {100 * valid / checked:6.2f}% ({valid}/{checked})   (target 100%)"
         )
+        for example in stats["invalid"][kind][:2]:
+            print(f"    invalid: {example}")
     for example in stats["money_examples"][:3]:
         print(f"    amount outside its range: {example}")
     for example in stats["address_examples"][:3]:

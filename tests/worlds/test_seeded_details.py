@@ -62,3 +62,33 @@ def test_a_compute_result_echoes_its_arguments_and_lists_every_field():
     assert loan["total_interest"] == pytest.approx(
         loan["monthly_payment"] * 360 - 300_000, abs=0.01
     )
+
+
+def test_ends_follow_their_starts_in_rows_objects_and_sampled_arguments():
+    import random
+
+    from agentscaler.worlds.seeding import pairs
+    from agentscaler.worlds.seeding.values import ValueFactory
+
+    assert pairs.pairs_of(["startDate", "endDate", "starting_date", "ending_date"]) == [
+        ("startDate", "endDate"),
+        ("starting_date", "ending_date"),
+    ]
+    row = {"start_time": "20:02", "end_time": "8:17", "departure_time": "16:15"}
+    row["arrival_time"] = "16:15"
+    pairs.order(pairs.pairs_of(row), row, random.Random(1))
+    assert row["start_time"] == "08:17" and row["end_time"] == "20:02"
+    assert row["arrival_time"] > row["departure_time"]
+    closed = {"start_time": "18:00", "end_time": "06:00"}
+    pairs.order(pairs.pairs_of(closed), closed, random.Random(1), {"end_time": ("06:00", "23:59")})
+    assert closed["end_time"] == "23:59"  # a later value of its own set
+    schema = {
+        "type": "object",
+        "properties": {
+            "startDate": {"type": "string", "format": "date"},
+            "endDate": {"type": "string", "format": "date"},
+        },
+        "required": ["startDate", "endDate"],
+    }
+    made = [ValueFactory(seed).value(schema) for seed in range(30)]
+    assert all(m["endDate"] >= m["startDate"] for m in made)

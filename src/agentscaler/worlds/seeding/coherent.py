@@ -16,6 +16,7 @@ from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding import addresses, columns, kinds
+from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
@@ -23,18 +24,6 @@ from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
-_END = re.compile(r"(^|_)(end|ends|check_out|checkout|arrival|return|dropoff|until|to)(_|$)")
-_START = {
-    "end": "start",
-    "ends": "starts",
-    "check_out": "check_in",
-    "checkout": "checkin",
-    "arrival": "departure",
-    "return": "pickup",
-    "dropoff": "pickup",
-    "until": "from",
-    "to": "from",
-}
 
 
 class CoherentRows:
@@ -51,6 +40,8 @@ class CoherentRows:
         self.home = addresses.home_country(self.currency)
         """The country of the world's addresses and phones unless a row names another."""
         self._groups: dict[str, list[AddressGroup]] = {}
+        self._allowed: dict[str, dict[str, tuple[Any, ...]]] = {}
+        """Per table, the closed sets of values of its columns (enums)."""
         self.entities = {e.table: e for e in spec.entities.values()}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
         self._available: dict[str, list[tuple[str, str]]] = {}
@@ -91,10 +82,11 @@ class CoherentRows:
             near = group.fill(rows, draw, self.home, near)
         rng = draw.rng
         flags = self._flags.get(table.name, ())
+        allowed = self._allowed.get(table.name)
         available = self._available.get(table.name, ())
         for row in rows:
             if pairs:
-                self._order_dates(pairs, row, rng)
+                pairs_.order(pairs, row, rng, allowed)
             for flag, level in flags:
                 if isinstance(row.get(level), int | float):
                     row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
@@ -136,7 +128,6 @@ class CoherentRows:
                 made.append((column.name, gate, None, columns.choice(choices)))
                 continue
             made.append((column.name, gate, None, self._maker(column, table.name)))
-        pairs = []
         names = {c.name for c in table.columns}
         levels = [n for n in sorted(names) if _STOCK_LEVEL.search(n)]
         self._flags[table.name] = [
@@ -149,14 +140,12 @@ class CoherentRows:
             for name in sorted(names)
             if name.startswith("available_") and name.removeprefix("available_") in names
         ]
-        for name in names:
-            match = _END.search(name)
-            if match is None:
-                continue
-            start = name.replace(match.group(2), _START[match.group(2)], 1)
-            if start in names and start != name:
-                pairs.append((start, name))
-        return made, sorted(pairs)
+        self._allowed[table.name] = {
+            c.name: tuple(c.enum or (c.value_schema or {}).get("enum") or ())
+            for c in table.columns
+            if c.enum or (c.value_schema or {}).get("enum")
+        }
+        return made, pairs_.pairs_of(names)
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
         """How ``column``'s values are made for all rows (from the rows so far and a draw)."""
@@ -187,6 +176,8 @@ class CoherentRows:
             return maker
 
         if column.type == "TEXT" and "enum" not in schema:
+            if re.search(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$", name):
+                return checked(columns.choice(kinds.CRYPTOCURRENCIES))
             if semantic == "currency" and _three_letters(schema):
                 return checked(columns.currencies(self.currency))
             if (semantic == "country" or name.endswith("country")) and _two_letters(schema):
@@ -199,7 +190,7 @@ class CoherentRows:
                         lambda row, draw: kinds.phone(draw.rng, _country_of(row, self.home))
                     )
                 )
-            if semantic == "email":
+            if semantic == "email" and text_kind(name) is None:  # not an email_body
                 owner = next((t for t in self.world.tables if t.name == table), None)
                 source = _name_source(name, owner) if owner is not None else ()
                 return checked(
@@ -231,7 +222,7 @@ class CoherentRows:
                 )
         if (
             column.type == "TEXT"
-            and semantic in (None, "text")
+            and semantic in (None, "text", "company", "title", "label", "email")
             and text_kind(name) is not None
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
@@ -244,29 +235,6 @@ class CoherentRows:
                 )
             )
         return columns.generic(schema, semantic, name)
-
-    def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
-        """Ends after their starts (by a few hours or days)."""
-        for start, name in pairs:
-            if row.get(name) is None or row.get(start) is None:
-                continue
-            first, second = str(row[start]), str(row[name])
-            if second > first:
-                continue
-            if len(first) == len(second) and second < first and not _iso(first):
-                row[start], row[name] = row[name], row[start]  # same format: keep both valid
-                continue
-            try:
-                if len(first) <= 10:
-                    moved = dt.date.fromisoformat(first) + dt.timedelta(days=rng.randint(1, 10))
-                    row[name] = moved.isoformat()
-                else:
-                    moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
-                    hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
-                    moved_at = moment + dt.timedelta(hours=hours)
-                    row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-            except ValueError:
-                continue
 
 
 _STOCK_LEVEL = re.compile(r"^(stock|stock_quantity|stock_level|units_in_stock|quantity_in_stock)$")
@@ -300,15 +268,27 @@ def _listed_ids(column: Column, table: Table, world: World) -> tuple[str, int, i
     items = schema.get("items")
     if schema.get("type") != "array" or not isinstance(items, dict):
         return None
-    words = column.name.removesuffix("_ids").removesuffix("_id")
+    if "enum" in items or "format" in items:
+        return None
+    named_ids = column.name.endswith("_ids")
+    words = column.name.removesuffix("_ids")
     for other in world.tables:
         if other.name == table.name or not other.entity:
             continue
-        if words not in (other.entity, f"{other.entity}s", other.name):
+        if words not in (f"{other.entity}s", other.name) and not (
+            named_ids and words == other.entity
+        ):
+            continue
+        wanted = "integer" if other.key_column.type == "INTEGER" else "string"
+        if items.get("type") != wanted:
             continue
         pattern = items.get("pattern")
         sample = f"{other.id_prefix}{'1' * (other.id_width or 5)}"
-        if isinstance(pattern, str) and other.id_prefix and not re.search(pattern, sample):
+        described = re.search(r"\bid\b|identifier", str(items.get("description", "")).lower())
+        if isinstance(pattern, str):
+            if not other.id_prefix or not re.search(pattern, sample):
+                continue
+        elif not (named_ids or described):
             continue
         fewest = int(schema.get("minItems", 1))
         if _PAIRED.search(table.name) or _PAIRED.search(table.entity):
@@ -380,10 +360,6 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern)
     except re.error:
         return None
-
-
-def _iso(text: str) -> bool:
-    return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
 
 
 def _two_letters(schema: dict[str, Any]) -> bool:

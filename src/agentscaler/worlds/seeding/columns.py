@@ -22,6 +22,7 @@ from agentscaler.canonical import canonical_json
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.patterns import compile_pattern, draw_many
 from agentscaler.worlds.seeding.texts import text_kind
 from agentscaler.worlds.seeding.values import (
@@ -375,6 +376,11 @@ def _objects(schema: dict[str, Any], depth: int) -> Maker:
                 (key, key in required, generic(sub, semantic_of(key, sub), key, depth + 1))
             )
 
+    ordered = free_pairs(
+        pairs_of(key for key, _, _ in parts),
+        properties if isinstance(properties, dict) else {},
+    )
+
     def make(rows: Rows, draw: Draw) -> list[Any]:
         n = len(rows)
         out: list[dict[str, Any]] = [{} for _ in range(n)]
@@ -388,6 +394,9 @@ def _objects(schema: dict[str, Any], depth: int) -> Maker:
             for made, value, keep in zip(out, values, kept, strict=True):
                 if keep:
                     made[key] = value
+        if ordered:
+            for made in out:
+                order(ordered, made, draw.rng)
         return out
 
     return make

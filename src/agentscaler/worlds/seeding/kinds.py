@@ -17,6 +17,8 @@ from typing import Any
 
 MAJOR_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "NZD", "SGD")
 """Currencies a world's prices are usually in (checked against ISO 4217 by ``pycountry``)."""
+CRYPTOCURRENCIES = ("BTC", "ETH", "USDT", "BNB", "SOL", "XRP", "USDC", "ADA", "DOGE", "TRX")
+"""Tickers of the largest cryptocurrencies by market value (not ISO 4217 codes)."""
 MAJOR_COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "CA", "AU", "JP", "SE", "IE")
 """Countries most generated people, addresses and phones come from."""
 
@@ -208,6 +210,7 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
     (r"daily_limit|spending_limit|withdrawal_limit", (200, 5_000)),
     (r"credit_limit", (500, 20_000)),
     (r"(deductible)", (100, 2_000)),
+    (r"time_limit|timeout", (10, 600)),
     (r"(coverage|limit|budget|salary|income)", (1_000, 150_000)),
     (r"(fee|tip|shipping_cost|tax|copay|discount)", (0, 60)),
     (r"(price|fare|cost|amount|total|subtotal|charge|rent|premium)", (5, 600)),

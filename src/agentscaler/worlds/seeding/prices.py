@@ -86,7 +86,8 @@ _MONEY = re.compile(
     r"credit|value|limit)"
 )
 _NOT_MONEY = re.compile(
-    r"(miles|points|multiplier|percent|rating|_count|reading|interest_rate|level|_id$)"
+    r"(miles|points|multiplier|percent|rating|_count|reading|interest_rate|level|_id$|time|"
+    r"minutes|seconds|hours|days|duration)"
 )
 
 
