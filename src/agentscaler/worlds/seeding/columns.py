@@ -231,7 +231,34 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
     words = [w for w in split_identifier(name) if w not in ("id", "name")]
     if words and words[-1] in ("symbol", "ticker"):
         return None
+    if words and words[-1] == "gate":
+        return lambda rows, draw: [
+            f"{letter}{number}"
+            for letter, number in zip(
+                draw.picks("ABCDEF", len(rows)),
+                draw.gen.integers(1, 40, len(rows)).tolist(),
+                strict=True,
+            )
+        ]
+    if words and words[-1] in ("aircraft", "plane"):
+        return choice(_AIRCRAFT)
+    if words and (words[-1] in _CODE_WORDS or words[0] in _CODE_WORDS):
+        return _characters(_LETTERS[:26] + _DIGITS, 10)  # a tracking number, a reference
     return _words(1, 3)
+
+
+_AIRCRAFT = (
+    "Airbus A320neo",
+    "Airbus A321neo",
+    "Airbus A350-900",
+    "Boeing 737-800",
+    "Boeing 737 MAX 8",
+    "Boeing 787-9",
+    "Embraer E190",
+)
+"""Aircraft types airlines fly most."""
+_CODE_WORDS = frozenset("reference tracking serial confirmation voucher pnr".split())
+"""Words of a column holding an opaque code (``tracking_number``, ``reference``)."""
 
 
 def _patterned(pattern: str, slow: Maker) -> Maker:

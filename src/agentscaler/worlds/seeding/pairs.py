@@ -86,6 +86,8 @@ def order(
             _order_clock(start, name, row, rng)
             continue
         if second > first:
+            if "time" in name and len(first) > 10 and len(second) > 10:
+                _within_a_day(start, name, row, rng)
             continue
         if len(first) == len(second) and second < first and not _iso(first):
             row[start], row[name] = row[name], row[start]  # same form: keep both valid
@@ -156,3 +158,18 @@ def _order_within(
     earlier = [v for v in allowed.get(start) or () if str(v) < second]
     if earlier:
         row[start] = rng.choice(earlier)
+
+
+def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
+    """A moment an end time of the same run as its start (a flight's arrival, a session's
+    end): one to fourteen hours after it when the two lie more than a day apart."""
+    try:
+        begin = dt.datetime.fromisoformat(str(row[start]).replace("Z", "+00:00"))
+        finish = dt.datetime.fromisoformat(str(row[end]).replace("Z", "+00:00"))
+    except ValueError:
+        return
+    if finish - begin <= dt.timedelta(days=1):
+        return
+    moved = begin + dt.timedelta(minutes=15 * rng.randint(4, 56))
+    text = moved.isoformat(timespec="seconds")
+    row[end] = text.replace("+00:00", "Z") if str(row[end]).endswith("Z") else text

@@ -54,6 +54,7 @@ BY_SERVICE: tuple[tuple[str, str, Range], ...] = (
     (r"movie|cinema", r"total", (8, 90)),
     (r"event|ticket", r"price", (15, 250)),
     (r"food_delivery|order_issue", r"credit", (2, 40)),
+    (r"food_delivery|food_order|merchant|restaurant", r"delivery_fee|service_fee", (0.99, 7.99)),
     (r"ride|fare", r"fare|price", (8, 70)),
     (r"shipping|shipment", r"declared|value", (10, 2_000)),
     (r"shipping|shipment|shipping_rate", r"price|cost", (5, 80)),
