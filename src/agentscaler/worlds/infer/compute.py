@@ -235,8 +235,8 @@ def _bmi(params: _Params, words: set[str]) -> str | None:
     return f"div({_ref(weight)}, power_of({meters}, 2))"
 
 
-def _loan_payment(params: _Params, words: set[str]) -> str | None:
-    """The fixed monthly payment of an amortised loan: P * i / (1 - (1 + i) ** -n)."""
+def _loan_parts(params: _Params, words: set[str]) -> tuple[str, str, str] | None:
+    """``(principal, monthly rate, months)`` references of an amortised loan's arguments."""
     if not words & {"mortgage", "loan", "emi", "installment"} or not words & {"payment", "emi"}:
         return None
     principal = params.named("principal", "loan", "amount")
@@ -251,9 +251,51 @@ def _loan_payment(params: _Params, words: set[str]) -> str | None:
         return None
     if not all(map(_usable, (principal, rate, years))):
         return None
-    i = f"div({_rate(rate)}, 12)"
     months = _ref(years) if "months" in years.words else f"{_ref(years)} * 12"
-    return f"div({_ref(principal)} * {i}, 1 - power_of(1 + {i}, -({months})))"
+    return _ref(principal), f"div({_rate(rate)}, 12)", months
+
+
+def _loan_payment(params: _Params, words: set[str]) -> str | None:
+    """The fixed monthly payment of an amortised loan: P * i / (1 - (1 + i) ** -n)."""
+    parts = _loan_parts(params, words)
+    if parts is None:
+        return None
+    principal, i, months = parts
+    return f"div({principal} * {i}, 1 - power_of(1 + {i}, -({months})))"
+
+
+def _loan_totals(
+    shape: ToolShape, params: _Params, words: set[str], payment: str, filled: dict[str, str]
+) -> dict[str, str]:
+    """The totals a loan's result lists beside its monthly payment: the total paid (payment x
+    months) and the total interest (that less the principal)."""
+    parts = _loan_parts(params, words)
+    if parts is None or payment != _loan_payment(params, words):
+        return {}
+    principal, _, months = parts
+    totals = {}
+    for name, sub in shape.returns.fields.items():
+        field_words = set(split_identifier(name))
+        if name in filled or schema_type(resolve_schema(sub)) not in NUMBER_TYPES:
+            continue
+        if {"total", "interest"} <= field_words:
+            totals[name] = f"=round({payment} * ({months}) - {principal}, 2)"
+        elif "total" in field_words and field_words & {"paid", "cost", "payment", "payments"}:
+            totals[name] = f"=round({payment} * ({months}), 2)"
+    return totals
+
+
+def _echoes(shape: ToolShape, filled: dict[str, str]) -> dict[str, str]:
+    """Result fields that are the tool's own arguments (``duration_minutes`` of a fee): each
+    echoes its argument."""
+    if not shape.returns.schema or schema_type(shape.returns.schema) != "object":
+        return {}
+    params = {p.name: p for p in shape.params}
+    return {
+        name: "=" + _ref(params[name])
+        for name in shape.returns.fields
+        if name not in filled and name in params and _usable(params[name])
+    }
 
 
 def _interest(params: _Params, words: set[str]) -> str | None:
@@ -455,7 +497,10 @@ def compute_plan(shape: ToolShape) -> tuple[dict[str, str], dict[str, SpecLookup
     target = _target(shape, prefer=("result", "value", "total", "amount", *sorted(name_words)))
     if target is None:
         return {}, {}
-    return {target[0]: "=" + formula}, {}
+    formulas = {target[0]: "=" + formula}
+    formulas.update(_loan_totals(shape, params, name_words | description_words, formula, formulas))
+    formulas.update(_echoes(shape, formulas))
+    return formulas, {}
 
 
 def formulas_for(shape: ToolShape) -> dict[str, str]:
@@ -497,10 +542,20 @@ def _currency(
     fields = shape.returns.fields if schema and schema_type(schema) == "object" else {}
     formulas: dict[str, str] = {}
     converted = False
+    names = {p.name for p in shape.params}
+    numbers = [
+        n
+        for n, sub in fields.items()
+        if schema_type(resolve_schema(sub)) in NUMBER_TYPES
+        and n not in names
+        and not ({"rate"} & set(split_identifier(n)) and "amount" not in split_identifier(n))
+    ]
     for name, sub in fields.items():
         kind = schema_type(resolve_schema(sub))
         field_words = set(split_identifier(name))
-        if kind in NUMBER_TYPES and field_words & {"rate"} and not field_words & {"amount"}:
+        if numbers and name in names and name not in numbers:
+            formulas[name] = "=" + _ref(next(p for p in shape.params if p.name == name))
+        elif kind in NUMBER_TYPES and field_words & {"rate"} and not field_words & {"amount"}:
             formulas[name] = f"={rate}"
         elif kind in NUMBER_TYPES and not converted:
             formulas[name] = f"={_ref(amount)} * {rate}"

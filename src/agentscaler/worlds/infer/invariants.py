@@ -78,7 +78,12 @@ def _only_when(
 
 def _pairs(entity: SpecEntity) -> list[tuple[str, str, bool]]:
     """``(start column, end column, strictly after)`` pairs of date columns."""
-    dates = {n: c for n, c in entity.columns.items() if c.kind in ("date", "datetime", "time")}
+    dates = {
+        n: c
+        for n, c in entity.columns.items()
+        if c.kind in ("date", "datetime", "time")
+        and not any(not str(v)[:1].isdigit() for v in c.values or ())  # "Tonight" has no order
+    }
     found = []
     for first, second in _PAIRS:
         for name in dates:

@@ -71,7 +71,9 @@ def semantic_of(name: str, schema: dict[str, Any] | None = None, entity: str = "
         return "ip"
     if json_type == "boolean":
         return "boolean"
-    if set(words) & {"phone", "mobile", "telephone", "fax", "tel"}:
+    if set(words) & {"phone", "mobile", "telephone", "fax", "tel"} and not (
+        set(words) & {"serial", "model", "brand", "imei", "case", "os", "app", "plan"}
+    ):  # a phone's serial number or model is not a number to call
         return "phone"
     if (
         "username" in words

@@ -15,25 +15,15 @@ from typing import Any
 from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
-from agentscaler.worlds.seeding import kinds
-from agentscaler.worlds.seeding.texts import free_text, text_kind
+from agentscaler.worlds.seeding import addresses, columns, kinds
+from agentscaler.worlds.seeding import pairs as pairs_
+from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
+from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
-_END = re.compile(r"(^|_)(end|ends|check_out|checkout|arrival|return|dropoff|until|to)(_|$)")
-_START = {
-    "end": "start",
-    "ends": "starts",
-    "check_out": "check_in",
-    "checkout": "checkin",
-    "arrival": "departure",
-    "return": "pickup",
-    "dropoff": "pickup",
-    "until": "from",
-    "to": "from",
-}
 
 
 class CoherentRows:
@@ -47,6 +37,11 @@ class CoherentRows:
         self.clock = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         rng = ValueFactory(stable_seed("world-currency", world.id)).rng
         self.currency = rng.choice(kinds.MAJOR_CURRENCIES[:4])
+        self.home = addresses.home_country(self.currency)
+        """The country of the world's addresses and phones unless a row names another."""
+        self._groups: dict[str, list[AddressGroup]] = {}
+        self._allowed: dict[str, dict[str, tuple[Any, ...]]] = {}
+        """Per table, the closed sets of values of its columns (enums)."""
         self.entities = {e.table: e for e in spec.entities.values()}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
         self._available: dict[str, list[tuple[str, str]]] = {}
@@ -54,49 +49,66 @@ class CoherentRows:
         """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
 
-    def row(
-        self, table: Table, key: Any, keys: dict[str, list[Any]], factory: ValueFactory
-    ) -> dict[str, Any]:
+    def rows(
+        self, table: Table, table_keys: list[Any], keys: dict[str, list[Any]], draw: columns.Draw
+    ) -> list[dict[str, Any]]:
+        """The rows of ``table`` with primary keys ``table_keys``, made a column at a time."""
         plan = self._plans.get(table.name)
         if plan is None:
             plan = self._plans[table.name] = self._plan(table)
         columns, pairs = plan
-        rng = factory.rng
-        row: dict[str, Any] = {}
+        rows: list[dict[str, Any]] = [{} for _ in table_keys]
+        count = len(rows)
         for name, gate, ref, make in columns:
             if make is None and ref is None:
-                row[name] = key
-                continue
-            if gate and any(row.get(o) not in allowed for o, allowed in gate):
-                row[name] = None
-                continue
-            if ref is not None:
+                values = table_keys
+            elif isinstance(ref, tuple):  # a list of ids of another table's rows
+                values = _id_lists(keys.get(ref[0]) or [], ref[1], ref[2], count, draw)
+            elif ref is not None:
                 pool = keys.get(ref) or []
-                row[name] = rng.choice(pool) if pool else None
-                continue
-            row[name] = make(row, factory)
-        if pairs:
-            self._order_dates(pairs, row, rng)
-        for flag, level in self._flags.get(table.name, ()):
-            if isinstance(row.get(level), int | float):
-                row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
-        for available, booked in self._available.get(table.name, ()):
-            total = row.get(booked)
-            if isinstance(total, int | float) and isinstance(row.get(available), int | float):
-                # what is available is the booked level less what is held (pending payments)
-                held = total * rng.choice((0.0, 0.0, 0.02, 0.05, 0.1)) if total > 0 else 0
-                value = total - held
-                row[available] = int(value) if isinstance(row[available], int) else round(value, 2)
-        return row
+                values = draw.picks(pool, count) if pool else [None] * count
+            else:
+                values = make(rows, draw)
+            if gate:
+                for row, value in zip(rows, values, strict=True):
+                    row[name] = (
+                        None if any(row.get(o) not in allowed for o, allowed in gate) else value
+                    )
+            else:
+                for row, value in zip(rows, values, strict=True):
+                    row[name] = value
+        near = None
+        for group in self._groups.get(table.name, ()):
+            near = group.fill(rows, draw, self.home, near)
+        rng = draw.rng
+        flags = self._flags.get(table.name, ())
+        allowed = self._allowed.get(table.name)
+        available = self._available.get(table.name, ())
+        for row in rows:
+            if pairs:
+                pairs_.order(pairs, row, rng, allowed)
+            for flag, level in flags:
+                if isinstance(row.get(level), int | float):
+                    row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
+            for free, booked in available:
+                total = row.get(booked)
+                if isinstance(total, int | float) and isinstance(row.get(free), int | float):
+                    # what is available is the booked level less what is held (pending payments)
+                    held = total * rng.choice((0.0, 0.0, 0.02, 0.05, 0.1)) if total > 0 else 0
+                    value = total - held
+                    row[free] = int(value) if isinstance(row[free], int) else round(value, 2)
+        return rows
 
     def _plan(self, table: Table) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
         """How each column of a table is made, decided once: ``(name, gate, referenced table,
         maker)`` in making order, and the (start, end) pairs to keep in order."""
         entity = self.entities.get(table.name)
-        columns = []
+        groups = self._groups[table.name] = address_groups(table)
+        countries = {g.country: g for g in groups if g.country}
+        made = []
         for column in sorted(table.columns, key=lambda c: _order(c, entity)):
             if column.primary_key:
-                columns.append((column.name, None, None, None))
+                made.append((column.name, None, None, None))
                 continue
             spec_column = entity.columns.get(column.name) if entity else None
             gate = (
@@ -105,10 +117,17 @@ class CoherentRows:
                 else None
             )
             if column.references:
-                columns.append((column.name, gate, column.references, None))
+                made.append((column.name, gate, column.references, None))
                 continue
-            columns.append((column.name, gate, None, self._maker(column, table.name)))
-        pairs = []
+            listed = _listed_ids(column, table, self.world)
+            if listed is not None:
+                made.append((column.name, gate, listed, None))
+                continue
+            if column.name in countries:
+                choices = sorted(countries[column.name].candidates)
+                made.append((column.name, gate, None, columns.choice(choices)))
+                continue
+            made.append((column.name, gate, None, self._maker(column, table.name)))
         names = {c.name for c in table.columns}
         levels = [n for n in sorted(names) if _STOCK_LEVEL.search(n)]
         self._flags[table.name] = [
@@ -121,17 +140,15 @@ class CoherentRows:
             for name in sorted(names)
             if name.startswith("available_") and name.removeprefix("available_") in names
         ]
-        for name in names:
-            match = _END.search(name)
-            if match is None:
-                continue
-            start = name.replace(match.group(2), _START[match.group(2)], 1)
-            if start in names and start != name:
-                pairs.append((start, name))
-        return columns, sorted(pairs)
+        self._allowed[table.name] = {
+            c.name: tuple(c.enum or (c.value_schema or {}).get("enum") or ())
+            for c in table.columns
+            if c.enum or (c.value_schema or {}).get("enum")
+        }
+        return made, pairs_.pairs_of(names)
 
-    def _maker(self, column: Column, table: str = "") -> Any:
-        """The function making one value of ``column`` (from the row so far and a factory)."""
+    def _maker(self, column: Column, table: str = "") -> columns.Maker:
+        """How ``column``'s values are made for all rows (from the rows so far and a draw)."""
         name = column.name
         schema = column.value_schema or {}
         semantic = column.semantic
@@ -141,90 +158,83 @@ class CoherentRows:
             narrowed = [v for v in schema.get("enum") or () if v in values]
             if narrowed and (spec_column is None or spec_column.kind != "status"):
                 values = narrowed  # the values every tool taking the column accepts
-            return lambda row, factory: factory.rng.choice(values)
+            return columns.choice(values)
         pattern = schema.get("pattern") if isinstance(schema.get("pattern"), str) else None
         compiled = _compile(pattern) if pattern else None
 
-        def checked(make: Any) -> Any:
-            def maker(row: dict[str, Any], factory: ValueFactory) -> Any:
-                made = make(row, factory.rng)
-                if compiled is None or compiled.search(made):
-                    return made
-                return factory.value(schema, semantic, name)
+        def checked(make: columns.Maker) -> columns.Maker:
+            if compiled is None:
+                return make
+
+            def maker(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
+                values = make(rows, draw)
+                for index, value in enumerate(values):
+                    if not compiled.search(value):
+                        values[index] = draw.factory.value(schema, semantic, name)
+                return values
 
             return maker
 
         if column.type == "TEXT" and "enum" not in schema:
+            if re.search(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$", name):
+                return checked(columns.choice(kinds.CRYPTOCURRENCIES))
             if semantic == "currency" and _three_letters(schema):
-                return checked(lambda row, rng: kinds.currency(rng, self.currency))
+                return checked(columns.currencies(self.currency))
             if (semantic == "country" or name.endswith("country")) and _two_letters(schema):
-                return checked(lambda row, rng: kinds.country(rng))
+                return checked(columns.choice(kinds.MAJOR_COUNTRIES))
             if _AIRPORT.search(name):
-                return checked(lambda row, rng: kinds.airport(rng)[0])
+                return checked(columns.airports())
             if semantic == "phone":
-                return checked(lambda row, rng: kinds.phone(rng, _country_of(row)))
-            if semantic == "email":
                 return checked(
-                    lambda row, rng: kinds.email_for(
-                        _person_name(row) or rng.choice(faker_pool("person_name")),
-                        rng,
-                        _EMAIL_DOMAINS,
+                    columns.one_by_one(
+                        lambda row, draw: kinds.phone(draw.rng, _country_of(row, self.home))
+                    )
+                )
+            if semantic == "email" and text_kind(name) is None:  # not an email_body
+                owner = next((t for t in self.world.tables if t.name == table), None)
+                source = _name_source(name, owner) if owner is not None else ()
+                return checked(
+                    columns.one_by_one(
+                        lambda row, draw: kinds.email_for(
+                            _name_in(row, source)
+                            or _person_name(row)
+                            or draw.rng.choice(faker_pool("person_name")),
+                            draw.rng,
+                            _EMAIL_DOMAINS,
+                        )
                     )
                 )
         if column.type == "TEXT" and semantic in ("date", "datetime") and pattern is None:
             low, high = kinds.date_window(name, self.clock)
             days = max(1, (high - low).days)
             if semantic == "date" or schema.get("format") == "date":
-                return lambda row, factory: (
-                    low + dt.timedelta(days=factory.rng.randrange(days))
-                ).isoformat()
-
-            def moment(row: dict[str, Any], factory: ValueFactory) -> str:
-                rng = factory.rng
-                day = low + dt.timedelta(days=rng.randrange(days))
-                minute = rng.choice((0, 15, 30, 45))
-                return f"{day.isoformat()}T{rng.randint(6, 21):02d}:{minute:02d}:00Z"
-
-            return moment
+                return columns.dates(low, days)
+            return columns.moments(low, days, 6, 21)
         if column.type in ("INTEGER", "REAL") and "enum" not in schema:
             integer = column.type == "INTEGER" or schema.get("type") == "integer"
-            span = kinds.number_range(name, integer, table)
+            span = kinds.number_range(name, integer, table, self.world.name)
             if span is not None and _within(span, schema):
-                return lambda row, factory: _number_in(span, schema, integer, factory.rng)
+                low, high = _span_in(span, schema)
+                return (
+                    columns.integers(int(low), int(high))
+                    if integer
+                    else columns.decimals(low, high)
+                )
         if (
             column.type == "TEXT"
-            and semantic in (None, "text")
+            and semantic in (None, "text", "company", "title", "label", "email")
             and text_kind(name) is not None
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
             entity = next((t.entity for t in self.world.tables if t.name == table), "")
-            return lambda row, factory: fit_length(
-                free_text(name, row, entity, factory.rng), schema, factory.rng
+            owner = next((t for t in self.world.tables if t.name == table), None)
+            named = named_columns(c.name for c in owner.columns) if owner else None
+            return columns.one_by_one(
+                lambda row, draw: fit_length(
+                    free_text(name, row, entity, draw.rng, named=named), schema, draw.rng
+                )
             )
-        return lambda row, factory: factory.value(schema, semantic, name)
-
-    def _order_dates(self, pairs: list[tuple[str, str]], row: dict[str, Any], rng: Any) -> None:
-        """Ends after their starts (by a few hours or days)."""
-        for start, name in pairs:
-            if row.get(name) is None or row.get(start) is None:
-                continue
-            first, second = str(row[start]), str(row[name])
-            if second > first:
-                continue
-            if len(first) == len(second) and second < first and not _iso(first):
-                row[start], row[name] = row[name], row[start]  # same format: keep both valid
-                continue
-            try:
-                if len(first) <= 10:
-                    moved = dt.date.fromisoformat(first) + dt.timedelta(days=rng.randint(1, 10))
-                    row[name] = moved.isoformat()
-                else:
-                    moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
-                    hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
-                    moved_at = moment + dt.timedelta(hours=hours)
-                    row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-            except ValueError:
-                continue
+        return columns.generic(schema, semantic, name)
 
 
 _STOCK_LEVEL = re.compile(r"^(stock|stock_quantity|stock_level|units_in_stock|quantity_in_stock)$")
@@ -246,6 +256,84 @@ def _order(column: Column, entity: SpecEntity | None) -> tuple[int, str]:
     return (3, "")  # stable: keep the table's order among the rest
 
 
+_PAIRED = re.compile(r"interaction|pair|match|swap|link|conflict")
+
+
+def _listed_ids(column: Column, table: Table, world: World) -> tuple[str, int, int] | None:
+    """``(table, fewest, most)`` of a list column holding ids of another table's rows (a drug
+    interaction's ``medications``): by its name (the other table's entity in the plural, or
+    ``<entity>_ids``) and an item pattern the other table's ids match. A row of what pairs
+    things (an interaction, a match) names two at least."""
+    schema = column.value_schema or {}
+    items = schema.get("items")
+    if schema.get("type") != "array" or not isinstance(items, dict):
+        return None
+    if "enum" in items or "format" in items:
+        return None
+    named_ids = column.name.endswith("_ids")
+    words = column.name.removesuffix("_ids")
+    for other in world.tables:
+        if other.name == table.name or not other.entity:
+            continue
+        if words not in (f"{other.entity}s", other.name) and not (
+            named_ids and words == other.entity
+        ):
+            continue
+        wanted = "integer" if other.key_column.type == "INTEGER" else "string"
+        if items.get("type") != wanted:
+            continue
+        pattern = items.get("pattern")
+        sample = f"{other.id_prefix}{'1' * (other.id_width or 5)}"
+        described = re.search(r"\bid\b|identifier", str(items.get("description", "")).lower())
+        if isinstance(pattern, str):
+            if not other.id_prefix or not re.search(pattern, sample):
+                continue
+        elif not (named_ids or described):
+            continue
+        fewest = int(schema.get("minItems", 1))
+        if _PAIRED.search(table.name) or _PAIRED.search(table.entity):
+            fewest = max(fewest, 2)
+            return other.name, fewest, fewest  # a pair names two
+        most = int(schema.get("maxItems", max(fewest, 3)))
+        return other.name, fewest, max(fewest, min(most, fewest + 2))
+    return None
+
+
+def _id_lists(pool: list[Any], fewest: int, most: int, count: int, draw: columns.Draw) -> list[Any]:
+    """``count`` lists of distinct ids from ``pool``, of ``fewest`` to ``most`` each."""
+    if not pool:
+        return [[] for _ in range(count)]
+    sizes = draw.gen.integers(fewest, most + 1, count).tolist()
+    return [
+        [pool[i] for i in draw.gen.choice(len(pool), min(size, len(pool)), replace=False).tolist()]
+        for size in sizes
+    ]
+
+
+def _name_source(email: str, table: Table) -> tuple[str, ...]:
+    """The column(s) naming the person an e-mail column belongs to: the name of the same prefix
+    (``attendee_name`` for ``attendee_email``; or its first and last names), else the table's
+    one person-name column; () when none is known."""
+    names = {c.name: c for c in table.columns}
+    prefix = re.sub(r"_?e?_?mail(_address)?$", "", email)
+    if prefix:
+        for full in (f"{prefix}_name", f"{prefix}_full_name"):
+            if full in names:
+                return (full,)
+        first, last = f"{prefix}_first_name", f"{prefix}_last_name"
+        if first in names and last in names:
+            return first, last
+    people = [c.name for c in table.columns if c.semantic == "person_name"]
+    return (people[0],) if len(people) == 1 else ()
+
+
+def _name_in(row: dict[str, Any], source: tuple[str, ...]) -> str | None:
+    parts = [row.get(column) for column in source]
+    if not parts or not all(isinstance(p, str) and p for p in parts):
+        return None
+    return " ".join(parts)  # type: ignore[arg-type]
+
+
 def _person_name(row: dict[str, Any]) -> str | None:
     for key in ("full_name", "name", "customer_name", "passenger_name", "patient_name"):
         value = row.get(key)
@@ -260,11 +348,11 @@ def _person_name(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _country_of(row: dict[str, Any]) -> str:
+def _country_of(row: dict[str, Any], home: str = "US") -> str:
     for key, value in row.items():
         if key.endswith("country") and isinstance(value, str) and len(value) == 2:
             return value
-    return "US"
+    return home
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:
@@ -272,10 +360,6 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern)
     except re.error:
         return None
-
-
-def _iso(text: str) -> bool:
-    return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
 
 
 def _two_letters(schema: dict[str, Any]) -> bool:
@@ -301,9 +385,8 @@ def _within(span: tuple[float, float], schema: dict[str, Any]) -> bool:
     return not (isinstance(ceiling, int | float) and ceiling < low)
 
 
-def _number_in(
-    span: tuple[float, float], schema: dict[str, Any], integer: bool, rng: Any
-) -> float | int:
+def _span_in(span: tuple[float, float], schema: dict[str, Any]) -> tuple[float, float]:
+    """A name's usual range narrowed to the schema's bounds."""
     low, high = span
     if isinstance(schema.get("minimum"), int | float):
         low = max(low, schema["minimum"])
@@ -311,6 +394,4 @@ def _number_in(
         high = min(high, schema["maximum"])
     if high < low:
         low, high = high, low
-    if integer:
-        return rng.randint(int(low), int(high))
-    return round(rng.uniform(low, high), 2)
+    return low, high

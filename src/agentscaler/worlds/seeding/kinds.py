@@ -17,6 +17,8 @@ from typing import Any
 
 MAJOR_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "NZD", "SGD")
 """Currencies a world's prices are usually in (checked against ISO 4217 by ``pycountry``)."""
+CRYPTOCURRENCIES = ("BTC", "ETH", "USDT", "BNB", "SOL", "XRP", "USDC", "ADA", "DOGE", "TRX")
+"""Tickers of the largest cryptocurrencies by market value (not ISO 4217 codes)."""
 MAJOR_COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "CA", "AU", "JP", "SE", "IE")
 """Countries most generated people, addresses and phones come from."""
 
@@ -87,20 +89,37 @@ def _mobile_example(region: str) -> tuple[int, str, str]:
     return example.country_code, str(example.national_number), e164
 
 
-def phone(rng: random.Random, region: str = "US") -> str:
-    """A valid E.164 mobile number of ``region`` (random digits after the operator prefix)."""
+@cache
+def _mobile_numbers(region: str) -> tuple[int, str, re.Pattern[str], frozenset[int]]:
+    """``(country code, example national number, national pattern, possible lengths)`` of the
+    mobile numbers of ``region`` (the US's when the region has none)."""
     import phonenumbers
 
-    country_code, national, example = _mobile_example(region)
+    country_code, national, _ = _mobile_example(region)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(
+        phonenumbers.region_code_for_country_code(country_code)
+        if phonenumbers.PhoneMetadata.metadata_for_region(region) is None
+        else region
+    )
+    mobile = metadata.mobile
+    lengths = mobile.possible_length or metadata.general_desc.possible_length
+    return (
+        country_code,
+        national,
+        re.compile(mobile.national_number_pattern),
+        frozenset(lengths or (len(national),)),
+    )
+
+
+def phone(rng: random.Random, region: str = "US") -> str:
+    """A valid E.164 mobile number of ``region`` (random digits after the operator prefix)."""
+    country_code, national, pattern, lengths = _mobile_numbers(region)
     keep = max(3, len(national) - 6)
     for _ in range(20):
-        digits = national[:keep] + "".join(
-            str(rng.randrange(10)) for _ in range(len(national) - keep)
-        )
-        candidate = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(digits))
-        if phonenumbers.is_valid_number(candidate):
-            return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
-    return example
+        digits = national[:keep] + "".join(rng.choices("0123456789", k=len(national) - keep))
+        if len(digits) in lengths and pattern.fullmatch(digits) and digits[0] != "0":
+            return f"+{country_code}{digits}"
+    return _mobile_example(region)[2]
 
 
 def is_e164(text: Any) -> bool:
@@ -191,6 +210,7 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
     (r"daily_limit|spending_limit|withdrawal_limit", (200, 5_000)),
     (r"credit_limit", (500, 20_000)),
     (r"(deductible)", (100, 2_000)),
+    (r"time_limit|timeout", (10, 600)),
     (r"(coverage|limit|budget|salary|income)", (1_000, 150_000)),
     (r"(fee|tip|shipping_cost|tax|copay|discount)", (0, 60)),
     (r"(price|fare|cost|amount|total|subtotal|charge|rent|premium)", (5, 600)),
@@ -199,21 +219,23 @@ _RANGES: tuple[tuple[str, tuple[float, float]], ...] = (
 )
 
 
-_TABLE_RANGES: tuple[tuple[str, str, tuple[float, float]], ...] = (
-    (r"dish|menu_item|meal|drink|food_item|snack", r"price", (4, 35)),
-    (r"ticket|screening|showtime", r"price", (8, 120)),
-    (r"medication|drug", r"price", (3, 120)),
-    (r"book|title", r"price", (5, 60)),
-)
-"""Prices of things whose table says what they are (a dish costs less than a laptop)."""
+@lru_cache(maxsize=8192)
+def number_range(
+    column: str, integer: bool, table: str = "", world: str = ""
+) -> tuple[float, float] | None:
+    """The plausible range of a number column by its name, its table's and its world's (an
+    amount of money by what it prices in that service, see :mod:`.prices`; None: no idea)."""
+    from agentscaler.worlds.seeding.prices import money_range
 
-
-def number_range(column: str, integer: bool, table: str = "") -> tuple[float, float] | None:
-    """The plausible range of a number column by its name and its table's (None: no idea)."""
-    for table_pattern, pattern, span in _TABLE_RANGES:
-        if table and re.search(table_pattern, table) and re.search(pattern, column):
-            return span
-    for pattern, span in _RANGES:
-        if re.search(pattern, column):
+    span = money_range(column, table, world)
+    if span is not None:
+        return span
+    for pattern, span in _compiled_ranges():
+        if pattern.search(column):
             return span
     return None
+
+
+@cache
+def _compiled_ranges() -> tuple[tuple[re.Pattern[str], tuple[float, float]], ...]:
+    return tuple((re.compile(pattern), span) for pattern, span in _RANGES)

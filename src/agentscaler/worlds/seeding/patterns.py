@@ -12,6 +12,7 @@ import random
 import re
 import string
 from functools import lru_cache
+from typing import Any
 
 try:  # Python 3.11+: the parser lives in re._parser; sre_parse is its deprecated alias
     from re import _constants as _c
@@ -138,3 +139,29 @@ def draw(pattern: str, rng: random.Random) -> str | None:
         if compiled.search(made):
             return made
     return None
+
+
+def draw_many(pattern: str, count: int, gen: Any) -> list[str] | None:
+    """``count`` strings matching ``pattern`` drawn at once with the numpy generator ``gen``, for
+    a pattern made only of characters and character classes with counts (``^ORD-\\d{6}$``);
+    None for any other pattern."""
+    nodes = compile_pattern(pattern)
+    if nodes is None or any(node[0] != "chars" for node in nodes):
+        return None
+    parts: list[list[str]] = []
+    for _, alphabet, low, high in nodes:
+        if len(alphabet) == 1 and low == high:
+            parts.append([alphabet * low] * count)
+            continue
+        if low == high:
+            picked = gen.integers(0, len(alphabet), (count, low)).tolist()
+            parts.append(["".join(alphabet[i] for i in row) for row in picked])
+            continue
+        sizes = gen.integers(low, high + 1, count).tolist()
+        flat = gen.integers(0, len(alphabet), sum(sizes)).tolist()
+        made, at = [], 0
+        for size in sizes:
+            made.append("".join(alphabet[i] for i in flat[at : at + size]))
+            at += size
+        parts.append(made)
+    return ["".join(pieces) for pieces in zip(*parts, strict=True)] if parts else [""] * count

@@ -19,6 +19,7 @@ from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.expr import param_of
 
@@ -80,6 +81,12 @@ class ArgumentSampler:
                 value = self._existing_ids(value, rng)
             if value is not None:
                 arguments[name] = value
+        pairs = [
+            (start, end)
+            for start, end in free_pairs(pairs_of(arguments), properties)
+            if not (fixed and (start in fixed or end in fixed))
+        ]
+        order(pairs, arguments, rng)  # an end after its start (a report's end_date)
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:

@@ -8,8 +8,10 @@ statuses from the enums). The same world and seed always give the same bytes.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from agentscaler.canonical import stable_seed
@@ -19,22 +21,51 @@ from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
 from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
+from agentscaler.worlds.seeding.columns import Draw
 from agentscaler.worlds.seeding.rates import fill_rates
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.model import WorldSpec
 
+_EMPTY: dict[str, bytes] = {}
+"""Serialized empty databases by schema SQL (loading a schema costs more than copying one)."""
+_EMPTY_KEPT = 64
+
+
+_SQL: dict[str, tuple[World, str]] = {}
+
+
+def _schema_sql(world: World) -> str:
+    made = _SQL.get(world.id)
+    if made is None or made[0] is not world:
+        if len(_SQL) >= _EMPTY_KEPT:
+            _SQL.pop(next(iter(_SQL)))
+        made = _SQL[world.id] = (world, schema_sql(world))
+    return made[1]
+
 
 def empty_database(world: World) -> sqlite3.Connection:
     """A fresh in-memory database with the world's schema and no rows."""
+    sql = _schema_sql(world)
+    image = _EMPTY.get(sql)
+    if image is None:
+        made = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            # user_version marks the image as a world database and gives a world without tables
+            # (only compute-style tools) a non-empty image that can be serialized.
+            made.execute("PRAGMA user_version = 1")
+            made.executescript(sql)
+            image = made.serialize()
+        except sqlite3.Error as exc:
+            raise WorldError(
+                f"world {world.id}: its schema does not load in SQLite ({exc})"
+            ) from exc
+        finally:
+            made.close()
+        if len(_EMPTY) >= _EMPTY_KEPT:
+            _EMPTY.pop(next(iter(_EMPTY)))
+        _EMPTY[sql] = image
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    try:
-        # user_version marks the image as a world database and gives a world without tables
-        # (only compute-style tools) a non-empty image that can be serialized.
-        conn.execute("PRAGMA user_version = 1")
-        conn.executescript(schema_sql(world))
-    except sqlite3.Error as exc:
-        conn.close()
-        raise WorldError(f"world {world.id}: its schema does not load in SQLite ({exc})") from exc
+    conn.deserialize(image)  # every state starts from the same bytes
     return conn
 
 
@@ -61,13 +92,25 @@ def table_order(world: World) -> list[Table]:
     return ordered
 
 
-def make_keys(table: Table, count: int, factory: ValueFactory) -> list[Any]:
+def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
     """``count`` distinct primary keys in the table's id format."""
     keys: list[Any] = []
     seen: set[Any] = set()
     key_type = table.key_column.type
     if table.key_column.enum:  # the tools name every id: use them
         return list(dict.fromkeys(table.key_column.enum))[:count]
+    if key_type != "INTEGER" and not (table.id_pattern and not table.id_prefix):
+        width = table.id_width or 5
+        low = 10 ** (width - 1) if width > 1 else 0
+        if (
+            10**width - low >= count * 4 and width <= 18
+        ):  # room enough: draw a few extra, keep the first distinct
+            numbers = draw.gen.integers(low, 10**width, count + count // 2 + 8).tolist()
+            keys = list(dict.fromkeys(f"{table.id_prefix}{n:0{width}d}" for n in numbers))
+            if len(keys) >= count:
+                return keys[:count]
+            seen = set(keys)
+    factory = draw.factory
     attempts = 0
     while len(keys) < count and attempts < count * 50:
         attempts += 1
@@ -108,6 +151,20 @@ def _coherent_rows(world: World, spec: WorldSpec) -> CoherentRows:
     return made
 
 
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while many acyclic rows are made (its passes,
+    set off by every few hundred new dicts, would walk every live object each time)."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def seed_rows(
     world: World,
     seed: int,
@@ -121,9 +178,19 @@ def seed_rows(
     their name suggests, real currency, country and airport codes, phones of the row's country
     and e-mail addresses made from the row's name.
     """
+    with _collection_paused():
+        return _seed_rows(world, seed, rows_per_table, spec)
+
+
+def _seed_rows(
+    world: World,
+    seed: int,
+    rows_per_table: int | Mapping[str, int],
+    spec: WorldSpec | None,
+) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, list[Any]] = {}
-    factories: dict[str, ValueFactory] = {}
+    draw = Draw(stable_seed("seed", world.id, seed))  # one stream, tables in a fixed order
     ordered = table_order(world)
     for table in ordered:  # every table's ids first, so references never depend on the order
         count = (
@@ -131,16 +198,15 @@ def seed_rows(
             if isinstance(rows_per_table, Mapping)
             else rows_per_table
         )
-        factories[table.name] = ValueFactory(stable_seed("seed", world.id, seed, table.name))
-        keys[table.name] = make_keys(table, int(count), factories[table.name])
+        keys[table.name] = make_keys(table, int(count), draw)
     coherent = _coherent_rows(world, spec) if spec is not None else None
     for table in ordered:
-        factory = factories[table.name]
+        if coherent is not None:
+            rows[table.name] = coherent.rows(table, keys[table.name], keys, draw)
+            continue
+        factory = draw.factory
         table_rows = []
         for key in keys[table.name]:
-            if coherent is not None:
-                table_rows.append(coherent.row(table, key, keys, factory))
-                continue
             row: dict[str, Any] = {}
             for column in table.columns:
                 if column.primary_key:
@@ -173,6 +239,7 @@ def seed_rows(
     return rows
 
 
+_NONE = type(None)
 _STORED_AS = {"TEXT": str, "INTEGER": int, "REAL": float}
 """Column types whose values of this Python type are stored as they are."""
 
@@ -180,18 +247,21 @@ _STORED_AS = {"TEXT": str, "INTEGER": int, "REAL": float}
 def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, Any]]) -> None:
     """Insert rows, each value encoded for its column (a value that cannot be is stored null);
     a column whose values are all already in their stored form is passed through."""
-    columns = meta.columns
-    values = [[row.get(column) for column in columns] for row in rows]
-    for index, column in enumerate(columns):
+    values = []
+    for column in meta.columns:
+        column_values = [row.get(column) for row in rows]
         stored = _STORED_AS.get(meta.types[column])
-        if stored is not None and all(v[index] is None or type(v[index]) is stored for v in values):
-            continue
-        for row_values in values:
-            try:
-                row_values[index] = meta.encode(column, row_values[index])
-            except Exception:
-                row_values[index] = None
-    conn.executemany(meta.insert_sql, values)
+        if stored is None or not set(map(type, column_values)) <= {stored, _NONE}:
+            column_values = [_encoded(meta, column, v) for v in column_values]
+        values.append(column_values)
+    conn.executemany(meta.insert_sql, zip(*values, strict=True) if values else [()] * len(rows))
+
+
+def _encoded(meta: TableMeta, column: str, value: Any) -> Any:
+    try:
+        return meta.encode(column, value)
+    except Exception:
+        return None
 
 
 def seed_state(
@@ -209,15 +279,16 @@ def seed_state(
     """
     count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
     schema = schema or Schema(world)
-    conn = empty_database(world)
-    try:
-        conn.execute("BEGIN")
-        for name, table_rows in seed_rows(world, seed, count, spec).items():
-            insert_rows(conn, schema.tables[name], table_rows)
-        conn.execute("COMMIT")
-        return conn.serialize()
-    finally:
-        conn.close()
+    with _collection_paused():
+        conn = empty_database(world)
+        try:
+            conn.execute("BEGIN")
+            for name, table_rows in seed_rows(world, seed, count, spec).items():
+                insert_rows(conn, schema.tables[name], table_rows)
+            conn.execute("COMMIT")
+            return conn.serialize()
+        finally:
+            conn.close()
 
 
 def empty_state(world: World) -> bytes:

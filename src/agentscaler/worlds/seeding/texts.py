@@ -30,7 +30,10 @@ _KIND_OF_WORD = {
     "advice": "advice",
     "recommendation": "advice",
     "recommendations": "advice",
-    "instructions": "advice",
+    "instructions": "request",
+    "request": "request",
+    "requests": "request",
+    "preferences": "request",
     "warning": "advice",
     "comment": "comment",
     "comments": "comment",
@@ -95,6 +98,14 @@ _TEMPLATES = {
         "Review the {thing} with a specialist before any change.",
         "Check the details of {subject} before you confirm.",
     ),
+    "request": (
+        "Please call on arrival.",
+        "A quiet spot away from the entrance, if possible.",
+        "Please leave it at the front desk.",
+        "Running late, arriving after 9 pm.",
+        "No contact, please; leave it by the door.",
+        "Ring the bell twice; the intercom is broken.",
+    ),
     "comment": (
         "Friendly staff and quick service.",
         "The {thing} arrived on time and as described.",
@@ -127,9 +138,15 @@ def text_kind(name: str) -> str | None:
     return _KIND_OF_WORD.get(words[-1]) if words else None
 
 
-def _names(row: dict[str, Any], skip: str) -> list[str]:
+def named_columns(columns: Any) -> tuple[str, ...]:
+    """The columns among ``columns`` whose values name what a row is about."""
+    return tuple(c for c in columns if _NAMED.search(c))
+
+
+def _names(row: dict[str, Any], skip: str, named: tuple[str, ...] | None) -> list[str]:
     found = []
-    for column, value in row.items():
+    for column in named if named is not None else row:
+        value = row.get(column)
         if column == skip or not isinstance(value, str) or not _NAMED.search(column):
             continue
         if 2 <= len(value) <= 60 and not _ID_LIKE.search(value) and "@" not in value:
@@ -138,9 +155,15 @@ def _names(row: dict[str, Any], skip: str) -> list[str]:
 
 
 def free_text(
-    name: str, row: dict[str, Any], entity: str, rng: random.Random, kind: str | None = None
+    name: str,
+    row: dict[str, Any],
+    entity: str,
+    rng: random.Random,
+    kind: str | None = None,
+    named: tuple[str, ...] | None = None,
 ) -> str:
-    """A sentence for the free-text column ``name`` of a row of ``entity``."""
+    """A sentence for the free-text column ``name`` of a row of ``entity`` (``named``: the
+    row's columns that may name what it is about, when known)."""
     kind = kind or text_kind(name) or "note"
     thing = entity.replace("_", " ").strip() or "request"
     if kind == "reason":
@@ -151,7 +174,7 @@ def free_text(
         templates = _REASONS[group]
     else:
         templates = _TEMPLATES[kind]
-    names = _names(row, name)
+    names = _names(row, name, named)
     if len(names) < 2:
         templates = tuple(t for t in templates if "{other}" not in t) or templates
     if not names:

@@ -22,6 +22,7 @@ from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.texts import free_text, text_kind
 
 _DATE_START = dt.date(2024, 1, 1)
@@ -95,9 +96,18 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
 
 
 def draw_pools() -> None:
-    """Draw every Faker pool now (a one-time cost of the process, otherwise paid lazily)."""
+    """Draw every Faker pool and the addresses of every country, and load the code lists now
+    (airports, phone numbering plans): a one-time cost of the process, otherwise paid lazily."""
+    from agentscaler.worlds.seeding import addresses
+
     for kind in _POOLED:
         faker_pool(kind)
+    for country in addresses.LOCALES:
+        addresses.addresses(country)
+    kinds.major_airports()
+    kinds.number_range("", False, "")  # compiles the ranges' patterns
+    for region in kinds.MAJOR_COUNTRIES:
+        kinds.phone(random.Random(0), region)
 
 
 class ValueFactory:
@@ -324,6 +334,9 @@ class ValueFactory:
                 sub = {}
             if key in required or (depth < 3 and self.rng.random() < 0.7):
                 result[key] = self.value(sub, semantic_of(key, sub), key, depth + 1)
+        ordered = free_pairs(pairs_of(result), properties)
+        if ordered:  # an object's end after its start (a task's end_date)
+            order(ordered, result, self.rng)
         return result
 
 

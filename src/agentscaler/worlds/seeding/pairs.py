@@ -1,0 +1,175 @@
+"""Pairs of values where one ends what the other starts (``start_date`` / ``end_date``,
+``departure_time`` / ``arrival_time``, ``starting_date`` / ``ending_date``), kept in order in
+seeded rows and in made objects: the end after its start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from agentscaler.naming import split_identifier
+
+END = re.compile(
+    r"(^|_)(end|ends|ending|finish|stop|check_out|checkout|arrival|return|dropoff|until|to)(_|$)"
+)
+STARTS = {
+    "end": ("start", "begin"),
+    "ends": ("starts", "begins"),
+    "ending": ("starting", "beginning"),
+    "finish": ("start",),
+    "stop": ("start",),
+    "check_out": ("check_in",),
+    "checkout": ("checkin",),
+    "arrival": ("departure",),
+    "return": ("pickup", "departure"),
+    "dropoff": ("pickup",),
+    "until": ("from", "since"),
+    "to": ("from",),
+}
+"""The words of an end, and those of its start."""
+
+
+def pairs_of(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(start, end)`` name pairs among ``names``."""
+    return list(_pairs(tuple(sorted(set(names)))))
+
+
+@lru_cache(maxsize=8192)
+def _pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    snake = {"_".join(split_identifier(name)): name for name in names}  # startDate: start_date
+    found = []
+    for name, original in snake.items():
+        match = END.search(name)
+        if match is None:
+            continue
+        for word in STARTS[match.group(2)]:
+            start = name[: match.start(2)] + word + name[match.end(2) :]
+            if start in snake and start != name:
+                found.append((snake[start], original))
+                break
+    return tuple(sorted(found))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _iso(text: str) -> bool:
+    return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
+
+
+def order(
+    pairs: list[tuple[str, str]],
+    row: dict[str, Any],
+    rng: random.Random,
+    allowed: dict[str, tuple[Any, ...]] | None = None,
+) -> None:
+    """Put each end after its start in ``row`` (in place): numbers and same-form texts are
+    swapped, dates and times of day moved a few hours or days later; a column with ``allowed``
+    values takes one of them that is in order."""
+    for start, name in pairs:
+        if row.get(name) is None or row.get(start) is None:
+            continue
+        if allowed and (start in allowed or name in allowed):
+            _order_within(start, name, row, rng, allowed)
+            continue
+        if _number(row[start]) and _number(row[name]):
+            if row[name] < row[start]:
+                row[start], row[name] = row[name], row[start]
+            continue
+        first, second = str(row[start]), str(row[name])
+        if _CLOCK.match(first) and _CLOCK.match(second):
+            _order_clock(start, name, row, rng)
+            continue
+        if second > first:
+            if "time" in name and len(first) > 10 and len(second) > 10:
+                _within_a_day(start, name, row, rng)
+            continue
+        if len(first) == len(second) and second < first and not _iso(first):
+            row[start], row[name] = row[name], row[start]  # same form: keep both valid
+            continue
+        try:
+            if len(first) <= 10:
+                moved = dt.date.fromisoformat(first) + dt.timedelta(days=rng.randint(1, 10))
+                row[name] = moved.isoformat()
+            else:
+                moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
+                hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
+                moved_at = moment + dt.timedelta(hours=hours)
+                row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+        except ValueError:
+            continue
+
+
+def free_pairs(pairs: list[tuple[str, str]], schemas: dict[str, Any]) -> list[tuple[str, str]]:
+    """The pairs whose two values may trade places or move: their schemas state no enum,
+    pattern or constant of their own (or the same ones)."""
+    kept = []
+    for start, end in pairs:
+        first, second = schemas.get(start) or {}, schemas.get(end) or {}
+        fixed = {"enum", "pattern", "const", "maximum", "exclusiveMaximum"}
+        if all(first.get(k) == second.get(k) for k in fixed) and not (
+            {"enum", "const"} & (set(first) | set(second))
+        ):
+            kept.append((start, end))
+    return kept
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(:\d{2})?$")
+
+
+def _order_clock(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
+    """Times of day (``8:17``, ``20:02``): both written with two-digit hours, the end later than
+    its start on the same day (by a quarter hour to five hours)."""
+    first, second = _CLOCK.match(str(row[start])), _CLOCK.match(str(row[end]))
+    if first is None or second is None:
+        return
+    begin = int(first.group(1)) * 60 + int(first.group(2))
+    finish = int(second.group(1)) * 60 + int(second.group(2))
+    if finish < begin:
+        begin, finish = finish, begin
+    if finish == begin:
+        step = rng.randint(1, 20) * 15
+        if begin + step < 24 * 60:
+            finish = begin + step
+        else:
+            begin = max(0, finish - step)
+    tail = first.group(3) or ""
+    row[start] = f"{begin // 60:02d}:{begin % 60:02d}{tail}"
+    row[end] = f"{finish // 60:02d}:{finish % 60:02d}{second.group(3) or ''}"
+
+
+def _order_within(
+    start: str, end: str, row: dict[str, Any], rng: random.Random, allowed: dict[str, Any]
+) -> None:
+    """Order a pair one of whose columns has a closed set of values (``06:00``, ``12:00``...):
+    a later end of its values, else an earlier start of its."""
+    first, second = str(row[start]), str(row[end])
+    if second > first:
+        return
+    later = [v for v in allowed.get(end) or () if str(v) > first]
+    if later:
+        row[end] = rng.choice(later)
+        return
+    earlier = [v for v in allowed.get(start) or () if str(v) < second]
+    if earlier:
+        row[start] = rng.choice(earlier)
+
+
+def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
+    """A moment an end time of the same run as its start (a flight's arrival, a session's
+    end): one to fourteen hours after it when the two lie more than a day apart."""
+    try:
+        begin = dt.datetime.fromisoformat(str(row[start]).replace("Z", "+00:00"))
+        finish = dt.datetime.fromisoformat(str(row[end]).replace("Z", "+00:00"))
+    except ValueError:
+        return
+    if finish - begin <= dt.timedelta(days=1):
+        return
+    moved = begin + dt.timedelta(minutes=15 * rng.randint(4, 56))
+    text = moved.isoformat(timespec="seconds")
+    row[end] = text.replace("+00:00", "Z") if str(row[end]).endswith("Z") else text

@@ -1,0 +1,94 @@
+"""Details of seeded rows and compute results: what pairs things names two of them, e-mails are
+made from the name in the same row, and a compute tool's result holds every field its response
+lists (the arguments it echoes and the totals beside its main figure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentscaler.catalog import vertical_tools
+from agentscaler.worlds.compiler import compile_world
+from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.seed import seed_rows
+
+
+def _world(vertical: str):
+    return compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
+
+
+def test_a_drug_interaction_names_two_distinct_medications_that_exist():
+    world = _world("pharmacy")
+    rows = seed_rows(world.world, 3, 25, world.spec)
+    medications = {r["medication_id"] for r in rows["medications"]}
+    for row in rows["drug_interactions"]:
+        pair = row["medications"]
+        assert len(pair) == 2 and len(set(pair)) == 2, row
+        assert set(pair) <= medications, row
+
+
+def test_an_email_is_made_from_the_name_of_its_own_row():
+    world = _world("events")
+    rows = seed_rows(world.world, 3, 25, world.spec)["ticket_orders"]
+    for row in rows:
+        words = [kinds.ascii_word(w) for w in row["attendee_name"].split()]
+        local = row["attendee_email"].split("@")[0]
+        assert sum(bool(w) and w in local for w in words) >= 2, row
+
+
+def _call(world, name: str, **args):
+    env = world.make_env()
+    result = env.step((name, args))
+    assert result.ok, result.observation
+    return result.observation
+
+
+def test_a_compute_result_echoes_its_arguments_and_lists_every_field():
+    parking = _world("parking")
+    fee = _call(parking, "calculate_parking_fee", hourly_rate=4.0, duration_minutes=50)
+    assert fee == {"fee": 4.0, "hourly_rate": 4.0, "duration_minutes": 50}  # 4 started quarters
+    bank = _world("banking")
+    quote = _call(bank, "convert_currency", amount=250.0, from_currency="EUR", to_currency="JPY")
+    assert quote["amount"] == 250.0 and quote["from_currency"] == "EUR"
+    assert quote["converted_amount"] == pytest.approx(250.0 * quote["exchange_rate"])
+    homes = _world("real_estate")
+    loan = _call(
+        homes,
+        "calculate_mortgage_payment",
+        loan_amount=300_000,
+        annual_interest_rate=6.0,
+        term_years=30,
+    )
+    assert loan["monthly_payment"] == pytest.approx(1798.65, abs=0.01)
+    assert loan["total_interest"] == pytest.approx(
+        loan["monthly_payment"] * 360 - 300_000, abs=0.01
+    )
+
+
+def test_ends_follow_their_starts_in_rows_objects_and_sampled_arguments():
+    import random
+
+    from agentscaler.worlds.seeding import pairs
+    from agentscaler.worlds.seeding.values import ValueFactory
+
+    assert pairs.pairs_of(["startDate", "endDate", "starting_date", "ending_date"]) == [
+        ("startDate", "endDate"),
+        ("starting_date", "ending_date"),
+    ]
+    row = {"start_time": "20:02", "end_time": "8:17", "departure_time": "16:15"}
+    row["arrival_time"] = "16:15"
+    pairs.order(pairs.pairs_of(row), row, random.Random(1))
+    assert row["start_time"] == "08:17" and row["end_time"] == "20:02"
+    assert row["arrival_time"] > row["departure_time"]
+    closed = {"start_time": "18:00", "end_time": "06:00"}
+    pairs.order(pairs.pairs_of(closed), closed, random.Random(1), {"end_time": ("06:00", "23:59")})
+    assert closed["end_time"] == "23:59"  # a later value of its own set
+    schema = {
+        "type": "object",
+        "properties": {
+            "startDate": {"type": "string", "format": "date"},
+            "endDate": {"type": "string", "format": "date"},
+        },
+        "required": ["startDate", "endDate"],
+    }
+    made = [ValueFactory(seed).value(schema) for seed in range(30)]
+    assert all(m["endDate"] >= m["startDate"] for m in made)
