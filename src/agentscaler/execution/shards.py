@@ -10,7 +10,8 @@ shard counts as done only while both still match.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,19 @@ def assign(items: Sequence[T], ids: Sequence[str], shards: int) -> list[tuple[in
     for item, record_id in zip(items, ids, strict=True):
         groups[shard_of(record_id, shards)].append(item)
     return [(index, group) for index, group in enumerate(groups) if group]
+
+
+def balance(weights: Mapping[str, int], bins: int) -> dict[str, int]:
+    """Groups (e.g. domains, weighted by their records) placed whole into ``bins`` bins of about
+    equal weight: the heaviest group first, each into the lightest bin (ties: the lower index).
+    Depends only on the groups and their weights, never on their order."""
+    loads = [(0, index) for index in range(max(1, bins))]
+    placed: dict[str, int] = {}
+    for name, weight in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
+        load, target = heapq.heappop(loads)
+        placed[name] = target
+        heapq.heappush(loads, (load + weight, target))
+    return placed
 
 
 def shard_marker_path(folder: Path, index: int) -> Path:

@@ -140,9 +140,11 @@ async def run_shards(
             await client.aclose()
 
 
-def preload(workspace: Workspace, tasks: Sequence[Task]) -> WorldPool:
-    """Load every world the tasks need and check their states exist (fail before simulating)."""
+def preload(workspace: Workspace, tasks: Sequence[Task], *, load: bool = True) -> WorldPool:
+    """Check that every task's world and initial state exist and the world is the one the task
+    was made on (fail before simulating); ``load`` loads the worlds into the returned pool (for
+    episodes in this process), otherwise only their ids are read (workers load them)."""
     pool = WorldPool(workspace, domain_names(workspace))
     for task in tasks:
-        pool.check_task(task)
+        pool.check_task(task, load=load)
     return pool
