@@ -135,3 +135,33 @@ def test_peak_rss_counts_worker_processes():
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"
         child.wait()
     assert peak.mib >= 300
+
+
+def test_a_shard_failing_on_the_local_executor_is_reported_and_the_other_shards_finish(
+    reference_run, tmp_path, cli
+):
+    """An episode of a task that tasks.jsonl does not hold makes its domain's filter shard raise:
+    that shard is reported with its domain ids (terminal, run.json, exit 3), the others finish."""
+    root = tmp_path / "run"
+    shutil.copytree(reference_run, root)
+    ws = Workspace(root)
+    shutil.rmtree(shards_dir(ws))  # every filter shard runs again
+    path = ws.episode_files()[0]
+    episode = json.loads(path.read_text().splitlines()[0])
+    bad = {**episode, "id": "ep-injected", "task_id": "no-such-task"}
+    with path.open("a") as handle:
+        handle.write(json.dumps(bad) + "\n")
+
+    result = cli("run", "--out", root, "--workers", "2", "--stop-after", "filter")
+    assert result.exit_code == 3, result.output
+    domain = episode["domain_id"]
+    assert "1 shard(s) failed" in result.output and domain in result.output
+    assert "no-such-task" in result.output  # the cause, from the worker
+    stage = json.loads(ws.run_json.read_text())["progress"]["stages"]["filter"]
+    assert stage["state"] == "incomplete"
+    (failure,) = stage["shard_failures"]
+    assert domain in failure["records"] and "RunFolderError" in failure["error"]
+    assert stage["shards_done"] == stage["shards_total"] - 1 > 0
+    markers = sorted(int(p.stem) for p in shards_dir(ws).glob("*.json"))
+    assert len(markers) == stage["shards_total"] - 1 and failure["shard"] not in markers
+
