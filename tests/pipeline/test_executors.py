@@ -8,6 +8,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from agentscaler.execution.local import LocalExecutor
 from agentscaler.execution.shards import assign, shard_count, shard_of
 from agentscaler.filter.stage import run_filter, shards_dir
@@ -165,3 +167,62 @@ def test_a_shard_failing_on_the_local_executor_is_reported_and_the_other_shards_
     markers = sorted(int(p.stem) for p in shards_dir(ws).glob("*.json"))
     assert len(markers) == stage["shards_total"] - 1 and failure["shard"] not in markers
 
+
+class InterruptedAfter:
+    """Runs shards in this process like ``LocalExecutor(1)`` (reporting two workers, so the
+    export shards), and stops the map as Ctrl-C would after ``shards`` shards."""
+
+    name = "local"
+    workers = 2
+
+    def __init__(self, shards: int = 10**9) -> None:
+        self.shards = shards
+        self.ran: list[int] = []
+
+    def map(self, stage, fn, jobs, on_done=None):
+        from agentscaler.execution.base import MapOutcome
+
+        for job in jobs:
+            if len(self.ran) == self.shards:
+                raise KeyboardInterrupt
+            result = fn(job.payload)
+            self.ran.append(job.index)
+            if on_done is not None:
+                on_done(job, result)
+        return MapOutcome()
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_interrupted_export_redoes_only_its_unfinished_shards(
+    reference_run, tmp_path, monkeypatch
+):
+    from agentscaler.export.build import export_dataset, parts_dir
+
+    monkeypatch.setattr("agentscaler.export.build.PARALLEL_MIN_EPISODES", 1)  # shard it
+    copies = []
+    for name in ("whole", "interrupted"):
+        root = tmp_path / name
+        shutil.copytree(reference_run, root)
+        shutil.rmtree(Workspace(root).dataset_dir)
+        copies.append(root)
+    whole, interrupted = copies
+    export_dataset(whole, executor=InterruptedAfter())
+    files = len(Workspace(interrupted).episode_files())
+    assert files >= 4
+
+    first = InterruptedAfter(2)
+    with pytest.raises(KeyboardInterrupt):
+        export_dataset(interrupted, executor=first)
+    ws = Workspace(interrupted)
+    assert not ws.dataset_dir.exists() and len(list(parts_dir(ws).glob("*.json"))) == 2 * 2
+    second = InterruptedAfter()
+    export_dataset(interrupted, executor=second)
+    assert sorted(first.ran + second.ran) == list(range(files))  # none twice, none left
+    assert not parts_dir(ws).exists()
+
+    def dataset(root):
+        return {k: v for k, v in run_records(root).items() if k.startswith("dataset/")}
+
+    assert dataset(whole) and dataset(interrupted) == dataset(whole)

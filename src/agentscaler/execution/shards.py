@@ -63,13 +63,14 @@ def shard_marker_path(folder: Path, index: int) -> Path:
 
 
 def mark_shard(folder: Path, index: int, fingerprint: str, files: Iterable[Path]) -> None:
-    """Record that shard ``index`` finished with ``fingerprint``, writing ``files``.
+    """Record that shard ``index`` finished with ``fingerprint``, writing ``files`` (under
+    ``folder``).
 
     Neither the marker nor the files need an fsync: :func:`shard_done` checks the hash of every
     file, so whatever a crash lost only makes the shard run again."""
     from agentscaler.jsonl import write_json
 
-    hashes = {p.name: file_hash(p) for p in files}
+    hashes = {str(p.relative_to(folder)): file_hash(p) for p in files}
     marker = {"fingerprint": fingerprint, "files": hashes}
     write_json(shard_marker_path(folder, index), marker, fsync=False)
 
