@@ -4,8 +4,8 @@ Both executors take the same shard work and produce the same files: the local on
 shard in one asyncio loop on the worlds loaded while planning; the Ray one runs one Ray task per
 shard (each its own asyncio loop with ``concurrency`` episodes in flight), writing its own shard
 file and completion marker, so a rerun continues shard by shard. A shard holds whole domains, so
-a Ray task loads only its own domains' worlds, each once. Ray workers read the run folder from the same path, so on a
-multi-machine cluster it must be on a shared filesystem.
+a Ray task loads only its own domains' worlds, each once. Ray workers read the run folder from
+the same path, so on a multi-machine cluster it must be on a shared filesystem.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def run_shard_task(
     worker) and return their outcomes."""
     outcomes: list[EpisodeOutcome] = []
     pool = WorldPool(workspace, names)
-    run_loop(run_shards(workspace, config, store, [work], outcomes.append, pool), config.event_loop)
+    main = run_shards(workspace, config, store, [work], outcomes.append, pool, full_collect=False)
+    run_loop(main, config.event_loop)
     return outcomes
 
 
