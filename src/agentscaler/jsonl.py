@@ -147,10 +147,11 @@ def named(exc: OSError, path: Path) -> OSError:
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[TextIO]:
+def atomic_writer(path: Path, *, fsync: bool = True) -> Iterator[TextIO]:
     """A text handle whose content replaces ``path`` atomically when the block ends without an
     error (a temporary file beside it, fsynced, then renamed); an error leaves ``path`` as it
-    was."""
+    was. ``fsync=False`` skips the fsync, for files whose readers check their content hash (a
+    file a crash lost is then only work done again)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -159,7 +160,8 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -169,26 +171,28 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         raise
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str, *, fsync: bool = True) -> None:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    with atomic_writer(path) as handle:
+    with atomic_writer(path, fsync=fsync) as handle:
         handle.write(text)
 
 
-def write_records(path: Path, records: Iterable[Record | dict[str, Any]]) -> int:
+def write_records(
+    path: Path, records: Iterable[Record | dict[str, Any]], *, fsync: bool = True
+) -> int:
     """Write all records to ``path`` atomically, one at a time; return how many were written."""
     count = 0
-    with atomic_writer(path) as handle:
+    with atomic_writer(path, fsync=fsync) as handle:
         for record in records:
             handle.write(dumps_line(record))
             count += 1
     return count
 
 
-def write_json(path: Path, value: Any, *, indent: int | None = 2) -> None:
+def write_json(path: Path, value: Any, *, indent: int | None = 2, fsync: bool = True) -> None:
     """Write a JSON document atomically (sorted keys, stable bytes)."""
     text = json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    write_text_atomic(path, text + "\n")
+    write_text_atomic(path, text + "\n", fsync=fsync)
 
 
 def read_json(path: Path) -> Any:

@@ -189,8 +189,11 @@ def test_unknown_task_and_missing_episodes_are_clear_errors(run, conversation):
         run_filter(ws.root)
     ep = _episode(conversation, world, state, "nope", 0, [("get_order", {"order_id": a})])
     write_records(ws.episodes_dir / "shard-0000.jsonl", [ep])
-    with pytest.raises(RunFolderError, match="'nope'"):
-        run_filter(ws.root)
+    result = run_filter(ws.root)  # the shard of the episode's domain fails, reported
+    (failure,) = result.shard_failures
+    assert failure.records == (ep.domain_id,)
+    assert failure.error.startswith("RunFolderError") and "'nope'" in failure.error
+    assert not (ws.filtered_dir / "kept.jsonl").exists()
 
 
 def test_config_options_change_verdicts(run, conversation):

@@ -8,6 +8,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from agentscaler.execution.local import LocalExecutor
 from agentscaler.execution.shards import assign, shard_count, shard_of
 from agentscaler.filter.stage import run_filter, shards_dir
@@ -135,3 +137,92 @@ def test_peak_rss_counts_worker_processes():
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"
         child.wait()
     assert peak.mib >= 300
+
+
+def test_a_shard_failing_on_the_local_executor_is_reported_and_the_other_shards_finish(
+    reference_run, tmp_path, cli
+):
+    """An episode of a task that tasks.jsonl does not hold makes its domain's filter shard raise:
+    that shard is reported with its domain ids (terminal, run.json, exit 3), the others finish."""
+    root = tmp_path / "run"
+    shutil.copytree(reference_run, root)
+    ws = Workspace(root)
+    shutil.rmtree(shards_dir(ws))  # every filter shard runs again
+    path = ws.episode_files()[0]
+    episode = json.loads(path.read_text().splitlines()[0])
+    bad = {**episode, "id": "ep-injected", "task_id": "no-such-task"}
+    with path.open("a") as handle:
+        handle.write(json.dumps(bad) + "\n")
+
+    result = cli("run", "--out", root, "--workers", "2", "--stop-after", "filter")
+    assert result.exit_code == 3, result.output
+    domain = episode["domain_id"]
+    assert "1 shard(s) failed" in result.output and domain in result.output
+    assert "no-such-task" in result.output  # the cause, from the worker
+    stage = json.loads(ws.run_json.read_text())["progress"]["stages"]["filter"]
+    assert stage["state"] == "incomplete"
+    (failure,) = stage["shard_failures"]
+    assert domain in failure["records"] and "RunFolderError" in failure["error"]
+    assert stage["shards_done"] == stage["shards_total"] - 1 > 0
+    markers = sorted(int(p.stem) for p in shards_dir(ws).glob("*.json"))
+    assert len(markers) == stage["shards_total"] - 1 and failure["shard"] not in markers
+
+
+class InterruptedAfter:
+    """Runs shards in this process like ``LocalExecutor(1)`` (reporting two workers, so the
+    export shards), and stops the map as Ctrl-C would after ``shards`` shards."""
+
+    name = "local"
+    workers = 2
+
+    def __init__(self, shards: int = 10**9) -> None:
+        self.shards = shards
+        self.ran: list[int] = []
+
+    def map(self, stage, fn, jobs, on_done=None):
+        from agentscaler.execution.base import MapOutcome
+
+        for job in jobs:
+            if len(self.ran) == self.shards:
+                raise KeyboardInterrupt
+            result = fn(job.payload)
+            self.ran.append(job.index)
+            if on_done is not None:
+                on_done(job, result)
+        return MapOutcome()
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_interrupted_export_redoes_only_its_unfinished_shards(
+    reference_run, tmp_path, monkeypatch
+):
+    from agentscaler.export.build import export_dataset, parts_dir
+
+    monkeypatch.setattr("agentscaler.export.build.PARALLEL_MIN_EPISODES", 1)  # shard it
+    copies = []
+    for name in ("whole", "interrupted"):
+        root = tmp_path / name
+        shutil.copytree(reference_run, root)
+        shutil.rmtree(Workspace(root).dataset_dir)
+        copies.append(root)
+    whole, interrupted = copies
+    export_dataset(whole, executor=InterruptedAfter())
+    files = len(Workspace(interrupted).episode_files())
+    assert files >= 4
+
+    first = InterruptedAfter(2)
+    with pytest.raises(KeyboardInterrupt):
+        export_dataset(interrupted, executor=first)
+    ws = Workspace(interrupted)
+    assert not ws.dataset_dir.exists() and len(list(parts_dir(ws).glob("*.json"))) == 2 * 2
+    second = InterruptedAfter()
+    export_dataset(interrupted, executor=second)
+    assert sorted(first.ran + second.ran) == list(range(files))  # none twice, none left
+    assert not parts_dir(ws).exists()
+
+    def dataset(root):
+        return {k: v for k, v in run_records(root).items() if k.startswith("dataset/")}
+
+    assert dataset(whole) and dataset(interrupted) == dataset(whole)

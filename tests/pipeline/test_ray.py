@@ -129,3 +129,22 @@ def test_a_shard_failing_every_attempt_is_reported_and_a_rerun_completes(
     rerun = run_pipeline(root, {}, console=_quiet(), execution=ExecutionConfig(workers=2))
     assert rerun.complete and not rerun.partial_failures()
     assert differences(run_records(root), run_records(reference_run)) == []
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_a_local_ray_started_by_a_run_gives_its_workers_the_run_s_priority():
+    """Ray lowers its workers to nice 15 by default; on a shared machine they would get almost
+    no CPU beside other jobs, unlike the local executor's workers."""
+    ray = pytest.importorskip("ray")
+    from agentscaler.execution.ray import WORKER_NICENESS, init_ray
+
+    assert init_ray(None)
+    try:
+        assert not init_ray(None)  # already up: joined, not started again
+        assert ray.get(ray.remote(_niceness).remote()) == os.nice(0)
+    finally:
+        ray.shutdown()
+    assert WORKER_NICENESS not in os.environ

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from agentscaler.filter.config import FilterConfig
 from agentscaler.filter.validity import check_validity
-from agentscaler.jsonl import read_json, read_records
+from agentscaler.jsonl import read_json, read_records, write_records
 from agentscaler.records import Episode, Task, Termination
 from agentscaler.simulate import SimulateConfig, simulate
+from agentscaler.simulate.build import domain_shards
 from agentscaler.simulate.storage import EpisodeStore
 from agentscaler.workspace import Workspace
 
@@ -158,3 +159,33 @@ def test_rerun_skips_finished_pairs_and_refuses_other_settings(run_dir):
 
     with pytest.raises(SimulationError, match="max_turns"):
         simulate(run_dir, SimulateConfig(max_turns=5))
+
+
+def test_episodes_of_a_domain_share_a_shard_and_a_grown_task_set_resumes_without_duplicates(
+    run_dir, tmp_path
+):
+    """Domains go whole to shards balanced by task count, so the shard of a domain depends on
+    the task set: a rerun over more tasks finds the stored episodes wherever they are."""
+    tasks = read_records(run_dir / "tasks.jsonl", Task)
+    later = sorted({t.domain_id for t in tasks})[::2]
+    some = tmp_path / "some.jsonl"
+    write_records(some, [t for t in tasks if t.domain_id in later])
+    first = simulate(run_dir, SimulateConfig(shards=4), tasks_file=some)
+    store = EpisodeStore(run_dir / "episodes", 4)
+    before = {s: {e.key for e in store.episodes(s)} for s in store.stored_shards()}
+    domain = {t.id: t.domain_id for t in tasks}
+    placed = domain_shards(tasks, 4)
+    assert any(placed[domain[k[0]]] != s for s, keys in before.items() for k in keys)  # moved
+    again = simulate(run_dir, SimulateConfig(shards=4))
+    assert again.skipped == first.episodes and again.simulated == len(tasks) - first.episodes
+    keys = [e.key for e in all_episodes(run_dir)]
+    assert len(keys) == len(set(keys)) == len(tasks)
+    for shard, stored in before.items():  # nothing moved or rewritten
+        assert stored <= {e.key for e in store.episodes(shard)}
+    new = {e.key for e in all_episodes(run_dir)} - set().union(*before.values())
+    domains_of_new = {}
+    for shard in store.stored_shards():
+        for episode in store.episodes(shard):
+            if episode.key in new:
+                domains_of_new.setdefault(episode.domain_id, set()).add(shard)
+    assert all(len(shards) == 1 for shards in domains_of_new.values())

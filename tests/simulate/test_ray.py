@@ -1,4 +1,5 @@
-"""The Ray executor writes the same episodes as the local one (local Ray, 2 CPUs)."""
+"""The Ray executor writes the same episodes as the local one (local Ray, 2 CPUs), every domain's
+episodes in one shard."""
 
 from __future__ import annotations
 
@@ -39,5 +40,9 @@ def test_ray_executor_gives_the_same_episode_set_as_local(catalog_run, tmp_path)
     assert again.simulated == 0 and again.skipped == 2 * len(tasks)
     assert episode_set(on_ray) == episode_set(local)
     store = EpisodeStore(on_ray / "episodes", 4)
-    for shard in range(4):
+    domains = {task.domain_id for task in tasks}
+    held = {shard: {e.domain_id for e in store.episodes(shard)} for shard in store.stored_shards()}
+    assert len(held) == min(4, len(domains))
+    assert sorted(d for ds in held.values() for d in ds) == sorted(domains)  # a domain per shard
+    for shard in held:
         assert store.marker_path(shard).exists()

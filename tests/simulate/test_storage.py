@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from agentscaler.errors import RunFolderError, SimulationError
-from agentscaler.records import Episode, Message, PolicyInfo, Termination
-from agentscaler.simulate.storage import EpisodeStore, keys_fingerprint, shard_of
+from agentscaler.records import Episode, Message, PolicyInfo, Task, Termination
+from agentscaler.simulate.build import domain_shards
+from agentscaler.simulate.storage import EpisodeStore, keys_fingerprint
 
 SETTINGS = {"agent": {"kind": "oracle_agent"}}
 
@@ -29,24 +30,31 @@ def episode(task: str, trial: int) -> Episode:
     )
 
 
-def test_shard_of_is_stable_across_processes_and_spreads_keys():
-    keys = [(f"t-{i}", trial) for i in range(50) for trial in range(3)]
-    here = [shard_of(task, trial, 16) for task, trial in keys]
+def test_domains_are_spread_whole_over_shards_by_task_count():
+    sizes = {f"d{i:02d}": 1 + (i * 7) % 13 for i in range(40)}
+    tasks = [
+        Task.model_construct(id=f"{d}-t{n}", domain_id=d) for d, size in sizes.items()
+        for n in range(size)
+    ]  # fmt: skip
+    placed = domain_shards(tasks, 6)
+    assert placed == domain_shards(list(reversed(tasks)), 6)  # not the order of the file
+    loads = [sum(sizes[d] for d, s in placed.items() if s == shard) for shard in range(6)]
+    assert set(placed) == set(sizes) and sum(loads) == len(tasks)
+    assert max(loads) - min(loads) <= max(sizes.values())  # balanced, not by a hash of ids
+    assert max(loads) - min(loads) <= 1
     code = (
-        "import json, sys; from agentscaler.simulate.storage import shard_of; "
-        "print(json.dumps([shard_of(t, k, 16) for t, k in json.loads(sys.argv[1])]))"
+        "import json, sys; from agentscaler.execution.shards import balance; "
+        "print(json.dumps(balance(json.loads(sys.argv[1]), 6)))"
     )
     for hash_seed in ("1", "2"):
         out = subprocess.run(
-            [sys.executable, "-c", code, json.dumps(keys)],
+            [sys.executable, "-c", code, json.dumps(sizes)],
             capture_output=True,
             text=True,
             check=True,
             env={**os.environ, "PYTHONHASHSEED": hash_seed},
         ).stdout
-        assert json.loads(out) == here
-    used = {shard_of(f"t-{i}", trial, 8) for i in range(200) for trial in range(2)}
-    assert used == set(range(8))
+        assert json.loads(out) == placed
 
 
 def test_keys_fingerprint_ignores_order_but_not_settings():

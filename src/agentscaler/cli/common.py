@@ -73,6 +73,26 @@ def partial(message: str) -> NoReturn:
     raise typer.Exit(EXIT_PARTIAL)
 
 
+def shard_failures(stage: str, failures: list) -> None:
+    """Print the shards of ``stage`` that failed (with their record ids) and exit 3; nothing
+    when every shard finished."""
+    if not failures:
+        return
+    for failure in failures[:10]:
+        shown = ", ".join(failure.records[:5])
+        more = len(failure.records) - min(5, len(failure.records))
+        warning_line(
+            f"{stage}: shard {failure.shard} failed: {failure.error}; records {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    records = sum(len(f.records) for f in failures)
+    partial(
+        f"{len(failures)} shard(s) of {stage} ({records} record(s)) failed and are left "
+        "unfinished; the other shards finished. Fix the cause and run the same command again "
+        "to redo them."
+    )
+
+
 def describe_os_error(exc: OSError) -> str:
     """One line for a failed file operation, naming the file and what to do."""
     where = exc.filename or "a file"

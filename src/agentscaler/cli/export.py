@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agentscaler.cli.common import console, option_error
+from agentscaler.cli.common import (
+    EXECUTOR_OPTION,
+    RAY_ADDRESS_OPTION,
+    WORKERS_OPTION,
+    console,
+    option_error,
+    shard_failures,
+    stage_executor,
+)
 from agentscaler.export.config import ExportConfig
 
 if TYPE_CHECKING:
@@ -143,12 +151,16 @@ def export_command(
     force: bool = typer.Option(
         False, "--force", help="Export again even if the dataset is up to date."
     ),
+    executor: str = EXECUTOR_OPTION,
+    workers: int = WORKERS_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Export kept episodes as SFT datasets: dataset/stage1, stage2 and heldout (Parquet, JSON
     Lines, LLaMA-Factory ShareGPT, ms-swift) with assistant-only train flags, rows measured in
     tokens and fitted to a budget, plus dataset/manifest.json."""
     from pydantic import ValidationError
 
+    from agentscaler.errors import ShardsFailedError
     from agentscaler.export.build import count_kept, export_dataset
     from agentscaler.progress import progress_bar
     from agentscaler.workspace import Workspace
@@ -165,6 +177,15 @@ def export_command(
         config = ExportConfig(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise option_error(exc) from exc
-    with progress_bar("exporting kept episodes", count_kept(run_dir)) as advance:
-        manifest = export_dataset(run_dir, config, force=force, advance=advance)
+    runner = stage_executor(executor, workers, ray_address)
+    try:
+        with progress_bar("exporting kept episodes", count_kept(run_dir)) as advance:
+            manifest = export_dataset(
+                run_dir, config, force=force, advance=advance, executor=runner
+            )
+    except ShardsFailedError as exc:
+        shard_failures("export", exc.failures)
+        raise
+    finally:
+        runner.close()
     print_manifest(manifest, Workspace(run_dir).dataset_dir)

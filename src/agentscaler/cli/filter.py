@@ -11,6 +11,7 @@ from agentscaler.cli.common import (
     RAY_ADDRESS_OPTION,
     WORKERS_OPTION,
     console,
+    shard_failures,
     stage_executor,
 )
 
@@ -66,6 +67,7 @@ def filter_command(
             result = run_filter(run_dir, config, advance=advance, executor=runner)
     finally:
         runner.close()
+    shard_failures("filter", result.shard_failures)
     funnel = result.funnel
     table = Table(title=f"filter funnel: {funnel.kept} of {funnel.episodes} episodes kept")
     table.add_column("stage")

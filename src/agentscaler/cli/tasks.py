@@ -119,7 +119,7 @@ def sample_command(
     ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Sample tasks for every domain of RUN_DIR into RUN_DIR/tasks.jsonl (resumable per domain)."""
-    from agentscaler.cli.common import option_error, stage_executor
+    from agentscaler.cli.common import option_error, shard_failures, stage_executor
     from agentscaler.errors import UsageError
     from agentscaler.progress import make_progress
     from agentscaler.tasks import sample_tasks
@@ -168,6 +168,9 @@ def sample_command(
             )
     finally:
         runner.close()
+    if result.shard_failures:
+        print_summary(result.summary, workspace.tasks)
+    shard_failures("tasks", result.shard_failures)
     if result.already_done:
         console.print(
             f"[green]tasks already sampled[/] in {run_dir} with these settings "

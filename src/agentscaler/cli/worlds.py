@@ -15,6 +15,7 @@ from agentscaler.cli.common import (
     error_line,
     fail,
     partial,
+    shard_failures,
     stage_executor,
 )
 
@@ -171,6 +172,7 @@ def build_command(
             f"[red]failed[/] {result.domain_id}: " + escape("; ".join(result.failures[:3])),
             highlight=False,
         )
+    shard_failures("worlds", summary.shard_failures)
     if summary.failed:
         message = (
             f"{len(summary.failed)} of {len(summary.results)} worlds failed conformance and are "

@@ -2,8 +2,10 @@
 
 Workers are started with ``spawn`` (no copy of the parent's open databases or threads) and kept
 for the executor's life, so stages of one run share them. Each worker opens its own SQLite
-connections; a world's sandbox processes are children of the worker that loads the world. An
-exception in a shard stops the map (a full disk is the machine's failure, not a shard's).
+connections; a world's sandbox processes are children of the worker that loads the world. A
+shard whose function raises is reported as a :class:`~.base.ShardFailure` with its record ids
+and the other shards go on, as on Ray; an interruption (Ctrl-C) or a worker process that died
+(the pool is then broken) stops the map.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from agentscaler.execution.base import MapOutcome, OnDone, ShardJob
+from agentscaler.execution.base import MapOutcome, OnDone, ShardFailure, ShardJob
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +45,17 @@ class LocalExecutor:
         jobs: Sequence[ShardJob[Any]],
         on_done: OnDone | None = None,
     ) -> MapOutcome:
+        outcome = MapOutcome()
         if self._workers == 1 or len(jobs) <= 1:
             for job in jobs:
-                result = fn(job.payload)
+                try:
+                    result = fn(job.payload)
+                except Exception as exc:  # the shard is reported; the other shards go on
+                    outcome.failures.append(_failure(stage, job, exc))
+                    continue
                 if on_done is not None:
                     on_done(job, result)
-            return MapOutcome()
+            return outcome
         pool = self._get_pool()
         pending: dict[Future, ShardJob[Any]] = {pool.submit(fn, job.payload): job for job in jobs}
         try:
@@ -55,7 +63,13 @@ class LocalExecutor:
                 done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 for future in done:
                     job = pending.pop(future)
-                    result = future.result()
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as exc:  # the shard is reported; the other shards go on
+                        outcome.failures.append(_failure(stage, job, exc))
+                        continue
                     if on_done is not None:
                         on_done(job, result)
         except BaseException:
@@ -63,12 +77,29 @@ class LocalExecutor:
                 future.cancel()
             self.close()  # a broken or interrupted pool is not reused
             raise
-        return MapOutcome()
+        return outcome
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _failure(stage: str, job: ShardJob[Any], exc: Exception) -> ShardFailure:
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    failure = ShardFailure(
+        stage, job.index, job.records, f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    )
+    log.error(
+        "%s: shard %d (%d records, first %s) failed: %s",
+        stage,
+        job.index,
+        len(job.records),
+        job.records[0] if job.records else "-",
+        failure.error,
+        exc_info=log.isEnabledFor(logging.DEBUG),
+    )
+    return failure
 
 
 def map_shards(

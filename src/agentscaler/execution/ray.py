@@ -10,6 +10,7 @@ several machines it must be on a shared filesystem.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,31 @@ def _ray() -> Any:
     return ray
 
 
+WORKER_NICENESS = "RAY_worker_niceness"
+
+
+def init_ray(address: str | None = None) -> bool:
+    """Join ``address`` (or the cluster ``RAY_ADDRESS`` names, or start a local Ray) unless Ray
+    is up in this process; True when this call did it (the caller then shuts it down).
+
+    A local Ray started here runs its workers at the priority of this process (Ray's default
+    lowers them to nice 15): they do the run's work, as local worker processes would, and on a
+    machine shared with other jobs nice 15 would starve them. ``RAY_worker_niceness`` in the
+    environment still wins."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    own_priority = address is None and WORKER_NICENESS not in os.environ
+    if own_priority:
+        os.environ[WORKER_NICENESS] = "0"  # read by the raylet ray.init starts
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    finally:
+        if own_priority:
+            os.environ.pop(WORKER_NICENESS, None)
+    return True
+
+
 def failure_message(exc: BaseException) -> str:
     """The last line of a Ray error (the cause, without Ray's traceback)."""
     lines = [line for line in str(exc).strip().splitlines() if line.strip()]
@@ -44,11 +70,9 @@ class RayExecutor:
         self._owns_ray = False
 
     def _start(self) -> Any:
-        ray = _ray()
-        if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+        if init_ray(self.address):
             self._owns_ray = True
-        return ray
+        return _ray()
 
     @property
     def workers(self) -> int:

@@ -10,7 +10,8 @@ shard counts as done only while both still match.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,16 +45,34 @@ def assign(items: Sequence[T], ids: Sequence[str], shards: int) -> list[tuple[in
     return [(index, group) for index, group in enumerate(groups) if group]
 
 
+def balance(weights: Mapping[str, int], bins: int) -> dict[str, int]:
+    """Groups (e.g. domains, weighted by their records) placed whole into ``bins`` bins of about
+    equal weight: the heaviest group first, each into the lightest bin (ties: the lower index).
+    Depends only on the groups and their weights, never on their order."""
+    loads = [(0, index) for index in range(max(1, bins))]
+    placed: dict[str, int] = {}
+    for name, weight in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
+        load, target = heapq.heappop(loads)
+        placed[name] = target
+        heapq.heappush(loads, (load + weight, target))
+    return placed
+
+
 def shard_marker_path(folder: Path, index: int) -> Path:
     return folder / f"{index:05d}.json"
 
 
 def mark_shard(folder: Path, index: int, fingerprint: str, files: Iterable[Path]) -> None:
-    """Record that shard ``index`` finished with ``fingerprint``, writing ``files``."""
+    """Record that shard ``index`` finished with ``fingerprint``, writing ``files`` (under
+    ``folder``).
+
+    Neither the marker nor the files need an fsync: :func:`shard_done` checks the hash of every
+    file, so whatever a crash lost only makes the shard run again."""
     from agentscaler.jsonl import write_json
 
-    hashes = {p.name: file_hash(p) for p in files}
-    write_json(shard_marker_path(folder, index), {"fingerprint": fingerprint, "files": hashes})
+    hashes = {str(p.relative_to(folder)): file_hash(p) for p in files}
+    marker = {"fingerprint": fingerprint, "files": hashes}
+    write_json(shard_marker_path(folder, index), marker, fsync=False)
 
 
 def shard_done(folder: Path, index: int, fingerprint: str) -> bool:

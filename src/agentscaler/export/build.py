@@ -19,7 +19,9 @@ budget (:mod:`agentscaler.export.lengths`).
 Rows follow the order of the episode files. The new dataset is written beside the old one and
 swapped in only when complete, so an interrupted export leaves the previous dataset (or none)
 and never a partial one. A finished export with the same settings and unchanged inputs is not
-redone.
+redone. On an executor each episode file is a shard whose part (``.dataset.parts/<n>/``) gets a
+completion marker; a rerun with the same settings and inputs keeps finished parts and exports
+only the rest.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 from agentscaler.decontam.report import read_report, report_path
 from agentscaler.errors import CorruptRecordError, RunFolderError, ShardsFailedError
 from agentscaler.execution.base import Executor, ShardJob
+from agentscaler.execution.shards import shard_done
 from agentscaler.export.config import PARALLEL_MIN_EPISODES, ExportConfig
 from agentscaler.export.parts import (
     SHAREGPT_DIR,
@@ -50,6 +53,7 @@ from agentscaler.export.parts import (
     file_chunks,
     init_worker,
     merge_parts,
+    read_part_result,
 )
 from agentscaler.export.split import auto_stage2_domains, is_heldout, resolve_stage2_domains
 from agentscaler.export.swift import SWIFT_DIR
@@ -156,6 +160,11 @@ def read_manifest(root: Path) -> DatasetManifest:
     return DatasetManifest.from_json_dict(read_json(path), where=str(path))
 
 
+def parts_dir(ws: Workspace) -> Path:
+    """Where export shards keep their parts until the dataset is complete."""
+    return ws.root / f".{ws.dataset_dir.name}.parts"
+
+
 class _Exporter:
     """One export run: reads the inputs once, then exports the episode files.
 
@@ -170,9 +179,13 @@ class _Exporter:
         config: ExportConfig,
         executor: Executor | None = None,
         tracker: Any = None,
+        stamp: str = "",
     ) -> None:
         self.ws = ws
         self.config = config
+        self.stamp = stamp
+        """The export's fingerprint (settings and inputs): an export shard finished under it is
+        kept by a rerun."""
         self.executor = executor
         self.tracker = tracker
         domains = read_records(ws.domains, Domain)
@@ -234,6 +247,10 @@ class _Exporter:
             "left out %d kept episodes of tasks overlapping a benchmark", before - len(self.kept)
         )
         return before - len(self.kept)
+
+    @property
+    def parts_dir(self) -> Path:
+        return parts_dir(self.ws)
 
     @property
     def inputs(self) -> Counter[str]:
@@ -304,7 +321,7 @@ class _Exporter:
     ) -> None:
         """One shard per episode file on ``executor``; parts merged in file order."""
         tracker = self.tracker
-        if len(self.kept) < PARALLEL_MIN_EPISODES or executor.workers == 1 or len(paths) < 2:
+        if len(self.kept) < PARALLEL_MIN_EPISODES or len(paths) < 2:
             if tracker is not None:
                 tracker.plan(1, len(self.kept))
             self.result = PartExporter(self.context, folder).run(paths, advance)
@@ -312,27 +329,42 @@ class _Exporter:
                 tracker.done(len(self.kept))
             return
         chunks = [[path] for path in paths]
-        parts = [folder / ".parts" / f"{index:05d}" for index in range(len(chunks))]
-        jobs = [
-            ShardJob(
-                index, (chunk[0].name,), ExportShard(self.context, (str(chunk[0]),), str(part))
-            )
-            for index, (chunk, part) in enumerate(zip(chunks, parts, strict=True))
-        ]
-        if tracker is not None:
-            tracker.plan(len(jobs), len(self.kept))
+        root = self.parts_dir
+        parts = [root / f"{index:05d}" for index in range(len(chunks))]
         results: dict[int, PartResult] = {}
+        jobs: list[ShardJob[ExportShard]] = []
+        for index, path in enumerate(paths):
+            stamp = fingerprint({"export": self.stamp, "file": path.name, "index": index})
+            if shard_done(root, index, stamp):
+                results[index] = read_part_result(root, index)  # finished by an earlier run
+                continue
+            shutil.rmtree(parts[index], ignore_errors=True)
+            payload = ExportShard(self.context, (str(path),), str(root), index, stamp)
+            jobs.append(ShardJob(index, (path.name,), payload))
+        if results:
+            log.info("export: %d of %d shards finished before; reused", len(results), len(paths))
         left = len(self.kept)
 
-        def done(job: ShardJob[ExportShard], result: PartResult) -> None:
+        def count(result: PartResult) -> int:
             nonlocal left
+            found = min(len(result.seen), left)  # copies in two files count once
+            left -= found
+            return found
+
+        reused = sum(count(results[i]) for i in sorted(results))
+        if tracker is not None:
+            tracker.plan(len(paths), len(self.kept))
+            tracker.done(reused, shards=len(results))
+        if advance is not None and reused:
+            advance(reused)
+
+        def done(job: ShardJob[ExportShard], result: PartResult) -> None:
             results[job.index] = result
-            count = min(len(result.seen), left)  # copies in two files count once
-            left -= count
+            found = count(result)
             if advance is not None:
-                advance(count)
+                advance(found)
             if tracker is not None:
-                tracker.done(count)
+                tracker.done(found)
 
         outcome = executor.map("export", export_shard, jobs, done)
         if outcome.failures:
@@ -340,7 +372,7 @@ class _Exporter:
             raise ShardsFailedError(
                 f"{len(outcome.failures)} export shard(s) failed (first: episode file "
                 f"{failed.records[0]}: {failed.error}); the previous dataset is kept. Run the "
-                "same command again.",
+                "same command again: the finished shards are kept.",
                 outcome.failures,
             )
         self._merge(chunks, parts, [results[i] for i in range(len(chunks))], folder)
@@ -365,7 +397,8 @@ class _Exporter:
             seen.update(result.seen)
             self.result.merge(result)
         merge_parts(parts, folder, self.config)
-        shutil.rmtree(folder / ".parts")
+        if (folder / ".parts").exists():
+            shutil.rmtree(folder / ".parts")
 
     def _check_all_found(self) -> None:
         exported = set(self.result.seen)
@@ -476,7 +509,7 @@ def _export_dataset(
         return read_manifest(root)
     ws.clear_marker(STAGE)
 
-    exporter = _Exporter(ws, config, executor, tracker)
+    exporter = _Exporter(ws, config, executor, tracker, stamp)
     partial = ws.root / f".{ws.dataset_dir.name}.partial"
     if partial.exists():
         shutil.rmtree(partial)
@@ -489,6 +522,7 @@ def _export_dataset(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     _swap_in(partial, ws.dataset_dir)
+    shutil.rmtree(parts_dir(ws), ignore_errors=True)
     ws.mark_done(
         STAGE,
         fingerprint=stamp,

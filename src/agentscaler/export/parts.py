@@ -129,6 +129,50 @@ class PartResult:
     share: ShareGptStats | None = None
     swift: ShareGptStats | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The counts as JSON data (what a finished export shard keeps beside its part)."""
+        return {
+            "counters": {
+                split: {
+                    "rows": c.rows,
+                    "tasks": sorted(c.tasks),
+                    "domains": dict(sorted(c.domains.items())),
+                    "lengths": c.lengths,
+                    "tools_trimmed": c.tools_trimmed,
+                    "truncated": c.truncated,
+                }
+                for split, c in self.counters.items()
+            },
+            "inputs": dict(sorted(self.inputs.items())),
+            "heldout_kept": dict(sorted(self.heldout_kept.items())),
+            "seen": self.seen,
+            "share": None if self.share is None else self.share.to_json_dict(),
+            "swift": None if self.swift is None else self.swift.to_json_dict(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str) -> PartResult:
+        counters = {
+            split: SplitCounter(
+                rows=c["rows"],
+                tasks=set(c["tasks"]),
+                domains=Counter(c["domains"]),
+                lengths=list(c["lengths"]),
+                tools_trimmed=c["tools_trimmed"],
+                truncated=c["truncated"],
+            )
+            for split, c in data["counters"].items()
+        }
+        share, swift = data["share"], data["swift"]
+        return cls(
+            counters=counters,
+            inputs=Counter(data["inputs"]),
+            heldout_kept=Counter(data["heldout_kept"]),
+            seen=list(data["seen"]),
+            share=None if share is None else ShareGptStats.from_json_dict(share, where=where),
+            swift=None if swift is None else ShareGptStats.from_json_dict(swift, where=where),
+        )
+
     def merge(self, other: PartResult) -> None:
         for split, counter in other.counters.items():
             self.counters[split].merge(counter)
@@ -319,16 +363,46 @@ def export_part(context: ExportContext, paths: list[str], folder: str) -> PartRe
 
 @dataclass(frozen=True)
 class ExportShard:
-    """One shard of an export run by an executor: some episode files into one part folder."""
+    """One shard of an export run by an executor: some episode files into one part folder
+    (``<parts>/<index>/``), its counts and completion marker beside it."""
 
     context: ExportContext
     paths: tuple[str, ...]
-    folder: str
+    parts: str
+    index: int
+    fingerprint: str
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.parts) / f"{self.index:05d}"
+
+
+def part_result_path(parts: Path, index: int) -> Path:
+    return parts / f"{index:05d}.result.json"
 
 
 def export_shard(shard: ExportShard) -> PartResult:
-    """Body of one executor worker (progress is reported per shard by the executor)."""
-    return export_part(shard.context, list(shard.paths), shard.folder)
+    """Body of one executor worker (progress is reported per shard by the executor): the part,
+    its counts, then its completion marker (the hash of every file), so a rerun after an
+    interruption keeps it."""
+    from agentscaler.execution.shards import mark_shard
+    from agentscaler.jsonl import write_json
+
+    result = export_part(shard.context, list(shard.paths), str(shard.folder))
+    parts = Path(shard.parts)
+    counts = part_result_path(parts, shard.index)
+    write_json(counts, result.to_json(), indent=None, fsync=False)
+    files = sorted(p for p in shard.folder.rglob("*") if p.is_file())
+    mark_shard(parts, shard.index, shard.fingerprint, [*files, counts])
+    return result
+
+
+def read_part_result(parts: Path, index: int) -> PartResult:
+    """The counts a finished export shard kept beside its part."""
+    from agentscaler.jsonl import read_json
+
+    path = part_result_path(parts, index)
+    return PartResult.from_json(read_json(path), where=str(path))
 
 
 def file_chunks(paths: list[Path], count: int) -> list[list[Path]]:

@@ -39,7 +39,6 @@ from agentscaler.filter.funnel import Funnel, funnel_from_verdicts
 from agentscaler.filter.verify import tool_schemas, verify_episode
 from agentscaler.jsonl import (
     atomic_writer,
-    dumps_line,
     iter_records,
     parse_line,
     validate_record,
@@ -271,7 +270,7 @@ def judge_shard(shard: FilterShard) -> int:
     verdicts.sort(key=_verdict_key)
     folder = shards_dir(Workspace(Path(shard.root)))
     target = folder / f"{shard.index:05d}.jsonl"
-    write_records(target, verdicts)
+    write_records(target, verdicts, fsync=False)  # the marker vouches for it by its hash
     mark_shard(folder, shard.index, shard.fingerprint, [target])
     return len(verdicts)
 
@@ -335,7 +334,14 @@ def _run_filter(
                     _world_digest(ws, domain_id),
                 )
             )
-        stamp = fingerprint({"settings": settings, "shards": count, "domains": parts})
+        stamp = fingerprint(
+            {
+                "settings": settings,
+                "shards": count,
+                "domains": parts,
+                "verdict": Verdict.SCHEMA_VERSION,  # shard lines are merged as they are
+            }
+        )
         if shard_done(folder, index, stamp):
             finished.append(index)
             continue
@@ -371,6 +377,7 @@ def _run_filter(
             advance(episodes[job.index])
 
     del tasks_by_domain, episodes_by_domain
+    jobs.sort(key=lambda job: (-episodes[job.index], job.index))  # the largest first: no long tail
     own = executor is None
     if executor is None:
         from agentscaler.execution.local import LocalExecutor
@@ -401,11 +408,17 @@ def _run_filter(
 
 def _merge_shards(ws: Workspace, files: list[Path]) -> Funnel:
     """Merge the sorted shard files into ``kept.jsonl`` and ``rejected.jsonl`` (sorted by task
-    and episode), one verdict at a time; the funnel of all verdicts."""
+    and episode), one verdict at a time; the funnel of all verdicts.
 
-    def read(path: Path) -> Iterator[tuple[tuple[str, str], Verdict]]:
-        for verdict in iter_records(path, Verdict):
-            yield (verdict.task_id, verdict.episode_id), verdict
+    The shard lines are canonical verdict lines written by the workers, each file vouched for by
+    its shard marker (the hash of its content), so they are copied as they are: the parent only
+    reads each line's key and the fields the funnel counts."""
+
+    def read(path: Path) -> Iterator[tuple[tuple[str, str], str, dict[str, Any]]]:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                data = json.loads(line)
+                yield (data["task_id"], data["episode_id"]), line, data
 
     merged = heapq.merge(*(read(p) for p in files), key=lambda item: item[0])
     with (
@@ -414,9 +427,9 @@ def _merge_shards(ws: Workspace, files: list[Path]) -> Funnel:
     ):
 
         def written() -> Iterator[Verdict]:
-            for _, verdict in merged:
-                (kept if verdict.kept else rejected).write(dumps_line(verdict))
-                yield verdict
+            for _, line, data in merged:
+                (kept if data["kept"] else rejected).write(line)
+                yield Verdict.model_construct(**data)  # validated by the worker that wrote it
 
         funnel = funnel_from_verdicts(written())
     write_json(ws.filtered_dir / "funnel.json", funnel.to_json_dict())

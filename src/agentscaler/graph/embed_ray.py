@@ -65,8 +65,9 @@ class RayEmbedder(Embedder):
             raise MissingDependencyError(
                 "--executor ray needs Ray: pip install 'agentscaler[ray]'"
             ) from exc
-        if not ray.is_initialized():
-            ray.init(address=self.config.ray_address, include_dashboard=False, log_to_driver=False)
+        from agentscaler.execution.ray import init_ray
+
+        if init_ray(self.config.ray_address):
             self._owns_ray = True
         workers = self.config.ray_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         worker_config = self.config.model_copy(update={"executor": "local", "embed_threads": 1})

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentscaler.errors import SimulationError
+from agentscaler.execution.shards import balance
 from agentscaler.jsonl import iter_records
 from agentscaler.records import Task
 from agentscaler.runlock import run_lock
@@ -46,7 +47,7 @@ class SimulationPlan:
     work: list[ShardWork]
     done: RunStats = field(default_factory=RunStats)
     pool: WorldPool | None = None
-    """Worlds loaded while planning (reused by the local executor)."""
+    """Worlds checked (and, for the local executor, loaded) while planning."""
 
     @property
     def pending(self) -> int:
@@ -76,34 +77,46 @@ def load_tasks(path: Path, limit: int | None = None) -> list[Task]:
     return tasks
 
 
+def domain_shards(tasks: list[Task], shards: int) -> dict[str, int]:
+    """The episode shard of each domain: every episode of a domain in one shard (a worker loads
+    each world once), domains spread so that shards hold about as many tasks each."""
+    return balance(Counter(task.domain_id for task in tasks), shards)
+
+
 def _plan(
     config: SimulateConfig, tasks: list[Task], store: EpisodeStore, fp: str
 ) -> tuple[list[ShardWork], RunStats]:
     by_id = {t.id: t for t in tasks}
+    of_domain = domain_shards(tasks, store.shards)
     planned: dict[int, list[Key]] = defaultdict(list)
     for task in tasks:
+        shard = of_domain[task.domain_id]
         for trial in range(config.trials):
-            planned[store.shard_of((task.id, trial))].append((task.id, trial))
+            planned[shard].append((task.id, trial))
+    wanted = {key for keys in planned.values() for key in keys}
+    # a stored episode counts wherever it is (a store begun with other tasks shards otherwise)
     done_stats = RunStats()
-    work: list[ShardWork] = []
-    for shard in sorted(planned):
-        keys = planned[shard]
-        wanted = set(keys)
-        marker = keys_fingerprint(keys, fp)
-        done: set[Key] = set()
-        failed: set[Key] = set()
+    done: set[Key] = set()
+    failed: dict[int, set[Key]] = defaultdict(set)
+    for shard in store.stored_shards():
         for episode in store.episodes(shard):
             key = episode.key
             if key not in wanted or key in done:
                 continue
             if config.retry_infrastructure and episode.termination.is_infrastructure:
-                failed.add(key)
+                failed[shard].add(key)
                 continue
             done.add(key)
             done_stats.add(outcome_of(episode, by_id[key[0]]), new=False)
-        if failed:
-            log.info("shard %d: running %d failed episodes again", shard, len(failed))
-            store.drop(shard, failed)
+    for shard, keys in sorted(failed.items()):
+        keys -= done
+        if keys:
+            log.info("shard %d: running %d failed episodes again", shard, len(keys))
+            store.drop(shard, keys)
+    work: list[ShardWork] = []
+    for shard in sorted(planned):
+        keys = planned[shard]
+        marker = keys_fingerprint(keys, fp)
         jobs = tuple(
             EpisodeJob(
                 task=by_id[task_id],
@@ -131,7 +144,8 @@ def open_simulation(
         if not path.exists():
             raise SimulationError(f"tasks file {path} does not exist")
         tasks = load_tasks(path, config.limit)
-        pool = preload(workspace, tasks)
+        # episodes on Ray load their worlds in the workers: here only the ids are checked
+        pool = preload(workspace, tasks, load=config.executor == "local")
         settings = config.policy_settings()
         fp = fingerprint(settings)
         store = EpisodeStore.open(workspace.episodes_dir, config.shards, settings, fp)

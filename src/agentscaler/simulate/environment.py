@@ -71,6 +71,7 @@ class WorldPool:
         self.workspace = workspace
         self.domain_names = dict(domain_names or {})
         self._worlds: dict[str, LoadedWorld] = {}
+        self._ids: dict[str, str] = {}
         self._states: OrderedDict[str, Snapshot] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -101,15 +102,41 @@ class WorldPool:
             self._worlds.setdefault(domain_id, loaded)
         return self._worlds[domain_id]
 
-    def check_task(self, task: Task, where: str = "") -> None:
+    def world_id(self, domain_id: str) -> str:
+        """The id of ``domain_id``'s world as ``world.json`` records it, without loading the
+        world (its code, tools and spec): what a planner that leaves loading to workers checks."""
+        loaded = self._worlds.get(domain_id)
+        if loaded is not None:
+            return loaded.id
+        known = self._ids.get(domain_id)
+        if known is not None:
+            return known
+        from agentscaler.jsonl import read_json
+
+        path = self.workspace.world_dir(domain_id) / "world.json"
+        if not path.exists():
+            raise RunFolderError(
+                f"{path} is missing: tasks refer to domain {domain_id!r} but no world was "
+                f"compiled for it. Run `agentscaler worlds build {self.workspace.root}` first."
+            )
+        data = read_json(path)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise RunFolderError(
+                f"{path}: not a World record (no string field 'id'). Run `agentscaler worlds "
+                f"build {self.workspace.root} --force` to compile it again."
+            )
+        self._ids[domain_id] = data["id"]
+        return data["id"]
+
+    def check_task(self, task: Task, where: str = "", *, load: bool = True) -> None:
         """Raise a clear error when ``task`` cannot run here (missing world or state, or a world
-        recompiled since the task was made)."""
-        world = self.world(task.domain_id)
+        recompiled since the task was made). ``load=False`` reads only the world's id."""
+        world_id = self.world(task.domain_id).id if load else self.world_id(task.domain_id)
         at = f" ({where})" if where else ""
-        if task.world_id and task.world_id != world.id:
+        if task.world_id and task.world_id != world_id:
             raise SimulationError(
                 f"task {task.id}{at} was made on world {task.world_id}, but "
-                f"{self.workspace.world_dir(task.domain_id)} now holds world {world.id} "
+                f"{self.workspace.world_dir(task.domain_id)} now holds world {world_id} "
                 "(recompiled with other inputs or settings). Re-run `agentscaler tasks sample` "
                 "for this run folder, or restore the world it was made on."
             )

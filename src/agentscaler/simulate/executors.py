@@ -1,10 +1,11 @@
 """Where episodes run: in this process (``local``) or on a Ray cluster (``ray``).
 
 Both executors take the same shard work and produce the same files: the local one runs every
-shard in one asyncio loop; the Ray one runs one Ray task per shard (each its own asyncio loop
-with ``concurrency`` episodes in flight), writing its own shard file and completion marker, so a
-rerun continues shard by shard. Ray workers read the run folder from the same path, so on a
-multi-machine cluster it must be on a shared filesystem.
+shard in one asyncio loop on the worlds loaded while planning; the Ray one runs one Ray task per
+shard (each its own asyncio loop with ``concurrency`` episodes in flight), writing its own shard
+file and completion marker, so a rerun continues shard by shard. A shard holds whole domains, so
+a Ray task loads only its own domains' worlds, each once. Ray workers read the run folder from
+the same path, so on a multi-machine cluster it must be on a shared filesystem.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from agentscaler.errors import MissingDependencyError, SimulationError
 from agentscaler.simulate.config import SimulateConfig
-from agentscaler.simulate.environment import WorldPool
+from agentscaler.simulate.environment import WorldPool, domain_names
 from agentscaler.simulate.orchestrator import OnOutcome, ShardWork, run_shards
 from agentscaler.simulate.storage import EpisodeStore
 from agentscaler.simulate.summary import EpisodeOutcome
@@ -71,11 +72,18 @@ class LocalExecutor:
 
 
 def run_shard_task(
-    workspace: Workspace, config: SimulateConfig, store: EpisodeStore, work: ShardWork
+    workspace: Workspace,
+    config: SimulateConfig,
+    store: EpisodeStore,
+    work: ShardWork,
+    names: dict[str, str],
 ) -> list[EpisodeOutcome]:
-    """Body of one Ray task: run a shard's jobs and return their outcomes."""
+    """Body of one Ray task: run a shard's jobs (its domains' worlds loaded once, in this
+    worker) and return their outcomes."""
     outcomes: list[EpisodeOutcome] = []
-    run_loop(run_shards(workspace, config, store, [work], outcomes.append), config.event_loop)
+    pool = WorldPool(workspace, names)
+    main = run_shards(workspace, config, store, [work], outcomes.append, pool, full_collect=False)
+    run_loop(main, config.event_loop)
     return outcomes
 
 
@@ -94,19 +102,19 @@ class RayExecutor:
         on_outcome: OnOutcome | None = None,
         pool: WorldPool | None = None,
     ) -> None:
-        try:
-            import ray
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "--executor ray needs Ray: pip install 'agentscaler[ray]'"
-            ) from exc
-        if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+        from agentscaler.execution.ray import init_ray
+
+        init_ray(self.address)  # a Ray started here lives until this process ends
+        import ray
+
         remote = ray.remote(max_retries=0)(run_shard_task)
+        names = pool.domain_names if pool is not None else domain_names(workspace)
         pending = {}
         for w in work:
             if w.jobs:
-                pending[remote.remote(workspace, config, store, w)] = w.shard
+                domains = {job.task.domain_id for job in w.jobs}
+                mine = {d: names[d] for d in domains if d in names}
+                pending[remote.remote(workspace, config, store, w, mine)] = w.shard
             else:
                 store.mark_shard(w.shard, w.marker, w.total)
         failures: list[str] = []

@@ -48,12 +48,14 @@ class ShardWork:
 
 
 @contextmanager
-def _long_lived_heap() -> Iterator[None]:
+def _long_lived_heap(full_collect: bool = True) -> Iterator[None]:
     """Keep the cyclic garbage collector off what was loaded before the run (worlds, tasks,
     clients) and make it run less often: with hundreds of episodes in flight a full collection
-    would otherwise rescan that whole heap again and again."""
+    would otherwise rescan that whole heap again and again. ``full_collect=False`` collects only
+    the young generations first: a worker that runs shard after shard (of this and earlier
+    stages) would otherwise pay a full collection of its whole heap per shard."""
     threshold = gc.get_threshold()
-    gc.collect()
+    gc.collect(2 if full_collect else 1)
     gc.freeze()
     gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
     try:
@@ -98,8 +100,11 @@ async def run_shards(
     work: Sequence[ShardWork],
     on_outcome: OnOutcome | None = None,
     pool: WorldPool | None = None,
+    *,
+    full_collect: bool = True,
 ) -> None:
-    """Run every job of ``work`` with ``config.concurrency`` episodes in flight."""
+    """Run every job of ``work`` with ``config.concurrency`` episodes in flight
+    (``full_collect``: see :func:`_long_lived_heap`)."""
     pool = pool or WorldPool(workspace, domain_names(workspace))
     agent, user, clients = build_policies(config)
     runner = EpisodeRunner(pool, agent, user, config)
@@ -131,7 +136,7 @@ async def run_shards(
                 len(work),
                 config.concurrency,
             )
-            with _long_lived_heap():
+            with _long_lived_heap(full_collect):
                 async with asyncio.TaskGroup() as group:
                     for _ in range(min(config.concurrency, total)):
                         group.create_task(worker())
@@ -140,9 +145,11 @@ async def run_shards(
             await client.aclose()
 
 
-def preload(workspace: Workspace, tasks: Sequence[Task]) -> WorldPool:
-    """Load every world the tasks need and check their states exist (fail before simulating)."""
+def preload(workspace: Workspace, tasks: Sequence[Task], *, load: bool = True) -> WorldPool:
+    """Check that every task's world and initial state exist and the world is the one the task
+    was made on (fail before simulating); ``load`` loads the worlds into the returned pool (for
+    episodes in this process), otherwise only their ids are read (workers load them)."""
     pool = WorldPool(workspace, domain_names(workspace))
     for task in tasks:
-        pool.check_task(task)
+        pool.check_task(task, load=load)
     return pool

@@ -4,21 +4,21 @@ Layout::
 
     episodes/
       manifest.json          shard count and the policy settings the episodes were made with
-      shard-00000.jsonl ...  Episode records; (task, trial) -> shard by a stable hash
+      shard-00000.jsonl ...  Episode records; every episode of a domain in one shard, domains
+                             spread over the shards by task count (``simulate.build``)
       .shards/shard-00000.json   completion marker of a shard: the fingerprint of its key set
       .lock                  held while a simulation writes here
 
 Every episode is one line written with a single ``write`` and flushed
 (:class:`agentscaler.jsonl.JsonlAppender`), so a crash leaves at most one torn last line, which
 the next run moves aside to ``shard-NNNNN.jsonl.partial`` (never deleted). A rerun reads the
-finished (task, trial) keys of each shard (or trusts a matching completion marker) and runs
-only the rest: nothing is duplicated or truncated.
+finished (task, trial) keys of every shard file and runs only the rest: nothing is duplicated or
+truncated.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -42,12 +42,6 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, int]
 MANIFEST_VERSION = 1
-
-
-def shard_of(task_id: str, trial: int, shards: int) -> int:
-    """The shard of (task, trial): a stable hash, the same on every machine and run."""
-    digest = hashlib.blake2b(f"{task_id}\x1f{trial}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % shards
 
 
 def keys_fingerprint(keys: Iterable[Key], settings_fingerprint: str) -> str:
@@ -75,8 +69,14 @@ class EpisodeStore:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def shard_of(self, key: Key) -> int:
-        return shard_of(key[0], key[1], self.shards)
+    def stored_shards(self) -> list[int]:
+        """Indices of the shard files on disk, in order."""
+        found = []
+        for path in self.root.glob("shard-*.jsonl"):
+            number = path.name[len("shard-") : -len(".jsonl")]
+            if number.isdigit():
+                found.append(int(number))
+        return sorted(found)
 
     # --- manifest -------------------------------------------------------------------------------
     @classmethod
@@ -211,9 +211,7 @@ class ShardWriter:
         self.fsync = fsync
         self._appenders: dict[int, JsonlAppender] = {}
 
-    def write(self, episode: Episode, shard: int | None = None) -> None:
-        if shard is None:
-            shard = self.store.shard_of(episode.key)
+    def write(self, episode: Episode, shard: int) -> None:
         appender = self._appenders.get(shard)
         if appender is None:
             appender = JsonlAppender(self.store.shard_path(shard), fsync=self.fsync).__enter__()
