@@ -74,3 +74,36 @@ def test_a_range_stated_in_a_real_arguments_description_is_enforced(external):
     refused = env.call(tool.name, **arguments, compression_level=10)
     assert refused.error_type == "precondition_failed", refused.observation
     assert refused.observation["error"]["rule"] == "at_most_compression_level"
+
+
+def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external):
+    """Seal-Tools write tools whose verbs the shared verb lists lack, or whose verb acts on a
+    keyed thing, become writes on the entity the call is about: a command creates its record,
+    a trade on a keyed thing records the trade and leaves the thing as it is (no owner check on
+    a thing being bought), a rescheduling of a keyed class updates it."""
+    path = external("seal-tools/tool.jsonl")
+    wanted = {
+        "deployCode": ("create", "code_deployment"),
+        "authorizeSubjectHeading": ("create", "subject_heading"),
+        "calibrateRobotSensors": ("create", "robot_sensor"),
+        "startCharging": ("create", "charging_session"),
+        "issueBook": ("create", "book_issue"),
+        "purchaseVirtualItem": ("create", "item_purchase"),
+        "scheduleClass": ("update", "class"),
+    }
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name in wanted]
+    assert {t.name for t in tools} == set(wanted)
+    world = compile_world("seal-verbs", "verbs", tools)
+    got = {name: (world.spec.tools[name].kind, world.spec.tools[name].entity) for name in wanted}
+    assert got == wanted
+    purchase = world.spec.tools["purchaseVirtualItem"]
+    assert [e.insert for e in purchase.effects] == ["item_purchase"]
+    assert not [r for r in purchase.requires if r.kind == "ownership"]
+    assert not [r for r in purchase.requires if r.kind == "unique"]  # "unique identifier"
+    env = world.make_env()
+    purchases = world.spec.entities["item_purchase"].table
+    before = len(env.db.rows(purchases))
+    for item in ("ITEM-1", "ITEM-2"):  # one player buys twice: a deal per call
+        done = env.call("purchaseVirtualItem", player_id="PLAYER-1", item_id=item, quantity=1)
+        assert done.ok, done.observation
+    assert len(env.db.rows(purchases)) == before + 2
