@@ -107,3 +107,34 @@ def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external
         done = env.call("purchaseVirtualItem", player_id="PLAYER-1", item_id=item, quantity=1)
         assert done.ok, done.observation
     assert len(env.db.rows(purchases)) == before + 2
+
+
+def test_bounds_stated_for_properties_of_an_object_argument_are_enforced(external):
+    """BFCL's ``add_service_config``: ``configurations.timeout`` "Must be a positive integer."
+    and ``configurations.retry_count`` "Must be a non-negative integer.", with no bounds in the
+    schema, become limit rules the world enforces and the semantic check proves."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    path = external("bfcl/BFCL_v4_live_multiple.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "add_service_config"]
+    assert tools, "add_service_config is in BFCL live multiple"
+    world = compile_world("bfcl-config", "config", tools[:1])
+    checks = {r.check for r in world.spec.tools["add_service_config"].requires}
+    assert {"$configurations.timeout >= 1", "$configurations.retry_count >= 0"} <= checks
+    env = world.make_env()
+    for bad, rule in (
+        ({"timeout": 0, "retry_count": 3}, "at_least_configurations_timeout"),
+        ({"timeout": 30, "retry_count": -1}, "at_least_configurations_retry_count"),
+    ):
+        state = env.state_hash()
+        refused = env.call("add_service_config", service_name=f"svc-{rule}", configurations=bad)
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule
+        assert env.state_hash() == state
+    done = env.call(
+        "add_service_config", service_name="svc-ok", configurations={"timeout": 1, "retry_count": 0}
+    )
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs["at_least_configurations_timeout"] == "proven"
+    assert proofs["at_least_configurations_retry_count"] == "proven"
