@@ -138,3 +138,42 @@ def test_bounds_stated_for_properties_of_an_object_argument_are_enforced(externa
     proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
     assert proofs["at_least_configurations_timeout"] == "proven"
     assert proofs["at_least_configurations_retry_count"] == "proven"
+
+
+def test_a_prefix_stated_for_a_list_arguments_texts_is_enforced(external):
+    """BFCL's ``post_tweet``: "Mention name should start with @." and "Tag name should start
+    with #." (no pattern in the schema) become format rules on each element of ``mentions`` and
+    ``tags``; the world refuses a mention without its @ and the semantic check proves both."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    path = external("bfcl/multi_turn_func_doc/posting_api.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "post_tweet"]
+    assert tools, "post_tweet is in BFCL's posting API"
+    world = compile_world("bfcl-tweet", "tweet", tools[:1])
+    rules = {r.name: r for r in world.spec.tools["post_tweet"].requires}
+    assert {"mentions_starts_with_prefix", "tags_starts_with_prefix"} <= set(rules)
+    assert "'@'" in rules["mentions_starts_with_prefix"].check
+    assert "'#'" in rules["tags_starts_with_prefix"].check
+    env = world.make_env()
+    state = env.state_hash()
+    refused = env.call("post_tweet", content="Hello", mentions=["@ann", "bob"], tags=["#hi"])
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "mentions_starts_with_prefix"
+    assert env.state_hash() == state
+    done = env.call("post_tweet", content="Hello", mentions=["@ann", "@bob"], tags=["#hi"])
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs["mentions_starts_with_prefix"] == "proven"
+    assert proofs["tags_starts_with_prefix"] == "proven"
+
+
+def test_a_tool_named_for_itself_writes_the_thing_its_description_names(external):
+    """BFCL's ``write_html_tool`` ("Writes an HTML file to disk ..."): ``tool`` names the
+    callable, so the call creates an HTML file, not a row of "HTML tools"."""
+    path = external("bfcl/BFCL_v4_live_multiple.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "write_html_tool"]
+    assert tools, "write_html_tool is in BFCL live multiple"
+    world = compile_world("bfcl-html", "html", tools[:1])
+    tool = world.spec.tools["write_html_tool"]
+    assert (tool.kind, tool.entity) == ("create", "html_file")
+    assert [e.insert for e in tool.effects] == ["html_file"]

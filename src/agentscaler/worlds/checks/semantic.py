@@ -862,6 +862,9 @@ def _violations_of(
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
             candidates += _past_bounds(tree, param)
+            if isinstance(value, list) or (value is None and schema.get("type") == "array"):
+                # a list with an element unlike the others
+                candidates += [[*(value or ()), "other"], ["other"]]
             if value is not None and not _param_required(checker, name, param):
                 candidates.append(_LEFT_OUT)  # "a lost reason is required when ..."
             for candidate in candidates:

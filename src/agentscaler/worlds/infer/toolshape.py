@@ -109,6 +109,9 @@ def analyze(spec: ToolSpec) -> ToolShape:
         tail = after[cut + 1 :]
         after = after[:cut]
     nouns = _noun_phrase(after) or _noun_phrase(before)
+    if kind == "write" and nouns and nouns[-1] in CALLABLE_NOUNS:
+        # write_html_tool: the tool is the callable, the thing is what its description names
+        nouns = _described_object(spec.description, nouns[:-1]) or nouns[:-1] or nouns
     params = read_params(spec.parameters)
     returns = read_returns(spec.returns)
     shape = ToolShape(spec, words, verb, kind, nouns, params, returns, tail)
@@ -230,6 +233,23 @@ def _agent_noun(
             if _is_verb(base):
                 return (*words[:-1], base), base, len(words) - 1
     return words, None, None
+
+
+CALLABLE_NOUNS = frozenset("tool function api service helper utility handler".split())
+"""Words naming the callable itself rather than the thing it acts on (``write_html_tool``)."""
+
+
+def _described_object(description: str, nouns: tuple[str, ...]) -> tuple[str, ...]:
+    """The object noun phrase after the description's leading verb ("Writes an HTML file to
+    disk" -> ``(html, file)``) when it contains the name's remaining nouns; else ()."""
+    text = _DESCRIPTION_OPENERS.sub("", description.strip(), count=1)
+    words = split_identifier(re.split(r"[.;:,(]", text, maxsplit=1)[0])
+    if len(words) < 2 or description_verb(words[0]) is None:
+        return ()
+    phrase = _noun_phrase(tuple(w for w in words[1:] if w not in ("a", "an", "the")))
+    if not phrase or (nouns and not set(nouns) & set(phrase)):
+        return ()
+    return phrase
 
 
 def _noun_phrase(words: tuple[str, ...]) -> tuple[str, ...]:
