@@ -177,3 +177,32 @@ def test_a_tool_named_for_itself_writes_the_thing_its_description_names(external
     tool = world.spec.tools["write_html_tool"]
     assert (tool.kind, tool.entity) == ("create", "html_file")
     assert [e.insert for e in tool.effects] == ["html_file"]
+
+
+def test_child_rows_from_a_list_argument_keep_their_end_after_their_start(external):
+    """ACEBench's ``project_manage_timeline``: each element of ``timeline`` becomes a child row
+    with ``start_date`` and ``end_date``; the entity's invariant (an end after its start) guards
+    every element, so a timeline with one event ending before it starts is refused, with
+    nothing written, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    folder = external("acebench/data_en")
+    tools = [
+        t for t in ingest.import_sources([str(folder)]).tools if t.name == "project_manage_timeline"
+    ]
+    assert tools, "project_manage_timeline is in ACEBench"
+    world = compile_world("ace-timeline", "timeline", tools[:1])
+    rule = next(r for r in world.spec.tools["project_manage_timeline"].requires if r.each)
+    assert rule.kind == "date" and "end_date" in rule.check and "start_date" in rule.check
+    env = world.make_env()
+    state = env.state_hash()
+    good = {"event_id": "EV-1", "start_date": "2026-03-01", "end_date": "2026-03-02"}
+    bad = {"event_id": "EV-2", "start_date": "2026-03-05", "end_date": "2026-03-04"}
+    refused = env.call("project_manage_timeline", project_id="P-1", timeline=[good, bad])
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    done = env.call("project_manage_timeline", project_id="P-1", timeline=[good])
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs[rule.name] == "proven"
