@@ -74,3 +74,135 @@ def test_a_range_stated_in_a_real_arguments_description_is_enforced(external):
     refused = env.call(tool.name, **arguments, compression_level=10)
     assert refused.error_type == "precondition_failed", refused.observation
     assert refused.observation["error"]["rule"] == "at_most_compression_level"
+
+
+def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external):
+    """Seal-Tools write tools whose verbs the shared verb lists lack, or whose verb acts on a
+    keyed thing, become writes on the entity the call is about: a command creates its record,
+    a trade on a keyed thing records the trade and leaves the thing as it is (no owner check on
+    a thing being bought), a rescheduling of a keyed class updates it."""
+    path = external("seal-tools/tool.jsonl")
+    wanted = {
+        "deployCode": ("create", "code_deployment"),
+        "authorizeSubjectHeading": ("create", "subject_heading"),
+        "calibrateRobotSensors": ("create", "robot_sensor"),
+        "startCharging": ("create", "charging_session"),
+        "issueBook": ("create", "book_issue"),
+        "purchaseVirtualItem": ("create", "item_purchase"),
+        "scheduleClass": ("update", "class"),
+    }
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name in wanted]
+    assert {t.name for t in tools} == set(wanted)
+    world = compile_world("seal-verbs", "verbs", tools)
+    got = {name: (world.spec.tools[name].kind, world.spec.tools[name].entity) for name in wanted}
+    assert got == wanted
+    purchase = world.spec.tools["purchaseVirtualItem"]
+    assert [e.insert for e in purchase.effects] == ["item_purchase"]
+    assert not [r for r in purchase.requires if r.kind == "ownership"]
+    assert not [r for r in purchase.requires if r.kind == "unique"]  # "unique identifier"
+    env = world.make_env()
+    purchases = world.spec.entities["item_purchase"].table
+    before = len(env.db.rows(purchases))
+    for item in ("ITEM-1", "ITEM-2"):  # one player buys twice: a deal per call
+        done = env.call("purchaseVirtualItem", player_id="PLAYER-1", item_id=item, quantity=1)
+        assert done.ok, done.observation
+    assert len(env.db.rows(purchases)) == before + 2
+
+
+def test_bounds_stated_for_properties_of_an_object_argument_are_enforced(external):
+    """BFCL's ``add_service_config``: ``configurations.timeout`` "Must be a positive integer."
+    and ``configurations.retry_count`` "Must be a non-negative integer.", with no bounds in the
+    schema, become limit rules the world enforces and the semantic check proves."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    path = external("bfcl/BFCL_v4_live_multiple.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "add_service_config"]
+    assert tools, "add_service_config is in BFCL live multiple"
+    world = compile_world("bfcl-config", "config", tools[:1])
+    checks = {r.check for r in world.spec.tools["add_service_config"].requires}
+    assert {"$configurations.timeout >= 1", "$configurations.retry_count >= 0"} <= checks
+    env = world.make_env()
+    for bad, rule in (
+        ({"timeout": 0, "retry_count": 3}, "at_least_configurations_timeout"),
+        ({"timeout": 30, "retry_count": -1}, "at_least_configurations_retry_count"),
+    ):
+        state = env.state_hash()
+        refused = env.call("add_service_config", service_name=f"svc-{rule}", configurations=bad)
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule
+        assert env.state_hash() == state
+    done = env.call(
+        "add_service_config", service_name="svc-ok", configurations={"timeout": 1, "retry_count": 0}
+    )
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs["at_least_configurations_timeout"] == "proven"
+    assert proofs["at_least_configurations_retry_count"] == "proven"
+
+
+def test_a_prefix_stated_for_a_list_arguments_texts_is_enforced(external):
+    """BFCL's ``post_tweet``: "Mention name should start with @." and "Tag name should start
+    with #." (no pattern in the schema) become format rules on each element of ``mentions`` and
+    ``tags``; the world refuses a mention without its @ and the semantic check proves both."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    path = external("bfcl/multi_turn_func_doc/posting_api.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "post_tweet"]
+    assert tools, "post_tweet is in BFCL's posting API"
+    world = compile_world("bfcl-tweet", "tweet", tools[:1])
+    rules = {r.name: r for r in world.spec.tools["post_tweet"].requires}
+    assert {"mentions_starts_with_prefix", "tags_starts_with_prefix"} <= set(rules)
+    assert "'@'" in rules["mentions_starts_with_prefix"].check
+    assert "'#'" in rules["tags_starts_with_prefix"].check
+    env = world.make_env()
+    state = env.state_hash()
+    refused = env.call("post_tweet", content="Hello", mentions=["@ann", "bob"], tags=["#hi"])
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == "mentions_starts_with_prefix"
+    assert env.state_hash() == state
+    done = env.call("post_tweet", content="Hello", mentions=["@ann", "@bob"], tags=["#hi"])
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs["mentions_starts_with_prefix"] == "proven"
+    assert proofs["tags_starts_with_prefix"] == "proven"
+
+
+def test_a_tool_named_for_itself_writes_the_thing_its_description_names(external):
+    """BFCL's ``write_html_tool`` ("Writes an HTML file to disk ..."): ``tool`` names the
+    callable, so the call creates an HTML file, not a row of "HTML tools"."""
+    path = external("bfcl/BFCL_v4_live_multiple.json")
+    tools = [t for t in ingest.import_sources([str(path)]).tools if t.name == "write_html_tool"]
+    assert tools, "write_html_tool is in BFCL live multiple"
+    world = compile_world("bfcl-html", "html", tools[:1])
+    tool = world.spec.tools["write_html_tool"]
+    assert (tool.kind, tool.entity) == ("create", "html_file")
+    assert [e.insert for e in tool.effects] == ["html_file"]
+
+
+def test_child_rows_from_a_list_argument_keep_their_end_after_their_start(external):
+    """ACEBench's ``project_manage_timeline``: each element of ``timeline`` becomes a child row
+    with ``start_date`` and ``end_date``; the entity's invariant (an end after its start) guards
+    every element, so a timeline with one event ending before it starts is refused, with
+    nothing written, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    folder = external("acebench/data_en")
+    tools = [
+        t for t in ingest.import_sources([str(folder)]).tools if t.name == "project_manage_timeline"
+    ]
+    assert tools, "project_manage_timeline is in ACEBench"
+    world = compile_world("ace-timeline", "timeline", tools[:1])
+    rule = next(r for r in world.spec.tools["project_manage_timeline"].requires if r.each)
+    assert rule.kind == "date" and "end_date" in rule.check and "start_date" in rule.check
+    env = world.make_env()
+    state = env.state_hash()
+    good = {"event_id": "EV-1", "start_date": "2026-03-01", "end_date": "2026-03-02"}
+    bad = {"event_id": "EV-2", "start_date": "2026-03-05", "end_date": "2026-03-04"}
+    refused = env.call("project_manage_timeline", project_id="P-1", timeline=[good, bad])
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    done = env.call("project_manage_timeline", project_id="P-1", timeline=[good])
+    assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+    assert proofs[rule.name] == "proven"

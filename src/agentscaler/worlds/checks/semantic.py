@@ -817,12 +817,14 @@ def _violations_of(
     )
     row_refs: list[tuple[str, str]] = []
     param_refs: list[str] = []
+    property_refs: list[tuple[str, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id in tool.find:
                 row_refs.append((node.value.id, node.attr))
             elif (param := decode_param(node.value.id)) is not None:
                 param_refs.append(param)
+                property_refs.append((param, node.attr))
         elif isinstance(node, ast.Name) and (param := decode_param(node.id)) is not None:
             param_refs.append(param)
     seen: set[str] = set()
@@ -860,6 +862,9 @@ def _violations_of(
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
             candidates += _past_bounds(tree, param)
+            if isinstance(value, list) or (value is None and schema.get("type") == "array"):
+                # a list with an element unlike the others
+                candidates += [[*(value or ()), "other"], ["other"]]
             if value is not None and not _param_required(checker, name, param):
                 candidates.append(_LEFT_OUT)  # "a lost reason is required when ..."
             for candidate in candidates:
@@ -868,6 +873,19 @@ def _violations_of(
                     continue
                 seen.add(note)
                 yield _Mutation(args={**extra, param: candidate}, note=note)
+        # properties of object arguments the rule reads ($configurations.timeout)
+        for param, prop in dict.fromkeys(property_refs):
+            value = case.args.get(param)
+            value = value if isinstance(value, dict) else {}
+            current = value.get(prop)
+            candidates = _shifted(current, -1) + _shifted(current, 1) + _extremes(current)
+            candidates += _past_bounds(tree, param, prop)
+            for candidate in candidates:
+                note = f"${param}.{prop} = {candidate!r}" + _with(extra)
+                if note in seen:
+                    continue
+                seen.add(note)
+                yield _Mutation(args={**extra, param: {**value, prop: candidate}}, note=note)
         # comparisons: the other side's value (satisfies an equality, or breaks an inequality)
         yield from _matching(checker, name, tool, tree, case, extra, rows)
         # a unique rule: another row with the same values
@@ -885,15 +903,20 @@ _REPAIR_STEPS = 12
 available, the minimum reached)."""
 
 
-def _past_bounds(tree: ast.Expression, param: str) -> list[Any]:
-    """Values just past each number the rule compares ``$param`` with (31.5 -> 32.5, 30.5)."""
+def _past_bounds(tree: ast.Expression, param: str, prop: str | None = None) -> list[Any]:
+    """Values just past each number the rule compares ``$param`` (or its property ``prop``)
+    with (31.5 -> 32.5, 30.5)."""
     found: list[Any] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
         left, right = node.left, node.comparators[0]
-        if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+        if isinstance(right, ast.Name | ast.Attribute) and isinstance(left, ast.Constant):
             left, right = right, left
+        if prop is not None:
+            if not (isinstance(left, ast.Attribute) and left.attr == prop):
+                continue
+            left = left.value
         if (
             isinstance(left, ast.Name)
             and decode_param(left.id) == param

@@ -25,6 +25,7 @@ from agentscaler.worlds.infer.operations import (
     DELETE_VERBS,
     LIST_VERBS,
     NOTE_PARAM_WORDS,
+    TRADE_VERBS,
     TRANSITIONS,
     UPDATE_VERBS,
 )
@@ -49,7 +50,7 @@ LOOKUP_VERBS = frozenset(
     display describe inspect monitor""".split()
 )
 OWN_KEY_CREATE_VERBS = frozenset("create add new insert register make".split())
-RECORD_VERBS = frozenset("book reserve rent".split())
+RECORD_VERBS = frozenset("book reserve rent deploy export login".split())
 """Verbs whose call records an act on a thing (a booking of a room), not a new thing."""
 ACTION_NOUNS = {
     "book": "booking",
@@ -81,6 +82,12 @@ ACTION_NOUNS = {
     "adopt": "adoption",
     "claim": "claim",
     "schedule": "appointment",
+    "deploy": "deployment",
+    "export": "export",
+    "login": "session",
+    "issue": "issue",
+    "borrow": "loan",
+    "lend": "loan",
 }
 
 
@@ -102,15 +109,22 @@ class Decision:
     """Create whose caller supplies the new row's key (``register_user(user_id, ...)``)."""
 
 
-def decide(shape: ToolShape, known: set[str], *, lookup_tables: bool = True) -> Decision:
-    """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers.
+def decide(
+    shape: ToolShape,
+    known: set[str],
+    *,
+    lookup_tables: bool = True,
+    named: set[str] | None = None,
+) -> Decision:
+    """Pick the operation and entity of ``shape``; ``known`` are entities named by identifiers,
+    ``named`` the entities the names of the domain's tools talk about.
     ``lookup_tables``: a read with nothing to find and no formula gets a lookup table of its own
     (not when the tables are a user's data: such a tool binds to the data's state instead)."""
     if computes(shape):
         return Decision("compute", None, [Role(p, "option") for p in shape.params])
     if shape.kind == "read":
         return _decide_read(shape, known, lookup_tables)
-    return _decide_write(shape, known)
+    return _decide_write(shape, known, named or set())
 
 
 def _name_entity(shape: ToolShape, known: set[str]) -> tuple[str | None, bool]:
@@ -259,10 +273,15 @@ def _is_note(param: ParamInfo) -> bool:
     return bool(set(param.words) & NOTE_PARAM_WORDS)
 
 
-def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
+def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -> Decision:
     name_entity, known_name = _name_entity(shape, known)
     key = _key_param(shape, name_entity, known_name)
     verb = shape.verb
+    if key is None and verb in UPDATE_VERBS and len(shape.id_params()) == 1:
+        only = shape.id_params()[0]
+        if only.entity and set(only.entity.split("_")) <= set(shape.words):
+            # iot_device_encryption_control(device_id, encryption): the device's settings
+            key = only
     param_entities = {p.entity for p in shape.params if p.entity}
     echoed = False
     if key is None:
@@ -316,8 +335,11 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
         and created is None
     ):
         return _create(shape, key.entity, key_param=key)
+    records_act = verb in TRADE_VERBS
     updating = key is not None and (
-        verb in UPDATE_VERBS or echoed or (bool(field_params) and key.entity == name_entity)
+        verb in UPDATE_VERBS
+        or echoed
+        or (bool(field_params) and key.entity == name_entity and not records_act)
     )
     if key is not None and updating and others:
         return _keyed(shape, "update", key)
@@ -331,10 +353,17 @@ def _decide_write(shape: ToolShape, known: set[str]) -> Decision:
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
-    if created is None and not known_name and verb in RECORD_VERBS and name_entity:
+    if created is None and verb in RECORD_VERBS and name_entity:
         record = ACTION_NOUNS[verb]
-        if not name_entity.endswith(record):
-            entity = f"{name_entity}_{record}"  # book_room -> a room booking, not a new room
+        named = f"{name_entity}_{record}"
+        if not name_entity.endswith(record) and (
+            not known_name or named in known or named in named_entities
+        ):
+            # book_room -> a room booking, not a new room; hotel_book -> the domain's
+            # hotel bookings even where hotels are rows of their own
+            entity = named
+    elif created is None and verb == "start" and name_entity and name_entity.endswith("ing"):
+        entity = f"{name_entity}_session"  # start_charging -> a charging session
     if entity is None:
         decision = _create(shape, f"{verb}_event" if verb else "action_event")
         decision.fallback = True

@@ -81,7 +81,11 @@ def infer_schema(
                         (param.schema, str(param.schema.get("description", "")))
                     )
     known = set(entities.drafts)
-    plans = [ToolPlan(shape, decide(shape, known, lookup_tables=not fixed)) for shape in shapes]
+    named = {shape.noun_candidates()[0] for shape in shapes if shape.nouns}
+    plans = [
+        ToolPlan(shape, decide(shape, known, lookup_tables=not fixed, named=named))
+        for shape in shapes
+    ]
     for plan in plans:
         if plan.decision.entity:
             entities.ensure(plan.decision.entity)

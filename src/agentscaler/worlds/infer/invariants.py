@@ -148,12 +148,15 @@ def _operand(value: object) -> str | None:
 
 def guard_invariants(spec: WorldSpec) -> WorldSpec:
     """Rules that keep writes inside their entity's date invariants: a call that sets an end
-    must set it after the start (the one it sets, or the row's own)."""
+    must set it after the start (the one it sets, or the row's own); for child rows inserted
+    from a list argument, each element's end after its start."""
     tools = dict(spec.tools)
     for name, tool in spec.tools.items():
         added: list[SpecRule] = []
         for effect in tool.effects:
-            if effect.op not in ("insert", "update") or effect.each is not None:
+            if effect.op not in ("insert", "update"):
+                continue
+            if effect.each is not None and effect.insert is None:
                 continue
             entity_name = (
                 effect.insert
@@ -173,6 +176,8 @@ def guard_invariants(spec: WorldSpec) -> WorldSpec:
                 last = new_end or (f"{row}.{end}" if row else None)
                 if first is None or last is None:
                     continue
+                if effect.each is not None and (new_start is None or new_end is None):
+                    continue
                 op = ">" if strict else ">="
                 guards = " and ".join(f"{x} is not None" for x in (first, last))
                 rule = SpecRule(
@@ -183,6 +188,7 @@ def guard_invariants(spec: WorldSpec) -> WorldSpec:
                     error=f"{end.replace('_', ' ')} {{{last}}} must be after "
                     f"{start.replace('_', ' ')} {{{first}}}",
                     source=f"{entity_name}: {end} comes after {start}",
+                    each=effect.each,
                 )
                 if not any(
                     r.check == rule.check or r.name == rule.name for r in (*tool.requires, *added)

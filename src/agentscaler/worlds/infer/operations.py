@@ -16,8 +16,24 @@ CREATE_VERBS = frozenset(
 UPDATE_VERBS = frozenset(
     """update edit modify set change rename move assign reassign adjust replace reschedule upgrade
     downgrade extend configure toggle patch correct amend transfer top charge rate review
-    increase decrease reduce rebook swap link attach""".split()
+    increase decrease reduce rebook swap link attach manage control customize personalize
+    calibrate""".split()
 )
+COMMAND_VERBS = frozenset(
+    """manage control customize personalize connect disconnect recover coordinate calibrate run
+    deploy export authorize broadcast collaborate launch trigger announce""".split()
+)
+"""Verbs that command a service to change something, beyond the shared write verbs of
+:mod:`agentscaler.naming` (``connect_to_wifi``, ``deploy_code``, ``run_microwave``)."""
+TRADE_VERBS = frozenset("book reserve rent buy purchase order issue borrow lend hire adopt".split())
+"""Verbs whose call on a keyed thing records a deal about it (a purchase of an item, an issue
+of a book to a user), not a change of the thing's own fields; the thing traded is not the
+caller's own."""
+COMPUTATION_NOUNS = frozenset(
+    """test tests tester testing model simulation analysis query script check scan benchmark
+    report evaluation prediction calculation experiment diagnostic diagnostics""".split()
+)
+"""Objects of ``run`` that compute a result rather than command a thing (``run_mobile_test``)."""
 COMPUTE_VERBS = frozenset(
     """calculate compute convert estimate predict translate analyze analyse evaluate assess
     forecast recommend suggest summarize detect identify measure compare validate verify simulate

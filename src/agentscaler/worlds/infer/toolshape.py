@@ -17,6 +17,7 @@ from agentscaler.naming import (
     split_identifier,
 )
 from agentscaler.records import ToolSpec
+from agentscaler.worlds.infer.operations import COMMAND_VERBS, COMPUTATION_NOUNS
 from agentscaler.worlds.interface import (
     ParamInfo,
     ReturnsInfo,
@@ -88,9 +89,17 @@ class ToolShape:
 
 
 def analyze(spec: ToolSpec) -> ToolShape:
-    """Read a tool's verb, nouns, parameters and returns."""
+    """Read a tool's verb, nouns, parameters and returns.
+
+    A name without a verb takes the verb its description starts with (``device_data_recovery``:
+    "Recovers files ..."), and an agent noun ending the name stands for its verb
+    (``DynamicChartGenerator`` generates a chart)."""
     words = split_identifier(spec.name)
     verb, verb_at = _verb(words)
+    if verb is None:
+        words, verb, verb_at = _agent_noun(words)
+    if verb is None:
+        verb = description_verb(spec.description)
     kind = _kind(spec, verb)
     after = words[verb_at + 1 :] if verb_at is not None else words
     before = words[:verb_at] if verb_at is not None else ()
@@ -100,6 +109,9 @@ def analyze(spec: ToolSpec) -> ToolShape:
         tail = after[cut + 1 :]
         after = after[:cut]
     nouns = _noun_phrase(after) or _noun_phrase(before)
+    if kind == "write" and nouns and nouns[-1] in CALLABLE_NOUNS:
+        # write_html_tool: the tool is the callable, the thing is what its description names
+        nouns = _described_object(spec.description, nouns[:-1]) or nouns[:-1] or nouns
     params = read_params(spec.parameters)
     returns = read_returns(spec.returns)
     shape = ToolShape(spec, words, verb, kind, nouns, params, returns, tail)
@@ -122,13 +134,41 @@ NOUNISH_VERBS = frozenset(
 )
 
 
+def name_verb(name: str) -> tuple[str | None, tuple[str, ...]]:
+    """The verb of a tool's name and the words after it (``purchase``, ``(virtual, item)``)."""
+    words = split_identifier(name)
+    verb, at = _verb(words)
+    return verb, (words[at + 1 :] if at is not None else ())
+
+
+def _is_verb(word: str) -> bool:
+    return word in READ_VERBS or word in WRITE_VERBS or word in COMMAND_VERBS
+
+
+def _is_write_verb(word: str) -> bool:
+    return word in WRITE_VERBS or word in COMMAND_VERBS
+
+
 def _verb(words: tuple[str, ...]) -> tuple[str | None, int | None]:
     """The tool's verb: the first known verb, skipping words that are often nouns (``issue``,
-    ``order``) when an unambiguous verb follows (``issue_fields_api_get_fields``)."""
-    found = [(i, w) for i, w in enumerate(words) if w in READ_VERBS or w in WRITE_VERBS]
+    ``order``) when an unambiguous verb follows (``issue_fields_api_get_fields``); of a read
+    and a write joined by ``and`` (``scan_and_manage_entries``) the write, since the call
+    changes state."""
+    found = [(i, w) for i, w in enumerate(words) if _is_verb(w)]
     if not found:
         return None, None
     for index, word in found:
+        if (
+            index > 0
+            and words[index - 1] == "and"
+            and _is_write_verb(word)
+            and word not in READ_VERBS
+            and any(w in READ_VERBS and not _is_write_verb(w) for _, w in found if _ < index)
+        ):
+            return word, index
+    for index, word in found:
+        if index == len(words) - 1 and index != found[0][0]:
+            break  # post_release, create_order: a verb ending the name is the object noun
         if word not in NOUNISH_VERBS:
             if index == found[0][0] or found[0][1] in NOUNISH_VERBS:
                 return word, index
@@ -142,9 +182,74 @@ def _kind(spec: ToolSpec, verb: str | None) -> str:
             return tag[5:]
     if verb in READ_VERBS:
         return "read"
-    if verb in WRITE_VERBS:
+    if verb == "run" and set(split_identifier(spec.name)) & COMPUTATION_NOUNS:
+        return "read"  # run_mobile_test computes a result; run_microwave commands a device
+    if verb in WRITE_VERBS or verb in COMMAND_VERBS:
         return "write"
     return classify_tool(spec.name, spec.tags)
+
+
+_DESCRIPTION_OPENERS = re.compile(
+    r"^(?:.*?\btool description:\s*)?(?:(?:this|the)\s+(?:function|tool|api|endpoint|method|"
+    r"service|operation)\s+(?:is\s+used\s+to\s+|will\s+|can\s+)?)?",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def description_verb(description: str) -> str | None:
+    """The known verb a description starts with ("Recovers files ...", "This function creates
+    a chart ..."), in its base form; None when it starts with anything else."""
+    text = _DESCRIPTION_OPENERS.sub("", description.strip(), count=1)
+    match = re.match(r"[A-Za-z]+", text)
+    if not match:
+        return None
+    word = match.group(0).lower()
+    for base in (
+        word,
+        word[:-1] if word.endswith("s") else "",
+        word[:-2] if word.endswith("es") else "",
+    ):
+        if base and _is_verb(base):
+            return base
+    return None
+
+
+def _agent_noun(
+    words: tuple[str, ...],
+) -> tuple[tuple[str, ...], str | None, int | None]:
+    """``(chart, generator)`` -> the words with the agent noun as a verb at its place
+    (``generate``); the words unchanged and no verb when the name ends otherwise."""
+    if len(words) < 2:
+        return words, None, None
+    last = words[-1]
+    for suffix in ("or", "er"):
+        if not last.endswith(suffix) or len(last) < 6:
+            continue
+        stem = last[: -len(suffix)]
+        stems = [stem, stem + "e"]
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            stems.append(stem[:-1])
+        for base in stems:
+            if _is_verb(base):
+                return (*words[:-1], base), base, len(words) - 1
+    return words, None, None
+
+
+CALLABLE_NOUNS = frozenset("tool function api service helper utility handler".split())
+"""Words naming the callable itself rather than the thing it acts on (``write_html_tool``)."""
+
+
+def _described_object(description: str, nouns: tuple[str, ...]) -> tuple[str, ...]:
+    """The object noun phrase after the description's leading verb ("Writes an HTML file to
+    disk" -> ``(html, file)``) when it contains the name's remaining nouns; else ()."""
+    text = _DESCRIPTION_OPENERS.sub("", description.strip(), count=1)
+    words = split_identifier(re.split(r"[.;:,(]", text, maxsplit=1)[0])
+    if len(words) < 2 or description_verb(words[0]) is None:
+        return ()
+    phrase = _noun_phrase(tuple(w for w in words[1:] if w not in ("a", "an", "the")))
+    if not phrase or (nouns and not set(nouns) & set(phrase)):
+        return ()
+    return phrase
 
 
 def _noun_phrase(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.dates import date_rules
 from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
+from agentscaler.worlds.infer.rules.formats import format_rules
 from agentscaler.worlds.infer.rules.quantity import (
     bound_rules,
     consumption_effects,
@@ -45,6 +46,7 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         flag_rules,
         kind_rules,
         requirement_rules,
+        format_rules,
     ):
         for rule in finder(ctx):
             if any(r.check == rule.check for r in found):

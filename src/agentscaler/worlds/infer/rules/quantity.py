@@ -15,6 +15,7 @@ consumed by it: :func:`consumption_effects` turns those rules into decrements.
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 
@@ -343,16 +344,22 @@ _RANGING = re.compile(
     r"\b(?:ranging|ranges|range|ranged|goes|going|runs|running)?\s*(?:from|between)\s+"
     r"(-?\d+(?:\.\d+)?)\b[^.;]*?\s(?:to|and|through)\s+(-?\d+(?:\.\d+)?)\b"
 )
-_SIGNED = re.compile(r"\b(non-negative|nonnegative|positive)\b")
+_SIGNED = re.compile(r"\b(non[- ]?negative|positive)\b")
 
 
 def _stated_bounds(ctx: RuleContext, param: str, text: str) -> list[tuple[str, float, str]]:
     """``(op, number, sentence)`` bounds a numeric argument's own description states ("ranging
     from 0 (no compression) to 9", "a non-negative integer") that its schema does not."""
     info = ctx.params.get(param)
-    if info is None or info.json_type not in ("integer", "number"):
+    if info is None:
         return []
-    schema = info.schema if isinstance(info.schema, dict) else {}
+    return _bounds_in(info.json_type, info.schema, text)
+
+
+def _bounds_in(json_type: str | None, schema: object, text: str) -> list[tuple[str, float, str]]:
+    if json_type not in ("integer", "number"):
+        return []
+    schema = schema if isinstance(schema, dict) else {}
     found = []
     for sentence in sentences(text):
         ranged = _RANGING.search(sentence)
@@ -362,10 +369,9 @@ def _stated_bounds(ctx: RuleContext, param: str, text: str) -> list[tuple[str, f
                 found += [(">=", low, sentence), ("<=", high, sentence)]
         signed = _SIGNED.search(sentence)
         if signed is not None:
-            low = 0.0 if signed.group(1) != "positive" or info.json_type == "number" else 1.0
-            found.append(
-                (">" if signed.group(1) == "positive" and low == 0 else ">=", low, sentence)
-            )
+            strict = signed.group(1) == "positive"
+            low = 0.0 if not strict or json_type == "number" else 1.0
+            found.append((">" if strict and low == 0 else ">=", low, sentence))
     kept = []
     for op, number, sentence in found:
         key = "maximum" if op == "<=" else "minimum"
@@ -373,6 +379,26 @@ def _stated_bounds(ctx: RuleContext, param: str, text: str) -> list[tuple[str, f
             continue  # the schema already says so
         kept.append((op, number, sentence))
     return kept
+
+
+def _nested_bounds(ctx: RuleContext) -> list[tuple[str, str, str, float, str, str]]:
+    """``(expr, label, op, number, sentence, text)`` bounds stated by the description of a
+    property of an object argument (``configurations.timeout``: "Must be a positive
+    integer.")."""
+    found = []
+    for name, info in ctx.params.items():
+        props = info.schema.get("properties") if info.json_type == "object" else None
+        if not isinstance(props, dict):
+            continue
+        for prop, sub in props.items():
+            text = sub.get("description") if isinstance(sub, dict) else None
+            if not isinstance(text, str) or not prop.isidentifier() or keyword.iskeyword(prop):
+                continue
+            for op, number, sentence in _bounds_in(sub.get("type"), sub, text):
+                found.append(
+                    (f"{param_ref(name)}.{prop}", f"{name}.{prop}", op, number, sentence, text)
+                )
+    return found
 
 
 def bound_rules(ctx: RuleContext) -> list[SpecRule]:
@@ -396,6 +422,19 @@ def bound_rules(ctx: RuleContext) -> list[SpecRule]:
                     source=_source(text, sentence),
                 )
             )
+    for expr, label, op, number, sentence, text in _nested_bounds(ctx):
+        literal = int(number) if float(number).is_integer() else number
+        word = {"<=": "at most", ">=": "at least", ">": "more than"}[op]
+        rules.append(
+            SpecRule(
+                when=f"{expr} is not None",
+                name=re.sub(r"[^a-z0-9_]", "_", f"{word}_{label}".replace(" ", "_").lower())[:60],
+                kind="limit",
+                check=f"{expr} {op} {literal}",
+                error=f"{label} is {{{expr}}}; it must be {word} {literal}",
+                source=_source(text, sentence),
+            )
+        )
     for _param, text in ctx.texts():
         for sentence in sentences(text):
             words = tokens(sentence)

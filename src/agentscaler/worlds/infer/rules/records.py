@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 
 from agentscaler.naming import entity_of_parameter, singular
+from agentscaler.worlds.infer.operations import TRADE_VERBS
 from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.status import _source
 from agentscaler.worlds.infer.rules.text import negated, sentences, tokens
+from agentscaler.worlds.infer.toolshape import name_verb
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecRule
 
@@ -29,6 +31,9 @@ _ONCE = re.compile(
     r"at a free|another free|not already|on one \w+ only|can have (?:only )?one)\b"
 )
 _FREE = re.compile(r"\b(free|available)\b")
+_IDENTITY = re.compile(r"\bunique(?:ly)?\s+(?:identifier|identifies|identify|id|ids|key)\b", re.I)
+"""How a description says what an identifier is ("The unique identifier of the player"), which
+states no uniqueness of the row a call writes."""
 
 
 def _key_of(ctx: RuleContext, entity: str) -> str:
@@ -46,7 +51,7 @@ def unique_rules(ctx: RuleContext) -> list[SpecRule]:
     rules: list[SpecRule] = []
     for _param, text in ctx.texts():
         for sentence in sentences(text):
-            if not _ONCE.search(sentence):
+            if not _ONCE.search(_IDENTITY.sub(" ", sentence)):
                 continue
             words = tokens(sentence)
             mentioned = _named_fields(ctx, words, columns)
@@ -227,12 +232,15 @@ def ownership_rules(ctx: RuleContext) -> list[SpecRule]:
         entity = entity_of_parameter(name)
         if entity and entity in ctx.tables and info.json_type in ("string", "integer", None):
             owners[name] = entity
+    verb, object_words = name_verb(ctx.tool)
     for row, lookup in ctx.find.items():
         if row == ctx.created:
             continue
         table = ctx.tables.get(lookup.entity)
         if table is None:
             continue
+        if verb in TRADE_VERBS and lookup.entity.split("_")[-1] in object_words:
+            continue  # purchase_item(player_id, item_id): the item is not the buyer's yet
         for param, owner in owners.items():
             if owner == lookup.entity:
                 continue
