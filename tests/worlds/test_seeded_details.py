@@ -92,3 +92,21 @@ def test_ends_follow_their_starts_in_rows_objects_and_sampled_arguments():
     }
     made = [ValueFactory(seed).value(schema) for seed in range(30)]
     assert all(m["endDate"] >= m["startDate"] for m in made)
+
+
+def test_person_names_carry_no_titles_or_suffixes():
+    """Customers are "Pedro Bentley", not "Dr. Pedro Bentley II" (Faker's name formats add
+    honorifics and degrees to about one name in ten)."""
+    import re
+
+    from agentscaler.worlds.seeding.values import faker_pool
+
+    names = faker_pool("person_name")
+    titled = [
+        n
+        for n in names
+        if re.match(r"(Dr|Mr|Mrs|Ms|Miss)\.? ", n)
+        or re.search(r" (MD|DDS|PhD|DVM|Jr\.|I+V?|V)$", n)
+    ]
+    assert not titled, titled[:5]
+    assert all(len(n.split()) >= 2 for n in names)

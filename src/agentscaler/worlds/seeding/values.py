@@ -54,7 +54,7 @@ _pools_lock = threading.Lock()
 
 _POOLED: dict[str, Callable[[Any], Any]] = {
     "email": lambda f: f.email(),
-    "person_name": lambda f: f.name(),
+    "person_name": lambda f: f"{f.first_name()} {f.last_name()}",  # no "Dr." or "DDS"
     "first_name": lambda f: f.first_name(),
     "last_name": lambda f: f.last_name(),
     "username": lambda f: f.user_name(),
