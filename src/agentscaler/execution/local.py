@@ -4,12 +4,14 @@ Workers are started with ``spawn`` (no copy of the parent's open databases or th
 for the executor's life, so stages of one run share them. Each worker opens its own SQLite
 connections; a world's sandbox processes are children of the worker that loads the world. A
 shard whose function raises is reported as a :class:`~.base.ShardFailure` with its record ids
-and the other shards go on, as on Ray; an interruption (Ctrl-C) or a worker process that died
-(the pool is then broken) stops the map.
+and the other shards go on, as on Ray; an interruption (Ctrl-C), a worker process that died (the
+pool is then broken) or a failure of the machine (a full disk, an I/O error, no memory) stops the
+map: every shard would meet it.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,6 +22,16 @@ from typing import Any
 from agentscaler.execution.base import MapOutcome, OnDone, ShardFailure, ShardJob
 
 log = logging.getLogger(__name__)
+
+MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM})
+"""``OSError`` numbers that are the machine's failure, not a shard's."""
+
+
+def machine_failure(exc: BaseException) -> bool:
+    """True for what stops a stage rather than one shard (a full disk, an I/O error, no memory)."""
+    if isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS
 
 
 class LocalExecutor:
@@ -51,6 +63,8 @@ class LocalExecutor:
                 try:
                     result = fn(job.payload)
                 except Exception as exc:  # the shard is reported; the other shards go on
+                    if machine_failure(exc):
+                        raise
                     outcome.failures.append(_failure(stage, job, exc))
                     continue
                 if on_done is not None:
@@ -68,6 +82,8 @@ class LocalExecutor:
                     except BrokenProcessPool:
                         raise
                     except Exception as exc:  # the shard is reported; the other shards go on
+                        if machine_failure(exc):
+                            raise
                         outcome.failures.append(_failure(stage, job, exc))
                         continue
                     if on_done is not None:
