@@ -36,6 +36,7 @@ from agentscaler.worlds.importing.bind import (
 from agentscaler.worlds.importing.read import Source, read_source
 from agentscaler.worlds.importing.schema import ImportPlan, plan_import
 from agentscaler.worlds.importing.shape import SET_ASIDE_FILE, SHAPE_FILE, DataShape
+from agentscaler.worlds.importing.tree_tools import bind_tree
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
@@ -266,6 +267,8 @@ def import_world(
     if notes:
         warnings += notes
         compiled = compile_world(domain_id, name, tools, config, spec=fixed, spec_source="inferred")
+    compiled, notes = bind_tree(compiled, tools, plan)
+    warnings += notes
     compiled._seed_bytes = state
     out = Path(out)
     world_dir = out / "worlds" / domain_id
