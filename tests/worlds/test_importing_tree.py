@@ -240,3 +240,37 @@ def test_writes_change_the_tree_and_export_it_nested(fs):
         },
     }
     assert state["owner"] == "ann"
+
+
+def test_a_tree_without_leaves_takes_their_text_field_from_the_tools(tmp_path):
+    tools_path = tmp_path / "tools.json"
+    tools_path.write_text(json.dumps(FS_TOOLS))
+    empty = {"root": {"home": {"type": "directory", "contents": {}}}}
+    assert nesting_field(empty["root"]) is None  # nothing nested: not a tree by the data alone
+    world = import_world(load_tools([tools_path]), _source(empty), "bare", tmp_path, check=False)
+    assert "its text is column content, as the tools write it" in " ".join(world.warnings)
+    records, state = _run(
+        world,
+        ("new_folder", {"dir_name": "src"}),
+        ("enter", {"folder": "src"}),
+        ("new_file", {"file_name": "a.py"}),
+        ("put", {"content": "x = 1", "file_name": "a.py"}),
+        ("count", {"file_name": "a.py", "mode": "w"}),
+    )
+    assert all(r["ok"] for r in records)
+    assert records[-1]["output"] == {"count": 3, "type": "words"}
+    assert state == {
+        "root": {
+            "home": {
+                "type": "directory",
+                "contents": {
+                    "src": {
+                        "type": "directory",
+                        "contents": {"a.py": {"type": "file", "content": "x = 1"}},
+                    }
+                },
+            }
+        }
+    }
+    before, after = round_trip(_source(empty))  # without the tools: a plain collection
+    assert before == after

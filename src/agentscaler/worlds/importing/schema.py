@@ -523,8 +523,9 @@ def _is_keyed_collection(value: Any) -> bool:
     return records >= 1 and records * 2 >= len(value)
 
 
-def plan_import(source: Source, name: str) -> ImportPlan:
-    """Tables, rows and shape of a data set read by :func:`read_source`."""
+def plan_import(source: Source, name: str, *, empty_trees: bool = False) -> ImportPlan:
+    """Tables, rows and shape of a data set read by :func:`read_source` (``empty_trees``: a
+    collection of nodes whose maps of nodes are all empty is a tree too)."""
     planner = _Planner(source)
     document = source.document
     top = "object"
@@ -554,7 +555,7 @@ def plan_import(source: Source, name: str) -> ImportPlan:
             )
         elif declared is not None and isinstance(value, list):
             collections.append(planner.collection(key, [], "list", path, declared=declared))
-        elif (nest := nesting_field(value)) is not None:
+        elif (nest := nesting_field(value, empty=empty_trees)) is not None:
             collections.append(planner.tree(key, value, nest, path))
         elif _is_keyed_collection(value):
             records = [(k, v) for k, v in value.items() if isinstance(v, dict) and v]

@@ -22,9 +22,10 @@ SESSION_KEY = "session_id"
 CURRENT_COLUMN = "current_node_id"
 
 
-def nesting_field(value: Any) -> str | None:
+def nesting_field(value: Any, *, empty: bool = False) -> str | None:
     """The field through which the records of a keyed collection nest records of their own
-    shape, or None when they do not."""
+    shape, or None when they do not; with ``empty`` (the tools speak of a current directory),
+    also a map field every record has and none fills yet."""
     if not isinstance(value, dict) or not value:
         return None
     if not all(isinstance(k, str) and isinstance(v, dict) and v for k, v in value.items()):
@@ -36,6 +37,12 @@ def nesting_field(value: Any) -> str | None:
     for field in sorted(candidates or ()):
         if _nests(value, field, set().union(*(set(r) for r in value.values())), depth=0):
             return field
+    if empty:
+        for field in sorted(candidates or ()):
+            if all(r.get(field) == {} for r in value.values()) and any(
+                set(r) - {field} for r in value.values()
+            ):
+                return field
     return None
 
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from agentscaler.records import ToolSpec
+from agentscaler.records.world import Column
 from agentscaler.worlds.codegen.tree import (
     LOCALS,
     SESSION_HELPER,
@@ -30,6 +31,7 @@ from agentscaler.worlds.codegen.tree import (
     tool_source,
 )
 from agentscaler.worlds.importing.schema import ImportPlan
+from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
 from agentscaler.worlds.importing.tree import (
     CURRENT_COLUMN,
     NAME_COLUMN,
@@ -37,7 +39,7 @@ from agentscaler.worlds.importing.tree import (
     PARENT_COLUMN,
     SESSION_KEY,
 )
-from agentscaler.worlds.interface import read_params, read_returns
+from agentscaler.worlds.interface import read_params, read_returns, snake
 from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash
 
 CUES: tuple[tuple[TreeOperation, str], ...] = (
@@ -66,16 +68,100 @@ _NODE_WORDS = re.compile(r"\b(file|directory|folder|name|source|destination|path
 _UNIT = re.compile(r"'(\w+)' for (\w+)")
 
 
-def layout_of(plan: ImportPlan) -> TreeLayout | None:
-    """The tree of an import whose nodes tell containers from leaves by a column's value and
-    whose leaves hold a text column."""
+def _tree_shape(plan: ImportPlan) -> CollectionShape | None:
     shape = next((c for c in plan.shape.collections if c.style == "tree"), None)
     if shape is None or shape.nest_when is None or not shape.session:
+        return None
+    return shape
+
+
+def speaks_of_tree(tools: list[ToolSpec]) -> bool:
+    """The tools move a current node and list its children (a file system's cd and ls)."""
+    operations = {operation_of(t) for t in tools}
+    return {"enter", "list"} <= operations
+
+
+def _leaf_noun(tools: list[ToolSpec]) -> str | None:
+    """What the tool creating leaves calls them (``Create a new file ...`` -> ``file``)."""
+    for tool in tools:
+        if operation_of(tool) == "make_leaf":
+            found = re.search(r"^create an? (?:new )?(\w+)", _sentence(tool.description), re.I)
+            if found:
+                return found.group(1).lower()
+    return None
+
+
+def _text_argument(tools: list[ToolSpec]) -> str | None:
+    """The argument a tool writes into a leaf with (``content``)."""
+    for tool in tools:
+        if operation_of(tool) == "write":
+            tree = tree_tool(tool, "write", "db", "")
+            if tree.text:
+                return tree.text
+    return None
+
+
+def complete_leaves(plan: ImportPlan, tools: list[ToolSpec]) -> list[str]:
+    """A tree whose data holds no leaf yet gets the leaves' text column, named after the
+    argument the tools write a leaf's text with (written back under that name)."""
+    shape = _tree_shape(plan)
+    if shape is None or shape.nest_when is None:
+        return []
+    kind, containers = shape.nest_when
+    rows = plan.rows.get(shape.table, [])
+    if any(r.get(kind) not in containers for r in rows):
+        return []
+    field = _text_argument(tools)
+    table = next(t for t in plan.tables if t.name == shape.table)
+    if field is None or snake(field) in {c.name for c in table.columns}:
+        return []
+    column = snake(field)
+    plan.tables = [
+        t.model_copy(
+            update={
+                "columns": (
+                    *t.columns,
+                    Column(
+                        name=column,
+                        type="TEXT",
+                        semantic="text",
+                        description=f"{shape.name}..{field}",
+                    ),
+                )
+            }
+        )
+        if t.name == shape.table
+        else t
+        for t in plan.tables
+    ]
+    for row in rows:
+        row[column] = None
+    added = FieldShape(field=field, column=column, null_absent=True)
+    plan.shape = plan.shape.model_copy(
+        update={
+            "collections": tuple(
+                c.model_copy(update={"fields": (*c.fields, added)}) if c is shape else c
+                for c in plan.shape.collections
+            )
+        }
+    )
+    return [
+        f"table {shape.table}: the data holds no {_leaf_noun(tools) or 'leaf'} yet; its text "
+        f"is column {column}, as the tools write it (field {field})"
+    ]
+
+
+def layout_of(plan: ImportPlan, tools: list[ToolSpec]) -> TreeLayout | None:
+    """The tree of an import whose nodes tell containers from leaves by a column's value and
+    whose leaves hold a text column."""
+    shape = _tree_shape(plan)
+    if shape is None or shape.nest_when is None:
         return None
     kind, containers = shape.nest_when
     rows = plan.rows.get(shape.table, [])
     leaves = [r for r in rows if r.get(kind) not in containers]
     leaf_values = Counter(r.get(kind) for r in leaves)
+    leaf = leaf_values.most_common(1)[0][0] if leaf_values else _leaf_noun(tools)
     table = next(t for t in plan.tables if t.name == shape.table)
     texts = [
         c.name
@@ -85,7 +171,7 @@ def layout_of(plan: ImportPlan) -> TreeLayout | None:
     content = next((c for c in texts if any(r.get(c) is not None for r in leaves)), None)
     if content is None and len(texts) == 1:
         content = texts[0]
-    if not leaf_values or content is None:
+    if leaf is None or content is None:
         return None
     return TreeLayout(
         table=shape.table,
@@ -94,7 +180,7 @@ def layout_of(plan: ImportPlan) -> TreeLayout | None:
         name=NAME_COLUMN,
         kind=kind,
         containers=tuple(containers),
-        leaf=leaf_values.most_common(1)[0][0],
+        leaf=leaf,
         content=content,
         session=shape.session,
         session_key=SESSION_KEY,
@@ -226,7 +312,7 @@ def bind_tree(
     compiled: CompiledWorld, tools: list[ToolSpec], plan: ImportPlan
 ) -> tuple[CompiledWorld, list[str]]:
     """The world with its tree tools' code written over the tree; notes for the report."""
-    layout = layout_of(plan)
+    layout = layout_of(plan, tools)
     if layout is None:
         return compiled, []
     source = compiled.source
