@@ -274,3 +274,27 @@ def test_a_tree_without_leaves_takes_their_text_field_from_the_tools(tmp_path):
     }
     before, after = round_trip(_source(empty))  # without the tools: a plain collection
     assert before == after
+
+
+def test_a_tree_keeps_its_own_column_names_when_the_tools_spell_them_otherwise(tmp_path):
+    doc = {
+        "root": {
+            "top": {
+                "node_type": "dir",
+                "contents": {
+                    "a": {"node_type": "doc", "body": "x"},
+                    "b": {"node_type": "dir", "contents": {}},
+                },
+            }
+        }
+    }
+    tools = [*FS_TOOLS, _tool("kinds", "Get the kinds.", {"nodetype": _TEXT}, {"nodetype": _TEXT})]
+    tools_path = tmp_path / "tools.json"
+    tools_path.write_text(json.dumps(tools))
+    world = import_world(load_tools([tools_path]), _source(doc), "spelled", tmp_path, check=False)
+    assert state_document(world.compiled) == doc
+    records, state = _run(world, ("new_folder", {"dir_name": "c"}))
+    assert records[0]["ok"] and state["root"]["top"]["contents"]["c"] == {
+        "node_type": "dir",
+        "contents": {},
+    }
