@@ -226,8 +226,9 @@ def test_writes_change_the_tree_and_export_it_nested(fs):
         ("erase", {"file_name": "docs"}),
         ("new_file", {"file_name": "done.txt"}),
         ("put", {"content": "shown"}),
+        ("relocate", {"source": "old", "destination": "old"}),
     )
-    assert [r["ok"] for r in records] == [True] * 6 + [False, True]
+    assert [r["ok"] for r in records] == [True] * 6 + [False, True, False]
     assert records[3]["output"] == {"result": "'notes.txt' moved to 'old/notes.txt'"}
     assert records[-1]["output"] == {"terminal_output": "shown"}
     home = state["root"]["home"]["contents"]

@@ -253,6 +253,9 @@ def _moved(tool: TreeTool, verb: str, done: str) -> list[str]:
         "here_node = tree_current(db)",
         f"existing_node = tree_child(db, here_node, {target})",
         "if existing_node is not None:",
+        "    if existing_node[TREE['key']] == entry[TREE['key']]:",
+        f'        raise PreconditionFailed(f"cannot {verb} {{{source}}} into itself", '
+        'rule="destination_is_not_the_source")',
         "    if not tree_is_container(existing_node):",
         f'        raise PreconditionFailed(f"cannot {verb} {{{source}}} to {{{target}}}: not a '
         f'directory", rule="destination_is_a_directory")',
