@@ -230,7 +230,7 @@ def test_writes_change_the_tree_and_export_it_nested(fs):
     )
     assert [r["ok"] for r in records] == [True] * 6 + [False, True, False]
     assert records[3]["output"] == {"result": "'notes.txt' moved to 'old/notes.txt'"}
-    assert records[-1]["output"] == {"terminal_output": "shown"}
+    assert records[7]["output"] == {"terminal_output": "shown"}
     home = state["root"]["home"]["contents"]
     assert home == {
         "empty": {"type": "directory", "contents": {}},
