@@ -141,9 +141,10 @@ def name_after_tools(tools: list[ToolSpec], plan: ImportPlan) -> list[str]:
     for tool in tools:
         for name in _tool_names(tool):
             spoken.setdefault(squash(name), snake(name))
+    trees = {n for c in plan.shape.collections if c.style == "tree" for n in (c.table, c.session)}
     for table in list(plan.tables):
-        if table.parent is not None:
-            continue
+        if table.parent is not None or table.name in trees:
+            continue  # a tree's columns are its own (key, parent, name, kind, content)
         key_name = _key_named_by_tools(tools, table, plan)
         if key_name:
             notes.append(

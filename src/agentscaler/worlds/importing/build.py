@@ -36,6 +36,7 @@ from agentscaler.worlds.importing.bind import (
 from agentscaler.worlds.importing.read import Source, read_source
 from agentscaler.worlds.importing.schema import ImportPlan, plan_import
 from agentscaler.worlds.importing.shape import SET_ASIDE_FILE, SHAPE_FILE, DataShape
+from agentscaler.worlds.importing.tree_tools import bind_tree, complete_leaves, speaks_of_tree
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
@@ -233,8 +234,9 @@ def import_world(
 
     config = config or WorldConfig()
     source = data if isinstance(data, Source) else read_source(data)
-    plan = plan_import(source, name)
+    plan = plan_import(source, name, empty_trees=speaks_of_tree(tools))
     warnings = list(plan.warnings)
+    warnings += complete_leaves(plan, tools)
     warnings += name_after_tools(tools, plan)
     warnings += _match_entities(tools, plan)
     domain_id = domain_id_of(name)
@@ -266,6 +268,8 @@ def import_world(
     if notes:
         warnings += notes
         compiled = compile_world(domain_id, name, tools, config, spec=fixed, spec_source="inferred")
+    compiled, notes = bind_tree(compiled, tools, plan)
+    warnings += notes
     compiled._seed_bytes = state
     out = Path(out)
     world_dir = out / "worlds" / domain_id

@@ -110,7 +110,8 @@ def _same_output(ours: Any, theirs: Any, access: str) -> bool:
 
 def _has_means(world: CompiledWorld, name: str) -> bool:
     """Whether the world has something to make the tool's result from: a formula, a lookup or
-    a table operation (else a miss is a computation the descriptions hide)."""
+    a table operation, in the spec or in code the import wrote over the data (a tree's tools);
+    else a miss is a computation the descriptions hide."""
     binding = world.world.binding(name)
     if binding is None:
         return False
@@ -119,7 +120,7 @@ def _has_means(world: CompiledWorld, name: str) -> bool:
     if tool is not None:
         if tool.compute or tool.find or tool.effects:
             return True
-        if tool.fallback:
+        if tool.fallback and binding.fallback:
             return False
     return not binding.fallback and binding.table is not None
 

@@ -19,6 +19,17 @@ from agentscaler.naming import entity_of_parameter, singular, split_identifier
 from agentscaler.records.world import Column, Relation, Table
 from agentscaler.worlds.importing.read import Declared, Source
 from agentscaler.worlds.importing.shape import CollectionShape, DataShape, FieldShape
+from agentscaler.worlds.importing.tree import (
+    CURRENT_COLUMN,
+    NAME_COLUMN,
+    NODE_KEY,
+    PARENT_COLUMN,
+    SESSION_KEY,
+    SESSION_TABLE,
+    flatten,
+    nesting_field,
+    nesting_rule,
+)
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.infer.tables import plural_table
 from agentscaler.worlds.interface import snake
@@ -269,6 +280,66 @@ class _Planner:
             sql=declared.sql if declared else "",
         )
 
+    def tree(self, name: str, value: dict[str, Any], nest: str, path: str) -> CollectionShape:
+        """Plan a collection whose records nest records of their own shape through ``nest``:
+        one self-referencing table of nodes and a session table holding the current node."""
+        table = self._table_name(name)
+        draft = _Draft(name=table, entity=self._entity(table), path=path, key=NODE_KEY)
+        self.drafts[table] = draft
+        fields, rows, facts = flatten(value, nest)
+        used = {NODE_KEY, PARENT_COLUMN, NAME_COLUMN}
+        draft.columns = {NODE_KEY: "INTEGER", PARENT_COLUMN: "INTEGER", NAME_COLUMN: "TEXT"}
+        draft.references[PARENT_COLUMN] = (table, NODE_KEY)
+        bare = set(facts["bare"])
+        shapes: list[FieldShape] = []
+        for f in fields:
+            column = self._free(snake(f) or "value", used)
+            used.add(column)
+            present = [r[f] for r in rows if f in r]
+            absent = tuple(r[NODE_KEY] for r in rows if f not in r)
+            draft.columns[column] = self._column_type(
+                f"{path}..{f}", [v for v in present if v is not None], None
+            )
+            null_absent = bool(absent) and all(v is not None for v in present)
+            if column != f:
+                for row in rows:
+                    if f in row:
+                        row[column] = row.pop(f)
+            shapes.append(
+                FieldShape(
+                    field=f,
+                    column=column,
+                    absent=() if null_absent else absent,
+                    null_absent=null_absent,
+                )
+            )
+        for row in rows:
+            for column in draft.columns:
+                row.setdefault(column, None)
+        draft.rows = rows
+        rule = nesting_rule(rows, [s.column for s in shapes], bare)
+        session = self._table_name(SESSION_TABLE)
+        current = _Draft(name=session, entity=self._entity(session), path=path, key=SESSION_KEY)
+        current.synthetic = True
+        current.columns = {SESSION_KEY: "INTEGER", CURRENT_COLUMN: "INTEGER"}
+        current.references[CURRENT_COLUMN] = (table, NODE_KEY)
+        current.rows = [{SESSION_KEY: 1, CURRENT_COLUMN: rows[0][NODE_KEY]}]
+        self.drafts[session] = current
+        return CollectionShape(
+            name=name,
+            table=table,
+            style="tree",
+            key=NODE_KEY,
+            fields=tuple(shapes),
+            order=tuple(r[NODE_KEY] for r in rows),
+            parent_column=PARENT_COLUMN,
+            name_column=NAME_COLUMN,
+            nest_field=nest,
+            nest_when=rule,
+            bare=() if rule else tuple(sorted(bare)),
+            session=session,
+        )
+
     def _object_parts(
         self,
         draft: _Draft,
@@ -452,8 +523,9 @@ def _is_keyed_collection(value: Any) -> bool:
     return records >= 1 and records * 2 >= len(value)
 
 
-def plan_import(source: Source, name: str) -> ImportPlan:
-    """Tables, rows and shape of a data set read by :func:`read_source`."""
+def plan_import(source: Source, name: str, *, empty_trees: bool = False) -> ImportPlan:
+    """Tables, rows and shape of a data set read by :func:`read_source` (``empty_trees``: a
+    collection of nodes whose maps of nodes are all empty is a tree too)."""
     planner = _Planner(source)
     document = source.document
     top = "object"
@@ -483,6 +555,8 @@ def plan_import(source: Source, name: str) -> ImportPlan:
             )
         elif declared is not None and isinstance(value, list):
             collections.append(planner.collection(key, [], "list", path, declared=declared))
+        elif (nest := nesting_field(value, empty=empty_trees)) is not None:
+            collections.append(planner.tree(key, value, nest, path))
         elif _is_keyed_collection(value):
             records = [(k, v) for k, v in value.items() if isinstance(v, dict) and v]
             aside = {k: v for k, v in value.items() if not (isinstance(v, dict) and v)}

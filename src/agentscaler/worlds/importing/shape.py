@@ -49,9 +49,10 @@ class CollectionShape(Record):
     name: str
     """The collection's name in the data (a nested list: the field name)."""
     table: str
-    style: Literal["dict", "list", "single"]
+    style: Literal["dict", "list", "single", "tree"]
     """``dict``: an object keyed by the records' keys; ``list``: a list of records; ``single``:
-    the top-level values of the document that are not collections, as one row."""
+    the top-level values of the document that are not collections, as one row; ``tree``:
+    records nesting records of their own shape, one row per node of one table."""
     key: str
     """The key column."""
     fields: tuple[FieldShape, ...]
@@ -66,6 +67,17 @@ class CollectionShape(Record):
     """Folder data: the file of the table (``orders.csv``)."""
     sql: str = ""
     """SQLite data: the table's ``CREATE TABLE`` statement."""
+    name_column: str = ""
+    """For a tree: the column holding a node's name in its parent's map."""
+    nest_field: str = ""
+    """For a tree: the field holding a node's map of nodes (``contents``)."""
+    nest_when: tuple[str, tuple[JsonValue, ...]] | None = None
+    """For a tree: the column and its values for which a node holds the nest field (a
+    ``directory`` has ``contents``, a ``file`` not), so new nodes are written like the data's."""
+    bare: tuple[JsonValue, ...] = ()
+    """For a tree without such a column: keys of the nodes the data gives without the field."""
+    session: str = ""
+    """For a tree: the table of the one row holding the current node."""
 
     @property
     def synthetic_key(self) -> bool:
@@ -167,6 +179,31 @@ class _DocumentWriter:
         return record
 
 
+def _tree(writer: _DocumentWriter, rows: list[dict[str, Any]], shape: CollectionShape) -> Any:
+    """A tree's rows nested again: each node under its name in its parent's map."""
+    children: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        children.setdefault(_key(row[shape.parent_column or ""]), []).append(row)
+    bare = writer._listed(shape.bare) if shape.bare else frozenset()
+
+    def nodes(parent: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for row in children.get(_key(parent), []):
+            record = writer.record(row, shape)
+            key = row[shape.key]
+            if shape.nest_when is not None:
+                column, values = shape.nest_when
+                holds = row.get(column) in values
+            else:
+                holds = _key(key) not in bare
+            if holds or _key(key) in children:
+                record[shape.nest_field] = nodes(key)
+            found[str(row[shape.name_column])] = record
+        return found
+
+    return nodes(None)
+
+
 def _group(
     tables: dict[str, list[dict[str, Any]]], shape: CollectionShape
 ) -> dict[str, list[dict[str, Any]]]:
@@ -182,6 +219,9 @@ def export_document(shape: DataShape, tables: dict[str, list[dict[str, Any]]]) -
     document: dict[str, Any] = {}
     for collection in shape.collections:
         rows = _ordered(tables.get(collection.table, []), collection)
+        if collection.style == "tree":
+            document[collection.name] = _tree(writer, rows, collection)
+            continue
         records = [writer.record(r, collection) for r in rows]
         if collection.style == "dict":
             value: Any = {
