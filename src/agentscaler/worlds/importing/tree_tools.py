@@ -6,8 +6,9 @@ tree, read from the verbs of its description (``Change the current working direc
 current node, ``List the contents`` lists its children, ``Create a new file`` inserts a leaf,
 ``Count the number of lines, words`` counts over a leaf's content ...); its arguments take parts
 by type and by what their descriptions say (the name of a file, a pattern, a number of lines).
-The tool's code is written out by :mod:`agentscaler.worlds.codegen.tree` in place of the
-fallback the inference left, and the import report says which tool got which operation.
+The tool's code is written out by :mod:`agentscaler.worlds.codegen.tree` in place of what the
+inference bound (a row operation on the nodes' table knows neither the current node nor the
+nesting), and the import report says which tool got which operation.
 """
 
 from __future__ import annotations
@@ -326,7 +327,7 @@ def bind_tree(
     for tool in tools:
         binding = bindings.get(tool.name)
         function = functions.get(tool.name)
-        if binding is None or function is None or not binding.fallback:
+        if binding is None or function is None:
             continue
         operation = operation_of(tool)
         if operation is None:
