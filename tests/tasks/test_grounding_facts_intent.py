@@ -130,6 +130,34 @@ def test_item_label_is_a_unique_non_id_field():
     assert item_label(same, 0, exclude=set()) is None
 
 
+def test_a_record_is_told_by_what_a_customer_knows_of_it_not_by_a_link():
+    returns = [
+        {
+            "return_id": "RMA-1",
+            "label_url": "https://www.allison.com/",
+            "requested_date": "2024-10-19",
+            "status": "rejected",
+        },
+        {
+            "return_id": "RMA-2",
+            "label_url": "http://short-shaffer.biz/",
+            "requested_date": "2024-09-22",
+            "status": "approved",
+        },
+    ]
+    assert item_label(returns, 0, exclude={"return_id"}) == ("requested_date", "2024-10-19")
+    links = [{"k": 1, "site": "https://a.example/"}, {"k": 2, "site": "https://b.example/"}]
+    assert item_label(links, 0, exclude={"k"}) is None
+
+
+def test_a_session_is_told_by_when_it_started_not_when_it_ends():
+    sessions = [
+        {"session_id": "S1", "ends_at": "2025-06-13T16:15:00Z", "started_at": "2025-06-13T15:00Z"},
+        {"session_id": "S2", "ends_at": "2025-06-20T10:00:00Z", "started_at": "2025-06-20T09:00Z"},
+    ]
+    assert item_label(sessions, 0, exclude={"session_id"})[0] == "started_at"
+
+
 def test_leaks_match_whole_tokens_only():
     assert leaks("Cancel order ORD-12 now.", ["ORD-12"]) == ["ORD-12"]
     assert leaks("Cancel order ord-12.", ["ORD-12"]) == ["ORD-12"]

@@ -55,16 +55,25 @@ def test_no_builtin_task_makes_its_user_a_record(sampled_builtin):
 
 
 def test_users_name_their_own_record_in_the_first_person(sampled_builtin):
-    """ "change my meal preference", never "change the meal preference of my passenger"."""
+    """ "change my meal preference", never "change the meal preference of my passenger"; the
+    scenario tells it to the user in the second person ("change your meal preference")."""
     workspace, _ = sampled_builtin
     tasks = [t for t in read_records(workspace.tasks, Task) if t.persona is not None]
     third_person = [
-        t.intent
+        g.request
         for t in tasks
-        if re.search(rf"\bof my {re.escape(t.persona.entity)}\b(?! (?:from|with)\b)", t.intent)
+        for g in t.goals
+        if re.search(rf"\bof my {re.escape(t.persona.entity)}\b(?! (?:from|with)\b)", g.request)
     ]
     assert not third_person, third_person[:3]
     first_person = [
-        t.intent for t in tasks if re.search(r"\b(?:change|check|update) my ", t.intent)
+        g.request
+        for t in tasks
+        for g in t.goals
+        if re.search(r"\b(?:change|check|update) my ", g.request)
     ]
     assert len(first_person) >= 50, len(first_person)
+    unquoted = [re.sub(r'"[^"]*"', "", t.intent) for t in tasks]
+    mixed = [text for text in unquoted if re.search(r"\b(?:my|me|I)\b", text)]
+    assert not mixed, mixed[:3]
+    assert sum(bool(re.search(r"\b(?:change|check|update) your ", text)) for text in unquoted) >= 50

@@ -50,16 +50,38 @@ def words(name: str) -> str:
     return spoken(name)
 
 
+NOT_LABELS = frozenset(
+    {"url", "uri", "link", "href", "token", "hash", "checksum", "password", "secret", "signature"}
+)
+"""Head words of fields no customer tells a record by (``label_url``, ``session_token``)."""
+ENDING_WORDS = frozenset(
+    {"end", "ends", "ended", "ending", "until", "expires", "expiry", "expiration", "checkout"}
+)
+"""Words of a moment that closes a record: a customer tells a session by when it started."""
+
+
 @lru_cache(maxsize=4096)
-def _label_rank(field: str) -> int | None:
-    """Lower is better; None when the field cannot label an item (ids, flags)."""
+def _label_rank(field: str) -> float | None:
+    """Lower is better; None when the field cannot label an item (ids, flags, links). The
+    field's head word (its last) says what it holds: ``requested_date`` is a date and
+    ``label_url`` a link, not a label."""
     if field == "id" or entity_of_parameter(field) is not None:
         return None
     parts = split_identifier(field)
+    if not parts or parts[-1] in NOT_LABELS:
+        return None
+    later = 0.5 if ENDING_WORDS & set(parts) else 0.0
+    heads = [w for w in LABEL_WORDS if w == parts[-1]]
+    if heads:
+        return LABEL_WORDS.index(heads[0]) + later
     for rank, word in enumerate(LABEL_WORDS):
         if word in parts:
-            return rank
-    return len(LABEL_WORDS)
+            return len(LABEL_WORDS) + rank + later
+    return 2 * len(LABEL_WORDS)
+
+
+def _link(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://", "www."))
 
 
 def item_label(items: Sequence[Any], index: int, exclude: set[str]) -> tuple[str, Any] | None:
@@ -71,7 +93,7 @@ def item_label(items: Sequence[Any], index: int, exclude: set[str]) -> tuple[str
     for field, value in item.items():
         if field in exclude or value is None or isinstance(value, (bool, dict, list)):
             continue
-        if isinstance(value, str) and not (0 < len(value) <= MAX_LABEL_CHARS):
+        if (isinstance(value, str) and not (0 < len(value) <= MAX_LABEL_CHARS)) or _link(value):
             continue
         rank = _label_rank(field)
         if rank is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
@@ -288,6 +289,18 @@ class RequestWriter:
 
 _FIRST = ("You want to", "You would like to", "You need to")
 _ALSO = ("You also want to", "After that, you want to", "Then you would like to")
+_SECOND_PERSON = {"my": "your", "me": "you", "mine": "yours", "myself": "yourself", "I": "you"}
+_FIRST_PERSON = re.compile(r"\b(" + "|".join(_SECOND_PERSON) + r")\b")
+
+
+def second_person(request: str) -> str:
+    """A request the user says ("change my meal preference") as the scenario tells it to
+    them ("change your meal preference"); quoted values keep their words."""
+    parts = re.split(r'("[^"]*")', request)
+    return "".join(
+        part if part.startswith('"') else _FIRST_PERSON.sub(lambda m: _SECOND_PERSON[m[1]], part)
+        for part in parts
+    )
 
 
 def intent_text(
@@ -304,11 +317,12 @@ def intent_text(
         opening = rng.choice(_FIRST if index == 0 else _ALSO)
         if goal.withdrawn is not None and goal.withdrawn_request:
             parts.append(
-                f"{opening} {goal.withdrawn_request}, but when the agent asks you to confirm, "
-                f"you change your mind and ask to {goal.request} instead."
+                f"{opening} {second_person(goal.withdrawn_request)}, but when the agent asks "
+                f"you to confirm, you change your mind and ask to {second_person(goal.request)} "
+                "instead."
             )
         else:
-            parts.append(f"{opening} {goal.request}.")
+            parts.append(f"{opening} {second_person(goal.request)}.")
     if scenario == "rule_refusal":
         parts.append("If the agent explains why it cannot be done, accept it.")
     return " ".join(parts)
