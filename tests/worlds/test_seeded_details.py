@@ -4,7 +4,12 @@ lists (the arguments it echoes and the totals beside its main figure)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+from faker.providers.lorem.en_US import Provider
+from faker_vehicle import vehicles as catalog
 
 from agentscaler.catalog import vertical_tools
 from agentscaler.worlds.compiler import compile_world
@@ -110,3 +115,36 @@ def test_person_names_carry_no_titles_or_suffixes():
     ]
     assert not titled, titled[:5]
     assert all(len(n.split()) >= 2 for n in names)
+
+
+def test_a_session_ends_its_stated_length_after_it_started():
+    """started_at / ends_at / duration_minutes: the end is the start plus the length."""
+    world = _world("parking")
+    rows = seed_rows(world.world, 3, 40, world.spec)["parking_sessions"]
+    assert rows
+    for row in rows:
+        begin = dt.datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
+        end = dt.datetime.fromisoformat(row["ends_at"].replace("Z", "+00:00"))
+        assert end - begin == dt.timedelta(minutes=row["duration_minutes"]), row
+
+
+def test_names_are_names_of_what_the_column_names_not_filler_words():
+    """A car's make and model come from one real pair, a time zone is an IANA zone, a person's
+    display name is a person's name, a venue is named like one; none is Faker's lorem words."""
+    lorem = set(Provider.word_list)
+
+    def filler(text: str) -> bool:
+        return all(w.lower() in lorem for w in text.replace(",", " ").split())
+
+    parking = _world("parking")
+    vehicles = seed_rows(parking.world, 3, 30, parking.spec)["vehicles"]
+    pairs = {(v["Make"], v["Model"]) for v in catalog}
+    assert all((v["make"], v["model"]) in pairs for v in vehicles), vehicles[:3]
+    messaging = _world("messaging")
+    users = seed_rows(messaging.world, 3, 30, messaging.spec)["users"]
+    zones = zoneinfo.available_timezones()
+    assert all(u["timezone"] in zones for u in users), [u["timezone"] for u in users][:5]
+    assert not any(filler(u["display_name"]) for u in users), users[:3]
+    cinemas = _world("movie_tickets")
+    names = [c["name"] for c in seed_rows(cinemas.world, 3, 30, cinemas.spec)["cinemas"]]
+    assert all(n.endswith(" Cinema") and not filler(n) for n in names), names[:5]

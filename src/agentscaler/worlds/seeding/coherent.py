@@ -15,9 +15,10 @@ from typing import Any
 from agentscaler.canonical import stable_seed
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
-from agentscaler.worlds.seeding import addresses, columns, kinds
+from agentscaler.worlds.seeding import addresses, columns, kinds, names
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
+from agentscaler.worlds.seeding.names import name_kind
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -220,6 +221,14 @@ class CoherentRows:
                     if integer
                     else columns.decimals(low, high)
                 )
+        owner_table = next((t for t in self.world.tables if t.name == table), None)
+        named_kind = (
+            name_kind(name, owner_table.entity or "", [c.name for c in owner_table.columns])
+            if column.type == "TEXT" and owner_table is not None
+            else None
+        )
+        if named_kind is not None and not {"enum", "format"} & set(schema):
+            return checked(names.name_maker(named_kind, owner_table.entity or ""))
         if (
             column.type == "TEXT"
             and semantic in (None, "text", "company", "title", "label", "email")

@@ -14,11 +14,13 @@ from typing import Any
 from agentscaler.naming import split_identifier
 
 END = re.compile(
-    r"(^|_)(end|ends|ending|finish|stop|check_out|checkout|arrival|return|dropoff|until|to)(_|$)"
+    r"(^|_)(end|ends|ended|ending|finish|stop|check_out|checkout|arrival|return|dropoff|until|to)"
+    r"(_|$)"
 )
 STARTS = {
     "end": ("start", "begin"),
-    "ends": ("starts", "begins"),
+    "ends": ("starts", "begins", "started"),
+    "ended": ("started", "began"),
     "ending": ("starting", "beginning"),
     "finish": ("start",),
     "stop": ("start",),
@@ -71,8 +73,11 @@ def order(
     """Put each end after its start in ``row`` (in place): numbers and same-form texts are
     swapped, dates and times of day moved a few hours or days later; a column with ``allowed``
     values takes one of them that is in order."""
+    length = _length(tuple(row)) if pairs else None
     for start, name in pairs:
         if row.get(name) is None or row.get(start) is None:
+            continue
+        if length is not None and _lasts(start, name, row, *length):
             continue
         if allowed and (start in allowed or name in allowed):
             _order_within(start, name, row, rng, allowed)
@@ -103,6 +108,47 @@ def order(
                 row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
         except ValueError:
             continue
+
+
+_UNITS = {
+    "seconds": "seconds",
+    "secs": "seconds",
+    "minutes": "minutes",
+    "mins": "minutes",
+    "hours": "hours",
+    "hrs": "hours",
+    "days": "days",
+}
+
+
+@lru_cache(maxsize=8192)
+def _length(names: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(column, unit)`` of a row's stated length in a unit (``duration_minutes``,
+    ``length_hours``), which puts its end that long after its start."""
+    for name in names:
+        parts = split_identifier(name)
+        units = [_UNITS[w] for w in parts if w in _UNITS]
+        if units and len(parts) <= 3 and {"duration", "length", *_UNITS} >= set(parts):
+            return name, units[0]
+    return None
+
+
+def _lasts(start: str, end: str, row: dict[str, Any], column: str, unit: str) -> bool:
+    """Put a moment's end its stated length after its start (a parking session of 109
+    minutes from 07:15 ends at 09:04); False when the values are not moments and a length."""
+    amount = row.get(column)
+    if not _number(amount) or amount < 0:
+        return False
+    text = str(row[start])
+    if len(text) <= 10 or not _iso(text) or not _iso(str(row[end])):
+        return False
+    try:
+        begin = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    finish = (begin + dt.timedelta(**{unit: amount})).isoformat(timespec="seconds")
+    row[end] = finish.replace("+00:00", "Z") if text.endswith("Z") else finish
+    return True
 
 
 def free_pairs(pairs: list[tuple[str, str]], schemas: dict[str, Any]) -> list[tuple[str, str]]:

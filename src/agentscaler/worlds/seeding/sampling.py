@@ -19,6 +19,7 @@ from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.seeding.names import make_name, name_kind
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.expr import param_of
@@ -76,7 +77,7 @@ class ArgumentSampler:
                 continue
             schema = resolve_schema(properties[name] if isinstance(properties[name], dict) else {})
             role = roles.get(name)
-            value = self._value(binding, role, name, schema, anchor, factory, rng)
+            value = self._value(binding, role, name, schema, anchor, factory, rng, arguments)
             if isinstance(value, (dict, list)):
                 value = self._existing_ids(value, rng)
             if value is not None:
@@ -160,7 +161,9 @@ class ArgumentSampler:
         anchor: dict[str, Any] | None,
         factory: ValueFactory,
         rng: random.Random,
+        made: dict[str, Any] | None = None,
     ) -> Any:
+        """A value of argument ``name`` (``made``: the arguments sampled before it)."""
         table = self.world.schema.tables.get(binding.table) if binding.table else None
         column = table.table.column(role.column) if table and role and role.column else None
         semantic = column.semantic if column is not None else semantic_of(name, schema)
@@ -240,6 +243,13 @@ class ArgumentSampler:
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)
+        named = (
+            name_kind(column.name, table.table.entity, [c.name for c in table.table.columns])
+            if column is not None and table is not None and column.type == "TEXT"
+            else None
+        )
+        if named is not None and not {"enum", "pattern", "format", "const"} & set(schema):
+            return make_name(named, rng, made or {}, table.table.entity)
         value = factory.value(schema, semantic, name)
         if binding.operation == "update" and anchor is not None and column is not None:
             for _ in range(5):

@@ -67,6 +67,8 @@ _POOLED: dict[str, Callable[[Any], Any]] = {
     "company": lambda f: f.company(),
     "color": lambda f: f.color_name(),
     "job": lambda f: f.job(),
+    "timezone": lambda f: f.timezone(),
+    "plate": lambda f: f.license_plate(),
     "words": lambda f: tuple(f.get_words_list()),
 }
 

@@ -1,0 +1,94 @@
+"""Names, titles and short labels of seeded rows that are filler words.
+
+Over the seeded state of every built-in world (or of the worlds of a run folder), every TEXT value
+of a column that is not an enum, an id, a code, a date, an e-mail, a URL, a phone or a free text
+(reasons, notes and messages are counted by ``bench/seed_quality.py``) is a *name value*; it is
+*filler* when every word of it is a word of Faker's lorem list and it holds no digit ("Either
+True" as a parking facility's name, "yard another" as a car model, "doctor future citizen" as a
+time zone). Prints the share of filler among name values, per column kind, with examples.
+
+    python bench/seed_names.py [--run RUN] [--rows 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+from faker.providers.lorem.en_US import Provider
+
+from agentscaler.catalog import vertical_tools, verticals
+from agentscaler.worlds.compiler import compile_world
+from agentscaler.worlds.runtime.loader import load_world
+from agentscaler.worlds.seeding.seed import seed_rows
+from agentscaler.worlds.seeding.texts import text_kind
+
+LOREM = frozenset(Provider.word_list)
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+CODED = {"id", "email", "url", "phone", "date", "datetime", "time", "uuid", "ip", "token", "code"}
+CODED |= {"currency", "country", "status", "text", "zip"}
+
+
+def filler(value: str) -> bool:
+    words = WORD.findall(value)
+    return (
+        bool(words)
+        and not any(c.isdigit() for c in value)
+        and all(w.lower() in LOREM for w in words)
+    )
+
+
+def _worlds(run: Path | None, rows: int):
+    if run is None:
+        for vertical in verticals():
+            world = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
+            yield vertical, world, seed_rows(world.world, 7, rows, world.spec)
+        return
+    for folder in sorted((run / "worlds").iterdir()):
+        if (folder / "world.json").exists():
+            world = load_world(folder)
+            yield folder.name, world, seed_rows(world.world, 7, rows, world.load_spec())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--run", type=Path, help="Run folder whose worlds to read (default: built-in)."
+    )
+    parser.add_argument("--rows", type=int, default=40, help="Rows seeded per table.")
+    args = parser.parse_args()
+    values = filled = 0
+    columns: Counter[str] = Counter()
+    noisy_columns: Counter[str] = Counter()
+    examples: list[str] = []
+    for name, world, seeded in _worlds(args.run, args.rows):
+        for table in world.world.tables:
+            for column in table.columns:
+                if column.type != "TEXT" or column.enum or column.semantic in CODED:
+                    continue
+                if text_kind(column.name) is not None or column.references:
+                    continue
+                found = [r.get(column.name) for r in seeded.get(table.name, ())]
+                found = [v for v in found if isinstance(v, str) and v.strip()]
+                if not found:
+                    continue
+                bad = [v for v in found if filler(v)]
+                values += len(found)
+                filled += len(bad)
+                columns[name] += 1
+                if len(bad) * 2 > len(found):
+                    noisy_columns[name] += 1
+                    if len(examples) < 12:
+                        examples.append(f"{name} {table.name}.{column.name}: {bad[:2]}")
+    source = str(args.run) if args.run else "built-in worlds"
+    print(f"name values of seeded rows ({source}, {args.rows} rows per table)")
+    print(f"  filler values: {100 * filled / max(1, values):.1f}% ({filled}/{values})   (target 0)")
+    print(f"  columns mostly filler: {sum(noisy_columns.values())}/{sum(columns.values())}")
+    for example in examples:
+        print(f"    {example}")
+
+
+if __name__ == "__main__":
+    main()

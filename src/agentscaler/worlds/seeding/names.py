@@ -1,0 +1,181 @@
+"""Names and short labels by what a column names: people, organisations, job titles, time zones,
+licence plates and driving licences, vehicles, opening hours, places, pets and the names of
+venues ("Hartley Cinema", "Oak Ridge Service Point").
+
+A column's kind is read from its name and its table's entity (``vet_name`` names a person,
+``agency`` an organisation, ``title`` of a user a job, ``name`` of a cinema a venue); values come
+from Faker's pools and the ``faker_vehicle`` make and model list, drawn with the caller's random
+stream so a seed gives the same names everywhere.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from agentscaler.naming import split_identifier
+from agentscaler.worlds.seeding.values import faker_pool
+
+PERSON_ROLES = frozenset(
+    "author prescriber doctor physician vet veterinarian instructor teacher tutor driver agent "
+    "owner contact assignee recipient sender organizer organiser host manager coach trainer "
+    "stylist technician adjuster dentist therapist nurse pharmacist reviewer approver "
+    "landlord tenant holder beneficiary guardian referee speaker presenter".split()
+)
+"""Roles whose ``<role>`` or ``<role>_name`` column holds a person's name."""
+ORGANISATIONS = frozenset(
+    "agency operator payee vendor merchant employer company insurer publisher studio brokerage "
+    "lender bank airline manufacturer brand supplier provider carrier issuer organization "
+    "organisation firm retailer distributor".split()
+)
+"""Words whose column holds an organisation's name."""
+PEOPLE = frozenset(
+    "user member contact employee instructor customer staff agent person profile candidate "
+    "applicant attendee traveler traveller passenger patient student teacher guest".split()
+)
+"""Entities that are people (their ``title`` is a job title)."""
+VENUES = frozenset(
+    "facility venue cinema branch point center centre restaurant hotel clinic store shop gym "
+    "office station stadium theater theatre library school garage warehouse pharmacy hospital "
+    "salon studio court field hall park lot depot terminal kitchen bakery cafe bar".split()
+)
+"""Entities that are places with a name of their own."""
+VEHICLES = frozenset("vehicle vehicles car cars auto automobile truck van fleet".split())
+
+
+def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> str | None:
+    """What ``column`` of a table of ``entity`` (with columns ``siblings``) names, or None."""
+    words = list(split_identifier(column))
+    if not words:
+        return None
+    head = words[-1]
+    ent = list(split_identifier(entity))
+    vehicle = (
+        bool(VEHICLES & set(ent))
+        or {"make", "license_plate"} <= set(siblings)
+        or bool(VEHICLES & set(words[:-1]))
+    )
+    if head in ("timezone", "tz") or words[-2:] == ["time", "zone"]:
+        return "timezone"
+    if words[-2:] == ["license", "plate"] or head == "plate" or words[-2:] == ["plate", "number"]:
+        return "plate"
+    if {"driver", "drivers", "driving"} & set(words) and {"license", "licence"} & set(words):
+        return "licence"
+    if head == "hours" and {"opening", "business", "office", "working", "open"} & set(words):
+        return "hours"
+    if words == ["make", "model"] or (head == "vehicle" and len(words) == 1):
+        return "vehicle"
+    if head in ("make", "manufacturer", "brand") and vehicle:
+        return "vehicle_make"
+    if head == "model" and vehicle:
+        return "vehicle_model"
+    if head == "name" and len(words) > 1 and words[-2] in PERSON_ROLES:
+        return "person"
+    if len(words) == 1 and head in PERSON_ROLES - {"contact", "owner", "holder", "provider"}:
+        return "person"
+    if words == ["display", "name"]:
+        return "person"
+    if head in ORGANISATIONS or (head == "name" and len(words) > 1 and words[-2] in ORGANISATIONS):
+        return "company"
+    if words[-2:] == ["job", "title"] or head in ("occupation", "profession", "headline"):
+        return "job"
+    if head == "title" and len(words) == 1 and ent and ent[-1] in PEOPLE:
+        return "job"
+    if head in ("neighborhood", "neighbourhood", "district", "area") and len(words) <= 2:
+        return "area"
+    if head == "location" and len(words) <= 2:
+        return "place"
+    if head == "name" and len(words) == 1 and ent:
+        if ent[-1] == "pet":
+            return "pet"
+        if ent[-1] in VENUES:
+            return "venue"
+    return None
+
+
+@cache
+def _vehicles() -> tuple[tuple[str, str], ...]:
+    from faker_vehicle import vehicles
+
+    return tuple(sorted({(v["Make"], v["Model"]) for v in vehicles}))
+
+
+@cache
+def _models_by_make() -> dict[str, tuple[str, ...]]:
+    models: dict[str, list[str]] = {}
+    for make, model in _vehicles():
+        models.setdefault(make, []).append(model)
+    return {make: tuple(found) for make, found in models.items()}
+
+
+def _clock(hour: int) -> str:
+    return f"{hour:02d}:00"
+
+
+def _hours(rng: random.Random) -> str:
+    opens, closes = rng.choice((7, 8, 9, 10)), rng.choice((17, 18, 19, 20, 21, 22))
+    text = f"Mon-Fri {_clock(opens)}-{_clock(closes)}"
+    weekend = rng.random()
+    if weekend < 0.4:
+        text += f", Sat {_clock(opens + 1)}-{_clock(min(closes, 18) - 2)}"
+    elif weekend < 0.7:
+        text += f", Sat-Sun {_clock(opens + 1)}-{_clock(min(closes, 18) - 2)}"
+    return text
+
+
+def _licence(rng: random.Random) -> str:
+    letter = rng.choice("ABCDEFGHJKLMNPRSTWY")
+    return letter + "".join(rng.choice("0123456789") for _ in range(7))
+
+
+def _words_of(entity: str) -> str:
+    return " ".join(w.capitalize() for w in split_identifier(entity))
+
+
+def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str = "") -> str:
+    """One value of ``kind`` (the row gives a vehicle model its make)."""
+    pick = rng.choice
+    match kind:
+        case "person":
+            return pick(faker_pool("person_name"))
+        case "company":
+            return pick(faker_pool("company"))
+        case "job":
+            return pick(faker_pool("job"))
+        case "timezone":
+            return pick(faker_pool("timezone"))
+        case "plate":
+            return pick(faker_pool("plate"))
+        case "licence":
+            return _licence(rng)
+        case "hours":
+            return _hours(rng)
+        case "vehicle":
+            return " ".join(pick(_vehicles()))
+        case "vehicle_make":
+            return pick(_vehicles())[0]
+        case "vehicle_model":
+            make = next(
+                (v for k, v in row.items() if k.split("_")[-1] in ("make", "brand") and v), None
+            )
+            models = _models_by_make().get(str(make)) if make is not None else None
+            return pick(models) if models else pick(_vehicles())[1]
+        case "area":
+            return pick(faker_pool("city"))
+        case "place":
+            return f"{pick(faker_pool('street'))}, {pick(faker_pool('city'))}"
+        case "pet":
+            return pick(faker_pool("first_name"))
+        case "venue":
+            owner = (
+                pick(faker_pool("last_name")) if rng.random() < 0.5 else pick(faker_pool("city"))
+            )
+            return f"{owner} {_words_of(entity)}"
+    raise ValueError(f"no names of kind {kind!r}")
+
+
+def name_maker(kind: str, entity: str = "") -> Callable[[list[dict[str, Any]], Any], list[Any]]:
+    """A column maker (rows, draw) of ``kind`` for a table of ``entity``."""
+    return lambda rows, draw: [make_name(kind, draw.rng, row, entity) for row in rows]
