@@ -168,3 +168,26 @@ def test_summary_is_printed_by_the_cli(sampled_builtin, cli):
     assert "coherence" in out.output
     assert f"{result.summary['tasks']}" in out.output
     assert "chain lengths" in out.output
+
+
+def test_a_new_record_never_copies_what_another_record_of_its_kind_holds(sampled_builtin, tasks):
+    """register_vehicle(make=...) fed from get_vehicle's make copies a stranger's car: a create
+    takes ids of other records from earlier outputs, never its own kind's attributes."""
+    workspace, _ = sampled_builtin
+    tables: dict[str, dict[str, tuple[str, str]]] = {}
+    copied = []
+    for task in tasks:
+        if task.domain_id not in tables:
+            world = load_world(workspace.world_dir(task.domain_id)).world
+            tables[task.domain_id] = {b.name: (b.table, b.operation) for b in world.tools}
+        bound = tables[task.domain_id]
+        for call in task.gold_calls:
+            table, operation = bound[call.name]
+            if operation != "create":
+                continue
+            for param, source in call.sources.items():
+                if source.kind != "output" or source.step is None or param.endswith("_id"):
+                    continue
+                if bound[task.gold_calls[source.step].name][0] == table:
+                    copied.append((task.id, call.name, param))
+    assert not copied, copied[:5]

@@ -73,7 +73,12 @@ def test_users_name_their_own_record_in_the_first_person(sampled_builtin):
         if re.search(r"\b(?:change|check|update) my ", g.request)
     ]
     assert len(first_person) >= 50, len(first_person)
-    unquoted = [re.sub(r'"[^"]*"', "", t.intent) for t in tasks]
+    unquoted = []
+    for task in tasks:  # the words the scenario says, without the values it quotes
+        text = re.sub(r'"[^"]*"', "", task.intent)
+        for value in sorted((str(f.value) for f in task.user_facts), key=len, reverse=True):
+            text = text.replace(value, "")
+        unquoted.append(text)
     mixed = [text for text in unquoted if re.search(r"\b(?:my|me|I)\b", text)]
     assert not mixed, mixed[:3]
     assert sum(bool(re.search(r"\b(?:change|check|update) your ", text)) for text in unquoted) >= 50

@@ -114,11 +114,12 @@ def _same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _scalars(value: Any) -> list[Any]:
+def scalars(value: Any) -> list[Any]:
+    """Every scalar inside a JSON value (nulls left out)."""
     if isinstance(value, list):
-        return [v for item in value for v in _scalars(item)]
+        return [v for item in value for v in scalars(item)]
     if isinstance(value, dict):
-        return [v for item in value.values() for v in _scalars(item)]
+        return [v for item in value.values() for v in scalars(item)]
     return [] if value is None else [value]
 
 
@@ -163,7 +164,7 @@ def facts_and_lookups(steps: Sequence[Step]) -> tuple[tuple[UserFact, ...], tupl
             if source is None or source.kind == "output":
                 continue
             name = _fact_name(taken, param, entity, value)
-            known.update(canonical_json(v) for v in [value, *_scalars(value)])
+            known.update(canonical_json(v) for v in [value, *scalars(value)])
             if name is not None:
                 facts.append(
                     UserFact(name=name, value=value, description=_purpose(step, param, source.kind))
@@ -189,7 +190,7 @@ def facts_and_lookups(steps: Sequence[Step]) -> tuple[tuple[UserFact, ...], tupl
             source = step.sources.get(param)
             if source is None or source.kind != "output":
                 continue
-            for scalar in _scalars(value):
+            for scalar in scalars(value):
                 if canonical_json(scalar) in known:
                     continue
                 text = plain_text(scalar)

@@ -320,12 +320,16 @@ class Grounder:
         """Per parameter, the values earlier outputs can give it (latest steps first), except
         the values in ``avoid`` (:func:`value_key`)."""
         result: dict[str, list[Feed]] = {}
+        binding = self.bindings[tool]
+        creates = binding.operation == "create"
         for param in self._feedable_params(tool):
             name, schema, table, names = param.name, param.schema, param.table, param.names
             found: list[Feed] = []
             seen: set[Hashable] = set()
             for index in range(len(steps) - 1, -1, -1):
                 step = steps[index]
+                if creates and param.via_only and step.table == binding.table:
+                    continue  # a new record does not copy what another of its kind holds
                 via = {f for f, p in self.graph.via(step.name, tool) if p == name}
                 if param.via_only and not via and not names:
                     continue

@@ -293,13 +293,16 @@ _SECOND_PERSON = {"my": "your", "me": "you", "mine": "yours", "myself": "yoursel
 _FIRST_PERSON = re.compile(r"\b(" + "|".join(_SECOND_PERSON) + r")\b")
 
 
-def second_person(request: str) -> str:
+def second_person(request: str, keep: Sequence[str] = ()) -> str:
     """A request the user says ("change my meal preference") as the scenario tells it to
-    them ("change your meal preference"); quoted values keep their words."""
-    parts = re.split(r'("[^"]*")', request)
+    them ("change your meal preference"); quoted values and the values in ``keep`` keep their
+    words (a subject "Can I move my booking" stays as it is)."""
+    kept = sorted({k for k in keep if k and k in request}, key=len, reverse=True)
+    pattern = '("[^"]*"' + "".join(f"|{re.escape(k)}" for k in kept) + ")"
+    parts = re.split(pattern, request)
     return "".join(
-        part if part.startswith('"') else _FIRST_PERSON.sub(lambda m: _SECOND_PERSON[m[1]], part)
-        for part in parts
+        part if index % 2 else _FIRST_PERSON.sub(lambda m: _SECOND_PERSON[m[1]], part)
+        for index, part in enumerate(parts)
     )
 
 
@@ -308,8 +311,10 @@ def intent_text(
     scenario: ScenarioKind,
     persona: Persona | None,
     rng: random.Random,
+    keep: Sequence[str] = (),
 ) -> str:
-    """The scenario in the second person, from the goals' requests."""
+    """The scenario in the second person, from the goals' requests (``keep``: values the
+    requests quote, left as they are)."""
     parts = []
     if persona is not None and persona.name:
         parts.append(f"You are {persona.name}, {with_article(persona.entity)}.")
@@ -317,12 +322,12 @@ def intent_text(
         opening = rng.choice(_FIRST if index == 0 else _ALSO)
         if goal.withdrawn is not None and goal.withdrawn_request:
             parts.append(
-                f"{opening} {second_person(goal.withdrawn_request)}, but when the agent asks "
-                f"you to confirm, you change your mind and ask to {second_person(goal.request)} "
+                f"{opening} {second_person(goal.withdrawn_request, keep)}, but when the agent asks "
+                f"you to confirm, you change your mind and ask to {second_person(goal.request, keep)} "
                 "instead."
             )
         else:
-            parts.append(f"{opening} {second_person(goal.request)}.")
+            parts.append(f"{opening} {second_person(goal.request, keep)}.")
     if scenario == "rule_refusal":
         parts.append("If the agent explains why it cannot be done, accept it.")
     return " ".join(parts)

@@ -42,7 +42,7 @@ from agentscaler.records.task import (
 from agentscaler.records.world import World
 from agentscaler.tasks.config import TaskConfig
 from agentscaler.tasks.execute import Attempt, Chain, Goal
-from agentscaler.tasks.facts import facts_and_lookups
+from agentscaler.tasks.facts import facts_and_lookups, scalars
 from agentscaler.tasks.grounding import output_fields, scalar_keys, value_key
 from agentscaler.tasks.persona import People, persona_of
 from agentscaler.tasks.requests import RequestWriter, intent_text
@@ -555,7 +555,9 @@ def shape(
         else f
         for f in facts
     )
-    intent = intent_text(goals, scenario, persona, rng)
+    quoted = [str(v) for step in steps for v in scalars(step.arguments) if isinstance(v, str)]
+    quoted += [str(f.value) for f in user_facts]
+    intent = intent_text(goals, scenario, persona, rng, quoted)
     return Shaped(
         chain=chain,
         scenario=scenario,
