@@ -58,6 +58,7 @@ def main() -> None:
         "--run", type=Path, help="Run folder whose worlds to read (default: built-in)."
     )
     parser.add_argument("--rows", type=int, default=40, help="Rows seeded per table.")
+    parser.add_argument("--examples", type=int, default=12, help="Columns shown.")
     args = parser.parse_args()
     values = filled = 0
     columns: Counter[str] = Counter()
@@ -80,7 +81,7 @@ def main() -> None:
                 columns[name] += 1
                 if len(bad) * 2 > len(found):
                     noisy_columns[name] += 1
-                    if len(examples) < 12:
+                    if len(examples) < args.examples:
                         examples.append(f"{name} {table.name}.{column.name}: {bad[:2]}")
     source = str(args.run) if args.run else "built-in worlds"
     print(f"name values of seeded rows ({source}, {args.rows} rows per table)")
