@@ -148,3 +148,16 @@ def test_names_are_names_of_what_the_column_names_not_filler_words():
     cinemas = _world("movie_tickets")
     names = [c["name"] for c in seed_rows(cinemas.world, 3, 30, cinemas.spec)["cinemas"]]
     assert all(n.endswith(" Cinema") and not filler(n) for n in names), names[:5]
+
+
+def test_a_column_whose_schemas_give_examples_is_drawn_from_them_in_parallel_lists():
+    """The catalog's ``examples`` are the vertical's vocabulary: medications are named from it,
+    distinct until the list runs out, and a brand name sits beside its own generic name."""
+    world = _world("pharmacy")
+    table = next(t for t in world.world.tables if t.name == "medications")
+    names = list(table.column("name").value_schema["examples"])
+    generics = list(table.column("generic_name").value_schema["examples"])
+    rows = seed_rows(world.world, 3, len(names), world.spec)["medications"]
+    assert sorted(r["name"] for r in rows) == sorted(names)
+    for row in rows:
+        assert generics[names.index(row["name"])] == row["generic_name"], row

@@ -47,7 +47,7 @@ _NAME = r"^[a-z][a-z0-9_]*$"
 
 SCHEMA_KEYWORDS = frozenset(
     """type description enum default format minimum maximum exclusiveMinimum exclusiveMaximum
-    pattern minLength maxLength items minItems maxItems properties required""".split()
+    pattern minLength maxLength items minItems maxItems properties required examples""".split()
 )
 """The JSON Schema keywords a property schema of a vertical file may use."""
 

@@ -34,10 +34,30 @@ _SAMPLES = 24
 def merge_value_schemas(schemas: list[dict[str, Any]]) -> dict[str, Any]:
     """The strictest schema every one of ``schemas`` states (conflicts in ``$comment``)."""
     notes: list[str] = []
-    merged = _merge([resolve_schema(s) for s in schemas if isinstance(s, dict) and s], notes, "")
+    resolved = [resolve_schema(s) for s in schemas if isinstance(s, dict) and s]
+    merged = _merge(resolved, notes, "")
     if notes:
         merged["$comment"] = "tools disagree: " + "; ".join(dict.fromkeys(notes))
+    examples = examples_of(resolved)
+    if examples and schema_type(merged) not in ("object", "array"):
+        merged["examples"] = examples
     return merged
+
+
+def examples_of(schemas: list[dict[str, Any]]) -> list[Any]:
+    """The example values the schemas give (``examples``, or OpenAPI's one ``example``), each
+    once, in order: the vocabulary of the values a column holds."""
+    found: list[Any] = []
+    for schema in schemas:
+        given = schema.get("examples")
+        values = list(given) if isinstance(given, list) else []
+        if "example" in schema:
+            values.append(schema["example"])
+        for value in values:
+            scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+            if scalar and value not in found:
+                found.append(value)
+    return found
 
 
 def _clean(schema: dict[str, Any]) -> dict[str, Any]:

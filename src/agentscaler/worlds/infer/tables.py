@@ -220,6 +220,4 @@ def _default_prefix(entity: str, used: set[str]) -> str:
 def _clean_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
     if not schema:
         return None
-    return {
-        k: v for k, v in schema.items() if k not in ("description", "title", "examples", "default")
-    }
+    return {k: v for k, v in schema.items() if k not in ("description", "title", "default")}

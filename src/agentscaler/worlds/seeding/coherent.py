@@ -18,7 +18,7 @@ from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding import addresses, columns, kinds, names
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
-from agentscaler.worlds.seeding.names import name_kind
+from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -221,6 +221,9 @@ class CoherentRows:
                     if integer
                     else columns.decimals(low, high)
                 )
+        words = vocabulary_of(schema) if column.type == "TEXT" else ()
+        if words:
+            return checked(columns.vocabulary(words))
         owner_table = next((t for t in self.world.tables if t.name == table), None)
         named_kind = (
             name_kind(name, owner_table.entity or "", [c.name for c in owner_table.columns])

@@ -94,6 +94,22 @@ def choice(values: tuple[Any, ...] | list[Any]) -> Maker:
     return lambda rows, draw: draw.picks(values, len(rows))
 
 
+def vocabulary(values: tuple[Any, ...]) -> Maker:
+    """Values of a vocabulary (a schema's ``examples``), each once before any comes again: a
+    shop's products or a library's books are distinct until the list runs out. Vocabularies of
+    the same length in one table are read as parallel lists (a medication's brand name and its
+    generic name): their rows take the same positions."""
+
+    def make(rows: Rows, draw: Draw) -> list[Any]:
+        order = np.random.default_rng([draw.seed, len(values)])
+        out: list[Any] = []
+        while len(out) < len(rows):
+            out += [values[i] for i in order.permutation(len(values)).tolist()]
+        return out[: len(rows)]
+
+    return make
+
+
 def integers(low: int, high: int) -> Maker:
     """Integers in ``[low, high]``."""
     return lambda rows, draw: draw.gen.integers(low, high + 1, len(rows)).tolist()

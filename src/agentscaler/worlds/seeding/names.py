@@ -11,6 +11,7 @@ stream so a seed gives the same names everywhere.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -43,6 +44,29 @@ VENUES = frozenset(
 )
 """Entities that are places with a name of their own."""
 VEHICLES = frozenset("vehicle vehicles car cars auto automobile truck van fleet".split())
+
+
+MIN_VOCABULARY = 3
+"""Examples a schema gives at least for its values to be drawn from them alone."""
+
+
+def vocabulary_of(schema: dict[str, Any]) -> tuple[str, ...]:
+    """The texts a value schema's ``examples`` give that the schema itself accepts (its pattern
+    and length), when there are enough of them to draw a column from; else ``()``."""
+    given = schema.get("examples")
+    if not isinstance(given, list) or "enum" in schema or "const" in schema:
+        return ()
+    pattern = schema.get("pattern")
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    kept = tuple(
+        value
+        for value in given
+        if isinstance(value, str)
+        and (not isinstance(pattern, str) or re.search(pattern, value))
+        and (not isinstance(low, int) or len(value) >= low)
+        and (not isinstance(high, int) or len(value) <= high)
+    )
+    return kept if len(kept) >= MIN_VOCABULARY else ()
 
 
 def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> str | None:

@@ -19,7 +19,7 @@ from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.schemas import resolve_schema, schema_type
-from agentscaler.worlds.seeding.names import make_name, name_kind
+from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.expr import param_of
@@ -243,6 +243,11 @@ class ArgumentSampler:
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)
+        words = vocabulary_of(column.value_schema or {}) if column is not None else ()
+        words = vocabulary_of(schema) or words
+        current = anchor.get(column.name) if anchor is not None and column is not None else None
+        if words and binding.operation in ("create", "update") and kind == "field":
+            return rng.choice([w for w in words if w != current] or list(words))
         named = (
             name_kind(column.name, table.table.entity, [c.name for c in table.table.columns])
             if column is not None and table is not None and column.type == "TEXT"
