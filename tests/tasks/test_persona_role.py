@@ -82,3 +82,18 @@ def test_users_name_their_own_record_in_the_first_person(sampled_builtin):
     mixed = [text for text in unquoted if re.search(r"\b(?:my|me|I)\b", text)]
     assert not mixed, mixed[:3]
     assert sum(bool(re.search(r"\b(?:change|check|update) your ", text)) for text in unquoted) >= 50
+
+
+def test_a_start_and_its_end_are_said_together(sampled_builtin):
+    """ "book a room from 2025-06-01 to 2025-06-05", not "with check out date 2025-06-05 and
+    check in date 2025-06-01" (alphabetical, the end first)."""
+    workspace, _ = sampled_builtin
+    tasks = read_records(workspace.tasks, Task)
+    spans = [
+        t.intent
+        for t in tasks
+        if re.search(r"\bfrom \S+ to \S+", t.intent) and "check in date" not in t.intent
+    ]
+    assert len(spans) >= 20, len(spans)
+    apart = [t.intent for t in tasks if re.search(r"check out date .* check in date", t.intent)]
+    assert not apart, apart[:3]

@@ -30,6 +30,7 @@ from agentscaler.tasks.grounding import value_key
 from agentscaler.tasks.intent import _join, _plural_phrase, _show, _words
 from agentscaler.tasks.persona import People
 from agentscaler.tasks.steps import Pick
+from agentscaler.worlds.seeding.pairs import pairs_of
 
 _DATE_WORDS = frozenset({"date", "time", "at", "day", "on", "departure", "arrival"})
 _NAME_WORDS = frozenset({"name", "title", "subject", "label"})
@@ -178,8 +179,12 @@ class RequestWriter:
         refs: list[str] = []
         values: list[str] = []
         settings: list[str] = []
+        span = self._span(call, binding, omit)
+        if span is not None:
+            start, end = span
+            values.append(f"from {_show(call.arguments[start])} to {_show(call.arguments[end])}")
         for name, value in call.arguments.items():
-            if name == key and target is not None:
+            if (name == key and target is not None) or (span is not None and name in span):
                 continue
             role = binding.param(name)
             source = call.sources.get(name)
@@ -257,6 +262,24 @@ class RequestWriter:
                 values
             )
         return text
+
+    @staticmethod
+    def _span(
+        call: CallLike, binding: ToolBinding, omit: frozenset[Hashable]
+    ) -> tuple[str, str] | None:
+        """The arguments a start and its end give (``check_in_date`` / ``check_out_date``),
+        said together as "from ... to ..."; None for an update (each is a setting)."""
+        if binding.operation == "update":
+            return None
+        told = [
+            name
+            for name, value in call.arguments.items()
+            if value_key(value) not in omit
+            and (call.sources.get(name) is None or call.sources[name].kind != "output")
+            and (binding.param(name) is None or binding.param(name).role in ("option", "field"))
+        ]
+        found = pairs_of(told)
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def _own_record(op: str, verb: str | None, extra: str, settings: list[str]) -> str:
