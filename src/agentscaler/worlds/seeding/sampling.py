@@ -77,7 +77,7 @@ class ArgumentSampler:
             schema = resolve_schema(properties[name] if isinstance(properties[name], dict) else {})
             role = roles.get(name)
             value = self._value(binding, role, name, schema, anchor, factory, rng)
-            if isinstance(value, (dict, list)):
+            if isinstance(value, (dict, list)) and not (role is not None and role.role == "key"):
                 value = self._existing_ids(value, rng)
             if value is not None:
                 arguments[name] = value
@@ -135,6 +135,22 @@ class ArgumentSampler:
             result[key] = self._existing_ids(item, rng)
         return result
 
+    @staticmethod
+    def _key_inside(
+        schema: dict[str, Any], entity: str | None, key: Any, factory: ValueFactory
+    ) -> Any:
+        """An object argument holding the acted-on row's key (``propertyDetails.propertyID``)."""
+        value = factory.value(schema, None, "")
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        if not isinstance(value, dict):
+            value = {}
+        for prop, sub in props.items():
+            if entity is not None and entity_of_parameter(prop) == entity:
+                value[prop] = _as_schema_type(
+                    key, resolve_schema(sub) if isinstance(sub, dict) else {}
+                )
+        return value
+
     # --- per role ---------------------------------------------------------------------------
     def _anchor_row(self, binding: ToolBinding, rng: random.Random) -> dict[str, Any] | None:
         """The existing row a call is about (a transition's row is in a source status)."""
@@ -169,6 +185,8 @@ class ArgumentSampler:
             if binding.operation == "create":
                 return _as_schema_type(self.env.db.new_id(binding.table), schema)
             if anchor is not None and table is not None:
+                if schema_type(schema) == "object":
+                    return self._key_inside(schema, table.table.entity, anchor[table.key], factory)
                 return _as_schema_type(anchor[table.key], schema)
         if kind in ("reference", "filter") and role is not None and role.table:
             if kind == "filter" and anchor is not None and role.column in anchor:
