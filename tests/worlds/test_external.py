@@ -206,3 +206,55 @@ def test_child_rows_from_a_list_argument_keep_their_end_after_their_start(extern
     assert done.ok, done.observation
     proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
     assert proofs[rule.name] == "proven"
+
+
+def test_named_formats_stated_for_text_arguments_are_enforced(external):
+    """BFCL's ``releases_api_ReleasesApi_post_release``: ``version`` "following Semantic
+    Versioning" and ``write_html_tool``'s ``content`` "Must contain valid HTML structure." (no
+    pattern in either schema) become format rules: the world refuses ``1.4`` and an unclosed
+    tag with nothing written, accepts ``2.1.3-beta`` and closed tags, the semantic check proves
+    both rules, and conformance samples calls that pass them."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+    from agentscaler.worlds.runtime.text_formats import has_format as in_format
+    from agentscaler.worlds.seeding.sampling import ArgumentSampler
+
+    cases = (
+        (
+            "bfcl/BFCL_v4_live_multiple.json",
+            "releases_api_ReleasesApi_post_release",
+            "version",
+            "semver",
+            {"project_id": 1, "release_date": "2026-03-01", "description": "First"},
+            "1.4",
+            "2.1.3-beta",
+        ),
+        (
+            "bfcl/BFCL_v4_live_irrelevance.json",
+            "write_html_tool",
+            "content",
+            "html",
+            {"filename": "index.html"},
+            "<html><body><p>Hi</body></html>",
+            "<html><body><p>Hi<br></p></body></html>",
+        ),
+    )
+    for path, name, param, text_format, others, bad, good in cases:
+        tools = [t for t in ingest.import_sources([str(external(path))]).tools if t.name == name]
+        assert tools, f"{name} is in {path}"
+        world = compile_world(f"bfcl-{text_format}", text_format, tools[:1])
+        rule = next(r for r in world.spec.tools[name].requires if "in_format" in r.check)
+        assert rule.check == f"in_format(${param}, '{text_format}')"
+        env = world.make_env()
+        state = env.state_hash()
+        refused = env.call(name, **others, **{param: bad})
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule.name
+        assert env.state_hash() == state
+        done = env.call(name, **others, **{param: good})
+        assert done.ok, done.observation
+        proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+        assert proofs[rule.name] == "proven", name
+        sampled = [ArgumentSampler(env).sample(name, seed)[param] for seed in range(5)]
+        assert all(in_format(v, text_format) for v in sampled), sampled
+        report = check_world(world)
+        assert report.passed, report.summary()

@@ -10,6 +10,7 @@ Sampled arguments always validate against the tool's schema.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from agentscaler.errors import InvalidArgument
@@ -18,10 +19,13 @@ from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
+from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.expr import param_of
+
+_IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
 
 
 class ArgumentSampler:
@@ -94,6 +98,17 @@ class ArgumentSampler:
         spec = self.world.load_spec()
         entry = spec.tools.get(tool) if spec is not None else None
         return unit_arguments(entry.compute.values()) if entry is not None else ()
+
+    def _formats(self, tool: str) -> dict[str, TextFormat]:
+        """Arguments of ``tool`` its rules require in a named format (``in_format($v, 'x')``)."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        found: dict[str, TextFormat] = {}
+        for rule in entry.requires if entry is not None else ():
+            for match in _IN_FORMAT.finditer(rule.check):
+                if match.group(2) in TEXT_FORMATS:
+                    found[match.group(1)] = TEXT_FORMATS[match.group(2)]
+        return found
 
     def _looked_up(self, tool: str) -> dict[str, tuple[str, str]]:
         """``{argument: (table, column)}`` of the rows a compute tool looks up by an argument
@@ -255,6 +270,9 @@ class ArgumentSampler:
             rows = self.env.random_rows(looked_up[0], 1, rng)
             if rows and rows[0].get(looked_up[1]) is not None:
                 return _as_schema_type(rows[0][looked_up[1]], schema)
+        text_format = self._formats(binding.name).get(name)
+        if text_format is not None:
+            return text_format.valid
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)
