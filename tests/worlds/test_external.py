@@ -258,3 +258,42 @@ def test_named_formats_stated_for_text_arguments_are_enforced(external):
         assert all(in_format(v, text_format) for v in sampled), sampled
         report = check_world(world)
         assert report.passed, report.summary()
+
+
+def test_credentials_given_to_a_login_must_match_an_account(external):
+    """ACEBench's ``login_food_platform(username, password)`` ("Log in ... using a username and
+    password.") in a world whose users have a username and a password (Seal-Tools' ``login``,
+    which returns a ``user_id``): the pair must be a user's; a wrong password is refused naming the rule with
+    nothing written, the user's own pair logs in, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    tools = [
+        t
+        for t in ingest.import_sources(
+            [str(external("acebench/data_en")), str(external("seal-tools/tool.jsonl"))]
+        ).tools
+        if t.name == "login_food_platform"
+        or (t.name == "login" and {"username", "password"} <= set(t.parameters["properties"]))
+    ]
+    assert sorted(t.name for t in tools) == ["login", "login_food_platform"]
+    world = compile_world("login", "login", tools)
+    rule = next(r for r in world.spec.tools["login_food_platform"].requires if r.kind == "exists")
+    assert rule.check == 'exists("user", username=$username, password=$password)'
+    assert rule.source == "Log in to the food delivery platform using a username and password."
+    env = world.make_env()
+    user = env.db.rows(world.spec.entities["user"].table)[0]
+    state = env.state_hash()
+    refused = env.call(
+        "login_food_platform", username=user["username"], password=user["password"] + "x"
+    )
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    done = env.call("login_food_platform", username=user["username"], password=user["password"])
+    assert done.ok, done.observation
+    proofs = {
+        p.rule: p.status
+        for p in check_semantics(world, world.spec).rules
+        if p.tool == "login_food_platform"
+    }
+    assert proofs[rule.name] == "proven"

@@ -863,6 +863,8 @@ def _violations_of(
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
             candidates += _past_bounds(tree, param)
             candidates += _format_examples(tree, param)
+            if isinstance(value, str) and value and _looked_up_by(tree, param):
+                candidates.append(value + "-other")  # a value no row holds
             if isinstance(value, list) or (value is None and schema.get("type") == "array"):
                 # a list with an element unlike the others
                 candidates += [[*(value or ()), "other"], ["other"]]
@@ -927,6 +929,17 @@ def _past_bounds(tree: ast.Expression, param: str, prop: str | None = None) -> l
         ):
             found += [right.value + 1, right.value - 1]
     return found
+
+
+def _looked_up_by(tree: ast.Expression, param: str) -> bool:
+    """Whether the rule looks rows up by ``$param`` (``exists("user", username=$username)``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            for keyword in node.keywords:
+                value = keyword.value
+                if isinstance(value, ast.Name) and decode_param(value.id) == param:
+                    return True
+    return False
 
 
 def _format_examples(tree: ast.Expression, param: str) -> list[Any]:
