@@ -177,3 +177,15 @@ def test_a_record_named_by_a_text_argument_moves_to_the_verbs_state(external):
     assert after["status"] == "published"
     missing = env.call(name, view="no such view", user_id=row["user_id"], hash="h-2", token="t")
     assert missing.error_type == "not_found", missing.observation
+
+
+def test_recording_about_a_keyed_person_makes_a_record(external):
+    """Seal-Tools ``recordPatientSymptoms(patient_id, symptoms)`` ("Record symptoms reported by
+    a patient"): the call makes a record of the patient's symptoms, keyed to the patient."""
+    name = "recordPatientSymptoms"
+    world = compile_world(
+        "seal-symptoms", "symptoms", _tools(external("seal-tools/tool.jsonl"), name)
+    )
+    tool = world.spec.tools[name]
+    assert (tool.kind, tool.entity) == ("create", "patient_symptom_record")
+    assert _inserts(world, name) == ["patient_symptom_record"]

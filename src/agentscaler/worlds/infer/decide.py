@@ -50,7 +50,7 @@ LOOKUP_VERBS = frozenset(
     display describe inspect monitor""".split()
 )
 OWN_KEY_CREATE_VERBS = frozenset("create add new insert register make".split())
-RECORD_VERBS = frozenset("book reserve rent deploy export login connect".split())
+RECORD_VERBS = frozenset("book reserve rent deploy export login connect record".split())
 """Verbs whose call records an act on a thing (a booking of a room), not a new thing."""
 ACTION_NOUNS = {
     "book": "booking",
@@ -86,6 +86,7 @@ ACTION_NOUNS = {
     "export": "export",
     "login": "session",
     "connect": "connection",
+    "record": "record",
     "issue": "issue",
     "borrow": "loan",
     "lend": "loan",
@@ -366,7 +367,7 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         return _keyed(shape, "update", key)
     if key is not None and created is None:
         if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
-            return _create(shape, name_entity)
+            return _create(shape, _act_record(shape, name_entity, known_name))
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
@@ -409,6 +410,15 @@ def _returned_handle(shape: ToolShape) -> str | None:
         if len(words) >= 2 and words[-1] in HANDLE_SUFFIXES:
             found.append("_".join(words[:-1]))
     return found[0] if len(found) == 1 else None
+
+
+def _act_record(shape: ToolShape, entity: str, known_name: bool) -> str:
+    """What a call that records an act makes of a thing the domain does not keep on its own:
+    ``record_patient_symptoms(patient_id, ...)`` -> a patient symptom record."""
+    record = ACTION_NOUNS.get(shape.verb or "") if shape.verb in RECORD_VERBS else None
+    if record is None or known_name or entity.endswith(record):
+        return entity
+    return f"{entity}_{record}"
 
 
 def _acts_on_listed(shape: ToolShape, name_entity: str | None) -> bool:
