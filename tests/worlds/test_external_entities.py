@@ -189,3 +189,19 @@ def test_recording_about_a_keyed_person_makes_a_record(external):
     tool = world.spec.tools[name]
     assert (tool.kind, tool.entity) == ("create", "patient_symptom_record")
     assert _inserts(world, name) == ["patient_symptom_record"]
+
+
+def test_a_list_of_anonymous_objects_is_no_key_of_a_lookup(external):
+    """ACEBench ``brand_image_tracker_evaluate_impact(campaignDetails, sentimentMetrics)``: a
+    read with no row to find keeps its results in a lookup table keyed by its inputs; the list
+    of sentiment metrics (no identity of its own) is a setting of the call, not part of the key,
+    so a sampled call finds its seeded result and the world passes conformance."""
+    from agentscaler.worlds.checks.conformance import check_world
+
+    name = "brand_image_tracker_evaluate_impact"
+    world = compile_world("ace-brand", "brand", _tools(external("acebench/data_en"), name))
+    tool = world.spec.tools[name]
+    assert tool.params["sentimentMetrics"].role == "option"
+    assert tool.params["campaignDetails"].role == "filter"
+    report = check_world(world)
+    assert report.passed, report.summary()

@@ -204,8 +204,16 @@ def _compute(shape: ToolShape, lookup_tables: bool = True) -> Decision:
         return Decision("compute", None, [Role(p, "option") for p in shape.params])
     if not lookup_tables:
         return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
-    roles = [Role(p, "filter", p.column) for p in shape.params]
+    roles = [
+        Role(p, "option") if _object_list(p) else Role(p, "filter", p.column) for p in shape.params
+    ]
     return Decision("get", lookup_entity(shape.name), roles)
+
+
+def _object_list(param: ParamInfo) -> bool:
+    """A list of objects: a setting of a lookup, never part of the key its rows are found by."""
+    items = param.schema.get("items") if param.json_type == "array" else None
+    return isinstance(items, dict) and bool(items.get("properties"))
 
 
 def lookup_entity(tool: str) -> str:
