@@ -37,12 +37,38 @@ WRITE_VERBS = frozenset(
 
 @lru_cache(maxsize=65536)
 def split_identifier(name: str) -> tuple[str, ...]:
-    """Lower-case words of an identifier: ``getOrderID`` -> ``('get', 'order', 'id')``."""
+    """Lower-case words of an identifier: ``getOrderID`` -> ``('get', 'order', 'id')``; two
+    capitalized halves of two letters that are no words make one (``WiFi`` -> ``wifi``)."""
     words: list[str] = []
     for part in re.split(r"[^A-Za-z0-9]+", name):
-        if part:
-            words.extend(w.lower() for w in _CAMEL.findall(part))
+        if not part:
+            continue
+        pieces = _CAMEL.findall(part)
+        index = 0
+        while index < len(pieces):
+            piece = pieces[index]
+            following = pieces[index + 1] if index + 1 < len(pieces) else ""
+            if _two_letter_half(piece) and _two_letter_half(following):
+                words.append((piece + following).lower())
+                index += 2
+                continue
+            words.append(piece.lower())
+            index += 1
     return tuple(words)
+
+
+_SHORT_WORDS = frozenset(
+    "am an as at be by do go he hi id if in is it me my no of oh ok on or so to up us we".split()
+)
+
+
+def _two_letter_half(piece: str) -> bool:
+    return (
+        len(piece) == 2
+        and piece[0].isupper()
+        and piece[1].islower()
+        and piece.lower() not in _SHORT_WORDS
+    )
 
 
 _IRREGULAR_PLURALS = {

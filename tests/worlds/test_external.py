@@ -206,3 +206,94 @@ def test_child_rows_from_a_list_argument_keep_their_end_after_their_start(extern
     assert done.ok, done.observation
     proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
     assert proofs[rule.name] == "proven"
+
+
+def test_named_formats_stated_for_text_arguments_are_enforced(external):
+    """BFCL's ``releases_api_ReleasesApi_post_release``: ``version`` "following Semantic
+    Versioning" and ``write_html_tool``'s ``content`` "Must contain valid HTML structure." (no
+    pattern in either schema) become format rules: the world refuses ``1.4`` and an unclosed
+    tag with nothing written, accepts ``2.1.3-beta`` and closed tags, the semantic check proves
+    both rules, and conformance samples calls that pass them."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+    from agentscaler.worlds.runtime.text_formats import has_format as in_format
+    from agentscaler.worlds.seeding.sampling import ArgumentSampler
+
+    cases = (
+        (
+            "bfcl/BFCL_v4_live_multiple.json",
+            "releases_api_ReleasesApi_post_release",
+            "version",
+            "semver",
+            {"project_id": 1, "release_date": "2026-03-01", "description": "First"},
+            "1.4",
+            "2.1.3-beta",
+        ),
+        (
+            "bfcl/BFCL_v4_live_irrelevance.json",
+            "write_html_tool",
+            "content",
+            "html",
+            {"filename": "index.html"},
+            "<html><body><p>Hi</body></html>",
+            "<html><body><p>Hi<br></p></body></html>",
+        ),
+    )
+    for path, name, param, text_format, others, bad, good in cases:
+        tools = [t for t in ingest.import_sources([str(external(path))]).tools if t.name == name]
+        assert tools, f"{name} is in {path}"
+        world = compile_world(f"bfcl-{text_format}", text_format, tools[:1])
+        rule = next(r for r in world.spec.tools[name].requires if "in_format" in r.check)
+        assert rule.check == f"in_format(${param}, '{text_format}')"
+        env = world.make_env()
+        state = env.state_hash()
+        refused = env.call(name, **others, **{param: bad})
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule.name
+        assert env.state_hash() == state
+        done = env.call(name, **others, **{param: good})
+        assert done.ok, done.observation
+        proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules}
+        assert proofs[rule.name] == "proven", name
+        sampled = [ArgumentSampler(env).sample(name, seed)[param] for seed in range(5)]
+        assert all(in_format(v, text_format) for v in sampled), sampled
+        report = check_world(world)
+        assert report.passed, report.summary()
+
+
+def test_credentials_given_to_a_login_must_match_an_account(external):
+    """ACEBench's ``login_food_platform(username, password)`` ("Log in ... using a username and
+    password.") in a world whose users have a username and a password (Seal-Tools' ``login``,
+    which returns a ``user_id``): the pair must be a user's; a wrong password is refused naming the rule with
+    nothing written, the user's own pair logs in, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    tools = [
+        t
+        for t in ingest.import_sources(
+            [str(external("acebench/data_en")), str(external("seal-tools/tool.jsonl"))]
+        ).tools
+        if t.name == "login_food_platform"
+        or (t.name == "login" and {"username", "password"} <= set(t.parameters["properties"]))
+    ]
+    assert sorted(t.name for t in tools) == ["login", "login_food_platform"]
+    world = compile_world("login", "login", tools)
+    rule = next(r for r in world.spec.tools["login_food_platform"].requires if r.kind == "exists")
+    assert rule.check == 'exists("user", username=$username, password=$password)'
+    assert rule.source == "Log in to the food delivery platform using a username and password."
+    env = world.make_env()
+    user = env.db.rows(world.spec.entities["user"].table)[0]
+    state = env.state_hash()
+    refused = env.call(
+        "login_food_platform", username=user["username"], password=user["password"] + "x"
+    )
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    done = env.call("login_food_platform", username=user["username"], password=user["password"])
+    assert done.ok, done.observation
+    proofs = {
+        p.rule: p.status
+        for p in check_semantics(world, world.spec).rules
+        if p.tool == "login_food_platform"
+    }
+    assert proofs[rule.name] == "proven"

@@ -862,6 +862,9 @@ def _violations_of(
             candidates = [v for v in (schema.get("enum") or ()) if v != value]
             candidates += _shifted(value, -1) + _shifted(value, 1) + _extremes(value)
             candidates += _past_bounds(tree, param)
+            candidates += _format_examples(tree, param)
+            if isinstance(value, str) and value and _looked_up_by(tree, param):
+                candidates.append(value + "-other")  # a value no row holds
             if isinstance(value, list) or (value is None and schema.get("type") == "array"):
                 # a list with an element unlike the others
                 candidates += [[*(value or ()), "other"], ["other"]]
@@ -925,6 +928,38 @@ def _past_bounds(tree: ast.Expression, param: str, prop: str | None = None) -> l
             and not isinstance(right.value, bool)
         ):
             found += [right.value + 1, right.value - 1]
+    return found
+
+
+def _looked_up_by(tree: ast.Expression, param: str) -> bool:
+    """Whether the rule looks rows up by ``$param`` (``exists("user", username=$username)``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            for keyword in node.keywords:
+                value = keyword.value
+                if isinstance(value, ast.Name) and decode_param(value.id) == param:
+                    return True
+    return False
+
+
+def _format_examples(tree: ast.Expression, param: str) -> list[Any]:
+    """For ``in_format($param, 'name')``: a value without the format and one with it."""
+    from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS
+
+    found: list[Any] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "in_format"
+            and len(node.args) == 2
+            and isinstance(node.args[0], ast.Name)
+            and decode_param(node.args[0].id) == param
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in TEXT_FORMATS
+        ):
+            text_format = TEXT_FORMATS[node.args[1].value]
+            found += [text_format.invalid, text_format.valid]
     return found
 
 

@@ -1,6 +1,11 @@
 """Child tables: a list of objects inside a record (an order's items, a return's items) becomes
 rows of their own, keyed to their parent, instead of a JSON column.
 
+Only elements with an identity of their own become rows: an element with a key or a reference
+(``product_id``, ``event_id``, ``flight_number``) or naming someone or something (``name``,
+``email``: a session's participants). A list of anonymous values (a light's settings, a chat's
+keyword rules, a quiz's game elements) is one value of its record, set and replaced whole.
+
 ``split_children`` turns every JSON column whose values are lists of objects into a child
 table (``order_items`` with ``order_id``, ``product_id``, ``quantity``), the object fields'
 identifiers into foreign keys, and says for each parent entity which field its children make
@@ -50,6 +55,21 @@ def _item_properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]
     return {k: resolve_schema(v) if isinstance(v, dict) else {} for k, v in props.items()}
 
 
+_NAMING_FIELDS = frozenset("name full_name title".split())
+_PERSON_KINDS = frozenset("email phone person_name first_name last_name username".split())
+
+
+def has_identity(props: dict[str, dict[str, Any]]) -> bool:
+    """Whether list elements with these fields are things of their own (see the module)."""
+    for prop, schema in props.items():
+        field_name = snake(prop)
+        if field_name == "id" or entity_of_parameter(prop) is not None:
+            return True
+        if field_name in _NAMING_FIELDS or semantic_of(field_name, schema) in _PERSON_KINDS:
+            return True
+    return False
+
+
 def _child_entity(parent: str, field: str, taken: set[str]) -> str:
     item = singular(field.split("_")[-1]) if "_" in field else singular(field)
     words = field.split("_")
@@ -76,7 +96,12 @@ def split_children(
         kept: list[Column] = []
         for column in table.columns:
             props = _item_properties(column.value_schema) if column.type == "JSON" else {}
-            if not props or column.primary_key or table.parent is not None:
+            if (
+                not props
+                or column.primary_key
+                or table.parent is not None
+                or not has_identity(props)
+            ):
                 kept.append(column)
                 continue
             child = _child_entity(table.entity, column.name, taken)

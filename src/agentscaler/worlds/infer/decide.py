@@ -15,7 +15,7 @@ Rules (names and schemas only; see :mod:`agentscaler.worlds.infer.operations` fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agentscaler.naming import entity_of_parameter, singular, split_identifier
 from agentscaler.worlds.infer.compute import computes
@@ -50,7 +50,7 @@ LOOKUP_VERBS = frozenset(
     display describe inspect monitor""".split()
 )
 OWN_KEY_CREATE_VERBS = frozenset("create add new insert register make".split())
-RECORD_VERBS = frozenset("book reserve rent deploy export login".split())
+RECORD_VERBS = frozenset("book reserve rent deploy export login connect record".split())
 """Verbs whose call records an act on a thing (a booking of a room), not a new thing."""
 ACTION_NOUNS = {
     "book": "booking",
@@ -85,6 +85,8 @@ ACTION_NOUNS = {
     "deploy": "deployment",
     "export": "export",
     "login": "session",
+    "connect": "connection",
+    "record": "record",
     "issue": "issue",
     "borrow": "loan",
     "lend": "loan",
@@ -202,8 +204,16 @@ def _compute(shape: ToolShape, lookup_tables: bool = True) -> Decision:
         return Decision("compute", None, [Role(p, "option") for p in shape.params])
     if not lookup_tables:
         return Decision("compute", None, [Role(p, "option") for p in shape.params], fallback=True)
-    roles = [Role(p, "filter", p.column) for p in shape.params]
+    roles = [
+        Role(p, "option") if _object_list(p) else Role(p, "filter", p.column) for p in shape.params
+    ]
     return Decision("get", lookup_entity(shape.name), roles)
+
+
+def _object_list(param: ParamInfo) -> bool:
+    """A list of objects: a setting of a lookup, never part of the key its rows are found by."""
+    items = param.schema.get("items") if param.json_type == "array" else None
+    return isinstance(items, dict) and bool(items.get("properties"))
 
 
 def lookup_entity(tool: str) -> str:
@@ -282,6 +292,22 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         if only.entity and set(only.entity.split("_")) <= set(shape.words):
             # iot_device_encryption_control(device_id, encryption): the device's settings
             key = only
+    if key is None and verb not in CREATE_VERBS:
+        # manage_property(propertyDetails: {propertyID, ownerID}, ...): the key inside
+        key = nested_key(shape, name_entity)
+    named_by = _naming_param(shape, name_entity) if key is None else None
+    if (
+        named_by is not None
+        and (verb in TRANSITIONS or shape.tail)
+        and not shape.returns.id_fields()
+    ):
+        # views_publish(view, user_id, hash): the view is found by the name given
+        decision = _keyed(shape, "transition", named_by)
+        decision.roles = [
+            Role(r.param, "filter", r.param.column) if r.role == "key" else r
+            for r in decision.roles
+        ]
+        return decision
     param_entities = {p.entity for p in shape.params if p.entity}
     echoed = False
     if key is None:
@@ -349,11 +375,20 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         return _keyed(shape, "update", key)
     if key is not None and created is None:
         if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
-            return _create(shape, name_entity)
+            return _create(shape, _act_record(shape, name_entity, known_name))
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
-    if created is None and verb in RECORD_VERBS and name_entity:
+    handle = _returned_handle(shape) if created is None and key is None else None
+    if handle is not None and handle != name_entity:
+        # record_call -> {recording_url}: the call makes a recording (of a call)
+        entity = handle if "_" in handle or not name_entity else f"{name_entity}_{handle}"
+    elif created is None and key is None and _acts_on_listed(shape, name_entity):
+        # archive_documents(document_ids, archive_format, storage_path): the documents exist;
+        # the call makes a new thing of them (a document archive) with the other arguments
+        noun = ACTION_NOUNS.get(verb or "", verb or "action")
+        entity = f"{name_entity}_{noun}"
+    elif created is None and verb in RECORD_VERBS and name_entity:
         record = ACTION_NOUNS[verb]
         named = f"{name_entity}_{record}"
         if not name_entity.endswith(record) and (
@@ -369,6 +404,75 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         decision.fallback = True
         return decision
     return _create(shape, entity)
+
+
+HANDLE_SUFFIXES = ("url", "uri", "link", "path")
+
+
+def _returned_handle(shape: ToolShape) -> str | None:
+    """The thing a write's result locates, when the result has one handle to it and no key
+    (``{recording_url}`` -> ``recording``, ``{exported_file_path}`` -> ``exported_file``)."""
+    found = []
+    for name in shape.returns.fields:
+        words = split_identifier(name)
+        if len(words) >= 2 and words[-1] in HANDLE_SUFFIXES:
+            found.append("_".join(words[:-1]))
+    return found[0] if len(found) == 1 else None
+
+
+def _act_record(shape: ToolShape, entity: str, known_name: bool) -> str:
+    """What a call that records an act makes of a thing the domain does not keep on its own:
+    ``record_patient_symptoms(patient_id, ...)`` -> a patient symptom record."""
+    record = ACTION_NOUNS.get(shape.verb or "") if shape.verb in RECORD_VERBS else None
+    if record is None or known_name or entity.endswith(record):
+        return entity
+    return f"{entity}_{record}"
+
+
+def _acts_on_listed(shape: ToolShape, name_entity: str | None) -> bool:
+    """Whether the thing the name talks about comes as a list of existing keys, next to
+    arguments that describe something else (fields that are neither keys nor switches)."""
+    if name_entity is None or not any(p.id_list and p.entity == name_entity for p in shape.params):
+        return False
+    return any(
+        p.entity is None and p.json_type not in ("boolean", "array", "object") and not _is_note(p)
+        for p in shape.params
+    )
+
+
+def _naming_param(shape: ToolShape, entity: str | None) -> ParamInfo | None:
+    """A text argument named for the entity itself or its name (``view``, ``view_name``): the
+    record the call is about, found by that name."""
+    if entity is None:
+        return None
+    for param in shape.params:
+        if (
+            param.entity is None
+            and param.json_type == "string"
+            and param.column in (entity, f"{entity}_name")
+        ):
+            return replace(param, entity=entity)
+    return None
+
+
+def nested_key(shape: ToolShape, entity: str | None) -> ParamInfo | None:
+    """The one object argument holding the key of ``entity`` among its properties
+    (``propertyDetails.propertyID``), as a key parameter with that property's schema."""
+    if entity is None:
+        return None
+    found = []
+    for param in shape.params:
+        props = param.schema.get("properties") if param.json_type == "object" else None
+        if not isinstance(props, dict):
+            continue
+        for prop, sub in props.items():
+            if (
+                entity_of_parameter(prop) == entity
+                and isinstance(sub, dict)
+                and sub.get("type") in ("string", "integer")
+            ):
+                found.append(replace(param, entity=entity, schema=sub))
+    return found[0] if len(found) == 1 else None
 
 
 def _key_from_returns(shape: ToolShape, param_entities: set[str | None]) -> ParamInfo | None:
@@ -390,8 +494,8 @@ def _key_from_returns(shape: ToolShape, param_entities: set[str | None]) -> Para
 def _keyed(shape: ToolShape, operation: str, key: ParamInfo, fields_as: str = "field") -> Decision:
     decision = Decision(operation, key.entity)
     for param in shape.params:
-        if param is key:
-            decision.roles.append(Role(param, "key", None, key.entity))
+        if param.name == key.name:
+            decision.roles.append(Role(key, "key", None, key.entity))
         elif param.entity is not None:
             role = "reference" if operation in ("update", "transition") else "filter"
             if operation == "update" and param.entity != key.entity:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, get_args
 
+from agentscaler.naming import entity_of_parameter
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Column, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.amounts import amount_effects
@@ -205,9 +206,14 @@ class _ToolBuilder:
         key = next((p for p in self.binding.params if p.role == "key"), None)
         if key is not None:
             main = row_name(self.entity)
-            self.find[main] = SpecLookup(
-                entity=self.entity, by={self.table.primary_key: param_ref(key.name)}
-            )
+            value = param_ref(key.name)
+            info = self.params.get(key.name)
+            if info is not None and info.json_type == "object":
+                props = info.schema.get("properties") or {}
+                prop = next((p for p in props if entity_of_parameter(p) == self.entity), None)
+                if prop is not None:
+                    value = f"={value}.{prop}"  # the key inside an object argument
+            self.find[main] = SpecLookup(entity=self.entity, by={self.table.primary_key: value})
             return main
         filters = {
             p.column: param_ref(p.name)

@@ -112,6 +112,8 @@ def analyze(spec: ToolSpec) -> ToolShape:
     if kind == "write" and nouns and nouns[-1] in CALLABLE_NOUNS:
         # write_html_tool: the tool is the callable, the thing is what its description names
         nouns = _described_object(spec.description, nouns[:-1]) or nouns[:-1] or nouns
+    if kind == "write" and nouns:
+        nouns = _expanded_head(spec, verb, nouns)
     params = read_params(spec.parameters)
     returns = read_returns(spec.returns)
     shape = ToolShape(spec, words, verb, kind, nouns, params, returns, tail)
@@ -250,6 +252,28 @@ def _described_object(description: str, nouns: tuple[str, ...]) -> tuple[str, ..
     if not phrase or (nouns and not set(nouns) & set(phrase)):
         return ()
     return phrase
+
+
+def _expanded_head(spec: ToolSpec, verb: str | None, nouns: tuple[str, ...]) -> tuple[str, ...]:
+    """The name's nouns with an acronym head completed as the description spells it, when the
+    description opens with the same verb: ``createSMS`` "Create a new SMS message" ->
+    ``(sms, message)``. Only an acronym (written in capitals in the name) is completed: a
+    shortened word keeps the name's spelling (``add_service_config`` stays ``service_config``
+    though its description says "service configuration")."""
+    text = _DESCRIPTION_OPENERS.sub("", spec.description.strip(), count=1)
+    words = split_identifier(re.split(r"[.;:,(]", text, maxsplit=1)[0])
+    if len(words) < 2 or verb is None or description_verb(words[0]) != verb:
+        return nouns
+    phrase = _noun_phrase(tuple(w for w in words[1:] if w not in ("a", "an", "the")))
+    if not phrase:
+        return nouns
+    head, described = singular(nouns[-1]), singular(phrase[-1])
+    if described == head:
+        return nouns
+    acronym = re.search(rf"(?<![A-Z]){re.escape(head.upper())}(?![a-z])", spec.name)
+    if acronym and head in phrase[:-1]:
+        return (*nouns, described)
+    return nouns
 
 
 def _noun_phrase(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from agentscaler.errors import InvalidArgument
+from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, has_format
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG), for great-circle distances."""
@@ -110,6 +111,15 @@ class Formulas:
     """The formulas of the expression language; :class:`~.dbapi.Database` inherits them."""
 
     __slots__ = ()
+
+    @staticmethod
+    def in_format(value: Any, name: Any) -> bool:
+        """Whether a text has a named format (``semver``, ``html``)."""
+        if str(name) not in TEXT_FORMATS:
+            raise InvalidArgument(
+                f"unknown text format {name!r} (formats: {', '.join(sorted(TEXT_FORMATS))})"
+            )
+        return has_format(value, str(name))
 
     @staticmethod
     def mean_of(values: Any) -> float:

@@ -10,6 +10,7 @@ Sampled arguments always validate against the tool's schema.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from agentscaler.errors import InvalidArgument
@@ -18,11 +19,14 @@ from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
+from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.expr import param_of
+
+_IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
 
 
 class ArgumentSampler:
@@ -78,7 +82,7 @@ class ArgumentSampler:
             schema = resolve_schema(properties[name] if isinstance(properties[name], dict) else {})
             role = roles.get(name)
             value = self._value(binding, role, name, schema, anchor, factory, rng, arguments)
-            if isinstance(value, (dict, list)):
+            if isinstance(value, (dict, list)) and not (role is not None and role.role == "key"):
                 value = self._existing_ids(value, rng)
             if value is not None:
                 arguments[name] = value
@@ -95,6 +99,17 @@ class ArgumentSampler:
         spec = self.world.load_spec()
         entry = spec.tools.get(tool) if spec is not None else None
         return unit_arguments(entry.compute.values()) if entry is not None else ()
+
+    def _formats(self, tool: str) -> dict[str, TextFormat]:
+        """Arguments of ``tool`` its rules require in a named format (``in_format($v, 'x')``)."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        found: dict[str, TextFormat] = {}
+        for rule in entry.requires if entry is not None else ():
+            for match in _IN_FORMAT.finditer(rule.check):
+                if match.group(2) in TEXT_FORMATS:
+                    found[match.group(1)] = TEXT_FORMATS[match.group(2)]
+        return found
 
     def _looked_up(self, tool: str) -> dict[str, tuple[str, str]]:
         """``{argument: (table, column)}`` of the rows a compute tool looks up by an argument
@@ -136,6 +151,22 @@ class ArgumentSampler:
             result[key] = self._existing_ids(item, rng)
         return result
 
+    @staticmethod
+    def _key_inside(
+        schema: dict[str, Any], entity: str | None, key: Any, factory: ValueFactory
+    ) -> Any:
+        """An object argument holding the acted-on row's key (``propertyDetails.propertyID``)."""
+        value = factory.value(schema, None, "")
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        if not isinstance(value, dict):
+            value = {}
+        for prop, sub in props.items():
+            if entity is not None and entity_of_parameter(prop) == entity:
+                value[prop] = _as_schema_type(
+                    key, resolve_schema(sub) if isinstance(sub, dict) else {}
+                )
+        return value
+
     # --- per role ---------------------------------------------------------------------------
     def _anchor_row(self, binding: ToolBinding, rng: random.Random) -> dict[str, Any] | None:
         """The existing row a call is about (a transition's row is in a source status)."""
@@ -172,6 +203,8 @@ class ArgumentSampler:
             if binding.operation == "create":
                 return _as_schema_type(self.env.db.new_id(binding.table), schema)
             if anchor is not None and table is not None:
+                if schema_type(schema) == "object":
+                    return self._key_inside(schema, table.table.entity, anchor[table.key], factory)
                 return _as_schema_type(anchor[table.key], schema)
         if kind in ("reference", "filter") and role is not None and role.table:
             if kind == "filter" and anchor is not None and role.column in anchor:
@@ -240,6 +273,9 @@ class ArgumentSampler:
             rows = self.env.random_rows(looked_up[0], 1, rng)
             if rows and rows[0].get(looked_up[1]) is not None:
                 return _as_schema_type(rows[0][looked_up[1]], schema)
+        text_format = self._formats(binding.name).get(name)
+        if text_format is not None:
+            return text_format.valid
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)

@@ -116,6 +116,7 @@ FUNCTIONS: dict[str, Function] = {
         4, 4, "great-circle distance in km between (lat1, lon1) and (lat2, lon2)"
     ),
     "convert_units": Function(3, 3, "a value in one unit expressed in another (factors of pint)"),
+    "in_format": Function(2, 2, "whether a text has a named format: 'semver' or 'html'"),
 }
 """Functions expressions may call; generated code calls them on the database API (``db.x``)."""
 
@@ -134,7 +135,7 @@ _DB_METHODS = {
         name: name
         for name in (
             "mean_of sum_of min_of max_of median_of stdev_of variance_of product_of div log_of "
-            "sqrt_of power_of factorial_of haversine_km convert_units".split()
+            "sqrt_of power_of factorial_of haversine_km convert_units in_format".split()
         )
     },
 }

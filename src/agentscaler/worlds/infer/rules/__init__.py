@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.credentials import credential_rules
 from agentscaler.worlds.infer.rules.dates import date_rules
 from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
@@ -43,6 +44,7 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         unique_rules,
         ownership_rules,
         exists_rules,
+        credential_rules,
         flag_rules,
         kind_rules,
         requirement_rules,
