@@ -19,6 +19,7 @@ from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
+from agentscaler.worlds.runtime.state import table_digest
 from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.columns import Draw
@@ -47,24 +48,22 @@ def empty_database(world: World) -> sqlite3.Connection:
     """A fresh in-memory database with the world's schema and no rows."""
     sql = _schema_sql(world)
     image = _EMPTY.get(sql)
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     if image is None:
-        made = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
             # user_version marks the image as a world database and gives a world without tables
             # (only compute-style tools) a non-empty image that can be serialized.
-            made.execute("PRAGMA user_version = 1")
-            made.executescript(sql)
-            image = made.serialize()
+            conn.execute("PRAGMA user_version = 1")
+            conn.executescript(sql)
+            image = conn.serialize()
         except sqlite3.Error as exc:
+            conn.close()
             raise WorldError(
                 f"world {world.id}: its schema does not load in SQLite ({exc})"
             ) from exc
-        finally:
-            made.close()
         if len(_EMPTY) >= _EMPTY_KEPT:
             _EMPTY.pop(next(iter(_EMPTY)))
         _EMPTY[sql] = image
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     conn.deserialize(image)  # every state starts from the same bytes
     return conn
 
@@ -277,6 +276,20 @@ def seed_state(
     ``rows_per_table`` is one count for every table or a mapping of table name to count
     (default: the world's own setting, else 20).
     """
+    return seeded_state(world, seed, rows_per_table, schema=schema, spec=spec, digests=False)[0]
+
+
+def seeded_state(
+    world: World,
+    seed: int,
+    rows_per_table: int | Mapping[str, int] | None = None,
+    *,
+    schema: Schema | None = None,
+    spec: WorldSpec | None = None,
+    digests: bool = True,
+) -> tuple[bytes, dict[str, str]]:
+    """:func:`seed_state` and, with ``digests``, the digest of every table (read from the
+    database the rows were written to)."""
     count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
     schema = schema or Schema(world)
     with _collection_paused():
@@ -286,7 +299,12 @@ def seed_state(
             for name, table_rows in seed_rows(world, seed, count, spec).items():
                 insert_rows(conn, schema.tables[name], table_rows)
             conn.execute("COMMIT")
-            return conn.serialize()
+            tables = (
+                {name: table_digest(conn, meta) for name, meta in schema.tables.items()}
+                if digests
+                else {}
+            )
+            return conn.serialize(), tables
         finally:
             conn.close()
 
