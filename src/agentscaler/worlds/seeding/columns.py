@@ -156,10 +156,10 @@ def _words(low: int, high: int, title: bool = False, capitalize: bool = False) -
         pool = faker_pool("words")
         n = len(rows)
         counts = [low] * n if low == high else draw.gen.integers(low, high + 1, n).tolist()
-        picked = draw.indices(len(pool), sum(counts))
+        chosen = [pool[i] for i in draw.indices(len(pool), sum(counts))]
         out, at = [], 0
         for count in counts:
-            words = [pool[i] for i in picked[at : at + count]]
+            words = chosen[at : at + count]
             at += count
             if title:
                 out.append(" ".join(w.capitalize() for w in words))

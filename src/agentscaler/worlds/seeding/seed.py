@@ -105,9 +105,11 @@ def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
             10**width - low >= count * 4 and width <= 18
         ):  # room enough: draw a few extra, keep the first distinct
             numbers = draw.gen.integers(low, 10**width, count + count // 2 + 8).tolist()
-            keys = list(dict.fromkeys(f"{table.id_prefix}{n:0{width}d}" for n in numbers))
+            distinct = list(dict.fromkeys(numbers))  # distinct numbers give distinct ids
+            prefix = table.id_prefix
+            keys = [f"{prefix}{n:0{width}d}" for n in distinct[:count]]
             if len(keys) >= count:
-                return keys[:count]
+                return keys
             seen = set(keys)
     factory = draw.factory
     attempts = 0
