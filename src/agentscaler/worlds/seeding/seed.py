@@ -20,7 +20,7 @@ from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
 from agentscaler.worlds.runtime.state import table_digest
-from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
+from agentscaler.worlds.seeding.amounts import attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.columns import Draw
 from agentscaler.worlds.seeding.rates import fill_rates
@@ -89,6 +89,18 @@ def table_order(world: World) -> list[Table]:
             done.add(name)
             ordered.append(tables[name])
     return ordered
+
+
+_ORDER: dict[str, tuple[World, list[Table]]] = {}
+
+
+def _table_order(world: World) -> list[Table]:
+    made = _ORDER.get(world.id)
+    if made is None or made[0] is not world:
+        if len(_ORDER) >= _EMPTY_KEPT:
+            _ORDER.pop(next(iter(_ORDER)))
+        made = _ORDER[world.id] = (world, table_order(world))
+    return made[1]
 
 
 def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
@@ -192,7 +204,8 @@ def _seed_rows(
     rows: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, list[Any]] = {}
     draw = Draw(stable_seed("seed", world.id, seed))  # one stream, tables in a fixed order
-    ordered = table_order(world)
+    coherent = _coherent_rows(world, spec) if spec is not None else None
+    ordered = _table_order(world)
     for table in ordered:  # every table's ids first, so references never depend on the order
         count = (
             rows_per_table.get(table.name, 20)
@@ -200,7 +213,6 @@ def _seed_rows(
             else rows_per_table
         )
         keys[table.name] = make_keys(table, int(count), draw)
-    coherent = _coherent_rows(world, spec) if spec is not None else None
     for table in ordered:
         if coherent is not None:
             rows[table.name] = coherent.rows(table, keys[table.name], keys, draw)
@@ -226,16 +238,12 @@ def _seed_rows(
                     )
             table_rows.append(row)
         rows[table.name] = table_rows
-    if spec is not None:
+    if spec is not None and coherent is not None:
         fill_rates(spec, rows)
-        parts = amount_parts(spec)
+        parts = coherent.amounts
         if parts:
             rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng
-            references = {
-                t.name: {c.name: c.references for c in t.columns if c.references}
-                for t in world.tables
-            }
-            attach_items(parts, rows, references, rng)
+            attach_items(parts, rows, coherent.references, rng)
             derive_amounts(parts, rows, rng)
     return rows
 
