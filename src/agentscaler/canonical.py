@@ -10,12 +10,15 @@ import hashlib
 import json
 from typing import Any
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+"""One encoder for every call (``json.dumps`` with options builds a new one each time)."""
+
 
 def canonical_json(value: Any) -> str:
     """Serialize ``value`` to canonical JSON text."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _ENCODER.encode(value)
 
 
 def plain_text(value: Any) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from pathlib import Path
 
 from agentscaler import ingest
+from agentscaler.records import ToolSpec
 from agentscaler.worlds.checks.conformance import check_world
 from agentscaler.worlds.compiler import compile_world
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
 
 
 def _group_by_file(tools) -> dict[str, list]:
@@ -297,3 +300,46 @@ def test_credentials_given_to_a_login_must_match_an_account(external):
         if p.tool == "login_food_platform"
     }
     assert proofs[rule.name] == "proven"
+
+
+def _real_tool(source: Path, name: str, described: str = "") -> ToolSpec:
+    tools = [
+        t
+        for t in ingest.import_sources([str(source)]).tools
+        if t.name == name and described in t.description
+    ]
+    assert tools, f"{name} ({described!r}) is not in {source}"
+    return tools[0]
+
+
+def test_writes_naming_no_entity_act_on_a_real_record(external):
+    """Real writes whose name and parameters name no entity (``logout``, ``move_to``,
+    ``sendData``, ...) leave a row of what they act on, filled from their arguments: a row of
+    the sessions a login opens for a logout, the position of the object moved, the transmission
+    of the data sent."""
+    cases = [
+        ("bfcl/multi_turn_func_doc/ticket_api.json", "logout", "", "sessions"),
+        ("bfcl/BFCL_v4_live_irrelevance.json", "move_to", "", "object_positions"),
+        ("bfcl/BFCL_v4_live_irrelevance.json", "reschedule", "", "event_schedules"),
+        ("seal-tools/tool.jsonl", "sendData", "", "data_transmissions"),
+        ("seal-tools/tool.jsonl", "insertData", "", "data_entries"),
+        ("seal-tools/tool.jsonl", "updateData", "", "data_updates"),
+        ("bfcl/BFCL_v4_live_irrelevance.json", "record", "classification", "classifications"),
+    ]
+    for source, name, described, table in cases:
+        tool = _real_tool(external(source), name, described)
+        world = compile_world(f"generic-{name}", name, [tool])
+        binding = world.world.binding(name)
+        assert not binding.fallback, name
+        assert (binding.kind, binding.table) == ("write", table), name
+        env = world.make_env()
+        args = ArgumentSampler(env).sample(name, random.Random(0))
+        before = len(env.db.rows(table))
+        result = env.step((name, args))
+        assert result.ok, (name, result.observation)
+        rows = env.db.rows(table)
+        assert len(rows) == before + 1, name
+        for param, value in args.items():
+            column = next(p.column for p in binding.params if p.name == param)
+            assert value in [r[column] for r in rows], (name, param)
+        env.close()

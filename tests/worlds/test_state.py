@@ -77,6 +77,39 @@ def test_hash_ignores_float_noise_below_15_digits():
     )
 
 
+def test_hash_is_the_stored_one():
+    """The hash of a fixed state does not change with how it is computed (the hashes of recorded
+    runs' states stay valid)."""
+    assert _hash(ROWS) == "b3ae1f67184eb945f61614b832b703f4d1578d03c49112d761a6cbc4edc56bbd"
+    assert (
+        _hash([{"item_id": "IT-001", "value": True}], "BOOLEAN")
+        == "ded11b03fb5e626bffcb46ec925b0cc7f8241a5c556ed5632fc4fb52dd606fed"
+    )
+
+
+def test_a_seeded_states_digests_are_those_of_its_bytes():
+    """The table digests a seeded state comes with (read while it was written) are the digests
+    of its bytes read afresh."""
+    from agentscaler.catalog import builtin_tools
+    from agentscaler.worlds.compiler import compile_world
+    from agentscaler.worlds.runtime.state import combine, connect_bytes, table_digest
+
+    tools = [t for t in builtin_tools() if t.tag_value("vertical") == "retail_orders"]
+    world = compile_world("d-digests", "retail_orders", tools)
+    data, digests = world.seeded(3, 7)
+    conn = connect_bytes(data)
+    try:
+        fresh = {name: table_digest(conn, meta) for name, meta in world.schema.tables.items()}
+        assert digests == fresh
+        assert combine(digests) == state_hash(conn, world.schema)
+        assert any(
+            conn.execute(f"SELECT count(*) FROM {m.qname}").fetchone()[0] == 7
+            for m in world.schema.tables.values()
+        )
+    finally:
+        conn.close()
+
+
 def test_hash_is_stable_across_processes():
     tests_dir = Path(__file__).resolve().parents[1]
     code = (

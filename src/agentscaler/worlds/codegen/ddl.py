@@ -20,16 +20,19 @@ def _comment(text: str) -> str:
     return f"  -- {text[:120]}" if text else ""
 
 
+_STORAGE = {
+    "TEXT": "TEXT",
+    "INTEGER": "INTEGER",
+    "REAL": "REAL",
+    "BOOLEAN": "INTEGER",
+    "JSON": "TEXT",
+}
+"""The SQLite storage class of each column type."""
+
+
 def column_sql(column: Column) -> str:
     name = quote_ident(column.name)
-    storage = {
-        "TEXT": "TEXT",
-        "INTEGER": "INTEGER",
-        "REAL": "REAL",
-        "BOOLEAN": "INTEGER",
-        "JSON": "TEXT",
-    }[column.type]
-    parts = [name, storage]
+    parts = [name, _STORAGE[column.type]]
     if column.primary_key:
         parts.append("NOT NULL PRIMARY KEY")
     elif not column.nullable:

@@ -38,6 +38,7 @@ from agentscaler.worlds.infer.toolshape import (
     SORT_PARAMS,
     TEXT_PARAMS,
     ToolShape,
+    described_thing,
 )
 from agentscaler.worlds.interface import ParamInfo
 
@@ -400,6 +401,8 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
     elif created is None and verb == "start" and name_entity and name_entity.endswith("ing"):
         entity = f"{name_entity}_session"  # start_charging -> a charging session
     if entity is None:
+        entity = _acted_on(shape)
+    if entity is None:
         decision = _create(shape, f"{verb}_event" if verb else "action_event")
         decision.fallback = True
         return decision
@@ -473,6 +476,35 @@ def nested_key(shape: ToolShape, entity: str | None) -> ParamInfo | None:
             ):
                 found.append(replace(param, entity=entity, schema=sub))
     return found[0] if len(found) == 1 else None
+
+
+SESSION_END_VERBS = frozenset("logout logoff signout".split())
+"""Verbs that end the caller's session: the call is a row of the sessions a login opens."""
+STATE_NOUNS = {
+    "move": "position",
+    "relocate": "position",
+    "reschedule": "schedule",
+    "send": "transmission",
+    "insert": "entry",
+    "update": "update",
+}
+"""What a write naming no entity leaves of the thing its description says it acts on (moving
+an object leaves the object's position)."""
+
+
+def _acted_on(shape: ToolShape) -> str | None:
+    """The entity of a write whose name and parameters name none: the session for a logout,
+    else the thing its description acts on with what the verb leaves of it (``move_to``: "Move
+    an object to ..." -> ``object_position``); None when the description names nothing."""
+    if shape.verb in SESSION_END_VERBS:
+        return ACTION_NOUNS["login"]
+    thing = tuple(singular(w) for w in described_thing(shape.spec.description))
+    if not thing:
+        return None
+    noun = STATE_NOUNS.get(shape.verb or "") or ACTION_NOUNS.get(shape.verb or "")
+    if noun is None or thing[-1] == noun:
+        return "_".join(thing)
+    return "_".join((*thing, noun))
 
 
 def _key_from_returns(shape: ToolShape, param_entities: set[str | None]) -> ParamInfo | None:

@@ -276,6 +276,27 @@ def _expanded_head(spec: ToolSpec, verb: str | None, nouns: tuple[str, ...]) -> 
     return nouns
 
 
+_THING_ENDS = PREPOSITIONS | frozenset("through across over onto toward towards as".split())
+_ARTICLES = frozenset("a an the this that these those some its their specified given".split())
+
+
+def described_thing(description: str) -> tuple[str, ...]:
+    """The words of what a description's leading verb acts on, up to a preposition ("Move an
+    object to a 3D coordinate" -> ``(object,)``, "Send data through a network" -> ``(data,)``);
+    () when the description does not start with a known verb."""
+    text = _DESCRIPTION_OPENERS.sub("", description.strip(), count=1)
+    words = split_identifier(re.split(r"[.;:,(]", text, maxsplit=1)[0])
+    if len(words) < 2 or description_verb(words[0]) is None:
+        return ()
+    kept: list[str] = []
+    for word in words[1:]:
+        if word in _THING_ENDS:
+            break
+        if word not in _ARTICLES and not word.isdigit():
+            kept.append(word)
+    return tuple(kept[-2:])
+
+
 def _noun_phrase(words: tuple[str, ...]) -> tuple[str, ...]:
     kept: list[str] = []
     for word in words:

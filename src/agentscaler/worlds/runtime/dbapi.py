@@ -57,6 +57,11 @@ class TableMeta:
     delete_sql: str
     max_key_sql: str
     qname: str
+    digest_sql: str
+    """The one-row query of the table's count and its rows as JSON arrays in key order."""
+    digest_head: str
+    """The canonical JSON of ``[name, [[column, type], ...]`` that heads the table's digest
+    (the row count and ``]`` close it)."""
     update_sql: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +99,13 @@ class TableMeta:
             delete_sql=f"DELETE FROM {qname} WHERE {key} = ?",
             max_key_sql=f"SELECT max({key}) FROM {qname}",
             qname=qname,
+            digest_sql=(
+                f"SELECT count(*), group_concat(r, char(10)) FROM "
+                f"(SELECT json_array({select_list}) AS r FROM {qname} ORDER BY {key})"
+            ),
+            digest_head=canonical_json([table.name, [[c.name, c.type] for c in table.columns]])[
+                :-1
+            ],
         )
 
     # --- codecs -----------------------------------------------------------------------------

@@ -315,8 +315,7 @@ class CompiledWorld:
         self, seed: int, rows_per_table: int | Mapping[str, int] | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """``(bytes, table digests)`` of a seeded state; the digests make hashing it free."""
-        from agentscaler.worlds.runtime.state import connect_bytes, table_digest
-        from agentscaler.worlds.seeding.seed import seed_state
+        from agentscaler.worlds.seeding.seed import seeded_state
 
         rows_key = (
             tuple(sorted(rows_per_table.items()))
@@ -329,14 +328,9 @@ class CompiledWorld:
             if hit is not None:
                 self._seed_cache.move_to_end(key)
                 return hit
-        data = seed_state(
+        data, digests = seeded_state(
             self.world, int(seed), rows_per_table, schema=self.schema, spec=self.load_spec()
         )
-        conn = connect_bytes(data)
-        try:
-            digests = {name: table_digest(conn, meta) for name, meta in self.schema.tables.items()}
-        finally:
-            conn.close()
         with self._lock:
             if self.config.seed_cache_size:
                 self._seed_cache[key] = (data, digests)

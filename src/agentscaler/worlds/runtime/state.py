@@ -19,7 +19,6 @@ from typing import Any
 from agentscaler.canonical import canonical_json
 from agentscaler.errors import WorldError
 from agentscaler.records.world import StateChange
-from agentscaler.worlds.codegen.ddl import quote_ident
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
 
 
@@ -35,14 +34,10 @@ class Snapshot:
 
 
 def table_digest(conn: sqlite3.Connection, meta: TableMeta) -> str:
-    """SHA-256 of one table's header and rows (in primary-key order)."""
-    columns = ", ".join(quote_ident(c) for c in meta.columns)
-    row = conn.execute(
-        f"SELECT count(*), group_concat(r, char(10)) FROM "
-        f"(SELECT json_array({columns}) AS r FROM {meta.qname} ORDER BY {quote_ident(meta.key)})"
-    ).fetchone()
-    header = canonical_json([meta.name, [[c, meta.types[c]] for c in meta.columns], row[0]])
-    digest = hashlib.sha256(header.encode("utf-8"))
+    """SHA-256 of one table's header (its name, columns with their types and row count) and
+    rows (in primary-key order)."""
+    row = conn.execute(meta.digest_sql).fetchone()
+    digest = hashlib.sha256(f"{meta.digest_head},{row[0]}]".encode())
     if row[1]:
         digest.update(b"\n")
         digest.update(row[1].encode("utf-8"))

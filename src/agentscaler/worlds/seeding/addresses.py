@@ -323,28 +323,42 @@ def address_groups(table: Any) -> list[AddressGroup]:
             columns={c: p for c, p in parts.items() if p != "country"},
             country=next((c for c, p in parts.items() if p == "country"), None),
         )
-        constrained = {
-            column: schemas[column]
+        constrained = tuple(
+            (part, *(_hashable(schemas[column].get(k)) for k in _LIMITS))
             for column, part in group.columns.items()
-            if part != "object" and {"pattern", "minLength", "maxLength"} & set(schemas[column])
-        }
+            if part != "object" and not set(_LIMITS).isdisjoint(schemas[column])
+        )
         for country in LOCALES:
             if group.country and not _fits(country, schemas[group.country]):
                 continue
-            fitting = addresses(country)
-            if constrained:
-                fitting = tuple(
-                    a
-                    for a in fitting
-                    if all(
-                        _fits(getattr(a, group.columns[c]), schema)
-                        for c, schema in constrained.items()
-                    )
-                )
+            fitting = _fitting(country, constrained) if constrained else addresses(country)
             if fitting:
                 group.candidates[country] = fitting
         groups.append(group)
     return groups
+
+
+_LIMITS = ("pattern", "minLength", "maxLength")
+
+
+def _hashable(limit: Any) -> Any:
+    """A limit as a cache key (one of another type than text or number is not a limit)."""
+    return limit if isinstance(limit, str | int | float) else None
+
+
+@lru_cache(maxsize=1024)
+def _fitting(country: str, constrained: tuple[tuple[Any, ...], ...]) -> tuple[Address, ...]:
+    """The addresses of ``country`` whose parts fit every ``(part, pattern, minLength,
+    maxLength)`` of ``constrained`` (the same constraints recur across tables and worlds)."""
+    limits = [
+        (part, {k: v for k, v in zip(_LIMITS, values, strict=True) if v is not None})
+        for part, *values in constrained
+    ]
+    return tuple(
+        a
+        for a in addresses(country)
+        if all(_fits(getattr(a, part), schema) for part, schema in limits)
+    )
 
 
 def _fits(value: str, schema: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding import addresses, columns, kinds, names
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
+from agentscaler.worlds.seeding.amounts import amount_parts
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
@@ -49,6 +50,12 @@ class CoherentRows:
         self._flags: dict[str, list[tuple[str, str]]] = {}
         """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
+        self.amounts = amount_parts(spec)
+        """The tables whose amounts follow from their child rows."""
+        self.references = {
+            t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
+        }
+        """Per table, the table each of its reference columns names."""
 
     def rows(
         self, table: Table, table_keys: list[Any], keys: dict[str, list[Any]], draw: columns.Draw

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -125,15 +124,16 @@ def decimals(low: float, high: float) -> Maker:
     return make
 
 
-@cache
-def _days(start: dt.date, count: int) -> tuple[str, ...]:
-    first = start.toordinal()
-    return tuple(dt.date.fromordinal(first + i).isoformat() for i in range(count))
+def _days(first: int, offsets: list[int]) -> list[str]:
+    """The ISO dates ``offsets`` days after the day of ordinal ``first`` (only the days drawn
+    are written out: a window of decades holds tens of thousands)."""
+    return [dt.date.fromordinal(first + offset).isoformat() for offset in offsets]
 
 
 def dates(start: dt.date, count: int) -> Maker:
     """ISO dates among the ``count`` days from ``start``."""
-    return lambda rows, draw: draw.picks(_days(start, max(1, count)), len(rows))
+    first, count = start.toordinal(), max(1, count)
+    return lambda rows, draw: _days(first, draw.indices(count, len(rows)))
 
 
 _MINUTES = (0, 15, 30, 45)
@@ -141,17 +141,16 @@ _MINUTES = (0, 15, 30, 45)
 
 def moments(start: dt.date, count: int, first_hour: int, last_hour: int) -> Maker:
     """ISO date-times (UTC, on the quarter hour) among ``count`` days from ``start``."""
-    days = _days(start, max(1, count))
+    first, count = start.toordinal(), max(1, count)
 
     def make(rows: Rows, draw: Draw) -> list[Any]:
         n = len(rows)
         gen = draw.gen
-        day = gen.integers(0, len(days), n).tolist()
+        days = _days(first, gen.integers(0, count, n).tolist())
         hour = gen.integers(first_hour, last_hour + 1, n).tolist()
         minute = gen.integers(0, 4, n).tolist()
         return [
-            f"{days[d]}T{h:02d}:{_MINUTES[m]:02d}:00Z"
-            for d, h, m in zip(day, hour, minute, strict=True)
+            f"{d}T{h:02d}:{_MINUTES[m]:02d}:00Z" for d, h, m in zip(days, hour, minute, strict=True)
         ]
 
     return make
@@ -173,10 +172,10 @@ def _words(low: int, high: int, title: bool = False, capitalize: bool = False) -
         pool = faker_pool("words")
         n = len(rows)
         counts = [low] * n if low == high else draw.gen.integers(low, high + 1, n).tolist()
-        picked = draw.indices(len(pool), sum(counts))
+        chosen = [pool[i] for i in draw.indices(len(pool), sum(counts))]
         out, at = [], 0
         for count in counts:
-            words = [pool[i] for i in picked[at : at + count]]
+            words = chosen[at : at + count]
             at += count
             if title:
                 out.append(" ".join(w.capitalize() for w in words))

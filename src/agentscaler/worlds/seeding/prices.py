@@ -107,6 +107,12 @@ def _what_rules() -> tuple[tuple[re.Pattern[str], Range], ...]:
     return tuple((re.compile(c), span) for c, span in BY_WHAT)
 
 
+def compile_rules() -> None:
+    """Compile the patterns of the price rules now (once per process)."""
+    _service_rules()
+    _what_rules()
+
+
 @cache
 def money_range(column: str, table: str = "", world: str = "") -> Range | None:
     """The plausible range of an amount column ``column`` of ``table`` in the world named

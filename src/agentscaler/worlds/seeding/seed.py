@@ -19,7 +19,8 @@ from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.runtime.dbapi import Schema, TableMeta
-from agentscaler.worlds.seeding.amounts import amount_parts, attach_items, derive_amounts
+from agentscaler.worlds.runtime.state import table_digest
+from agentscaler.worlds.seeding.amounts import attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.columns import Draw
 from agentscaler.worlds.seeding.rates import fill_rates
@@ -47,24 +48,22 @@ def empty_database(world: World) -> sqlite3.Connection:
     """A fresh in-memory database with the world's schema and no rows."""
     sql = _schema_sql(world)
     image = _EMPTY.get(sql)
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     if image is None:
-        made = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
             # user_version marks the image as a world database and gives a world without tables
             # (only compute-style tools) a non-empty image that can be serialized.
-            made.execute("PRAGMA user_version = 1")
-            made.executescript(sql)
-            image = made.serialize()
+            conn.execute("PRAGMA user_version = 1")
+            conn.executescript(sql)
+            image = conn.serialize()
         except sqlite3.Error as exc:
+            conn.close()
             raise WorldError(
                 f"world {world.id}: its schema does not load in SQLite ({exc})"
             ) from exc
-        finally:
-            made.close()
         if len(_EMPTY) >= _EMPTY_KEPT:
             _EMPTY.pop(next(iter(_EMPTY)))
         _EMPTY[sql] = image
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     conn.deserialize(image)  # every state starts from the same bytes
     return conn
 
@@ -92,6 +91,18 @@ def table_order(world: World) -> list[Table]:
     return ordered
 
 
+_ORDER: dict[str, tuple[World, list[Table]]] = {}
+
+
+def _table_order(world: World) -> list[Table]:
+    made = _ORDER.get(world.id)
+    if made is None or made[0] is not world:
+        if len(_ORDER) >= _EMPTY_KEPT:
+            _ORDER.pop(next(iter(_ORDER)))
+        made = _ORDER[world.id] = (world, table_order(world))
+    return made[1]
+
+
 def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
     """``count`` distinct primary keys in the table's id format."""
     keys: list[Any] = []
@@ -106,9 +117,11 @@ def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
             10**width - low >= count * 4 and width <= 18
         ):  # room enough: draw a few extra, keep the first distinct
             numbers = draw.gen.integers(low, 10**width, count + count // 2 + 8).tolist()
-            keys = list(dict.fromkeys(f"{table.id_prefix}{n:0{width}d}" for n in numbers))
+            distinct = list(dict.fromkeys(numbers))  # distinct numbers give distinct ids
+            prefix = table.id_prefix
+            keys = [f"{prefix}{n:0{width}d}" for n in distinct[:count]]
             if len(keys) >= count:
-                return keys[:count]
+                return keys
             seen = set(keys)
     factory = draw.factory
     attempts = 0
@@ -191,7 +204,8 @@ def _seed_rows(
     rows: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, list[Any]] = {}
     draw = Draw(stable_seed("seed", world.id, seed))  # one stream, tables in a fixed order
-    ordered = table_order(world)
+    coherent = _coherent_rows(world, spec) if spec is not None else None
+    ordered = _table_order(world)
     for table in ordered:  # every table's ids first, so references never depend on the order
         count = (
             rows_per_table.get(table.name, 20)
@@ -199,7 +213,6 @@ def _seed_rows(
             else rows_per_table
         )
         keys[table.name] = make_keys(table, int(count), draw)
-    coherent = _coherent_rows(world, spec) if spec is not None else None
     for table in ordered:
         if coherent is not None:
             rows[table.name] = coherent.rows(table, keys[table.name], keys, draw)
@@ -225,16 +238,12 @@ def _seed_rows(
                     )
             table_rows.append(row)
         rows[table.name] = table_rows
-    if spec is not None:
+    if spec is not None and coherent is not None:
         fill_rates(spec, rows)
-        parts = amount_parts(spec)
+        parts = coherent.amounts
         if parts:
             rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng
-            references = {
-                t.name: {c.name: c.references for c in t.columns if c.references}
-                for t in world.tables
-            }
-            attach_items(parts, rows, references, rng)
+            attach_items(parts, rows, coherent.references, rng)
             derive_amounts(parts, rows, rng)
     return rows
 
@@ -277,6 +286,20 @@ def seed_state(
     ``rows_per_table`` is one count for every table or a mapping of table name to count
     (default: the world's own setting, else 20).
     """
+    return seeded_state(world, seed, rows_per_table, schema=schema, spec=spec, digests=False)[0]
+
+
+def seeded_state(
+    world: World,
+    seed: int,
+    rows_per_table: int | Mapping[str, int] | None = None,
+    *,
+    schema: Schema | None = None,
+    spec: WorldSpec | None = None,
+    digests: bool = True,
+) -> tuple[bytes, dict[str, str]]:
+    """:func:`seed_state` and, with ``digests``, the digest of every table (read from the
+    database the rows were written to)."""
     count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
     schema = schema or Schema(world)
     with _collection_paused():
@@ -286,7 +309,12 @@ def seed_state(
             for name, table_rows in seed_rows(world, seed, count, spec).items():
                 insert_rows(conn, schema.tables[name], table_rows)
             conn.execute("COMMIT")
-            return conn.serialize()
+            tables = (
+                {name: table_digest(conn, meta) for name, meta in schema.tables.items()}
+                if digests
+                else {}
+            )
+            return conn.serialize(), tables
         finally:
             conn.close()
 

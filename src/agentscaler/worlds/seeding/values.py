@@ -99,15 +99,20 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
 
 def draw_pools() -> None:
     """Draw every Faker pool and the addresses of every country, and load the code lists now
-    (airports, phone numbering plans): a one-time cost of the process, otherwise paid lazily."""
-    from agentscaler.worlds.seeding import addresses
+    (airports, phone numbering plans), the compiled patterns of number and price ranges and
+    numpy's random generators: a one-time cost of the process, otherwise paid lazily."""
+    import numpy.random
 
+    from agentscaler.worlds.seeding import addresses, prices
+
+    numpy.random.default_rng(0)
     for kind in _POOLED:
         faker_pool(kind)
     for country in addresses.LOCALES:
         addresses.addresses(country)
     kinds.major_airports()
     kinds.number_range("", False, "")  # compiles the ranges' patterns
+    prices.compile_rules()
     for region in kinds.MAJOR_COUNTRIES:
         kinds.phone(random.Random(0), region)
 
