@@ -501,7 +501,9 @@ def _acted_on(shape: ToolShape) -> str | None:
     thing = tuple(singular(w) for w in described_thing(shape.spec.description))
     if not thing:
         return None
-    noun = STATE_NOUNS.get(shape.verb or "") or ACTION_NOUNS.get(shape.verb or "")
+    noun = STATE_NOUNS.get(shape.verb or "")
+    if noun is None and ACTION_NOUNS.get(shape.verb or "") != shape.verb:
+        noun = ACTION_NOUNS.get(shape.verb or "")  # recording classifications leaves them
     if noun is None or thing[-1] == noun:
         return "_".join(thing)
     return "_".join((*thing, noun))
