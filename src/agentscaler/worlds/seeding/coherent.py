@@ -48,6 +48,9 @@ class CoherentRows:
         self._flags: dict[str, list[tuple[str, str]]] = {}
         """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
+        self._moments: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = {}
+        """Per table, ``(day, date-time)`` column pairs that describe the same moment and
+        ``(start, end, length)`` triples (an end is its start plus the length)."""
 
     def rows(
         self, table: Table, table_keys: list[Any], keys: dict[str, list[Any]], draw: columns.Draw
@@ -84,9 +87,12 @@ class CoherentRows:
         flags = self._flags.get(table.name, ())
         allowed = self._allowed.get(table.name)
         available = self._available.get(table.name, ())
+        moments, lengths = self._moments.get(table.name, ([], []))
         for row in rows:
             if pairs:
                 pairs_.order(pairs, row, rng, allowed)
+            if moments or lengths:
+                pairs_.agree(moments, row, lengths)  # a departure's day is the departure's
             for flag, level in flags:
                 if isinstance(row.get(level), int | float):
                     row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
@@ -145,6 +151,7 @@ class CoherentRows:
             for c in table.columns
             if c.enum or (c.value_schema or {}).get("enum")
         }
+        self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
         return made, pairs_.pairs_of(names)
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
