@@ -18,6 +18,7 @@ from agentscaler.worlds.config import DEFAULT_CLOCK
 from agentscaler.worlds.seeding import addresses, columns, kinds
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
+from agentscaler.worlds.seeding.labels import field_text, model_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -239,6 +240,20 @@ class CoherentRows:
             return columns.one_by_one(
                 lambda row, draw: fit_length(
                     free_text(name, row, entity, draw.rng, named=named), schema, draw.rng
+                )
+            )
+        if (
+            column.type == "TEXT"
+            and semantic in (None, "title", "label")
+            and not ({"enum", "pattern", "format"} & set(schema))
+        ):  # a pet's name, a task's title, a trip's purpose: by what the row is
+            entity = next((t.entity for t in self.world.tables if t.name == table), "")
+            return columns.one_by_one(
+                lambda row, draw: fit_length(
+                    (name == "model" and model_of(row.get("make"), draw.rng))
+                    or field_text(name, entity, draw.rng, faker_pool),
+                    schema,
+                    draw.rng,
                 )
             )
         return columns.generic(schema, semantic, name)

@@ -240,12 +240,13 @@ class ArgumentSampler:
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)
-        value = factory.value(schema, semantic, name)
+        entity = table.table.entity if table is not None else ""
+        value = factory.value(schema, semantic, name, entity=entity)
         if binding.operation == "update" and anchor is not None and column is not None:
             for _ in range(5):
                 if value != anchor.get(column.name):
                     break
-                value = factory.value(schema, semantic, name)
+                value = factory.value(schema, semantic, name, entity=entity)
         return value
 
     def _repair(

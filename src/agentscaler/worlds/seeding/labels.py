@@ -1,0 +1,385 @@
+"""Short realistic texts for named fields that are neither free text nor a known kind: names
+and titles by what the row is (a pet's name, a task's title, a product's name), e-mail and
+ticket subjects, a trip's purpose, a channel's topic, a car's make and model, a dog's breed, a
+time zone, opening hours.
+
+Every draw takes the caller's random stream, so a seed gives the same values everywhere; a
+field nothing here knows gets its own words and a number ("Batch 12"), never random words.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from functools import lru_cache
+
+from agentscaler.naming import split_identifier
+
+_PURPOSES = (
+    "Attend a conference in the capital",
+    "Visit family for the holidays",
+    "Tourism and sightseeing",
+    "Business meetings with a partner company",
+    "Study for a semester at a university",
+    "Attend a friend's wedding",
+    "Take part in a training course",
+    "Start a new job offer",
+)
+_TOPICS = (
+    "Weekly planning and status updates",
+    "Release coordination",
+    "Customer feedback and feature requests",
+    "Office announcements",
+    "Incident response",
+    "Hiring and onboarding",
+    "Design reviews",
+    "Social events and lunch plans",
+)
+_EMAIL_SUBJECTS = (
+    "Meeting notes from Tuesday",
+    "Invoice for last month",
+    "Quick question about the proposal",
+    "Follow-up on our call",
+    "Updated schedule for next week",
+    "Welcome to the team",
+    "Contract draft for review",
+    "Travel plans for the conference",
+)
+_SUPPORT_SUBJECTS = (
+    "Cannot log in to my account",
+    "Laptop will not turn on",
+    "Printer on the second floor is offline",
+    "VPN disconnects every few minutes",
+    "Request for a new monitor",
+    "Email not syncing on my phone",
+    "Password reset needed",
+    "Software licence has expired",
+)
+_CRM_SUBJECTS = (
+    "Intro call with the buyer",
+    "Demo of the premium plan",
+    "Pricing follow-up",
+    "Quarterly business review",
+    "Contract renewal discussion",
+    "Onboarding kickoff",
+)
+_TASK_TITLES = (
+    "Update the onboarding checklist",
+    "Prepare the quarterly report",
+    "Fix the login page layout",
+    "Review the vendor contract",
+    "Plan the team offsite",
+    "Write release notes",
+    "Migrate the database backups",
+    "Draft the project budget",
+)
+_MEETING_TITLES = (
+    "Team standup",
+    "Dentist appointment",
+    "Project kickoff",
+    "Lunch with Sam",
+    "Quarterly planning",
+    "One-on-one with manager",
+    "Product demo",
+    "Yoga class",
+)
+_EVENT_TITLES = (
+    "Midnight Jazz at the Forum",
+    "Summer Indie Festival",
+    "Stand-up Comedy Night",
+    "Symphony Under the Stars",
+    "Tech Leaders Conference",
+    "Modern Art Exhibition",
+    "Food and Wine Fair",
+    "Acoustic Sessions Live",
+)
+_REVIEW_TITLES = (
+    "Great value for the price",
+    "Works exactly as described",
+    "Stopped working after a month",
+    "Better than I expected",
+    "Good quality, slow delivery",
+    "Would buy again",
+)
+_BOOK_TITLES = (
+    "The Silent Harbor",
+    "A History of the Northern Sea",
+    "Gardens of Glass",
+    "The Last Lighthouse",
+    "Notes on a Quiet Life",
+    "The Cartographer's Daughter",
+)
+_SCREEN_TITLES = (
+    "The Long Way Home",
+    "City of Echoes",
+    "Northern Lights",
+    "The Quiet Detective",
+    "Summer at the Lake",
+    "Edge of the Storm",
+)
+_COURSE_TITLES = (
+    "Introduction to Data Analysis",
+    "Spanish for Beginners",
+    "Foundations of Accounting",
+    "Web Development Basics",
+    "Public Speaking Essentials",
+    "Project Management Fundamentals",
+)
+_LISTING_TITLES = (
+    "Bright two-bedroom flat near the park",
+    "Family house with a large garden",
+    "Modern studio in the city centre",
+    "Renovated townhouse close to schools",
+    "Quiet cottage with lake views",
+)
+_HEADLINES = (
+    "Data scientist and patient teacher",
+    "Certified yoga instructor",
+    "Software engineer teaching web development",
+    "Language teacher with ten years of experience",
+)
+_PRODUCTS = (
+    "Wireless Noise-Cancelling Headphones",
+    "Stainless Steel Water Bottle",
+    "Ergonomic Office Chair",
+    "4K Ultra HD Monitor",
+    "Cotton Crew-Neck T-Shirt",
+    "Robot Vacuum Cleaner",
+    "Running Shoes",
+    "Bluetooth Speaker",
+    "Ceramic Coffee Mug",
+    "Leather Wallet",
+)
+_DISHES = (
+    "Margherita Pizza",
+    "Chicken Tikka Masala",
+    "Caesar Salad",
+    "Beef Burger with Fries",
+    "Pad Thai",
+    "Salmon Sushi Roll",
+    "Vegetable Lasagna",
+    "Chocolate Brownie",
+)
+_PROJECTS = (
+    "Website Redesign",
+    "Mobile App Launch",
+    "Q3 Marketing Campaign",
+    "Office Move",
+    "Customer Portal",
+    "Data Warehouse Migration",
+)
+_CALENDARS = ("Work", "Family", "Personal", "Team Events", "Holidays", "Fitness")
+_DEVICES = (
+    "Living Room Lamp",
+    "Kitchen Speaker",
+    "Front Door Lock",
+    "Bedroom Thermostat",
+    "Hallway Light",
+    "Garage Camera",
+)
+_PET_NAMES = ("Bella", "Max", "Luna", "Charlie", "Milo", "Daisy", "Rocky", "Coco", "Bailey")
+_PLANS = ("Basic", "Standard", "Premium", "Family", "Unlimited", "Student")
+_AUTOMATIONS = ("Good Morning", "Away Mode", "Movie Night", "Bedtime", "Welcome Home")
+_MILESTONES = ("Beta release", "Design sign-off", "MVP launch", "Public launch", "Code freeze")
+_LABELS = ("Receipts", "Travel", "Work", "Family", "Newsletters", "Important")
+_CHANNELS = ("general", "random", "engineering", "design", "support", "announcements")
+_DEAL_KINDS = ("renewal", "expansion", "annual licence", "pilot", "enterprise plan")
+_BREEDS = (
+    "Labrador Retriever",
+    "German Shepherd",
+    "Golden Retriever",
+    "French Bulldog",
+    "Beagle",
+    "Siamese",
+    "Maine Coon",
+    "Border Collie",
+)
+_CARS = (
+    ("Toyota", "Corolla"),
+    ("Toyota", "RAV4"),
+    ("Honda", "Civic"),
+    ("Honda", "CR-V"),
+    ("Ford", "Focus"),
+    ("Volkswagen", "Golf"),
+    ("Tesla", "Model 3"),
+    ("BMW", "3 Series"),
+    ("Hyundai", "Tucson"),
+    ("Kia", "Sportage"),
+)
+_COLORS = ("Silver", "Black", "White", "Blue", "Grey", "Red")
+_DEVICE_MODELS = (
+    "ThinkPad T14",
+    "MacBook Pro 14",
+    "Latitude 5440",
+    "EliteBook 840",
+    "iPhone 15",
+    "Galaxy S23",
+)
+_TIMEZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Australia/Sydney",
+)
+_HOURS = ("Mon-Fri 09:00-17:00", "Daily 08:00-22:00", "Mon-Sat 10:00-18:00", "Open 24 hours")
+_BEDS = ("1 king bed", "2 queen beds", "1 double bed", "2 single beds")
+_LOCATIONS = ("Conference Room B", "Main office, 3rd floor", "Video call", "Cafe on Main Street")
+_NEIGHBORHOODS = ("Downtown", "Riverside", "Old Town", "Hillcrest", "Harbour View", "Midtown")
+_NICKNAMES = ("Everyday checking", "Savings", "Holiday fund", "Joint account", "Rainy day fund")
+_LAB_TESTS = ("Complete blood count", "Lipid panel", "HbA1c", "Vitamin D", "Thyroid panel")
+_DRUGS = ("Atorvastatin", "Metformin", "Lisinopril", "Amoxicillin", "Omeprazole", "Sertraline")
+
+_PERSON_WORDS = frozenset(
+    {"author", "prescriber", "vet", "organizer", "performer", "artist", "director", "display"}
+)
+_COMPANY_WORDS = frozenset({"agency", "operator", "company", "employer", "carrier", "brand"})
+_CODE_WORDS = frozenset({"serial", "plate", "license", "licence", "batch", "lot"})
+
+
+Pools = Callable[[str], tuple[object, ...]]
+"""The Faker pools of a kind (``person_name``, ``company``, ``city``, ``job``)."""
+Maker = Callable[[random.Random, str, Pools], str]
+"""Makes one value from a random stream, the row's entity and the Faker pools."""
+
+
+def _one(options: tuple[str, ...]) -> Maker:
+    return lambda rng, entity, pools: rng.choice(options)
+
+
+def _pool(kind: str) -> Maker:
+    return lambda rng, entity, pools: str(rng.choice(pools(kind)))
+
+
+def _code(rng: random.Random, entity: str, pools: Pools) -> str:
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(2))
+    return f"{letters}{rng.randint(1000, 9999)}"
+
+
+def _place(rng: random.Random, entity: str, pools: Pools) -> str:
+    what = " ".join(split_identifier(entity)).title() or "Centre"
+    return f"{rng.choice(pools('city'))} {what}"
+
+
+def _subject(rng: random.Random, entity: str, pools: Pools) -> str:
+    words = set(split_identifier(entity))
+    if words & {"ticket", "issue", "case", "incident"}:
+        return rng.choice(_SUPPORT_SUBJECTS)
+    if words & {"activity", "call", "meeting", "deal"}:
+        return rng.choice(_CRM_SUBJECTS)
+    return rng.choice(_EMAIL_SUBJECTS)
+
+
+_TITLES_BY_ENTITY = (
+    ({"task", "todo", "milestone", "issue"}, _one(_TASK_TITLES)),
+    ({"calendar", "meeting", "appointment"}, _one(_MEETING_TITLES)),
+    ({"event", "show", "concert"}, _one(_EVENT_TITLES)),
+    ({"review", "rating"}, _one(_REVIEW_TITLES)),
+    ({"book", "loan", "hold"}, _one(_BOOK_TITLES)),
+    ({"movie", "title", "film", "episode", "show"}, _one(_SCREEN_TITLES)),
+    ({"course", "cours", "lesson", "class", "module"}, _one(_COURSE_TITLES)),
+    ({"listing", "property", "home"}, _one(_LISTING_TITLES)),
+    ({"job", "posting", "employee", "contact", "user", "position"}, _pool("job")),
+)
+_NAMES_BY_ENTITY = (
+    ({"product", "item", "sku", "article"}, _one(_PRODUCTS)),
+    ({"dish", "menu", "meal"}, _one(_DISHES)),
+    ({"project"}, _one(_PROJECTS)),
+    ({"calendar"}, _one(_CALENDARS)),
+    ({"device", "appliance", "sensor"}, _one(_DEVICES)),
+    ({"pet", "animal"}, _one(_PET_NAMES)),
+    ({"plan", "tier", "membership", "subscription"}, _one(_PLANS)),
+    ({"automation", "routine", "scene"}, _one(_AUTOMATIONS)),
+    ({"milestone"}, _one(_MILESTONES)),
+    ({"label", "folder", "tag"}, _one(_LABELS)),
+    ({"channel"}, _one(_CHANNELS)),
+    ({"title", "movie", "film"}, _one(_SCREEN_TITLES)),
+    ({"medication", "drug", "prescription"}, _one(_DRUGS)),
+    ({"payee", "contact", "person", "user", "member", "customer"}, _pool("person_name")),
+)
+
+
+def _by_entity(table: tuple[tuple[set[str], Maker], ...], entity: str) -> Maker | None:
+    words = set(split_identifier(entity))
+    return next((make for keys, make in table if keys & words), None)
+
+
+def _deal(rng: random.Random, entity: str, pools: Pools) -> str:
+    return f"{rng.choice(pools('company'))} {rng.choice(_DEAL_KINDS)}"
+
+
+@lru_cache(maxsize=4096)
+def _maker(name: str, entity: str) -> Maker:
+    """How a field's values are made, decided once per field name and entity."""
+    words = split_identifier(name)
+    last = words[-1] if words else ""
+    every = set(words)
+    fixed: dict[str, Maker] = {
+        "timezone": _one(_TIMEZONES),
+        "purpose": _one(_PURPOSES),
+        "topic": _one(_TOPICS),
+        "subject": _subject,
+        "headline": _one(_HEADLINES),
+        "breed": _one(_BREEDS),
+        "make": lambda rng, e, pools: rng.choice(_CARS)[0],  # a model of it follows (model_of)
+        "location": _one(_LOCATIONS),
+        "neighborhood": _one(_NEIGHBORHOODS),
+        "hours": _one(_HOURS),
+        "configuration": _one(_BEDS),
+        "nickname": _one(_NICKNAMES),
+        "vehicle": lambda rng, e, pools: f"{rng.choice(_COLORS)} {' '.join(rng.choice(_CARS))}",
+    }
+    if name in ("time_zone", "tz"):
+        return fixed["timezone"]
+    if last in fixed:
+        return fixed[last]
+    if last == "model" or name == "make_model":
+        if name == "make_model" or set(split_identifier(entity)) & {"vehicle", "car", "rental"}:
+            return (
+                (lambda rng, e, pools: " ".join(rng.choice(_CARS)))
+                if name == "make_model"
+                else (lambda rng, e, pools: rng.choice(_CARS)[1])
+            )
+        return _one(_DEVICE_MODELS)
+    if every & {"job", "occupation", "position"} and last in ("title", "job", "position"):
+        return _pool("job")
+    if every & _PERSON_WORDS:
+        return _pool("person_name")
+    if every & _COMPANY_WORDS:
+        return _pool("company")
+    if every & _CODE_WORDS:
+        return _code
+    if last == "test" or (last == "name" and "test" in every):
+        return _one(_LAB_TESTS)
+    if "generic" in every:
+        return _one(_DRUGS)
+    if last == "title":
+        return _by_entity(_TITLES_BY_ENTITY, entity) or _one(_TASK_TITLES)
+    if last == "name" or name in ("payee", "label"):
+        if set(split_identifier(entity)) & {"deal", "opportunity"}:
+            return _deal
+        made = _by_entity(_NAMES_BY_ENTITY, entity)
+        if made is not None:
+            return made
+        if entity:
+            return _place  # a branch, a venue, a facility: named for its city
+        return _pool("company")
+    shown = " ".join(w for w in words if w not in ("id", "name")).capitalize() or "Item"
+    return lambda rng, e, pools: f"{shown} {rng.randint(1, 99)}"
+
+
+def model_of(make: object, rng: random.Random) -> str | None:
+    """A car model of ``make`` (a row's ``Toyota``), None for a make not listed."""
+    models = [model for brand, model in _CARS if brand == make]
+    return rng.choice(models) if models else None
+
+
+def field_text(name: str, entity: str, rng: random.Random, pools: Pools) -> str:
+    """A short realistic value for the field ``name`` of a row of ``entity`` (``""`` when
+    unknown): a pet's name, a task's title, a trip's purpose, a time zone. ``pools`` gives the
+    Faker values of a kind (names, companies, cities, jobs)."""
+    return _maker(name, entity)(rng, entity, pools)
