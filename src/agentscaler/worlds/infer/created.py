@@ -246,6 +246,23 @@ def _price_formula(
     return None
 
 
+def _guarded(formula: str, rows: list[str]) -> str:
+    """``formula`` made null when a value it reads is (an optional argument not given, a named
+    row without a price) instead of failing on the arithmetic: ``=a * b if a is not None and b
+    is not None else None``; a plain copy (``=row.price``) as it is."""
+    body = formula.removeprefix("=")
+    names = re.compile(
+        r"\$[A-Za-z_][A-Za-z0-9_]*|\b(?:" + "|".join(map(re.escape, rows)) + r")\.[A-Za-z_]\w*"
+        if rows
+        else r"\$[A-Za-z_][A-Za-z0-9_]*"
+    )
+    read = list(dict.fromkeys(names.findall(body)))
+    if not read or read == [body]:
+        return formula
+    present = " and ".join(f"{operand} is not None" for operand in read)
+    return f"={body} if {present} else None"
+
+
 def _drawn_price(spec: WorldSpec, entity: SpecEntity, name: str, column: SpecColumn) -> float:
     """A price from the range the seeder draws the column's values from (the same for every
     build of the world)."""
@@ -296,7 +313,8 @@ def _create_values(
             if made is None:
                 drawn[name] = _drawn_price(spec, entity, name, column)
                 continue
-            values[name], row = made
+            formula, row = made
+            values[name] = _guarded(formula, [r for r, _ in named])
             currency = column.currency or "currency"
             other = spec.entities[tool.find[row].entity]
             if currency in entity.columns and currency not in values and currency in other.columns:
