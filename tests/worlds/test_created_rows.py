@@ -166,3 +166,34 @@ def test_a_parking_session_is_charged_by_the_worlds_own_fee_formula():
         "calculate_parking_fee", hourly_rate=facility["hourly_rate"], duration_minutes=50
     )
     assert started.observation["fee"] == quoted.observation["fee"]  # per started 15 minutes
+
+
+def test_a_leave_request_counts_its_working_days_and_approving_it_takes_them():
+    env = _world("hr").make_env()
+    employee = env.db.find("employees", limit=1)[0]
+    _set(env, "employees", "employee_id", employee["employee_id"], vacation_days_remaining=20)
+    submitted = env.call(
+        "submit_leave_request",
+        employee_id=employee["employee_id"],
+        leave_type="vacation",
+        start_date="2025-07-04",  # a Friday
+        end_date="2025-07-08",  # the Tuesday after
+    )
+    assert submitted.ok, submitted.observation
+    request = submitted.observation["leave_request_id"]
+    assert env.db.get("leave_requests", request)["days_requested"] == 3
+    before = env.db.get("employees", employee["employee_id"])["vacation_days_remaining"]
+    approved = env.call("approve_leave_request", leave_request_id=request)
+    assert approved.ok, approved.observation
+    after = env.db.get("employees", employee["employee_id"])["vacation_days_remaining"]
+    assert before - after == 3
+
+
+def test_working_days_count_monday_to_friday_both_ends_included():
+    from agentscaler.worlds.runtime.dbapi import Database
+
+    assert Database.working_days("2025-06-02", "2025-06-06") == 5  # Monday to Friday
+    assert Database.working_days("2025-06-06", "2025-06-09") == 2  # Friday to Monday
+    assert Database.working_days("2025-06-07", "2025-06-08") == 0  # a weekend
+    assert Database.working_days("2025-06-02", "2025-06-15") == 10
+    assert Database.working_days("2025-06-09", "2025-06-02") == 0

@@ -246,6 +246,24 @@ def _price_formula(
     return None
 
 
+def _days_formula(name: str, column: SpecColumn, values: dict[str, object]) -> str | None:
+    """How many days or nights a created row spans, from the first and last day it is created
+    with (a leave request's ``days_requested``, a stay's ``nights``); None for another column."""
+    words = set(split_identifier(name))
+    if column.type not in ("INTEGER", "REAL") or column.values or not words & {"days", "nights"}:
+        return None
+    for start, end in pairs_of(values):
+        first, last = _operand(values[start]), _operand(values[end])
+        if first is None or last is None:
+            continue
+        if "nights" in words:
+            return f"=days_between({first}, {last})"
+        if words & {"working", "business"} or "working day" in column.description.lower():
+            return f"=working_days({first}, {last})"
+        return f"=days_between({first}, {last}) + 1"
+    return None
+
+
 def _guarded(formula: str, rows: list[str]) -> str:
     """``formula`` made null when a value it reads is (an optional argument not given, a named
     row without a price) instead of failing on the arithmetic: ``=a * b if a is not None and b
@@ -306,6 +324,10 @@ def _create_values(
         named = [(row, other) for row, other in named if tool.find[row].entity != spec.user]
         for name, column in entity.columns.items():
             if name in values or name == entity.key or column.default is not None:
+                continue
+            counted = _days_formula(name, column, values)
+            if counted is not None:
+                values[name] = _guarded(counted, [])
                 continue
             if not filled_price(name, column):
                 continue
