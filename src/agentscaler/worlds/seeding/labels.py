@@ -163,26 +163,57 @@ _DISHES = (
 _PROJECTS = (
     "Website Redesign",
     "Mobile App Launch",
-    "Q3 Marketing Campaign",
+    "Autumn Marketing Campaign",
     "Office Move",
     "Customer Portal",
     "Data Warehouse Migration",
 )
 _CALENDARS = ("Work", "Family", "Personal", "Team Events", "Holidays", "Fitness")
-_DEVICES = (
-    "Living Room Lamp",
-    "Kitchen Speaker",
-    "Front Door Lock",
-    "Bedroom Thermostat",
-    "Hallway Light",
-    "Garage Camera",
+_ROOMS = ("Living Room", "Kitchen", "Bedroom", "Hallway", "Garage", "Office", "Porch", "Nursery")
+_DEVICE_KINDS = ("Lamp", "Speaker", "Light", "Camera", "Plug", "Fan", "Thermostat", "Lock")
+_PET_NAMES = (
+    "Bella",
+    "Max",
+    "Luna",
+    "Charlie",
+    "Milo",
+    "Daisy",
+    "Rocky",
+    "Coco",
+    "Bailey",
+    "Lucy",
+    "Cooper",
+    "Nala",
+    "Oscar",
+    "Simba",
+    "Ruby",
+    "Teddy",
+    "Willow",
+    "Buster",
+    "Pepper",
+    "Ziggy",
+    "Maple",
+    "Biscuit",
+    "Hazel",
+    "Jasper",
+    "Olive",
+    "Finn",
+    "Poppy",
+    "Rosie",
+    "Bruno",
+    "Mochi",
 )
-_PET_NAMES = ("Bella", "Max", "Luna", "Charlie", "Milo", "Daisy", "Rocky", "Coco", "Bailey")
 _PLANS = ("Basic", "Standard", "Premium", "Family", "Unlimited", "Student")
-_AUTOMATIONS = ("Good Morning", "Away Mode", "Movie Night", "Bedtime", "Welcome Home")
+_AUTOMATIONS = ("Good Morning", "Away Mode", "Movie Night", "Bedtime", "Welcome Home", "Wake Up")
+_WHEN = ("Weekday", "Weekend", "Summer", "Winter", "Holiday", "Guest")
 _MILESTONES = ("Beta release", "Design sign-off", "MVP launch", "Public launch", "Code freeze")
-_LABELS = ("Receipts", "Travel", "Work", "Family", "Newsletters", "Important")
-_CHANNELS = ("general", "random", "engineering", "design", "support", "announcements")
+_LABELS = ("Receipts", "Travel", "Work", "Family", "Newsletters", "Important", "Bills", "School")
+_LABEL_PARTS = ("2024", "2025", "Archive", "Personal", "Team", "To do", "Taxes", "Projects")
+_CHANNELS = ("general", "random", "engineering", "design", "support", "announcements", "sales")
+_CHANNEL_PARTS = ("emea", "us", "apac", "alerts", "team", "launch", "oncall", "help")
+_CALENDAR_PARTS = ("Shared", "Home", "Office", "Kids", "London", "Team", "Private", "2025")
+_PHASES = ("Phase 2", "2025", "Pilot", "Rollout", "Q3", "Q4", "v2")
+_VARIANTS = ("Black", "White", "Large", "Small", "2-Pack", "Blue", "Grey", "Pro")
 _DEAL_KINDS = ("renewal", "expansion", "annual licence", "pilot", "enterprise plan")
 _BREEDS = (
     "Labrador Retriever",
@@ -265,6 +296,19 @@ def _place(rng: random.Random, entity: str, pools: Pools) -> str:
     return f"{rng.choice(pools('city'))} {what}"
 
 
+def _two(first: tuple[str, ...], second: tuple[str, ...], form: str, alone: float = 0.3) -> Maker:
+    """A name of two parts (``Kitchen Lamp``, ``Travel/2025``, ``support-emea``); the first
+    alone some of the time. Names a service keeps unique need more than a short list holds."""
+
+    def make(rng: random.Random, entity: str, pools: Pools) -> str:
+        one = rng.choice(first)
+        if rng.random() < alone:
+            return one
+        return form.format(one, rng.choice(second))
+
+    return make
+
+
 def _subject(rng: random.Random, entity: str, pools: Pools) -> str:
     words = set(split_identifier(entity))
     if words & {"ticket", "issue", "case", "incident"}:
@@ -286,17 +330,17 @@ _TITLES_BY_ENTITY = (
     ({"job", "posting", "employee", "contact", "user", "position"}, _pool("job")),
 )
 _NAMES_BY_ENTITY = (
-    ({"product", "item", "sku", "article"}, _one(_PRODUCTS)),
+    ({"product", "item", "sku", "article"}, _two(_PRODUCTS, _VARIANTS, "{} ({})")),
     ({"dish", "menu", "meal"}, _one(_DISHES)),
-    ({"project"}, _one(_PROJECTS)),
-    ({"calendar"}, _one(_CALENDARS)),
-    ({"device", "appliance", "sensor"}, _one(_DEVICES)),
+    ({"project"}, _two(_PROJECTS, _PHASES, "{} {}")),
+    ({"calendar"}, _two(_CALENDARS, _CALENDAR_PARTS, "{} - {}")),
+    ({"device", "appliance", "sensor"}, _two(_ROOMS, _DEVICE_KINDS, "{} {}", alone=0.0)),
     ({"pet", "animal"}, _one(_PET_NAMES)),
     ({"plan", "tier", "membership", "subscription"}, _one(_PLANS)),
-    ({"automation", "routine", "scene"}, _one(_AUTOMATIONS)),
+    ({"automation", "routine", "scene"}, _two(_AUTOMATIONS, _WHEN, "{1} {0}")),
     ({"milestone"}, _one(_MILESTONES)),
-    ({"label", "folder", "tag"}, _one(_LABELS)),
-    ({"channel"}, _one(_CHANNELS)),
+    ({"label", "folder", "tag"}, _two(_LABELS, _LABEL_PARTS, "{}/{}")),
+    ({"channel"}, _two(_CHANNELS, _CHANNEL_PARTS, "{}-{}")),
     ({"title", "movie", "film"}, _one(_SCREEN_TITLES)),
     ({"medication", "drug", "prescription"}, _one(_DRUGS)),
     ({"payee", "contact", "person", "user", "member", "customer"}, _pool("person_name")),
