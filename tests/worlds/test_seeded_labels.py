@@ -17,6 +17,8 @@ from agentscaler.worlds.seeding.seed import seed_rows
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 
 _WORLDS: dict[str, object] = {}
+_TASK_TITLES = {f"{v} {o}" for v in labels._TASK_VERBS for o in labels._TASK_OBJECTS}
+_EMAIL_SUBJECTS = {f"{s} - {m}" for s in labels._EMAIL_SUBJECTS for m in labels._MONTHS}
 
 
 def _world(vertical: str):
@@ -31,8 +33,8 @@ def _world(vertical: str):
         ("visas", "visa_applications", "purpose", labels._PURPOSES),
         ("pet_care", "pets", "name", labels._PET_NAMES),
         ("pet_care", "pets", "breed", labels._BREEDS),
-        ("project_management", "tasks", "title", labels._TASK_TITLES),
-        ("email", "emails", "subject", labels._EMAIL_SUBJECTS),
+        ("project_management", "tasks", "title", _TASK_TITLES),
+        ("email", "emails", "subject", _EMAIL_SUBJECTS),
     ],
 )
 def test_a_seeded_field_takes_values_of_its_kind(vertical, table, column, vocabulary):
@@ -52,7 +54,7 @@ def test_a_seeded_cars_model_is_one_its_make_builds():
     [
         ("visas", "start_visa_application", "purpose", labels._PURPOSES),
         ("pet_care", "add_pet", "name", labels._PET_NAMES),
-        ("project_management", "create_task", "title", labels._TASK_TITLES),
+        ("project_management", "create_task", "title", _TASK_TITLES),
     ],
 )
 def test_a_made_up_argument_reads_like_its_field(vertical, tool, argument, vocabulary):
@@ -77,6 +79,20 @@ def test_time_zones_are_real_iana_names():
     zones = available_timezones()
     for seed in range(10):
         assert ValueFactory(seed).value({"type": "string"}, None, "timezone") in zones
+
+
+def test_titles_and_subjects_tell_rows_apart():
+    """Users name their records by title or subject: most of a table's values differ."""
+    for vertical, table, column in (
+        ("project_management", "tasks", "title"),
+        ("email", "drafts", "subject"),
+        ("email", "emails", "subject"),
+        ("events", "events", "title"),
+        ("pharmacy", "medications", "name"),
+    ):
+        world = _world(vertical)
+        values = [row[column] for row in seed_rows(world.world, 4, 30, world.spec)[table]]
+        assert len(set(values)) >= 0.7 * len(values), (table, column, values)
 
 
 def test_the_same_seed_gives_the_same_labels():

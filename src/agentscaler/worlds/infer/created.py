@@ -1,9 +1,8 @@
 """What a created row holds beyond its arguments: counters that start at zero and the prices the
 service fills in.
 
-* A counter (a column some write adds to or takes from, or one named like a tally:
-  ``tickets_sold``, ``renewals_used``, ``no_show_count``, ``loyalty_points``) starts at 0 in a
-  created row, so arithmetic on it never meets a null.
+* A counter (a column some write adds to or takes from: an event's ``tickets_sold``) starts at
+  0 in a created row, so arithmetic on it never meets a null.
 * A price a create does not take as an argument comes from where the service gets it: the row
   the call names (a ticket order's total is the event's price times the quantity, a training
   session's price the trainer's hourly rate for its length, a booking's fare the train's
@@ -24,11 +23,6 @@ from agentscaler.naming import split_identifier
 from agentscaler.worlds.seeding.kinds import number_range
 from agentscaler.worlds.seeding.pairs import pairs_of
 from agentscaler.worlds.spec.model import SpecColumn, SpecEntity, SpecTool, WorldSpec
-
-_TALLY_WORDS = frozenset(
-    {"count", "sold", "used", "owed", "points", "redeemed", "booked", "enrolled", "spent"}
-)
-"""Words of a column name that make it a running tally (it starts at zero)."""
 
 _PRICE_WORDS = frozenset({"price", "fare", "fee", "cost", "total", "subtotal", "rate"})
 """Words of a money column a create fills in (the price of what is bought)."""
@@ -76,13 +70,6 @@ _NIGHTLY = re.compile(r"nightly|per_night")
 _TOTAL = re.compile(r"(^|_)(total|subtotal|amount|cost)(_|$)")
 
 
-def is_tally(name: str, column: SpecColumn) -> bool:
-    """Whether a numeric column counts something up from zero (by its name)."""
-    if column.type not in ("INTEGER", "REAL") or column.values or column.only_when:
-        return False
-    return bool(_TALLY_WORDS & set(split_identifier(name)))
-
-
 def _zero(column: SpecColumn) -> int | float:
     return 0 if column.type == "INTEGER" else 0.0
 
@@ -103,7 +90,7 @@ def counter_defaults(spec: WorldSpec) -> WorldSpec:
                 continue
             if column.type not in ("INTEGER", "REAL") or column.values or column.only_when:
                 continue
-            if (name, column_name) in counted or is_tally(column_name, column):
+            if (name, column_name) in counted:
                 columns[column_name] = column.model_copy(update={"default": _zero(column)})
         if columns != entity.columns:
             entities[name] = entity.model_copy(update={"columns": columns})
@@ -371,4 +358,4 @@ def created_values(spec: WorldSpec) -> WorldSpec:
     return spec.model_copy(update={"tools": tools, "entities": entities})
 
 
-__all__ = ["counter_defaults", "created_values", "filled_price", "is_tally"]
+__all__ = ["counter_defaults", "created_values", "filled_price"]

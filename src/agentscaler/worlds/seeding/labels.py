@@ -36,14 +36,16 @@ _TOPICS = (
     "Social events and lunch plans",
 )
 _EMAIL_SUBJECTS = (
-    "Meeting notes from Tuesday",
+    "Meeting notes",
     "Invoice for last month",
     "Quick question about the proposal",
     "Follow-up on our call",
-    "Updated schedule for next week",
+    "Updated schedule",
     "Welcome to the team",
     "Contract draft for review",
     "Travel plans for the conference",
+    "Budget figures",
+    "Agenda for Thursday",
 )
 _SUPPORT_SUBJECTS = (
     "Cannot log in to my account",
@@ -63,35 +65,41 @@ _CRM_SUBJECTS = (
     "Contract renewal discussion",
     "Onboarding kickoff",
 )
-_TASK_TITLES = (
-    "Update the onboarding checklist",
-    "Prepare the quarterly report",
-    "Fix the login page layout",
-    "Review the vendor contract",
-    "Plan the team offsite",
-    "Write release notes",
-    "Migrate the database backups",
-    "Draft the project budget",
+_TASK_VERBS = ("Update", "Prepare", "Review", "Fix", "Draft", "Plan", "Test", "Publish", "Clean up")
+_TASK_OBJECTS = (
+    "the onboarding checklist",
+    "the quarterly report",
+    "the login page",
+    "the vendor contract",
+    "the team offsite",
+    "the release notes",
+    "the database backups",
+    "the project budget",
+    "the API documentation",
+    "the pricing page",
+    "the hiring plan",
+    "the security audit",
 )
-_MEETING_TITLES = (
-    "Team standup",
-    "Dentist appointment",
-    "Project kickoff",
-    "Lunch with Sam",
-    "Quarterly planning",
-    "One-on-one with manager",
-    "Product demo",
-    "Yoga class",
+_MEETINGS = (
+    "Kickoff",
+    "Design review",
+    "Planning",
+    "Retro",
+    "Sync",
+    "Demo",
+    "Workshop",
+    "Check-in",
 )
-_EVENT_TITLES = (
-    "Midnight Jazz at the Forum",
-    "Summer Indie Festival",
-    "Stand-up Comedy Night",
-    "Symphony Under the Stars",
-    "Tech Leaders Conference",
-    "Modern Art Exhibition",
+_EVENT_WORDS = ("Midnight", "Summer", "Open-Air", "Acoustic", "Winter", "Grand", "Late", "Spring")
+_EVENT_KINDS = (
+    "Jazz Night",
+    "Indie Festival",
+    "Comedy Show",
+    "Symphony Concert",
+    "Tech Conference",
+    "Art Exhibition",
     "Food and Wine Fair",
-    "Acoustic Sessions Live",
+    "Film Screening",
 )
 _REVIEW_TITLES = (
     "Great value for the price",
@@ -101,36 +109,36 @@ _REVIEW_TITLES = (
     "Good quality, slow delivery",
     "Would buy again",
 )
-_BOOK_TITLES = (
-    "The Silent Harbor",
-    "A History of the Northern Sea",
-    "Gardens of Glass",
-    "The Last Lighthouse",
-    "Notes on a Quiet Life",
-    "The Cartographer's Daughter",
+_TITLE_WORDS = ("Silent", "Last", "Hidden", "Northern", "Quiet", "Lost", "Golden", "Distant")
+_TITLE_NOUNS = (
+    "Harbor",
+    "Lighthouse",
+    "Garden",
+    "Detective",
+    "River",
+    "Kingdom",
+    "Letter",
+    "Summer",
 )
-_SCREEN_TITLES = (
-    "The Long Way Home",
-    "City of Echoes",
-    "Northern Lights",
-    "The Quiet Detective",
-    "Summer at the Lake",
-    "Edge of the Storm",
-)
-_COURSE_TITLES = (
-    "Introduction to Data Analysis",
-    "Spanish for Beginners",
-    "Foundations of Accounting",
-    "Web Development Basics",
-    "Public Speaking Essentials",
-    "Project Management Fundamentals",
+
+_COURSE_LEVELS = ("Introduction to", "Foundations of", "Advanced", "Practical", "Essentials of")
+_COURSE_SUBJECTS = (
+    "Data Analysis",
+    "Spanish",
+    "Accounting",
+    "Web Development",
+    "Public Speaking",
+    "Project Management",
+    "Photography",
+    "Statistics",
 )
 _LISTING_TITLES = (
-    "Bright two-bedroom flat near the park",
+    "Bright two-bedroom flat",
     "Family house with a large garden",
-    "Modern studio in the city centre",
-    "Renovated townhouse close to schools",
+    "Modern studio",
+    "Renovated townhouse",
     "Quiet cottage with lake views",
+    "Spacious loft",
 )
 _HEADLINES = (
     "Data scientist and patient teacher",
@@ -152,13 +160,25 @@ _PRODUCTS = (
 )
 _DISHES = (
     "Margherita Pizza",
+    "Pepperoni Pizza",
     "Chicken Tikka Masala",
+    "Lamb Rogan Josh",
     "Caesar Salad",
+    "Greek Salad",
     "Beef Burger with Fries",
+    "Veggie Burger",
     "Pad Thai",
+    "Green Curry",
     "Salmon Sushi Roll",
+    "Tuna Poke Bowl",
     "Vegetable Lasagna",
+    "Spaghetti Carbonara",
+    "Chicken Burrito",
+    "Falafel Wrap",
+    "Ramen with Pork Belly",
+    "Fish and Chips",
     "Chocolate Brownie",
+    "Cheesecake",
 )
 _PROJECTS = (
     "Website Redesign",
@@ -262,8 +282,50 @@ _BEDS = ("1 king bed", "2 queen beds", "1 double bed", "2 single beds")
 _LOCATIONS = ("Conference Room B", "Main office, 3rd floor", "Video call", "Cafe on Main Street")
 _NEIGHBORHOODS = ("Downtown", "Riverside", "Old Town", "Hillcrest", "Harbour View", "Midtown")
 _NICKNAMES = ("Everyday checking", "Savings", "Holiday fund", "Joint account", "Rainy day fund")
-_LAB_TESTS = ("Complete blood count", "Lipid panel", "HbA1c", "Vitamin D", "Thyroid panel")
-_DRUGS = ("Atorvastatin", "Metformin", "Lisinopril", "Amoxicillin", "Omeprazole", "Sertraline")
+_LAB_TESTS = (
+    "Complete blood count",
+    "Lipid panel",
+    "HbA1c",
+    "Vitamin D",
+    "Thyroid panel",
+    "Liver function panel",
+    "Kidney function panel",
+    "Iron studies",
+    "Vitamin B12",
+    "C-reactive protein",
+    "Urinalysis",
+    "Fasting glucose",
+)
+_DRUGS = (
+    "Atorvastatin",
+    "Metformin",
+    "Lisinopril",
+    "Amoxicillin",
+    "Omeprazole",
+    "Sertraline",
+    "Amlodipine",
+    "Levothyroxine",
+    "Simvastatin",
+    "Losartan",
+    "Ibuprofen",
+    "Cetirizine",
+)
+_STRENGTHS = ("5 mg", "10 mg", "20 mg", "40 mg", "50 mg", "100 mg", "250 mg", "500 mg")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_SITES = ("Berlin office", "London office", "2nd floor", "reception", "home office", "warehouse")
 
 _PERSON_WORDS = frozenset(
     {"author", "prescriber", "vet", "organizer", "performer", "artist", "director", "display"}
@@ -312,21 +374,25 @@ def _two(first: tuple[str, ...], second: tuple[str, ...], form: str, alone: floa
 def _subject(rng: random.Random, entity: str, pools: Pools) -> str:
     words = set(split_identifier(entity))
     if words & {"ticket", "issue", "case", "incident"}:
-        return rng.choice(_SUPPORT_SUBJECTS)
+        return f"{rng.choice(_SUPPORT_SUBJECTS)} ({rng.choice(_SITES)})"
     if words & {"activity", "call", "meeting", "deal"}:
-        return rng.choice(_CRM_SUBJECTS)
-    return rng.choice(_EMAIL_SUBJECTS)
+        return f"{rng.choice(_CRM_SUBJECTS)} - {rng.choice(pools('company'))}"
+    return f"{rng.choice(_EMAIL_SUBJECTS)} - {rng.choice(_MONTHS)}"
 
 
+_TASK_TITLE = _two(_TASK_VERBS, _TASK_OBJECTS, "{} {}", alone=0.0)
+_STORY_TITLE = _two(_TITLE_WORDS, _TITLE_NOUNS, "The {} {}", alone=0.0)
 _TITLES_BY_ENTITY = (
-    ({"task", "todo", "milestone", "issue"}, _one(_TASK_TITLES)),
-    ({"calendar", "meeting", "appointment"}, _one(_MEETING_TITLES)),
-    ({"event", "show", "concert"}, _one(_EVENT_TITLES)),
+    ({"task", "todo", "milestone", "issue"}, _TASK_TITLE),
+    ({"calendar", "meeting", "appointment"}, _two(_MEETINGS, _PROJECTS, "{}: {}", alone=0.0)),
+    ({"event", "show", "concert"}, _two(_EVENT_WORDS, _EVENT_KINDS, "{} {}", alone=0.0)),
     ({"review", "rating"}, _one(_REVIEW_TITLES)),
-    ({"book", "loan", "hold"}, _one(_BOOK_TITLES)),
-    ({"movie", "title", "film", "episode", "show"}, _one(_SCREEN_TITLES)),
-    ({"course", "cours", "lesson", "class", "module"}, _one(_COURSE_TITLES)),
-    ({"listing", "property", "home"}, _one(_LISTING_TITLES)),
+    ({"book", "loan", "hold", "movie", "title", "film", "episode", "show"}, _STORY_TITLE),
+    (
+        {"course", "cours", "lesson", "class", "module"},
+        _two(_COURSE_LEVELS, _COURSE_SUBJECTS, "{} {}", alone=0.0),
+    ),
+    ({"listing", "property", "home"}, _two(_LISTING_TITLES, _NEIGHBORHOODS, "{} in {}", alone=0.0)),
     ({"job", "posting", "employee", "contact", "user", "position"}, _pool("job")),
 )
 _NAMES_BY_ENTITY = (
@@ -341,8 +407,8 @@ _NAMES_BY_ENTITY = (
     ({"milestone"}, _one(_MILESTONES)),
     ({"label", "folder", "tag"}, _two(_LABELS, _LABEL_PARTS, "{}/{}")),
     ({"channel"}, _two(_CHANNELS, _CHANNEL_PARTS, "{}-{}")),
-    ({"title", "movie", "film"}, _one(_SCREEN_TITLES)),
-    ({"medication", "drug", "prescription"}, _one(_DRUGS)),
+    ({"title", "movie", "film"}, _STORY_TITLE),
+    ({"medication", "drug", "prescription"}, _two(_DRUGS, _STRENGTHS, "{} {}", alone=0.0)),
     ({"payee", "contact", "person", "user", "member", "customer"}, _pool("person_name")),
 )
 
@@ -402,7 +468,7 @@ def _maker(name: str, entity: str) -> Maker:
     if "generic" in every:
         return _one(_DRUGS)
     if last == "title":
-        return _by_entity(_TITLES_BY_ENTITY, entity) or _one(_TASK_TITLES)
+        return _by_entity(_TITLES_BY_ENTITY, entity) or _TASK_TITLE
     if last == "name" or name in ("payee", "label"):
         if set(split_identifier(entity)) & {"deal", "opportunity"}:
             return _deal

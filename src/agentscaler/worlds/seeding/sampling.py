@@ -247,6 +247,11 @@ class ArgumentSampler:
                 if value != anchor.get(column.name):
                     break
                 value = factory.value(schema, semantic, name, entity=entity)
+        if binding.operation == "create" and column is not None and isinstance(value, str):
+            for _ in range(5):  # a new record's made-up name or title is a new one
+                if not self.env.db.find(binding.table, where={column.name: value}, limit=1):
+                    break
+                value = factory.value(schema, semantic, name, entity=entity)
         return value
 
     def _repair(
