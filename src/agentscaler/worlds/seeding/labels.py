@@ -371,6 +371,14 @@ def _two(first: tuple[str, ...], second: tuple[str, ...], form: str, alone: floa
     return make
 
 
+_DATABASES = ("orders", "analytics", "inventory", "customers", "billing", "reporting", "events")
+_HOSTS = ("db", "api", "web", "cache", "mail", "app", "files", "search")
+
+
+def _host(rng: random.Random, entity: str, pools: Pools) -> str:
+    return f"{rng.choice(_HOSTS)}{rng.randint(1, 40)}.{rng.choice(('example.com', 'internal.example.net'))}"
+
+
 def _subject(rng: random.Random, entity: str, pools: Pools) -> str:
     words = set(split_identifier(entity))
     if words & {"ticket", "issue", "case", "incident"}:
@@ -440,9 +448,16 @@ def _maker(name: str, entity: str) -> Maker:
         "neighborhood": _one(_NEIGHBORHOODS),
         "hours": _one(_HOURS),
         "configuration": _one(_BEDS),
-        "nickname": _one(_NICKNAMES),
+        "host": _host,
+        "hostname": _host,
+        "database": _two(_DATABASES, ("prod", "staging", "dev", "eu", "us", "v2"), "{}_{}"),
         "vehicle": lambda rng, e, pools: f"{rng.choice(_COLORS)} {' '.join(rng.choice(_CARS))}",
     }
+    if last == "nickname":
+        if set(split_identifier(entity)) & {"account", "card", "wallet"}:
+            return _one(_NICKNAMES)
+        what = " ".join(split_identifier(entity)).title() or "Item"
+        return lambda rng, e, pools: f"{rng.choice(pools('city'))} {what}"
     if name in ("time_zone", "tz"):
         return fixed["timezone"]
     if last in fixed:
@@ -479,7 +494,7 @@ def _maker(name: str, entity: str) -> Maker:
             return _place  # a branch, a venue, a facility: named for its city
         return _pool("company")
     shown = " ".join(w for w in words if w not in ("id", "name")).capitalize() or "Item"
-    return lambda rng, e, pools: f"{shown} {rng.randint(1, 99)}"
+    return lambda rng, e, pools: f"{shown} {rng.randint(1, 999)}"
 
 
 def model_of(make: object, rng: random.Random) -> str | None:
