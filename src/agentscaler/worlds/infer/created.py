@@ -3,10 +3,14 @@ service fills in.
 
 * A counter (a column some write adds to or takes from: an event's ``tickets_sold``) starts at
   0 in a created row, so arithmetic on it never meets a null.
-* A price a create does not take as an argument comes from where the service gets it: the row
-  the call names (a ticket order's total is the event's price times the quantity, a training
-  session's price the trainer's hourly rate for its length, a booking's fare the train's
-  price), as a formula in the insert's values; a currency comes with it from the same row.
+* A count of days or nights follows from the first and last day the row is created with (a
+  leave request's working days, a stay's nights).
+* A price a create does not take as an argument comes from where the service gets it: the
+  world's own formula for it (a parking session's fee by the fee calculator's rule), else the
+  row the call names (a ticket order's total is the event's price times the quantity, a
+  training session's price the trainer's hourly rate for its length, a booking's fare the
+  train's price), as a formula in the insert's values (null when a value it reads is); a
+  currency comes with it from the same row.
 * A price nothing the call names can give is the column's default, drawn once from the range
   the seeder draws that column's values from (a season ticket's price).
 
