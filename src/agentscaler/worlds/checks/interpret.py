@@ -304,7 +304,7 @@ class Interpreter:
         values = {c: v for c, v in values.items() if c not in cleared}
         if effect.op in ("increment", "decrement"):
             sign = 1 if effect.op == "increment" else -1
-            values = {c: row[c] + sign * amount for c, amount in values.items()}
+            values = {c: (row[c] or 0) + sign * amount for c, amount in values.items()}
         emptied = [c for c, v in effect.values.items() if may_empty(v)]
         rows[row_name] = db.update(entity.table, key, values, clear=[*cleared, *emptied])
 

@@ -845,6 +845,14 @@ def _violations_of(
                     + _shifted(value, 1)
                     + _extremes(value)
                 )
+                if (
+                    value in (None, "")
+                    and column is not None
+                    and column.kind in ("date", "datetime")
+                ):
+                    # an empty date: dates around the world's clock (a day and a year away)
+                    now = spec.clock[:10] if column.kind == "date" else spec.clock
+                    candidates += _shifted(now, -1) + _shifted(now, 1)
                 for candidate in candidates:
                     note = f"{row_name}.{column_name} = {candidate!r}" + _with(extra)
                     if note in seen:

@@ -486,7 +486,8 @@ class _Function:
                 if op in ("increment", "decrement"):
                     sign = "+" if op == "increment" else "-"
                     values = {
-                        col: f'{var}["{col}"] {sign} ({amount})' for col, amount in values.items()
+                        col: f'({var}["{col}"] or 0) {sign} ({amount})'
+                        for col, amount in values.items()
                     }
                 literal = _dict_source(values, self.indent)
                 extra = (

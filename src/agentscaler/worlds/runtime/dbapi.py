@@ -466,6 +466,16 @@ class Database(Formulas):
         return _as_date(value).weekday()
 
     @staticmethod
+    def working_days(start: Any, end: Any) -> int:
+        """Monday-to-Friday days from ``start`` to ``end``, both counted (0 when end is first)."""
+        first, last = _as_date(start), _as_date(end)
+        days = (last - first).days + 1
+        if days <= 0:
+            return 0
+        weeks, rest = divmod(days, 7)
+        return weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+
+    @staticmethod
     def hours_between(start: Any, end: Any) -> float:
         """Hours from ``start`` to ``end`` (date-times; dates count from midnight)."""
         seconds = (_as_datetime(end) - _as_datetime(start)).total_seconds()

@@ -19,6 +19,7 @@ from agentscaler.worlds.seeding import addresses, columns, kinds, names
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.amounts import amount_parts
+from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
@@ -56,6 +57,9 @@ class CoherentRows:
             t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
         }
         """Per table, the table each of its reference columns names."""
+        self._moments: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = {}
+        """Per table, ``(day, date-time)`` column pairs that describe the same moment and
+        ``(start, end, length)`` triples (an end is its start plus the length)."""
 
     def rows(
         self, table: Table, table_keys: list[Any], keys: dict[str, list[Any]], draw: columns.Draw
@@ -92,9 +96,12 @@ class CoherentRows:
         flags = self._flags.get(table.name, ())
         allowed = self._allowed.get(table.name)
         available = self._available.get(table.name, ())
+        moments, lengths = self._moments.get(table.name, ([], []))
         for row in rows:
             if pairs:
                 pairs_.order(pairs, row, rng, allowed)
+            if moments or lengths:
+                pairs_.agree(moments, row, lengths)  # a departure's day is the departure's
             for flag, level in flags:
                 if isinstance(row.get(level), int | float):
                     row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
@@ -153,6 +160,7 @@ class CoherentRows:
             for c in table.columns
             if c.enum or (c.value_schema or {}).get("enum")
         }
+        self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
         return made, pairs_.pairs_of(names)
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
@@ -238,7 +246,7 @@ class CoherentRows:
             else None
         )
         if named_kind is not None and not {"enum", "format"} & set(schema):
-            return checked(names.name_maker(named_kind, owner_table.entity or ""))
+            return checked(names.name_maker(named_kind, owner_table.entity or "", faker_pool))
         if (
             column.type == "TEXT"
             and semantic in (None, "text", "company", "title", "label", "email")
@@ -251,6 +259,19 @@ class CoherentRows:
             return columns.one_by_one(
                 lambda row, draw: fit_length(
                     free_text(name, row, entity, draw.rng, named=named), schema, draw.rng
+                )
+            )
+        if (
+            column.type == "TEXT"
+            and semantic in (None, "title", "label")
+            and not ({"enum", "pattern", "format"} & set(schema))
+        ):  # a pet's name, a task's title, a trip's purpose: by what the row is
+            entity = next((t.entity for t in self.world.tables if t.name == table), "")
+            return columns.one_by_one(
+                lambda row, draw: fit_length(
+                    field_text(name, entity, draw.rng, faker_pool),
+                    schema,
+                    draw.rng,
                 )
             )
         return columns.generic(schema, semantic, name)

@@ -21,6 +21,7 @@ from agentscaler.canonical import canonical_json
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.patterns import compile_pattern, draw_many
 from agentscaler.worlds.seeding.texts import text_kind
@@ -167,27 +168,6 @@ def _clock_times(seconds: bool) -> Maker:
     return make
 
 
-def _words(low: int, high: int, title: bool = False, capitalize: bool = False) -> Maker:
-    def make(rows: Rows, draw: Draw) -> list[Any]:
-        pool = faker_pool("words")
-        n = len(rows)
-        counts = [low] * n if low == high else draw.gen.integers(low, high + 1, n).tolist()
-        chosen = [pool[i] for i in draw.indices(len(pool), sum(counts))]
-        out, at = [], 0
-        for count in counts:
-            words = chosen[at : at + count]
-            at += count
-            if title:
-                out.append(" ".join(w.capitalize() for w in words))
-            elif capitalize:
-                out.append(" ".join(words).capitalize())
-            else:
-                out.append(" ".join(words))
-        return out
-
-    return make
-
-
 def _characters(alphabet: str, length: int) -> Maker:
     def make(rows: Rows, draw: Draw) -> list[Any]:
         picked = draw.gen.integers(0, len(alphabet), (len(rows), length)).tolist()
@@ -222,7 +202,7 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
         case "currency":
             return choice(("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"))
         case "title":
-            return _words(4, 4, capitalize=True)
+            return _labels(name or "title")
         case "language":
             return choice(("English", "Spanish", "French", "German", "Japanese", "Chinese"))
         case "token":
@@ -232,7 +212,7 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
         case "status":
             return choice(_STATUS_WORDS)
         case "label":
-            return _words(2, 2, title=True)
+            return _labels(name or "name")
         case "category":
             return choice(("standard", "premium", "basic", "express", "other"))
         case "date":
@@ -259,7 +239,12 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
         return choice(_AIRCRAFT)
     if words and (words[-1] in _CODE_WORDS or words[0] in _CODE_WORDS):
         return _characters(_LETTERS[:26] + _DIGITS, 10)  # a tracking number, a reference
-    return _words(1, 3)
+    return _labels(name)
+
+
+def _labels(name: str) -> Maker:
+    """Short realistic values for the field ``name`` (see :mod:`.labels`)."""
+    return lambda rows, draw: [field_text(name, "", draw.rng, faker_pool) for _ in rows]
 
 
 _AIRCRAFT = (

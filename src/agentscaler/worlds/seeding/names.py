@@ -1,6 +1,6 @@
 """Names and short labels by what a column names: people, organisations, job titles, time zones,
-licence plates and driving licences, vehicles, opening hours, places, pets and the names of
-venues ("Hartley Cinema", "Oak Ridge Service Point").
+licence plates and driving licences, vehicles, opening hours, places and the names of venues
+("Hartley Cinema", "Oak Ridge Service Point").
 
 A column's kind is read from its name and its table's entity (``vet_name`` names a person,
 ``agency`` an organisation, ``title`` of a user a job, ``name`` of a cinema a venue); values come
@@ -17,10 +17,13 @@ from functools import cache
 from typing import Any
 
 from agentscaler.naming import split_identifier
-from agentscaler.worlds.seeding.values import faker_pool
+
+Pools = Callable[[str], tuple[Any, ...]]
+"""The Faker values of a kind (``person_name``, ``company``, ``city``, ``timezone``, ...)."""
 
 PERSON_ROLES = frozenset(
     "author prescriber doctor physician vet veterinarian instructor teacher tutor driver agent "
+    "performer artist director "
     "owner contact assignee recipient sender organizer organiser host manager coach trainer "
     "stylist technician adjuster dentist therapist nurse pharmacist reviewer approver "
     "landlord tenant holder beneficiary guardian referee speaker presenter".split()
@@ -111,11 +114,8 @@ def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> st
         return "area"
     if head == "location" and len(words) <= 2:
         return "place"
-    if head == "name" and len(words) == 1 and ent:
-        if ent[-1] == "pet":
-            return "pet"
-        if ent[-1] in VENUES:
-            return "venue"
+    if head == "name" and len(words) == 1 and ent and ent[-1] in VENUES:
+        return "venue"
     return None
 
 
@@ -158,20 +158,21 @@ def _words_of(entity: str) -> str:
     return " ".join(w.capitalize() for w in split_identifier(entity))
 
 
-def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str = "") -> str:
-    """One value of ``kind`` (the row gives a vehicle model its make)."""
+def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str, pools: Pools) -> str:
+    """One value of ``kind`` (the row gives a vehicle model its make; ``pools`` the Faker
+    values of a kind)."""
     pick = rng.choice
     match kind:
         case "person":
-            return pick(faker_pool("person_name"))
+            return pick(pools("person_name"))
         case "company":
-            return pick(faker_pool("company"))
+            return pick(pools("company"))
         case "job":
-            return pick(faker_pool("job"))
+            return pick(pools("job"))
         case "timezone":
-            return pick(faker_pool("timezone"))
+            return pick(pools("timezone"))
         case "plate":
-            return pick(faker_pool("plate"))
+            return pick(pools("plate"))
         case "licence":
             return _licence(rng)
         case "hours":
@@ -187,19 +188,17 @@ def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str = 
             models = _models_by_make().get(str(make)) if make is not None else None
             return pick(models) if models else pick(_vehicles())[1]
         case "area":
-            return pick(faker_pool("city"))
+            return pick(pools("city"))
         case "place":
-            return f"{pick(faker_pool('street'))}, {pick(faker_pool('city'))}"
-        case "pet":
-            return pick(faker_pool("first_name"))
+            return f"{pick(pools('street'))}, {pick(pools('city'))}"
         case "venue":
-            owner = (
-                pick(faker_pool("last_name")) if rng.random() < 0.5 else pick(faker_pool("city"))
-            )
+            owner = pick(pools("last_name")) if rng.random() < 0.5 else pick(pools("city"))
             return f"{owner} {_words_of(entity)}"
     raise ValueError(f"no names of kind {kind!r}")
 
 
-def name_maker(kind: str, entity: str = "") -> Callable[[list[dict[str, Any]], Any], list[Any]]:
+def name_maker(
+    kind: str, entity: str, pools: Pools
+) -> Callable[[list[dict[str, Any]], Any], list[Any]]:
     """A column maker (rows, draw) of ``kind`` for a table of ``entity``."""
-    return lambda rows, draw: [make_name(kind, draw.rng, row, entity) for row in rows]
+    return lambda rows, draw: [make_name(kind, draw.rng, row, entity, pools) for row in rows]

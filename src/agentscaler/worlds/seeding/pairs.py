@@ -1,6 +1,8 @@
 """Pairs of values where one ends what the other starts (``start_date`` / ``end_date``,
-``departure_time`` / ``arrival_time``, ``starting_date`` / ``ending_date``), kept in order in
-seeded rows and in made objects: the end after its start."""
+``departure_time`` / ``arrival_time``, ``started_at`` / ``ends_at``), kept in order in seeded
+rows and in made objects: the end after its start; and pairs that describe the same moment (a
+flight's ``departure_date`` and ``departure_time``, a slot's ``date`` and ``start_time``), kept
+in agreement: the day is the moment's day."""
 
 from __future__ import annotations
 
@@ -56,6 +58,84 @@ def _pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found))
 
 
+_DAY = re.compile(r"^(?:(.+)_)?(date|day)$")
+_MOMENT = re.compile(r"^(.+)_(time|at|datetime)$")
+_DAY_OF_START = frozenset({"", "travel", "service", "trip", "journey", "slot", "session", "event"})
+"""Days named for what a row is (``travel_date``, ``date``): the day its start falls on."""
+_STARTS = frozenset({"start", "starts", "departure", "begin", "begins"})
+
+
+def same_moments(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(day, moment)`` name pairs among ``names`` that describe one moment: a day column and
+    the date-time of the same event (``departure_date`` / ``departure_time``, ``pickup_date`` /
+    ``pickup_at``), or a row's own day and its start (``travel_date`` / ``departure_time``,
+    ``date`` / ``start_time``)."""
+    return list(_same_moments(tuple(sorted(set(names)))))
+
+
+@lru_cache(maxsize=8192)
+def _same_moments(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    snake = {"_".join(split_identifier(name)): name for name in names}
+    moments = {m.group(1): name for name in snake if (m := _MOMENT.match(name))}
+    found = []
+    for name, original in snake.items():
+        day = _DAY.match(name)
+        if day is None:
+            continue
+        what = day.group(1) or ""
+        moment = moments.get(what) if what else None
+        if moment is None and what in _DAY_OF_START:
+            starts = sorted(moments[w] for w in moments if w in _STARTS)
+            moment = starts[0] if len(starts) == 1 else None
+        if moment is not None:
+            found.append((original, snake[moment]))
+    return tuple(found)
+
+
+_LENGTHS = {"duration_minutes": 1, "duration_mins": 1, "duration_hours": 60}
+"""Columns holding a row's length, and their minutes per unit."""
+
+
+def spans(names: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(start, end, length)`` name triples among ``names``: a row's start and end and the
+    column holding how long it lasts (a parking session's ``started_at``, ``ends_at`` and
+    ``duration_minutes``)."""
+    names = set(names)
+    lengths = sorted(n for n in names if n in _LENGTHS)
+    if len(lengths) != 1:
+        return []
+    return [(start, end, lengths[0]) for start, end in pairs_of(names)]
+
+
+def agree(
+    pairs: list[tuple[str, str]],
+    row: dict[str, Any],
+    lengths: list[tuple[str, str, str]] | tuple[()] = (),
+) -> None:
+    """Make the values of ``row`` that describe one moment agree (in place): each day is the day
+    of the date-time it goes with (a time of day alone has no day to agree on), and an end is
+    its start plus the row's length."""
+    for start, end, length in lengths:
+        minutes, first = row.get(length), row.get(start)
+        if not _number(minutes) or minutes <= 0 or not isinstance(first, str) or len(first) <= 10:
+            continue
+        if not isinstance(row.get(end), str):
+            continue
+        try:
+            begin = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        finish = begin + dt.timedelta(minutes=minutes * _LENGTHS[length])
+        text = finish.isoformat(timespec="seconds")
+        row[end] = text.replace("+00:00", "Z") if first.endswith("Z") else text
+    for day, moment in pairs:
+        first, second = row.get(day), row.get(moment)
+        if not isinstance(first, str) or not isinstance(second, str) or len(first) != 10:
+            continue
+        if len(second) > 10 and _iso(first) and _iso(second):
+            row[day] = second[:10]
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -73,11 +153,8 @@ def order(
     """Put each end after its start in ``row`` (in place): numbers and same-form texts are
     swapped, dates and times of day moved a few hours or days later; a column with ``allowed``
     values takes one of them that is in order."""
-    length = _length(tuple(row)) if pairs else None
     for start, name in pairs:
         if row.get(name) is None or row.get(start) is None:
-            continue
-        if length is not None and _lasts(start, name, row, *length):
             continue
         if allowed and (start in allowed or name in allowed):
             _order_within(start, name, row, rng, allowed)
@@ -108,47 +185,6 @@ def order(
                 row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
         except ValueError:
             continue
-
-
-_UNITS = {
-    "seconds": "seconds",
-    "secs": "seconds",
-    "minutes": "minutes",
-    "mins": "minutes",
-    "hours": "hours",
-    "hrs": "hours",
-    "days": "days",
-}
-
-
-@lru_cache(maxsize=8192)
-def _length(names: tuple[str, ...]) -> tuple[str, str] | None:
-    """``(column, unit)`` of a row's stated length in a unit (``duration_minutes``,
-    ``length_hours``), which puts its end that long after its start."""
-    for name in names:
-        parts = split_identifier(name)
-        units = [_UNITS[w] for w in parts if w in _UNITS]
-        if units and len(parts) <= 3 and {"duration", "length", *_UNITS} >= set(parts):
-            return name, units[0]
-    return None
-
-
-def _lasts(start: str, end: str, row: dict[str, Any], column: str, unit: str) -> bool:
-    """Put a moment's end its stated length after its start (a parking session of 109
-    minutes from 07:15 ends at 09:04); False when the values are not moments and a length."""
-    amount = row.get(column)
-    if not _number(amount) or amount < 0:
-        return False
-    text = str(row[start])
-    if len(text) <= 10 or not _iso(text) or not _iso(str(row[end])):
-        return False
-    try:
-        begin = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    finish = (begin + dt.timedelta(**{unit: amount})).isoformat(timespec="seconds")
-    row[end] = finish.replace("+00:00", "Z") if text.endswith("Z") else finish
-    return True
 
 
 def free_pairs(pairs: list[tuple[str, str]], schemas: dict[str, Any]) -> list[tuple[str, str]]:

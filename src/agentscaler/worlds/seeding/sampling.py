@@ -23,7 +23,7 @@ from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
-from agentscaler.worlds.seeding.values import ValueFactory
+from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.expr import param_of
 
 _IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
@@ -279,24 +279,30 @@ class ArgumentSampler:
         if name in self._units(binding.name):
             family = random.Random(f"{self._call_seed}:units").choice(UNIT_FAMILIES)
             return rng.choice(family)
+        entity = table.table.entity if table is not None else ""
         words = vocabulary_of(column.value_schema or {}) if column is not None else ()
         words = vocabulary_of(schema) or words
         current = anchor.get(column.name) if anchor is not None and column is not None else None
         if words and binding.operation in ("create", "update") and kind == "field":
             return rng.choice([w for w in words if w != current] or list(words))
         named = (
-            name_kind(column.name, table.table.entity, [c.name for c in table.table.columns])
+            name_kind(column.name, entity, [c.name for c in table.table.columns])
             if column is not None and table is not None and column.type == "TEXT"
             else None
         )
         if named is not None and not {"enum", "pattern", "format", "const"} & set(schema):
-            return make_name(named, rng, made or {}, table.table.entity)
-        value = factory.value(schema, semantic, name)
+            return make_name(named, rng, made or {}, entity, faker_pool)
+        value = factory.value(schema, semantic, name, entity=entity)
         if binding.operation == "update" and anchor is not None and column is not None:
             for _ in range(5):
                 if value != anchor.get(column.name):
                     break
-                value = factory.value(schema, semantic, name)
+                value = factory.value(schema, semantic, name, entity=entity)
+        if binding.operation == "create" and column is not None and isinstance(value, str):
+            for _ in range(5):  # a new record's made-up name or title is a new one
+                if not self.env.db.find(binding.table, where={column.name: value}, limit=1):
+                    break
+                value = factory.value(schema, semantic, name, entity=entity)
         return value
 
     def _repair(

@@ -22,6 +22,7 @@ from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.texts import free_text, text_kind
 
@@ -130,8 +131,10 @@ class ValueFactory:
         semantic: str | None = None,
         name: str = "",
         depth: int = 0,
+        entity: str = "",
     ) -> Any:
-        """A value valid for ``schema`` that looks like ``semantic`` (best effort)."""
+        """A value valid for ``schema`` that looks like ``semantic`` (best effort); ``entity``:
+        what the row or call is about (a pet's ``name``, a task's ``title``), when known."""
         if schema is None or _COMBINERS.isdisjoint(schema):
             schema = schema or {}  # nothing to resolve (read only below)
         else:
@@ -160,7 +163,7 @@ class ValueFactory:
             return self.array(schema, name, depth)
         if json_type == "object":
             return self.object(schema, depth)
-        return self.string(schema, semantic, name)
+        return self.string(schema, semantic, name, entity)
 
     # --- scalars --------------------------------------------------------------------------------
     def integer(self, schema: dict[str, Any], semantic: str | None) -> int:
@@ -197,7 +200,9 @@ class ValueFactory:
         value = round(self.rng.uniform(float(low), float(high)), 2)
         return min(max(value, float(low)), float(high))
 
-    def string(self, schema: dict[str, Any], semantic: str | None, name: str = "") -> str:
+    def string(
+        self, schema: dict[str, Any], semantic: str | None, name: str = "", entity: str = ""
+    ) -> str:
         fmt = schema.get("format")
         pattern = schema.get("pattern")
         coded = _coded(name, semantic, pattern, self.rng)
@@ -230,7 +235,7 @@ class ValueFactory:
             semantic = "uuid"
         if fmt == "ipv4":
             semantic = "ip"
-        text = self._semantic_string(semantic, name)
+        text = self._semantic_string(semantic, name, entity)
         return fit_length(text, schema, self.rng)
 
     def date(self, start: dt.date = _DATE_START, days: int = _DATE_DAYS) -> str:
@@ -249,10 +254,7 @@ class ValueFactory:
     def _pick(self, kind: str) -> Any:
         return self.rng.choice(faker_pool(kind))
 
-    def _words(self, count: int) -> list[str]:
-        return self.rng.choices(faker_pool("words"), k=count)
-
-    def _semantic_string(self, semantic: str | None, name: str) -> str:
+    def _semantic_string(self, semantic: str | None, name: str, entity: str = "") -> str:
         rng = self.rng
         if semantic in _PICKED:
             return self._pick(semantic)
@@ -270,9 +272,9 @@ class ValueFactory:
             case "currency":
                 return rng.choice(("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"))
             case "title":
-                return " ".join(self._words(4)).capitalize()
+                return field_text(name or "title", entity, rng, faker_pool)
             case "text":
-                return free_text(name, {}, "", rng)
+                return free_text(name, {}, entity, rng)
             case "language":
                 return rng.choice(("English", "Spanish", "French", "German", "Japanese", "Chinese"))
             case "token":
@@ -282,7 +284,7 @@ class ValueFactory:
             case "status":
                 return rng.choice(_STATUS_WORDS)
             case "label":
-                return " ".join(w.capitalize() for w in self._words(2))
+                return field_text(name or "name", entity, rng, faker_pool)
             case "category":
                 return rng.choice(("standard", "premium", "basic", "express", "other"))
             case "date":
@@ -290,11 +292,11 @@ class ValueFactory:
             case "datetime":
                 return self.datetime()
         if text_kind(name) is not None:
-            return free_text(name, {}, "", rng)
+            return free_text(name, {}, entity, rng)
         words = [w for w in split_identifier(name) if w not in ("id", "name")]
         if words and words[-1] in ("symbol", "ticker"):
             return "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(3, 4)))
-        return " ".join(self._words(rng.randint(1, 3)))
+        return field_text(name, entity, rng, faker_pool)
 
     # --- containers -----------------------------------------------------------------------------
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:

@@ -97,6 +97,9 @@ FUNCTIONS: dict[str, Function] = {
     "hours_between": Function(2, 2, "hours from the first date-time to the second"),
     "years_between": Function(2, 2, "whole years from the first date to the second (age)"),
     "weekday": Function(1, 1, "day of the week of a date, 0 (Monday) to 6 (Sunday)"),
+    "working_days": Function(
+        2, 2, "Monday-to-Friday days from the first date to the second, both counted"
+    ),
     "add_days": Function(2, 2, "a date (or date-time) plus a number of days"),
     "add_hours": Function(2, 2, "a date-time plus a number of hours"),
     "mean_of": Function(1, 1, "arithmetic mean of a list of numbers"),
@@ -131,6 +134,7 @@ _DB_METHODS = {
     "add_hours": "add_hours",
     "years_between": "years_between",
     "weekday": "weekday",
+    "working_days": "working_days",
     **{
         name: name
         for name in (

@@ -31,7 +31,7 @@ _HEADER = """\
 # Conditions (check, when) are expressions. Functions: now(), today(), len(), sum(), min(),
 # max(), round(), abs(), lower(), coalesce(), count("entity", col=value), exists(...), rows(...),
 # total("entity", "column", ...), average(...), days_between(), hours_between(),
-# years_between(), weekday(), add_days(), add_hours().
+# years_between(), weekday(), working_days(), add_days(), add_hours().
 # Effects: insert, update, increment, decrement, delete (a bound row), clear (rows of an entity
 # matching `values`), update_all (set `values` on the rows of an entity matching `where`).
 # `user` is the entity of the people the agent serves; an entity's `owner` is the column through
