@@ -5,6 +5,7 @@ lists (the arguments it echoes and the totals beside its main figure)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import zoneinfo
 
 import pytest
@@ -14,6 +15,7 @@ from faker_vehicle import vehicles as catalog
 from agentscaler.catalog import vertical_tools
 from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 
 
@@ -161,3 +163,14 @@ def test_a_column_whose_schemas_give_examples_is_drawn_from_them_in_parallel_lis
     assert sorted(r["name"] for r in rows) == sorted(names)
     for row in rows:
         assert generics[names.index(row["name"])] == row["generic_name"], row
+
+
+def test_a_created_record_takes_a_vocabulary_name_no_row_holds_yet():
+    """Label names are unique and come from the catalog's list: a new label's made-up name is
+    one of the list no label holds, or, once the list is used up, a name of another kind."""
+    email = _world("email")
+    env = email.make_env()
+    held = {row["name"] for row in env.db.rows("labels")}
+    sampler = ArgumentSampler(env)
+    made = [sampler.sample("create_label", random.Random(seed))["name"] for seed in range(40)]
+    assert held and not set(made) & held, sorted(set(made) & held)[:5]

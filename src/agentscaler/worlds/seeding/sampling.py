@@ -284,7 +284,15 @@ class ArgumentSampler:
         words = vocabulary_of(schema) or words
         current = anchor.get(column.name) if anchor is not None and column is not None else None
         if words and binding.operation in ("create", "update") and kind == "field":
-            return rng.choice([w for w in words if w != current] or list(words))
+            free = [w for w in words if w != current]
+            if binding.operation == "create":  # a new record takes a name no row holds yet
+                free = [
+                    w
+                    for w in free
+                    if not self.env.db.find(binding.table, where={column.name: w}, limit=1)
+                ]
+            if free:
+                return rng.choice(free)
         named = (
             name_kind(column.name, entity, [c.name for c in table.table.columns])
             if column is not None and table is not None and column.type == "TEXT"
