@@ -63,7 +63,10 @@ def test_users_name_their_own_record_in_the_first_person(sampled_builtin):
         g.request
         for t in tasks
         for g in t.goals
-        if re.search(rf"\bof my {re.escape(t.persona.entity)}\b(?! (?:from|with)\b)", g.request)
+        if re.search(
+            rf"\bof my {re.escape(t.persona.entity)}\b(?! (?:from|with)\b)",
+            re.sub(r'"[^"]*"', "", g.request),  # the words of the request, not a quoted value
+        )
     ]
     assert not third_person, third_person[:3]
     first_person = [

@@ -142,7 +142,11 @@ def test_missing_information_is_asked_for_before_the_change(played):
             for c in m.tool_calls or ()
             if any(v == f.value for v in json.loads(c.function.arguments).values() for f in held)
         ]
-        assert used and min(used) > answered
+        assert used and min(used) > answered, (
+            task.id,
+            [f.value for f in held],
+            [(m.role, m.content, m.tool_calls) for m in messages[: max(used or [0]) + 1]],
+        )
 
 
 def test_change_of_mind_the_first_request_is_proposed_then_taken_back(played):

@@ -446,7 +446,16 @@ def shape(
     writer = writer.for_user(persona)
     roles: dict[str, str] = {f.name: "identity" for f in facts if f.name in identity_names}
     known_values = {canonical_json(f.value) for f in facts}
-    facts = list(facts) + [f for f in identity if canonical_json(f.value) not in known_values]
+    facts = list(facts)
+    taken = {f.name for f in facts}
+    for fact in identity:  # who the user is, under a name no request fact holds
+        if canonical_json(fact.value) in known_values:
+            continue
+        if fact.name in taken:  # the user's own email beside the new email they want
+            names = (f"your_{fact.name}", *(f"your_{fact.name}_{n}" for n in range(2, 99)))
+            fact = fact.model_copy(update={"name": next(n for n in names if n not in taken)})
+        taken.add(fact.name)
+        facts.append(fact)
     said = {plain_text(f.value) for f in facts}
     lookups = tuple(v for v in lookups if v not in said)
     semantics = _semantics(world)
