@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentscaler.catalog import vertical_tools
 from agentscaler.jsonl import write_records
 from agentscaler.records import Domain, DomainMember, DomainStats, ToolSpec
 from agentscaler.worlds.compiler import compile_world
@@ -95,3 +96,22 @@ def helpdesk() -> CompiledWorld:
 @pytest.fixture
 def notes() -> CompiledWorld:
     return compiled_vertical("notes")
+
+
+_BUILTIN: dict[str, CompiledWorld] = {}
+
+
+def builtin_world(vertical: str) -> CompiledWorld:
+    """The built-in catalog's vertical compiled once per test session."""
+    if vertical not in _BUILTIN:
+        _BUILTIN[vertical] = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
+    return _BUILTIN[vertical]
+
+
+def set_row(env, table: str, key_column: str, key, **values) -> None:
+    """Put a row into a known state (as a seeded state would be)."""
+    assignments = ", ".join(f'"{c}" = ?' for c in values)
+    env.db._conn.execute(
+        f'UPDATE "{table}" SET {assignments} WHERE "{key_column}" = ?', (*values.values(), key)
+    )
+    env.restore(env.snapshot().data)  # drop cached table digests

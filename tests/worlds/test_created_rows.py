@@ -4,34 +4,17 @@ later arithmetic on them never meets a null) and prices come from what is bought
 from __future__ import annotations
 
 import pytest
+from tests.worlds.conftest import builtin_world, set_row
 
 from agentscaler import catalog
-from agentscaler.catalog import vertical_tools
-from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.infer.created import filled_price
 from agentscaler.worlds.seeding.kinds import number_range
 
-_WORLDS: dict[str, object] = {}
-
-
-def _world(vertical: str):
-    if vertical not in _WORLDS:
-        _WORLDS[vertical] = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
-    return _WORLDS[vertical]
-
-
-def _set(env, table: str, key_column: str, key, **values) -> None:
-    assignments = ", ".join(f'"{c}" = ?' for c in values)
-    env.db._conn.execute(
-        f'UPDATE "{table}" SET {assignments} WHERE "{key_column}" = ?', (*values.values(), key)
-    )
-    env.restore(env.snapshot().data)
-
 
 def test_tickets_for_a_created_event_count_up_from_zero():
-    env = _world("events").make_env()
+    env = builtin_world("events").make_env()
     venue = env.db.find("venues", limit=1)[0]
-    _set(env, "venues", "venue_id", venue["venue_id"], seated_capacity=500)
+    set_row(env, "venues", "venue_id", venue["venue_id"], seated_capacity=500)
     organizer = env.db.find("organizers", limit=1)[0]["organizer_id"]
     created = env.call(
         "create_event",
@@ -47,7 +30,7 @@ def test_tickets_for_a_created_event_count_up_from_zero():
     assert created.ok, created.observation
     event = created.observation["event_id"]
     assert created.observation["tickets_sold"] == 0
-    _set(env, "events", "event_id", event, status="published")
+    set_row(env, "events", "event_id", event, status="published")
     bought = env.call(
         "purchase_tickets",
         event_id=event,
@@ -63,9 +46,9 @@ def test_tickets_for_a_created_event_count_up_from_zero():
 
 
 def test_a_counter_left_null_counts_from_zero_in_the_generated_code():
-    env = _world("events").make_env()
+    env = builtin_world("events").make_env()
     event = env.db.find("events", limit=1)[0]["event_id"]
-    _set(env, "events", "event_id", event, status="published", tickets_sold=None, capacity=100)
+    set_row(env, "events", "event_id", event, status="published", tickets_sold=None, capacity=100)
     bought = env.call(
         "purchase_tickets",
         event_id=event,
@@ -79,9 +62,9 @@ def test_a_counter_left_null_counts_from_zero_in_the_generated_code():
 
 
 def test_a_training_session_is_priced_by_the_trainers_hourly_rate():
-    env = _world("gyms").make_env()
+    env = builtin_world("gyms").make_env()
     member = env.db.find("members", limit=1)[0]["member_id"]
-    _set(env, "members", "member_id", member, status="active")
+    set_row(env, "members", "member_id", member, status="active")
     trainer = env.db.find("trainers", limit=1)[0]
     booked = env.call(
         "book_training_session",
@@ -95,7 +78,7 @@ def test_a_training_session_is_priced_by_the_trainers_hourly_rate():
 
 
 def test_a_season_ticket_nothing_prices_gets_a_price_the_seeder_would_draw():
-    world = _world("rail_travel")
+    world = builtin_world("rail_travel")
     env = world.make_env()
     traveler = env.db.find("travelers", limit=1)[0]["traveler_id"]
     bought = env.call(
@@ -116,7 +99,7 @@ def test_a_season_ticket_nothing_prices_gets_a_price_the_seeder_would_draw():
 def test_no_created_row_leaves_a_counter_or_a_price_null(vertical):
     """Every column some write adds to or takes from has a value in every row a create makes,
     and so has every price of what a create buys."""
-    spec = _world(vertical).spec
+    spec = builtin_world(vertical).spec
     counted = set()
     for tool in spec.tools.values():
         for effect in tool.effects:
@@ -141,13 +124,13 @@ def test_no_created_row_leaves_a_counter_or_a_price_null(vertical):
 
 
 def test_a_parking_session_is_charged_by_the_worlds_own_fee_formula():
-    world = _world("parking")
+    world = builtin_world("parking")
     env = world.make_env()
     vehicle = env.db.find("vehicles", limit=1)[0]
     facility = env.db.find("facilities", limit=1)[0]
-    _set(env, "facilities", "facility_id", facility["facility_id"], max_stay_hours=24)
+    set_row(env, "facilities", "facility_id", facility["facility_id"], max_stay_hours=24)
     for session in env.db.find("parking_sessions", where={"vehicle_id": vehicle["vehicle_id"]}):
-        _set(
+        set_row(
             env,
             "parking_sessions",
             "parking_session_id",
@@ -169,9 +152,9 @@ def test_a_parking_session_is_charged_by_the_worlds_own_fee_formula():
 
 
 def test_a_leave_request_counts_its_working_days_and_approving_it_takes_them():
-    env = _world("hr").make_env()
+    env = builtin_world("hr").make_env()
     employee = env.db.find("employees", limit=1)[0]
-    _set(env, "employees", "employee_id", employee["employee_id"], vacation_days_remaining=20)
+    set_row(env, "employees", "employee_id", employee["employee_id"], vacation_days_remaining=20)
     submitted = env.call(
         "submit_leave_request",
         employee_id=employee["employee_id"],

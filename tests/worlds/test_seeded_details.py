@@ -11,20 +11,15 @@ import zoneinfo
 import pytest
 from faker.providers.lorem.en_US import Provider
 from faker_vehicle import vehicles as catalog
+from tests.worlds.conftest import builtin_world
 
-from agentscaler.catalog import vertical_tools
-from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.seeding import kinds
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 
 
-def _world(vertical: str):
-    return compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
-
-
 def test_a_drug_interaction_names_two_distinct_medications_that_exist():
-    world = _world("pharmacy")
+    world = builtin_world("pharmacy")
     rows = seed_rows(world.world, 3, 25, world.spec)
     medications = {r["medication_id"] for r in rows["medications"]}
     for row in rows["drug_interactions"]:
@@ -34,7 +29,7 @@ def test_a_drug_interaction_names_two_distinct_medications_that_exist():
 
 
 def test_an_email_is_made_from_the_name_of_its_own_row():
-    world = _world("events")
+    world = builtin_world("events")
     rows = seed_rows(world.world, 3, 25, world.spec)["ticket_orders"]
     for row in rows:
         words = [kinds.ascii_word(w) for w in row["attendee_name"].split()]
@@ -50,14 +45,14 @@ def _call(world, name: str, **args):
 
 
 def test_a_compute_result_echoes_its_arguments_and_lists_every_field():
-    parking = _world("parking")
+    parking = builtin_world("parking")
     fee = _call(parking, "calculate_parking_fee", hourly_rate=4.0, duration_minutes=50)
     assert fee == {"fee": 4.0, "hourly_rate": 4.0, "duration_minutes": 50}  # 4 started quarters
-    bank = _world("banking")
+    bank = builtin_world("banking")
     quote = _call(bank, "convert_currency", amount=250.0, from_currency="EUR", to_currency="JPY")
     assert quote["amount"] == 250.0 and quote["from_currency"] == "EUR"
     assert quote["converted_amount"] == pytest.approx(250.0 * quote["exchange_rate"])
-    homes = _world("real_estate")
+    homes = builtin_world("real_estate")
     loan = _call(
         homes,
         "calculate_mortgage_payment",
@@ -121,7 +116,7 @@ def test_person_names_carry_no_titles_or_suffixes():
 
 def test_a_session_ends_its_stated_length_after_it_started():
     """started_at / ends_at / duration_minutes: the end is the start plus the length."""
-    world = _world("parking")
+    world = builtin_world("parking")
     rows = seed_rows(world.world, 3, 40, world.spec)["parking_sessions"]
     assert rows
     for row in rows:
@@ -138,16 +133,16 @@ def test_names_are_names_of_what_the_column_names_not_filler_words():
     def filler(text: str) -> bool:
         return all(w.lower() in lorem for w in text.replace(",", " ").split())
 
-    parking = _world("parking")
+    parking = builtin_world("parking")
     vehicles = seed_rows(parking.world, 3, 30, parking.spec)["vehicles"]
     pairs = {(v["Make"], v["Model"]) for v in catalog}
     assert all((v["make"], v["model"]) in pairs for v in vehicles), vehicles[:3]
-    messaging = _world("messaging")
+    messaging = builtin_world("messaging")
     users = seed_rows(messaging.world, 3, 30, messaging.spec)["users"]
     zones = zoneinfo.available_timezones()
     assert all(u["timezone"] in zones for u in users), [u["timezone"] for u in users][:5]
     assert not any(filler(u["display_name"]) for u in users), users[:3]
-    cinemas = _world("movie_tickets")
+    cinemas = builtin_world("movie_tickets")
     names = [c["name"] for c in seed_rows(cinemas.world, 3, 30, cinemas.spec)["cinemas"]]
     assert all(n.endswith(" Cinema") and not filler(n) for n in names), names[:5]
 
@@ -155,7 +150,7 @@ def test_names_are_names_of_what_the_column_names_not_filler_words():
 def test_a_column_whose_schemas_give_examples_is_drawn_from_them_in_parallel_lists():
     """The catalog's ``examples`` are the vertical's vocabulary: medications are named from it,
     distinct until the list runs out, and a brand name sits beside its own generic name."""
-    world = _world("pharmacy")
+    world = builtin_world("pharmacy")
     table = next(t for t in world.world.tables if t.name == "medications")
     names = list(table.column("name").value_schema["examples"])
     generics = list(table.column("generic_name").value_schema["examples"])
@@ -168,7 +163,7 @@ def test_a_column_whose_schemas_give_examples_is_drawn_from_them_in_parallel_lis
 def test_a_created_record_takes_a_vocabulary_name_no_row_holds_yet():
     """Label names are unique and come from the catalog's list: a new label's made-up name is
     one of the list no label holds, or, once the list is used up, a name of another kind."""
-    email = _world("email")
+    email = builtin_world("email")
     env = email.make_env()
     held = {row["name"] for row in env.db.rows("labels")}
     sampler = ArgumentSampler(env)

@@ -7,28 +7,11 @@ import re
 from collections import Counter
 
 import pytest
+from tests.worlds.conftest import builtin_world, set_row
 
-from agentscaler.catalog import vertical_tools
 from agentscaler.worlds.checks.semantic import check_semantics
-from agentscaler.worlds.compiler import compile_world, write_world
+from agentscaler.worlds.compiler import write_world
 from agentscaler.worlds.runtime.loader import load_world
-
-_WORLDS: dict[str, object] = {}
-
-
-def _world(vertical: str):
-    if vertical not in _WORLDS:
-        _WORLDS[vertical] = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
-    return _WORLDS[vertical]
-
-
-def _set(env, table: str, key_column: str, key, **values) -> None:
-    """Put a row into a known state (as a seeded state would be)."""
-    assignments = ", ".join(f'"{c}" = ?' for c in values)
-    env.db._conn.execute(
-        f'UPDATE "{table}" SET {assignments} WHERE "{key_column}" = ?', (*values.values(), key)
-    )
-    env.restore(env.snapshot().data)  # drop cached table digests
 
 
 def _first(env, table: str):
@@ -36,11 +19,11 @@ def _first(env, table: str):
 
 
 def test_place_order_inserts_the_order_with_its_items_and_takes_stock():
-    env = _world("retail_orders").make_env()
+    env = builtin_world("retail_orders").make_env()
     customer = _first(env, "customers")["customer_id"]
     first, second = (p["product_id"] for p in env.db.find("products", limit=2))
     for product, price in ((first, 12.5), (second, 40.0)):
-        _set(env, "products", "product_id", product, stock_quantity=10, in_stock=1, price=price)
+        set_row(env, "products", "product_id", product, stock_quantity=10, in_stock=1, price=price)
     address = {
         "street": "1 Main St",
         "city": "Springfield",
@@ -85,7 +68,7 @@ def test_place_order_inserts_the_order_with_its_items_and_takes_stock():
 def _flight_and_passenger(env, miles: int):
     flight = _first(env, "flights")
     passenger = _first(env, "passengers")
-    _set(
+    set_row(
         env,
         "flights",
         "flight_id",
@@ -94,12 +77,12 @@ def _flight_and_passenger(env, miles: int):
         seats_available=5,
         price=100.0,
     )
-    _set(env, "passengers", "passenger_id", passenger["passenger_id"], miles_balance=miles)
+    set_row(env, "passengers", "passenger_id", passenger["passenger_id"], miles_balance=miles)
     return flight["flight_id"], passenger["passenger_id"]
 
 
 def test_booking_with_miles_needs_the_miles_and_deducts_them():
-    env = _world("airline").make_env()
+    env = builtin_world("airline").make_env()
     flight, passenger = _flight_and_passenger(env, miles=53)
     before = env.state_hash()
     short = env.call(
@@ -114,7 +97,7 @@ def test_booking_with_miles_needs_the_miles_and_deducts_them():
     assert "miles balance 53" in short.observation["error"]["message"]
     assert env.state_hash() == before
 
-    _set(env, "passengers", "passenger_id", passenger, miles_balance=25_000)
+    set_row(env, "passengers", "passenger_id", passenger, miles_balance=25_000)
     booked = env.call(
         "book_flight",
         passenger_id=passenger,
@@ -150,12 +133,12 @@ def _booked_and_another_flight(env) -> tuple[str, str, str]:
     )
     assert booked.ok, booked.observation
     other = next(f for f in env.db.find("flights", limit=10) if f["flight_id"] != flight)
-    _set(env, "flights", "flight_id", other["flight_id"], status="scheduled", seats_available=3)
+    set_row(env, "flights", "flight_id", other["flight_id"], status="scheduled", seats_available=3)
     return booked.observation["booking_id"], flight, other["flight_id"]
 
 
 def test_a_cancelled_booking_cannot_be_changed():
-    env = _world("airline").make_env()
+    env = builtin_world("airline").make_env()
     booking, _, other = _booked_and_another_flight(env)
     assert env.call("cancel_booking", booking_id=booking, cancellation_reason="illness").ok
     before = env.state_hash()
@@ -166,7 +149,7 @@ def test_a_cancelled_booking_cannot_be_changed():
 
 
 def test_moving_a_booking_takes_a_seat_on_the_new_flight_and_frees_the_old_one():
-    env = _world("airline").make_env()
+    env = builtin_world("airline").make_env()
     booking, flight, other = _booked_and_another_flight(env)
     old_seats = env.db.get("flights", flight)["seats_available"]
     moved = env.call("change_booking", booking_id=booking, flight_id=other)
@@ -202,12 +185,12 @@ def _without_rule(source: str, rule: str) -> str:
 def test_approving_vacation_needs_the_days_the_balance_holds():
     """The balance never goes below zero, so approving more vacation than it holds is refused;
     other kinds of leave do not touch it."""
-    env = _world("hr").make_env()
+    env = builtin_world("hr").make_env()
     employee = _first(env, "employees")["employee_id"]
-    _set(env, "employees", "employee_id", employee, vacation_days_remaining=3)
+    set_row(env, "employees", "employee_id", employee, vacation_days_remaining=3)
     requests = [r["leave_request_id"] for r in env.db.find("leave_requests", limit=2)]
     for request, leave_type in zip(requests, ("vacation", "sick"), strict=True):
-        _set(
+        set_row(
             env,
             "leave_requests",
             "leave_request_id",
@@ -230,27 +213,27 @@ def test_approving_vacation_needs_the_days_the_balance_holds():
 def test_completing_a_refill_deducts_one_from_its_prescription():
     """ "one refill is deducted from the prescription": the prescription's count goes down by
     one, and a prescription with none left cannot be completed."""
-    env = _world("pharmacy").make_env()
+    env = builtin_world("pharmacy").make_env()
     refill = _first(env, "refills")
     prescription = refill["prescription_id"]
-    _set(env, "refills", "refill_id", refill["refill_id"], status="ready")
-    _set(
+    set_row(env, "refills", "refill_id", refill["refill_id"], status="ready")
+    set_row(
         env, "prescriptions", "prescription_id", prescription, refills_remaining=2, auto_refill=True
     )
     done = env.call("complete_refill", refill_id=refill["refill_id"])
     assert done.ok, done.observation
     assert env.db.get("prescriptions", prescription)["refills_remaining"] == 1
-    _set(env, "refills", "refill_id", refill["refill_id"], status="ready")
-    _set(env, "prescriptions", "prescription_id", prescription, refills_remaining=0)
+    set_row(env, "refills", "refill_id", refill["refill_id"], status="ready")
+    set_row(env, "prescriptions", "prescription_id", prescription, refills_remaining=0)
     refused = env.call("complete_refill", refill_id=refill["refill_id"])
     assert refused.error_type == "precondition_failed"
 
 
 def test_accepting_an_offer_puts_its_listing_under_offer():
-    env = _world("real_estate").make_env()
+    env = builtin_world("real_estate").make_env()
     offer = _first(env, "offers")
-    _set(env, "offers", "offer_id", offer["offer_id"], status="submitted")
-    _set(env, "listings", "listing_id", offer["listing_id"], status="active")
+    set_row(env, "offers", "offer_id", offer["offer_id"], status="submitted")
+    set_row(env, "listings", "listing_id", offer["listing_id"], status="active")
     accepted = env.call("accept_offer", offer_id=offer["offer_id"])
     assert accepted.ok, accepted.observation
     assert env.db.get("listings", offer["listing_id"])["status"] == "under_offer"
@@ -262,7 +245,7 @@ def _review_of_a_product_with(env, reviews: int) -> dict:
 
 
 def test_deleting_a_review_recomputes_its_products_average_rating():
-    env = _world("retail_orders").make_env()
+    env = builtin_world("retail_orders").make_env()
     review = _review_of_a_product_with(env, 2)
     product = review["product_id"]
     deleted = env.call("delete_product_review", review_id=review["review_id"])
@@ -274,7 +257,7 @@ def test_deleting_a_review_recomputes_its_products_average_rating():
 
 
 def test_deleting_a_products_last_review_leaves_no_average():
-    env = _world("retail_orders").make_env()
+    env = builtin_world("retail_orders").make_env()
     review = _review_of_a_product_with(env, 1)
     deleted = env.call("delete_product_review", review_id=review["review_id"])
     assert deleted.ok, deleted.observation
@@ -283,9 +266,9 @@ def test_deleting_a_products_last_review_leaves_no_average():
 
 
 def test_issuing_a_refund_makes_its_return_refunded_once():
-    env = _world("returns").make_env()
+    env = builtin_world("returns").make_env()
     ret = _first(env, "returns")
-    _set(env, "returns", "return_id", ret["return_id"], status="received")
+    set_row(env, "returns", "return_id", ret["return_id"], status="received")
     env.db._conn.execute('DELETE FROM "refunds" WHERE "return_id" = ?', (ret["return_id"],))
     env.restore(env.snapshot().data)
     issued = env.call("issue_refund", return_id=ret["return_id"], refund_method="store_credit")
@@ -296,13 +279,13 @@ def test_issuing_a_refund_makes_its_return_refunded_once():
 
 
 def test_cancelling_an_event_refunds_its_live_ticket_orders_only():
-    env = _world("events").make_env()
+    env = builtin_world("events").make_env()
     order, other = env.db.find("ticket_orders", limit=2)
     event = order["event_id"]
-    _set(env, "events", "event_id", event, status="published")
-    _set(env, "ticket_orders", "ticket_order_id", order["ticket_order_id"], status="confirmed")
-    _set(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], event_id=event)
-    _set(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], status="cancelled")
+    set_row(env, "events", "event_id", event, status="published")
+    set_row(env, "ticket_orders", "ticket_order_id", order["ticket_order_id"], status="confirmed")
+    set_row(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], event_id=event)
+    set_row(env, "ticket_orders", "ticket_order_id", other["ticket_order_id"], status="cancelled")
     cancelled = env.call("cancel_event", event_id=event, cancellation_reason="venue flooded")
     assert cancelled.ok, cancelled.observation
     statuses = {
@@ -314,15 +297,15 @@ def test_cancelling_an_event_refunds_its_live_ticket_orders_only():
 
 
 def test_away_mode_switches_the_homes_lights_off_and_nothing_else():
-    env = _world("smart_home").make_env()
+    env = builtin_world("smart_home").make_env()
     home = _first(env, "devices")["home_id"]
     devices = env.db.rows("devices", where={"home_id": home})
     for device in devices:
-        _set(env, "devices", "device_id", device["device_id"], power_state="on")
+        set_row(env, "devices", "device_id", device["device_id"], power_state="on")
     light, plug = devices[0]["device_id"], devices[-1]["device_id"]
-    _set(env, "devices", "device_id", light, device_type="light")
+    set_row(env, "devices", "device_id", light, device_type="light")
     if plug != light:
-        _set(env, "devices", "device_id", plug, device_type="smart_plug")
+        set_row(env, "devices", "device_id", plug, device_type="smart_plug")
     off = env.call("set_away_mode", home_id=home, away_mode=False)
     assert off.ok, off.observation
     assert env.db.get("devices", light)["power_state"] == "on"  # leaving away mode: no switch
@@ -334,10 +317,10 @@ def test_away_mode_switches_the_homes_lights_off_and_nothing_else():
 
 
 def test_returning_an_overdue_loan_creates_its_fine_and_an_active_one_does_not():
-    env = _world("library").make_env()
+    env = builtin_world("library").make_env()
     late, on_time = env.db.find("loans", limit=2)
     for loan, status in ((late, "overdue"), (on_time, "active")):
-        _set(env, "loans", "loan_id", loan["loan_id"], status=status)
+        set_row(env, "loans", "loan_id", loan["loan_id"], status=status)
         env.db._conn.execute('DELETE FROM "fines" WHERE "loan_id" = ?', (loan["loan_id"],))
     env.restore(env.snapshot().data)
     for loan in (late, on_time):
@@ -350,7 +333,7 @@ def test_returning_an_overdue_loan_creates_its_fine_and_an_active_one_does_not()
 
 
 def test_booked_seats_leave_the_free_ones_and_a_swap_gives_the_old_ones_back():
-    env = _world("movie_tickets").make_env()
+    env = builtin_world("movie_tickets").make_env()
     showtime = _first(env, "showtimes")["showtime_id"]
     env.db._conn.execute(
         'UPDATE "showtimes" SET "available_seats" = ?, "seats_available" = 4 '
@@ -380,7 +363,7 @@ def test_booked_seats_leave_the_free_ones_and_a_swap_gives_the_old_ones_back():
     row = env.db.get("showtimes", showtime)
     assert row["available_seats"] == ["A3", "A4"] and row["seats_available"] == 2
     booking = booked.observation["cinema_booking_id"]
-    _set(env, "cinema_bookings", "cinema_booking_id", booking, status="confirmed")
+    set_row(env, "cinema_bookings", "cinema_booking_id", booking, status="confirmed")
     swapped = env.call("change_booking_seats", cinema_booking_id=booking, seats=["A2", "A3"])
     assert swapped.ok, swapped.observation
     row = env.db.get("showtimes", showtime)
@@ -388,7 +371,7 @@ def test_booked_seats_leave_the_free_ones_and_a_swap_gives_the_old_ones_back():
 
 
 def test_deleting_a_task_takes_its_comments_along():
-    env = _world("project_management").make_env()
+    env = builtin_world("project_management").make_env()
     comment = _first(env, "comments")
     task = comment["task_id"]
     assert env.db.rows("comments", where={"task_id": task})
@@ -401,19 +384,19 @@ def test_deleting_a_task_takes_its_comments_along():
 def test_a_payee_with_scheduled_transfers_cannot_be_removed():
     """ "Scheduled transfers to the payee must be cancelled first": the rule is about the rows
     that refer to the payee, not the payee's own columns."""
-    env = _world("banking").make_env()
+    env = builtin_world("banking").make_env()
     transfer = _first(env, "transfers")
     payee = transfer["payee_id"]
     for other in env.db.find("transfers", limit=1000):
         if other["payee_id"] == payee:
-            _set(env, "transfers", "transfer_id", other["transfer_id"], status="completed")
-    _set(env, "transfers", "transfer_id", transfer["transfer_id"], status="scheduled")
+            set_row(env, "transfers", "transfer_id", other["transfer_id"], status="completed")
+    set_row(env, "transfers", "transfer_id", transfer["transfer_id"], status="scheduled")
     before = env.state_hash()
     refused = env.call("delete_payee", payee_id=payee)
     assert refused.error_type == "precondition_failed"
     assert refused.observation["error"]["rule"] == "no_scheduled_transfer"
     assert env.state_hash() == before
-    _set(env, "transfers", "transfer_id", transfer["transfer_id"], status="cancelled")
+    set_row(env, "transfers", "transfer_id", transfer["transfer_id"], status="cancelled")
     removed = env.call("delete_payee", payee_id=payee)
     assert removed.ok, removed.observation
 
@@ -422,12 +405,12 @@ def test_a_transfer_may_use_the_overdraft_and_lowers_both_balances():
     """ "The amount cannot exceed the available balance plus overdraft": up to that sum the
     transfer goes through (the balance may go below zero) and lowers the balance and the
     available balance; a cent more is refused."""
-    env = _world("banking").make_env()
+    env = builtin_world("banking").make_env()
     account = next(a for a in env.db.find("bank_accounts", limit=50) if a["status"] == "active")
     key = account["bank_account_id"]
     assert account["available_balance"] <= account["balance"]
-    _set(env, "bank_accounts", "bank_account_id", key, balance=100.0, available_balance=80.0)
-    _set(env, "bank_accounts", "bank_account_id", key, overdraft_limit=50.0)
+    set_row(env, "bank_accounts", "bank_account_id", key, balance=100.0, available_balance=80.0)
+    set_row(env, "bank_accounts", "bank_account_id", key, overdraft_limit=50.0)
     payee = _first(env, "payees")["payee_id"]
     before = env.state_hash()
     refused = env.call("transfer_funds", bank_account_id=key, payee_id=payee, amount=130.01)
@@ -441,11 +424,11 @@ def test_a_transfer_may_use_the_overdraft_and_lowers_both_balances():
 
 
 def test_a_food_order_adds_its_dishes_the_merchant_fee_and_the_tip():
-    env = _world("food_delivery").make_env()
+    env = builtin_world("food_delivery").make_env()
     merchant = _first(env, "merchants")["merchant_id"]
-    _set(env, "merchants", "merchant_id", merchant, is_open=1, delivery_fee=2.5, minimum_order=0)
+    set_row(env, "merchants", "merchant_id", merchant, is_open=1, delivery_fee=2.5, minimum_order=0)
     dish = _first(env, "dishes")["dish_id"]
-    _set(env, "dishes", "dish_id", dish, merchant_id=merchant, price=9.0, is_available=1)
+    set_row(env, "dishes", "dish_id", dish, merchant_id=merchant, price=9.0, is_available=1)
     eater = _first(env, "eaters")["eater_id"]
     placed = env.call(
         "place_food_order",
@@ -461,19 +444,19 @@ def test_a_food_order_adds_its_dishes_the_merchant_fee_and_the_tip():
 
 
 def test_a_stay_asked_in_minutes_is_held_against_a_limit_in_hours():
-    env = _world("parking").make_env()
+    env = builtin_world("parking").make_env()
     session = _first(env, "parking_sessions")
     facility = session["facility_id"]
     vehicle = env.db.get("vehicles", session["vehicle_id"])
     for other in env.db.find("parking_sessions", limit=1000):
-        _set(
+        set_row(
             env,
             "parking_sessions",
             "parking_session_id",
             other["parking_session_id"],
             status="stopped",
         )
-    _set(env, "facilities", "facility_id", facility, max_stay_hours=2)
+    set_row(env, "facilities", "facility_id", facility, max_stay_hours=2)
     args = {
         "parking_account_id": vehicle["parking_account_id"],
         "vehicle_id": vehicle["vehicle_id"],
@@ -490,33 +473,33 @@ def test_a_stay_asked_in_minutes_is_held_against_a_limit_in_hours():
 
 def test_a_lost_deal_needs_its_reason():
     """ "a lost reason is required when the new stage is closed_lost": only then."""
-    env = _world("crm").make_env()
+    env = builtin_world("crm").make_env()
     deal = _first(env, "deals")["deal_id"]
-    _set(env, "deals", "deal_id", deal, stage="negotiation")
+    set_row(env, "deals", "deal_id", deal, stage="negotiation")
     refused = env.call("update_deal_stage", deal_id=deal, stage="closed_lost")
     assert refused.error_type == "precondition_failed", refused.observation
     assert refused.observation["error"]["rule"] == "lost_reason_given"
     lost = env.call("update_deal_stage", deal_id=deal, stage="closed_lost", lost_reason="price")
     assert lost.ok, lost.observation
     other = env.db.find("deals", limit=2)[1]["deal_id"]
-    _set(env, "deals", "deal_id", other, stage="discovery")
+    set_row(env, "deals", "deal_id", other, stage="discovery")
     assert env.call("update_deal_stage", deal_id=other, stage="proposal").ok
 
 
 def test_cash_rides_cannot_be_tipped_in_the_app():
     """A kind named at the start of a later sentence ("Cash rides cannot be tipped")."""
-    env = _world("ride_hailing").make_env()
+    env = builtin_world("ride_hailing").make_env()
     ride = _first(env, "rides")["ride_id"]
-    _set(env, "rides", "ride_id", ride, status="completed", payment_method="cash")
+    set_row(env, "rides", "ride_id", ride, status="completed", payment_method="cash")
     refused = env.call("add_tip", ride_id=ride, tip_amount=2.0)
     assert refused.error_type == "precondition_failed"
     assert refused.observation["error"]["rule"] == "ride_payment_method_not_cash"
-    _set(env, "rides", "ride_id", ride, payment_method="card")
+    set_row(env, "rides", "ride_id", ride, payment_method="card")
     assert env.call("add_tip", ride_id=ride, tip_amount=2.0).ok
 
 
 def test_a_salary_band_runs_from_its_minimum_up():
-    env = _world("hr").make_env()
+    env = builtin_world("hr").make_env()
     posting = {
         "title": "Data engineer",
         "department": "engineering",
@@ -533,13 +516,13 @@ def test_a_salary_band_runs_from_its_minimum_up():
 def test_a_seat_is_taken_on_its_flight_not_by_its_passenger():
     """ "The seat must be free": free on the booking's flight (another passenger's booking on
     that flight holds it); the same seat on another flight is no conflict."""
-    env = _world("airline").make_env()
+    env = builtin_world("airline").make_env()
     bookings = env.db.find("bookings", limit=3)
     mine, other, elsewhere = (b["booking_id"] for b in bookings)
     flight, other_flight = (f["flight_id"] for f in env.db.find("flights", limit=2))
     for booking, on in ((mine, flight), (other, flight), (elsewhere, other_flight)):
-        _set(env, "bookings", "booking_id", booking, flight_id=on, status="confirmed", seat=None)
-    _set(env, "bookings", "booking_id", elsewhere, seat="12C")
+        set_row(env, "bookings", "booking_id", booking, flight_id=on, status="confirmed", seat=None)
+    set_row(env, "bookings", "booking_id", elsewhere, seat="12C")
     assert env.call("assign_seat", booking_id=mine, seat="12C").ok
     before = env.state_hash()
     taken = env.call("assign_seat", booking_id=other, seat="12C")
@@ -549,15 +532,15 @@ def test_a_seat_is_taken_on_its_flight_not_by_its_passenger():
 
 def test_an_open_deal_is_one_not_closed():
     """ "Hand an open deal over": open means every stage but closed_won and closed_lost."""
-    env = _world("crm").make_env()
+    env = builtin_world("crm").make_env()
     deal = _first(env, "deals")["deal_id"]
     rep = _first(env, "sales_reps")["sales_rep_id"]
-    _set(env, "deals", "deal_id", deal, stage="closed_won")
+    set_row(env, "deals", "deal_id", deal, stage="closed_won")
     refused = env.call("assign_deal", deal_id=deal, sales_rep_id=rep)
     assert refused.error_type == "precondition_failed", refused.observation
     assert refused.observation["error"]["rule"] == "deal_is_open"
     assert "must be open" in refused.observation["error"]["message"]
-    _set(env, "deals", "deal_id", deal, stage="negotiation")
+    set_row(env, "deals", "deal_id", deal, stage="negotiation")
     assert env.call("assign_deal", deal_id=deal, sales_rep_id=rep).ok
 
 
@@ -591,7 +574,7 @@ def test_an_open_deal_is_one_not_closed():
     ],
 )
 def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vertical, tool, rule):
-    world = _world(vertical)
+    world = builtin_world(vertical)
     proofs = {(p.tool, p.rule): p.status for p in check_semantics(world, world.spec).rules}
     assert proofs[(tool, rule)] == "proven"
     folder = write_world(world, tmp_path / vertical)
@@ -610,7 +593,7 @@ def test_the_rule_check_fails_when_the_rule_is_gone_from_the_code(tmp_path, vert
 def test_a_parking_fee_is_the_hourly_rate_over_every_started_quarter_hour():
     """ "the fee for parking a number of minutes at an hourly rate, billed per started 15
     minutes": computed from the arguments, for any of them (not looked up)."""
-    env = _world("parking").make_env()
+    env = builtin_world("parking").make_env()
     for minutes, fee in ((15, 1.0), (16, 2.0), (178, 12.0), (240, 16.0)):
         result = env.call("calculate_parking_fee", duration_minutes=minutes, hourly_rate=4.0)
         assert result.ok, result.observation
