@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import zoneinfo
 
+import pycountry
 import pytest
 from faker.providers.lorem.en_US import Provider
 from faker_vehicle import vehicles as catalog
@@ -169,3 +170,17 @@ def test_a_created_record_takes_a_vocabulary_name_no_row_holds_yet():
     sampler = ArgumentSampler(env)
     made = [sampler.sample("create_label", random.Random(seed))["name"] for seed in range(40)]
     assert held and not set(made) & held, sorted(set(made) & held)[:5]
+
+
+def test_a_nationality_is_a_country_code():
+    """A passport's nationality ("Two-letter ISO 3166-1 code") is a real country code, seeded
+    and in made-up arguments, not two random letters ("VB", "OK")."""
+    visas = builtin_world("visas")
+    rows = seed_rows(visas.world, 3, 30, visas.spec)
+    values = [r["nationality"] for t in ("applicants", "visa_requirements") for r in rows[t]]
+    sampler = ArgumentSampler(visas.make_env())
+    values += [
+        sampler.sample("check_visa_requirements", random.Random(seed))["nationality"]
+        for seed in range(10)
+    ]
+    assert all(pycountry.countries.get(alpha_2=v) for v in values), values

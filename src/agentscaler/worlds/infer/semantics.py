@@ -102,7 +102,7 @@ def semantic_of(name: str, schema: dict[str, Any] | None = None, entity: str = "
         and not schema.get("enum")
     ):
         return "state"
-    if last == "country":
+    if last in ("country", "nationality", "citizenship"):
         return "country"
     if last in ("zip", "zipcode", "postcode") or words[-2:] in (
         ("postal", "code"),
