@@ -14,7 +14,7 @@ from faker.providers.lorem.en_US import Provider
 from faker_vehicle import vehicles as catalog
 from tests.worlds.conftest import builtin_world
 
-from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding import kinds, tense
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 
@@ -184,3 +184,26 @@ def test_a_nationality_is_a_country_code():
         for seed in range(10)
     ]
     assert all(pycountry.countries.get(alpha_2=v) for v in values), values
+
+
+@pytest.mark.parametrize(
+    ("vertical", "table", "start"),
+    [
+        ("hotels", "reservations", "check_in_date"),
+        ("clinics", "appointments", "start_time"),
+        ("pet_care", "boarding_stays", "check_in_date"),
+        ("parking", "parking_sessions", "started_at"),
+    ],
+)
+def test_a_rows_dates_stand_where_its_status_says(vertical, table, start):
+    """A completed appointment lies in the past, a confirmed stay ahead, a checked-in one began
+    before the clock; the row's other dates move with it (a stay still ends after it starts)."""
+    world = builtin_world(vertical)
+    clock = str(world.spec.clock)[:10]
+    rows = seed_rows(world.world, 7, 40, world.spec)[table]
+    told = [(tense.tense_of(r["status"]), str(r[start])[:10], r) for r in rows]
+    told = [t for t in told if t[0] is not None]
+    assert len(told) >= 10, rows[:2]
+    for when, day, row in told:
+        placed = {"past": day < clock, "now": day <= clock, "ahead": day > clock}[when]
+        assert placed, (when, day, row)

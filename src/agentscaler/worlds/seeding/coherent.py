@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 from agentscaler.canonical import stable_seed
+from agentscaler.naming import split_identifier
 from agentscaler.records.world import Column, Table, World
 from agentscaler.worlds.config import DEFAULT_CLOCK
-from agentscaler.worlds.seeding import addresses, columns, kinds, names
+from agentscaler.worlds.seeding import addresses, columns, kinds, names, tense
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.amounts import amount_parts
@@ -57,6 +58,8 @@ class CoherentRows:
             t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
         }
         """Per table, the table each of its reference columns names."""
+        self._timing: dict[str, tuple[str, str, list[str], list[str]] | None] = {}
+        """Per table, ``(status, start, ends, dates)``: the columns that put a row in time."""
         self._moments: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = {}
         """Per table, ``(day, date-time)`` column pairs that describe the same moment and
         ``(start, end, length)`` triples (an end is its start plus the length)."""
@@ -97,9 +100,12 @@ class CoherentRows:
         allowed = self._allowed.get(table.name)
         available = self._available.get(table.name, ())
         moments, lengths = self._moments.get(table.name, ([], []))
+        timing = self._timing.get(table.name)
         for row in rows:
             if pairs:
                 pairs_.order(pairs, row, rng, allowed)
+            if timing is not None:  # a completed appointment lies in the past
+                tense.place(row, *timing, self.clock, rng)
             if moments or lengths:
                 pairs_.agree(moments, row, lengths)  # a departure's day is the departure's
             for flag, level in flags:
@@ -161,6 +167,7 @@ class CoherentRows:
             if c.enum or (c.value_schema or {}).get("enum")
         }
         self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
+        self._timing[table.name] = _timing(table, entity, pairs_.pairs_of(names))
         return made, pairs_.pairs_of(names)
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
@@ -400,6 +407,37 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern)
     except re.error:
         return None
+
+
+def _timing(
+    table: Table, entity: SpecEntity | None, pairs: list[tuple[str, str]]
+) -> tuple[str, str, list[str], list[str]] | None:
+    """The status column, the start, its ends and every date column of a table whose rows stand
+    in time by their status (an appointment, a stay, a flight); None for other tables."""
+    status = next(
+        (
+            c.name
+            for c in table.columns
+            if (
+                entity is not None
+                and c.name in entity.columns
+                and entity.columns[c.name].kind == "status"
+            )
+            or c.name == "status"
+        ),
+        None,
+    )
+    dates = [
+        c.name
+        for c in table.columns
+        if c.semantic in ("date", "datetime")
+        and not {"birth", "dob"} & set(split_identifier(c.name))
+    ]
+    start = tense.start_column(dates)
+    if status is None or start is None:
+        return None
+    ends = [end for first, end in pairs if first == start and end in dates]
+    return status, start, ends, dates
 
 
 def _two_letters(schema: dict[str, Any]) -> bool:
