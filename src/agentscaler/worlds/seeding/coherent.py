@@ -175,6 +175,8 @@ class CoherentRows:
         name = column.name
         schema = column.value_schema or {}
         semantic = column.semantic
+        owner = next((t for t in self.world.tables if t.name == table), None)
+        entity = owner.entity if owner is not None else ""
         if column.enum:
             values = list(column.enum)
             spec_column = self.entities[table].columns.get(name) if table in self.entities else None
@@ -214,7 +216,6 @@ class CoherentRows:
                     )
                 )
             if semantic == "email" and text_kind(name) is None:  # not an email_body
-                owner = next((t for t in self.world.tables if t.name == table), None)
                 source = _name_source(name, owner) if owner is not None else ()
                 return checked(
                     columns.one_by_one(
@@ -246,22 +247,19 @@ class CoherentRows:
         words = vocabulary_of(schema) if column.type == "TEXT" else ()
         if words:
             return checked(columns.vocabulary(words))
-        owner_table = next((t for t in self.world.tables if t.name == table), None)
         named_kind = (
-            name_kind(name, owner_table.entity or "", [c.name for c in owner_table.columns])
-            if column.type == "TEXT" and owner_table is not None
+            name_kind(name, entity or "", [c.name for c in owner.columns])
+            if column.type == "TEXT" and owner is not None
             else None
         )
         if named_kind is not None and not {"enum", "format"} & set(schema):
-            return checked(names.name_maker(named_kind, owner_table.entity or "", faker_pool))
+            return checked(names.name_maker(named_kind, entity or "", faker_pool))
         if (
             column.type == "TEXT"
             and semantic in (None, "text", "company", "title", "label", "email")
             and text_kind(name) is not None
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
-            entity = next((t.entity for t in self.world.tables if t.name == table), "")
-            owner = next((t for t in self.world.tables if t.name == table), None)
             named = named_columns(c.name for c in owner.columns) if owner else None
             return columns.one_by_one(
                 lambda row, draw: fit_length(
@@ -273,7 +271,6 @@ class CoherentRows:
             and semantic in (None, "title", "label")
             and not ({"enum", "pattern", "format"} & set(schema))
         ):  # a pet's name, a task's title, a trip's purpose: by what the row is
-            entity = next((t.entity for t in self.world.tables if t.name == table), "")
             return columns.one_by_one(
                 lambda row, draw: fit_length(
                     field_text(name, entity, draw.rng, faker_pool),

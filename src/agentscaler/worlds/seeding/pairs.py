@@ -119,21 +119,32 @@ def agree(
         minutes, first = row.get(length), row.get(start)
         if not _number(minutes) or minutes <= 0 or not isinstance(first, str) or len(first) <= 10:
             continue
-        if not isinstance(row.get(end), str):
+        begin = moment_of(first)
+        if not isinstance(row.get(end), str) or begin is None:
             continue
-        try:
-            begin = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        finish = begin + dt.timedelta(minutes=minutes * _LENGTHS[length])
-        text = finish.isoformat(timespec="seconds")
-        row[end] = text.replace("+00:00", "Z") if first.endswith("Z") else text
+        row[end] = written_like(begin + dt.timedelta(minutes=minutes * _LENGTHS[length]), first)
     for day, moment in pairs:
         first, second = row.get(day), row.get(moment)
         if not isinstance(first, str) or not isinstance(second, str) or len(first) != 10:
             continue
         if len(second) > 10 and _iso(first) and _iso(second):
             row[day] = second[:10]
+
+
+def moment_of(text: Any) -> dt.datetime | None:
+    """An ISO date or date-time text as a moment (``Z`` read as UTC); None for anything else."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def written_like(moment: dt.datetime, like: str) -> str:
+    """``moment`` to the second, in UTC written ``Z`` when ``like`` is written so."""
+    text = moment.isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z") if like.endswith("Z") else text
 
 
 def _number(value: Any) -> bool:
@@ -245,13 +256,8 @@ def _order_within(
 def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
     """A moment an end time of the same run as its start (a flight's arrival, a session's
     end): one to fourteen hours after it when the two lie more than a day apart."""
-    try:
-        begin = dt.datetime.fromisoformat(str(row[start]).replace("Z", "+00:00"))
-        finish = dt.datetime.fromisoformat(str(row[end]).replace("Z", "+00:00"))
-    except ValueError:
-        return
-    if finish - begin <= dt.timedelta(days=1):
+    begin, finish = moment_of(str(row[start])), moment_of(str(row[end]))
+    if begin is None or finish is None or finish - begin <= dt.timedelta(days=1):
         return
     moved = begin + dt.timedelta(minutes=15 * rng.randint(4, 56))
-    text = moved.isoformat(timespec="seconds")
-    row[end] = text.replace("+00:00", "Z") if str(row[end]).endswith("Z") else text
+    row[end] = written_like(moved, str(row[end]))

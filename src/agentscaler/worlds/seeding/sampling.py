@@ -285,12 +285,12 @@ class ArgumentSampler:
         current = anchor.get(column.name) if anchor is not None and column is not None else None
         if words and binding.operation in ("create", "update") and kind == "field":
             free = [w for w in words if w != current]
-            if binding.operation == "create":  # a new record takes a name no row holds yet
-                free = [
-                    w
-                    for w in free
-                    if not self.env.db.find(binding.table, where={column.name: w}, limit=1)
-                ]
+            if binding.operation == "create" and free:  # a name no row holds yet
+                rows = self.env.db.find(
+                    binding.table, where={column.name: free}, fields=[column.name]
+                )
+                held = {row[column.name] for row in rows}
+                free = [w for w in free if w not in held]
             if free:
                 return rng.choice(free)
         named = (

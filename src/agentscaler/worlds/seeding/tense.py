@@ -14,6 +14,7 @@ import random
 from typing import Any, Literal
 
 from agentscaler.naming import split_identifier
+from agentscaler.worlds.seeding.pairs import moment_of, written_like
 
 Tense = Literal["past", "now", "ahead"]
 
@@ -59,11 +60,8 @@ def start_column(moments: list[str]) -> str | None:
 
 
 def _parse(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    moment = moment_of(value) if isinstance(value, str) and len(value) >= 10 else None
+    if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
@@ -74,8 +72,7 @@ def _shifted(value: Any, days: int) -> Any:
         return value
     if len(value) == 10:
         return (moment.date() + dt.timedelta(days=days)).isoformat()
-    text = (moment + dt.timedelta(days=days)).isoformat(timespec="seconds")
-    return text.replace("+00:00", "Z") if value.endswith("Z") else text
+    return written_like(moment + dt.timedelta(days=days), value)
 
 
 def place(
