@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agentscaler.catalog import vertical_tools
-from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.seeding import pairs
 from agentscaler.worlds.seeding.seed import seed_rows
+from tests.worlds.conftest import builtin_world
 
 
 def _rows(vertical: str, table: str, seed: int = 5) -> list[dict]:
-    world = compile_world(f"v-{vertical}", vertical, vertical_tools(vertical))
+    world = builtin_world(vertical)
     return seed_rows(world.world, seed, 40, world.spec)[table]
 
 
@@ -61,3 +60,46 @@ def test_a_time_of_day_leaves_its_date_alone():
 
 def test_agreeing_keeps_seeding_deterministic():
     assert _rows("airline", "flights", 11) == _rows("airline", "flights", 11)
+
+
+def test_a_booking_time_with_a_digit_pattern_is_a_time_of_day():
+    """``^[0-2][0-9]:[0-5][0-9]$`` admits ``29:07``: a time of day is made by its kind and kept
+    where the pattern admits it."""
+    for row in _rows("restaurants", "table_bookings"):
+        hour, minute = row["booking_time"].split(":")
+        assert 0 <= int(hour) <= 23 and int(minute) in (0, 15, 30, 45), row
+
+
+def _date_fields(schema, name="", out=None):
+    out = [] if out is None else out
+    if isinstance(schema, dict):
+        if schema.get("pattern") == r"^\d{4}-\d{2}-\d{2}$" and name:
+            out.append((name, schema))
+        for key, value in (schema.get("properties") or {}).items():
+            _date_fields(value, key, out)
+        _date_fields(schema.get("items"), name, out)
+    return out
+
+
+def test_dates_under_a_digit_pattern_are_real_days(external):
+    """ACEBench states dates as ``^\\d{4}-\\d{2}-\\d{2}$``; a string drawn from that pattern
+    reads ``8472-93-11``."""
+    from agentscaler import ingest
+    from agentscaler.worlds.infer.semantics import semantic_of
+    from agentscaler.worlds.seeding.columns import Draw, generic
+    from agentscaler.worlds.seeding.values import ValueFactory
+
+    path = external("acebench/data_en/data_normal_multi_turn_user_switch.json")
+    fields = [
+        field
+        for tool in ingest.import_sources([str(path)]).tools
+        for field in _date_fields(tool.parameters)
+    ]
+    dated = [(n, s) for n, s in fields if semantic_of(n, s) == "date"]
+    assert len(dated) >= 10
+    factory = ValueFactory(3)
+    for name, schema in dated:
+        made = generic(schema, "date", name)([{}] * 20, Draw(7))
+        made.append(factory.string(schema, "date", name))
+        for value in made:
+            dt.date.fromisoformat(value)  # raises on a day that does not exist

@@ -41,6 +41,7 @@ from agentscaler.worlds.seeding.values import (
     _type_of_semantic,
     faker_pool,
     fit_length,
+    fits_pattern,
 )
 
 Rows = list[dict[str, Any]]
@@ -286,21 +287,15 @@ def _strings(schema: dict[str, Any], semantic: str | None, name: str) -> Maker:
     pattern = schema.get("pattern")
     if _code_kind(name, semantic) is not None:
         return slow
+    timely = _moments_of(fmt, semantic, name)
     if isinstance(pattern, str):
         plain = not ({"minLength", "maxLength", "allOf"} & set(schema))
-        if plain and compile_pattern(pattern) is not None:
-            return _patterned(pattern, slow)
-        return slow
-    if fmt == "date" or (semantic == "date" and not fmt):
-        if {"birth", "dob", "birthday"} & set(split_identifier(name)):
-            return _fitted(dates(_BIRTH_START, _BIRTH_DAYS), schema)
-        return _fitted(dates(_DATE_START, _DATE_DAYS), schema)
-    if fmt == "date-time" or semantic == "datetime":
-        return _fitted(moments(_DATE_START, _DATE_DAYS, 6, 22), schema)
-    if fmt == "time":
-        return _fitted(_clock_times(True), schema)
-    if semantic == "time":
-        return _fitted(_clock_times(False), schema)
+        drawn = (
+            _patterned(pattern, slow) if plain and compile_pattern(pattern) is not None else slow
+        )
+        return drawn if timely is None else _matching(timely, pattern, schema, drawn)
+    if timely is not None:
+        return _fitted(timely, schema)
     semantic = {"email": "email", "uri": "url", "url": "url", "iri": "url", "uuid": "uuid"}.get(
         fmt or "", "ip" if fmt == "ipv4" else semantic
     )
@@ -308,6 +303,38 @@ def _strings(schema: dict[str, Any], semantic: str | None, name: str) -> Maker:
     if made is None:
         return slow
     return _fitted(made, schema)
+
+
+def _moments_of(fmt: Any, semantic: str | None, name: str) -> Maker | None:
+    """Dates, date-times or times of day when the format or the kind says the column holds
+    them, else None."""
+    if fmt == "date" or (semantic == "date" and not fmt):
+        if {"birth", "dob", "birthday"} & set(split_identifier(name)):
+            return dates(_BIRTH_START, _BIRTH_DAYS)
+        return dates(_DATE_START, _DATE_DAYS)
+    if fmt == "date-time" or semantic == "datetime":
+        return moments(_DATE_START, _DATE_DAYS, 6, 22)
+    if fmt == "time":
+        return _clock_times(True)
+    if semantic == "time":
+        return _clock_times(False)
+    return None
+
+
+def _matching(make: Maker, pattern: str, schema: dict[str, Any], drawn: Maker) -> Maker:
+    """Values of ``make`` where the pattern and lengths admit them (a booking's ``19:30`` for
+    ``^[0-2][0-9]:[0-5][0-9]$``, where a string drawn from the pattern reads ``29:07``), and
+    strings drawn from the pattern for the rows where they do not."""
+
+    def make_matching(rows: Rows, draw: Draw) -> list[Any]:
+        made = make(rows, draw)
+        wrong = [i for i, value in enumerate(made) if not fits_pattern(value, pattern, schema)]
+        if wrong:
+            for i, value in zip(wrong, drawn([rows[i] for i in wrong], draw), strict=True):
+                made[i] = value
+        return made
+
+    return make_matching
 
 
 def generic(

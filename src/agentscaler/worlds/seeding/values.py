@@ -209,6 +209,9 @@ class ValueFactory:
         if coded is not None and _length_ok(coded, schema):
             return coded
         if isinstance(pattern, str):
+            timely = self._moment(fmt, semantic, name)
+            if timely is not None and fits_pattern(timely, pattern, schema):
+                return timely
             sized = _sized_pattern(pattern, schema)
             for attempt in range(16):
                 made = self.from_pattern(sized if attempt % 2 else pattern)
@@ -216,6 +219,23 @@ class ValueFactory:
                     break
                 if _length_ok(made, schema) and _also_ok(made, schema):
                     return made
+        timely = self._moment(fmt, semantic, name)
+        if timely is not None:
+            return timely
+        if fmt == "email":
+            semantic = "email"
+        if fmt in ("uri", "url", "iri"):
+            semantic = "url"
+        if fmt == "uuid":
+            semantic = "uuid"
+        if fmt == "ipv4":
+            semantic = "ip"
+        text = self._semantic_string(semantic, name, entity)
+        return fit_length(text, schema, self.rng)
+
+    def _moment(self, fmt: Any, semantic: str | None, name: str) -> str | None:
+        """A date, date-time or time of day when the format or the kind says the string is
+        one, else None."""
         if fmt == "date" or (semantic == "date" and not fmt):
             words = split_identifier(name)
             if {"birth", "dob", "birthday"} & set(words):
@@ -227,16 +247,7 @@ class ValueFactory:
             return f"{self.rng.randint(7, 21):02d}:{self.rng.choice((0, 15, 30, 45)):02d}:00"
         if semantic == "time":
             return f"{self.rng.randint(7, 21):02d}:{self.rng.choice((0, 15, 30, 45)):02d}"
-        if fmt == "email":
-            semantic = "email"
-        if fmt in ("uri", "url", "iri"):
-            semantic = "url"
-        if fmt == "uuid":
-            semantic = "uuid"
-        if fmt == "ipv4":
-            semantic = "ip"
-        text = self._semantic_string(semantic, name, entity)
-        return fit_length(text, schema, self.rng)
+        return None
 
     def date(self, start: dt.date = _DATE_START, days: int = _DATE_DAYS) -> str:
         return (start + dt.timedelta(days=self.rng.randrange(days))).isoformat()
@@ -422,6 +433,16 @@ def _length_ok(text: str, schema: dict[str, Any]) -> bool:
     return not (isinstance(min_len, int) and len(text) < min_len) and not (
         isinstance(max_len, int) and len(text) > max_len
     )
+
+
+def fits_pattern(text: str, pattern: str, schema: dict[str, Any]) -> bool:
+    """Whether ``text`` matches ``pattern`` and the schema's lengths (a date made by kind is
+    kept when the pattern admits it: ``^[0-2][0-9]:[0-5][0-9]$`` takes ``19:30``, and a drawn
+    string would be ``29:07``)."""
+    try:
+        return re.search(pattern, text) is not None and _length_ok(text, schema)
+    except re.error:
+        return False
 
 
 def _also_patterns(schema: dict[str, Any]) -> list[dict[str, Any]]:
