@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.worlds.conftest import builtin_world
+
 from agentscaler.worlds.seeding import pairs
 from agentscaler.worlds.seeding.seed import seed_rows
-from tests.worlds.conftest import builtin_world
 
 
 def _rows(vertical: str, table: str, seed: int = 5) -> list[dict]:

@@ -20,6 +20,7 @@ from agentscaler.worlds.seeding import addresses, columns, kinds, names, tense
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.amounts import amount_parts
+from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
@@ -53,6 +54,8 @@ class CoherentRows:
         """Per table, ``(in_stock flag, stock level)`` column pairs."""
         """Per table, ``(available_x, x)`` column pairs: what is available is at most x."""
         self.amounts = amount_parts(spec)
+        self.derived = derived_columns(spec)
+        """The columns that creates derive from the row and the rows it names."""
         """The tables whose amounts follow from their child rows."""
         self.references = {
             t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
@@ -101,9 +104,10 @@ class CoherentRows:
         available = self._available.get(table.name, ())
         moments, lengths = self._moments.get(table.name, ([], []))
         timing = self._timing.get(table.name)
+        occasion = pairs_.is_occasion(table.name)
         for row in rows:
             if pairs:
-                pairs_.order(pairs, row, rng, allowed)
+                pairs_.order(pairs, row, rng, allowed, occasion=occasion)
             if timing is not None:  # a completed appointment lies in the past
                 tense.place(row, *timing, self.clock, rng)
             if moments or lengths:

@@ -155,15 +155,38 @@ def _iso(text: str) -> bool:
     return re.match(r"^\d{4}-\d{2}-\d{2}", text) is not None
 
 
+_OCCASIONS = frozenset(
+    """reservation booking stay rental leave trip session appointment visit shift meeting ride
+    boarding lesson class slot viewing book reserve rent""".split()
+)
+"""Words of a row (its table) or a call (its tool) that lasts hours or days: a stay, a rental,
+a leave, a parking reservation."""
+_SPAN_DAYS = 21
+"""The longest such occasion, in days, before its end is drawn again."""
+
+
+def is_occasion(name: str) -> bool:
+    """Whether a table or tool name says its rows last hours or days (``reservations``,
+    ``leave_requests``, ``book_room``)."""
+    words = {
+        w[:-1] if w.endswith("s") and w[:-1] in _OCCASIONS else w for w in split_identifier(name)
+    }
+    return not _OCCASIONS.isdisjoint(words)
+
+
 def order(
     pairs: list[tuple[str, str]],
     row: dict[str, Any],
     rng: random.Random,
     allowed: dict[str, tuple[Any, ...]] | None = None,
+    *,
+    occasion: bool = False,
 ) -> None:
     """Put each end after its start in ``row`` (in place): numbers and same-form texts are
     swapped, dates and times of day moved a few hours or days later; a column with ``allowed``
-    values takes one of them that is in order."""
+    values takes one of them that is in order. In the row of an ``occasion`` (a stay, a parking
+    reservation) an end lies hours (date-times) or one to fourteen days (dates) after its start,
+    not weeks or months."""
     for start, name in pairs:
         if row.get(name) is None or row.get(start) is None:
             continue
@@ -181,6 +204,8 @@ def order(
         if second > first:
             if "time" in name and len(first) > 10 and len(second) > 10:
                 _within_a_day(start, name, row, rng)
+            elif occasion and _iso(first) and _iso(second):
+                _within_occasion(start, name, row, rng)
             continue
         if len(first) == len(second) and second < first and not _iso(first):
             row[start], row[name] = row[name], row[start]  # same form: keep both valid
@@ -191,7 +216,8 @@ def order(
                 row[name] = moved.isoformat()
             else:
                 moment = dt.datetime.fromisoformat(first.replace("Z", "+00:00"))
-                hours = rng.randint(1, 6) if "time" in name else rng.randint(24, 240)
+                short = "time" in name or occasion
+                hours = rng.randint(1, 6) if short else rng.randint(24, 240)
                 moved_at = moment + dt.timedelta(hours=hours)
                 row[name] = moved_at.isoformat(timespec="seconds").replace("+00:00", "Z")
         except ValueError:
@@ -251,6 +277,23 @@ def _order_within(
     earlier = [v for v in allowed.get(start) or () if str(v) < second]
     if earlier:
         row[start] = rng.choice(earlier)
+
+
+def _within_occasion(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
+    """The end of an occasion: a parking reservation's end hours after its start, a stay's
+    check-out day one to fourteen days after its check-in, when they lie further apart."""
+    match = END.search("_".join(split_identifier(end)))
+    if match is None or match.group(2) in ("until", "to"):
+        return  # valid_until: a validity, not an occasion's end
+    first, second = str(row[start]), str(row[end])
+    if len(first) > 10 and len(second) > 10:
+        _within_a_day(start, end, row, rng)
+        return
+    begin, finish = moment_of(first), moment_of(second)
+    if begin is None or finish is None or finish - begin <= dt.timedelta(days=_SPAN_DAYS):
+        return
+    moved = begin + dt.timedelta(days=rng.randint(1, 14))
+    row[end] = moved.date().isoformat() if len(second) == 10 else written_like(moved, second)
 
 
 def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:

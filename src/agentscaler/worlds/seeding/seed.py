@@ -23,6 +23,7 @@ from agentscaler.worlds.runtime.state import table_digest
 from agentscaler.worlds.seeding.amounts import attach_items, derive_amounts
 from agentscaler.worlds.seeding.coherent import CoherentRows
 from agentscaler.worlds.seeding.columns import Draw
+from agentscaler.worlds.seeding.derived import derive_columns
 from agentscaler.worlds.seeding.rates import fill_rates
 from agentscaler.worlds.seeding.values import ValueFactory
 from agentscaler.worlds.spec.model import WorldSpec
@@ -245,6 +246,7 @@ def _seed_rows(
             rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng
             attach_items(parts, rows, coherent.references, rng)
             derive_amounts(parts, rows, rng)
+        derive_columns(coherent.derived, rows)
     return rows
 
 
