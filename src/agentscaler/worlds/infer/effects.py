@@ -94,15 +94,78 @@ def transfer_effects(ctx: RuleContext) -> list[SpecEffect]:
                 bound = bind_reachable(ctx, row, entity)
                 if bound is None:
                     continue
+                when = _row_condition(ctx, main_table, words)
+                state = _state_named(ctx, main_table, words)
+                if state is not None:  # "approved vacation days are given back"
+                    when = f"{state} and ({when})" if when else state
                 effects.append(
                     SpecEffect(
                         **{"decrement" if take else "increment": bound},
                         values={column.name: f"={amount}"},
-                        when=_row_condition(ctx, main_table, words),
+                        when=when,
                         source=_source(text, sentence),
                     )
                 )
     return effects
+
+
+def _state_named(ctx: RuleContext, table, words: list[str]) -> str | None:
+    """The acted-on row's state a sentence names as what it applies to (``approved vacation
+    days are given back``: only a request that was approved gave days), other than the state
+    the call moves the row to; None when it names none or several."""
+    status = next((c for c in table.columns if c.semantic == "status" and c.enum), None)
+    if status is None or ctx.main is None:
+        return None
+    text = " " + " ".join(words) + " "
+    named = [
+        v
+        for v in status.enum or ()
+        if isinstance(v, str) and v != ctx.to_status and f" {v.replace('_', ' ')} " in text
+    ]
+    if len(named) != 1:
+        return None
+    return f"{ctx.main}.{status.name} == {named[0]!r}"
+
+
+def reads_state(effect: SpecEffect, ctx: RuleContext) -> bool:
+    """Whether an effect's condition reads the acted-on row's state (so it runs before the call
+    changes that state)."""
+    table = ctx.tables.get(ctx.entity or "")
+    status = next((c for c in table.columns if c.semantic == "status"), None) if table else None
+    return bool(effect.when and status is not None and f"{ctx.main}.{status.name} " in effect.when)
+
+
+def taken_once(spec: WorldSpec) -> WorldSpec:
+    """A level one of the entity's transitions takes, its create does not take too: a leave
+    request's days come off the balance when it is approved ("vacation days are deducted"),
+    not already when it is submitted (its rule that the balance covers it stays)."""
+    taken_later = {
+        (tool.entity, spec.tools[name].find[e.target].entity, column)
+        for name, tool in spec.tools.items()
+        if tool.kind in ("transition", "update")
+        for e in tool.effects
+        if e.op == "decrement" and e.target in tool.find
+        for column in e.values
+    }
+    tools = dict(spec.tools)
+    for name, tool in spec.tools.items():
+        if tool.kind != "create":
+            continue
+        kept = tuple(
+            e
+            for e in tool.effects
+            if not (
+                e.op == "decrement"
+                and e.target in tool.find
+                and any(
+                    (tool.entity, tool.find[e.target].entity, column) in taken_later
+                    for column in e.values
+                )
+            )
+        )
+        if kept != tool.effects:
+            tools[name] = tool.model_copy(update={"effects": kept})
+    return spec.model_copy(update={"tools": tools})
 
 
 def status_moves(ctx: RuleContext) -> list[SpecEffect]:

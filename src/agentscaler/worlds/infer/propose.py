@@ -22,10 +22,12 @@ from agentscaler.worlds.infer.effects import (
     created_for,
     created_when,
     dependents_moved,
+    reads_state,
     recomputed_effects,
     release_effects,
     status_moves,
     switched,
+    taken_once,
     transfer_effects,
 )
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
@@ -426,10 +428,13 @@ class _ToolBuilder:
             )
             stated = infer_rules(context)
             consumed = consumption_effects(context, stated)
-            consumed += transfer_effects(context) + counter_effects(context)
+            transfers = transfer_effects(context)
+            consumed += [e for e in transfers if not reads_state(e, context)]
+            consumed += counter_effects(context)
             consumed += status_moves(context) + recomputed_effects(context)
             consumed += created_for(context) + dependents_moved(context) + switched(context)
             early = created_when(context)  # conditions on the row's state before the change
+            early += [e for e in transfers if reads_state(e, context)]
             consumed = cascade_effects(context, {}) + consumed
             free_rules, taken = free_items(context)
             stated += free_rules
@@ -636,5 +641,5 @@ def propose_spec(
     spec = WorldSpec(domain=domain_id, name=name, clock=clock, entities=entities, tools=spec_tools)
     spec = _clear_gated(spec)
     descriptions = {t.name: t.description for t in tools}
-    spec = guard_invariants(amount_effects(release_effects(spec), descriptions))
+    spec = guard_invariants(amount_effects(release_effects(taken_once(spec)), descriptions))
     return created_values(with_users(with_rates(spec))), plan
