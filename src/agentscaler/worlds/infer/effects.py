@@ -139,14 +139,19 @@ def taken_once(spec: WorldSpec) -> WorldSpec:
     """A level one of the entity's transitions takes, its create does not take too: a leave
     request's days come off the balance when it is approved ("vacation days are deducted"),
     not already when it is submitted (its rule that the balance covers it stays)."""
-    taken_later = {
-        (tool.entity, spec.tools[name].find[e.target].entity, column)
-        for name, tool in spec.tools.items()
-        if tool.kind in ("transition", "update")
-        for e in tool.effects
-        if e.op == "decrement" and e.target in tool.find
-        for column in e.values
-    }
+    taken_later = set()
+    for tool in spec.tools.values():
+        if tool.kind not in ("transition", "update"):
+            continue
+        changed = {
+            (e.op, tool.find[e.target].entity, column)
+            for e in tool.effects
+            if e.op in ("decrement", "increment") and e.target in tool.find
+            for column in e.values
+        }
+        for op, entity, column in changed:
+            if op == "decrement" and ("increment", entity, column) not in changed:
+                taken_later.add((tool.entity, entity, column))  # not a move between two rows
     tools = dict(spec.tools)
     for name, tool in spec.tools.items():
         if tool.kind != "create":

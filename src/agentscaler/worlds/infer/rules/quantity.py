@@ -227,6 +227,26 @@ def _plus(level: _Level, levels: list[_Level], words: list[str]) -> str:
     return ""
 
 
+_TAKEN = re.compile(r"(^|_)(sold|booked|enrolled|registered|taken|reserved|occupied|issued)$")
+"""A counter of what is already taken of a row's capacity (``tickets_sold``)."""
+
+
+def _less_taken(level: _Level, ctx: RuleContext) -> str:
+    """`` - row.taken`` when the level is a capacity its row counts the taken part of (an
+    event's ``capacity`` less its ``tickets_sold``: "never more than the seats left")."""
+    if level.consumable:
+        return ""
+    table = ctx.tables.get(ctx.row_entity(level.row) or "")
+    counters = [
+        c.name
+        for c in (table.columns if table else ())
+        if c.type == "INTEGER" and c.name != level.column.name and _TAKEN.search(c.name)
+    ]
+    if len(counters) != 1:
+        return ""
+    return f" - coalesce({level.row}.{counters[0]}, 0)"
+
+
 def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
     """Rules that a level (stock, seats, balance, capacity) covers what the call asks for."""
     if ctx.operation not in ("create", "update", "transition"):
@@ -246,7 +266,7 @@ def quantity_rules(ctx: RuleContext) -> list[SpecRule]:
                 if (lv.row, lv.column.name) not in done and _mentions(words, lv.nouns)
             ]
             for level in _most_specific(named, words):
-                extra = _plus(level, levels, words)
+                extra = _plus(level, levels, words) + _less_taken(level, ctx)
                 amount, how = _amount(ctx, level, words)
                 amount = _in_units_of(level.column.name, amount)
                 when = _when(ctx, words)

@@ -1,6 +1,8 @@
-"""A leave request's days come off the balance once: when it is approved (as the approval's
-description says), not already when it is submitted; rejecting gives nothing back, and
-cancelling gives days back only when the request had been approved and had taken them."""
+"""Levels are taken once and where the service takes them. A leave request's days come off the
+balance when it is approved (as the approval's description says), not already when it is
+submitted; rejecting gives nothing back, and cancelling gives days back only when the request
+had been approved. A refill comes off the prescription when it is picked up. An event sells
+no more tickets than the seats left (its capacity less the tickets sold)."""
 
 from __future__ import annotations
 
@@ -60,3 +62,36 @@ def test_rejecting_or_cancelling_a_pending_request_leaves_the_balance():
     cancelled = env.call("cancel_leave_request", leave_request_id=second["leave_request_id"])
     assert cancelled.ok, cancelled.observation
     assert _balance(env, employee) == 20
+
+
+def test_a_refill_is_taken_when_it_is_completed_not_when_it_is_requested():
+    spec = builtin_world("pharmacy").spec
+    request, complete = spec.tools["request_refill"], spec.tools["complete_refill"]
+    assert not [e for e in request.effects if e.op == "decrement"]
+    assert [dict(e.values) for e in complete.effects if e.op == "decrement"] == [
+        {"refills_remaining": "=1"}
+    ]
+
+
+def test_an_event_sells_no_more_than_the_seats_left():
+    env = builtin_world("events").make_env()
+    event = env.db.find("events", limit=1)[0]["event_id"]
+    set_row(env, "events", "event_id", event, status="published", capacity=100, tickets_sold=97)
+
+    def buy(quantity: int):
+        return env.call(
+            "purchase_tickets",
+            event_id=event,
+            ticket_tier=env.db.find("ticket_orders", limit=1)[0]["ticket_tier"],
+            quantity=quantity,
+            attendee_name="Ana Ruiz",
+            attendee_email="ana.ruiz@example.com",
+        )
+
+    before = env.state_hash()
+    refused = buy(4)
+    assert not refused.ok and "enough_capacity" in str(refused.observation)
+    assert env.state_hash() == before
+    bought = buy(3)
+    assert bought.ok, bought.observation
+    assert env.db.get("events", event)["tickets_sold"] == 100
