@@ -3,6 +3,8 @@ later arithmetic on them never meets a null) and prices come from what is bought
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from tests.worlds.conftest import builtin_world, set_row
 
@@ -180,3 +182,31 @@ def test_working_days_count_monday_to_friday_both_ends_included():
     assert Database.working_days("2025-06-07", "2025-06-08") == 0  # a weekend
     assert Database.working_days("2025-06-02", "2025-06-15") == 10
     assert Database.working_days("2025-06-09", "2025-06-02") == 0
+
+
+def test_a_session_started_for_a_length_starts_now_and_ends_that_length_later():
+    env = builtin_world("parking").make_env()
+    vehicle = env.db.find("vehicles", limit=1)[0]
+    facility = env.db.find("facilities", limit=1)[0]["facility_id"]
+    set_row(env, "facilities", "facility_id", facility, max_stay_hours=5)
+    for other in env.db.find("parking_sessions", where={"vehicle_id": vehicle["vehicle_id"]}):
+        set_row(
+            env,
+            "parking_sessions",
+            "parking_session_id",
+            other["parking_session_id"],
+            status="expired",
+        )
+    result = env.call(
+        "start_parking_session",
+        parking_account_id=vehicle["parking_account_id"],
+        vehicle_id=vehicle["vehicle_id"],
+        facility_id=facility,
+        duration_minutes=90,
+    )
+    assert result.ok, result.observation
+    session = env.db.get("parking_sessions", result.observation["parking_session_id"])
+    started = dt.datetime.fromisoformat(session["started_at"].replace("Z", "+00:00"))
+    ends = dt.datetime.fromisoformat(session["ends_at"].replace("Z", "+00:00"))
+    assert session["started_at"] == env.db.now()
+    assert ends - started == dt.timedelta(minutes=90)

@@ -25,7 +25,7 @@ import re
 from agentscaler.canonical import stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.seeding.kinds import number_range
-from agentscaler.worlds.seeding.pairs import pairs_of
+from agentscaler.worlds.seeding.pairs import MINUTES_PER_UNIT, pairs_of, spans
 from agentscaler.worlds.spec.model import SpecColumn, SpecEntity, SpecTool, WorldSpec
 
 _PRICE_WORDS = frozenset({"price", "fare", "fee", "cost", "total", "subtotal", "rate"})
@@ -255,6 +255,27 @@ def _days_formula(name: str, column: SpecColumn, values: dict[str, object]) -> s
     return None
 
 
+def _started_now(entity: SpecEntity, values: dict[str, object]) -> dict[str, object]:
+    """The start and end of a row created for a length from now (a parking session started for
+    90 minutes: ``started_at`` now, ``ends_at`` 90 minutes later) when the call gives neither."""
+    made: dict[str, object] = {}
+    for start, end, length in spans(entity.columns):
+        column = entity.columns[start]
+        moment = (
+            column.kind == "datetime" or (column.value_schema or {}).get("format") == "date-time"
+        )
+        operand = _operand(values.get(length))
+        if start in values or end in values or operand is None or not moment:
+            continue
+        per = MINUTES_PER_UNIT[length]
+        hours = (
+            operand if per == 60 else f"{operand} / 60" if per == 1 else f"{operand} * {per} / 60"
+        )
+        made[start] = "=now()"
+        made[end] = _guarded(f"=add_hours(now(), {hours})", [])
+    return made
+
+
 def _guarded(formula: str, rows: list[str]) -> str:
     """``formula`` made null when a value it reads is (an optional argument not given, a named
     row without a price) instead of failing on the arithmetic: ``=a * b if a is not None and b
@@ -313,6 +334,7 @@ def _create_values(
         ]
         # what is bought prices it, never the person buying (a member's own monthly fee)
         named = [(row, other) for row, other in named if tool.find[row].entity != spec.user]
+        values.update(_started_now(entity, values))
         for name, column in entity.columns.items():
             if name in values or name == entity.key or column.default is not None:
                 continue

@@ -92,7 +92,7 @@ def _same_moments(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-_LENGTHS = {"duration_minutes": 1, "duration_mins": 1, "duration_hours": 60}
+MINUTES_PER_UNIT = {"duration_minutes": 1, "duration_mins": 1, "duration_hours": 60}
 """Columns holding a row's length, and their minutes per unit."""
 
 
@@ -101,7 +101,7 @@ def spans(names: Iterable[str]) -> list[tuple[str, str, str]]:
     column holding how long it lasts (a parking session's ``started_at``, ``ends_at`` and
     ``duration_minutes``)."""
     names = set(names)
-    lengths = sorted(n for n in names if n in _LENGTHS)
+    lengths = sorted(n for n in names if n in MINUTES_PER_UNIT)
     if len(lengths) != 1:
         return []
     return [(start, end, lengths[0]) for start, end in pairs_of(names)]
@@ -122,7 +122,9 @@ def agree(
         begin = moment_of(first)
         if not isinstance(row.get(end), str) or begin is None:
             continue
-        row[end] = written_like(begin + dt.timedelta(minutes=minutes * _LENGTHS[length]), first)
+        row[end] = written_like(
+            begin + dt.timedelta(minutes=minutes * MINUTES_PER_UNIT[length]), first
+        )
     for day, moment in pairs:
         first, second = row.get(day), row.get(moment)
         if not isinstance(first, str) or not isinstance(second, str) or len(first) != 10:
