@@ -241,12 +241,12 @@ def _seed_rows(
         rows[table.name] = table_rows
     if spec is not None and coherent is not None:
         fill_rates(spec, rows)
+        derive_columns(coherent.derived, rows)  # a delivery fee before the total adding it
         parts = coherent.amounts
         if parts:
             rng = ValueFactory(stable_seed("amounts", world.id, seed)).rng
             attach_items(parts, rows, coherent.references, rng)
             derive_amounts(parts, rows, rng)
-        derive_columns(coherent.derived, rows)
     return rows
 
 
