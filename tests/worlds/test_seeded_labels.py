@@ -104,3 +104,18 @@ def test_titles_and_subjects_tell_rows_apart():
 def test_the_same_seed_gives_the_same_labels():
     world = _world("pet_care")
     assert seed_rows(world.world, 9, 20, world.spec) == seed_rows(world.world, 9, 20, world.spec)
+
+
+def test_a_train_runs_between_two_of_the_services_own_stations():
+    """The vertical lists station codes as ``examples``: they come before the airport kind the
+    column's name (``origin``) would give, and a train never leaves for where it is."""
+    from tests.worlds.conftest import builtin_world
+
+    world = builtin_world("rail_travel")
+    stations = set(world.spec.entities["train"].columns["origin"].value_schema["examples"])
+    operators = set(world.spec.entities["train"].columns["operator"].value_schema["examples"])
+    rows = seed_rows(world.world, 5, 45, world.spec)
+    for row in rows["trains"] + rows["season_tickets"]:
+        assert {row["origin"], row["destination"]} <= stations, row
+        assert row["origin"] != row["destination"], row
+    assert {row["operator"] for row in rows["trains"]} <= operators

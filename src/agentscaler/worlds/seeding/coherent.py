@@ -204,6 +204,15 @@ class CoherentRows:
 
             return maker
 
+        words = vocabulary_of(schema) if column.type == "TEXT" else ()
+        if words:  # the service's own values (its stations, not airports) come first
+            same = [
+                c.name
+                for c in (owner.columns if owner is not None else ())
+                if c.type == "TEXT" and vocabulary_of(c.value_schema or {}) == words
+            ]
+            shift = sorted(same).index(name) if name in same else 0
+            return checked(columns.vocabulary(words, shift))
         if column.type == "TEXT" and "enum" not in schema:
             if re.search(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$", name):
                 return checked(columns.choice(kinds.CRYPTOCURRENCIES))
@@ -248,9 +257,6 @@ class CoherentRows:
                     if integer
                     else columns.decimals(low, high)
                 )
-        words = vocabulary_of(schema) if column.type == "TEXT" else ()
-        if words:
-            return checked(columns.vocabulary(words))
         named_kind = (
             name_kind(name, entity or "", [c.name for c in owner.columns])
             if column.type == "TEXT" and owner is not None

@@ -95,17 +95,21 @@ def choice(values: tuple[Any, ...] | list[Any]) -> Maker:
     return lambda rows, draw: draw.picks(values, len(rows))
 
 
-def vocabulary(values: tuple[Any, ...]) -> Maker:
+def vocabulary(values: tuple[Any, ...], shift: int = 0) -> Maker:
     """Values of a vocabulary (a schema's ``examples``), each once before any comes again: a
     shop's products or a library's books are distinct until the list runs out. Vocabularies of
     the same length in one table are read as parallel lists (a medication's brand name and its
-    generic name): their rows take the same positions."""
+    generic name): their rows take the same positions. Columns of one table drawing from the
+    same list (a train's origin and destination) are ``shift`` places apart: a row never holds
+    one value twice."""
 
     def make(rows: Rows, draw: Draw) -> list[Any]:
         order = np.random.default_rng([draw.seed, len(values)])
         out: list[Any] = []
+        n = len(values)
         while len(out) < len(rows):
-            out += [values[i] for i in order.permutation(len(values)).tolist()]
+            picked = order.permutation(n).tolist()
+            out += [values[picked[(j + shift) % n]] for j in range(n)]
         return out[: len(rows)]
 
     return make
