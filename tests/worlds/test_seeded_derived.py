@@ -77,3 +77,12 @@ def test_an_occasion_lasts_what_such_occasions_last(vertical, table, start, end,
         begin = dt.datetime.fromisoformat(row[start].replace("Z", "+00:00"))
         finish = dt.datetime.fromisoformat(row[end].replace("Z", "+00:00"))
         assert dt.timedelta(0) < finish - begin <= longest, row
+
+
+def test_a_claims_approved_amount_exists_once_it_is_approved_and_not_when_rejected():
+    world = builtin_world("insurance_claims")
+    gate = world.spec.entities["claim"].columns["approved_amount"].only_when
+    assert gate == {"status": ("approved", "paid", "closed")}
+    for claim in _rows("insurance_claims")["claims"]:
+        decided = claim["status"] in ("approved", "paid", "closed")
+        assert (claim["approved_amount"] is not None) == decided, claim

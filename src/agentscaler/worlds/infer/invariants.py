@@ -64,6 +64,12 @@ def _only_when(
                 return tuple(v for v in later if v == value or v not in _NEGATIVE_STATES)
     if name == status_name or column.kind in ("identifier", "reference", "status"):
         return None
+    decided = re.match(r"^([a-z]+)_(amount|payout|sum)$", name)
+    if decided and decided.group(1) in values[1:] and decided.group(1) not in _GATED_STATES:
+        # the approved amount of a claim: decided in that state, kept in the ones after it
+        # that are not a refusal, null before it and in a rejection
+        later = values[values.index(decided.group(1)) :]
+        return tuple(v for v in later if v == decided.group(1) or v not in _NEGATIVE_STATES)
     if not re.search(r"(reason|notes?|explanation|cause)$", name):
         return None  # times and amounts of a state stay set when the row moves on
     words = _prefixes(name)
