@@ -119,3 +119,20 @@ def test_a_train_runs_between_two_of_the_services_own_stations():
         assert {row["origin"], row["destination"]} <= stations, row
         assert row["origin"] != row["destination"], row
     assert {row["operator"] for row in rows["trains"]} <= operators
+
+
+def _iban_ok(iban: str) -> bool:
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+
+
+def test_bank_details_are_real_ibans_and_cards_still_valid():
+    from tests.worlds.conftest import builtin_world
+
+    world = builtin_world("banking")
+    rows = seed_rows(world.world, 5, 20, world.spec)
+    ibans = [r["iban"] for r in rows["bank_accounts"] + rows["payees"]]
+    assert ibans and all(_iban_ok(i) for i in ibans), ibans
+    for card in rows["cards"]:
+        month, year = card["expiry"].split("/")
+        assert 1 <= int(month) <= 12 and 2000 + int(year) >= 2026, card

@@ -90,6 +90,10 @@ def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> st
         return "plate"
     if {"driver", "drivers", "driving"} & set(words) and {"license", "licence"} & set(words):
         return "licence"
+    if head == "iban":
+        return "iban"
+    if head in ("expiry", "expiration") and ({"card"} & set(words) or "card" in ent):
+        return "card_expiry"
     if head == "hours" and {"opening", "business", "office", "working", "open"} & set(words):
         return "hours"
     if words == ["make", "model"] or (head == "vehicle" and len(words) == 1):
@@ -175,6 +179,10 @@ def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str, p
             return pick(pools("plate"))
         case "licence":
             return _licence(rng)
+        case "iban":
+            return pick(pools("iban"))  # a real country code and check digits
+        case "card_expiry":
+            return f"{rng.randint(1, 12):02d}/{rng.randint(26, 30)}"  # still valid at the clock
         case "hours":
             return _hours(rng)
         case "vehicle":

@@ -70,6 +70,7 @@ _POOLED: dict[str, Callable[[Any], Any]] = {
     "job": lambda f: f.job(),
     "timezone": lambda f: f.timezone(),
     "plate": lambda f: f.license_plate(),
+    "iban": lambda f: f.iban(),
     "words": lambda f: tuple(f.get_words_list()),
 }
 
