@@ -70,6 +70,7 @@ def test_only_formulas_a_seeded_row_can_answer_are_derived():
         ("pet_care", "boarding_stays", "check_in_date", "check_out_date", dt.timedelta(days=21)),
         ("hr", "leave_requests", "start_date", "end_date", dt.timedelta(days=21)),
         ("parking", "parking_reservations", "starts_at", "ends_at", dt.timedelta(days=1)),
+        ("car_rental", "rentals", "pickup_time", "return_time", dt.timedelta(days=21)),
     ],
 )
 def test_an_occasion_lasts_what_such_occasions_last(vertical, table, start, end, longest):
@@ -77,6 +78,8 @@ def test_an_occasion_lasts_what_such_occasions_last(vertical, table, start, end,
         begin = dt.datetime.fromisoformat(row[start].replace("Z", "+00:00"))
         finish = dt.datetime.fromisoformat(row[end].replace("Z", "+00:00"))
         assert dt.timedelta(0) < finish - begin <= longest, row
+        if "return" in end:  # a car is rented for days, not for an hour
+            assert finish - begin >= dt.timedelta(days=1), row
 
 
 def test_a_claims_approved_amount_exists_once_it_is_approved_and_not_when_rejected():

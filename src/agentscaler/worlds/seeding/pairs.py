@@ -203,6 +203,9 @@ def order(
         if _CLOCK.match(first) and _CLOCK.match(second):
             _order_clock(start, name, row, rng)
             continue
+        if _iso(first) and _iso(second) and _stays(name):
+            _days_apart(start, name, row, rng)  # a car returned days after its pickup
+            continue
         if second > first:
             if "time" in name and len(first) > 10 and len(second) > 10:
                 _within_a_day(start, name, row, rng)
@@ -279,6 +282,27 @@ def _order_within(
     earlier = [v for v in allowed.get(start) or () if str(v) < second]
     if earlier:
         row[start] = rng.choice(earlier)
+
+
+def _stays(end: str) -> bool:
+    """Whether ``end`` closes a stay of days (a check-out, a car's return), not a trip of hours
+    (an arrival, a drop-off)."""
+    match = END.search("_".join(split_identifier(end)))
+    return match is not None and match.group(2) in ("check_out", "checkout", "return")
+
+
+def _days_apart(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
+    """The end of a stay one to fourteen days after its start (at the same time of day for
+    date-times), unless it already lies one to three weeks after it."""
+    first, second = str(row[start]), str(row[end])
+    begin, finish = moment_of(first), moment_of(second)
+    if begin is None or finish is None:
+        return
+    gap = finish.replace(tzinfo=None) - begin.replace(tzinfo=None)
+    if dt.timedelta(days=1) <= gap <= dt.timedelta(days=_SPAN_DAYS):
+        return
+    moved = begin + dt.timedelta(days=rng.randint(1, 14))
+    row[end] = moved.date().isoformat() if len(second) == 10 else written_like(moved, second)
 
 
 def _within_occasion(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
