@@ -104,3 +104,14 @@ def test_dates_under_a_digit_pattern_are_real_days(external):
         made.append(factory.string(schema, "date", name))
         for value in made:
             dt.date.fromisoformat(value)  # raises on a day that does not exist
+
+
+def test_a_ride_under_way_was_requested_within_the_last_day():
+    """A ride has no start column, only when it was requested: one in progress was requested
+    lately, not two years before the clock."""
+    world = builtin_world("ride_hailing")
+    clock = _moment(world.spec.clock or "2025-06-02T09:00:00+00:00")
+    rows = [r for r in _rows("ride_hailing", "rides") if r["status"] == "in_progress"]
+    assert rows
+    for row in rows:
+        assert dt.timedelta(0) <= clock - _moment(row["requested_at"]) <= dt.timedelta(days=1), row

@@ -440,7 +440,7 @@ def _timing(
         if c.semantic in ("date", "datetime")
         and not {"birth", "dob"} & set(split_identifier(c.name))
     ]
-    start = tense.start_column(dates)
+    start = tense.start_column(dates) or tense.made_column(dates)
     if status is None or start is None:
         return None
     ends = [end for first, end in pairs if first == start and end in dates]

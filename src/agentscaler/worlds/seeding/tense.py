@@ -37,6 +37,17 @@ STARTS = frozenset(
 """Words of the column holding when a row's time begins (``check_in_date``, ``start_time``)."""
 
 
+MADE = frozenset("requested placed ordered submitted filed opened reported raised".split())
+"""Words of the column holding when a row was asked for (``requested_at``, ``placed_at``): for a
+row without a start, the moment an under-way status follows from."""
+
+
+def made_column(moments: list[str]) -> str | None:
+    """Of a row's date and date-time columns, the one it was asked for at (one only)."""
+    found = [n for n in moments if set(split_identifier(n)) & MADE]
+    return found[0] if len(found) == 1 else None
+
+
 def tense_of(status: Any) -> Tense | None:
     if not isinstance(status, str):
         return None
@@ -92,6 +103,9 @@ def place(
     first = _parse(row.get(start))
     if tense is None or first is None:
         return
+    if not ends and set(split_identifier(start)) & MADE:
+        _asked_lately(row, status, start, moments, clock, rng, tense)
+        return
     today = clock if clock.tzinfo else clock.replace(tzinfo=dt.UTC)
     last = max((m for m in (_parse(row.get(e)) for e in ends) if m is not None), default=first)
     if tense == "past":
@@ -111,3 +125,32 @@ def place(
         moved = [start, *ends]
     for name in moved:
         row[name] = _shifted(row.get(name), days)
+
+
+def _asked_lately(
+    row: dict[str, Any],
+    status: str,
+    made: str,
+    moments: list[str],
+    clock: dt.datetime,
+    rng: random.Random,
+    tense: Tense,
+) -> None:
+    """A row under way that has only the moment it was asked for (a ride in progress, requested
+    at): asked for within the last day, its other dates moved with it; an ``active`` row (an
+    account, a subscription) may be old, and other states keep their dates."""
+    if tense != "now" or str(row.get(status)).lower() == "active":
+        return
+    first = _parse(row.get(made))
+    today = clock if clock.tzinfo else clock.replace(tzinfo=dt.UTC)
+    if first is None or dt.timedelta(0) <= today - first <= dt.timedelta(days=1):
+        return
+    target = today - dt.timedelta(minutes=15 * rng.randint(1, 48))
+    delta = target - first
+    for name in moments:
+        moment = _parse(row.get(name))
+        value = row.get(name)
+        if moment is None or not isinstance(value, str):
+            continue
+        moved = moment + delta
+        row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
