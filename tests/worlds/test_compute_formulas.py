@@ -243,3 +243,44 @@ def test_a_currency_conversion_and_its_inverse_round_trip(calc, amount, source, 
     )
     assert back["converted_amount"] == pytest.approx(amount, rel=1e-9)
     assert there["rate"] * back["rate"] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_a_share_by_tiers_the_text_states_is_the_formula():
+    """ "25% from 15 minutes, 50% from 30 and 100% from 60" of the fare paid: the result field
+    is the compensation, not the delay echoed back."""
+    from tests.worlds.conftest import builtin_world
+
+    world = builtin_world("rail_travel")
+    formula = world.spec.tools["calculate_delay_compensation"].compute["compensation"]
+    assert "$fare_paid" in formula and ">= 60" in formula
+    env = world.make_env()
+    due = {
+        delay: env.call("calculate_delay_compensation", delay_minutes=delay, fare_paid=80.0)
+        for delay in (5, 15, 45, 60, 200)
+    }
+    assert [due[d].observation["compensation"] for d in (5, 15, 45, 60, 200)] == [
+        0,
+        20.0,
+        40.0,
+        80.0,
+        80.0,
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    loss=st.floats(0, 50_000, allow_nan=False),
+    deductible=st.floats(0, 5_000, allow_nan=False),
+    limit=st.floats(0, 40_000, allow_nan=False),
+)
+def test_a_payout_is_the_loss_less_the_deductible_within_the_limit(loss, deductible, limit):
+    from tests.worlds.conftest import builtin_world
+
+    env = builtin_world("insurance_claims").make_env()
+    result = env.call(
+        "calculate_payout", estimated_loss=loss, deductible=deductible, coverage_limit=limit
+    )
+    assert result.ok, result.observation
+    payout = result.observation["estimated_payout"]
+    assert 0 <= payout <= round(limit, 2) + 0.005
+    assert payout == pytest.approx(round(min(max(loss - deductible, 0), limit), 2))

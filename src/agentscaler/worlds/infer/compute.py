@@ -112,6 +112,8 @@ def _target(shape: ToolShape, prefer: tuple[str, ...] = ()) -> tuple[str, bool] 
     required = set(schema.get("required") or ())
     if not numeric or (required - set(numeric)):
         return None
+    inputs = {p.name for p in shape.params}
+    numeric = [n for n in numeric if n not in inputs] or numeric  # not an echoed argument
     for name in numeric:
         if set(split_identifier(name)) & set(prefer):
             return name, False
@@ -463,6 +465,49 @@ def _area(params: _Params, words: set[str]) -> str | None:
     return None
 
 
+_TIER = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+(?:from|after|at|for)\s+(\d+(?:\.\d+)?)")
+_MONEY_WORDS = frozenset("fare price amount paid cost total subtotal fee value".split())
+
+
+def _tiers(params: _Params, description: str) -> str | None:
+    """A share of an amount by tiers of another number the text states ("the compensation due
+    for a delay given the fare paid: 25% from 15 minutes, 50% from 30 and 100% from 60"): the
+    amount times the share of the highest tier reached, none below the first."""
+    pairs = sorted({(float(m), float(p)) for p, m in _TIER.findall(description.lower())})
+    if len(pairs) < 2:
+        return None
+    amount = next((p for p in params.numbers if set(p.words) & _MONEY_WORDS and _usable(p)), None)
+    level = next(
+        (
+            p
+            for p in params.numbers
+            if p is not amount and _usable(p) and not set(p.words) & _MONEY_WORDS
+        ),
+        None,
+    )
+    if amount is None or level is None:
+        return None
+    share = "0"
+    for threshold, percent in pairs:
+        share = f"{percent:g} if {_ref(level)} >= {threshold:g} else {share}"
+    return f"round({_ref(amount)} * ({share}) / 100, 2)"
+
+
+def _payout(params: _Params, words: set[str]) -> str | None:
+    """What an insurer pays on a loss: the loss less the deductible, never below zero, at most
+    the coverage limit."""
+    if not words & {"payout", "payable", "reimbursement", "indemnity"}:
+        return None
+    loss = params.named("loss", "damage", "claimed")
+    deductible = params.named("deductible", "excess")
+    limit = params.named("limit", "coverage", "cap")
+    if not (loss and deductible and limit) or len({loss.name, deductible.name, limit.name}) < 3:
+        return None
+    if not all(_usable(p) for p in (loss, deductible, limit)):
+        return None
+    return f"round(min(max({_ref(loss)} - {_ref(deductible)}, 0), {_ref(limit)}), 2)"
+
+
 def compute_plan(shape: ToolShape) -> tuple[dict[str, str], dict[str, SpecLookup]]:
     """``({result field: "=formula"}, {row: lookup})`` of a compute tool whose docs name an
     operation (a currency conversion also looks its two rates up), else ``({}, {})``."""
@@ -481,6 +526,8 @@ def compute_plan(shape: ToolShape) -> tuple[dict[str, str], dict[str, SpecLookup
         return currency
     formula = (
         _time_charge(params, name_words | description_words, shape.spec.description)
+        or _tiers(params, shape.spec.description)
+        or _payout(params, name_words | description_words)
         or _conversion(shape, params, name_words)
         or _list_formula(params, name_words)
         or _scalar_formula(shape, params, name_words)
