@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import sys
 import time
 from collections import Counter, defaultdict
@@ -205,9 +206,15 @@ def main() -> None:
 
     if not args.no_domains:
         root = args.keep or Path("/tmp/agentscaler-bench-world-semantics")
+        by_id = {t.id: t for t in tools}
+        if (root / "domains.jsonl").exists():
+            kept = read_records(root / "domains.jsonl", Domain)
+            if {m.tool_id for d in kept for m in d.members} != set(by_id):
+                # domains of another version of the catalog: their members are not these tools
+                print(f"(domains in {root} are of another catalog: discovered again)")
+                shutil.rmtree(root)
         if not (root / "domains.jsonl").exists():
             run_pipeline(root, {}, stop_after="domains")
-        by_id = {t.id: t for t in tools}
         domains = read_records(root / "domains.jsonl", Domain)
         groups = {
             d.id: [by_id[m.tool_id] for m in d.members if m.tool_id in by_id] for d in domains
