@@ -115,3 +115,28 @@ def test_a_ride_under_way_was_requested_within_the_last_day():
     assert rows
     for row in rows:
         assert dt.timedelta(0) <= clock - _moment(row["requested_at"]) <= dt.timedelta(days=1), row
+
+
+def test_a_booking_call_books_days_to_come_not_years_past():
+    """Arguments sampled for a create of an occasion (``book_room``, ``reserve_car``): the stay
+    starts after the clock and lasts days (a task once asked for 2024-08-13 to 2026-09-24)."""
+    import random
+
+    from agentscaler.worlds.seeding.sampling import ArgumentSampler
+
+    for vertical, tool, start, end in [
+        ("hotels", "book_room", "check_in_date", "check_out_date"),
+        ("car_rental", "reserve_car", "pickup_time", "return_time"),
+    ]:
+        env = builtin_world(vertical).make_env()
+        now = _moment(env.db.now())
+        sampler = ArgumentSampler(env)
+        for seed in range(12):
+            args = sampler.sample(tool, random.Random(seed), optional=1.0)
+            if start not in args or end not in args:
+                continue
+            begin, finish = _moment(args[start]), _moment(args[end])
+            if begin.tzinfo is None:
+                begin, finish = begin.replace(tzinfo=now.tzinfo), finish.replace(tzinfo=now.tzinfo)
+            assert begin > now, args
+            assert dt.timedelta(0) < finish - begin <= dt.timedelta(days=21), args

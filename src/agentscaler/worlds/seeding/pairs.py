@@ -284,6 +284,29 @@ def _order_within(
         row[start] = rng.choice(earlier)
 
 
+def ahead(pairs: list[tuple[str, str]], row: dict[str, Any], now: str, rng: random.Random) -> None:
+    """Move each start that lies before ``now`` (and its end with it, by whole days) to one to
+    sixty days after it: what a booking call books lies ahead of the clock."""
+    clock = moment_of(now)
+    if clock is None:
+        return
+    for start, end in pairs:
+        first = row.get(start)
+        begin = moment_of(first) if isinstance(first, str) and _iso(first) else None
+        if begin is None:
+            continue
+        if begin.replace(tzinfo=None) > clock.replace(tzinfo=None):
+            continue
+        days = (clock.replace(tzinfo=None) - begin.replace(tzinfo=None)).days + rng.randint(1, 60)
+        for name in (start, end):
+            value = row.get(name)
+            moment = moment_of(value) if isinstance(value, str) and _iso(value) else None
+            if moment is None:
+                continue
+            moved = moment + dt.timedelta(days=days)
+            row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
+
+
 def _stays(end: str) -> bool:
     """Whether ``end`` closes a stay of days (a check-out, a car's return), not a trip of hours
     (an arrival, a drop-off)."""

@@ -22,7 +22,7 @@ from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
-from agentscaler.worlds.seeding.pairs import free_pairs, is_occasion, order, pairs_of
+from agentscaler.worlds.seeding.pairs import ahead, free_pairs, is_occasion, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.expr import param_of
 
@@ -93,6 +93,8 @@ class ArgumentSampler:
         ]
         # an end after its start (a report's end_date), a stay booked for days, not months
         order(pairs, arguments, rng, occasion=is_occasion(tool))
+        if binding.operation == "create" and is_occasion(tool):
+            ahead(pairs, arguments, self.env.db.now(), rng)  # a stay is booked for days to come
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:
