@@ -23,6 +23,9 @@ CORPUS = {
 }
 ESCAPE = Path("/tmp/agentscaler-escape")
 LIMIT_S = 0.5
+STOPPED_S = 8 * LIMIT_S
+"""A stopped payload's call ends within this (a few budgets: a loaded 2-core machine delays
+the stop); one that is not stopped runs for minutes or exhausts memory."""
 
 
 def _probe_source(world: CompiledWorld, body: str, tool: str = "get_order") -> str:
@@ -78,11 +81,11 @@ GUARDED = sorted(
 @pytest.mark.parametrize("name", GUARDED)
 def test_the_interpreter_guards_stop_every_payload_in_process(shop, name):
     """Without any worker process, every time and memory payload but one C call is stopped,
-    within twice its budget."""
+    within a few times its budget."""
     ESCAPE.unlink(missing_ok=True)
     error, elapsed = _outcome(_trusted(shop, CORPUS[name]["body"]))
     assert error == "limit_exceeded"
-    assert elapsed < 2 * LIMIT_S
+    assert elapsed < STOPPED_S
 
 
 @pytest.mark.parametrize(
@@ -103,7 +106,7 @@ def test_edited_code_runs_in_a_worker_that_is_killed_and_replaced(shop, tmp_path
     error, elapsed = _outcome(world)
     assert error == "limit_exceeded"
     spawn = 1.0  # starting the worker is not the tool's time
-    assert elapsed < 2 * LIMIT_S + spawn
+    assert elapsed < STOPPED_S + spawn
     env = world.make_env()
     customer = env.db.find("customers", limit=1)[0]["customer_id"]
     assert env.call("search_orders", customer_id=customer).ok, "a fresh worker serves the next call"
