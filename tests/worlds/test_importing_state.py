@@ -168,7 +168,8 @@ def test_new_rows_take_their_key_from_the_counter(trading):
         ],
     )
     assert [o["output"]["order_id"] for o in outputs[:2]] == [40, 41]
-    assert outputs[2]["output"] == {"price": 4.0, "status": "Pending"}  # a new order's start
+    # a new order starts in the first of the documented values that name a start
+    assert outputs[2]["output"] == {"price": 4.0, "status": "Open"}
     assert final["order_counter"] == 42
     assert set(final["orders"]) == {"12", "40", "41"}
     assert final["orders"]["12"] == DATA["orders"]["12"]
@@ -358,3 +359,4 @@ def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_pa
         (False, "inference error"),  # the world has a formula: it computes something else
         (False, "computation hidden"),  # nothing in the docs to compute the reply from
     ]
+
