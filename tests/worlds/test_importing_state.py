@@ -360,3 +360,57 @@ def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_pa
         (False, "computation hidden"),  # nothing in the docs to compute the reply from
     ]
 
+
+def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    tools = [
+        _tool(
+            "liter_to_gallon",
+            "Convert a volume in liters to gallons.",
+            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
+            ["liter"],
+            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
+        ),
+        _tool(
+            "get_zipcode_based_on_city",
+            "Gets the zipcode based on the city.",
+            {"city": {"type": "string", "description": "The name of the city."}},
+            ["city"],
+            {"zipcode": {"type": "string", "description": "The zipcode of the city."}},
+        ),
+        _tool(
+            "get_stock_info",
+            "Get the details of a stock.",
+            {"symbol": {"type": "string", "description": "Symbol of the stock."}},
+            ["symbol"],
+            {"price": NUMBER},
+        ),
+    ]
+    document = {"stocks": {"NVDA": {"price": 220.5}}}
+    source = Source(path=Path("z.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "zip", tmp_path, check=False).compiled
+
+    class Reference:
+        gallons = 2.64172  # 10 litres with a factor written to six digits (exact: 2.6417205)
+
+        def call(self, name, arguments):
+            return True, {"gallon": self.gallons, "zipcode": "94016", "price": 221.0}
+
+        def state(self):
+            return copy.deepcopy(document)
+
+    calls = [
+        Call("liter_to_gallon", {"liter": 10.0}, 0),
+        Call("get_zipcode_based_on_city", {"city": "San Francisco"}, 1),
+        Call("get_stock_info", {"symbol": "NVDA"}, 2),
+    ]
+    result = compare(world, calls, Reference(), data_keys=["stocks"])
+    assert [(c.agrees, c.cause) for c in result.calls] == [
+        (True, None),
+        (False, "computation hidden"),  # its table is in no data: nothing to look up
+        (False, "inference error"),  # the data's record, read wrong
+    ]
+    Reference.gallons = 2.6418  # off in the fifth digit: a different number
+    assert not compare(world, calls[:1], Reference(), data_keys=["stocks"]).calls[0].agrees
+
