@@ -414,3 +414,58 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
     Reference.gallons = 2.6418  # off in the fifth digit: a different number
     assert not compare(world, calls[:1], Reference(), data_keys=["stocks"]).calls[0].agrees
 
+
+def test_a_declared_object_or_list_nothing_fills_is_empty_not_null(tmp_path):
+    tools = [
+        _tool(
+            "check_tire_pressure",
+            "Checks the tire pressure of the vehicle.",
+            {},
+            [],
+            {
+                "tirePressure": {
+                    "type": "object",
+                    "properties": {
+                        "frontLeftTirePressure": NUMBER,
+                        "rearLeftTirePressure": NUMBER,
+                        "car_info": {"type": "object", "description": "The metadata of the car."},
+                        "warnings": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
+        )
+    ]
+    document = {"fuelLevel": 9.5, "frontLeftTirePressure": 32.0, "rearLeftTirePressure": 30.0}
+    source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "car", tmp_path, check=False).compiled
+    outputs, _ = _run(world, [("check_tire_pressure", {})])
+    assert outputs[0]["output"] == {
+        "tirePressure": {
+            "frontLeftTirePressure": 32.0,
+            "rearLeftTirePressure": 30.0,
+            "car_info": {},
+            "warnings": [],
+        }
+    }
+
+
+def test_a_field_named_by_the_record_noun_and_a_column_reads_that_column(tmp_path):
+    tools = [
+        _tool(
+            "get_credit_card_balance",
+            "Get the balance of a credit card",
+            {"card_id": {"type": "string", "description": "The ID of the credit card"}},
+            ["card_id"],
+            {"card_balance": {"type": "number", "description": "The balance of the credit card"}},
+        )
+    ]
+    document = {
+        "credit_card_list": {
+            "card_4455": {"card_number": "2378 8753 9012 4455", "balance": 1500.75},
+            "card_7812": {"card_number": "4012 8888 1881 7812", "balance": 20.5},
+        }
+    }
+    source = Source(path=Path("cards.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "cards", tmp_path, check=False).compiled
+    outputs, _ = _run(world, [("get_credit_card_balance", {"card_id": "card_7812"})])
+    assert outputs[0]["output"] == {"card_balance": 20.5}
