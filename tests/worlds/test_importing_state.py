@@ -386,6 +386,17 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
             ["symbol"],
             {"price": NUMBER},
         ),
+        _tool(
+            "compute_exchange_rate",
+            "Compute the exchange rate between two currencies",
+            {
+                "base_currency": {"type": "string", "description": "The base currency."},
+                "target_currency": {"type": "string", "description": "The target currency."},
+                "value": {"type": "number", "description": "The value to convert"},
+            },
+            ["base_currency", "target_currency", "value"],
+            {"exchanged_value": {"type": "number", "description": "The value after the exchange"}},
+        ),
     ]
     document = {"stocks": {"NVDA": {"price": 220.5}}}
     source = Source(path=Path("z.json"), format="json", document=copy.deepcopy(document))
@@ -404,12 +415,18 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
         Call("liter_to_gallon", {"liter": 10.0}, 0),
         Call("get_zipcode_based_on_city", {"city": "San Francisco"}, 1),
         Call("get_stock_info", {"symbol": "NVDA"}, 2),
+        Call(
+            "compute_exchange_rate",
+            {"base_currency": "GBP", "target_currency": "USD", "value": 10.0},
+            3,
+        ),
     ]
     result = compare(world, calls, Reference(), data_keys=["stocks"])
     assert [(c.agrees, c.cause) for c in result.calls] == [
         (True, None),
         (False, "computation hidden"),  # its table is in no data: nothing to look up
         (False, "inference error"),  # the data's record, read wrong
+        (False, "computation hidden"),  # a formula over rates no data holds
     ]
     Reference.gallons = 2.6418  # off in the fifth digit: a different number
     assert not compare(world, calls[:1], Reference(), data_keys=["stocks"]).calls[0].agrees

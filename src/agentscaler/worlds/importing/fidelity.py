@@ -133,8 +133,9 @@ def _has_means(world: CompiledWorld, name: str, data_tables: set[str]) -> bool:
     """Whether the world has something to make the tool's result from: a formula, a lookup or
     a table operation, in the spec or in code the import wrote over the data (a tree's tools);
     else a miss is a computation the descriptions hide. A read of a table no data holds (the
-    zip codes of cities, the costs of flights: a table the tool's docs made up, empty) has
-    nothing to read: the reference's table is in its code."""
+    zip codes of cities, the costs of flights: a table the tool's docs made up, empty), or a
+    formula over such rows (the rates of currencies), has nothing to read: the reference's table
+    is in its code."""
     binding = world.world.binding(name)
     if binding is None:
         return False
@@ -143,6 +144,11 @@ def _has_means(world: CompiledWorld, name: str, data_tables: set[str]) -> bool:
     spec = world.load_spec()
     tool = spec.tools.get(name) if spec is not None else None
     if tool is not None:
+        looked_up = {
+            spec.entities[f.entity].table for f in tool.find.values() if f.entity in spec.entities
+        }
+        if tool.compute and looked_up - data_tables:
+            return False  # a formula over rows no data holds (the rates of currencies)
         if tool.compute or tool.find or tool.effects:
             return True
         if tool.fallback and binding.fallback:
