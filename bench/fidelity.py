@@ -496,7 +496,8 @@ def main() -> None:
             same, total = round_trips()
             print(
                 f"round trip (import, export with no calls, canonical JSON equal): {_share(same, total)} "
-                "of BFCL and ACEBench states"
+                "of BFCL and ACEBench states",
+                flush=True,  # before a forked worker inherits the buffer and prints it again
             )
         paths: list[tuple[str, object | None]] = [("offline compiler", None)]
         if args.base_url:
