@@ -104,6 +104,8 @@ def _plain(value: object) -> object:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if not isinstance(value, (str, bool, int, float)) and hasattr(value, "__float__"):
+        return float(value)  # mpmath numbers of MathAPI (they have an empty __dict__)
     if hasattr(value, "__dict__"):
         return {
             k: _plain(v) for k, v in vars(value).items() if not k.startswith("_") and k != "parent"
@@ -112,10 +114,7 @@ def _plain(value: object) -> object:
         json.dumps(value)
         return value
     except (TypeError, ValueError):
-        try:
-            return float(value)  # mpmath numbers of MathAPI
-        except (TypeError, ValueError):
-            return str(value)
+        return str(value)
 
 
 def parse_call(text: str, docs: dict[str, dict]) -> Call:
@@ -211,7 +210,7 @@ def fidelity(
             causes[cls].update(result.causes())
             for call, outcome in zip(calls, result.calls, strict=True):
                 if not outcome.agrees:
-                    misses[(cls, outcome.name, outcome.cause or "")].append(
+                    misses[(cls, outcome.name, outcome.access, outcome.cause or "")].append(
                         (entry["id"], call.arguments, outcome.ours, outcome.theirs)
                     )
     return {"per_class": per_class, "causes": causes, "misses": misses, "missing": missing}
@@ -259,12 +258,15 @@ def _short(value: object, width: int) -> str:
 
 def print_misses(report: dict, width: int = 100) -> None:
     """Per class and tool: the misses, their cause and one example (ours vs the reference)."""
-    print("\nmisses per class and tool (count, cause; one example: arguments, ours, reference)")
-    for (cls, tool, cause), found in sorted(
+    print(
+        "\nmisses per class and tool (count, read or write, cause; one example: arguments, ours, "
+        "reference)"
+    )
+    for (cls, tool, access, cause), found in sorted(
         report["misses"].items(), key=lambda kv: (kv[0][0], -len(kv[1]))
     ):
         entry, arguments, ours, theirs = found[0]
-        print(f"{cls:<18} {tool:<24} {len(found):>4}  {cause}  [{entry}]")
+        print(f"{cls:<18} {tool:<24} {len(found):>4}  {access:<5}  {cause}  [{entry}]")
         print(f"    args   {_short(arguments, width)}")
         print(f"    ours   {_short(ours, width)}")
         print(f"    theirs {_short(theirs, width)}")
@@ -494,7 +496,8 @@ def main() -> None:
             same, total = round_trips()
             print(
                 f"round trip (import, export with no calls, canonical JSON equal): {_share(same, total)} "
-                "of BFCL and ACEBench states"
+                "of BFCL and ACEBench states",
+                flush=True,  # before a forked worker inherits the buffer and prints it again
             )
         paths: list[tuple[str, object | None]] = [("offline compiler", None)]
         if args.base_url:

@@ -168,7 +168,8 @@ def test_new_rows_take_their_key_from_the_counter(trading):
         ],
     )
     assert [o["output"]["order_id"] for o in outputs[:2]] == [40, 41]
-    assert outputs[2]["output"] == {"price": 4.0, "status": "Pending"}  # a new order's start
+    # a new order starts in the first of the documented values that name a start
+    assert outputs[2]["output"] == {"price": 4.0, "status": "Open"}
     assert final["order_counter"] == 42
     assert set(final["orders"]) == {"12", "40", "41"}
     assert final["orders"]["12"] == DATA["orders"]["12"]
@@ -358,3 +359,130 @@ def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_pa
         (False, "inference error"),  # the world has a formula: it computes something else
         (False, "computation hidden"),  # nothing in the docs to compute the reply from
     ]
+
+
+def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path):
+    from agentscaler.worlds.importing.fidelity import compare
+
+    tools = [
+        _tool(
+            "liter_to_gallon",
+            "Convert a volume in liters to gallons.",
+            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
+            ["liter"],
+            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
+        ),
+        _tool(
+            "get_zipcode_based_on_city",
+            "Gets the zipcode based on the city.",
+            {"city": {"type": "string", "description": "The name of the city."}},
+            ["city"],
+            {"zipcode": {"type": "string", "description": "The zipcode of the city."}},
+        ),
+        _tool(
+            "get_stock_info",
+            "Get the details of a stock.",
+            {"symbol": {"type": "string", "description": "Symbol of the stock."}},
+            ["symbol"],
+            {"price": NUMBER},
+        ),
+        _tool(
+            "compute_exchange_rate",
+            "Compute the exchange rate between two currencies",
+            {
+                "base_currency": {"type": "string", "description": "The base currency."},
+                "target_currency": {"type": "string", "description": "The target currency."},
+                "value": {"type": "number", "description": "The value to convert"},
+            },
+            ["base_currency", "target_currency", "value"],
+            {"exchanged_value": {"type": "number", "description": "The value after the exchange"}},
+        ),
+    ]
+    document = {"stocks": {"NVDA": {"price": 220.5}}}
+    source = Source(path=Path("z.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "zip", tmp_path, check=False).compiled
+
+    class Reference:
+        gallons = 2.64172  # 10 litres with a factor written to six digits (exact: 2.6417205)
+
+        def call(self, name, arguments):
+            return True, {"gallon": self.gallons, "zipcode": "94016", "price": 221.0}
+
+        def state(self):
+            return copy.deepcopy(document)
+
+    calls = [
+        Call("liter_to_gallon", {"liter": 10.0}, 0),
+        Call("get_zipcode_based_on_city", {"city": "San Francisco"}, 1),
+        Call("get_stock_info", {"symbol": "NVDA"}, 2),
+        Call(
+            "compute_exchange_rate",
+            {"base_currency": "GBP", "target_currency": "USD", "value": 10.0},
+            3,
+        ),
+    ]
+    result = compare(world, calls, Reference(), data_keys=["stocks"])
+    assert [(c.agrees, c.cause) for c in result.calls] == [
+        (True, None),
+        (False, "computation hidden"),  # its table is in no data: nothing to look up
+        (False, "inference error"),  # the data's record, read wrong
+        (False, "computation hidden"),  # a formula over rates no data holds
+    ]
+    Reference.gallons = 2.6418  # off in the fifth digit: a different number
+    assert not compare(world, calls[:1], Reference(), data_keys=["stocks"]).calls[0].agrees
+
+
+def test_a_declared_object_or_list_nothing_fills_is_empty_not_null(tmp_path):
+    tools = [
+        _tool(
+            "check_tire_pressure",
+            "Checks the tire pressure of the vehicle.",
+            {},
+            [],
+            {
+                "tirePressure": {
+                    "type": "object",
+                    "properties": {
+                        "frontLeftTirePressure": NUMBER,
+                        "rearLeftTirePressure": NUMBER,
+                        "car_info": {"type": "object", "description": "The metadata of the car."},
+                        "warnings": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
+        )
+    ]
+    document = {"fuelLevel": 9.5, "frontLeftTirePressure": 32.0, "rearLeftTirePressure": 30.0}
+    source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "car", tmp_path, check=False).compiled
+    outputs, _ = _run(world, [("check_tire_pressure", {})])
+    assert outputs[0]["output"] == {
+        "tirePressure": {
+            "frontLeftTirePressure": 32.0,
+            "rearLeftTirePressure": 30.0,
+            "car_info": {},
+            "warnings": [],
+        }
+    }
+
+
+def test_a_field_named_by_the_record_noun_and_a_column_reads_that_column(tmp_path):
+    tools = [
+        _tool(
+            "get_credit_card_balance",
+            "Get the balance of a credit card",
+            {"card_id": {"type": "string", "description": "The ID of the credit card"}},
+            ["card_id"],
+            {"card_balance": {"type": "number", "description": "The balance of the credit card"}},
+        )
+    ]
+    document = {
+        "credit_card_list": {
+            "card_4455": {"card_number": "2378 8753 9012 4455", "balance": 1500.75},
+            "card_7812": {"card_number": "4012 8888 1881 7812", "balance": 20.5},
+        }
+    }
+    source = Source(path=Path("cards.json"), format="json", document=copy.deepcopy(document))
+    world = import_world(tools, source, "cards", tmp_path, check=False).compiled
+    outputs, _ = _run(world, [("get_credit_card_balance", {"card_id": "card_7812"})])
+    assert outputs[0]["output"] == {"card_balance": 20.5}

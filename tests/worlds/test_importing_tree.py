@@ -154,7 +154,11 @@ FS_TOOLS = [
         "Count the number of lines, words, and characters in a file from current directory.",
         {
             "file_name": _NAME,
-            "mode": {"type": "string", "description": "Mode ('l' for lines, 'w' for words)."},
+            "mode": {
+                "type": "string",
+                "description": "Mode ('l' for lines, 'w' for words).",
+                "default": "l",
+            },
         },
         {"count": {"type": "integer"}, "type": _TEXT},
     ),
@@ -299,3 +303,42 @@ def test_a_tree_keeps_its_own_column_names_when_the_tools_spell_them_otherwise(t
         "node_type": "dir",
         "contents": {},
     }
+
+
+def test_a_tree_world_passes_its_checks_reading_files_after_entering_their_folder(tmp_path):
+    from agentscaler.worlds.checks.conformance import check_world
+
+    nested = {  # no file in the current directory: each is read after entering its folder
+        "root": {
+            "home": {
+                "type": "directory",
+                "contents": {
+                    "empty": {"type": "directory", "contents": {}},
+                    "docs": {
+                        "type": "directory",
+                        "contents": {
+                            "plan.md": {"type": "file", "content": "x y\nz\n"},
+                            "notes.txt": {"type": "file", "content": "b\na\n"},
+                        },
+                    },
+                },
+            }
+        }
+    }
+    tools_path = tmp_path / "tools.json"
+    tools_path.write_text(json.dumps(FS_TOOLS))
+    world = import_world(load_tools([tools_path]), _source(nested), "fs", tmp_path, check=False)
+    report = check_world(world.compiled, seed=0)
+    assert report.passed, [c for c in report.checks if not c.ok]
+    checks = {(c.check, c.tool): c for c in report.checks}
+    # the tree tools are code the spec does not describe: the spec keeps them as fallbacks
+    spec = world.compiled.load_spec()
+    assert all(spec.tools[t["name"]].fallback for t in FS_TOOLS)
+    assert checks[("agrees", "show")].detail.startswith("not compared")
+    # arguments naming a node are drawn from the tree's names
+    assert world.compiled.world.binding("show").param("file_name").role == "filter"
+    assert world.compiled.world.binding("relocate").param("destination").role != "filter"
+    # no file to show in the current directory: shown once another call entered a folder
+    # or made a file
+    assert checks[("read", "show")].detail.startswith("after a call of ")
+    assert checks[("read", "count")].detail.startswith("after a call of ")

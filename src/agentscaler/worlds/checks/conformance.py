@@ -100,9 +100,13 @@ def check_world(world: CompiledWorld, *, seed: int = 0, semantic: bool = True) -
             checks += _check_dump_load(world, base)
             checks += _check_reset(world, seed)
             snapshot = base.snapshot()
+            reached: list[tuple[str, Any]] = []
             for tool in world.tools:
-                checks.append(_check_tool(world, base, snapshot, tool, seed, successes.get(tool)))
+                checks.append(
+                    _check_tool(world, base, snapshot, tool, seed, successes.get(tool), reached)
+                )
                 checks += _check_errors(world, base, snapshot, tool)
+            checks = [_after_others(world, base, c, seed, reached) for c in checks]
             checks.append(_check_unknown_tool(base, snapshot))
             checks.append(_check_replay(world, snapshot, seed))
         finally:
@@ -197,10 +201,14 @@ def _check_tool(
     tool: str,
     seed: int,
     known: Any = None,
+    reached: list[tuple[str, Any]] | None = None,
+    starts: list[Any] | None = None,
 ) -> CheckResult:
     """A sampled call of ``tool`` runs without a world bug; a read changes nothing, a write
     that succeeds changes the state. ``known``: a case (state and arguments) the semantic
-    checks made pass the tool's rules, tried when no sampled call succeeds."""
+    checks made pass the tool's rules, tried when no sampled call succeeds. ``reached``
+    collects (tool, state) after a write that succeeded; ``starts``: the states to sample
+    from instead of the seed and seeded ones."""
     entry = world.tools[tool]
     kind = entry.kind
     check = "read" if kind == "read" else "write"
@@ -210,6 +218,8 @@ def _check_tool(
     for attempt in range(attempts + (1 if known is not None else 0)):
         if attempt == attempts:
             base.restore(known.data)
+        elif starts:
+            base.restore(starts[attempt % len(starts)])
         elif attempt < attempts // 2:
             base.restore(snapshot)
         else:
@@ -255,6 +265,8 @@ def _check_tool(
                     tool=tool,
                     detail="state changed but no change was recorded",
                 )
+            if reached is not None:
+                reached.append((tool, base.snapshot()))
             return CheckResult(check=check, ok=True, tool=tool)
         unchanged_ok += 1
         last_error = "the call succeeded but left the state unchanged"
@@ -262,6 +274,27 @@ def _check_tool(
     if unchanged_ok:
         detail = f"{unchanged_ok} successful calls left the state unchanged"
     return CheckResult(check=check, ok=False, tool=tool, detail=detail)
+
+
+def _after_others(
+    world: CompiledWorld, base: WorldEnv, result: CheckResult, seed: int, reached: list
+) -> CheckResult:
+    """A tool no sampled call made succeed, tried again in the states other tools' writes
+    reached (a file is read after entering its directory); it passes if a call succeeds there,
+    the detail naming that tool."""
+    if result.ok or result.check not in ("read", "write") or result.tool is None:
+        return result
+    if not result.detail.startswith("no sampled call succeeded") and not result.detail.endswith(
+        "left the state unchanged"
+    ):
+        return result
+    for other, state in reached:
+        if other == result.tool:
+            continue
+        again = _check_tool(world, base, state, result.tool, seed, starts=[state])
+        if again.ok:
+            return again.model_copy(update={"detail": f"after a call of {other}"})
+    return result
 
 
 def _bad_calls(

@@ -2,7 +2,8 @@
 
 Used by :mod:`agentscaler.worlds.codegen.generate`: a field of the ``returns`` schema that names a column
 reads it from the row; ``id`` reads the primary key; a nested object is shaped from the same
-row; counts become ``len(rows)``; success flags ``True``; messages say what happened.
+row; counts become ``len(rows)``; success flags ``True``; messages say what happened; an object
+or list field nothing fills is empty (``{}``, ``[]``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentscaler.naming import singular
 from agentscaler.worlds.interface import COUNT_FIELDS, ENVELOPE_FIELDS, snake
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+
+# a declared field nothing fills: the empty value of its type (``car_info: {}``), not null
+EMPTY_OF_TYPE = {"object": "{}", "array": "[]"}
 
 
 class Shaper:
@@ -31,7 +36,14 @@ class Shaper:
         name = snake(prop)
         if self.table.column(name) is None:
             shown = name.removeprefix("new_").removeprefix("updated_")  # new_balance -> balance
-            return shown if shown != name and self.table.column(shown) is not None else None
+            if shown != name and self.table.column(shown) is not None:
+                return shown
+            # a field named by the record's noun and a column: card_balance of a credit card
+            nouns = {singular(w) for w in f"{self.table.name}_{self.table.entity}".split("_") if w}
+            head, _, rest = name.partition("_")
+            if head in nouns and rest and self.table.column(rest) is not None:
+                return rest
+            return None
         return name
 
     def projection(self, fields: dict[str, Any]) -> tuple[str, ...] | None:
@@ -119,7 +131,7 @@ class Shaper:
                 return self.fn.py[param.name]
         if json_type == "string" and self.var:
             return self.message()
-        return "None"
+        return EMPTY_OF_TYPE.get(json_type or "", "None")
 
     def many(self, rows: str, schema: dict[str, Any] | None, *, projected: bool) -> str:
         table = self.table.name if self.table else "results"

@@ -696,9 +696,11 @@ def unrecorded_calls(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec,
 
 
 def initial_states(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec, list[str]]:
-    """A row a tool creates in a data table starts in its status's initial value (``Open`` of
-    Open / Pending / Completed / Cancelled) when no argument sets it."""
-    from agentscaler.worlds.infer.operations import initial_status
+    """A row a tool creates in a data table starts in its status's initial value when no
+    argument sets it: of the values that name a start (``open``, ``pending``, ``new``...), the
+    one the docs list first (``Open`` of Open / Pending / Completed / Cancelled: a lifecycle is
+    written in its order)."""
+    from agentscaler.worlds.infer.operations import INITIAL_STATUSES, initial_status, norm_status
 
     created = {e.insert for t in spec.tools.values() for e in t.effects if e.insert}
     entities = dict(spec.entities)
@@ -716,7 +718,8 @@ def initial_states(spec: WorldSpec, data_tables: set[str]) -> tuple[WorldSpec, l
                 for e in t.effects
                 if e.insert == name
             )
-            start = initial_status(column.values)
+            starts = [v for v in column.values if norm_status(str(v)) in INITIAL_STATUSES]
+            start = str(starts[0]) if starts else initial_status(column.values)
             if sets or start is None:
                 continue
             columns = {**entity.columns, column_name: column.model_copy(update={"default": start})}

@@ -7,7 +7,9 @@ class); each call and the final state are compared by this mapping:
 * a call *agrees* when both sides fail, or both succeed and every field the reference returns
   that the world's output also has holds the same value (a read must share at least one field;
   an output that is one object under a key the reference does not return is compared by that
-  object's fields: the docs wrap a record the reference returns bare);
+  object's fields: the docs wrap a record the reference returns bare; numbers are the same when
+  they agree to six significant digits, as a constant written to six digits gives them:
+  ``3.78541`` litres a gallon against ``3.785411784``);
 * a call is a *write* when it changes the reference's state (any of its attributes), else a
   *read*, whatever the world's tool is;
 * a write has *the same effect* when it changes the same top-level values of the state, to the
@@ -25,15 +27,17 @@ not show), or ``inference error`` (the world has one but it does something else)
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentscaler.worlds.importing.replay import Call, replay, state_document
-from agentscaler.worlds.importing.shape import canonical_data
+from agentscaler.worlds.importing.shape import canonical_data, read_shape
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
 CAUSES = ("rule not stated", "computation hidden", "inference error")
+NUMBER_DIGITS = 6
 
 
 class Reference(Protocol):
@@ -91,6 +95,23 @@ def field_paths(value: Any, prefix: str = "") -> set[str]:
     return paths
 
 
+def same_value(ours: Any, theirs: Any) -> bool:
+    """JSON values equal, numbers to six significant digits (:data:`NUMBER_DIGITS`)."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return ours.keys() == theirs.keys() and all(same_value(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, (list, tuple)) and isinstance(theirs, (list, tuple)):
+        return len(ours) == len(theirs) and all(map(same_value, ours, theirs))
+    numbers = (int, float)
+    if (
+        isinstance(ours, numbers)
+        and isinstance(theirs, numbers)
+        and not isinstance(ours, bool)
+        and not isinstance(theirs, bool)
+    ):
+        return math.isclose(ours, theirs, rel_tol=10.0**-NUMBER_DIGITS, abs_tol=1e-12)
+    return canonical_data(ours) == canonical_data(theirs)
+
+
 def _same_output(ours: Any, theirs: Any, access: str) -> bool:
     if (
         isinstance(ours, dict)
@@ -101,23 +122,33 @@ def _same_output(ours: Any, theirs: Any, access: str) -> bool:
     ):
         ours = next(iter(ours.values()))  # the docs wrap the record, the reference does not
     if not isinstance(theirs, dict) or not isinstance(ours, dict):
-        return canonical_data(ours) == canonical_data(theirs)
+        return same_value(ours, theirs)
     shared = [k for k in theirs if k in ours]
     if access == "read" and not shared:
         return False
-    return all(canonical_data(ours[k]) == canonical_data(theirs[k]) for k in shared)
+    return all(same_value(ours[k], theirs[k]) for k in shared)
 
 
-def _has_means(world: CompiledWorld, name: str) -> bool:
+def _has_means(world: CompiledWorld, name: str, data_tables: set[str]) -> bool:
     """Whether the world has something to make the tool's result from: a formula, a lookup or
     a table operation, in the spec or in code the import wrote over the data (a tree's tools);
-    else a miss is a computation the descriptions hide."""
+    else a miss is a computation the descriptions hide. A read of a table no data holds (the
+    zip codes of cities, the costs of flights: a table the tool's docs made up, empty), or a
+    formula over such rows (the rates of currencies), has nothing to read: the reference's table
+    is in its code."""
     binding = world.world.binding(name)
     if binding is None:
+        return False
+    if binding.kind == "read" and binding.table is not None and binding.table not in data_tables:
         return False
     spec = world.load_spec()
     tool = spec.tools.get(name) if spec is not None else None
     if tool is not None:
+        looked_up = {
+            spec.entities[f.entity].table for f in tool.find.values() if f.entity in spec.entities
+        }
+        if tool.compute and looked_up - data_tables:
+            return False  # a formula over rows no data holds (the rates of currencies)
         if tool.compute or tool.find or tool.effects:
             return True
         if tool.fallback and binding.fallback:
@@ -140,6 +171,7 @@ def compare(
     from agentscaler.worlds.runtime.env import WorldEnv
 
     result = FidelityResult()
+    data_tables = set(read_shape(world.path).tables())
     start = reference.state()
     paths = field_paths(start)
     result.fields_total = len(paths)
@@ -173,7 +205,7 @@ def compare(
         theirs_before = theirs_after
         cause = None
         if not agrees:
-            if not _has_means(world, call.name):
+            if not _has_means(world, call.name, data_tables):
                 cause = "computation hidden"
             elif ok_ours != ok_theirs:
                 cause = "rule not stated" if ok_ours else "inference error"

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from agentscaler.records import ToolSpec
-from agentscaler.records.world import Column
+from agentscaler.records.world import Column, ParamBinding
 from agentscaler.worlds.codegen.tree import (
     LOCALS,
     SESSION_HELPER,
@@ -42,6 +42,8 @@ from agentscaler.worlds.importing.tree import (
 )
 from agentscaler.worlds.interface import read_params, read_returns, snake
 from agentscaler.worlds.runtime.loader import CompiledWorld, code_hash
+from agentscaler.worlds.spec.io import dump_spec
+from agentscaler.worlds.spec.model import SpecTool, WorldSpec
 
 CUES: tuple[tuple[TreeOperation, str], ...] = (
     ("count", r"\bcount the number of\b"),
@@ -309,6 +311,23 @@ def _usable(tree: TreeTool, tool: ToolSpec) -> bool:
     return tree.node is not None
 
 
+def _node_params(
+    binding: Any, tree: TreeTool, rename: dict[str, str], table: str
+) -> tuple[ParamBinding, ...]:
+    """The arguments naming an existing node (the file a tool reads, the one it moves) as
+    filters on the nodes' name column, so calls made up for the tool (checks, tasks) name nodes
+    the tree holds; a name a tool creates, or moves or copies to, stays a new value."""
+    if tree.operation in ("make_leaf", "make_container"):
+        return binding.params
+    named = {tree.node, tree.other} if tree.operation == "compare" else {tree.node}
+    python_names = {v: k for k, v in rename.items()}  # back to the tool's argument names
+    named = {python_names.get(n, n) for n in named if n}
+    kept = tuple(p for p in binding.params if p.name not in named)
+    return kept + tuple(
+        ParamBinding(name=n, role="filter", column=NAME_COLUMN, table=table) for n in sorted(named)
+    )
+
+
 def bind_tree(
     compiled: CompiledWorld, tools: list[ToolSpec], plan: ImportPlan
 ) -> tuple[CompiledWorld, list[str]]:
@@ -371,6 +390,9 @@ def bind_tree(
                     "table": layout.table,
                     "fallback": False,
                     "writes": (layout.table, layout.session) if kind == "write" else (),
+                    "params": _node_params(
+                        binding, tree, options.get("rename") or {}, layout.table
+                    ),
                 }
             )
         )
@@ -393,4 +415,26 @@ def bind_tree(
     rebuilt = CompiledWorld.from_parts(world, source, compiled.openai_tools, config=compiled.config)
     rebuilt.spec = compiled.spec
     rebuilt.spec_text = compiled.spec_text
+    if compiled.spec is not None:
+        rebuilt.spec = _spec_fallbacks(compiled.spec, updated)
+        rebuilt.spec_text = dump_spec(rebuilt.spec)
     return rebuilt, notes
+
+
+def _spec_fallbacks(spec: WorldSpec, bound: list[Any]) -> WorldSpec:
+    """The spec of the tools bound to the tree: fallbacks (the spec has no tree operation; what
+    the tool does is its code), so no check compares that code with a row operation the
+    inference had guessed."""
+    tools = dict(spec.tools)
+    for binding in bound:
+        entry = tools.get(binding.name)
+        if entry is None:
+            continue
+        tools[binding.name] = SpecTool(
+            kind=binding.operation,
+            access=binding.kind,
+            params=entry.params,
+            fallback=True,
+            note="a tree operation written over the data's nodes (see tools.py)",
+        )
+    return spec.model_copy(update={"tools": tools})
