@@ -34,11 +34,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 def worker_cpu(executor) -> float:
     import psutil
 
-    if executor.name == "ray":  # Ray's worker processes, children of the raylet this bench started
+    if executor.name == "ray":  # Ray's workers (titled "ray::..."), under the raylet started here
         total = 0.0
         for process in psutil.Process().children(recursive=True):
             try:
-                if "default_worker.py" in " ".join(process.cmdline()):
+                command = " ".join(process.cmdline())
+                if command.startswith("ray::") or "default_worker.py" in command:
                     total += sum(process.cpu_times()[:2])
             except psutil.NoSuchProcess:
                 continue
