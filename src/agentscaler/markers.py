@@ -20,10 +20,12 @@ check right after a stage finished reads nothing twice.
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
+import glob
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,15 +66,16 @@ _CHUNK = 1 << 20
 _HASHES: dict[tuple[str, int, int, int], str] = {}
 
 
-def file_hash(path: Path) -> str:
+def file_hash(path: Path | str) -> str:
     """BLAKE2b-128 of a file's content (remembered while its size, mtime and inode stay)."""
-    info = path.stat()
-    key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
+    name = os.fspath(path)
+    info = os.stat(name)
+    key = (name, info.st_size, info.st_mtime_ns, info.st_ino)
     cached = _HASHES.get(key)
     if cached is not None:
         return cached
     digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as handle:
+    with open(name, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     value = digest.hexdigest()
@@ -82,22 +85,69 @@ def file_hash(path: Path) -> str:
     return value
 
 
+def _stage_paths(root: Path, stage: str) -> list[str]:
+    """The paths (relative to ``root``) of the files of ``stage`` present in ``root``, in the
+    order of their parts (temporary and hidden files left out)."""
+    found: set[str] = set()
+    listings: dict[str, list[os.DirEntry[str]]] = {}
+    for pattern in OUTPUTS.get(stage, ()):
+        for relative in _files_matching(os.fspath(root), pattern.split("/"), listings):
+            if not relative.endswith((".tmp", ".partial")):
+                found.add(relative)
+    return sorted(found, key=lambda relative: relative.split(os.sep))
+
+
+def _files_matching(
+    base: str, parts: list[str], listings: dict[str, list[os.DirEntry[str]]], relative: str = ""
+) -> Iterator[str]:
+    """Files under ``base`` matching the pattern ``parts`` (``*``, ``?``, ``[...]`` within a name,
+    ``**`` for any depth of folders) below ``relative``, hidden names left out; each folder is
+    listed once per ``listings``."""
+
+    def entries(folder: str) -> list[os.DirEntry[str]]:
+        listed = listings.get(folder)
+        if listed is None:
+            try:
+                with os.scandir(os.path.join(base, folder) if folder else base) as scan:
+                    listed = [e for e in scan if not e.name.startswith(".")]
+            except OSError:
+                listed = []
+            listings[folder] = listed
+        return listed
+
+    part, rest = parts[0], parts[1:]
+    if part == "**":
+        yield from _files_matching(base, rest, listings, relative) if rest else ()
+        for entry in entries(relative):
+            if entry.is_dir() and not entry.is_symlink():  # as pathlib: no loops
+                yield from _files_matching(
+                    base, parts, listings, os.path.join(relative, entry.name)
+                )
+        return
+    if glob.has_magic(part):
+        names = [e for e in entries(relative) if fnmatch.fnmatchcase(e.name, part)]
+    elif part.startswith("."):
+        names = []
+    else:
+        names = [e for e in entries(relative) if e.name == part]
+    for entry in names:
+        path = os.path.join(relative, entry.name)
+        if rest:
+            if entry.is_dir():
+                yield from _files_matching(base, rest, listings, path)
+        elif entry.is_file():
+            yield path
+
+
 def stage_files(root: Path, stage: str) -> list[Path]:
     """The files of ``stage`` present in ``root``, sorted (temporary and hidden files left out)."""
-    found: set[Path] = set()
-    for pattern in OUTPUTS.get(stage, ()):
-        for path in root.glob(pattern):
-            relative = path.relative_to(root)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if path.is_file() and not path.name.endswith((".tmp", ".partial")):
-                found.add(path)
-    return sorted(found)
+    return [root / relative for relative in _stage_paths(root, stage)]
 
 
 def output_hashes(root: Path, stage: str) -> dict[str, str]:
     """``{relative path: content hash}`` of the files ``stage`` wrote."""
-    return {str(p.relative_to(root)): file_hash(p) for p in stage_files(root, stage)}
+    base = os.fspath(root)
+    return {r: file_hash(os.path.join(base, r)) for r in _stage_paths(root, stage)}
 
 
 def combined(hashes: Mapping[str, str]) -> str:

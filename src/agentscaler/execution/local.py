@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import pickle
+import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
@@ -71,22 +73,25 @@ class LocalExecutor:
                     on_done(job, result)
             return outcome
         pool = self._get_pool()
-        pending: dict[Future, ShardJob[Any]] = {pool.submit(fn, job.payload): job for job in jobs}
+        pending: dict[Future, list[ShardJob[Any]]] = {
+            pool.submit(_run_batch, fn, [job.payload for job in batch]): batch
+            for batch in batches(jobs, self._workers)
+        }
         try:
-            while pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
+            for future in as_completed(list(pending)):
+                batch = pending.pop(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as exc:  # e.g. a result that cannot be sent back
+                    if machine_failure(exc):
                         raise
-                    except Exception as exc:  # the shard is reported; the other shards go on
-                        if machine_failure(exc):
-                            raise
-                        outcome.failures.append(_failure(stage, job, exc))
-                        continue
-                    if on_done is not None:
+                    results = [(False, (exc, ""))] * len(batch)
+                for job, (ok, result) in zip(batch, results, strict=True):
+                    if not ok:  # the shard is reported; the other shards go on
+                        outcome.failures.append(_failure(stage, job, _received(result)))
+                    elif on_done is not None:
                         on_done(job, result)
         except BaseException:
             for future in pending:
@@ -99,6 +104,64 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+BATCHES_PER_WORKER = 8
+"""A map sends its shards to the workers in batches, each a worker's call: about this many per
+worker while many shards remain, shrinking to one shard at a time towards the end, so a stage of
+many small shards does not pay a call (pickling, pipes, wake-ups in both processes) per shard and
+the workers still finish together."""
+
+
+def batches(jobs: Sequence[ShardJob[Any]], workers: int) -> list[list[ShardJob[Any]]]:
+    """``jobs`` cut, in order, into batches of ``remaining // (workers * BATCHES_PER_WORKER)``
+    shards (at least one): large while much work remains, single shards at the end."""
+    out: list[list[ShardJob[Any]]] = []
+    start = 0
+    while start < len(jobs):
+        size = max(1, (len(jobs) - start) // (max(1, workers) * BATCHES_PER_WORKER))
+        out.append(list(jobs[start : start + size]))
+        start += size
+    return out
+
+
+def _run_batch(fn: Callable[[Any], Any], payloads: list[Any]) -> list[tuple[bool, Any]]:
+    """Body of one worker call: ``(True, result)`` or ``(False, (exception, traceback))`` per
+    payload. What stops a stage (a failure of the machine, an interruption) is raised and ends
+    the batch."""
+    results: list[tuple[bool, Any]] = []
+    for payload in payloads:
+        try:
+            results.append((True, fn(payload)))
+        except Exception as exc:
+            if machine_failure(exc):
+                raise
+            results.append((False, _sendable(exc)))
+    return results
+
+
+class RemoteTraceback(Exception):
+    """The traceback of a shard's exception in the worker (its ``__cause__`` in the parent)."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}" if self.args else ""
+
+
+def _sendable(exc: Exception) -> tuple[Exception, str]:
+    """``exc`` (a ``RuntimeError`` with its type and message when it cannot be sent back to the
+    parent) and its traceback in the worker."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc, text
+
+
+def _received(sent: tuple[Exception, str]) -> Exception:
+    exc, text = sent
+    exc.__cause__ = RemoteTraceback(text)
+    return exc
 
 
 def _failure(stage: str, job: ShardJob[Any], exc: Exception) -> ShardFailure:

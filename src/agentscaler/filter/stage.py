@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from agentscaler.episode_lines import parse_episode
@@ -295,10 +296,13 @@ def run_filter(
 
 
 def _world_digest(ws: Workspace, domain_id: str) -> str:
-    folder = ws.world_dir(domain_id)
-    return combined(
-        {name: file_hash(folder / name) for name in WORLD_FILES if (folder / name).is_file()}
-    )
+    folder = os.fspath(ws.world_dir(domain_id))
+    hashes = {}
+    for name in WORLD_FILES:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            hashes[name] = file_hash(path)
+    return combined(hashes)
 
 
 def _run_filter(
@@ -426,10 +430,10 @@ def _merge_shards(ws: Workspace, files: list[Path]) -> Funnel:
         atomic_writer(ws.filtered_dir / "rejected.jsonl") as rejected,
     ):
 
-        def written() -> Iterator[Verdict]:
+        def written() -> Iterator[Any]:
             for _, line, data in merged:
                 (kept if data["kept"] else rejected).write(line)
-                yield Verdict.model_construct(**data)  # validated by the worker that wrote it
+                yield SimpleNamespace(**data)  # a verdict the worker validated, for the funnel
 
         funnel = funnel_from_verdicts(written())
     write_json(ws.filtered_dir / "funnel.json", funnel.to_json_dict())
