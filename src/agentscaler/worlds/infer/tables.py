@@ -12,7 +12,7 @@ from agentscaler.worlds.infer.operations import initial_status, norm_status
 from agentscaler.worlds.infer.schema_merge import choose_pattern
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.infer.toolshape import id_format
-from agentscaler.worlds.spellings import typed_enum
+from agentscaler.worlds.spellings import spelling, typed_enum
 
 
 def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
@@ -95,6 +95,9 @@ def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
             value_schema = _clean_schema(draft_column.value_schema())
             if not is_status and ref_table is None:
                 enum, value_schema = typed_enum(enum, value_schema)
+                held = (value_schema or {}).get("enum")
+                if enum and isinstance(held, list):  # a tool's own spelling of a held value
+                    enum = [v for v in enum if v in held or not spelling([v], held)] or None
             default = None
             if is_status or (name in ("status", "state") and enum):
                 default = initial_status(enum)
