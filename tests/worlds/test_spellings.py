@@ -13,7 +13,13 @@ from agentscaler import ingest
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.schemas import resolve_schema
-from agentscaler.worlds.spellings import shared_by_meaning, spelling, to_tool
+from agentscaler.worlds.spellings import (
+    read_arguments,
+    shared_by_meaning,
+    show_result,
+    spelling,
+    to_tool,
+)
 
 
 def _real_tools(source: Path, names: dict[str, str]) -> list[ToolSpec]:
@@ -89,6 +95,20 @@ def test_values_are_matched_by_meaning_and_unrelated_ones_are_not():
         "15",
         "30",
     ]
+
+
+def test_a_tool_reads_its_spelling_in_and_shows_it_in_its_results():
+    spellings = {"level": {"Beginner": "easy", "Advanced": "hard"}, "details": "json"}
+    assert read_arguments({"level": "Beginner", "details": '{"a": 1}', "n": 2}, spellings) == {
+        "level": "easy",
+        "details": {"a": 1},
+        "n": 2,
+    }
+    shown = {"level": spellings["level"], "details": "json"}
+    result = {"results": [{"level": "hard", "details": {"a": 1}}, {"level": "medium"}]}
+    assert show_result(result, shown) == {
+        "results": [{"level": "Advanced", "details": '{"a": 1}'}, {"level": "medium"}]
+    }
 
 
 def test_a_column_two_real_tools_spell_differently_holds_values_both_take(external):
