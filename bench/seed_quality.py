@@ -25,7 +25,8 @@ domains; built once into --external-run), each seeded with --rows rows per table
   Faker's lorem word list (target 0);
 * seeded values that a tool taking them would refuse: each value of a column that a tool's
   parameter sets, filters or names (keys and references) checked against that parameter's JSON
-  Schema (pattern, enum, format, bounds) (target 0);
+  Schema (pattern, enum, format, bounds), in the tool's own spelling where the tool maps its
+  spelling of the column's values onto the column's (``Beginner`` for ``easy``) (target 0);
 * tools of the external pool whose results come from the generic value path (no table holds
   their data: a value derived from the arguments), and external worlds with a write tool;
 * seeding speed: rows per second of CPU (process time) of ``seed_state`` (values, SQLite image
@@ -63,6 +64,7 @@ from agentscaler.worlds.seeding.prices import is_money
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 from agentscaler.worlds.seeding.texts import is_noise, text_kind
+from agentscaler.worlds.spellings import to_tool
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
@@ -130,9 +132,10 @@ def _as_passed(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any]]]:
-    """``(table, column) -> [(tool.parameter, validator)]`` of the parameters that set, filter or
-    name a column's values."""
+def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any, dict[Any, Any]]]]:
+    """``(table, column) -> [(tool.parameter, validators, spelling)]`` of the parameters that
+    set, filter or name a column's values (``spelling``: the tool's own spelling of them, which
+    it takes and shows in place of the column's)."""
     from jsonschema import Draft202012Validator, FormatChecker
 
     from agentscaler.worlds.schemas import resolve_schema
@@ -162,7 +165,8 @@ def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any]]]:
                 one = Draft202012Validator(
                     resolve_schema(schema["items"]), format_checker=FormatChecker()
                 )
-            found[place].append((f"{binding.name}.{param.name}", (whole, one)))
+            spelled = world.tools[binding.name].spellings.get(param.name) or {}
+            found[place].append((f"{binding.name}.{param.name}", (whole, one), spelled))
     return found
 
 
@@ -250,10 +254,12 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                 value = row.get(column)
                 if value is None:
                     continue
-                for where, (whole, one) in takers:
+                for where, (whole, one), spelled in takers:
                     stats["taken"] += 1
                     validator = whole if isinstance(value, list) else one
-                    passed = _as_passed(value, validator.schema)
+                    # as the tool shows and takes the value (its own spelling of the column's)
+                    shown = to_tool(value, spelled) if spelled else value
+                    passed = _as_passed(shown, validator.schema)
                     error = next(validator.iter_errors(passed), None)
                     if error is not None:
                         stats["refused"] += 1

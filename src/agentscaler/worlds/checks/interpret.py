@@ -25,6 +25,7 @@ from agentscaler.worlds.spec.expr import (
     value_to_python,
 )
 from agentscaler.worlds.spec.model import SpecEffect, SpecLookup, SpecRule, SpecTool, WorldSpec
+from agentscaler.worlds.spellings import read_arguments
 
 _BUILTINS = {
     name: getattr(builtins, name)
@@ -155,6 +156,9 @@ class Interpreter:
         """Lookups and rules of ``tool`` on ``db`` (nothing is written): which rule fails first."""
         spec_tool = self.spec.tools[tool]
         rows: dict[str, Any] = {}
+        spellings = {n: p.spelling for n, p in spec_tool.params.items() if p.spelling}
+        if spellings:
+            args = read_arguments(args, spellings)
         return self._outcome(lambda: self._checks(tool, spec_tool, db, args, rows), rows)
 
     @staticmethod
@@ -193,6 +197,9 @@ class Interpreter:
         """The whole call: lookups, rules and effects on ``db`` (which it changes on success)."""
         spec_tool = self.spec.tools[tool]
         rows: dict[str, Any] = {}
+        spellings = {n: p.spelling for n, p in spec_tool.params.items() if p.spelling}
+        if spellings:
+            args = read_arguments(args, spellings)
 
         def call() -> None:
             self._checks(tool, spec_tool, db, args, rows)

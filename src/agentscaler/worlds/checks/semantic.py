@@ -35,6 +35,7 @@ from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.spec.expr import decode_param, param_of, parse
 from agentscaler.worlds.spec.model import SpecRule, SpecTool, WorldSpec
+from agentscaler.worlds.spellings import to_column
 
 
 class RuleProof(Record):
@@ -519,8 +520,8 @@ class SemanticChecker:
                 )
             ]
         stored = inserted[0].new or {}
-        given = {
-            column: case.args[p]
+        given = {  # in the column's spelling where the tool spells its values its own way
+            column: to_column(case.args[p], s.spelling) if s.spelling else case.args[p]
             for p, s in tool.params.items()
             if s.role == "field"
             and s.column in stored

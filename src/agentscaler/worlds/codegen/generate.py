@@ -246,6 +246,9 @@ class _Function:
         renamed = {k: v for k, v in self.py.items() if k != v}
         if renamed:
             args.append(f"rename={renamed!r}")
+        spellings = {n: p.spelling for n, p in self.tool.params.items() if p.spelling}
+        if spellings:  # the tool's own spelling of its columns' values -> the column's
+            args.append(f"spellings={spellings!r}")
         return f"@tool({', '.join(args)})"
 
     # --- body -----------------------------------------------------------------------------

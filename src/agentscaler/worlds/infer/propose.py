@@ -38,7 +38,7 @@ from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
 from agentscaler.worlds.infer.rules.text import normalize
 from agentscaler.worlds.infer.users import with_users
 from agentscaler.worlds.interface import read_params
-from agentscaler.worlds.schemas import resolve_schema
+from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.rates import with_rates
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import (
@@ -54,6 +54,7 @@ from agentscaler.worlds.spec.model import (
     SpecTool,
     WorldSpec,
 )
+from agentscaler.worlds.spellings import AS_TEXT, spelling
 
 _KINDS = frozenset(get_args(SemanticKind))
 _SEMANTIC_TO_KIND = {
@@ -496,6 +497,7 @@ class _ToolBuilder:
                 role=role,
                 column=p.column if role != "option" else None,
                 entity=self.by_table.get(p.table or "") if p.table else None,
+                spelling=self._spelling(p.name, p.column) if role in ("field", "filter") else None,
             )
         compute, rates = compute_plan(self.plan.shape) if operation == "compute" else ({}, {})
         return SpecTool(
@@ -510,6 +512,33 @@ class _ToolBuilder:
             compute=compute,
             fallback=b.fallback and not compute,
         )
+
+    def _spelling(self, name: str, column_name: str | None) -> dict[str, Any] | str | None:
+        """The argument's own spelling of its column's values, where the two differ."""
+        info = self.params.get(name)
+        column = self.table.column(column_name) if self.table and column_name else None
+        if info is None or column is None:
+            return None
+        schema = info.schema
+        held = (column.value_schema or {}).get("type")
+        if (
+            schema_type(schema) == "string"
+            and not {"enum", "pattern", "format", "const"} & set(schema)
+            and held in ("object", "array", "boolean")
+        ):
+            return AS_TEXT  # free text for a structured value: its JSON text
+        if schema_type(schema) == "array" and isinstance(schema.get("items"), dict):
+            schema = resolve_schema(schema["items"])
+        values = (column.value_schema or {}).get("enum")
+        if not isinstance(values, list):
+            if (column.value_schema or {}).get("type") != "boolean":
+                return None
+            values = [True, False]
+        own = schema.get("enum")
+        if not isinstance(own, list) or not own:
+            return None
+        mapping = spelling([v for v in own if isinstance(v, str)], values)
+        return mapping or None
 
     def _status_rule(self, main: str) -> list[SpecRule]:
         b = self.binding

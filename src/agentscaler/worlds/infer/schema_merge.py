@@ -16,6 +16,7 @@ from collections import Counter
 from typing import Any
 
 from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.spellings import shared_by_meaning
 
 _DROPPED = ("description", "title", "examples", "default", "$comment")
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
@@ -145,7 +146,8 @@ def _fits(json_type: str | None, chosen: str | None) -> bool:
 
 def _type_for_all(schemas: list[dict[str, Any]], notes: list[str], where: str) -> str | None:
     """The JSON type whose values every schema takes (a number passes as text to a free string
-    parameter, an integer as a number), else the one most schemas state."""
+    parameter, an integer as a number, an object as its JSON text), else the one most schemas
+    state."""
     types = Counter(t for s in schemas if (t := schema_type(s)) is not None)
     if len(types) <= 1:
         return next(iter(types), None)
@@ -154,6 +156,8 @@ def _type_for_all(schemas: list[dict[str, Any]], notes: list[str], where: str) -
     )
     if set(types) <= _NUMERIC | {"string"} and (set(types) & _NUMERIC) and free_strings:
         return "integer" if "integer" in types else "number"
+    if set(types) == {"object", "string"} and free_strings:
+        return "object"  # free text takes an object as its JSON text
     chosen = types.most_common(1)[0][0]
     notes.append(f"{where or 'value'} type {' / '.join(types)}; kept {chosen}")
     return chosen
@@ -172,6 +176,15 @@ def _merge_enum(
     counts = Counter(tuple(map(repr, e)) for e in enums)
     best = counts.most_common(1)[0][0]
     merged["enum"] = next(e for e in enums if tuple(map(repr, e)) == best)
+    named = shared_by_meaning(merged["enum"], enums)
+    if named:
+        # each tool spells the values its own way: the column keeps the ones all of them name
+        merged["enum"] = named
+        notes.append(
+            f"{where or 'value'} enums name {len(named)} value(s) each in its own spelling; "
+            "kept those, each tool maps its spelling"
+        )
+        return
     notes.append(
         f"{where or 'value'} enums share no value; kept the one {counts[best]} of "
         f"{len(enums)} tools state"

@@ -12,6 +12,7 @@ from agentscaler.worlds.infer.operations import initial_status, norm_status
 from agentscaler.worlds.infer.schema_merge import choose_pattern
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.infer.toolshape import id_format
+from agentscaler.worlds.spellings import spelling, typed_enum
 
 
 def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
@@ -91,6 +92,12 @@ def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
             semantic = "id" if ref_table else semantic_of(name, draft_column.schema, entity)
             if is_status:
                 semantic = "status"
+            value_schema = _clean_schema(draft_column.value_schema())
+            if not is_status and ref_table is None:
+                enum, value_schema = typed_enum(enum, value_schema)
+                held = (value_schema or {}).get("enum")
+                if enum and isinstance(held, list):  # a tool's own spelling of a held value
+                    enum = [v for v in enum if v in held or not spelling([v], held)] or None
             default = None
             if is_status or (name in ("status", "state") and enum):
                 default = initial_status(enum)
@@ -102,7 +109,7 @@ def build_tables(entities: Entities) -> tuple[list[Table], list[Relation]]:
                     enum=tuple(enum) if enum else None,
                     semantic=semantic,
                     description=draft_column.description[:300],
-                    value_schema=_clean_schema(draft_column.value_schema()),
+                    value_schema=value_schema,
                     default=default,
                 )
             )
@@ -162,13 +169,20 @@ def _key_schema(
         schema["maximum"] = min(maximums)
     if minimums and maximums and schema["minimum"] > schema["maximum"]:
         schema.pop("maximum")
-    enum: list[Any] = []
+    lists: list[list[Any]] = []
     for source in schemas:
+        ids: list[Any] = []
         for value in source.get("enum") or ():
-            if isinstance(value, (str, int)) and not isinstance(value, bool) and value not in enum:
-                enum.append(
-                    value if key_type == "INTEGER" or isinstance(value, str) else str(value)
-                )
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                value = value if key_type == "INTEGER" or isinstance(value, str) else str(value)
+                if value not in ids:
+                    ids.append(value)
+        if ids:
+            lists.append(ids)
+    # the ids every tool listing them can name, else all of them
+    enum = [v for v in lists[0] if all(v in ids for ids in lists[1:])] if lists else []
+    if not enum:
+        enum = list(dict.fromkeys(v for ids in lists for v in ids))
     return schema, (tuple(enum) if enum else None)
 
 

@@ -51,6 +51,7 @@ from agentscaler.worlds.runtime.state import (
     diff_connections,
     table_digest,
 )
+from agentscaler.worlds.spellings import read_arguments, show_result
 
 if TYPE_CHECKING:
     from agentscaler.worlds.runtime.loader import CompiledWorld
@@ -250,6 +251,8 @@ class WorldEnv:
             return self._finish(
                 name, None, self._error(exc), ok=False, error=exc.code, started=started
             )
+        if entry.spellings:
+            arguments = read_arguments(arguments, entry.spellings)
         if entry.rename:
             arguments = {entry.rename.get(k, k): v for k, v in arguments.items()}
         write = entry.kind == "write"
@@ -265,6 +268,8 @@ class WorldEnv:
                 guard_text(result)
             finally:
                 disarm(saved)
+            if entry.shown:
+                result = show_result(result, entry.shown)
             content = json.dumps(result, ensure_ascii=False, allow_nan=False)
         except ToolError as exc:
             self._rollback(write)

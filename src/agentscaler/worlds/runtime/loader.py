@@ -24,6 +24,7 @@ from agentscaler.worlds.config import WorldConfig
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.runtime.sandbox import execute
 from agentscaler.worlds.runtime.validation import ArgumentValidator
+from agentscaler.worlds.spellings import AS_TEXT, Spelling
 
 if TYPE_CHECKING:
     from agentscaler.worlds.runtime.env import WorldEnv
@@ -49,6 +50,11 @@ class ToolEntry:
     openai: dict[str, Any]
     validator: ArgumentValidator
     isolated: bool = False
+    spellings: dict[str, Spelling] = field(default_factory=dict)
+    """JSON argument name -> the tool's spelling of its column's values -> the column's (or
+    ``"json"``: the values as JSON text)."""
+    shown: dict[str, Spelling] = field(default_factory=dict)
+    """Column -> the tool's spelling -> the column's: how its results show those values."""
     """Calls run in a worker process under OS limits (code a user edited or an LLM wrote)."""
 
     @property
@@ -195,6 +201,16 @@ class CompiledWorld:
                 )
             bindings.append(binding)
             rename = dict(options.get("rename") or {})
+            spellings = {
+                str(k): dict(v) if isinstance(v, dict) else v
+                for k, v in (options.get("spellings") or {}).items()
+                if isinstance(v, dict) or v == AS_TEXT
+            }
+            shown = {
+                param.column: spellings[param.name]
+                for param in binding.params
+                if param.name in spellings and param.column
+            }
             tools[binding.name] = ToolEntry(
                 name=binding.name,
                 function=function,
@@ -206,6 +222,8 @@ class CompiledWorld:
                 validator=ArgumentValidator(
                     binding.name, by_name[binding.name]["function"].get("parameters") or {}
                 ),
+                spellings=spellings,
+                shown=shown,
             )
         if (
             config.tool_isolation == "process"

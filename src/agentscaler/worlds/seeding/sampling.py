@@ -25,6 +25,7 @@ from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
 from agentscaler.worlds.seeding.pairs import ahead, free_pairs, is_occasion, order, pairs_of
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.expr import param_of
+from agentscaler.worlds.spellings import AS_TEXT, to_tool
 
 _IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
 
@@ -222,10 +223,18 @@ class ArgumentSampler:
                 ref_key = self.world.schema.tables[role.table].key
                 keys = [_as_schema_type(r[ref_key], schema_type_items(schema)) for r in rows[:2]]
                 return keys if schema_type(schema) == "array" else keys[0]
+        if (
+            kind == "field"
+            and column is not None
+            and column.value_schema
+            and self.env.world.tools[binding.name].spellings.get(name) == AS_TEXT
+        ):  # the tool takes the column's object as text: the text of one
+            return to_tool(factory.value(column.value_schema, semantic, name), AS_TEXT)
         if kind == "filter" and anchor is not None and role and role.column in anchor:
             value = anchor[role.column]
             if value is not None and (binding.operation != "search" or rng.random() < 0.7):
-                return _as_schema_type(value, schema)
+                spelled = self.env.world.tools[binding.name].spellings.get(name)
+                return _as_schema_type(to_tool(value, spelled) if spelled else value, schema)
         if (
             kind in ("min", "max")
             and anchor is not None

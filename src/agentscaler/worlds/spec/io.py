@@ -79,11 +79,15 @@ def spec_data(spec: WorldSpec) -> dict[str, Any]:
 
 def spec_hash(spec: WorldSpec) -> str:
     """Content hash of a spec (formatting and comments of the file do not count; a tool without
-    formulas hashes as it did before specs had them, so its world keeps its id and states)."""
+    formulas, or whose arguments all spell values as their columns do, hashes as it did before
+    specs had them, so its world keeps its id and states)."""
     data = spec.model_dump(mode="json")
     for tool in data["tools"].values():
         if not tool.get("compute"):
             tool.pop("compute", None)
+        for param in tool.get("params", {}).values():
+            if param.get("spelling") is None:
+                param.pop("spelling", None)
     return content_hash(data, length=16)
 
 

@@ -159,6 +159,11 @@ class SpecParam(Record):
     """The column it sets, filters or bounds."""
     entity: str | None = None
     """For keys and references: the entity whose key it is."""
+    spelling: dict[str, JsonValue] | Literal["json"] | None = None
+    """The tool's own spelling of the column's values, each mapped to the column's
+    (``Beginner: easy``): the tool takes and shows its spelling, the column holds its own;
+    ``json``: the tool takes and shows the column's objects, lists or truth values as JSON
+    text."""
 
 
 class SpecLookup(Record):
