@@ -201,4 +201,9 @@ def name_maker(
     kind: str, entity: str, pools: Pools
 ) -> Callable[[list[dict[str, Any]], Any], list[Any]]:
     """A column maker (rows, draw) of ``kind`` for a table of ``entity``."""
-    return lambda rows, draw: [make_name(kind, draw.rng, row, entity, pools) for row in rows]
+
+    def make(rows: list[dict[str, Any]], draw: Any) -> list[Any]:
+        rng = draw.rng
+        return [make_name(kind, rng, row, entity, pools) for row in rows]
+
+    return make
