@@ -28,6 +28,7 @@ from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
+_CRYPTO = re.compile(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$")
 
 
 class CoherentRows:
@@ -205,7 +206,7 @@ class CoherentRows:
             return maker
 
         if column.type == "TEXT" and "enum" not in schema:
-            if re.search(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$", name):
+            if _CRYPTO.search(name):
                 return checked(columns.choice(kinds.CRYPTOCURRENCIES))
             if semantic == "currency" and _three_letters(schema):
                 return checked(columns.currencies(self.currency))

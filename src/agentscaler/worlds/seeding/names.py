@@ -74,39 +74,38 @@ def vocabulary_of(schema: dict[str, Any]) -> tuple[str, ...]:
 
 def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> str | None:
     """What ``column`` of a table of ``entity`` (with columns ``siblings``) names, or None."""
-    words = list(split_identifier(column))
+    words = split_identifier(column)
     if not words:
         return None
     head = words[-1]
-    ent = list(split_identifier(entity))
-    vehicle = (
+    pair = words[-2:]
+    every = set(words)
+    if head in ("timezone", "tz") or pair == ("time", "zone"):
+        return "timezone"
+    if pair == ("license", "plate") or head == "plate" or pair == ("plate", "number"):
+        return "plate"
+    if {"driver", "drivers", "driving"} & every and {"license", "licence"} & every:
+        return "licence"
+    if head == "hours" and {"opening", "business", "office", "working", "open"} & every:
+        return "hours"
+    if words == ("make", "model") or (head == "vehicle" and len(words) == 1):
+        return "vehicle"
+    ent = split_identifier(entity)
+    if head in ("make", "manufacturer", "brand", "model") and (
         bool(VEHICLES & set(ent))
         or {"make", "license_plate"} <= set(siblings)
         or bool(VEHICLES & set(words[:-1]))
-    )
-    if head in ("timezone", "tz") or words[-2:] == ["time", "zone"]:
-        return "timezone"
-    if words[-2:] == ["license", "plate"] or head == "plate" or words[-2:] == ["plate", "number"]:
-        return "plate"
-    if {"driver", "drivers", "driving"} & set(words) and {"license", "licence"} & set(words):
-        return "licence"
-    if head == "hours" and {"opening", "business", "office", "working", "open"} & set(words):
-        return "hours"
-    if words == ["make", "model"] or (head == "vehicle" and len(words) == 1):
-        return "vehicle"
-    if head in ("make", "manufacturer", "brand") and vehicle:
-        return "vehicle_make"
-    if head == "model" and vehicle:
-        return "vehicle_model"
+    ):
+        return "vehicle_model" if head == "model" else "vehicle_make"
     if head == "name" and len(words) > 1 and words[-2] in PERSON_ROLES:
         return "person"
     if len(words) == 1 and head in PERSON_ROLES - {"contact", "owner", "holder", "provider"}:
         return "person"
-    if words == ["display", "name"]:
+    if words == ("display", "name"):
         return "person"
     if head in ORGANISATIONS or (head == "name" and len(words) > 1 and words[-2] in ORGANISATIONS):
         return "company"
-    if words[-2:] == ["job", "title"] or head in ("occupation", "profession", "headline"):
+    if pair == ("job", "title") or head in ("occupation", "profession", "headline"):
         return "job"
     if head == "title" and len(words) == 1 and ent and ent[-1] in PEOPLE:
         return "job"
