@@ -205,7 +205,7 @@ _POSTCODE = ("postal_code", "postcode", "zip", "zip_code", "zipcode", "post_code
 _COUNTRY = ("country", "country_code")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def part_of(name: str) -> tuple[str, str] | None:
     """``(prefix, part)`` of an address part's name (``pickup_city`` -> ``("pickup", "city")``;
     a one-line address is the part ``line``), else None."""

@@ -21,7 +21,7 @@ from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.amounts import amount_parts
 from agentscaler.worlds.seeding.derived import derived_columns
-from agentscaler.worlds.seeding.labels import field_text
+from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
@@ -29,6 +29,7 @@ from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
+_CRYPTO = re.compile(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$")
 
 
 class CoherentRows:
@@ -48,6 +49,7 @@ class CoherentRows:
         self._allowed: dict[str, dict[str, tuple[Any, ...]]] = {}
         """Per table, the closed sets of values of its columns (enums)."""
         self.entities = {e.table: e for e in spec.entities.values()}
+        self._tables = {t.name: t for t in world.tables}
         self._plans: dict[str, tuple[list[tuple[Any, ...]], list[tuple[str, str]]]] = {}
         self._available: dict[str, list[tuple[str, str]]] = {}
         self._flags: dict[str, list[tuple[str, str]]] = {}
@@ -104,6 +106,8 @@ class CoherentRows:
         available = self._available.get(table.name, ())
         moments, lengths = self._moments.get(table.name, ([], []))
         timing = self._timing.get(table.name)
+        if not (pairs or timing or moments or lengths or flags or available):
+            return rows
         occasion = pairs_.is_occasion(table.name)
         for row in rows:
             if pairs:
@@ -171,15 +175,16 @@ class CoherentRows:
             if c.enum or (c.value_schema or {}).get("enum")
         }
         self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
-        self._timing[table.name] = _timing(table, entity, pairs_.pairs_of(names))
-        return made, pairs_.pairs_of(names)
+        ordered = pairs_.pairs_of(names)
+        self._timing[table.name] = _timing(table, entity, ordered)
+        return made, ordered
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
         """How ``column``'s values are made for all rows (from the rows so far and a draw)."""
         name = column.name
         schema = column.value_schema or {}
         semantic = column.semantic
-        owner = next((t for t in self.world.tables if t.name == table), None)
+        owner = self._tables.get(table)
         entity = owner.entity if owner is not None else ""
         if column.enum:
             values = list(column.enum)
@@ -214,7 +219,7 @@ class CoherentRows:
             shift = sorted(same).index(name) if name in same else 0
             return checked(columns.vocabulary(words, shift))
         if column.type == "TEXT" and "enum" not in schema:
-            if re.search(r"(^|_)(crypto|cryptocurrency|coin)(_symbol|_ticker)?$", name):
+            if _CRYPTO.search(name):
                 return checked(columns.choice(kinds.CRYPTOCURRENCIES))
             if semantic == "currency" and _three_letters(schema):
                 return checked(columns.currencies(self.currency))
@@ -271,23 +276,30 @@ class CoherentRows:
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
             named = named_columns(c.name for c in owner.columns) if owner else None
-            return columns.one_by_one(
-                lambda row, draw: fit_length(
-                    free_text(name, row, entity, draw.rng, named=named), schema, draw.rng
-                )
-            )
+
+            def texts(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
+                rng = draw.rng
+                return [
+                    fit_length(free_text(name, row, entity, rng, named=named), schema, rng)
+                    for row in rows
+                ]
+
+            return texts
         if (
             column.type == "TEXT"
             and semantic in (None, "title", "label")
             and not ({"enum", "pattern", "format"} & set(schema))
         ):  # a pet's name, a task's title, a trip's purpose: by what the row is
-            return columns.one_by_one(
-                lambda row, draw: fit_length(
-                    field_text(name, entity, draw.rng, faker_pool),
-                    schema,
-                    draw.rng,
-                )
-            )
+            make = field_maker(name, entity)
+            fitted = {"minLength", "maxLength"} & set(schema)
+
+            def labels(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
+                rng = draw.rng
+                if not fitted:
+                    return [make(rng, entity, faker_pool) for _ in rows]
+                return [fit_length(make(rng, entity, faker_pool), schema, rng) for _ in rows]
+
+            return labels
         return columns.generic(schema, semantic, name)
 
 

@@ -21,7 +21,7 @@ from agentscaler.canonical import canonical_json
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
-from agentscaler.worlds.seeding.labels import field_text
+from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.patterns import compile_pattern, draw_many
 from agentscaler.worlds.seeding.texts import text_kind
@@ -51,12 +51,13 @@ class Draw:
     """The random streams of one table's rows: numpy's for whole columns, Python's (through a
     :class:`ValueFactory`) for values made one by one."""
 
-    __slots__ = ("_factory", "gen", "seed")
+    __slots__ = ("_factory", "_rng", "gen", "seed")
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.gen = np.random.default_rng(seed)
         self._factory: ValueFactory | None = None
+        self._rng: random.Random | None = None
 
     @property
     def factory(self) -> ValueFactory:
@@ -67,7 +68,10 @@ class Draw:
 
     @property
     def rng(self) -> random.Random:
-        return self.factory.rng
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = self.factory.rng
+        return rng
 
     def indices(self, size: int, count: int) -> list[int]:
         """``count`` indices into a sequence of ``size`` items."""
@@ -249,7 +253,13 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
 
 def _labels(name: str) -> Maker:
     """Short realistic values for the field ``name`` (see :mod:`.labels`)."""
-    return lambda rows, draw: [field_text(name, "", draw.rng, faker_pool) for _ in rows]
+    make = field_maker(name, "")
+
+    def labels(rows: Rows, draw: Draw) -> list[Any]:
+        rng = draw.rng
+        return [make(rng, "", faker_pool) for _ in rows]
+
+    return labels
 
 
 _AIRCRAFT = (
@@ -281,7 +291,13 @@ def _fitted(make: Maker, schema: dict[str, Any]) -> Maker:
         schema.get("maxLength"), int
     ):
         return make
-    return lambda rows, draw: [fit_length(v, schema, draw.rng) for v in make(rows, draw)]
+
+    def fitted(rows: Rows, draw: Draw) -> list[Any]:
+        made = make(rows, draw)
+        rng = draw.rng
+        return [fit_length(v, schema, rng) for v in made]
+
+    return fitted
 
 
 def _strings(schema: dict[str, Any], semantic: str | None, name: str) -> Maker:

@@ -456,6 +456,12 @@ def _maker(name: str, entity: str) -> Maker:
     return lambda rng, e, pools: f"{shown} {rng.randint(1, 999)}"
 
 
+def field_maker(name: str, entity: str) -> Maker:
+    """How values of the field ``name`` of a row of ``entity`` are made (see :func:`field_text`),
+    to call once per value with ``(rng, entity, pools)``."""
+    return _maker(name, entity)
+
+
 def field_text(name: str, entity: str, rng: random.Random, pools: Pools) -> str:
     """A short realistic value for the field ``name`` of a row of ``entity`` (``""`` when
     unknown): a pet's name, a task's title, a trip's purpose, a time zone. ``pools`` gives the

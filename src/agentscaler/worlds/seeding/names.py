@@ -74,43 +74,42 @@ def vocabulary_of(schema: dict[str, Any]) -> tuple[str, ...]:
 
 def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> str | None:
     """What ``column`` of a table of ``entity`` (with columns ``siblings``) names, or None."""
-    words = list(split_identifier(column))
+    words = split_identifier(column)
     if not words:
         return None
     head = words[-1]
-    ent = list(split_identifier(entity))
-    vehicle = (
-        bool(VEHICLES & set(ent))
-        or {"make", "license_plate"} <= set(siblings)
-        or bool(VEHICLES & set(words[:-1]))
-    )
-    if head in ("timezone", "tz") or words[-2:] == ["time", "zone"]:
+    pair = words[-2:]
+    every = set(words)
+    if head in ("timezone", "tz") or pair == ("time", "zone"):
         return "timezone"
-    if words[-2:] == ["license", "plate"] or head == "plate" or words[-2:] == ["plate", "number"]:
+    if pair == ("license", "plate") or head == "plate" or pair == ("plate", "number"):
         return "plate"
-    if {"driver", "drivers", "driving"} & set(words) and {"license", "licence"} & set(words):
+    if {"driver", "drivers", "driving"} & every and {"license", "licence"} & every:
         return "licence"
     if head == "iban":
         return "iban"
-    if head in ("expiry", "expiration") and ({"card"} & set(words) or "card" in ent):
+    if head in ("expiry", "expiration") and ("card" in every or "card" in split_identifier(entity)):
         return "card_expiry"
-    if head == "hours" and {"opening", "business", "office", "working", "open"} & set(words):
+    if head == "hours" and {"opening", "business", "office", "working", "open"} & every:
         return "hours"
-    if words == ["make", "model"] or (head == "vehicle" and len(words) == 1):
+    if words == ("make", "model") or (head == "vehicle" and len(words) == 1):
         return "vehicle"
-    if head in ("make", "manufacturer", "brand") and vehicle:
-        return "vehicle_make"
-    if head == "model" and vehicle:
-        return "vehicle_model"
+    ent = split_identifier(entity)
+    if head in ("make", "manufacturer", "brand", "model") and (
+        bool(VEHICLES & set(ent))
+        or {"make", "license_plate"} <= set(siblings)
+        or bool(VEHICLES & set(words[:-1]))
+    ):
+        return "vehicle_model" if head == "model" else "vehicle_make"
     if head == "name" and len(words) > 1 and words[-2] in PERSON_ROLES:
         return "person"
     if len(words) == 1 and head in PERSON_ROLES - {"contact", "owner", "holder", "provider"}:
         return "person"
-    if words == ["display", "name"]:
+    if words == ("display", "name"):
         return "person"
     if head in ORGANISATIONS or (head == "name" and len(words) > 1 and words[-2] in ORGANISATIONS):
         return "company"
-    if words[-2:] == ["job", "title"] or head in ("occupation", "profession", "headline"):
+    if pair == ("job", "title") or head in ("occupation", "profession", "headline"):
         return "job"
     if head == "title" and len(words) == 1 and ent and ent[-1] in PEOPLE:
         return "job"
@@ -209,4 +208,9 @@ def name_maker(
     kind: str, entity: str, pools: Pools
 ) -> Callable[[list[dict[str, Any]], Any], list[Any]]:
     """A column maker (rows, draw) of ``kind`` for a table of ``entity``."""
-    return lambda rows, draw: [make_name(kind, draw.rng, row, entity, pools) for row in rows]
+
+    def make(rows: list[dict[str, Any]], draw: Any) -> list[Any]:
+        rng = draw.rng
+        return [make_name(kind, rng, row, entity, pools) for row in rows]
+
+    return make
