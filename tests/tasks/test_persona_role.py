@@ -104,3 +104,20 @@ def test_a_start_and_its_end_are_said_together(sampled_builtin):
         if re.search(r"\bwith [^.;]*check (?:in|out) date [^.;]*check (?:in|out) date", t.intent)
     ]
     assert not apart, apart[:3]
+
+
+def test_no_user_asks_for_a_decision_the_service_makes(sampled_builtin):
+    """A customer does not ask to approve their own return, nor an employee their own leave:
+    writes named for the service's decisions are no task's call."""
+    from agentscaler.tasks.walks import DECISIONS
+
+    workspace, _ = sampled_builtin
+    tasks = list(read_records(workspace.tasks, Task))
+    decided = [
+        (t.id, call.name)
+        for t in tasks
+        for call in t.gold_calls
+        if call.name.split("_")[0] in DECISIONS
+    ]
+    assert not decided, decided[:5]
+    assert len(tasks) >= 1000

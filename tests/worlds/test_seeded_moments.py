@@ -127,15 +127,17 @@ def test_a_booking_call_books_days_to_come_not_years_past():
     for vertical, tool, start, end in [
         ("hotels", "book_room", "check_in_date", "check_out_date"),
         ("car_rental", "reserve_car", "pickup_time", "return_time"),
+        ("restaurants", "book_table", "booking_date", None),
     ]:
         env = builtin_world(vertical).make_env()
         now = _moment(env.db.now())
         sampler = ArgumentSampler(env)
         for seed in range(12):
             args = sampler.sample(tool, random.Random(seed), optional=1.0)
-            if start not in args or end not in args:
+            if start not in args or (end is not None and end not in args):
                 continue
-            begin, finish = _moment(args[start]), _moment(args[end])
+            begin = _moment(args[start])
+            finish = _moment(args[end]) if end is not None else begin + dt.timedelta(hours=2)
             if begin.tzinfo is None:
                 begin, finish = begin.replace(tzinfo=now.tzinfo), finish.replace(tzinfo=now.tzinfo)
             assert begin > now, args

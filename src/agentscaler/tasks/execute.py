@@ -349,7 +349,9 @@ class ChainBuilder:
         options = [(e.target, e.score) for e in edges]
         known = {name for name, _ in options}
         for tool in sorted(self.grounder.linked_tools(last, steps[last])):
-            if tool in known or (read_only and self.graph.kinds[tool] != "read"):
+            if tool in known or tool not in self.graph.walked:
+                continue
+            if read_only and self.graph.kinds[tool] != "read":
                 continue
             options.append((tool, LINK_WEIGHT))
         return options
@@ -364,7 +366,8 @@ class ChainBuilder:
                     seen[edge.target] = edge.score
         for index in range(len(steps) - 1, -1, -1):
             for tool in sorted(self.grounder.linked_tools(index, steps[index])):
-                if self.graph.kinds[tool] == "write" and tool not in seen:
+                writes = self.graph.kinds[tool] == "write" and tool in self.graph.walked
+                if writes and tool not in seen:
                     seen[tool] = LINK_WEIGHT
         return list(seen)
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentscaler.canonical import canonical_json
+from agentscaler.naming import split_identifier
 from agentscaler.records.domain import DependencyEdge
 from agentscaler.records.world import StateChange
 from agentscaler.tasks.persona import PERSON_SEMANTICS, is_people
@@ -37,6 +38,17 @@ OPENER_WEIGHT = {
 }
 """How naturally a task starts with a tool of each operation (users search and look up first)."""
 IDENTIFY_WEIGHT = 3.0
+DECISIONS = frozenset("approve reject deny grade assign adjudicate".split())
+"""Verbs of a write the service makes on a user's request, not one a user asks for: a customer
+does not ask to approve their own return, nor an employee their own leave."""
+
+
+def users_ask_for(name: str, kind: str) -> bool:
+    """Whether a user would ask the agent to make this call (not a decision of the service)."""
+    words = split_identifier(name)
+    return kind != "write" or not words or words[0] not in DECISIONS
+
+
 """Extra start weight of reads that find a person by what they know (email, phone, name)."""
 
 
@@ -75,7 +87,10 @@ class WalkGraph:
     """The directed graph a domain's walks follow."""
 
     def __init__(self, compiled: CompiledWorld, edges: Sequence[DependencyEdge]) -> None:
-        self.tools: list[str] = [b.name for b in compiled.world.tools]
+        asked = [b for b in compiled.world.tools if users_ask_for(b.name, b.kind)]
+        self.tools: list[str] = [b.name for b in asked or compiled.world.tools]
+        walked = self.walked = frozenset(self.tools)
+        """The tools a walk may call (no decision of the service)."""
         self.kinds = {b.name: b.kind for b in compiled.world.tools}
         self.operations = {b.name: b.operation for b in compiled.world.tools}
         person_columns = {
@@ -99,7 +114,7 @@ class WalkGraph:
         for edge in edges:
             if edge.source == edge.target:
                 continue
-            if edge.source not in self.kinds or edge.target not in self.kinds:
+            if edge.source not in walked or edge.target not in walked:
                 continue
             key = (edge.source, edge.target)
             score, via = merged.get(key, (0.0, set()))

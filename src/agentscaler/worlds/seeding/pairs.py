@@ -284,27 +284,34 @@ def _order_within(
         row[start] = rng.choice(earlier)
 
 
-def ahead(pairs: list[tuple[str, str]], row: dict[str, Any], now: str, rng: random.Random) -> None:
-    """Move each start that lies before ``now`` (and its end with it, by whole days) to one to
-    sixty days after it: what a booking call books lies ahead of the clock."""
+_NOT_AHEAD = frozenset("birth dob born birthday issued created since expiry expires".split())
+"""Words of a date a booking call gives that is not when the booked time lies."""
+
+
+def ahead(row: dict[str, Any], now: str, rng: random.Random, fixed: Iterable[str] = ()) -> None:
+    """Move the dates and date-times of a booking call's arguments (in place), all by the same
+    whole days, so that the earliest lies one to sixty days after ``now``: what a booking books
+    lies ahead of the clock, its spans and order kept. ``fixed`` arguments stay as given."""
     clock = moment_of(now)
     if clock is None:
         return
-    for start, end in pairs:
-        first = row.get(start)
-        begin = moment_of(first) if isinstance(first, str) and _iso(first) else None
-        if begin is None:
-            continue
-        if begin.replace(tzinfo=None) > clock.replace(tzinfo=None):
-            continue
-        days = (clock.replace(tzinfo=None) - begin.replace(tzinfo=None)).days + rng.randint(1, 60)
-        for name in (start, end):
-            value = row.get(name)
-            moment = moment_of(value) if isinstance(value, str) and _iso(value) else None
-            if moment is None:
-                continue
-            moved = moment + dt.timedelta(days=days)
-            row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
+    kept = set(fixed)
+    dated = {
+        name: moment.replace(tzinfo=None)
+        for name, value in row.items()
+        if name not in kept
+        and isinstance(value, str)
+        and _iso(value)
+        and not _NOT_AHEAD & set(split_identifier(name))
+        and (moment := moment_of(value)) is not None
+    }
+    if not dated or min(dated.values()) > clock.replace(tzinfo=None):
+        return
+    days = (clock.replace(tzinfo=None) - min(dated.values())).days + rng.randint(1, 60)
+    for name in dated:
+        value = row[name]
+        moved = moment_of(value) + dt.timedelta(days=days)  # type: ignore[operator]
+        row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
 
 
 def _stays(end: str) -> bool:

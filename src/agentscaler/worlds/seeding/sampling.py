@@ -95,7 +95,7 @@ class ArgumentSampler:
         # an end after its start (a report's end_date), a stay booked for days, not months
         order(pairs, arguments, rng, occasion=is_occasion(tool))
         if binding.operation == "create" and is_occasion(tool):
-            ahead(pairs, arguments, self.env.db.now(), rng)  # a stay is booked for days to come
+            ahead(arguments, self.env.db.now(), rng, fixed or ())  # a stay booked is to come
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:
