@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from agentscaler.worlds.infer.rules.context import RuleContext
-from agentscaler.worlds.infer.rules.credentials import credential_rules
+from agentscaler.worlds.infer.rules.credentials import credential_rules, session_rules
 from agentscaler.worlds.infer.rules.dates import date_rules
+from agentscaler.worlds.infer.rules.day_parts import day_part_rules
 from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
 from agentscaler.worlds.infer.rules.formats import format_rules
@@ -41,10 +42,12 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         bound_rules,
         range_rules,
         date_rules,
+        day_part_rules,
         unique_rules,
         ownership_rules,
         exists_rules,
         credential_rules,
+        session_rules,
         flag_rules,
         kind_rules,
         requirement_rules,
