@@ -6,6 +6,8 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from agentscaler import ingest
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.checks.conformance import check_world
@@ -100,14 +102,17 @@ def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external
     got = {name: (world.spec.tools[name].kind, world.spec.tools[name].entity) for name in wanted}
     assert got == wanted
     purchase = world.spec.tools["purchaseVirtualItem"]
-    assert [e.insert for e in purchase.effects] == ["item_purchase"]
+    assert [e.insert for e in purchase.effects if e.insert] == ["item_purchase"]
     assert not [r for r in purchase.requires if r.kind == "ownership"]
     assert not [r for r in purchase.requires if r.kind == "unique"]  # "unique identifier"
     env = world.make_env()
     purchases = world.spec.entities["item_purchase"].table
+    players, items = world.spec.entities["player"], world.spec.entities["item"]
+    player = env.db.rows(players.table)[0][players.key]
+    env.db.update(players.table, player, {"virtual_currency": 10**6})  # enough to buy twice
     before = len(env.db.rows(purchases))
-    for item in ("ITEM-1", "ITEM-2"):  # one player buys twice: a deal per call
-        done = env.call("purchaseVirtualItem", player_id="PLAYER-1", item_id=item, quantity=1)
+    for row in env.db.rows(items.table)[:2]:  # one player buys twice: a deal per call
+        done = env.call("purchaseVirtualItem", player_id=player, item_id=row[items.key], quantity=1)
         assert done.ok, done.observation
     assert len(env.db.rows(purchases)) == before + 2
 
@@ -489,4 +494,40 @@ def test_an_approval_based_on_named_criteria_needs_the_record_to_meet_them(exter
     proofs = {
         p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == "approveSupplier"
     }
+    assert proofs[rule.name] == "proven"
+
+
+def test_a_purchase_with_virtual_currency_is_paid_from_the_buyers_balance(external):
+    """Seal-Tools ``purchaseVirtualItem(player_id, item_id, quantity)`` ("Allow a player to
+    purchase a virtual item using virtual currency"): the player holds a balance of virtual
+    currency and the item a price; a purchase the balance does not cover is refused naming the
+    rule with nothing written, one it covers takes price x quantity off the balance, and the
+    semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    name = "purchaseVirtualItem"
+    world = compile_world("game", "game", [_real_tool(external("seal-tools/tool.jsonl"), name)])
+    spec = world.spec
+    tool = spec.tools[name]
+    rule = next(r for r in tool.requires if r.kind == "sufficient")
+    assert rule.check == "player.virtual_currency >= item.price * $quantity"
+    assert rule.source == "Allow a player to purchase a virtual item using virtual currency"
+    assert any(e.decrement == "player" for e in tool.effects)
+    env = world.make_env()
+    players, items = spec.entities["player"], spec.entities["item"]
+    player = env.db.rows(players.table)[0]
+    item = next(r for r in env.db.rows(items.table) if r["price"])
+    cost = item["price"] * 2
+    env.db.update(players.table, player[players.key], {"virtual_currency": cost - 0.01})
+    args = {"player_id": player[players.key], "item_id": item[items.key], "quantity": 2}
+    state = env.state_hash()
+    refused = env.call(name, **args)
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    env.db.update(players.table, player[players.key], {"virtual_currency": cost + 5})
+    assert env.call(name, **args).ok
+    after = env.db.get(players.table, player[players.key])
+    assert after["virtual_currency"] == pytest.approx(5)
+    proofs = {p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == name}
     assert proofs[rule.name] == "proven"

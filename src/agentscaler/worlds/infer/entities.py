@@ -24,6 +24,7 @@ from agentscaler.worlds.infer.operations import (
     statuses_stated,
     transition_target,
 )
+from agentscaler.worlds.infer.payments import add_payment_columns
 from agentscaler.worlds.infer.sessions import (
     SESSION_ENTITY,
     credentials_as_options,
@@ -100,16 +101,19 @@ def infer_schema(
         needs_sessions(p.decision.operation, p.shape.params, p.shape.spec.description)
         for p in plans
     )
+    needed: set[str] = set()
     if sessions:
         ensure_sessions(entities)
+        needed.add(SESSION_ENTITY)
         for plan in plans:
             plan.decision.roles = credentials_as_options(plan.decision.roles)
     for plan in plans:
         _collect_columns(plan, entities)
     add_criteria_columns(plans, entities)
+    needed |= add_payment_columns(plans, entities)
     _finish_status(plans, entities)
     if known is not None:
-        acted_on = {p.decision.entity for p in plans} | ({SESSION_ENTITY} if sessions else set())
+        acted_on = {p.decision.entity for p in plans} | needed
         extra = Entities()
         extra.drafts = {
             k: v for k, v in entities.drafts.items() if k not in fixed and k in acted_on

@@ -17,6 +17,7 @@ from agentscaler.worlds.infer.rules.day_parts import day_part_rules
 from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
 from agentscaler.worlds.infer.rules.formats import format_rules
+from agentscaler.worlds.infer.rules.payments import payment_effects, payment_rules
 from agentscaler.worlds.infer.rules.quantity import (
     bound_rules,
     consumption_effects,
@@ -28,7 +29,7 @@ from agentscaler.worlds.infer.rules.requirements import requirement_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
 
-__all__ = ["RuleContext", "consumption_effects", "infer_rules"]
+__all__ = ["RuleContext", "consumption_effects", "infer_rules", "payment_effects"]
 
 
 def infer_rules(ctx: RuleContext) -> list[SpecRule]:
@@ -39,6 +40,7 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         status_rules,
         dependent_rules,
         quantity_rules,
+        payment_rules,
         bound_rules,
         range_rules,
         date_rules,
