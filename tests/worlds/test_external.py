@@ -531,3 +531,14 @@ def test_a_purchase_with_virtual_currency_is_paid_from_the_buyers_balance(extern
     assert after["virtual_currency"] == pytest.approx(5)
     proofs = {p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == name}
     assert proofs[rule.name] == "proven"
+
+
+def test_a_token_that_finds_the_records_a_write_acts_on_keeps_finding_them(external):
+    """BFCL's ``reminders_delete(token)`` ("Deletes a specified reminder based on the provided
+    token."): the token is the only thing naming the reminder, so the call stays a delete that
+    finds its rows by it (only a token a write would store becomes a credential option)."""
+    tool = _real_tool(external("bfcl/BFCL_v4_live_multiple.json"), "reminders_delete")
+    world = compile_world("reminders", "reminders", [tool])
+    spec_tool = world.spec.tools["reminders_delete"]
+    assert spec_tool.kind == "delete"
+    assert spec_tool.params["token"].role != "option"

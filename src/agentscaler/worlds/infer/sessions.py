@@ -81,9 +81,13 @@ def ensure_sessions(entities: Entities) -> None:
 
 
 def credentials_as_options(roles: list) -> list:
-    """The roles with credential arguments accepted as options: a token authorizes the call,
-    it is not a value of the record the call reads or writes."""
+    """The roles with credential arguments that a write would store accepted as options: a
+    token authorizes the call, it is not a value of the record the call writes. (A token that
+    finds the records a call acts on, the only argument of "Deletes a specified reminder based
+    on the provided token.", keeps finding them.)"""
     return [
-        replace(role, role="option", column=None) if is_credential(role.param) else role
+        replace(role, role="option", column=None)
+        if role.role == "field" and is_credential(role.param)
+        else role
         for role in roles
     ]
