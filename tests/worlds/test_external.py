@@ -6,6 +6,8 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from agentscaler import ingest
 from agentscaler.records import ToolSpec
 from agentscaler.worlds.checks.conformance import check_world
@@ -100,14 +102,17 @@ def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external
     got = {name: (world.spec.tools[name].kind, world.spec.tools[name].entity) for name in wanted}
     assert got == wanted
     purchase = world.spec.tools["purchaseVirtualItem"]
-    assert [e.insert for e in purchase.effects] == ["item_purchase"]
+    assert [e.insert for e in purchase.effects if e.insert] == ["item_purchase"]
     assert not [r for r in purchase.requires if r.kind == "ownership"]
     assert not [r for r in purchase.requires if r.kind == "unique"]  # "unique identifier"
     env = world.make_env()
     purchases = world.spec.entities["item_purchase"].table
+    players, items = world.spec.entities["player"], world.spec.entities["item"]
+    player = env.db.rows(players.table)[0][players.key]
+    env.db.update(players.table, player, {"virtual_currency": 10**6})  # enough to buy twice
     before = len(env.db.rows(purchases))
-    for item in ("ITEM-1", "ITEM-2"):  # one player buys twice: a deal per call
-        done = env.call("purchaseVirtualItem", player_id="PLAYER-1", item_id=item, quantity=1)
+    for row in env.db.rows(items.table)[:2]:  # one player buys twice: a deal per call
+        done = env.call("purchaseVirtualItem", player_id=player, item_id=row[items.key], quantity=1)
         assert done.ok, done.observation
     assert len(env.db.rows(purchases)) == before + 2
 
@@ -343,3 +348,197 @@ def test_writes_naming_no_entity_act_on_a_real_record(external):
             column = next(p.column for p in binding.params if p.name == param)
             assert value in [r[column] for r in rows], (name, param)
         env.close()
+
+
+def test_a_token_must_name_an_active_session(external):
+    """BFCL's ``views_publish(token, user_id, view, hash)`` ("Authentication token required to
+    authorize the publishing action."): the world keeps sessions, the token is checked against
+    them rather than stored on the view, a token of no session or of an expired one is refused
+    naming the rule with nothing written, an active session's token publishes, and the
+    semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    tool = _real_tool(external("bfcl/BFCL_v4_live_multiple.json"), "views_publish")
+    world = compile_world("views", "views", [tool])
+    spec = world.spec
+    assert {"token", "status"} <= set(spec.entities["session"].columns)
+    publish = spec.tools["views_publish"]
+    assert publish.params["token"].role == "option"
+    assert all("token" not in effect.values for effect in publish.effects)
+    rule = next(r for r in publish.requires if r.kind == "exists")
+    assert rule.check == "exists(\"session\", token=$token, status='active')"
+    assert rule.source == "Authentication token required to authorize the publishing action."
+    env = world.make_env()
+    sessions = spec.entities["session"].table
+    view = next(r for r in env.db.rows(spec.entities["view"].table) if r["status"] == "active")
+    args = {"user_id": "U-1", "view": view["view"], "hash": "h-unseen-1"}
+    live = env.db.find(sessions, where={"status": "active"}, limit=1)[0]
+    expired = env.db.find(sessions, where={"status": "expired"}, limit=1)[0]
+    state = env.state_hash()
+    for token in (live["token"] + "x", expired["token"]):
+        refused = env.call("views_publish", token=token, **args)
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule.name
+        assert env.state_hash() == state
+    done = env.call("views_publish", token=live["token"], **args)
+    assert done.ok, done.observation
+    proofs = {
+        p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == "views_publish"
+    }
+    assert proofs[rule.name] == "proven"
+
+
+def test_a_write_for_the_authenticated_user_needs_someone_signed_in(external):
+    """BFCL's TwitterAPI ``post_tweet`` ("Post a tweet for the authenticated user."): with no
+    active session the call is refused naming the rule and changes nothing; with one it posts,
+    and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    tool = _real_tool(external("bfcl/multi_turn_func_doc/posting_api.json"), "post_tweet")
+    world = compile_world("tweets", "tweets", [tool])
+    rule = next(r for r in world.spec.tools["post_tweet"].requires if r.kind == "exists")
+    assert rule.check == "exists(\"session\", status='active')"
+    assert rule.source.endswith("Post a tweet for the authenticated user.")
+    env = world.make_env()
+    sessions = world.spec.entities["session"].table
+    assert env.db.find(sessions, where={"status": "active"}, limit=1)
+    key = world.spec.entities["session"].key
+
+    def all_sessions(status: str) -> None:
+        for row in env.db.rows(sessions):
+            env.db.update(sessions, row[key], {"status": status})
+
+    all_sessions("expired")
+    state = env.state_hash()
+    refused = env.call("post_tweet", content="hello")
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    all_sessions("active")
+    assert env.call("post_tweet", content="hello").ok
+    proofs = {
+        p.rule: p.status for p in check_semantics(world, world.spec).rules if p.tool == "post_tweet"
+    }
+    assert proofs[rule.name] == "proven"
+
+
+def test_a_timed_entry_is_made_in_its_part_of_the_day(external):
+    """ACEBench's ``ArtExhibitEntryManager.scanAndManageEntries`` ("... including time-based
+    entry management ...", ``ticketDetails.entryTime`` one of Morning / Afternoon / Evening):
+    a ticket for another part of the day than the world clock's is refused naming the rule with
+    nothing written, the current part admits, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+    from agentscaler.worlds.runtime.dbapi import Database
+
+    name = "ArtExhibitEntryManager_scanAndManageEntries"
+    tool = _real_tool(external("acebench/data_en/data_normal_atom_enum.json"), name)
+    world = compile_world("exhibit", "exhibit", [tool])
+    rule = next(r for r in world.spec.tools[name].requires if r.kind == "date")
+    assert rule.check == "lower($ticketDetails.entryTime) == day_part(now())"
+    assert "time-based entry management" in rule.source
+    env = world.make_env()
+    now = Database.day_part(world.spec.clock).capitalize()
+    other = next(p for p in ("Morning", "Afternoon", "Evening") if p != now)
+    settings = {"sensitivity": 5, "mode": "Automatic"}
+    state = env.state_hash()
+    refused = env.call(
+        name, ticketDetails={"ticketID": "T1", "entryTime": other}, scannerSettings=settings
+    )
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    if now != "Night":
+        done = env.call(
+            name, ticketDetails={"ticketID": "T1", "entryTime": now}, scannerSettings=settings
+        )
+        assert done.ok, done.observation
+    proofs = {p.rule: p.status for p in check_semantics(world, world.spec).rules if p.tool == name}
+    assert proofs[rule.name] == "proven"
+
+
+def test_day_parts_of_the_clock():
+    from agentscaler.worlds.runtime.dbapi import Database
+
+    parts = [Database.day_part(f"2026-05-01T{h:02d}:30:00+00:00") for h in (4, 5, 11, 12, 17, 21)]
+    assert parts == ["night", "morning", "morning", "afternoon", "evening", "night"]
+
+
+def test_an_approval_based_on_named_criteria_needs_the_record_to_meet_them(external):
+    """Seal-Tools ``approveSupplier`` ("Approve a supplier based on quality criteria"): the
+    supplier holds whether it meets the quality criteria; one that does not is refused naming
+    the rule with nothing written, one that does is approved, and the semantic check proves
+    the rule. A search "based on specified criteria" judges nothing."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+    from agentscaler.worlds.infer.criteria import criteria_column
+
+    assert criteria_column("Search for hotels based on specific criteria like price") is None
+    tool = _real_tool(external("seal-tools/tool.jsonl"), "approveSupplier")
+    world = compile_world("suppliers", "suppliers", [tool])
+    spec = world.spec
+    assert spec.entities["supplier"].columns["meets_quality_criteria"].type == "BOOLEAN"
+    rule = next(r for r in spec.tools["approveSupplier"].requires if "meets" in r.check)
+    assert rule.check == "supplier.meets_quality_criteria"
+    assert rule.source == "Approve a supplier based on quality criteria"
+    env = world.make_env()
+    table, key = spec.entities["supplier"].table, spec.entities["supplier"].key
+    supplier = next(r for r in env.db.rows(table) if r["approval_status"] == "active")
+    env.db.update(table, supplier[key], {"meets_quality_criteria": False})
+    state = env.state_hash()
+    refused = env.call("approveSupplier", supplier_id=supplier[key], quality_criteria="ISO 9001")
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    env.db.update(table, supplier[key], {"meets_quality_criteria": True})
+    done = env.call("approveSupplier", supplier_id=supplier[key], quality_criteria="ISO 9001")
+    assert done.ok, done.observation
+    proofs = {
+        p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == "approveSupplier"
+    }
+    assert proofs[rule.name] == "proven"
+
+
+def test_a_purchase_with_virtual_currency_is_paid_from_the_buyers_balance(external):
+    """Seal-Tools ``purchaseVirtualItem(player_id, item_id, quantity)`` ("Allow a player to
+    purchase a virtual item using virtual currency"): the player holds a balance of virtual
+    currency and the item a price; a purchase the balance does not cover is refused naming the
+    rule with nothing written, one it covers takes price x quantity off the balance, and the
+    semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    name = "purchaseVirtualItem"
+    world = compile_world("game", "game", [_real_tool(external("seal-tools/tool.jsonl"), name)])
+    spec = world.spec
+    tool = spec.tools[name]
+    rule = next(r for r in tool.requires if r.kind == "sufficient")
+    assert rule.check == "player.virtual_currency >= item.price * $quantity"
+    assert rule.source == "Allow a player to purchase a virtual item using virtual currency"
+    assert any(e.decrement == "player" for e in tool.effects)
+    env = world.make_env()
+    players, items = spec.entities["player"], spec.entities["item"]
+    player = env.db.rows(players.table)[0]
+    item = next(r for r in env.db.rows(items.table) if r["price"])
+    cost = item["price"] * 2
+    env.db.update(players.table, player[players.key], {"virtual_currency": cost - 0.01})
+    args = {"player_id": player[players.key], "item_id": item[items.key], "quantity": 2}
+    state = env.state_hash()
+    refused = env.call(name, **args)
+    assert refused.error_type == "precondition_failed", refused.observation
+    assert refused.observation["error"]["rule"] == rule.name
+    assert env.state_hash() == state
+    env.db.update(players.table, player[players.key], {"virtual_currency": cost + 5})
+    assert env.call(name, **args).ok
+    after = env.db.get(players.table, player[players.key])
+    assert after["virtual_currency"] == pytest.approx(5)
+    proofs = {p.rule: p.status for p in check_semantics(world, spec).rules if p.tool == name}
+    assert proofs[rule.name] == "proven"
+
+
+def test_a_token_that_finds_the_records_a_write_acts_on_keeps_finding_them(external):
+    """BFCL's ``reminders_delete(token)`` ("Deletes a specified reminder based on the provided
+    token."): the token is the only thing naming the reminder, so the call stays a delete that
+    finds its rows by it (only a token a write would store becomes a credential option)."""
+    tool = _real_tool(external("bfcl/BFCL_v4_live_multiple.json"), "reminders_delete")
+    world = compile_world("reminders", "reminders", [tool])
+    spec_tool = world.spec.tools["reminders_delete"]
+    assert spec_tool.kind == "delete"
+    assert spec_tool.params["token"].role != "option"

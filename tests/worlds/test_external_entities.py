@@ -171,11 +171,13 @@ def test_a_record_named_by_a_text_argument_moves_to_the_verbs_state(external):
     env = world.make_env()
     table = world.spec.entities["view"].table
     row = next(r for r in env.db.rows(table) if r["status"] == "active")
-    done = env.call(name, view=row["view"], user_id=row["user_id"], hash="h-new-1", token="t")
+    sessions = world.spec.entities["session"].table
+    token = env.db.find(sessions, where={"status": "active"}, limit=1)[0]["token"]
+    done = env.call(name, view=row["view"], user_id=row["user_id"], hash="h-new-1", token=token)
     assert done.ok, done.observation
     after = next(r for r in env.db.rows(table) if r["view_id"] == row["view_id"])
     assert after["status"] == "published"
-    missing = env.call(name, view="no such view", user_id=row["user_id"], hash="h-2", token="t")
+    missing = env.call(name, view="no such view", user_id=row["user_id"], hash="h-2", token=token)
     assert missing.error_type == "not_found", missing.observation
 
 

@@ -906,6 +906,9 @@ def _violations_of(
             current = value.get(prop)
             candidates = _shifted(current, -1) + _shifted(current, 1) + _extremes(current)
             candidates += _past_bounds(tree, param, prop)
+            prop_schema = (_param_schema(checker, name, param).get("properties") or {}).get(prop)
+            if isinstance(prop_schema, dict):  # the property's other allowed values
+                candidates += [v for v in prop_schema.get("enum") or () if v != current]
             for candidate in candidates:
                 note = f"${param}.{prop} = {candidate!r}" + _with(extra)
                 if note in seen:

@@ -15,6 +15,7 @@ from agentscaler.errors import WorldError
 from agentscaler.naming import entity_of_parameter
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import ParamBinding, Relation, Table, ToolBinding
+from agentscaler.worlds.infer.criteria import add_criteria_columns
 from agentscaler.worlds.infer.decide import Decision, decide
 from agentscaler.worlds.infer.drafts import Entities, EntityDraft, column_type_of
 from agentscaler.worlds.infer.operations import (
@@ -22,6 +23,13 @@ from agentscaler.worlds.infer.operations import (
     allowed_sources,
     statuses_stated,
     transition_target,
+)
+from agentscaler.worlds.infer.payments import add_payment_columns
+from agentscaler.worlds.infer.sessions import (
+    SESSION_ENTITY,
+    credentials_as_options,
+    ensure_sessions,
+    needs_sessions,
 )
 from agentscaler.worlds.infer.tables import build_tables
 from agentscaler.worlds.infer.toolshape import ToolShape, analyze
@@ -89,11 +97,23 @@ def infer_schema(
     for plan in plans:
         if plan.decision.entity:
             entities.ensure(plan.decision.entity)
+    sessions = not fixed and any(
+        needs_sessions(p.decision.operation, p.shape.params, p.shape.spec.description)
+        for p in plans
+    )
+    needed: set[str] = set()
+    if sessions:
+        ensure_sessions(entities)
+        needed.add(SESSION_ENTITY)
+        for plan in plans:
+            plan.decision.roles = credentials_as_options(plan.decision.roles)
     for plan in plans:
         _collect_columns(plan, entities)
+    add_criteria_columns(plans, entities)
+    needed |= add_payment_columns(plans, entities)
     _finish_status(plans, entities)
     if known is not None:
-        acted_on = {p.decision.entity for p in plans}
+        acted_on = {p.decision.entity for p in plans} | needed
         extra = Entities()
         extra.drafts = {
             k: v for k, v in entities.drafts.items() if k not in fixed and k in acted_on

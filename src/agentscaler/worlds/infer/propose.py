@@ -33,7 +33,12 @@ from agentscaler.worlds.infer.effects import (
 from agentscaler.worlds.infer.entities import SchemaPlan, ToolPlan, infer_schema
 from agentscaler.worlds.infer.free_items import free_items
 from agentscaler.worlds.infer.invariants import guard_invariants, infer_invariants
-from agentscaler.worlds.infer.rules import RuleContext, consumption_effects, infer_rules
+from agentscaler.worlds.infer.rules import (
+    RuleContext,
+    consumption_effects,
+    infer_rules,
+    payment_effects,
+)
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
 from agentscaler.worlds.infer.rules.text import normalize
 from agentscaler.worlds.infer.users import with_users
@@ -428,7 +433,7 @@ class _ToolBuilder:
                 ),
             )
             stated = infer_rules(context)
-            consumed = consumption_effects(context, stated)
+            consumed = consumption_effects(context, stated) + payment_effects(context)
             transfers = transfer_effects(context)
             consumed += [e for e in transfers if not reads_state(e, context)]
             consumed += counter_effects(context)

@@ -176,6 +176,9 @@ class Schema:
             raise WorldBugError(f"unknown table {table!r} (tables: {known})") from None
 
 
+DAY_PARTS = ((21, "night"), (17, "evening"), (12, "afternoon"), (5, "morning"))
+"""Parts of the day by the hour each starts (latest first); before 5:00 it is night."""
+
 _ORDER = re.compile(
     r"^\s*(-)?\s*([A-Za-z0-9_ ]+?)(?:[\s_]+(asc|desc|ascending|descending))?\s*$", re.I
 )
@@ -464,6 +467,16 @@ class Database(Formulas):
     def weekday(value: Any) -> int:
         """Day of the week of a date: 0 Monday ... 6 Sunday."""
         return _as_date(value).weekday()
+
+    @staticmethod
+    def day_part(value: Any) -> str:
+        """Part of the day of a date-time: morning from 5:00, afternoon from 12:00, evening
+        from 17:00, night from 21:00 (a date alone is at midnight: night)."""
+        hour = _as_datetime(value).hour
+        for start, part in DAY_PARTS:
+            if hour >= start:
+                return part
+        return "night"
 
     @staticmethod
     def working_days(start: Any, end: Any) -> int:

@@ -97,6 +97,9 @@ FUNCTIONS: dict[str, Function] = {
     "hours_between": Function(2, 2, "hours from the first date-time to the second"),
     "years_between": Function(2, 2, "whole years from the first date to the second (age)"),
     "weekday": Function(1, 1, "day of the week of a date, 0 (Monday) to 6 (Sunday)"),
+    "day_part": Function(
+        1, 1, "part of the day of a date-time: 'morning', 'afternoon', 'evening' or 'night'"
+    ),
     "working_days": Function(
         2, 2, "Monday-to-Friday days from the first date to the second, both counted"
     ),
@@ -134,6 +137,7 @@ _DB_METHODS = {
     "add_hours": "add_hours",
     "years_between": "years_between",
     "weekday": "weekday",
+    "day_part": "day_part",
     "working_days": "working_days",
     **{
         name: name

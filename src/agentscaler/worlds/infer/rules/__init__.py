@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 
 from agentscaler.worlds.infer.rules.context import RuleContext
-from agentscaler.worlds.infer.rules.credentials import credential_rules
+from agentscaler.worlds.infer.rules.credentials import credential_rules, session_rules
 from agentscaler.worlds.infer.rules.dates import date_rules
+from agentscaler.worlds.infer.rules.day_parts import day_part_rules
 from agentscaler.worlds.infer.rules.dependents import dependent_rules
 from agentscaler.worlds.infer.rules.flags import flag_rules, kind_rules
 from agentscaler.worlds.infer.rules.formats import format_rules
+from agentscaler.worlds.infer.rules.payments import payment_effects, payment_rules
 from agentscaler.worlds.infer.rules.quantity import (
     bound_rules,
     consumption_effects,
@@ -27,7 +29,7 @@ from agentscaler.worlds.infer.rules.requirements import requirement_rules
 from agentscaler.worlds.infer.rules.status import status_rules
 from agentscaler.worlds.spec.model import SpecRule
 
-__all__ = ["RuleContext", "consumption_effects", "infer_rules"]
+__all__ = ["RuleContext", "consumption_effects", "infer_rules", "payment_effects"]
 
 
 def infer_rules(ctx: RuleContext) -> list[SpecRule]:
@@ -38,13 +40,16 @@ def infer_rules(ctx: RuleContext) -> list[SpecRule]:
         status_rules,
         dependent_rules,
         quantity_rules,
+        payment_rules,
         bound_rules,
         range_rules,
         date_rules,
+        day_part_rules,
         unique_rules,
         ownership_rules,
         exists_rules,
         credential_rules,
+        session_rules,
         flag_rules,
         kind_rules,
         requirement_rules,

@@ -173,13 +173,21 @@ def flag_rules(ctx: RuleContext) -> list[SpecRule]:
                         when=_conditions(ctx, clause, tokens(clause)),
                         error=(
                             f"{label} {{{row}.{ctx.tables[entity].primary_key}}} "
-                            f"{'is' if bad else 'is not'} {what}"
+                            f"{_flag_said(what, bad)}"
                         ),
                         source=_source(text, sentence),
                     )
                 )
                 done.add((row, column.name))
     return rules
+
+
+def _flag_said(what: str, bad: bool) -> str:
+    """What a row whose flag is wrong is: "is not verified", "does not meet quality criteria"."""
+    verb, _, rest = what.partition(" ")
+    if verb == "meets" and rest:
+        return what if bad else f"does not meet {rest}"
+    return f"{'is' if bad else 'is not'} {what}"
 
 
 def kind_rules(ctx: RuleContext) -> list[SpecRule]:
