@@ -11,13 +11,15 @@ domains; built once into --external-run), each seeded with --rows rows per table
   of the built-in run (``agentscaler tasks sample`` on the built-in catalog, built once into
   --tasks-run) replayed on its initial state (target 0);
 * valid values of each checkable kind: ISO 4217 currencies, ISO 3166 countries, IATA airport
-  codes (columns named origin/destination/airport), E.164 phones, e-mail addresses, and date
+  codes (columns named origin/destination/airport; a rail service's stations, listed by its
+  own catalog, are checked against that list), E.164 phones, e-mail addresses, and date
   pairs in order (end after start), addresses whose parts agree (a row's street, city, region,
   postcode and country, or its one-line address: the city in the region and the country, the
   region one of the country's ISO 3166-2 subdivisions, the postcode of the country's form and,
   in the US, of the state's ZIP range; rows with two parts or more), amounts of money inside
   the plausible range of what they price in their service (``worlds/seeding/prices.py``, else
-  the range of their name in ``kinds.py``; sums of items excepted), and amounts that add up (an order's subtotal is the sum of
+  the range of their name in ``kinds.py``; sums of items and what a create derives excepted:
+  those are checked against their formula), and amounts that add up (an order's subtotal is the sum of
   its items' quantity x unit price, its total the subtotal less the discount plus its fees)
   (target 100%);
 * free-text values (reasons, notes, descriptions, advice, comments, bios, messages) that are
@@ -60,6 +62,8 @@ from agentscaler.worlds.runtime.state import connect_bytes
 from agentscaler.worlds.seeding import kinds
 from agentscaler.worlds.seeding.addresses import address_groups, parts_agree, row_parts
 from agentscaler.worlds.seeding.amounts import amount_parts, amounts_add_up
+from agentscaler.worlds.seeding.derived import derive_columns, derived_columns
+from agentscaler.worlds.seeding.names import vocabulary_of
 from agentscaler.worlds.seeding.prices import is_money
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
@@ -68,6 +72,14 @@ from agentscaler.worlds.spellings import to_tool
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _AIRPORT = re.compile(r"(^|_)(origin|destination|airport)(_code)?$")
+
+
+def _listed(column: Any, word: str) -> bool:
+    """Whether a column's own vocabulary (its schema's ``examples``) lists its values and its
+    description names them as ``word`` (a station, not an airport)."""
+    schema = column.value_schema or {}
+    text = getattr(column, "description", "") or schema.get("description", "")
+    return bool(vocabulary_of(schema)) and word in str(text).lower()
 
 
 def _checkable(column: Any, value: Any) -> tuple[str, bool] | None:
@@ -81,6 +93,9 @@ def _checkable(column: Any, value: Any) -> tuple[str, bool] | None:
     if (semantic == "country" or name.endswith("country")) and len(value) <= 3:
         return "country", value in kinds.iso_countries()
     if _AIRPORT.search(name) and len(value) == 3 and value.isupper():
+        if _listed(column, "station"):
+            # the service lists its own places (a rail service's station codes): one of them
+            return "station", value in vocabulary_of(column.value_schema or {})
         return "airport", value in {a[0] for a in kinds.airports()}
     if semantic == "phone":
         return "phone", kinds.is_e164(value)
@@ -299,6 +314,23 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
             for name in (part.subtotal, part.total, part.discount)
             if name
         }
+        formulas = derived_columns(spec)
+        derived |= {(item.table, item.column) for item in formulas}
+        rederived = {t: [dict(r) for r in rows] for t, rows in all_rows.items()}
+        derive_columns(formulas, rederived)
+        for item in formulas:  # what a create derives: checked against its formula, not a range
+            pairs = zip(all_rows[item.table], rederived[item.table], strict=True)
+            for stored, made in pairs:
+                value, expected = stored.get(item.column), made.get(item.column)
+                if value is None:
+                    continue
+                stats["checked"]["derived by formula"] += 1
+                same = value == expected or (
+                    isinstance(value, int | float)
+                    and isinstance(expected, int | float)
+                    and abs(value - expected) < 0.005
+                )
+                stats["valid"]["derived by formula"] += same
         for table in world.world.tables:
             for column in table.columns:
                 if column.type not in ("REAL", "INTEGER") or column.references:
