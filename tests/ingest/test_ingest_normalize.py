@@ -399,3 +399,19 @@ def test_returns_forms(metaschema):
             {"type": "dict", "properties": {"x": {"type": "mystery"}}}, field="/response"
         )
     assert info.value.field == "/response/properties/x/type"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ({"type": "any", "properties": {}}, "object"),
+        ({"type": "any", "items": {}}, "array"),
+        ({"type": "any", "properties": {"id": {"type": "string"}}}, "object"),
+    ],
+)
+def test_a_type_that_says_nothing_is_read_from_the_schemas_shape_once(raw, kind):
+    """``"type": "any"`` beside ``properties``: the first normalization already states the
+    object, so normalizing again changes nothing (a tool's id stays the same)."""
+    once = normalize_returns(raw)
+    assert once["type"] == kind
+    assert normalize_returns(once) == once

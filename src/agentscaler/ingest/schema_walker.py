@@ -175,9 +175,9 @@ class SchemaNormalizer:
                 types = (value,)
             else:
                 types = self._type_names(value, (*at, "type"), out)
-        elif "properties" in raw:
+        if types is None and "properties" in raw:  # also under a type that says nothing ("any")
             types = ("object",)
-        elif "items" in raw or "prefixItems" in raw:
+        elif types is None and ("items" in raw or "prefixItems" in raw):
             types = ("array",)
         if types is None:
             return
