@@ -9,7 +9,6 @@ with the code generator.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from agentscaler.errors import InvalidArgument, NotFound, PreconditionFailed, To
 from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.spec.expr import (
     Scope,
+    eval_builtins,
     may_empty,
     param_of,
     parse_each,
@@ -27,10 +27,7 @@ from agentscaler.worlds.spec.expr import (
 from agentscaler.worlds.spec.model import SpecEffect, SpecLookup, SpecRule, SpecTool, WorldSpec
 from agentscaler.worlds.spellings import read_arguments
 
-_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in ("len", "sum", "min", "max", "round", "abs", "str", "int", "float")
-}
+_BUILTINS = eval_builtins()
 
 
 @dataclass

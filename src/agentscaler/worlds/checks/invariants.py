@@ -3,19 +3,15 @@ are null in the others (``only_when``) and every entity's ``invariants`` hold on
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
 from typing import Any
 
 from agentscaler.worlds.infer.rules.context import row_name
 from agentscaler.worlds.runtime.dbapi import Database
-from agentscaler.worlds.spec.expr import Scope, to_python
+from agentscaler.worlds.spec.expr import Scope, eval_builtins, to_python
 from agentscaler.worlds.spec.model import WorldSpec
 
-_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in ("len", "sum", "min", "max", "round", "abs", "str", "int", "float")
-}
+_BUILTINS = eval_builtins()
 
 
 @dataclass(frozen=True)

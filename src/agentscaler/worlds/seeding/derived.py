@@ -12,7 +12,6 @@ one (no clock, no counting of other rows).
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import logging
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from agentscaler.worlds.runtime.dbapi import Database
 from agentscaler.worlds.spec.expr import (
     Scope,
     decode_param,
+    eval_builtins,
     expression_text,
     is_expression,
     parse,
@@ -31,10 +31,7 @@ from agentscaler.worlds.spec.model import SpecTool, WorldSpec
 
 logger = logging.getLogger(__name__)
 
-_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in ("len", "sum", "min", "max", "round", "abs", "str", "int", "float")
-}
+_BUILTINS = eval_builtins()
 
 
 @dataclass(frozen=True)

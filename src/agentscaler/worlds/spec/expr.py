@@ -18,6 +18,7 @@ Python that generated tool code runs (``order.status`` -> ``order["status"]``, `
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import re
 import string
@@ -148,6 +149,12 @@ _DB_METHODS = {
     },
 }
 _BUILTINS = frozenset({"len", "sum", "min", "max", "round", "abs", "str", "int", "float"})
+
+
+def eval_builtins() -> dict[str, Any]:
+    """The Python builtins a translated expression may call, for ``eval``'s namespace."""
+    return {name: getattr(builtins, name) for name in sorted(_BUILTINS)}
+
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Expression,
