@@ -38,9 +38,10 @@ OPENER_WEIGHT = {
 }
 """How naturally a task starts with a tool of each operation (users search and look up first)."""
 IDENTIFY_WEIGHT = 3.0
-DECISIONS = frozenset("approve reject deny grade assign adjudicate".split())
+DECISIONS = frozenset("approve reject deny grade adjudicate".split())
 """Verbs of a write the service makes on a user's request, not one a user asks for: a customer
-does not ask to approve their own return, nor an employee their own leave."""
+does not ask to approve their own return, nor an employee their own leave (a passenger may ask
+to be assigned a seat: ``assign`` is not among them)."""
 
 
 def users_ask_for(name: str, kind: str) -> bool:
