@@ -89,3 +89,23 @@ def test_a_claims_approved_amount_exists_once_it_is_approved_and_not_when_reject
     for claim in _rows("insurance_claims")["claims"]:
         decided = claim["status"] in ("approved", "paid", "closed")
         assert (claim["approved_amount"] is not None) == decided, claim
+
+
+def test_new_dates_of_a_stay_price_it_again_by_the_creates_formula():
+    from tests.worlds.conftest import set_row
+
+    env = builtin_world("hotels").make_env()
+    stay = next(r for r in env.db.rows("reservations") if r["room_id"] is not None)
+    room = env.db.get("rooms", stay["room_id"])
+    set_row(env, "rooms", "room_id", room["room_id"], nightly_rate=120.0)
+    set_row(env, "reservations", "reservation_id", stay["reservation_id"], status="confirmed")
+    today = dt.date.fromisoformat(env.db.today())
+    start = today + dt.timedelta(days=40)
+    result = env.call(
+        "modify_reservation_dates",
+        reservation_id=stay["reservation_id"],
+        check_in_date=start.isoformat(),
+        check_out_date=(start + dt.timedelta(days=3)).isoformat(),
+    )
+    assert result.ok, result.observation
+    assert env.db.get("reservations", stay["reservation_id"])["total_price"] == 360.0

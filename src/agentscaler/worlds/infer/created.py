@@ -26,7 +26,14 @@ from agentscaler.canonical import stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.seeding.kinds import number_range
 from agentscaler.worlds.seeding.pairs import MINUTES_PER_UNIT, pairs_of, spans
-from agentscaler.worlds.spec.model import SpecColumn, SpecEntity, SpecTool, WorldSpec
+from agentscaler.worlds.spec.model import (
+    SpecColumn,
+    SpecEffect,
+    SpecEntity,
+    SpecLookup,
+    SpecTool,
+    WorldSpec,
+)
 
 _PRICE_WORDS = frozenset({"price", "fare", "fee", "cost", "total", "subtotal", "rate"})
 """Words of a money column a create fills in (the price of what is bought)."""
@@ -384,4 +391,61 @@ def created_values(spec: WorldSpec) -> WorldSpec:
     return spec.model_copy(update={"tools": tools, "entities": entities})
 
 
-__all__ = ["counter_defaults", "created_values", "filled_price"]
+_ANY_ARGUMENT = re.compile(r"\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def rederived_values(spec: WorldSpec) -> WorldSpec:
+    """A write that changes what a created row's derived value reads computes it again by the
+    create's formula (new dates of a stay: its price is its new nights at its room's rate),
+    reading the row's own columns after the change and the rows it names."""
+    from agentscaler.worlds.seeding.derived import derived_columns
+
+    tools = dict(spec.tools)
+    for item in derived_columns(spec):
+        inputs = {column for _, column in item.arguments}
+        for name, tool in tools.items():
+            if tool.kind not in ("update", "transition") or tool.entity != item.entity:
+                continue
+            row = next(
+                (r for r, f in tool.find.items() if f.entity == item.entity and f.each is None),
+                None,
+            )
+            changed = {
+                c for e in tool.effects if e.op == "update" and e.target == row for c in e.values
+            }
+            if row is None or not inputs & changed or item.column in changed:
+                continue
+            find = dict(tool.find)
+            renamed: dict[str, str] = {}
+            for found, other in item.rows:
+                own = next(c for r, _, _, c in item.found if r == found)
+                key = spec.entities[other].key
+                by = {key: f"={row}.{own}"}
+                bound = next((n for n, f in find.items() if f.entity == other and f.by == by), None)
+                if bound is None:
+                    bound, n = f"{found}_now", 2
+                    while bound in find:
+                        bound, n = f"{found}_now_{n}", n + 1
+                    find[bound] = SpecLookup(entity=other, by=by, optional=True)
+                renamed[found] = bound
+            columns = dict(item.arguments)
+
+            def argument(match: re.Match[str], row: str = row, columns=columns) -> str:
+                return f"{row}.{columns[match.group(1) or match.group(2)]}"
+
+            formula = _ANY_ARGUMENT.sub(argument, item.formula)
+            for found, bound in renamed.items():
+                formula = re.sub(rf"\b{re.escape(found)}\.", f"{bound}.", formula)
+            recompute = SpecEffect(
+                update=row,
+                values={item.column: formula},
+                when=" and ".join(f"{b} is not None" for b in renamed.values()) or None,
+                source=f"{item.column.replace('_', ' ')} follows from what it is computed from",
+            )
+            tools[name] = tool.model_copy(
+                update={"find": find, "effects": (*tool.effects, recompute)}
+            )
+    return spec.model_copy(update={"tools": tools})
+
+
+__all__ = ["counter_defaults", "created_values", "filled_price", "rederived_values"]

@@ -15,7 +15,7 @@ from agentscaler.records.world import Column, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.amounts import amount_effects
 from agentscaler.worlds.infer.children import ChildList, split_children
 from agentscaler.worlds.infer.compute import compute_plan
-from agentscaler.worlds.infer.created import created_values
+from agentscaler.worlds.infer.created import created_values, rederived_values
 from agentscaler.worlds.infer.effects import (
     cascade_effects,
     counter_effects,
@@ -676,4 +676,4 @@ def propose_spec(
     spec = _clear_gated(spec)
     descriptions = {t.name: t.description for t in tools}
     spec = guard_invariants(amount_effects(release_effects(taken_once(spec)), descriptions))
-    return created_values(with_users(with_rates(spec))), plan
+    return rederived_values(created_values(with_users(with_rates(spec)))), plan

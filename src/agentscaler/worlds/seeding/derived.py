@@ -47,6 +47,14 @@ class Derived:
     found: tuple[tuple[str, str, str, str], ...]
     """``(name, table, key column there, column of the row)`` for each row the formula reads."""
     where: str
+    entity: str = ""
+    """The spec entity of ``table``."""
+    formula: str = ""
+    """The spec value (``=round(room.nightly_rate * days_between(...), 2) if ...``)."""
+    arguments: tuple[tuple[str, str], ...] = ()
+    """``(argument, column of the row it sets)`` for each argument the formula reads."""
+    rows: tuple[tuple[str, str], ...] = ()
+    """``(name, entity)`` of each row the formula reads."""
 
 
 def _pure(name: str) -> bool:
@@ -73,6 +81,7 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
     columns = {p: param.column for p, param in tool.params.items() if param.column}
     tables = {n: e.table for n, e in spec.entities.items()}
     found: dict[str, tuple[str, str, str]] = {}
+    entities: dict[str, str] = {}
     for row_name, lookup in tool.find.items():
         target = spec.entities.get(lookup.entity)
         by = list(lookup.by.items())
@@ -83,6 +92,7 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         own = columns.get(argument or "")
         if own is not None and own in entity.columns:
             found[row_name] = (target.table, key, own)
+            entities[row_name] = lookup.entity
     gates = {o for c in entity.columns.values() for o in (c.only_when or {})}
     made = []
     for column, value in insert.values.items():
@@ -139,6 +149,10 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
                 params=tuple((f"p_{i}", own) for i, (_, own) in enumerate(params)),
                 found=tuple((r, *found[r]) for r in sorted(bound)),
                 where=where,
+                entity=tool.entity or "",
+                formula=str(value),
+                arguments=tuple(params),
+                rows=tuple((r, entities[r]) for r in sorted(bound)),
             )
         )
     return made
