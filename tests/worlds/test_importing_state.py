@@ -324,17 +324,21 @@ def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
     assert final["engineState"] == "stopped"
 
 
+def _liter_to_gallon():
+    return _tool(
+        "liter_to_gallon",
+        "Convert a volume in liters to gallons.",
+        {"liter": {"type": "number", "description": "The amount of liter to convert."}},
+        ["liter"],
+        {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
+    )
+
+
 def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_path):
     from agentscaler.worlds.importing.fidelity import compare
 
     tools = [
-        _tool(
-            "liter_to_gallon",
-            "Convert a volume in liters to gallons.",
-            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
-            ["liter"],
-            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
-        ),
+        _liter_to_gallon(),
         _tool(
             "contact_customer_support",
             "Contact customer support about a booking.",
@@ -365,13 +369,7 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
     from agentscaler.worlds.importing.fidelity import compare
 
     tools = [
-        _tool(
-            "liter_to_gallon",
-            "Convert a volume in liters to gallons.",
-            {"liter": {"type": "number", "description": "The amount of liter to convert."}},
-            ["liter"],
-            {"gallon": {"type": "number", "description": "The amount of gallon converted."}},
-        ),
+        _liter_to_gallon(),
         _tool(
             "get_zipcode_based_on_city",
             "Gets the zipcode based on the city.",
