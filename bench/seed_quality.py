@@ -316,7 +316,10 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
         }
         formulas = derived_columns(spec)
         derived |= {(item.table, item.column) for item in formulas}
-        rederived = {t: [dict(r) for r in rows] for t, rows in all_rows.items()}
+        written = {item.table for item in formulas}  # rows read only are not copied
+        rederived = {
+            t: [dict(r) for r in rows] if t in written else rows for t, rows in all_rows.items()
+        }
         derive_columns(formulas, rederived)
         for item in formulas:  # what a create derives: checked against its formula, not a range
             pairs = zip(all_rows[item.table], rederived[item.table], strict=True)

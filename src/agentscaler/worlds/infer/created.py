@@ -24,6 +24,7 @@ import re
 
 from agentscaler.canonical import stable_seed
 from agentscaler.naming import split_identifier
+from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.kinds import number_range
 from agentscaler.worlds.seeding.pairs import MINUTES_PER_UNIT, pairs_of, spans
 from agentscaler.worlds.spec.model import (
@@ -398,8 +399,6 @@ def rederived_values(spec: WorldSpec) -> WorldSpec:
     """A write that changes what a created row's derived value reads computes it again by the
     create's formula (new dates of a stay: its price is its new nights at its room's rate),
     reading the row's own columns after the change and the rows it names."""
-    from agentscaler.worlds.seeding.derived import derived_columns
-
     tools = dict(spec.tools)
     for item in derived_columns(spec):
         inputs = {column for _, column in item.arguments}
@@ -417,8 +416,7 @@ def rederived_values(spec: WorldSpec) -> WorldSpec:
                 continue
             find = dict(tool.find)
             renamed: dict[str, str] = {}
-            for found, other in item.rows:
-                own = next(c for r, _, _, c in item.found if r == found)
+            for found, other, _, _, own in item.found:
                 key = spec.entities[other].key
                 by = {key: f"={row}.{own}"}
                 bound = next((n for n, f in find.items() if f.entity == other and f.by == by), None)

@@ -39,22 +39,19 @@ class Derived:
     """One column of a table that a create derives, and how to read its inputs off a row."""
 
     table: str
+    entity: str
     column: str
-    code: Any
-    """The compiled formula (arguments ``p_<i>``, found rows by their names)."""
-    params: tuple[tuple[str, str], ...]
-    """``(p_<i>, column of the row)`` for each argument the formula reads."""
-    found: tuple[tuple[str, str, str, str], ...]
-    """``(name, table, key column there, column of the row)`` for each row the formula reads."""
-    where: str
-    entity: str = ""
-    """The spec entity of ``table``."""
-    formula: str = ""
+    formula: str
     """The spec value (``=round(room.nightly_rate * days_between(...), 2) if ...``)."""
-    arguments: tuple[tuple[str, str], ...] = ()
+    code: Any
+    """The compiled formula (arguments ``p_<i>`` in the order of ``arguments``, found rows by
+    their names)."""
+    arguments: tuple[tuple[str, str], ...]
     """``(argument, column of the row it sets)`` for each argument the formula reads."""
-    rows: tuple[tuple[str, str], ...] = ()
-    """``(name, entity)`` of each row the formula reads."""
+    found: tuple[tuple[str, str, str, str, str], ...]
+    """``(name, entity, table, key column there, column of the row)`` for each row the formula
+    reads."""
+    where: str
 
 
 def _pure(name: str) -> bool:
@@ -80,8 +77,7 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         return []
     columns = {p: param.column for p, param in tool.params.items() if param.column}
     tables = {n: e.table for n, e in spec.entities.items()}
-    found: dict[str, tuple[str, str, str]] = {}
-    entities: dict[str, str] = {}
+    found: dict[str, tuple[str, str, str, str]] = {}
     for row_name, lookup in tool.find.items():
         target = spec.entities.get(lookup.entity)
         by = list(lookup.by.items())
@@ -91,8 +87,7 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         argument = value[1:] if isinstance(value, str) and value.startswith("$") else None
         own = columns.get(argument or "")
         if own is not None and own in entity.columns:
-            found[row_name] = (target.table, key, own)
-            entities[row_name] = lookup.entity
+            found[row_name] = (lookup.entity, target.table, key, own)
     gates = {o for c in entity.columns.values() for o in (c.only_when or {})}
     made = []
     for column, value in insert.values.items():
@@ -144,15 +139,13 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         made.append(
             Derived(
                 table=entity.table,
+                entity=tool.entity or "",
                 column=column,
+                formula=str(value),
                 code=code,
-                params=tuple((f"p_{i}", own) for i, (_, own) in enumerate(params)),
+                arguments=tuple(params),
                 found=tuple((r, *found[r]) for r in sorted(bound)),
                 where=where,
-                entity=tool.entity or "",
-                formula=str(value),
-                arguments=tuple(params),
-                rows=tuple((r, entities[r]) for r in sorted(bound)),
             )
         )
     return made
@@ -179,19 +172,19 @@ def derive_columns(derived: list[Derived], rows: dict[str, list[dict[str, Any]]]
     what it has."""
     indexes: dict[tuple[str, str], dict[Any, dict[str, Any]]] = {}
     for item in derived:
-        for _, table, key, _ in item.found:
+        for _, _, table, key, _ in item.found:
             if (table, key) not in indexes:
                 indexes[(table, key)] = {r.get(key): r for r in rows.get(table, ())}
         for row in rows.get(item.table, ()):
             if row.get(item.column) is None:
                 continue
             namespace: dict[str, Any] = {"db": Database, "__builtins__": _BUILTINS}
-            for name, table, key, own in item.found:
+            for name, _, table, key, own in item.found:
                 namespace[name] = indexes[(table, key)].get(row.get(own))
             if any(namespace[name] is None for name, *_ in item.found):
                 continue
-            for param, own in item.params:
-                namespace[param] = row.get(own)
+            for i, (_, own) in enumerate(item.arguments):
+                namespace[f"p_{i}"] = row.get(own)
             try:
                 value = eval(item.code, namespace)
             except Exception as exc:

@@ -144,7 +144,10 @@ def moment_of(text: Any) -> dt.datetime | None:
 
 
 def written_like(moment: dt.datetime, like: str) -> str:
-    """``moment`` to the second, in UTC written ``Z`` when ``like`` is written so."""
+    """``moment`` written as ``like`` is: its day when ``like`` is a date, else to the second,
+    in UTC written ``Z`` when ``like`` is written so."""
+    if len(like) == 10:
+        return moment.date().isoformat()
     text = moment.isoformat(timespec="seconds")
     return text.replace("+00:00", "Z") if like.endswith("Z") else text
 
@@ -311,7 +314,7 @@ def ahead(row: dict[str, Any], now: str, rng: random.Random, fixed: Iterable[str
     for name in dated:
         value = row[name]
         moved = moment_of(value) + dt.timedelta(days=days)  # type: ignore[operator]
-        row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
+        row[name] = written_like(moved, value)
 
 
 def _stays(end: str) -> bool:
@@ -332,7 +335,7 @@ def _days_apart(start: str, end: str, row: dict[str, Any], rng: random.Random) -
     if dt.timedelta(days=1) <= gap <= dt.timedelta(days=_SPAN_DAYS):
         return
     moved = begin + dt.timedelta(days=rng.randint(1, 14))
-    row[end] = moved.date().isoformat() if len(second) == 10 else written_like(moved, second)
+    row[end] = written_like(moved, second)
 
 
 def _within_occasion(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:
@@ -349,7 +352,7 @@ def _within_occasion(start: str, end: str, row: dict[str, Any], rng: random.Rand
     if begin is None or finish is None or finish - begin <= dt.timedelta(days=_SPAN_DAYS):
         return
     moved = begin + dt.timedelta(days=rng.randint(1, 14))
-    row[end] = moved.date().isoformat() if len(second) == 10 else written_like(moved, second)
+    row[end] = written_like(moved, second)
 
 
 def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random) -> None:

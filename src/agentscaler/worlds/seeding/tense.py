@@ -81,8 +81,6 @@ def _shifted(value: Any, days: int) -> Any:
     moment = _parse(value)
     if moment is None:
         return value
-    if len(value) == 10:
-        return (moment.date() + dt.timedelta(days=days)).isoformat()
     return written_like(moment + dt.timedelta(days=days), value)
 
 
@@ -153,4 +151,4 @@ def _asked_lately(
         if moment is None or not isinstance(value, str):
             continue
         moved = moment + delta
-        row[name] = moved.date().isoformat() if len(value) == 10 else written_like(moved, value)
+        row[name] = written_like(moved, value)
