@@ -40,7 +40,7 @@ from agentscaler.worlds.infer.rules import (
     payment_effects,
 )
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
-from agentscaler.worlds.infer.rules.text import normalize
+from agentscaler.worlds.infer.rules.text import clauses, normalize
 from agentscaler.worlds.infer.users import with_users
 from agentscaler.worlds.interface import read_params
 from agentscaler.worlds.schemas import resolve_schema, schema_type
@@ -598,7 +598,7 @@ def _status_source(description: str, values: tuple[str, ...]) -> str:
     """The sentence of a description that names the allowed statuses, else "convention"."""
     import re
 
-    for sentence in re.split(r"(?<=[.;!?])\s+", description or ""):
+    for sentence in clauses(description or ""):
         lowered = sentence.lower()
         if any(
             re.search(rf"\b{re.escape(v.lower()).replace('_', '[ _]')}\b", lowered) for v in values

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from agentscaler.worlds.infer.rules.context import RuleContext
+from agentscaler.worlds.infer.rules.text import clauses
 from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecRule
@@ -56,7 +57,7 @@ def named_format_rules(ctx: RuleContext) -> list[SpecRule]:
                 continue
             expr = param_ref(name)
             sentence = next(
-                (s.strip() for s in re.split(r"(?<=[.;!?])\s+", text) if phrase.search(s)),
+                (s.strip() for s in clauses(text) if phrase.search(s)),
                 text,
             )
             rules.append(
@@ -100,7 +101,7 @@ def format_rules(ctx: RuleContext) -> list[SpecRule]:
         else:
             continue
         sentence = next(
-            (s.strip() for s in re.split(r"(?<=[.;!?])\s+", text) if _PREFIX.search(s)),
+            (s.strip() for s in clauses(text) if _PREFIX.search(s)),
             text,
         )
         rules.append(

@@ -31,6 +31,7 @@ from agentscaler.worlds.infer.rules.lifecycle import (
 )
 from agentscaler.worlds.infer.rules.text import (
     DETERMINERS,
+    clauses,
     is_result_sentence,
     mentions,
     negated,
@@ -317,7 +318,7 @@ def _value_mentions(
 
 def _source(text: str, sentence: str) -> str:
     """The sentence as written in the original text (its case and punctuation)."""
-    for part in re.split(r"(?<=[.;!?])\s+", text):
+    for part in clauses(text):
         normalized = re.sub(r"\s+", " ", part.lower().replace("-", " ").replace("_", " ")).strip()
         if normalized == sentence:
             return part.strip()

@@ -46,6 +46,14 @@ def number_value(word: str) -> float | None:
         return None
 
 
+_CLAUSE_END = re.compile(r"(?<=[.;!?])\s+")
+
+
+def clauses(text: str) -> list[str]:
+    """The sentences and semicolon clauses of a text as written (case and spacing kept)."""
+    return _CLAUSE_END.split(text)
+
+
 def sentences(text: str) -> list[str]:
     """The sentences (and semicolon clauses) of a description, in lower case."""
     parts = [p.strip() for p in _SENTENCE.split(text or "") if p.strip()]
