@@ -14,7 +14,7 @@ from faker.providers.lorem.en_US import Provider
 from faker_vehicle import vehicles as catalog
 from tests.worlds.conftest import builtin_world
 
-from agentscaler.worlds.seeding import kinds, tense
+from agentscaler.worlds.seeding import kinds, pairs, tense
 from agentscaler.worlds.seeding.sampling import ArgumentSampler
 from agentscaler.worlds.seeding.seed import seed_rows
 
@@ -193,17 +193,77 @@ def test_a_nationality_is_a_country_code():
         ("clinics", "appointments", "start_time"),
         ("pet_care", "boarding_stays", "check_in_date"),
         ("parking", "parking_sessions", "started_at"),
+        ("restaurants", "table_bookings", "booking_date"),
+        ("library", "loans", "checkout_date"),
+        ("insurance_claims", "policies", "effective_date"),
+        ("airline", "flights", "departure_time"),
+        ("real_estate", "viewings", "viewing_time"),
     ],
 )
 def test_a_rows_dates_stand_where_its_status_says(vertical, table, start):
     """A completed appointment lies in the past, a confirmed stay ahead, a checked-in one began
-    before the clock; the row's other dates move with it (a stay still ends after it starts)."""
+    before the clock; the row's other dates move with it (a stay still ends after it starts).
+    A booking waiting for the restaurant's confirmation is for a day to come, a loan is taken
+    out at its checkout, a policy in force took effect before the clock, a flight boarding
+    departs about now."""
     world = builtin_world(vertical)
     clock = str(world.spec.clock)[:10]
     rows = seed_rows(world.world, 7, 40, world.spec)[table]
-    told = [(tense.tense_of(r["status"]), str(r[start])[:10], r) for r in rows]
+    occasion = pairs.is_occasion(table)
+    told = [(tense.tense_of(r["status"], occasion=occasion), str(r[start])[:10], r) for r in rows]
     told = [t for t in told if t[0] is not None]
     assert len(told) >= 10, rows[:2]
     for when, day, row in told:
         placed = {"past": day < clock, "now": day <= clock, "ahead": day > clock}[when]
         assert placed, (when, day, row)
+
+
+@pytest.mark.parametrize(
+    ("vertical", "table", "start", "end"),
+    [
+        ("parking", "parking_sessions", "started_at", "ends_at"),
+        ("insurance_claims", "policies", "effective_date", "expiration_date"),
+        ("hotels", "reservations", "check_in_date", "check_out_date"),
+    ],
+)
+def test_a_row_under_way_holds_the_clock_within_its_span(vertical, table, start, end):
+    """An active parking session began before the clock and ends after it (not a session of
+    yesterday still "active"); a policy in force took effect before the clock and expires after
+    it, and its expiration follows its effective date."""
+    world = builtin_world(vertical)
+    clock = dt.datetime.fromisoformat(str(world.spec.clock))
+    rows = seed_rows(world.world, 7, 40, world.spec)[table]
+    under_way = [r for r in rows if tense.tense_of(r["status"]) == "now"]
+    assert len(under_way) >= 3, rows[:2]
+    for row in rows:
+        assert str(row[end]) >= str(row[start]), row
+    for row in under_way:
+        began, ends = (pairs.moment_of(str(row[c])) for c in (start, end))
+        began = began if began.tzinfo else began.replace(tzinfo=dt.UTC)
+        ends = ends if ends.tzinfo else ends.replace(tzinfo=dt.UTC)
+        assert began <= clock < ends + dt.timedelta(days=1), row
+
+
+def test_an_expired_prescription_expired_before_the_clock():
+    """A row that has only the day its time ends: an expired prescription's expiration date lies
+    before the clock, an active one's after it."""
+    world = builtin_world("pharmacy")
+    clock = str(world.spec.clock)[:10]
+    rows = seed_rows(world.world, 7, 40, world.spec)["prescriptions"]
+    expired = [r for r in rows if r["status"] == "expired"]
+    active = [r for r in rows if r["status"] == "active"]
+    assert expired and active, rows[:2]
+    assert all(str(r["expiration_date"]) < clock for r in expired), expired
+    assert all(str(r["expiration_date"]) > clock for r in active), active
+
+
+def test_a_booking_is_moved_to_a_day_to_come():
+    """Rescheduling a table booking moves it to a day after the clock, not to a day long past."""
+    world = builtin_world("restaurants")
+    sampler = ArgumentSampler(world.make_env())
+    clock = str(world.spec.clock)[:10]
+    days = [
+        sampler.sample("reschedule_table_booking", random.Random(seed))["booking_date"]
+        for seed in range(20)
+    ]
+    assert all(day > clock for day in days), days

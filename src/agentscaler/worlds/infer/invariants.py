@@ -31,6 +31,10 @@ _PAIRS = (
     ("pickup", "return"),
     ("pickup", "dropoff"),
     ("valid_from", "valid_until"),
+    ("effective", "expiration"),
+    ("effective", "expiry"),
+    ("start", "due"),
+    ("checkout", "due"),
 )
 _LEVEL = re.compile(
     r"(stock|available|_left$|remaining|spots|copies_available|miles|points|refills|capacity)"

@@ -63,8 +63,8 @@ class CoherentRows:
             t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
         }
         """Per table, the table each of its reference columns names."""
-        self._timing: dict[str, tuple[str, str, list[str], list[str]] | None] = {}
-        """Per table, ``(status, start, ends, dates)``: the columns that put a row in time."""
+        self._timing: dict[str, tense.Timing | None] = {}
+        """Per table, the columns that put a row in time."""
         self._moments: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = {}
         """Per table, ``(day, date-time)`` column pairs that describe the same moment and
         ``(start, end, length)`` triples (an end is its start plus the length)."""
@@ -112,10 +112,12 @@ class CoherentRows:
         for row in rows:
             if pairs:
                 pairs_.order(pairs, row, rng, allowed, occasion=occasion)
-            if timing is not None:  # a completed appointment lies in the past
-                tense.place(row, *timing, self.clock, rng)
             if moments or lengths:
                 pairs_.agree(moments, row, lengths)  # a departure's day is the departure's
+            if timing is not None:  # a completed appointment lies in the past
+                tense.place(row, timing, self.clock, rng, occasion=occasion)
+                if moments:
+                    pairs_.agree(moments, row)
             for flag, level in flags:
                 if isinstance(row.get(level), int | float):
                     row[flag] = row[level] > 0  # in stock exactly when the stock is above zero
@@ -430,9 +432,9 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
 
 def _timing(
     table: Table, entity: SpecEntity | None, pairs: list[tuple[str, str]]
-) -> tuple[str, str, list[str], list[str]] | None:
-    """The status column, the start, its ends and every date column of a table whose rows stand
-    in time by their status (an appointment, a stay, a flight); None for other tables."""
+) -> tense.Timing | None:
+    """The columns that put the rows of a table in time by their status (an appointment, a
+    stay, a flight, a prescription that expires); None for other tables."""
     status = next(
         (
             c.name
@@ -452,11 +454,25 @@ def _timing(
         if c.semantic in ("date", "datetime")
         and not {"birth", "dob"} & set(split_identifier(c.name))
     ]
-    start = tense.start_column(dates) or tense.made_column(dates)
-    if status is None or start is None:
+    if status is None:
         return None
-    ends = [end for first, end in pairs if first == start and end in dates]
-    return status, start, ends, dates
+    paired = sorted({first for first, end in pairs if first in dates and end in dates})
+    start = (
+        tense.start_column(dates, occasion=pairs_.is_occasion(table.name))
+        or (paired[0] if len(paired) == 1 else None)  # a loan's checkout before its due date
+        or tense.made_column(dates)
+    )
+    if start is None:
+        closing = tense.closing_column(dates)
+        return None if closing is None else tense.Timing(status, closing, [], dates, closes=True)
+    same = [b for a, b in pairs_.same_moments(dates) if a == start]
+    if same:  # a flight's time starts at its departure time, its day follows
+        start, same = same[0], [start, *same[1:]]
+    else:
+        same = [a for a, b in pairs_.same_moments(dates) if b == start]
+    group = {start, *same}
+    ends = [*same, *(end for first, end in pairs if first in group and end in dates)]
+    return tense.Timing(status, start, list(dict.fromkeys(ends)), dates)
 
 
 def _two_letters(schema: dict[str, Any]) -> bool:

@@ -16,8 +16,8 @@ from typing import Any
 from agentscaler.naming import split_identifier
 
 END = re.compile(
-    r"(^|_)(end|ends|ended|ending|finish|stop|check_out|checkout|arrival|return|dropoff|until|to)"
-    r"(_|$)"
+    r"(^|_)(end|ends|ended|ending|finish|stop|check_out|checkout|arrival|return|dropoff|until|to"
+    r"|due|expiry|expiration|expires)(_|$)"
 )
 STARTS = {
     "end": ("start", "begin"),
@@ -33,6 +33,10 @@ STARTS = {
     "dropoff": ("pickup",),
     "until": ("from", "since"),
     "to": ("from",),
+    "due": ("start", "checkout", "issue", "issued", "borrowed"),
+    "expiry": ("effective", "issue", "issued", "start"),
+    "expiration": ("effective", "issue", "issued", "start"),
+    "expires": ("starts", "effective", "issued"),
 }
 """The words of an end, and those of its start."""
 

@@ -94,8 +94,9 @@ class ArgumentSampler:
         ]
         # an end after its start (a report's end_date), a stay booked for days, not months
         order(pairs, arguments, rng, occasion=is_occasion(tool))
-        if binding.operation == "create" and is_occasion(tool):
-            ahead(arguments, self.env.db.now(), rng, fixed or ())  # a stay booked is to come
+        if binding.operation in ("create", "update") and is_occasion(tool):
+            # a stay booked, or moved to other days, is to come
+            ahead(arguments, self.env.db.now(), rng, fixed or ())
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:
