@@ -267,3 +267,24 @@ def test_a_booking_is_moved_to_a_day_to_come():
         for seed in range(20)
     ]
     assert all(day > clock for day in days), days
+
+
+@pytest.mark.parametrize(
+    ("vertical", "tool", "argument"),
+    [
+        ("streaming", "pause_subscription", "resume_date"),
+        ("rail_travel", "buy_season_ticket", "start_date"),
+    ],
+)
+def test_a_write_sets_days_to_come_ahead_of_the_clock(vertical, tool, argument):
+    """A paused subscription resumes on a day to come and a season ticket bought starts on one,
+    not on a day a year past."""
+    world = builtin_world(vertical)
+    sampler = ArgumentSampler(world.make_env())
+    clock = str(world.spec.clock)[:10]
+    days = [
+        sampler.sample(tool, random.Random(seed), optional=1.0).get(argument)
+        for seed in range(20)
+    ]
+    days = [d for d in days if d is not None]
+    assert days and all(str(d)[:10] > clock for d in days), days

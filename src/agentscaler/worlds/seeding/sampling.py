@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from agentscaler.errors import InvalidArgument
-from agentscaler.naming import entity_of_parameter
+from agentscaler.naming import entity_of_parameter, split_identifier
 from agentscaler.records.world import ParamBinding, ToolBinding
 from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
@@ -26,6 +26,13 @@ from agentscaler.worlds.seeding.pairs import ahead, free_pairs, is_occasion, ord
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.expr import param_of
 from agentscaler.worlds.spellings import AS_TEXT, to_tool
+
+FORWARD = frozenset(
+    """start starts begin begins resume resumes expiry expiration expires due deadline departure
+    scheduled effective renewal""".split()
+)
+"""Words of a date a write sets that lies ahead of the clock (``resume_date``, ``start_date``,
+``railcard_expiry``): a service does not start, resume or expire what it sets in the past."""
 
 _IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
 
@@ -94,9 +101,15 @@ class ArgumentSampler:
         ]
         # an end after its start (a report's end_date), a stay booked for days, not months
         order(pairs, arguments, rng, occasion=is_occasion(tool))
-        if binding.operation in ("create", "update") and is_occasion(tool):
-            # a stay booked, or moved to other days, is to come
-            ahead(arguments, self.env.db.now(), rng, fixed or ())
+        if binding.operation in ("create", "update", "transition"):
+            # a stay booked, or moved to other days, is to come; so is the day a paused
+            # subscription resumes, a season ticket starts or a card set on a row expires
+            kept = set(fixed or ())
+            if binding.operation == "transition" or not is_occasion(tool):
+                later = {n for n in arguments if set(split_identifier(n)) & FORWARD}
+                later |= {end for start, end in pairs_of(arguments) if start in later}
+                kept |= set(arguments) - later
+            ahead(arguments, self.env.db.now(), rng, kept)
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:

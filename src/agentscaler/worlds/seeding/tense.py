@@ -32,6 +32,7 @@ class Timing(NamedTuple):
     """Every date and date-time column of the table."""
     closes: bool = False
 
+
 ENDED = frozenset(
     """completed complete checked_out no_show noshow delivered departed landed arrived returned
     attended fulfilled expired used boarded closed resolved finished done ended stopped collected
