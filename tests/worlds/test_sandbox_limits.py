@@ -279,10 +279,8 @@ def spin(db):
     # the parent "dies": its pipes close and nobody enforces the wall clock
     worker._out.close()
     worker._in.close()
-    started = time.monotonic()
-    code = worker.process.wait(timeout=30)
+    code = worker.process.wait(timeout=120)  # a hang guard, not a timing: SIGXCPU says why
     assert code == -24, f"ended by SIGXCPU, not {code}"
-    assert time.monotonic() - started < 10
     assert os.path.exists(f"/proc/{worker.process.pid}") is False
 
 

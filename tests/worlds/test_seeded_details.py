@@ -283,8 +283,7 @@ def test_a_write_sets_days_to_come_ahead_of_the_clock(vertical, tool, argument):
     sampler = ArgumentSampler(world.make_env())
     clock = str(world.spec.clock)[:10]
     days = [
-        sampler.sample(tool, random.Random(seed), optional=1.0).get(argument)
-        for seed in range(20)
+        sampler.sample(tool, random.Random(seed), optional=1.0).get(argument) for seed in range(20)
     ]
     days = [d for d in days if d is not None]
     assert days and all(str(d)[:10] > clock for d in days), days

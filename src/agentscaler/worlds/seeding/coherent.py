@@ -472,6 +472,8 @@ def _timing(
         same = [a for a, b in pairs_.same_moments(dates) if b == start]
     group = {start, *same}
     ends = [*same, *(end for first, end in pairs if first in group and end in dates)]
+    if not ends:  # an order placed, delivered by its estimated arrival
+        ends = [c for c in dates if c != start and tense.closes(c)]
     return tense.Timing(status, start, list(dict.fromkeys(ends)), dates)
 
 

@@ -126,9 +126,19 @@ def _shifted(value: Any, days: int) -> Any:
     return written_like(moment + dt.timedelta(days=days), value)
 
 
+ARRIVES = frozenset("arrival delivery restoration completion".split())
+"""Words of the column a row's time ends at beside the moment it was made (an order's
+``estimated_arrival``)."""
+
+
+def closes(name: str) -> bool:
+    """Whether the column ``name`` holds when a row's time ends (an expiry, an arrival)."""
+    return bool(set(split_identifier(name)) & (CLOSES | ARRIVES))
+
+
 def closing_column(moments: list[str]) -> str | None:
     """Of a row's date columns, the one its time ends at (one only), for a row without start."""
-    found = [n for n in moments if set(split_identifier(n)) & CLOSES]
+    found = [n for n in moments if closes(n)]
     return found[0] if len(found) == 1 else None
 
 
