@@ -131,9 +131,15 @@ ARRIVES = frozenset("arrival delivery restoration completion".split())
 ``estimated_arrival``)."""
 
 
+HELD = frozenset("pause paused pauses suspend suspended hold freeze frozen".split())
+"""Words of a column that ends a pause, not the row's time (a member's ``pause_until``)."""
+
+
 def closes(name: str) -> bool:
-    """Whether the column ``name`` holds when a row's time ends (an expiry, an arrival)."""
-    return bool(set(split_identifier(name)) & (CLOSES | ARRIVES))
+    """Whether the column ``name`` holds when a row's time ends (an expiry, an arrival; not the
+    end of a pause)."""
+    words = set(split_identifier(name))
+    return bool(words & (CLOSES | ARRIVES)) and not words & HELD
 
 
 def closing_column(moments: list[str]) -> str | None:
