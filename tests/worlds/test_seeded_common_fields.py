@@ -21,7 +21,6 @@ from agentscaler.worlds.seeding.seed import seed_rows
 from agentscaler.worlds.seeding.values import faker_pool
 
 
-
 def placeholder(value: str, field: str) -> bool:
     """``value`` is ``field``'s own words and a number ("League 9" for ``league``)."""
     return re.fullmatch(rf"{re.escape(field.replace('_', ' '))} \d+", value, re.I) is not None
