@@ -179,6 +179,24 @@ _PROMPTS = (
 )
 _DATASETS = ("mnist", "cifar10", "imdb_reviews", "squad", "sales_2024.csv", "customers.parquet")
 _CONFIGS = ("config.yaml", "settings.json", "app.toml", "deploy.yaml", ".env.production")
+_SUBSTANCES = (
+    "ethanol",
+    "caffeine",
+    "sodium chloride",
+    "acetone",
+    "ibuprofen",
+    "glucose",
+    "benzene",
+    "sulfuric acid",
+)
+_CRIMES = ("burglary", "theft", "assault", "fraud", "vandalism", "robbery", "arson")
+_PLATFORMS = ("web", "iOS", "Android", "Windows", "macOS", "Linux")
+_EXPRESSIONS = ("x**2 + 3*x - 4", "sin(x)", "2*x + 1", "exp(x)", "log(x)", "3*x**3 - x")
+_VENUES = ("Arena", "Convention Center", "Stadium", "Theatre", "Concert Hall", "Exhibition Centre")
+_FINANCE_WORDS = frozenset(
+    "stock stocks market trade trades trading price prices portfolio quote quotes share shares "
+    "ticker investment investments".split()
+)
 _VOWELS = frozenset("aeiou")
 _JOINED = re.compile(
     r"^(first|last|middle|given|family|sur|user|nick|display|file|dir|host)(name)$"
@@ -270,6 +288,21 @@ def _year(rng: random.Random, entity: str, pools: Pools) -> str:
 
 def _birth_date(rng: random.Random, entity: str, pools: Pools) -> str:
     return f"{rng.randint(1950, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def _venue(rng: random.Random, entity: str, pools: Pools) -> str:
+    return f"{rng.choice(pools('city'))} {rng.choice(_VENUES)}"
+
+
+def _museum(rng: random.Random, entity: str, pools: Pools) -> str:
+    city = rng.choice(pools("city"))
+    return rng.choice(
+        (f"{city} Museum of Art", f"National Museum of {city}", f"{city} History Museum")
+    )
+
+
+def _score(rng: random.Random, entity: str, pools: Pools) -> str:
+    return f"{rng.randint(0, 5)}-{rng.randint(0, 5)}"
 
 
 def _proxy(rng: random.Random, entity: str, pools: Pools) -> str:
@@ -370,6 +403,22 @@ _BY_WORD: dict[str, Maker] = {
     "weekday": _one(_WEEKDAYS),
     "version": _version,
     "parties": _pool("person_name"),
+    "player": _pool("person_name"),
+    "winner": _pool("person_name"),
+    "receiver": _pool("person_name"),
+    "recipient": _pool("person_name"),
+    "user": _pool("username"),
+    "apikey": _api_key,
+    "substance": _one(_SUBSTANCES),
+    "chemical": _one(_SUBSTANCES),
+    "crime": _one(_CRIMES),
+    "platform": _one(_PLATFORMS),
+    "function": _one(_EXPRESSIONS),
+    "equation": _one(_EXPRESSIONS),
+    "expression": _one(_EXPRESSIONS),
+    "venue": _venue,
+    "museum": _museum,
+    "score": _score,
     "party": _pool("person_name"),
 }
 """Makers by the last word of a field's name (or the name written as one word)."""
@@ -385,6 +434,8 @@ def common_maker(name: str, entity: str = "") -> Maker | None:
     """How values of the field ``name`` of a row of ``entity`` are made when it names a thing
     of a well-known kind, else None."""
     words = list(split_identifier(name))
+    while len(words) > 1 and (words[-1].isdigit() or len(words[-1]) == 1):
+        words.pop()  # team_1, city_b: one of two teams, of two cities
     if not words:
         return None
     last = words[-1]
@@ -394,10 +445,14 @@ def common_maker(name: str, entity: str = "") -> Maker | None:
     joined = "".join(words)
     if _JOINED.match(joined):
         return _BY_WORD.get(joined)
-    if last in ("symbol", "ticker") and ("stock" in words or "ticker" in words):
+    if last in ("symbol", "stock") and (
+        {"stock", "ticker"} & set(words[:-1]) or _FINANCE_WORDS & set(split_identifier(entity))
+    ):
         return _one(_TICKERS)
-    if "city" in words and (last == "city" or last.isdigit() or len(last) == 1):
-        return _pool("city")  # city_a, city_2: one of two cities compared
+    if last == "identifier" and len(words) > 1:
+        return _identifier(words[:-1])
+    if last == "city":
+        return _pool("city")
     if last in ("from", "to", "origin", "destination") and _TRIP_WORDS & set(words):
         return _pool("city")
     if last == "year":

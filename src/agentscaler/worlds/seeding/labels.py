@@ -448,6 +448,12 @@ def _maker(name: str, entity: str, examples: tuple[str, ...] = ()) -> Maker:
         return _one(_DRUGS)
     if last == "title":
         return _by_entity(_TITLES_BY_ENTITY, entity) or _TASK_TITLE
+    if last == "event":
+        return _two(_EVENT_WORDS, _EVENT_KINDS, "{} {}", alone=0.0)
+    if last == "recipe":
+        return _one(_DISHES)
+    if last == "album":
+        return _STORY_TITLE
     if last in ("item", "product", "dish"):  # an item ordered: a dish for food, else a product
         return _one(_DISHES) if every & {"food", "dish", "menu", "meal"} else _NAMES_BY_ENTITY[0][1]
     if last == "name" or name in ("payee", "label"):
