@@ -7,6 +7,11 @@ of a column that is not an enum, an id, a code, a date, an e-mail, a URL, a phon
 True" as a parking facility's name, "yard another" as a car model, "doctor future citizen" as a
 time zone). Prints the share of filler among name values, per column kind, with examples.
 
+It also counts *placeholders* among the TEXT values of every column that is not an enum or a
+reference to a seeded table: a value that is the column's own words and a number ("League 9"
+for ``league``, "Firstname 10" for ``firstname``, "User 36" for a ``user_id`` of no table),
+which says nothing a real service would hold.
+
     python bench/seed_names.py [--run RUN] [--rows 40]
 """
 
@@ -20,6 +25,7 @@ from pathlib import Path
 from faker.providers.lorem.en_US import Provider
 
 from agentscaler.catalog import vertical_tools, verticals
+from agentscaler.naming import split_identifier
 from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.runtime.loader import load_world
 from agentscaler.worlds.seeding.seed import seed_rows
@@ -38,6 +44,15 @@ def filler(value: str) -> bool:
         and not any(c.isdigit() for c in value)
         and all(w.lower() in LOREM for w in words)
     )
+
+
+def placeholder(value: str, column: str) -> bool:
+    """Whether ``value`` is ``column``'s own words and a number ("League 9" for ``league``)."""
+    head, _, number = value.rpartition(" ")
+    if not number.isdigit() or not head:
+        return False
+    own = [w for w in split_identifier(column) if w not in ("id", "name")] or ["item"]
+    return head.lower() == " ".join(own)
 
 
 def _worlds(run: Path | None, rows: int):
@@ -64,9 +79,19 @@ def main() -> None:
     columns: Counter[str] = Counter()
     noisy_columns: Counter[str] = Counter()
     examples: list[str] = []
+    held = held_placeholders = 0
+    placeholder_examples: Counter[str] = Counter()
     for name, world, seeded in _worlds(args.run, args.rows):
         for table in world.world.tables:
             for column in table.columns:
+                if column.type == "TEXT" and not column.enum and not column.references:
+                    found = [r.get(column.name) for r in seeded.get(table.name, ())]
+                    found = [v for v in found if isinstance(v, str) and v.strip()]
+                    marked = [v for v in found if placeholder(v, column.name)]
+                    held += len(found)
+                    held_placeholders += len(marked)
+                    if marked:
+                        placeholder_examples[f"{column.name}: {marked[0]!r}"] += len(marked)
                 if column.type != "TEXT" or column.enum or column.semantic in CODED:
                     continue
                 if text_kind(column.name) is not None or column.references:
@@ -89,6 +114,13 @@ def main() -> None:
     print(f"  columns mostly filler: {sum(noisy_columns.values())}/{sum(columns.values())}")
     for example in examples:
         print(f"    {example}")
+    share = 100 * held_placeholders / max(1, held)
+    print(
+        f"  placeholders (a column's own words and a number) among TEXT values: {share:.1f}% "
+        f"({held_placeholders}/{held})"
+    )
+    for example, count in placeholder_examples.most_common(args.examples):
+        print(f"    {count:5d}  {example}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from agentscaler.worlds.seeding import addresses, columns, kinds, names, tense
 from agentscaler.worlds.seeding import pairs as pairs_
 from agentscaler.worlds.seeding.addresses import AddressGroup, address_groups
 from agentscaler.worlds.seeding.amounts import amount_parts
+from agentscaler.worlds.seeding.common_fields import examples_in
 from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
@@ -287,12 +288,15 @@ class CoherentRows:
                 ]
 
             return texts
+        examples = examples_in(column.description) if column.type == "TEXT" else ()
+        if semantic == "category" and examples and not ({"enum", "pattern"} & set(schema)):
+            return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
         if (
             column.type == "TEXT"
             and semantic in (None, "title", "label")
             and not ({"enum", "pattern", "format"} & set(schema))
         ):  # a pet's name, a task's title, a trip's purpose: by what the row is
-            make = field_maker(name, entity)
+            make = field_maker(name, entity, examples)
             fitted = {"minLength", "maxLength"} & set(schema)
 
             def labels(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:

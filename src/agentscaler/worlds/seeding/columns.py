@@ -21,6 +21,7 @@ from agentscaler.canonical import canonical_json
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.common_fields import AIRCRAFT
 from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.patterns import compile_pattern, draw_many
@@ -245,7 +246,7 @@ def _semantic_strings(semantic: str | None, name: str) -> Maker | None:
             )
         ]
     if words and words[-1] in ("aircraft", "plane"):
-        return choice(_AIRCRAFT)
+        return choice(AIRCRAFT)
     if words and (words[-1] in _CODE_WORDS or words[0] in _CODE_WORDS):
         return _characters(_LETTERS[:26] + _DIGITS, 10)  # a tracking number, a reference
     return _labels(name)
@@ -262,16 +263,6 @@ def _labels(name: str) -> Maker:
     return labels
 
 
-_AIRCRAFT = (
-    "Airbus A320neo",
-    "Airbus A321neo",
-    "Airbus A350-900",
-    "Boeing 737-800",
-    "Boeing 737 MAX 8",
-    "Boeing 787-9",
-    "Embraer E190",
-)
-"""Aircraft types airlines fly most."""
 _CODE_WORDS = frozenset("reference tracking serial confirmation voucher pnr".split())
 """Words of a column holding an opaque code (``tracking_number``, ``reference``)."""
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from agentscaler.naming import split_identifier
+from agentscaler.worlds.seeding.common_fields import common_maker
 from agentscaler.worlds.seeding.names import make_name, name_kind
 
 _PURPOSES = (
@@ -403,11 +404,15 @@ def _deal(rng: random.Random, entity: str, pools: Pools) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _maker(name: str, entity: str) -> Maker:
-    """How a field's values are made, decided once per field name and entity."""
+def _maker(name: str, entity: str, examples: tuple[str, ...] = ()) -> Maker:
+    """How a field's values are made, decided once per field name, entity and the examples its
+    description gives."""
     kind = name_kind(name, entity)
     if kind is not None:  # people, organisations, time zones, vehicles, hours: made by kind
         return lambda rng, e, pools: make_name(kind, rng, {}, e, pools)
+    common = common_maker(name, entity)
+    if common is not None:  # a user name, a league, a season, a ticker, an id of no table
+        return common
     words = split_identifier(name)
     last = words[-1] if words else ""
     every = set(words)
@@ -443,6 +448,14 @@ def _maker(name: str, entity: str) -> Maker:
         return _one(_DRUGS)
     if last == "title":
         return _by_entity(_TITLES_BY_ENTITY, entity) or _TASK_TITLE
+    if last == "event":
+        return _two(_EVENT_WORDS, _EVENT_KINDS, "{} {}", alone=0.0)
+    if last == "recipe":
+        return _one(_DISHES)
+    if last == "album":
+        return _STORY_TITLE
+    if last in ("item", "product", "dish"):  # an item ordered: a dish for food, else a product
+        return _one(_DISHES) if every & {"food", "dish", "menu", "meal"} else _NAMES_BY_ENTITY[0][1]
     if last == "name" or name in ("payee", "label"):
         if set(split_identifier(entity)) & {"deal", "opportunity"}:
             return _deal
@@ -452,18 +465,23 @@ def _maker(name: str, entity: str) -> Maker:
         if entity:
             return _place  # a branch, a venue, a facility: named for its city
         return _pool("company")
+    if examples:  # "such as 'Physics' or 'Chemistry'": the service's own values
+        return _one(examples)
     shown = " ".join(w for w in words if w not in ("id", "name")).capitalize() or "Item"
     return lambda rng, e, pools: f"{shown} {rng.randint(1, 999)}"
 
 
-def field_maker(name: str, entity: str) -> Maker:
+def field_maker(name: str, entity: str, examples: tuple[str, ...] = ()) -> Maker:
     """How values of the field ``name`` of a row of ``entity`` are made (see :func:`field_text`),
-    to call once per value with ``(rng, entity, pools)``."""
-    return _maker(name, entity)
+    to call once per value with ``(rng, entity, pools)``. ``examples`` are the values its
+    description gives (:func:`~.common_fields.examples_in`)."""
+    return _maker(name, entity, tuple(examples))
 
 
-def field_text(name: str, entity: str, rng: random.Random, pools: Pools) -> str:
+def field_text(
+    name: str, entity: str, rng: random.Random, pools: Pools, examples: tuple[str, ...] = ()
+) -> str:
     """A short realistic value for the field ``name`` of a row of ``entity`` (``""`` when
     unknown): a pet's name, a task's title, a trip's purpose, a time zone. ``pools`` gives the
     Faker values of a kind (names, companies, cities, jobs)."""
-    return _maker(name, entity)(rng, entity, pools)
+    return _maker(name, entity, tuple(examples))(rng, entity, pools)

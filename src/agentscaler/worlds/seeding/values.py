@@ -22,6 +22,7 @@ from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.naming import split_identifier
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding import kinds
+from agentscaler.worlds.seeding.common_fields import examples_in
 from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.texts import free_text, text_kind
@@ -71,6 +72,8 @@ _POOLED: dict[str, Callable[[Any], Any]] = {
     "timezone": lambda f: f.timezone(),
     "plate": lambda f: f.license_plate(),
     "iban": lambda f: f.iban(),
+    "user_agent": lambda f: f.user_agent(),
+    "domain": lambda f: f.domain_name(),
     "words": lambda f: tuple(f.get_words_list()),
 }
 
@@ -231,7 +234,8 @@ class ValueFactory:
             semantic = "uuid"
         if fmt == "ipv4":
             semantic = "ip"
-        text = self._semantic_string(semantic, name, entity)
+        examples = examples_in(schema.get("description") or "")
+        text = self._semantic_string(semantic, name, entity, examples)
         return fit_length(text, schema, self.rng)
 
     def _moment(self, fmt: Any, semantic: str | None, name: str) -> str | None:
@@ -266,7 +270,9 @@ class ValueFactory:
     def _pick(self, kind: str) -> Any:
         return self.rng.choice(faker_pool(kind))
 
-    def _semantic_string(self, semantic: str | None, name: str, entity: str = "") -> str:
+    def _semantic_string(
+        self, semantic: str | None, name: str, entity: str = "", examples: tuple[str, ...] = ()
+    ) -> str:
         rng = self.rng
         if semantic in _PICKED:
             return self._pick(semantic)
@@ -284,7 +290,7 @@ class ValueFactory:
             case "currency":
                 return rng.choice(("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"))
             case "title":
-                return field_text(name or "title", entity, rng, faker_pool)
+                return field_text(name or "title", entity, rng, faker_pool, examples)
             case "text":
                 return free_text(name, {}, entity, rng)
             case "language":
@@ -296,9 +302,9 @@ class ValueFactory:
             case "status":
                 return rng.choice(_STATUS_WORDS)
             case "label":
-                return field_text(name or "name", entity, rng, faker_pool)
+                return field_text(name or "name", entity, rng, faker_pool, examples)
             case "category":
-                return rng.choice(("standard", "premium", "basic", "express", "other"))
+                return rng.choice(examples or ("standard", "premium", "basic", "express", "other"))
             case "date":
                 return self.date()
             case "datetime":
@@ -306,9 +312,9 @@ class ValueFactory:
         if text_kind(name) is not None:
             return free_text(name, {}, entity, rng)
         words = [w for w in split_identifier(name) if w not in ("id", "name")]
-        if words and words[-1] in ("symbol", "ticker"):
+        if words and words[-1] == "symbol" and not {"stock", "ticker"} & set(words):
             return "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(3, 4)))
-        return field_text(name, entity, rng, faker_pool)
+        return field_text(name, entity, rng, faker_pool, examples)
 
     # --- containers -----------------------------------------------------------------------------
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
