@@ -33,6 +33,10 @@ from agentscaler.worlds.importing.bind import (
     styled_status_values,
     unrecorded_calls,
 )
+from agentscaler.worlds.importing.documented import (
+    documented_collections,
+    documented_state_fields,
+)
 from agentscaler.worlds.importing.read import Source, read_source
 from agentscaler.worlds.importing.schema import ImportPlan, plan_import
 from agentscaler.worlds.importing.shape import SET_ASIDE_FILE, SHAPE_FILE, DataShape
@@ -251,6 +255,8 @@ def import_world(
     )
     spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
     warnings += notes
+    spec, notes = documented_state_fields(spec, tools, plan)
+    warnings += notes
     spec, notes = bind_counters(spec, plan.rows)
     warnings += notes
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
@@ -270,6 +276,7 @@ def import_world(
         compiled = compile_world(domain_id, name, tools, config, spec=fixed, spec_source="inferred")
     compiled, notes = bind_tree(compiled, tools, plan)
     warnings += notes
+    warnings += documented_collections(plan, list(compiled.world.tables))
     compiled._seed_bytes = state
     out = Path(out)
     world_dir = out / "worlds" / domain_id

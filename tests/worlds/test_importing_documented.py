@@ -1,0 +1,171 @@
+"""Fields and collections the tools' docs name and the data leaves out: part of the imported
+world (tools set and read them), written back once they hold something, so the data alone still
+comes back exactly."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from agentscaler.records import ToolSpec
+from agentscaler.worlds.importing.build import import_world
+from agentscaler.worlds.importing.fidelity import compare, shape_paths
+from agentscaler.worlds.importing.read import Source
+from agentscaler.worlds.importing.replay import Call, replay, state_document
+from agentscaler.worlds.importing.shape import canonical_data, read_shape
+
+NUMBER = {"type": "number"}
+
+
+def _tool(name: str, description: str, params: dict, required: list[str], returns: dict):
+    return ToolSpec.create(
+        name=name,
+        description=description,
+        parameters={"type": "object", "properties": params, "required": required},
+        returns={"type": "object", "properties": returns},
+    )
+
+
+def _enum(values: list[str]) -> dict:
+    return {"type": "string", "description": f"The status. [Enum]: {values}".replace("'", '"')}
+
+
+PEDAL = _enum(["pressed", "released"])
+CAR_TOOLS = [
+    _tool(
+        "displayCarStatus",
+        "Displays the status of the vehicle.",
+        {"option": {"type": "string"}},
+        ["option"],
+        {
+            "status": {
+                "type": "object",
+                "properties": {"fuelLevel": NUMBER, "brakePedalStatus": PEDAL},
+            }
+        },
+    ),
+    _tool(
+        "pressBrakePedal",
+        "Presses the brake pedal based on pedal position.",
+        {"pedalPosition": NUMBER},
+        ["pedalPosition"],
+        {"brakePedalStatus": PEDAL, "brakePedalForce": NUMBER},
+    ),
+    _tool(
+        "releaseBrakePedal",
+        "Releases the brake pedal of the vehicle.",
+        {},
+        [],
+        {"brakePedalStatus": PEDAL, "brakePedalForce": NUMBER},
+    ),
+    _tool(
+        "check_tire_pressure",
+        "Checks the tire pressure of the vehicle.",
+        {},
+        [],
+        {"fuelLevel": NUMBER, "healthy_tire_pressure": {"type": "boolean"}},
+    ),
+]
+CAR = {"engineState": "stopped", "fuelLevel": 10.0}
+
+
+@pytest.fixture(scope="module")
+def car(tmp_path_factory):
+    out = tmp_path_factory.mktemp("car")
+    source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(CAR))
+    return import_world(CAR_TOOLS, source, "car", out, check=False)
+
+
+def _run(world, calls):
+    *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
+    return outputs, state_document(world, last["final_state"])
+
+
+def test_a_state_field_only_the_docs_name_is_set_read_and_written_once_set(car):
+    world = car.compiled
+    # nothing set yet: the data comes back exactly, without the field
+    assert canonical_data(state_document(world)) == canonical_data(CAR)
+    columns = {c.name: c for c in world.world.table("state").columns}
+    assert columns["brake_pedal_status"].type == "TEXT"
+    assert columns["brake_pedal_status"].enum == ("pressed", "released")
+    outputs, final = _run(world, [("pressBrakePedal", {"pedalPosition": 0.5})])
+    assert final == {**CAR, "brakePedalStatus": "pressed"}
+    outputs, final = _run(
+        world,
+        [
+            ("pressBrakePedal", {"pedalPosition": 1.0}),
+            ("displayCarStatus", {"option": "brakePedal"}),
+            ("releaseBrakePedal", {}),
+        ],
+    )
+    shown = outputs[1]["output"]
+    shown = shown.get("status", shown)
+    assert shown["brakePedalStatus"] == "pressed"
+    assert final["brakePedalStatus"] == "released"
+    # a result nothing ever sets (a read's computed verdict) is not made a field of the state
+    assert "healthy_tire_pressure" not in columns
+    assert "brake_pedal_force" not in columns
+
+
+def test_the_schema_recovered_counts_a_documented_field_holding_nothing_yet(car):
+    world = car.compiled
+    paths = shape_paths(read_shape(world.path))
+    assert {"engineState", "fuelLevel", "brakePedalStatus"} <= paths
+
+    class Reference:
+        def call(self, name, arguments):
+            return True, {}
+
+        def state(self):
+            return {**CAR, "brakePedalStatus": "released", "remainingUnlockedDoors": 4}
+
+    result = compare(world, [], Reference(), data_keys=list(CAR))
+    assert (result.fields_found, result.fields_total) == (3, 4)
+    assert result.fields_missing == ["remainingUnlockedDoors"]
+
+
+TRADING_TOOLS = [
+    _tool(
+        "get_account_info",
+        "Get account information.",
+        {},
+        [],
+        {"account_id": {"type": "integer"}, "balance": NUMBER},
+    ),
+    _tool(
+        "place_order",
+        "Place an order.",
+        {"symbol": {"type": "string"}, "price": NUMBER, "amount": {"type": "integer"}},
+        ["symbol", "price", "amount"],
+        {"order_id": {"type": "integer"}, "price": NUMBER},
+    ),
+    _tool(
+        "get_order_details",
+        "Get the details of an order.",
+        {"order_id": {"type": "integer"}},
+        ["order_id"],
+        {"symbol": {"type": "string"}, "price": NUMBER, "amount": {"type": "integer"}},
+    ),
+]
+TRADING = {"account_info": {"account_id": 7, "balance": 100.0}, "order_counter": 40}
+
+
+def test_a_collection_only_the_docs_name_is_written_back_once_it_holds_records(tmp_path):
+    source = Source(path=Path("t.json"), format="json", document=copy.deepcopy(TRADING))
+    world = import_world(TRADING_TOOLS, source, "trading", tmp_path, check=False).compiled
+    assert canonical_data(state_document(world)) == canonical_data(TRADING)
+    shape = read_shape(world.path)
+    orders = next(c for c in shape.collections if c.documented)
+    assert orders.name == "orders" and orders.style == "dict"
+    assert {"orders", "orders.*", "orders.*.symbol", "orders.*.amount"} <= shape_paths(shape)
+    outputs, final = _run(world, [("place_order", {"symbol": "NVDA", "price": 2.5, "amount": 3})])
+    assert outputs[0]["ok"], outputs
+    assert set(final) == {*TRADING, "orders"}
+    (record,) = final["orders"].values()
+    assert {k: record[k] for k in ("symbol", "price", "amount")} == {
+        "symbol": "NVDA",
+        "price": 2.5,
+        "amount": 3,
+    }
