@@ -169,3 +169,95 @@ def test_a_collection_only_the_docs_name_is_written_back_once_it_holds_records(t
         "price": 2.5,
         "amount": 3,
     }
+
+
+LIST = {"type": "array", "items": {"type": "string"}}
+TWITTER_TOOLS = [
+    _tool(
+        "post_tweet",
+        "Post a tweet for the authenticated user.",
+        {"content": {"type": "string"}, "tags": {**LIST, "default": []}},
+        ["content"],
+        {
+            "id": {"type": "integer", "description": "ID of the posted tweet."},
+            "username": {"type": "string"},
+            "content": {"type": "string"},
+            "tags": LIST,
+        },
+    ),
+    _tool(
+        "get_tweet",
+        "Retrieve a specific tweet.",
+        {"tweet_id": {"type": "integer", "description": "ID of the tweet to retrieve."}},
+        ["tweet_id"],
+        {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "content": {"type": "string"},
+            "tags": LIST,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("empty", [{}, []])
+def test_an_empty_collection_is_a_table_whose_created_records_are_written_back(tmp_path, empty):
+    data = {"username": "ana", "tweet_counter": 0, "tweets": empty}
+    source = Source(path=Path("tw.json"), format="json", document=copy.deepcopy(data))
+    world = import_world(TWITTER_TOOLS, source, "tw", tmp_path, check=False).compiled
+    assert canonical_data(state_document(world)) == canonical_data(data)
+    assert "tweets" not in {c.name for c in world.world.table("state").columns}
+    outputs, final = _run(
+        world,
+        [("post_tweet", {"content": "hi", "tags": ["#a"]}), ("get_tweet", {"tweet_id": 0})],
+    )
+    assert outputs[1]["ok"] and outputs[1]["output"]["content"] == "hi", outputs
+    tweet = {"id": 0, "username": "ana", "content": "hi", "tags": ["#a"]}
+    if isinstance(empty, dict):  # keyed like the data's keyed collections
+        assert final["tweets"] == {"0": tweet}
+    else:
+        assert final["tweets"] == [tweet]
+    assert final["tweet_counter"] == 1
+
+
+FOLLOW_TOOLS = [
+    _tool(
+        "list_all_following",
+        "List all users that the authenticated user is following.",
+        {},
+        [],
+        {"following_list": LIST},
+    ),
+    _tool(
+        "follow_user",
+        "Follow a user for the authenticated user.",
+        {"username_to_follow": {"type": "string"}},
+        ["username_to_follow"],
+        {"follow_status": {"type": "boolean"}},
+    ),
+    _tool(
+        "unfollow_user",
+        "Unfollow a user for the authenticated user.",
+        {"username_to_unfollow": {"type": "string"}},
+        ["username_to_unfollow"],
+        {"unfollow_status": {"type": "boolean"}},
+    ),
+]
+
+
+def test_a_list_the_docs_name_and_tools_add_to_is_kept_in_the_state(tmp_path):
+    data = {"username": "ana", "password": "secret"}
+    source = Source(path=Path("f.json"), format="json", document=copy.deepcopy(data))
+    world = import_world(FOLLOW_TOOLS, source, "follow", tmp_path, check=False).compiled
+    assert canonical_data(state_document(world)) == canonical_data(data)
+    outputs, final = _run(
+        world,
+        [
+            ("follow_user", {"username_to_follow": "bob"}),
+            ("follow_user", {"username_to_follow": "eve"}),
+            ("unfollow_user", {"username_to_unfollow": "bob"}),
+            ("list_all_following", {}),
+        ],
+    )
+    assert outputs[3]["output"] == {"following_list": ["eve"]}
+    assert final == {**data, "following_list": ["eve"]}

@@ -363,13 +363,25 @@ def _list_change(source: ToolSpec, columns: set[str]) -> tuple[str, str, str] | 
     if param.json_type not in ("string", "integer"):
         return None
     named = [squash(w) for w in words] + [squash(f) for f in _returned(source)]
+    kind = "add" if verb in ADD_VERBS else "remove"
+    info = read_returns(source.returns)
+
+    def is_list(column: str) -> bool:
+        field = info.fields.get(column) or {}
+        return not field or field.get("type") in ("array", None)
+
     for column in sorted(columns):
         if squash(column) in named or squash(column) in squash(source.name):
-            info = read_returns(source.returns)
-            field = info.fields.get(column) or {}
-            if field and field.get("type") not in ("array", None):
+            if not is_list(column):
                 continue
-            return ("add" if verb in ADD_VERBS else "remove", column, param.name)
+            return (kind, column, param.name)
+    # a list named after the verb itself (``follow_user`` / ``unfollow_user`` -> the
+    # ``following_list``)
+    acted = _stem(verb.removeprefix("un") if kind == "remove" else verb)
+    for column in sorted(columns):
+        column_words = split_identifier(column)
+        if "list" in column_words and acted in {_stem(w) for w in column_words}:
+            return (kind, column, param.name)
     return None
 
 

@@ -80,18 +80,22 @@ def load_tools(paths: list[Path | str]) -> list[ToolSpec]:
     return result.tools
 
 
-def _match_entities(tools: list[ToolSpec], plan: ImportPlan) -> list[str]:
-    """Name the data's tables after the entities the tools speak of (collection
-    ``ticket_queue`` holds what ``get_ticket`` reads), so the inference binds them."""
+def _guessed_tables(tools: list[ToolSpec]) -> list[Any]:
+    """The tables the tools alone would make (none when they alone do not infer)."""
     from agentscaler.worlds.infer.entities import infer_schema
 
-    notes: list[str] = []
     try:
-        guessed = infer_schema(tools)
+        return list(infer_schema(tools).tables)
     except Exception as exc:  # the tools alone may not infer; the data still imports
         log.info("no entity names from the tools alone: %s", exc)
-        return notes
-    wanted = [t for t in guessed.tables if t.entity]
+        return []
+
+
+def _match_entities(guessed: list[Any], plan: ImportPlan) -> list[str]:
+    """Name the data's tables after the entities the tools speak of (collection
+    ``ticket_queue`` holds what ``get_ticket`` reads), so the inference binds them."""
+    notes: list[str] = []
+    wanted = [t for t in guessed if t.entity]
     current = {t.entity for t in plan.tables}
     renamed: dict[str, str] = {}
     for guess in wanted:
@@ -238,11 +242,17 @@ def import_world(
 
     config = config or WorldConfig()
     source = data if isinstance(data, Source) else read_source(data)
-    plan = plan_import(source, name, empty_trees=speaks_of_tree(tools))
+    guessed = _guessed_tables(tools)
+    plan = plan_import(
+        source,
+        name,
+        empty_trees=speaks_of_tree(tools),
+        empty_collections={t.name: t for t in guessed if t.parent is None},
+    )
     warnings = list(plan.warnings)
     warnings += complete_leaves(plan, tools)
     warnings += name_after_tools(tools, plan)
-    warnings += _match_entities(tools, plan)
+    warnings += _match_entities(guessed, plan)
     domain_id = domain_id_of(name)
     bound_tools = _with_policy(tools, policy)
     spec, _ = propose_spec(
@@ -257,6 +267,9 @@ def import_world(
     warnings += notes
     spec, notes = documented_state_fields(spec, tools, plan)
     warnings += notes
+    if notes:  # the tools of the state values the docs name bind to them too
+        spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
+        warnings += [n for n in notes if n not in warnings]
     spec, notes = bind_counters(spec, plan.rows)
     warnings += notes
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})

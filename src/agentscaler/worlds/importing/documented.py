@@ -25,13 +25,14 @@ from agentscaler.worlds.importing.bind import (
     JSON_COLUMN_TYPES,
     STATE_ROW,
     _column_of,
+    _list_change,
     _stem,
     squash,
     values_of,
 )
 from agentscaler.worlds.importing.schema import STATE_TABLE, ImportPlan
 from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
-from agentscaler.worlds.interface import read_returns, snake
+from agentscaler.worlds.interface import read_params, read_returns, snake
 from agentscaler.worlds.spec.model import (
     SpecColumn,
     SpecEffect,
@@ -45,7 +46,8 @@ OUTCOME_FIELDS = frozenset("status result results outcome detail details reason"
 """Fields that tell how a call went, not what the service holds."""
 STATE_TYPES = ("string", "integer", "number", "boolean")
 """Result fields taken as state fields: single values (a list or object a tool returns is most
-often the call's own result, not a value the service keeps)."""
+often the call's own result, not a value the service keeps; a list is kept when tools add to
+it)."""
 
 
 def _state_bound(tool: SpecTool, state: str) -> bool:
@@ -91,9 +93,12 @@ def documented_state_fields(
         for field, schema in read_returns(source.returns).entity_fields().items():
             column = snake(field)
             kind = _documented_type(schema)
+            if kind == "array" and _kept_list(column, source, tools):
+                kind = "array"
+            elif kind not in STATE_TYPES:
+                continue
             if (
-                kind not in STATE_TYPES
-                or not column.isidentifier()
+                not column.isidentifier()
                 or column in OUTCOME_FIELDS
                 or _column_of(column, set(columns)) is not None
                 or squash(field) in shape_fields
@@ -101,7 +106,7 @@ def documented_state_fields(
             ):
                 continue
             documented = tuple(values_of(schema)) or None
-            changed_by = bound and tool.access == "write"
+            changed_by = (bound and tool.access == "write") or kind == "array"
             if not changed_by and not _set_by_name(documented or (), tools, field):
                 continue  # nothing would ever set it: a result computed, not a value kept
             columns[column] = SpecColumn(
@@ -122,6 +127,17 @@ def documented_state_fields(
     _add_state_fields(plan, added)
     spec, set_notes = _verb_states(spec, tools, state, {c: columns[c] for c in added}, data_tables)
     return spec, notes + set_notes
+
+
+def _kept_list(column: str, source: ToolSpec, tools: list[ToolSpec]) -> bool:
+    """A list of single values a tool returns with no argument (the service's current list,
+    ``list_all_following``) that other tools add to or take from (``follow_user``)."""
+    if any(p.required for p in read_params(source.parameters)):
+        return False
+    item = (read_returns(source.returns).entity_fields().get(column) or {}).get("items") or {}
+    if item.get("type") not in ("string", "integer"):
+        return False
+    return any(t is not source and _list_change(t, {column}) for t in tools)
 
 
 def _set_by_name(values: tuple[Any, ...], tools: list[ToolSpec], field: str) -> bool:
