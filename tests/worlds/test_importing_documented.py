@@ -146,7 +146,12 @@ TRADING_TOOLS = [
         "Get the details of an order.",
         {"order_id": {"type": "integer"}},
         ["order_id"],
-        {"symbol": {"type": "string"}, "price": NUMBER, "amount": {"type": "integer"}},
+        {
+            "id": {"type": "integer", "description": "ID of the order."},
+            "symbol": {"type": "string"},
+            "price": NUMBER,
+            "amount": {"type": "integer"},
+        },
     ),
 ]
 TRADING = {"account_info": {"account_id": 7, "balance": 100.0}, "order_counter": 40}
@@ -163,12 +168,10 @@ def test_a_collection_only_the_docs_name_is_written_back_once_it_holds_records(t
     outputs, final = _run(world, [("place_order", {"symbol": "NVDA", "price": 2.5, "amount": 3})])
     assert outputs[0]["ok"], outputs
     assert set(final) == {*TRADING, "orders"}
-    (record,) = final["orders"].values()
-    assert {k: record[k] for k in ("symbol", "price", "amount")} == {
-        "symbol": "NVDA",
-        "price": 2.5,
-        "amount": 3,
-    }
+    ((key, record),) = final["orders"].items()
+    # the key is written under the name the tools read it by
+    assert record == {"id": int(key), "symbol": "NVDA", "price": 2.5, "amount": 3}
+    assert "orders.*.id" in shape_paths(read_shape(world.path))
 
 
 LIST = {"type": "array", "items": {"type": "string"}}

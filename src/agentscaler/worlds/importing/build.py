@@ -289,7 +289,7 @@ def import_world(
         compiled = compile_world(domain_id, name, tools, config, spec=fixed, spec_source="inferred")
     compiled, notes = bind_tree(compiled, tools, plan)
     warnings += notes
-    warnings += documented_collections(plan, list(compiled.world.tables))
+    warnings += documented_collections(plan, list(compiled.world.tables), spec, tools)
     compiled._seed_bytes = state
     out = Path(out)
     world_dir = out / "worlds" / domain_id

@@ -25,6 +25,7 @@ from agentscaler.worlds.importing.bind import (
     JSON_COLUMN_TYPES,
     STATE_ROW,
     _column_of,
+    _key_field,
     _list_change,
     _stem,
     squash,
@@ -210,10 +211,31 @@ def _verb_states(
     return spec.model_copy(update={"tools": out}), notes
 
 
-def documented_collections(plan: ImportPlan, tables: list[Any]) -> list[str]:
+def _key_as_read(table: Any, spec: WorldSpec | None, tools: list[ToolSpec]) -> str:
+    """The name the tools reading one record return its key by (``get_order_details`` ->
+    ``id`` for the key ``order_id``), else the key column's own name."""
+    if spec is None:
+        return table.primary_key
+    by_name = {t.name: t for t in tools}
+    columns = {c.name for c in table.columns}
+    for name, tool in spec.tools.items():
+        if tool.kind != "get" or tool.entity != table.entity or name not in by_name:
+            continue
+        for field in read_returns(by_name[name].returns).entity_fields():
+            if snake(field) not in columns and _key_field(field, table.entity):
+                return field
+    return table.primary_key
+
+
+def documented_collections(
+    plan: ImportPlan,
+    tables: list[Any],
+    spec: WorldSpec | None = None,
+    tools: list[ToolSpec] = (),  # type: ignore[assignment]
+) -> list[str]:
     """Tables of the world the data has no collection for (the tools' docs made the world keep
     them) added to the data's shape: written back, keyed like the data's other collections,
-    once a tool has put rows in them."""
+    once a tool has put rows in them (the key under the name the tools read it by)."""
     shape = plan.shape
     if shape.top != "object":
         return []
@@ -228,8 +250,14 @@ def documented_collections(plan: ImportPlan, tables: list[Any]) -> list[str]:
     for table in tables:
         if table.name in known or table.parent is not None or table.name in names:
             continue
+        key_field = _key_as_read(table, spec, list(tools))
         fields = tuple(
-            FieldShape(field=c.name, column=c.name, null_absent=True) for c in table.columns
+            FieldShape(
+                field=key_field if c.name == table.primary_key else c.name,
+                column=c.name,
+                null_absent=True,
+            )
+            for c in table.columns
         )
         added.append(
             CollectionShape(
