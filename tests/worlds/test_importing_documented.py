@@ -264,3 +264,25 @@ def test_a_list_the_docs_name_and_tools_add_to_is_kept_in_the_state(tmp_path):
     )
     assert outputs[3]["output"] == {"following_list": ["eve"]}
     assert final == {**data, "following_list": ["eve"]}
+
+
+WATCH_TOOLS = [
+    _tool("get_watchlist", "Get the watchlist.", {}, [], {"watchlist": LIST}),
+    _tool(
+        "remove_stock_from_watchlist",
+        "Remove a stock from the watchlist.",
+        {"symbol": {"type": "string"}},
+        ["symbol"],
+        {"status": {"type": "string"}},
+    ),
+]
+
+
+def test_worlds_check_takes_out_of_a_list_a_value_it_holds(tmp_path):
+    from agentscaler.worlds.checks.conformance import check_world
+
+    data = {"watch_list": ["NVDA", "AAPL"], "balance": 10.0}
+    source = Source(path=Path("w.json"), format="json", document=data)
+    world = import_world(WATCH_TOOLS, source, "watch", tmp_path, check=False).compiled
+    report = check_world(world, seed=0)
+    assert not report.failures, [(f.check, f.tool, f.detail) for f in report.failures]
