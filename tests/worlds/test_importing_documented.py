@@ -286,3 +286,32 @@ def test_worlds_check_takes_out_of_a_list_a_value_it_holds(tmp_path):
     world = import_world(WATCH_TOOLS, source, "watch", tmp_path, check=False).compiled
     report = check_world(world, seed=0)
     assert not report.failures, [(f.check, f.tool, f.detail) for f in report.failures]
+
+
+def test_a_read_of_values_the_state_holds_answers_whether_they_are_the_states(tmp_path):
+    tools = [
+        _tool(
+            "authenticate",
+            "Authenticate a user with username and password.",
+            {"username": {"type": "string"}, "password": {"type": "string"}},
+            ["username", "password"],
+            {"authentication_status": {"type": "boolean"}},
+        )
+    ]
+    data = {"username": "ana", "password": "s3cret", "tweet_counter": 0}
+    source = Source(path=Path("a.json"), format="json", document=copy.deepcopy(data))
+    world = import_world(tools, source, "auth", tmp_path, check=False).compiled
+    outputs, final = _run(
+        world,
+        [
+            ("authenticate", {"username": "ana", "password": "s3cret"}),
+            ("authenticate", {"username": "ana", "password": "guess"}),
+            ("authenticate", {"username": "bob", "password": "s3cret"}),
+        ],
+    )
+    assert [o["output"] for o in outputs] == [
+        {"authentication_status": True},
+        {"authentication_status": False},
+        {"authentication_status": False},
+    ]
+    assert final == data

@@ -27,6 +27,7 @@ from agentscaler.worlds.config import WorldConfig
 from agentscaler.worlds.importing.bind import (
     bind_counters,
     bind_state,
+    check_given_values,
     initial_states,
     name_after_tools,
     store_created_fields,
@@ -271,6 +272,8 @@ def import_world(
         spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
         warnings += [n for n in notes if n not in warnings]
     spec, notes = bind_counters(spec, plan.rows)
+    warnings += notes
+    spec, notes = check_given_values(spec, tools, {t.name for t in plan.tables})
     warnings += notes
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
     warnings += notes
