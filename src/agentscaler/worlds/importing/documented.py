@@ -17,6 +17,7 @@ the data back exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from agentscaler.naming import split_identifier
@@ -94,9 +95,9 @@ def documented_state_fields(
         for field, schema in read_returns(source.returns).entity_fields().items():
             column = snake(field)
             kind = _documented_type(schema)
-            if kind == "array" and _kept_list(column, source, tools):
-                kind = "array"
-            elif kind not in STATE_TYPES:
+            if kind not in STATE_TYPES and not (
+                kind == "array" and _kept_list(column, source, tools)
+            ):
                 continue
             if (
                 not column.isidentifier()
@@ -231,7 +232,7 @@ def documented_collections(
     plan: ImportPlan,
     tables: list[Any],
     spec: WorldSpec | None = None,
-    tools: list[ToolSpec] = (),  # type: ignore[assignment]
+    tools: Sequence[ToolSpec] = (),
 ) -> list[str]:
     """Tables of the world the data has no collection for (the tools' docs made the world keep
     them) added to the data's shape: written back, keyed like the data's other collections,
