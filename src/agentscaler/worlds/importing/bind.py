@@ -363,13 +363,25 @@ def _list_change(source: ToolSpec, columns: set[str]) -> tuple[str, str, str] | 
     if param.json_type not in ("string", "integer"):
         return None
     named = [squash(w) for w in words] + [squash(f) for f in _returned(source)]
+    kind = "add" if verb in ADD_VERBS else "remove"
+    info = read_returns(source.returns)
+
+    def is_list(column: str) -> bool:
+        field = info.fields.get(column) or {}
+        return not field or field.get("type") in ("array", None)
+
     for column in sorted(columns):
         if squash(column) in named or squash(column) in squash(source.name):
-            info = read_returns(source.returns)
-            field = info.fields.get(column) or {}
-            if field and field.get("type") not in ("array", None):
+            if not is_list(column):
                 continue
-            return ("add" if verb in ADD_VERBS else "remove", column, param.name)
+            return (kind, column, param.name)
+    # a list named after the verb itself (``follow_user`` / ``unfollow_user`` -> the
+    # ``following_list``)
+    acted = _stem(verb.removeprefix("un") if kind == "remove" else verb)
+    for column in sorted(columns):
+        column_words = split_identifier(column)
+        if "list" in column_words and acted in {_stem(w) for w in column_words}:
+            return (kind, column, param.name)
     return None
 
 
@@ -928,3 +940,53 @@ def styled_status_values(spec: WorldSpec, plan: ImportPlan) -> tuple[WorldSpec, 
         if changed:
             tools[name] = tool.model_copy(update={"effects": tuple(effects)})
     return spec.model_copy(update={"tools": tools}), notes
+
+
+# --- checks of given values against the state --------------------------------------------------
+
+
+def check_given_values(
+    spec: WorldSpec, tools: list[ToolSpec], data_tables: set[str]
+) -> tuple[WorldSpec, list[str]]:
+    """A read that takes values the state row holds (``authenticate(username, password)``, with
+    the data's ``username`` and ``password``) and returns one yes / no field answers whether
+    each given value is the state's: the docs name what it checks, the data holds what it
+    checks against."""
+    state = _state_entity(spec)
+    if state is None:
+        return spec, []
+    entity = spec.entities[state]
+    columns = set(entity.columns) - {entity.key}
+    by_name = {t.name: t for t in tools}
+    tools_out = dict(spec.tools)
+    notes = []
+    for name, tool in spec.tools.items():
+        source = by_name.get(name)
+        if source is None or tool.access != "read":
+            continue
+        current = spec.entity(tool.entity)
+        if current is not None and current.table in data_tables:
+            continue
+        returned = read_returns(source.returns).entity_fields()
+        params = read_params(source.parameters)
+        if len(returned) != 1 or next(iter(returned.values())).get("type") != "boolean":
+            continue
+        if len(params) < 2 or not all(p.required and p.json_type == "string" for p in params):
+            continue
+        checked = {p.name: _column_of(snake(p.name), columns) for p in params}
+        if not all(checked.values()) or len(set(checked.values())) != len(checked):
+            continue
+        answer = " and ".join(f"{param_ref(p)} == {STATE_ROW}.{c}" for p, c in checked.items())
+        tools_out[name] = SpecTool(
+            kind="compute",
+            access="read",
+            params={p: SpecParam(role="option") for p in checked},
+            find={STATE_ROW: SpecLookup(entity=state, by={entity.key: 1})},
+            compute={next(iter(returned)): f"={answer}"},
+            note="checks the given values against the data's top-level values",
+        )
+        notes.append(
+            f"tool {name}: answers whether {', '.join(checked)} are the data's "
+            f"{', '.join(str(c) for c in checked.values())}"
+        )
+    return spec.model_copy(update={"tools": tools_out}), notes

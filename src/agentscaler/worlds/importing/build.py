@@ -27,11 +27,16 @@ from agentscaler.worlds.config import WorldConfig
 from agentscaler.worlds.importing.bind import (
     bind_counters,
     bind_state,
+    check_given_values,
     initial_states,
     name_after_tools,
     store_created_fields,
     styled_status_values,
     unrecorded_calls,
+)
+from agentscaler.worlds.importing.documented import (
+    documented_collections,
+    documented_state_fields,
 )
 from agentscaler.worlds.importing.read import Source, read_source
 from agentscaler.worlds.importing.schema import ImportPlan, plan_import
@@ -76,18 +81,22 @@ def load_tools(paths: list[Path | str]) -> list[ToolSpec]:
     return result.tools
 
 
-def _match_entities(tools: list[ToolSpec], plan: ImportPlan) -> list[str]:
-    """Name the data's tables after the entities the tools speak of (collection
-    ``ticket_queue`` holds what ``get_ticket`` reads), so the inference binds them."""
+def _guessed_tables(tools: list[ToolSpec]) -> list[Any]:
+    """The tables the tools alone would make (none when they alone do not infer)."""
     from agentscaler.worlds.infer.entities import infer_schema
 
-    notes: list[str] = []
     try:
-        guessed = infer_schema(tools)
+        return list(infer_schema(tools).tables)
     except Exception as exc:  # the tools alone may not infer; the data still imports
         log.info("no entity names from the tools alone: %s", exc)
-        return notes
-    wanted = [t for t in guessed.tables if t.entity]
+        return []
+
+
+def _match_entities(guessed: list[Any], plan: ImportPlan) -> list[str]:
+    """Name the data's tables after the entities the tools speak of (collection
+    ``ticket_queue`` holds what ``get_ticket`` reads), so the inference binds them."""
+    notes: list[str] = []
+    wanted = [t for t in guessed if t.entity]
     current = {t.entity for t in plan.tables}
     renamed: dict[str, str] = {}
     for guess in wanted:
@@ -234,11 +243,17 @@ def import_world(
 
     config = config or WorldConfig()
     source = data if isinstance(data, Source) else read_source(data)
-    plan = plan_import(source, name, empty_trees=speaks_of_tree(tools))
+    guessed = _guessed_tables(tools)
+    plan = plan_import(
+        source,
+        name,
+        empty_trees=speaks_of_tree(tools),
+        empty_collections={t.name: t for t in guessed if t.parent is None},
+    )
     warnings = list(plan.warnings)
     warnings += complete_leaves(plan, tools)
     warnings += name_after_tools(tools, plan)
-    warnings += _match_entities(tools, plan)
+    warnings += _match_entities(guessed, plan)
     domain_id = domain_id_of(name)
     bound_tools = _with_policy(tools, policy)
     spec, _ = propose_spec(
@@ -251,7 +266,14 @@ def import_world(
     )
     spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
     warnings += notes
+    spec, notes = documented_state_fields(spec, tools, plan)
+    warnings += notes
+    if notes:  # the tools of the state values the docs name bind to them too
+        spec, notes = bind_state(spec, tools, {t.name for t in plan.tables})
+        warnings += [n for n in notes if n not in warnings]
     spec, notes = bind_counters(spec, plan.rows)
+    warnings += notes
+    spec, notes = check_given_values(spec, tools, {t.name for t in plan.tables})
     warnings += notes
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
     warnings += notes
@@ -270,6 +292,7 @@ def import_world(
         compiled = compile_world(domain_id, name, tools, config, spec=fixed, spec_source="inferred")
     compiled, notes = bind_tree(compiled, tools, plan)
     warnings += notes
+    warnings += documented_collections(plan, list(compiled.world.tables), spec, tools)
     compiled._seed_bytes = state
     out = Path(out)
     world_dir = out / "worlds" / domain_id

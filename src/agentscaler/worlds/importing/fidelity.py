@@ -17,7 +17,8 @@ class); each call and the final state are compared by this mapping:
 * the final states are *equal* when every top-level value of the data (the imported keys) is
   the same on both sides (canonical JSON, integral floats as integers);
 * the *schema recovered* is the share of the reference state's fields (paths of object keys,
-  list items merged) that the world's state has.
+  list items merged) that the world's state has: in its initial state, or as a field or
+  collection of the data's shape that holds nothing yet (one the tools' docs name).
 
 A miss is put down to one cause: ``rule not stated`` (the reference refused what no
 description forbids, or the other way round), ``computation hidden`` (the world has no formula,
@@ -33,7 +34,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentscaler.worlds.importing.replay import Call, replay, state_document
-from agentscaler.worlds.importing.shape import canonical_data, read_shape
+from agentscaler.worlds.importing.shape import (
+    CollectionShape,
+    DataShape,
+    canonical_data,
+    read_shape,
+)
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
 CAUSES = ("rule not stated", "computation hidden", "inference error")
@@ -92,6 +98,33 @@ def field_paths(value: Any, prefix: str = "") -> set[str]:
     elif isinstance(value, list):
         for item in value:
             paths |= field_paths(item, f"{prefix}[]")
+    return paths
+
+
+def shape_paths(shape: DataShape) -> set[str]:
+    """Paths (as :func:`field_paths` writes them) of the fields the world keeps in the data's
+    shape, holding a value yet or not (a field or collection the tools' docs name)."""
+    paths: set[str] = set()
+
+    def fields(collection: CollectionShape, prefix: str) -> None:
+        for f in collection.fields:
+            path = f"{prefix}.{f.field}" if prefix else f.field
+            paths.add(path)
+            for part in f.parts:
+                paths.add(f"{path}.{part.field}")
+            if f.child is not None:
+                fields(f.child, f"{path}[]")
+
+    for collection in shape.collections:
+        if collection.style == "tree":
+            continue
+        paths.add(collection.name)
+        inner = f"{collection.name}.*" if collection.style == "dict" else f"{collection.name}[]"
+        if collection.style == "dict":
+            paths.add(inner)
+        fields(collection, inner)
+    if shape.state is not None:
+        fields(shape.state, "")
     return paths
 
 
@@ -175,7 +208,7 @@ def compare(
     start = reference.state()
     paths = field_paths(start)
     result.fields_total = len(paths)
-    found = field_paths(state_document(world))
+    found = field_paths(state_document(world)) | shape_paths(read_shape(world.path))
     result.fields_found = len(paths & found)
     result.fields_missing = sorted(paths - found)
     env = WorldEnv(world)

@@ -364,6 +364,36 @@ class _Planner:
             parts.append(FieldShape(field=inner, column=name))
         return FieldShape(field=field_name, column=column, parts=tuple(parts))
 
+    def empty(self, name: str, style: str, path: str, like: Table) -> CollectionShape:
+        """A collection the data gives empty (``"tweets": {}``) that the tools keep records
+        in: a table with the columns the tools give such records (``like``), keyed as the
+        records will be, so records created there are written back in the collection."""
+        table = self._table_name(name)
+        draft = _Draft(name=table, entity=self._entity(table), path=path, synthetic=True)
+        self.drafts[table] = draft
+        key_column = like.column(like.primary_key)
+        draft.key = like.primary_key
+        draft.columns[draft.key] = key_column.type if key_column is not None else "TEXT"
+        shapes = []
+        for column in like.columns:
+            if column.name == draft.key or column.name in draft.columns:
+                continue
+            draft.columns[column.name] = column.type
+            if column.enum:
+                draft.enums[column.name] = column.enum
+            shapes.append(FieldShape(field=column.name, column=column.name, null_absent=True))
+        self.warn(
+            f"{path}: an empty collection; its records take the fields the tools give "
+            f"{draft.entity.replace('_', ' ')} records ({', '.join(s.field for s in shapes)})"
+        )
+        return CollectionShape(
+            name=name,
+            table=table,
+            style=style,  # type: ignore[arg-type]
+            key=draft.key,
+            fields=tuple(shapes),
+        )
+
     @staticmethod
     def _free(name: str, used: set[str]) -> str:
         base, n = name, 2
@@ -523,9 +553,17 @@ def _is_keyed_collection(value: Any) -> bool:
     return records >= 1 and records * 2 >= len(value)
 
 
-def plan_import(source: Source, name: str, *, empty_trees: bool = False) -> ImportPlan:
+def plan_import(
+    source: Source,
+    name: str,
+    *,
+    empty_trees: bool = False,
+    empty_collections: dict[str, Table] | None = None,
+) -> ImportPlan:
     """Tables, rows and shape of a data set read by :func:`read_source` (``empty_trees``: a
-    collection of nodes whose maps of nodes are all empty is a tree too)."""
+    collection of nodes whose maps of nodes are all empty is a tree too;
+    ``empty_collections``: the tables the tools keep records in, by name: an empty object or
+    list of that name is such a collection, holding nothing yet)."""
     planner = _Planner(source)
     document = source.document
     top = "object"
@@ -555,6 +593,13 @@ def plan_import(source: Source, name: str, *, empty_trees: bool = False) -> Impo
             )
         elif declared is not None and isinstance(value, list):
             collections.append(planner.collection(key, [], "list", path, declared=declared))
+        elif (
+            value in ({}, [])
+            and empty_collections
+            and (like := empty_collections.get(snake(key))) is not None
+        ):
+            style = "dict" if isinstance(value, dict) else "list"
+            collections.append(planner.empty(key, style, path, like))
         elif (nest := nesting_field(value, empty=empty_trees)) is not None:
             collections.append(planner.tree(key, value, nest, path))
         elif _is_keyed_collection(value):

@@ -78,6 +78,9 @@ class CollectionShape(Record):
     """For a tree without such a column: keys of the nodes the data gives without the field."""
     session: str = ""
     """For a tree: the table of the one row holding the current node."""
+    documented: bool = False
+    """Not in the data: a table the tools' docs make the world keep, written back only once it
+    holds rows (so the data alone comes back as it was)."""
 
     @property
     def synthetic_key(self) -> bool:
@@ -100,7 +103,8 @@ class DataShape(Record):
     state: CollectionShape | None = None
     """Top-level values that are not collections (one row of their own table)."""
 
-    def tables(self) -> list[str]:
+    def tables(self, *, documented: bool = False) -> list[str]:
+        """The tables holding the data (``documented``: also those only the tools' docs name)."""
         found: list[str] = []
 
         def walk(shape: CollectionShape) -> None:
@@ -110,7 +114,8 @@ class DataShape(Record):
                     walk(f.child)
 
         for collection in (*self.collections, *([self.state] if self.state else [])):
-            walk(collection)
+            if documented or not collection.documented:
+                walk(collection)
         return found
 
 
@@ -219,6 +224,8 @@ def export_document(shape: DataShape, tables: dict[str, list[dict[str, Any]]]) -
     document: dict[str, Any] = {}
     for collection in shape.collections:
         rows = _ordered(tables.get(collection.table, []), collection)
+        if collection.documented and not rows:
+            continue
         if collection.style == "tree":
             document[collection.name] = _tree(writer, rows, collection)
             continue
@@ -276,6 +283,8 @@ def write_folder(shape: DataShape, document: dict[str, Any], folder: Path) -> No
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for collection in shape.collections:
+        if collection.documented and collection.name not in document:
+            continue  # a table only the tools' docs name, holding nothing
         rows = document.get(collection.name) or []
         target = folder / (collection.file or f"{collection.name}.jsonl")
         if target.suffix == ".csv":
@@ -313,9 +322,15 @@ def write_sqlite(
     try:
         if shape.format == "sqlite":
             for collection in shape.collections:
-                conn.execute(collection.sql)
                 names = [f.field for f in collection.fields]
                 rows = _ordered(tables.get(collection.table, []), collection)
+                if collection.documented and not rows:
+                    continue  # a table only the tools' docs name, holding nothing
+                conn.execute(
+                    collection.sql
+                    or f"CREATE TABLE {_quote(collection.name)} "
+                    f"({', '.join(_quote(n) for n in names)})"
+                )
                 conn.executemany(
                     f"INSERT INTO {_quote(collection.name)} "
                     f"({', '.join(_quote(n) for n in names)}) VALUES ({', '.join('?' for _ in names)})",

@@ -35,6 +35,7 @@ FORWARD = frozenset(
 ``railcard_expiry``): a service does not start, resume or expire what it sets in the past."""
 
 _IN_FORMAT = re.compile(r"\bin_format\(\$\{?(\w+)\}?, '(\w+)'\)")
+_TAKEN_OUT = re.compile(r"^=\[v for v in coalesce\(\w+\.(\w+), \[\]\) if v != \$\{?([\w-]+)\}?\]$")
 
 
 class ArgumentSampler:
@@ -127,6 +128,20 @@ class ArgumentSampler:
             for match in _IN_FORMAT.finditer(rule.check):
                 if match.group(2) in TEXT_FORMATS:
                     found[match.group(1)] = TEXT_FORMATS[match.group(2)]
+        return found
+
+    def _taken_from_list(self, tool: str) -> dict[str, str]:
+        """``{argument: column}`` of the list columns a tool takes the argument out of
+        (``unfollow_user(username)``: ``[v for v in coalesce(row.following_list, []) if v !=
+        $username]``)."""
+        spec = self.world.load_spec()
+        entry = spec.tools.get(tool) if spec is not None else None
+        found: dict[str, str] = {}
+        for effect in entry.effects if entry is not None else ():
+            for column, value in effect.values.items():
+                match = _TAKEN_OUT.match(value) if isinstance(value, str) else None
+                if match is not None and match.group(1) == column:
+                    found[match.group(2)] = column
         return found
 
     def _looked_up(self, tool: str) -> dict[str, tuple[str, str]]:
@@ -299,6 +314,11 @@ class ArgumentSampler:
             rows = self.env.random_rows(looked_up[0], 1, rng)
             if rows and rows[0].get(looked_up[1]) is not None:
                 return _as_schema_type(rows[0][looked_up[1]], schema)
+        taken_from = self._taken_from_list(binding.name).get(name) if kind == "option" else None
+        if taken_from is not None and anchor is not None:
+            held = anchor.get(taken_from)
+            if isinstance(held, list) and held:  # a value the list holds, so it is taken out
+                return _as_schema_type(rng.choice(held), schema)
         text_format = self._formats(binding.name).get(name)
         if text_format is not None:
             return text_format.valid
