@@ -185,10 +185,11 @@ class CoherentRows:
         self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
         ordered = pairs_.pairs_of(names)
         self._timing[table.name] = _timing(table, entity, ordered)
+        timeless = {c.name for c in table.columns if c.semantic not in ("date", "datetime", "time")}
         self._counterparts[table.name] = [
             (first, name)
-            for name in names
-            if (first := pairs_.counterpart(name, names)) is not None
+            for name in sorted(timeless)
+            if (first := pairs_.counterpart(name, timeless)) is not None
         ]
         return made, ordered
 
