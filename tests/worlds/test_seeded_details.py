@@ -287,3 +287,21 @@ def test_a_write_sets_days_to_come_ahead_of_the_clock(vertical, tool, argument):
     ]
     days = [d for d in days if d is not None]
     assert days and all(str(d)[:10] > clock for d in days), days
+
+
+def test_a_conversion_and_a_trip_go_somewhere_else():
+    """BFCL's ``get_exchange_rate(base_currency, target_currency)``: sampled conversions are
+    from one currency to another, never EUR to EUR (one call in seven was)."""
+    from tests.conftest import external_path
+
+    from agentscaler import ingest
+    from agentscaler.worlds.compiler import compile_world
+
+    source = external_path("bfcl/BFCL_v4_parallel.json")
+    tools = [t for t in ingest.import_sources([str(source)]).tools if t.name == "get_exchange_rate"]
+    assert tools
+    world = compile_world("w-rates", "rates", tools[:1])
+    sampler = ArgumentSampler(world.make_env())
+    calls = [sampler.sample("get_exchange_rate", random.Random(seed)) for seed in range(60)]
+    pairs = [(c["base_currency"], c["target_currency"]) for c in calls]
+    assert all(base != target for base, target in pairs), pairs

@@ -64,6 +64,9 @@ class CoherentRows:
             t.name: {c.name: c.references for c in t.columns if c.references} for t in world.tables
         }
         """Per table, the table each of its reference columns names."""
+        self._counterparts: dict[str, list[tuple[str, str]]] = {}
+        """Per table, ``(from, to)`` columns whose values differ in a row (``base_currency``,
+        ``target_currency``)."""
         self._timing: dict[str, tense.Timing | None] = {}
         """Per table, the columns that put a row in time."""
         self._moments: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = {}
@@ -98,6 +101,8 @@ class CoherentRows:
             else:
                 for row, value in zip(rows, values, strict=True):
                     row[name] = value
+        for first, second in self._counterparts.get(table.name, ()):
+            _apart(rows, first, second, draw.rng)  # a rate from one currency to another
         near = None
         for group in self._groups.get(table.name, ()):
             near = group.fill(rows, draw, self.home, near)
@@ -180,6 +185,12 @@ class CoherentRows:
         self._moments[table.name] = (pairs_.same_moments(names), pairs_.spans(names))
         ordered = pairs_.pairs_of(names)
         self._timing[table.name] = _timing(table, entity, ordered)
+        timeless = {c.name for c in table.columns if c.semantic not in ("date", "datetime", "time")}
+        self._counterparts[table.name] = [
+            (first, name)
+            for name in sorted(timeless)
+            if (first := pairs_.counterpart(name, timeless)) is not None
+        ]
         return made, ordered
 
     def _maker(self, column: Column, table: str = "") -> columns.Maker:
@@ -432,6 +443,17 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern)
     except re.error:
         return None
+
+
+def _apart(rows: list[dict[str, Any]], first: str, second: str, rng: Any) -> None:
+    """Give ``second`` another of the values its column holds where a row has the same value in
+    ``first`` and ``second`` (a rate from CAD to CAD)."""
+    held = [r.get(second) for r in rows]
+    for row in rows:
+        if row.get(first) is not None and row.get(first) == row.get(second):
+            others = [v for v in held if v is not None and v != row[first]]
+            if others:
+                row[second] = rng.choice(others)
 
 
 def _timing(

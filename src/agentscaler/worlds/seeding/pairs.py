@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -367,3 +367,30 @@ def _within_a_day(start: str, end: str, row: dict[str, Any], rng: random.Random)
         return
     moved = begin + dt.timedelta(minutes=15 * rng.randint(4, 56))
     row[end] = written_like(moved, str(row[end]))
+
+
+COUNTERPARTS = {
+    "to": "from",
+    "target": ("base", "source", "from"),
+    "destination": "origin",
+    "dst": "src",
+    "receiver": "sender",
+    "recipient": "sender",
+    "away": "home",
+    "arrival": "departure",
+}
+"""Words of an argument whose value differs from its counterpart's: the word it replaces."""
+
+
+def counterpart(name: str, arguments: Collection[str]) -> str | None:
+    """The argument (or column) of ``arguments`` whose value ``name``'s must differ from
+    (``to_city`` of ``from_city``, ``target_currency`` of ``base_currency``), else None."""
+    words = split_identifier(name)
+    for index, word in enumerate(words):
+        firsts = COUNTERPARTS.get(word)
+        for first in (firsts,) if isinstance(firsts, str) else firsts or ():
+            swapped = "_".join((*words[:index], first, *words[index + 1 :]))
+            found = next((n for n in arguments if "_".join(split_identifier(n)) == swapped), None)
+            if found is not None:
+                return found
+    return None

@@ -22,7 +22,14 @@ from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
-from agentscaler.worlds.seeding.pairs import ahead, free_pairs, is_occasion, order, pairs_of
+from agentscaler.worlds.seeding.pairs import (
+    ahead,
+    counterpart,
+    free_pairs,
+    is_occasion,
+    order,
+    pairs_of,
+)
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool
 from agentscaler.worlds.spec.expr import param_of
 from agentscaler.worlds.spellings import AS_TEXT, to_tool
@@ -91,6 +98,12 @@ class ArgumentSampler:
             schema = resolve_schema(properties[name] if isinstance(properties[name], dict) else {})
             role = roles.get(name)
             value = self._value(binding, role, name, schema, anchor, factory, rng, arguments)
+            other = counterpart(name, arguments)
+            keyed = role is not None and role.role == "key"
+            for _ in range(8 if other is not None and not keyed else 0):
+                if value != arguments.get(other):
+                    break  # a conversion from EUR is to another currency, a trip to another city
+                value = self._value(binding, role, name, schema, anchor, factory, rng, arguments)
             if isinstance(value, (dict, list)) and not (role is not None and role.role == "key"):
                 value = self._existing_ids(value, rng)
             if value is not None:
