@@ -23,6 +23,7 @@ from agentscaler.worlds.infer.schema_merge import disagreements
 
 _SET_OR_FILTER = ("field", "filter")
 _WORDS_KEPT = 3
+_LINKING = frozenset("a an and at by for from in into of on the to with".split())
 
 
 class _Plan(Protocol):
@@ -118,9 +119,7 @@ def _new_name(
         named = list(plan.shape.words)
         at = named.index(plan.shape.verb) if plan.shape.verb in named else -1
         after, before = named[at + 1 :], named[: max(at, 0)]
-        own = [w for w in after if singular(w) not in common and w.isalpha()] or [
-            w for w in before if singular(w) not in common and w.isalpha()
-        ]
+        own = [w for w in after if _adds(w, common)] or [w for w in before if _adds(w, common)]
         words = own if words is None else [w for w in words if w in own]
     lead = "_".join((words or [])[:_WORDS_KEPT])
     candidate = f"{lead}_{name}" if lead else f"{name}_2"
@@ -129,3 +128,7 @@ def _new_name(
         number += 1
         candidate = f"{lead}_{name}_{number}" if lead else f"{name}_{number}"
     return candidate
+
+
+def _adds(word: str, common: set[str]) -> bool:
+    return word.isalpha() and word not in _LINKING and singular(word) not in common

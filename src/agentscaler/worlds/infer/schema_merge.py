@@ -42,8 +42,11 @@ def disagreements(schemas: list[dict[str, Any]]) -> list[str]:
     """What the schemas disagree on such that no value satisfies all of them (no shared enum
     value, even by meaning; types no value has; bounds no number lies within; patterns no
     string matches), at any depth of objects and lists; empty when they can be joined."""
+    distinct = {repr(s): s for s in schemas if isinstance(s, dict) and s}
+    if len(distinct) < 2:
+        return []  # one schema agrees with itself
     notes: list[str] = []
-    _merge([resolve_schema(s) for s in schemas if isinstance(s, dict) and s], notes, "")
+    _merge([resolve_schema(s) for s in distinct.values()], notes, "")
     return [str(n) for n in notes if isinstance(n, _Conflict)]
 
 
