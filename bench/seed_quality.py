@@ -28,7 +28,9 @@ domains; built once into --external-run), each seeded with --rows rows per table
 * seeded values that a tool taking them would refuse: each value of a column that a tool's
   parameter sets, filters or names (keys and references) checked against that parameter's JSON
   Schema (pattern, enum, format, bounds), in the tool's own spelling where the tool maps its
-  spelling of the column's values onto the column's (``Beginner`` for ``easy``) (target 0);
+  spelling of the column's values onto the column's (``Beginner`` for ``easy``), and a key the
+  tool takes inside an object argument against the property it reads it from
+  (``propertyDetails.propertyID``) (target 0);
 * tools of the external pool whose results come from the generic value path (no table holds
   their data: a value derived from the arguments), and external worlds with a write tool;
 * seeding speed: rows per second of CPU (process time) of ``seed_state`` (values, SQLite image
@@ -147,6 +149,18 @@ def _as_passed(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
+def _key_inside(schema: dict[str, Any], entity: str) -> tuple[str, dict[str, Any]] | None:
+    """The property of an object argument that holds the key of ``entity`` (as the world reads
+    it: the one property naming the entity), with its schema."""
+    from agentscaler.naming import entity_of_parameter
+
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    for prop, sub in props.items():
+        if entity_of_parameter(prop) == entity and isinstance(sub, dict):
+            return prop, sub
+    return None
+
+
 def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any, dict[Any, Any]]]]:
     """``(table, column) -> [(tool.parameter, validators, spelling)]`` of the parameters that
     set, filter or name a column's values (``spelling``: the tool's own spelling of them, which
@@ -173,6 +187,13 @@ def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any, dict[Any
             else:
                 continue
             schema = resolve_schema(schema)
+            where = f"{binding.name}.{param.name}"
+            if param.role == "key" and schema.get("type") == "object":
+                # the key inside an object argument (``propertyDetails.propertyID``): the tool
+                # reads the row's id from that property, so the id is checked against it
+                inside = _key_inside(schema, tables[place[0]].entity)
+                if inside is not None:
+                    where, schema = f"{where}.{inside[0]}", resolve_schema(inside[1])
             whole = Draft202012Validator(schema, format_checker=FormatChecker())
             one = whole
             if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
@@ -181,7 +202,7 @@ def _taken_by(world: Any) -> dict[tuple[str, str], list[tuple[str, Any, dict[Any
                     resolve_schema(schema["items"]), format_checker=FormatChecker()
                 )
             spelled = world.tools[binding.name].spellings.get(param.name) or {}
-            found[place].append((f"{binding.name}.{param.name}", (whole, one), spelled))
+            found[place].append((where, (whole, one), spelled))
     return found
 
 

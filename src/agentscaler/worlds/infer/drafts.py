@@ -48,8 +48,12 @@ class ColumnDraft:
     """Some source declared the column without an enum."""
     references: str | None = None
     indexed: bool = False
+    stated: list[tuple[dict[str, Any], str, str | None]] = field(default_factory=list)
+    """Each schema as it was added, with its description and the tool whose parameter set or
+    filters the column by it (None for returned fields and the like)."""
 
-    def add(self, schema: dict[str, Any], description: str = "") -> None:
+    def add(self, schema: dict[str, Any], description: str = "", tool: str | None = None) -> None:
+        self.stated.append((schema, description, tool))
         schema = resolve_schema(schema)
         self.types.append(column_type_of(schema))
         self.schemas.append(schema)

@@ -18,6 +18,7 @@ from agentscaler.records.world import ParamBinding, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.criteria import add_criteria_columns
 from agentscaler.worlds.infer.decide import Decision, decide
 from agentscaler.worlds.infer.drafts import Entities, EntityDraft, column_type_of
+from agentscaler.worlds.infer.meanings import split_by_meaning
 from agentscaler.worlds.infer.operations import (
     TRANSITIONS,
     allowed_sources,
@@ -112,6 +113,7 @@ def infer_schema(
     add_criteria_columns(plans, entities)
     needed |= add_payment_columns(plans, entities)
     _finish_status(plans, entities)
+    split_by_meaning(plans, entities, set(fixed))
     if known is not None:
         acted_on = {p.decision.entity for p in plans} | needed
         extra = Entities()
@@ -150,7 +152,8 @@ def _collect_columns(plan: ToolPlan, entities: Entities) -> None:
             if role.role in ("min", "max"):
                 # a range filter's own bounds say what it may ask, not what values are
                 schema = {k: v for k, v in schema.items() if k not in _RANGE_KEYS}
-            column.add(schema, str(param.schema.get("description", "")))
+            tool = shape.name if role.role in ("field", "filter") else None
+            column.add(schema, str(param.schema.get("description", "")), tool)
             if role.ref_entity is not None and not param.id_list:
                 entities.ensure(role.ref_entity, param.column)
                 column.references = role.ref_entity

@@ -30,6 +30,24 @@ _PAIRS = {
 }
 _NUMERIC = frozenset({"integer", "number"})
 _SAMPLES = 24
+_TRUTH = frozenset({"1", "0", "true", "false", "yes", "no", "y", "n", "on", "off"})
+_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class _Conflict(str):
+    """A note saying no value satisfies every schema (a value one tool takes, another refuses)."""
+
+
+def disagreements(schemas: list[dict[str, Any]]) -> list[str]:
+    """What the schemas disagree on such that no value satisfies all of them (no shared enum
+    value, even by meaning; types no value has; bounds no number lies within; patterns no
+    string matches), at any depth of objects and lists; empty when they can be joined."""
+    distinct = {repr(s): s for s in schemas if isinstance(s, dict) and s}
+    if len(distinct) < 2:
+        return []  # one schema agrees with itself
+    notes: list[str] = []
+    _merge([resolve_schema(s) for s in distinct.values()], notes, "")
+    return [str(n) for n in notes if isinstance(n, _Conflict)]
 
 
 def merge_value_schemas(schemas: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,8 +145,10 @@ def _bounded(schemas: list[dict[str, Any]], notes: list[str], where: str) -> dic
             highs = sum(_number(s.get(high)) for s in schemas)
             dropped = low if lows < highs else high
             notes.append(
-                f"{where or 'value'} {low} {merged[low]} above {high} {merged[high]}; "
-                f"dropped {dropped}"
+                _Conflict(
+                    f"{where or 'value'} {low} {merged[low]} above {high} {merged[high]}; "
+                    f"dropped {dropped}"
+                )
             )
             merged.pop(dropped)
     return merged
@@ -157,10 +177,32 @@ def _type_for_all(schemas: list[dict[str, Any]], notes: list[str], where: str) -
     if set(types) <= _NUMERIC | {"string"} and (set(types) & _NUMERIC) and free_strings:
         return "integer" if "integer" in types else "number"
     if set(types) == {"object", "string"} and free_strings:
+        if where:  # inside an object no spelling reads the text: a text is not an object
+            notes.append(_Conflict(f"{where} type object / string; kept object"))
         return "object"  # free text takes an object as its JSON text
     chosen = types.most_common(1)[0][0]
-    notes.append(f"{where or 'value'} type {' / '.join(types)}; kept {chosen}")
+    note = f"{where or 'value'} type {' / '.join(types)}; kept {chosen}"
+    strings = [s for s in schemas if schema_type(s) == "string"]
+    notes.append(note if _spelled_as_text(set(types), strings) else _Conflict(note))
     return chosen
+
+
+def _spelled_as_text(types: set[str], strings: list[dict[str, Any]]) -> bool:
+    """Whether the text schemas spell values of the other type, which a tool's spelling maps
+    (``"1"`` / ``"yes"`` for a truth value, ``"2015"`` for a number), so no value is lost."""
+    others = types - {"string"}
+    if not strings or len(others) != 1 or others - _NUMERIC - {"boolean"}:
+        return False
+    for schema in strings:
+        if {"pattern", "format"} & set(schema):
+            return False
+        values = [str(v).strip().lower() for v in schema.get("enum") or ()]
+        if "boolean" in others:
+            if values and not set(values) <= _TRUTH:
+                return False
+        elif values and not any(_NUMBER_TEXT.match(v) for v in values):
+            return False
+    return True
 
 
 def _merge_enum(
@@ -186,8 +228,10 @@ def _merge_enum(
         )
         return
     notes.append(
-        f"{where or 'value'} enums share no value; kept the one {counts[best]} of "
-        f"{len(enums)} tools state"
+        _Conflict(
+            f"{where or 'value'} enums share no value; kept the one {counts[best]} of "
+            f"{len(enums)} tools state"
+        )
     )
 
 
@@ -200,7 +244,9 @@ def _merge_pattern(
     chosen, also = choose_pattern([p for p, _ in patterns.most_common()], merged)
     if chosen is None:
         chosen = patterns.most_common(1)[0][0]
-        notes.append(f"{where or 'value'} patterns {' / '.join(patterns)}; kept {chosen}")
+        notes.append(
+            _Conflict(f"{where or 'value'} patterns {' / '.join(patterns)}; kept {chosen}")
+        )
     merged["pattern"] = chosen
     if also:
         merged["allOf"] = [{"pattern": p} for p in also]
