@@ -47,10 +47,21 @@ def _schema_sql(world: World) -> str:
 
 def empty_database(world: World) -> sqlite3.Connection:
     """A fresh in-memory database with the world's schema and no rows."""
+    return _connected(empty_state(world))
+
+
+def _connected(image: bytes) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.deserialize(image)  # every state starts from the same bytes
+    return conn
+
+
+def empty_state(world: World) -> bytes:
+    """The serialized empty database of a world (its schema loaded once per schema text)."""
     sql = _schema_sql(world)
     image = _EMPTY.get(sql)
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     if image is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
             # user_version marks the image as a world database and gives a world without tables
             # (only compute-style tools) a non-empty image that can be serialized.
@@ -58,15 +69,15 @@ def empty_database(world: World) -> sqlite3.Connection:
             conn.executescript(sql)
             image = conn.serialize()
         except sqlite3.Error as exc:
-            conn.close()
             raise WorldError(
                 f"world {world.id}: its schema does not load in SQLite ({exc})"
             ) from exc
+        finally:
+            conn.close()
         if len(_EMPTY) >= _EMPTY_KEPT:
             _EMPTY.pop(next(iter(_EMPTY)))
         _EMPTY[sql] = image
-    conn.deserialize(image)  # every state starts from the same bytes
-    return conn
+    return image
 
 
 def table_order(world: World) -> list[Table]:
@@ -299,13 +310,15 @@ def seeded_state(
     schema: Schema | None = None,
     spec: WorldSpec | None = None,
     digests: bool = True,
+    image: bytes | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """:func:`seed_state` and, with ``digests``, the digest of every table (read from the
-    database the rows were written to)."""
+    database the rows were written to). ``image`` is the world's empty database
+    (:func:`empty_state`) when the caller keeps it."""
     count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
     schema = schema or Schema(world)
     with _collection_paused():
-        conn = empty_database(world)
+        conn = _connected(image if image is not None else empty_state(world))
         try:
             conn.execute("BEGIN")
             for name, table_rows in seed_rows(world, seed, count, spec).items():
@@ -319,12 +332,3 @@ def seeded_state(
             return conn.serialize(), tables
         finally:
             conn.close()
-
-
-def empty_state(world: World) -> bytes:
-    """The serialized empty database of a world."""
-    conn = empty_database(world)
-    try:
-        return conn.serialize()
-    finally:
-        conn.close()
