@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from agentscaler.canonical import stable_seed
+from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
@@ -272,11 +272,24 @@ def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, 
     values = []
     for column in meta.columns:
         column_values = [row.get(column) for row in rows]
-        stored = _STORED_AS.get(meta.types[column])
-        if stored is None or not set(map(type, column_values)) <= {stored, _NONE}:
+        kind = meta.types[column]
+        stored = _STORED_AS.get(kind)
+        if stored is not None and set(map(type, column_values)) <= {stored, _NONE}:
+            pass
+        elif kind == "JSON":
+            column_values = _json_column(meta, column, column_values)
+        else:
             column_values = [_encoded(meta, column, v) for v in column_values]
         values.append(column_values)
     conn.executemany(meta.insert_sql, zip(*values, strict=True) if values else [()] * len(rows))
+
+
+def _json_column(meta: TableMeta, column: str, values: list[Any]) -> list[Any]:
+    """A JSON column's values as canonical JSON text (one by one where one is not JSON)."""
+    try:
+        return [None if v is None else canonical_json(v) for v in values]
+    except (TypeError, ValueError):
+        return [_encoded(meta, column, v) for v in values]
 
 
 def _encoded(meta: TableMeta, column: str, value: Any) -> Any:
