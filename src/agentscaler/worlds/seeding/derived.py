@@ -88,6 +88,8 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         own = columns.get(argument or "")
         if own is not None and own in entity.columns:
             found[row_name] = (lookup.entity, target.table, key, own)
+    if not found:
+        return []  # a formula that names no row the seeded row names reads nothing to derive
     gates = {o for c in entity.columns.values() for o in (c.only_when or {})}
     made = []
     for column, value in insert.values.items():
