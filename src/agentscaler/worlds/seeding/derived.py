@@ -104,9 +104,12 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
             or spec_column.transitions
         ):
             continue
+        text = expression_text(value)
+        if not any(row_name in text for row_name in found):
+            continue  # it names no row looked up (the names of its tree are in its text)
         where = f"tools.{name}.effects.insert.{column}"
         try:
-            tree = parse(expression_text(value), where)
+            tree = parse(text, where)
         except Exception:
             continue
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

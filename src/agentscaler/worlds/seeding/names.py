@@ -140,6 +140,11 @@ def _models_by_make() -> dict[str, tuple[str, ...]]:
     return {make: tuple(found) for make, found in models.items()}
 
 
+def load_vehicles() -> None:
+    """Load the vehicle makes and models now (a one-time cost of the process)."""
+    _models_by_make()
+
+
 def _clock(hour: int) -> str:
     return f"{hour:02d}:00"
 
