@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agentscaler.records.world import Column, Table, ToolBinding, World
 from agentscaler.worlds.runtime.dbapi import Schema
-from agentscaler.worlds.runtime.state import diff_connections, state_hash
+from agentscaler.worlds.runtime.state import connect_bytes, diff_connections, state_hash
 from agentscaler.worlds.seeding.seed import empty_database
 
 
@@ -147,3 +147,21 @@ def test_diff_lists_inserts_updates_and_deletes():
     assert (changes[0].old, changes[0].new) == (1.5, 99.0)
     assert changes[2].new["value"] == {"n": 4, "tags": ["a", "b"]}
     assert diff_connections(old, old, schema) == []
+
+
+def test_a_compiled_world_seeds_from_the_image_of_its_schema(shop, monkeypatch):
+    from agentscaler.worlds.seeding import seed
+
+    image = shop.empty_image()
+    conn = connect_bytes(image)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {t.name for t in shop.world.tables}
+    assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > len(tables)
+    assert conn.execute(f'SELECT count(*) FROM "{shop.world.tables[0].name}"').fetchone()[0] == 0
+    monkeypatch.setattr(seed, "_EMPTY", {})  # the states made from the schema text, loaded anew
+    made = seed.seeded_state(shop.world, 11, 4, schema=shop.schema, spec=shop.spec)
+    assert (
+        seed.seeded_state(shop.world, 11, 4, schema=shop.schema, spec=shop.spec, image=image)
+        == made
+    )
+    assert shop.seeded(11, 4) == made

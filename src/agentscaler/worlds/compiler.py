@@ -97,6 +97,7 @@ def compile_world(
     compiled = CompiledWorld.from_parts(world, source, openai_tools, config=config)
     compiled.spec = spec
     compiled.spec_text = spec_text if spec_text is not None else dump_spec(spec)
+    compiled.empty_image()  # the schema loads in SQLite, once: every state copies the image
     return compiled
 
 

@@ -131,6 +131,7 @@ class CompiledWorld:
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _initial_digests: tuple[bytes, dict[str, str]] | None = None
+    _empty_image: bytes | None = None
     spec: Any = None
     """The world's spec (:class:`~agentscaler.worlds.spec.model.WorldSpec`) when known; a
     loaded world reads it from ``spec.yaml`` on first use (see :meth:`load_spec`)."""
@@ -325,6 +326,16 @@ class CompiledWorld:
                 self._initial_digests = cached
         return data, dict(cached[1])
 
+    def empty_image(self) -> bytes:
+        """The world's database with its schema and no rows, serialized (its schema loaded into
+        SQLite once: every seeded state starts from a copy of these bytes)."""
+        image = self._empty_image
+        if image is None:
+            from agentscaler.worlds.seeding.seed import empty_state
+
+            image = self._empty_image = empty_state(self.world)
+        return image
+
     def seed_state(self, seed: int, rows_per_table: int | Mapping[str, int] | None = None) -> bytes:
         """A seeded initial state as SQLite bytes (cached per seed; deterministic)."""
         return self.seeded(seed, rows_per_table)[0]
@@ -347,7 +358,12 @@ class CompiledWorld:
                 self._seed_cache.move_to_end(key)
                 return hit
         data, digests = seeded_state(
-            self.world, int(seed), rows_per_table, schema=self.schema, spec=self.load_spec()
+            self.world,
+            int(seed),
+            rows_per_table,
+            schema=self.schema,
+            spec=self.load_spec(),
+            image=self.empty_image(),
         )
         with self._lock:
             if self.config.seed_cache_size:

@@ -88,6 +88,8 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
         own = columns.get(argument or "")
         if own is not None and own in entity.columns:
             found[row_name] = (lookup.entity, target.table, key, own)
+    if not found:
+        return []  # a formula that names no row the seeded row names reads nothing to derive
     gates = {o for c in entity.columns.values() for o in (c.only_when or {})}
     made = []
     for column, value in insert.values.items():
@@ -102,9 +104,12 @@ def _derived_of(spec: WorldSpec, name: str, tool: SpecTool) -> list[Derived]:
             or spec_column.transitions
         ):
             continue
+        text = expression_text(value)
+        if not any(row_name in text for row_name in found):
+            continue  # it names no row looked up (the names of its tree are in its text)
         where = f"tools.{name}.effects.insert.{column}"
         try:
-            tree = parse(expression_text(value), where)
+            tree = parse(text, where)
         except Exception:
             continue
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

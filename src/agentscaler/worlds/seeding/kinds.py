@@ -228,8 +228,12 @@ def number_range(
     from agentscaler.worlds.seeding.prices import money_range
 
     span = money_range(column, table, world)
-    if span is not None:
-        return span
+    return span if span is not None else _name_range(column)
+
+
+@lru_cache(maxsize=8192)
+def _name_range(column: str) -> tuple[float, float] | None:
+    """The range of a number column by its name alone (the first rule of ``_RANGES`` naming it)."""
     for pattern, span in _compiled_ranges():
         if pattern.search(column):
             return span

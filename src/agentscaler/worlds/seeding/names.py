@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from agentscaler.naming import split_identifier
@@ -74,6 +74,11 @@ def vocabulary_of(schema: dict[str, Any]) -> tuple[str, ...]:
 
 def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> str | None:
     """What ``column`` of a table of ``entity`` (with columns ``siblings``) names, or None."""
+    return _name_kind(column, entity, "make" in siblings and "license_plate" in siblings)
+
+
+@lru_cache(maxsize=65536)
+def _name_kind(column: str, entity: str, with_make_and_plate: bool) -> str | None:
     words = split_identifier(column)
     if not words:
         return None
@@ -96,9 +101,7 @@ def name_kind(column: str, entity: str = "", siblings: Sequence[str] = ()) -> st
         return "vehicle"
     ent = split_identifier(entity)
     if head in ("make", "manufacturer", "brand", "model") and (
-        bool(VEHICLES & set(ent))
-        or {"make", "license_plate"} <= set(siblings)
-        or bool(VEHICLES & set(words[:-1]))
+        bool(VEHICLES & set(ent)) or with_make_and_plate or bool(VEHICLES & set(words[:-1]))
     ):
         return "vehicle_model" if head == "model" else "vehicle_make"
     if head == "name" and len(words) > 1 and words[-2] in PERSON_ROLES:
@@ -135,6 +138,11 @@ def _models_by_make() -> dict[str, tuple[str, ...]]:
     for make, model in _vehicles():
         models.setdefault(make, []).append(model)
     return {make: tuple(found) for make, found in models.items()}
+
+
+def load_vehicles() -> None:
+    """Load the vehicle makes and models now (a one-time cost of the process)."""
+    _models_by_make()
 
 
 def _clock(hour: int) -> str:

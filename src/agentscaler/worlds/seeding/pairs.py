@@ -79,6 +79,8 @@ def same_moments(names: Iterable[str]) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8192)
 def _same_moments(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    if not any("day" in name.lower() or "date" in name.lower() for name in names):
+        return ()  # no day among them (a split name keeps its letters in order)
     snake = {"_".join(split_identifier(name)): name for name in names}
     moments = {m.group(1): name for name in snake if (m := _MOMENT.match(name))}
     found = []

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from agentscaler.canonical import stable_seed
+from agentscaler.canonical import canonical_json, stable_seed
 from agentscaler.errors import WorldError
 from agentscaler.records.world import Table, World
 from agentscaler.worlds.codegen.ddl import schema_sql
@@ -47,10 +47,21 @@ def _schema_sql(world: World) -> str:
 
 def empty_database(world: World) -> sqlite3.Connection:
     """A fresh in-memory database with the world's schema and no rows."""
+    return _connected(empty_state(world))
+
+
+def _connected(image: bytes) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.deserialize(image)  # every state starts from the same bytes
+    return conn
+
+
+def empty_state(world: World) -> bytes:
+    """The serialized empty database of a world (its schema loaded once per schema text)."""
     sql = _schema_sql(world)
     image = _EMPTY.get(sql)
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     if image is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
             # user_version marks the image as a world database and gives a world without tables
             # (only compute-style tools) a non-empty image that can be serialized.
@@ -58,15 +69,15 @@ def empty_database(world: World) -> sqlite3.Connection:
             conn.executescript(sql)
             image = conn.serialize()
         except sqlite3.Error as exc:
-            conn.close()
             raise WorldError(
                 f"world {world.id}: its schema does not load in SQLite ({exc})"
             ) from exc
+        finally:
+            conn.close()
         if len(_EMPTY) >= _EMPTY_KEPT:
             _EMPTY.pop(next(iter(_EMPTY)))
         _EMPTY[sql] = image
-    conn.deserialize(image)  # every state starts from the same bytes
-    return conn
+    return image
 
 
 def table_order(world: World) -> list[Table]:
@@ -261,11 +272,24 @@ def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, 
     values = []
     for column in meta.columns:
         column_values = [row.get(column) for row in rows]
-        stored = _STORED_AS.get(meta.types[column])
-        if stored is None or not set(map(type, column_values)) <= {stored, _NONE}:
+        kind = meta.types[column]
+        stored = _STORED_AS.get(kind)
+        if stored is not None and set(map(type, column_values)) <= {stored, _NONE}:
+            pass
+        elif kind == "JSON":
+            column_values = _json_column(meta, column, column_values)
+        else:
             column_values = [_encoded(meta, column, v) for v in column_values]
         values.append(column_values)
     conn.executemany(meta.insert_sql, zip(*values, strict=True) if values else [()] * len(rows))
+
+
+def _json_column(meta: TableMeta, column: str, values: list[Any]) -> list[Any]:
+    """A JSON column's values as canonical JSON text (one by one where one is not JSON)."""
+    try:
+        return [None if v is None else canonical_json(v) for v in values]
+    except (TypeError, ValueError):
+        return [_encoded(meta, column, v) for v in values]
 
 
 def _encoded(meta: TableMeta, column: str, value: Any) -> Any:
@@ -299,13 +323,15 @@ def seeded_state(
     schema: Schema | None = None,
     spec: WorldSpec | None = None,
     digests: bool = True,
+    image: bytes | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """:func:`seed_state` and, with ``digests``, the digest of every table (read from the
-    database the rows were written to)."""
+    database the rows were written to). ``image`` is the world's empty database
+    (:func:`empty_state`) when the caller keeps it."""
     count: int | Mapping[str, int] = rows_per_table or world.rows_per_table or 20
     schema = schema or Schema(world)
     with _collection_paused():
-        conn = empty_database(world)
+        conn = _connected(image if image is not None else empty_state(world))
         try:
             conn.execute("BEGIN")
             for name, table_rows in seed_rows(world, seed, count, spec).items():
@@ -319,12 +345,3 @@ def seeded_state(
             return conn.serialize(), tables
         finally:
             conn.close()
-
-
-def empty_state(world: World) -> bytes:
-    """The serialized empty database of a world."""
-    conn = empty_database(world)
-    try:
-        return conn.serialize()
-    finally:
-        conn.close()

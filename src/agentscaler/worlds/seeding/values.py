@@ -104,11 +104,12 @@ def faker_pool(kind: str) -> tuple[Any, ...]:
 
 def draw_pools() -> None:
     """Draw every Faker pool and the addresses of every country, and load the code lists now
-    (airports, phone numbering plans), the compiled patterns of number and price ranges and
-    numpy's random generators: a one-time cost of the process, otherwise paid lazily."""
+    (airports, phone numbering plans, vehicle makes and models), the compiled patterns of
+    number and price ranges and numpy's random generators: a one-time cost of the process,
+    otherwise paid lazily."""
     import numpy.random
 
-    from agentscaler.worlds.seeding import addresses, prices
+    from agentscaler.worlds.seeding import addresses, names, prices
 
     numpy.random.default_rng(0)
     for kind in _POOLED:
@@ -116,6 +117,7 @@ def draw_pools() -> None:
     for country in addresses.LOCALES:
         addresses.addresses(country)
     kinds.major_airports()
+    names.load_vehicles()
     kinds.number_range("", False, "")  # compiles the ranges' patterns
     prices.compile_rules()
     for region in kinds.MAJOR_COUNTRIES:
