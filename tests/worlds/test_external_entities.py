@@ -207,3 +207,22 @@ def test_a_list_of_anonymous_objects_is_no_key_of_a_lookup(external):
     assert tool.params["campaignDetails"].role == "filter"
     report = check_world(world)
     assert report.passed, report.summary()
+
+
+def test_booking_a_part_of_a_named_place_makes_the_domains_bookings_of_it(external):
+    """BFCL's ``book_room(hotel_name, room_type, num_nights)`` ("Book a room in a specified
+    hotel") next to ``hotel_booking`` ("Books a hotel room ..."): both make the domain's hotel
+    bookings, in one table; alone, with no hotel bookings kept, it books a room."""
+    tools = _tools(external("bfcl/BFCL_v4_simple_python.json"), "book_room", "hotel_booking")
+    world = compile_world("bfcl-hotel", "hotel", tools)
+    assert world.spec.tools["hotel_booking"].entity == "hotel_booking"
+    assert world.spec.tools["book_room"].entity == "hotel_booking"
+    assert _inserts(world, "book_room") == ["hotel_booking"]
+    env = world.make_env()
+    table = world.spec.entities["hotel_booking"].table
+    before = len(env.db.rows(table))
+    done = env.call("book_room", hotel_name="Hotel Lumen", room_type="double", num_nights=2)
+    assert done.ok, done.observation
+    assert len(env.db.rows(table)) == before + 1
+    alone = compile_world("bfcl-room", "room", [t for t in tools if t.name == "book_room"])
+    assert alone.spec.tools["book_room"].entity == "room_booking"

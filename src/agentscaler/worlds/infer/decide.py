@@ -391,7 +391,9 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         entity = f"{name_entity}_{noun}"
     elif created is None and verb in RECORD_VERBS and name_entity:
         record = ACTION_NOUNS[verb]
-        named = f"{name_entity}_{record}"
+        named = _record_of_named_place(shape, name_entity, record, known | named_entities) or (
+            f"{name_entity}_{record}"
+        )
         if not name_entity.endswith(record) and (
             not known_name or named in known or named in named_entities
         ):
@@ -407,6 +409,23 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         decision.fallback = True
         return decision
     return _create(shape, entity)
+
+
+def _record_of_named_place(
+    shape: ToolShape, entity: str, record: str, entities: set[str]
+) -> str | None:
+    """The domain's records of the place an argument names, when the thing the name books is
+    part of it: ``book_room(hotel_name, room_type, ...)`` ("Book a room in a specified hotel")
+    makes one of the domain's hotel bookings, not a booking of a room kept apart."""
+    for param in shape.params:
+        words = split_identifier(param.name)
+        if len(words) < 2 or words[-1] not in ("name", "id") or param.json_type != "string":
+            continue
+        place = "_".join(words[:-1])
+        named = f"{place}_{record}"
+        if place != entity and named in entities:
+            return named
+    return None
 
 
 HANDLE_SUFFIXES = ("url", "uri", "link", "path")
