@@ -226,3 +226,21 @@ def test_booking_a_part_of_a_named_place_makes_the_domains_bookings_of_it(extern
     assert len(env.db.rows(table)) == before + 1
     alone = compile_world("bfcl-room", "room", [t for t in tools if t.name == "book_room"])
     assert alone.spec.tools["book_room"].entity == "room_booking"
+
+
+def test_issuing_a_kept_thing_to_someone_lends_it(external):
+    """Seal-Tools ``issueBook(user_id, book_id)`` ("Issue a book to a user in the library
+    system"): the library's book is handed to the user, a loan of the book that names both."""
+    world = compile_world(
+        "seal-issue", "library", _tools(external("seal-tools/tool.jsonl"), "issueBook")
+    )
+    assert world.spec.tools["issueBook"].entity == "book_loan"
+    assert _inserts(world, "issueBook") == ["book_loan"]
+    env = world.make_env()
+    loans = world.spec.entities["book_loan"]
+    before = len(env.db.rows(loans.table))
+    done = env.call("issueBook", user_id="U-7", book_id="BK-12")
+    assert done.ok, done.observation
+    rows = env.db.rows(loans.table)
+    assert len(rows) == before + 1
+    assert (rows[-1]["book_id"], rows[-1]["user_id"]) == ("BK-12", "U-7")

@@ -94,6 +94,10 @@ ACTION_NOUNS = {
 }
 
 
+HANDOVER_VERBS = {"issue": "loan"}
+"""Verbs that, applied to a kept thing for someone another argument names, hand it over."""
+
+
 @dataclass
 class Role:
     param: ParamInfo
@@ -378,6 +382,9 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
             return _create(shape, _act_record(shape, name_entity, known_name))
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
+        if verb in HANDOVER_VERBS and any(p.entity and p is not key for p in shape.params):
+            # issue_book(book_id, user_id): the book is handed to the user, a loan of it
+            noun = HANDOVER_VERBS[verb]
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
     handle = _returned_handle(shape) if created is None and key is None else None
