@@ -244,3 +244,61 @@ def test_issuing_a_kept_thing_to_someone_lends_it(external):
     rows = env.db.rows(loans.table)
     assert len(rows) == before + 1
     assert (rows[-1]["book_id"], rows[-1]["user_id"]) == ("BK-12", "U-7")
+
+
+def test_a_new_records_details_object_fills_its_row_and_its_child_rows(external):
+    """ACEBench's ``GeoArchDesign_collaborateProject(projectDetails: {projectName, location,
+    participants: [{name, role, availability}]})`` ("It supports project creation"): the
+    details are the new project's own fields, and its participants, people with a name, become
+    child rows of it; the world passes its conformance check."""
+    from agentscaler.worlds.checks.conformance import check_world
+
+    name = "GeoArchDesign_collaborateProject"
+    world = compile_world("ace-project", "project", _tools(external("acebench/data_en"), name))
+    tool = world.spec.tools[name]
+    assert (tool.kind, tool.entity) == ("create", "project")
+    assert tool.params["projectDetails"].role == "fields"
+    child = next(n for n, e in world.spec.entities.items() if e.parent is not None)
+    assert world.spec.entities[child].parent.field == "participants"
+    assert _inserts(world, name) == ["project", child]
+    env = world.make_env()
+    people = [
+        {
+            "name": "Ada Byron",
+            "role": "Engineer",
+            "availability": {"days": ["Monday"], "timeRange": "09:00-12:00"},
+        },
+        {
+            "name": "Le Corbusier",
+            "role": "Architect",
+            "availability": {"days": ["Friday"], "timeRange": "14:00-17:00"},
+        },
+    ]
+    details = {"projectName": "Harbour Hall", "location": "Lisbon", "participants": people}
+    done = env.call(name, projectDetails=details)
+    assert done.ok, done.observation
+    projects = world.spec.entities["project"]
+    row = next(r for r in env.db.rows(projects.table) if r["project_name"] == "Harbour Hall")
+    assert row["location"] == "Lisbon"
+    rows = [
+        r
+        for r in env.db.rows(world.spec.entities[child].table)
+        if r["project_id"] == row[projects.key]
+    ]
+    assert sorted((r["name"], r["role"]) for r in rows) == [
+        ("Ada Byron", "Engineer"),
+        ("Le Corbusier", "Architect"),
+    ]
+    report = check_world(world)
+    assert report.passed, report.summary()
+
+
+def test_a_details_object_holding_the_records_key_names_an_existing_record(external):
+    """ACEBench's ``PoliticalActivityManager_registerForEvent(eventDetails: {eventID,
+    votingMethods}, userInfo)``: the details carry the event's own key, so they name an event
+    that exists rather than the fields of a new one (its key is not taken from them)."""
+    name = "PoliticalActivityManager_registerForEvent"
+    world = compile_world("ace-event", "event", _tools(external("acebench/data_en"), name))
+    tool = world.spec.tools[name]
+    assert tool.params["eventDetails"].role != "fields"
+    assert all("eventDetails.eventID" not in str(e.values) for e in tool.effects)

@@ -582,11 +582,21 @@ def _create(shape: ToolShape, entity: str, key_param: ParamInfo | None = None) -
     if key_param is None:
         key_param = next((p for p in shape.id_params() if p.entity == entity), None)
     decision = Decision("create", entity, key_provided=key_param is not None)
+    own_details = {f"{entity}_details", f"{entity.split('_')[-1]}_details"}
     for param in shape.params:
         if param is key_param:
             decision.roles.append(Role(param, "key", None, entity))
         elif param.entity is not None and param.entity != entity:
             decision.roles.append(Role(param, "reference", param.column, param.entity))
+        elif (
+            param.column in own_details
+            and _object_fields(param)
+            and not any(entity_of_parameter(p) == entity for p in param.schema["properties"])
+        ):
+            # create_project(projectDetails: {projectName, location, participants}): the new
+            # record's own fields, held in one object (one holding its key names a record
+            # that exists: registerForEvent(eventDetails: {eventID, ...}))
+            decision.roles.append(Role(param, "fields"))
         else:
             decision.roles.append(Role(param, "field", param.column))
     return decision
