@@ -85,14 +85,15 @@ def test_real_write_tools_get_the_operation_and_entity_their_verbs_mean(external
     """Seal-Tools write tools whose verbs the shared verb lists lack, or whose verb acts on a
     keyed thing, become writes on the entity the call is about: a command creates its record,
     a trade on a keyed thing records the trade and leaves the thing as it is (no owner check on
-    a thing being bought), a rescheduling of a keyed class updates it."""
+    a thing being bought; a thing issued to someone is lent: a loan of it), a rescheduling of a
+    keyed class updates it."""
     path = external("seal-tools/tool.jsonl")
     wanted = {
         "deployCode": ("create", "code_deployment"),
         "authorizeSubjectHeading": ("create", "subject_heading"),
         "calibrateRobotSensors": ("create", "robot_sensor"),
         "startCharging": ("create", "charging_session"),
-        "issueBook": ("create", "book_issue"),
+        "issueBook": ("create", "book_loan"),
         "purchaseVirtualItem": ("create", "item_purchase"),
         "scheduleClass": ("update", "class"),
     }

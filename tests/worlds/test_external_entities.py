@@ -207,3 +207,98 @@ def test_a_list_of_anonymous_objects_is_no_key_of_a_lookup(external):
     assert tool.params["campaignDetails"].role == "filter"
     report = check_world(world)
     assert report.passed, report.summary()
+
+
+def test_booking_a_part_of_a_named_place_makes_the_domains_bookings_of_it(external):
+    """BFCL's ``book_room(hotel_name, room_type, num_nights)`` ("Book a room in a specified
+    hotel") next to ``hotel_booking`` ("Books a hotel room ..."): both make the domain's hotel
+    bookings, in one table; alone, with no hotel bookings kept, it books a room."""
+    tools = _tools(external("bfcl/BFCL_v4_simple_python.json"), "book_room", "hotel_booking")
+    world = compile_world("bfcl-hotel", "hotel", tools)
+    assert world.spec.tools["hotel_booking"].entity == "hotel_booking"
+    assert world.spec.tools["book_room"].entity == "hotel_booking"
+    assert _inserts(world, "book_room") == ["hotel_booking"]
+    env = world.make_env()
+    table = world.spec.entities["hotel_booking"].table
+    before = len(env.db.rows(table))
+    done = env.call("book_room", hotel_name="Hotel Lumen", room_type="double", num_nights=2)
+    assert done.ok, done.observation
+    assert len(env.db.rows(table)) == before + 1
+    alone = compile_world("bfcl-room", "room", [t for t in tools if t.name == "book_room"])
+    assert alone.spec.tools["book_room"].entity == "room_booking"
+
+
+def test_issuing_a_kept_thing_to_someone_lends_it(external):
+    """Seal-Tools ``issueBook(user_id, book_id)`` ("Issue a book to a user in the library
+    system"): the library's book is handed to the user, a loan of the book that names both."""
+    world = compile_world(
+        "seal-issue", "library", _tools(external("seal-tools/tool.jsonl"), "issueBook")
+    )
+    assert world.spec.tools["issueBook"].entity == "book_loan"
+    assert _inserts(world, "issueBook") == ["book_loan"]
+    env = world.make_env()
+    loans = world.spec.entities["book_loan"]
+    before = len(env.db.rows(loans.table))
+    done = env.call("issueBook", user_id="U-7", book_id="BK-12")
+    assert done.ok, done.observation
+    rows = env.db.rows(loans.table)
+    assert len(rows) == before + 1
+    assert (rows[-1]["book_id"], rows[-1]["user_id"]) == ("BK-12", "U-7")
+
+
+def test_a_new_records_details_object_fills_its_row_and_its_child_rows(external):
+    """ACEBench's ``GeoArchDesign_collaborateProject(projectDetails: {projectName, location,
+    participants: [{name, role, availability}]})`` ("It supports project creation"): the
+    details are the new project's own fields, and its participants, people with a name, become
+    child rows of it; the world passes its conformance check."""
+    from agentscaler.worlds.checks.conformance import check_world
+
+    name = "GeoArchDesign_collaborateProject"
+    world = compile_world("ace-project", "project", _tools(external("acebench/data_en"), name))
+    tool = world.spec.tools[name]
+    assert (tool.kind, tool.entity) == ("create", "project")
+    assert tool.params["projectDetails"].role == "fields"
+    child = next(n for n, e in world.spec.entities.items() if e.parent is not None)
+    assert world.spec.entities[child].parent.field == "participants"
+    assert _inserts(world, name) == ["project", child]
+    env = world.make_env()
+    people = [
+        {
+            "name": "Ada Byron",
+            "role": "Engineer",
+            "availability": {"days": ["Monday"], "timeRange": "09:00-12:00"},
+        },
+        {
+            "name": "Le Corbusier",
+            "role": "Architect",
+            "availability": {"days": ["Friday"], "timeRange": "14:00-17:00"},
+        },
+    ]
+    details = {"projectName": "Harbour Hall", "location": "Lisbon", "participants": people}
+    done = env.call(name, projectDetails=details)
+    assert done.ok, done.observation
+    projects = world.spec.entities["project"]
+    row = next(r for r in env.db.rows(projects.table) if r["project_name"] == "Harbour Hall")
+    assert row["location"] == "Lisbon"
+    rows = [
+        r
+        for r in env.db.rows(world.spec.entities[child].table)
+        if r["project_id"] == row[projects.key]
+    ]
+    assert sorted((r["name"], r["role"]) for r in rows) == [
+        ("Ada Byron", "Engineer"),
+        ("Le Corbusier", "Architect"),
+    ]
+    report = check_world(world)
+    assert report.passed, report.summary()
+
+
+def test_a_details_object_holding_the_records_key_names_an_existing_record(external):
+    """ACEBench's ``PoliticalActivityManager_registerForEvent(eventDetails: {eventID,
+    votingMethods}, userInfo)``: the details carry the event's own key, so they name an event
+    that exists rather than the fields of a new one (its key is not taken from them)."""
+    name = "PoliticalActivityManager_registerForEvent"
+    world = compile_world("ace-event", "event", _tools(external("acebench/data_en"), name))
+    tool = world.spec.tools[name]
+    assert tool.params["eventDetails"].role != "fields"
+    assert all("eventDetails.eventID" not in str(e.values) for e in tool.effects)

@@ -94,6 +94,10 @@ ACTION_NOUNS = {
 }
 
 
+HANDOVER_VERBS = {"issue": "loan"}
+"""Verbs that, applied to a kept thing for someone another argument names, hand it over."""
+
+
 @dataclass
 class Role:
     param: ParamInfo
@@ -378,6 +382,9 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         if name_entity and name_entity != key.entity and (not known_name or verb in CREATE_VERBS):
             return _create(shape, _act_record(shape, name_entity, known_name))
         noun = ACTION_NOUNS.get(verb or "", f"{verb}_event" if verb else "action")
+        if verb in HANDOVER_VERBS and any(p.entity and p is not key for p in shape.params):
+            # issue_book(book_id, user_id): the book is handed to the user, a loan of it
+            noun = HANDOVER_VERBS[verb]
         return _create(shape, f"{key.entity}_{noun}")
     entity = created or name_entity
     handle = _returned_handle(shape) if created is None and key is None else None
@@ -391,7 +398,9 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         entity = f"{name_entity}_{noun}"
     elif created is None and verb in RECORD_VERBS and name_entity:
         record = ACTION_NOUNS[verb]
-        named = f"{name_entity}_{record}"
+        named = _record_of_named_place(shape, name_entity, record, known | named_entities) or (
+            f"{name_entity}_{record}"
+        )
         if not name_entity.endswith(record) and (
             not known_name or named in known or named in named_entities
         ):
@@ -407,6 +416,23 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         decision.fallback = True
         return decision
     return _create(shape, entity)
+
+
+def _record_of_named_place(
+    shape: ToolShape, entity: str, record: str, entities: set[str]
+) -> str | None:
+    """The domain's records of the place an argument names, when the thing the name books is
+    part of it: ``book_room(hotel_name, room_type, ...)`` ("Book a room in a specified hotel")
+    makes one of the domain's hotel bookings, not a booking of a room kept apart."""
+    for param in shape.params:
+        words = split_identifier(param.name)
+        if len(words) < 2 or words[-1] not in ("name", "id") or param.json_type != "string":
+            continue
+        place = "_".join(words[:-1])
+        named = f"{place}_{record}"
+        if place != entity and named in entities:
+            return named
+    return None
 
 
 HANDLE_SUFFIXES = ("url", "uri", "link", "path")
@@ -556,11 +582,21 @@ def _create(shape: ToolShape, entity: str, key_param: ParamInfo | None = None) -
     if key_param is None:
         key_param = next((p for p in shape.id_params() if p.entity == entity), None)
     decision = Decision("create", entity, key_provided=key_param is not None)
+    own_details = {f"{entity}_details", f"{entity.split('_')[-1]}_details"}
     for param in shape.params:
         if param is key_param:
             decision.roles.append(Role(param, "key", None, entity))
         elif param.entity is not None and param.entity != entity:
             decision.roles.append(Role(param, "reference", param.column, param.entity))
+        elif (
+            param.column in own_details
+            and _object_fields(param)
+            and not any(entity_of_parameter(p) == entity for p in param.schema["properties"])
+        ):
+            # create_project(projectDetails: {projectName, location, participants}): the new
+            # record's own fields, held in one object (one holding its key names a record
+            # that exists: registerForEvent(eventDetails: {eventID, ...}))
+            decision.roles.append(Role(param, "fields"))
         else:
             decision.roles.append(Role(param, "field", param.column))
     return decision

@@ -16,7 +16,7 @@ from agentscaler.naming import entity_of_parameter
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import ParamBinding, Relation, Table, ToolBinding
 from agentscaler.worlds.infer.criteria import add_criteria_columns
-from agentscaler.worlds.infer.decide import Decision, decide
+from agentscaler.worlds.infer.decide import Decision, Role, decide
 from agentscaler.worlds.infer.drafts import Entities, EntityDraft, column_type_of
 from agentscaler.worlds.infer.meanings import split_by_meaning
 from agentscaler.worlds.infer.operations import (
@@ -95,6 +95,7 @@ def infer_schema(
         ToolPlan(shape, decide(shape, known, lookup_tables=not fixed, named=named))
         for shape in shapes
     ]
+    _details_kept_whole(plans)
     for plan in plans:
         if plan.decision.entity:
             entities.ensure(plan.decision.entity)
@@ -131,6 +132,29 @@ def infer_schema(
     for plan in plans:
         plan.binding = _binding(plan, by_entity, entities)
     return SchemaPlan(tables=tables, relations=relations, tools=plans)
+
+
+def _details_kept_whole(plans: list[ToolPlan]) -> None:
+    """A create's details object is one value of its row again when another write of the
+    domain sets the same details as something else than an object (``contractDetails`` as free
+    text): the row keeps them whole, as that tool gives them."""
+    whole = {
+        param.column
+        for plan in plans
+        if plan.shape.kind != "read"
+        for param in plan.shape.params
+        if param.json_type != "object"
+    }
+    for plan in plans:
+        decision = plan.decision
+        if decision.operation != "create":
+            continue
+        decision.roles = [
+            Role(r.param, "field", r.param.column)
+            if r.role == "fields" and r.param.column in whole
+            else r
+            for r in decision.roles
+        ]
 
 
 def _collect_columns(plan: ToolPlan, entities: Entities) -> None:

@@ -42,7 +42,7 @@ from agentscaler.worlds.infer.rules import (
 from agentscaler.worlds.infer.rules.context import STATE_COLUMN, row_name
 from agentscaler.worlds.infer.rules.text import clauses, normalize
 from agentscaler.worlds.infer.users import with_users
-from agentscaler.worlds.interface import read_params
+from agentscaler.worlds.interface import read_params, snake
 from agentscaler.worlds.schemas import resolve_schema, schema_type
 from agentscaler.worlds.seeding.rates import with_rates
 from agentscaler.worlds.spec.expr import param_ref
@@ -338,11 +338,33 @@ class _ToolBuilder:
                     found[param.name] = child
         return found
 
+    def _contained_children(self) -> dict[str, ChildList]:
+        """Lists of child rows inside an object argument holding the record's fields
+        (``projectDetails.participants``), by the expression reading each list."""
+        found = {}
+        for param in self.binding.params:
+            info = self.params.get(param.name)
+            if param.role != "fields" or info is None or not self.entity:
+                continue
+            for prop, sub in (resolve_schema(info.schema).get("properties") or {}).items():
+                child = self.children.get((self.entity, snake(prop)))
+                sub = resolve_schema(sub) if isinstance(sub, dict) else {}
+                items = sub.get("items")
+                if (
+                    child is not None
+                    and schema_type(sub) == "array"
+                    and isinstance(items, dict)
+                    and resolve_schema(items).get("properties")
+                ):
+                    found[f"{param_ref(param.name)}.{prop}"] = child
+        return found
+
     def _child_rows(self, row: str, *, replace: bool) -> list[SpecEffect]:
         """Effects storing list arguments as child rows of ``row`` (replacing old ones)."""
         effects = []
         key = self.table.primary_key if self.table is not None else "id"
-        for name, child in self._child_params().items():
+        lists = {param_ref(n): c for n, c in self._child_params().items()}
+        for source, child in {**lists, **self._contained_children()}.items():
             values: dict[str, Any] = {child.parent_column: f"={row}.{key}"}
             for prop, column in zip(child.properties, child.item_fields, strict=True):
                 values[column] = f"=item.{prop}"
@@ -351,12 +373,10 @@ class _ToolBuilder:
                     SpecEffect(
                         clear=child.child,
                         values={child.parent_column: f"={row}.{key}"},
-                        when=f"{param_ref(name)} is not None",
+                        when=f"{source} is not None",
                     )
                 )
-            effects.append(
-                SpecEffect(insert=child.child, values=values, each=f"item in {param_ref(name)}")
-            )
+            effects.append(SpecEffect(insert=child.child, values=values, each=f"item in {source}"))
         return effects
 
     def _values(self, roles: tuple[str, ...]) -> dict[str, Any]:
@@ -371,8 +391,6 @@ class _ToolBuilder:
     def _fields_containers(self, values: dict[str, Any]) -> None:
         if self.table is None:
             return
-        from agentscaler.worlds.interface import snake
-
         for param in self.binding.params:
             if param.role != "fields":
                 continue
@@ -459,6 +477,7 @@ class _ToolBuilder:
         returns = main
         if operation == "create" and self.entity is not None and self.table is not None:
             values = self._values(("field", "reference", "key"))
+            self._fields_containers(values)
             returns = row_name(self.entity)
             self.effects.append(SpecEffect(insert=self.entity, values=values, bind=returns))
             self.effects.extend(self._child_rows(returns, replace=False))
