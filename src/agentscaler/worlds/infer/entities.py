@@ -26,6 +26,7 @@ from agentscaler.worlds.infer.operations import (
     transition_target,
 )
 from agentscaler.worlds.infer.payments import add_payment_columns
+from agentscaler.worlds.infer.schema_merge import disagreements
 from agentscaler.worlds.infer.sessions import (
     SESSION_ENTITY,
     credentials_as_options,
@@ -137,14 +138,20 @@ def infer_schema(
 def _details_kept_whole(plans: list[ToolPlan]) -> None:
     """A create's details object is one value of its row again when another write of the
     domain sets the same details as something else than an object (``contractDetails`` as free
-    text): the row keeps them whole, as that tool gives them."""
-    whole = {
-        param.column
-        for plan in plans
-        if plan.shape.kind != "read"
-        for param in plan.shape.params
-        if param.json_type != "object"
-    }
+    text), or as an object no value of which satisfies both (a session's ``duration`` in hours
+    1-8 and in minutes 30-180): the row keeps them whole, as each tool gives them, and a
+    column per meaning when they disagree."""
+    whole: set[str | None] = set()
+    objects: dict[str | None, list[dict]] = {}
+    for plan in plans:
+        if plan.shape.kind == "read":
+            continue
+        for param in plan.shape.params:
+            if param.json_type != "object":
+                whole.add(param.column)
+            else:
+                objects.setdefault(param.column, []).append(param.schema)
+    whole |= {column for column, stated in objects.items() if disagreements(stated)}
     for plan in plans:
         decision = plan.decision
         if decision.operation != "create":
