@@ -115,3 +115,22 @@ def set_row(env, table: str, key_column: str, key, **values) -> None:
         f'UPDATE "{table}" SET {assignments} WHERE "{key_column}" = ?', (*values.values(), key)
     )
     env.restore(env.snapshot().data)  # drop cached table digests
+
+
+def doc_tool(name: str, description: str, params: dict, required: list[str], returns: dict):
+    """A tool as a service's docs give it: its parameters and the fields it returns."""
+    return ToolSpec.create(
+        name=name,
+        description=description,
+        parameters={"type": "object", "properties": params, "required": required},
+        returns={"type": "object", "properties": returns},
+    )
+
+
+def replayed(world, calls):
+    """The outputs of ``calls`` (``(name, arguments)`` pairs) replayed on an imported world
+    from its initial state, and the final state in the data's shape."""
+    from agentscaler.worlds.importing.replay import Call, replay, state_document
+
+    *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
+    return outputs, state_document(world, last["final_state"])

@@ -8,24 +8,15 @@ import copy
 from pathlib import Path
 
 import pytest
+from tests.worlds.conftest import doc_tool, replayed
 
-from agentscaler.records import ToolSpec
 from agentscaler.worlds.importing.build import import_world
 from agentscaler.worlds.importing.fidelity import compare, shape_paths
 from agentscaler.worlds.importing.read import Source
-from agentscaler.worlds.importing.replay import Call, replay, state_document
+from agentscaler.worlds.importing.replay import state_document
 from agentscaler.worlds.importing.shape import canonical_data, read_shape
 
 NUMBER = {"type": "number"}
-
-
-def _tool(name: str, description: str, params: dict, required: list[str], returns: dict):
-    return ToolSpec.create(
-        name=name,
-        description=description,
-        parameters={"type": "object", "properties": params, "required": required},
-        returns={"type": "object", "properties": returns},
-    )
 
 
 def _enum(values: list[str]) -> dict:
@@ -34,7 +25,7 @@ def _enum(values: list[str]) -> dict:
 
 PEDAL = _enum(["pressed", "released"])
 CAR_TOOLS = [
-    _tool(
+    doc_tool(
         "displayCarStatus",
         "Displays the status of the vehicle.",
         {"option": {"type": "string"}},
@@ -46,21 +37,21 @@ CAR_TOOLS = [
             }
         },
     ),
-    _tool(
+    doc_tool(
         "pressBrakePedal",
         "Presses the brake pedal based on pedal position.",
         {"pedalPosition": NUMBER},
         ["pedalPosition"],
         {"brakePedalStatus": PEDAL, "brakePedalForce": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "releaseBrakePedal",
         "Releases the brake pedal of the vehicle.",
         {},
         [],
         {"brakePedalStatus": PEDAL, "brakePedalForce": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "check_tire_pressure",
         "Checks the tire pressure of the vehicle.",
         {},
@@ -78,11 +69,6 @@ def car(tmp_path_factory):
     return import_world(CAR_TOOLS, source, "car", out, check=False)
 
 
-def _run(world, calls):
-    *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
-    return outputs, state_document(world, last["final_state"])
-
-
 def test_a_state_field_only_the_docs_name_is_set_read_and_written_once_set(car):
     world = car.compiled
     # nothing set yet: the data comes back exactly, without the field
@@ -90,9 +76,9 @@ def test_a_state_field_only_the_docs_name_is_set_read_and_written_once_set(car):
     columns = {c.name: c for c in world.world.table("state").columns}
     assert columns["brake_pedal_status"].type == "TEXT"
     assert columns["brake_pedal_status"].enum == ("pressed", "released")
-    outputs, final = _run(world, [("pressBrakePedal", {"pedalPosition": 0.5})])
+    outputs, final = replayed(world, [("pressBrakePedal", {"pedalPosition": 0.5})])
     assert final == {**CAR, "brakePedalStatus": "pressed"}
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("pressBrakePedal", {"pedalPosition": 1.0}),
@@ -127,21 +113,21 @@ def test_the_schema_recovered_counts_a_documented_field_holding_nothing_yet(car)
 
 
 TRADING_TOOLS = [
-    _tool(
+    doc_tool(
         "get_account_info",
         "Get account information.",
         {},
         [],
         {"account_id": {"type": "integer"}, "balance": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "place_order",
         "Place an order.",
         {"symbol": {"type": "string"}, "price": NUMBER, "amount": {"type": "integer"}},
         ["symbol", "price", "amount"],
         {"order_id": {"type": "integer"}, "price": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "get_order_details",
         "Get the details of an order.",
         {"order_id": {"type": "integer"}},
@@ -165,7 +151,9 @@ def test_a_collection_only_the_docs_name_is_written_back_once_it_holds_records(t
     orders = next(c for c in shape.collections if c.documented)
     assert orders.name == "orders" and orders.style == "dict"
     assert {"orders", "orders.*", "orders.*.symbol", "orders.*.amount"} <= shape_paths(shape)
-    outputs, final = _run(world, [("place_order", {"symbol": "NVDA", "price": 2.5, "amount": 3})])
+    outputs, final = replayed(
+        world, [("place_order", {"symbol": "NVDA", "price": 2.5, "amount": 3})]
+    )
     assert outputs[0]["ok"], outputs
     assert set(final) == {*TRADING, "orders"}
     ((key, record),) = final["orders"].items()
@@ -176,7 +164,7 @@ def test_a_collection_only_the_docs_name_is_written_back_once_it_holds_records(t
 
 LIST = {"type": "array", "items": {"type": "string"}}
 TWITTER_TOOLS = [
-    _tool(
+    doc_tool(
         "post_tweet",
         "Post a tweet for the authenticated user.",
         {"content": {"type": "string"}, "tags": {**LIST, "default": []}},
@@ -188,7 +176,7 @@ TWITTER_TOOLS = [
             "tags": LIST,
         },
     ),
-    _tool(
+    doc_tool(
         "get_tweet",
         "Retrieve a specific tweet.",
         {"tweet_id": {"type": "integer", "description": "ID of the tweet to retrieve."}},
@@ -210,7 +198,7 @@ def test_an_empty_collection_is_a_table_whose_created_records_are_written_back(t
     world = import_world(TWITTER_TOOLS, source, "tw", tmp_path, check=False).compiled
     assert canonical_data(state_document(world)) == canonical_data(data)
     assert "tweets" not in {c.name for c in world.world.table("state").columns}
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [("post_tweet", {"content": "hi", "tags": ["#a"]}), ("get_tweet", {"tweet_id": 0})],
     )
@@ -224,21 +212,21 @@ def test_an_empty_collection_is_a_table_whose_created_records_are_written_back(t
 
 
 FOLLOW_TOOLS = [
-    _tool(
+    doc_tool(
         "list_all_following",
         "List all users that the authenticated user is following.",
         {},
         [],
         {"following_list": LIST},
     ),
-    _tool(
+    doc_tool(
         "follow_user",
         "Follow a user for the authenticated user.",
         {"username_to_follow": {"type": "string"}},
         ["username_to_follow"],
         {"follow_status": {"type": "boolean"}},
     ),
-    _tool(
+    doc_tool(
         "unfollow_user",
         "Unfollow a user for the authenticated user.",
         {"username_to_unfollow": {"type": "string"}},
@@ -253,7 +241,7 @@ def test_a_list_the_docs_name_and_tools_add_to_is_kept_in_the_state(tmp_path):
     source = Source(path=Path("f.json"), format="json", document=copy.deepcopy(data))
     world = import_world(FOLLOW_TOOLS, source, "follow", tmp_path, check=False).compiled
     assert canonical_data(state_document(world)) == canonical_data(data)
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("follow_user", {"username_to_follow": "bob"}),
@@ -267,8 +255,8 @@ def test_a_list_the_docs_name_and_tools_add_to_is_kept_in_the_state(tmp_path):
 
 
 WATCH_TOOLS = [
-    _tool("get_watchlist", "Get the watchlist.", {}, [], {"watchlist": LIST}),
-    _tool(
+    doc_tool("get_watchlist", "Get the watchlist.", {}, [], {"watchlist": LIST}),
+    doc_tool(
         "remove_stock_from_watchlist",
         "Remove a stock from the watchlist.",
         {"symbol": {"type": "string"}},
@@ -290,7 +278,7 @@ def test_worlds_check_takes_out_of_a_list_a_value_it_holds(tmp_path):
 
 def test_a_read_of_values_the_state_holds_answers_whether_they_are_the_states(tmp_path):
     tools = [
-        _tool(
+        doc_tool(
             "authenticate",
             "Authenticate a user with username and password.",
             {"username": {"type": "string"}, "password": {"type": "string"}},
@@ -301,7 +289,7 @@ def test_a_read_of_values_the_state_holds_answers_whether_they_are_the_states(tm
     data = {"username": "ana", "password": "s3cret", "tweet_counter": 0}
     source = Source(path=Path("a.json"), format="json", document=copy.deepcopy(data))
     world = import_world(tools, source, "auth", tmp_path, check=False).compiled
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("authenticate", {"username": "ana", "password": "s3cret"}),

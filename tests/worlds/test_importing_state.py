@@ -9,83 +9,73 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.worlds.conftest import doc_tool, replayed
 
-from agentscaler.records import ToolSpec
 from agentscaler.worlds.importing.build import import_world
 from agentscaler.worlds.importing.read import Source
-from agentscaler.worlds.importing.replay import Call, replay, state_document
+from agentscaler.worlds.importing.replay import Call
 from agentscaler.worlds.importing.schema import plan_import
 from agentscaler.worlds.importing.shape import canonical_data, export_document
 
-
-def _tool(name: str, description: str, params: dict, required: list[str], returns: dict):
-    return ToolSpec.create(
-        name=name,
-        description=description,
-        parameters={"type": "object", "properties": params, "required": required},
-        returns={"type": "object", "properties": returns},
-    )
-
-
 NUMBER = {"type": "number"}
 TOOLS = [
-    _tool(
+    doc_tool(
         "get_account_info",
         "Get account information.",
         {},
         [],
         {"account_id": {"type": "integer"}, "balance": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "fund_account",
         "Fund the account with the specified amount.",
         {"amount": NUMBER},
         ["amount"],
         {"status": {"type": "string"}, "new_balance": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "withdraw_funds",
         "Withdraw funds from the account balance.",
         {"amount": NUMBER},
         ["amount"],
         {"new_balance": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "get_watchlist",
         "Get the watchlist.",
         {},
         [],
         {"watchlist": {"type": "array", "items": {"type": "string"}}},
     ),
-    _tool(
+    doc_tool(
         "add_to_watchlist",
         "Add a stock to the watchlist.",
         {"stock": {"type": "string"}},
         ["stock"],
         {"watchlist": {"type": "array", "items": {"type": "string"}}},
     ),
-    _tool(
+    doc_tool(
         "remove_stock_from_watchlist",
         "Remove a stock from the watchlist.",
         {"symbol": {"type": "string"}},
         ["symbol"],
         {"status": {"type": "string"}},
     ),
-    _tool(
+    doc_tool(
         "get_stock_info",
         "Get the details of a stock.",
         {"symbol": {"type": "string", "description": "Symbol that uniquely identifies the stock."}},
         ["symbol"],
         {"price": NUMBER, "volume": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "place_order",
         "Place an order.",
         {"symbol": {"type": "string"}, "price": NUMBER},
         ["symbol", "price"],
         {"order_id": {"type": "integer"}, "price": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "get_order_details",
         "Get the details of an order.",
         {"order_id": {"type": "integer"}},
@@ -123,14 +113,9 @@ def test_top_level_objects_are_columns_and_still_round_trip():
     assert canonical_data(export_document(plan.shape, tables)) == canonical_data(DATA)
 
 
-def _run(world, calls):
-    *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
-    return outputs, state_document(world, last["final_state"])
-
-
 def test_tools_read_and_change_the_top_level_values(trading):
     world = trading.compiled
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("get_account_info", {}),
@@ -153,13 +138,13 @@ def test_tools_read_and_change_the_top_level_values(trading):
 
 def test_keyed_records_are_found_by_the_key_the_tools_name(trading):
     world = trading.compiled
-    outputs, _ = _run(world, [("get_stock_info", {"symbol": "AAPL"})])
+    outputs, _ = replayed(world, [("get_stock_info", {"symbol": "AAPL"})])
     assert outputs[0]["output"] == {"price": 227.0, "volume": 2.5}
 
 
 def test_new_rows_take_their_key_from_the_counter(trading):
     world = trading.compiled
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("place_order", {"symbol": "NVDA", "price": 3.0}),
@@ -176,7 +161,7 @@ def test_new_rows_take_their_key_from_the_counter(trading):
 
 
 TICKET_TOOLS = [
-    _tool(
+    doc_tool(
         "create_ticket",
         "Create a ticket in the system.",
         {
@@ -187,7 +172,7 @@ TICKET_TOOLS = [
         ["title", "priority"],
         {"id": {"type": "integer"}, "title": {"type": "string"}},
     ),
-    _tool(
+    doc_tool(
         "get_ticket",
         "Get a ticket's details.",
         {"ticket_id": {"type": "integer"}},
@@ -199,7 +184,7 @@ TICKET_TOOLS = [
             "status": {"type": "string"},
         },
     ),
-    _tool(
+    doc_tool(
         "close_ticket",
         "Close a ticket.",
         {"ticket_id": {"type": "integer"}},
@@ -220,7 +205,7 @@ TICKETS = {
 def test_new_records_keep_their_arguments_author_and_key(tmp_path):
     source = Source(path=Path("tickets.json"), format="json", document=copy.deepcopy(TICKETS))
     world = import_world(TICKET_TOOLS, source, "tickets", tmp_path, check=False).compiled
-    outputs, final = _run(
+    outputs, final = replayed(
         world,
         [
             ("create_ticket", {"title": "Mouse", "priority": 2}),
@@ -246,7 +231,7 @@ def _enum(values: list[str], text: str = "") -> dict:
 
 
 CAR_TOOLS = [
-    _tool(
+    doc_tool(
         "lockDoors",
         "Locks the doors of the vehicle.",
         {
@@ -260,21 +245,21 @@ CAR_TOOLS = [
         ["unlock", "door"],
         {"lockStatus": _enum(["locked", "unlocked"])},
     ),
-    _tool(
+    doc_tool(
         "startEngine",
         "Starts the engine of the vehicle.",
         {"ignitionMode": _enum(["START", "STOP"])},
         ["ignitionMode"],
         {"engineState": _enum(["running", "stopped"]), "fuelLevel": NUMBER},
     ),
-    _tool(
+    doc_tool(
         "set_navigation",
         "Navigate to the destination.",
         {"destination": {"type": "string"}},
         ["destination"],
         {"status": {"type": "string"}},
     ),
-    _tool(
+    doc_tool(
         "activateParkingBrake",
         "Activates the parking brake of the vehicle.",
         {"mode": _enum(["engage", "release"])},
@@ -295,7 +280,7 @@ CAR = {
 def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
     source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(CAR))
     world = import_world(CAR_TOOLS, source, "car", tmp_path, check=False).compiled
-    _, final = _run(
+    _, final = replayed(
         world,
         [
             ("lockDoors", {"unlock": False, "door": ["driver"]}),
@@ -313,7 +298,7 @@ def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
     # a result field written with a leading underscore still names the state's column
     assert final["parkingBrakeStatus"] == "engaged"
     assert final["fuelLevel"] == 10.0 and final["slopeAngle"] == 0.0
-    _, final = _run(
+    _, final = replayed(
         world,
         [
             ("lockDoors", {"unlock": True, "door": ["driver", "passenger"]}),
@@ -325,7 +310,7 @@ def test_state_tools_choose_columns_map_modes_and_set_values(tmp_path):
 
 
 def _liter_to_gallon():
-    return _tool(
+    return doc_tool(
         "liter_to_gallon",
         "Convert a volume in liters to gallons.",
         {"liter": {"type": "number", "description": "The amount of liter to convert."}},
@@ -339,7 +324,7 @@ def test_a_miss_is_computation_hidden_only_where_the_world_has_no_formula(tmp_pa
 
     tools = [
         _liter_to_gallon(),
-        _tool(
+        doc_tool(
             "contact_customer_support",
             "Contact customer support about a booking.",
             {"message": {"type": "string"}},
@@ -370,21 +355,21 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
 
     tools = [
         _liter_to_gallon(),
-        _tool(
+        doc_tool(
             "get_zipcode_based_on_city",
             "Gets the zipcode based on the city.",
             {"city": {"type": "string", "description": "The name of the city."}},
             ["city"],
             {"zipcode": {"type": "string", "description": "The zipcode of the city."}},
         ),
-        _tool(
+        doc_tool(
             "get_stock_info",
             "Get the details of a stock.",
             {"symbol": {"type": "string", "description": "Symbol of the stock."}},
             ["symbol"],
             {"price": NUMBER},
         ),
-        _tool(
+        doc_tool(
             "compute_exchange_rate",
             "Compute the exchange rate between two currencies",
             {
@@ -432,7 +417,7 @@ def test_numbers_agree_to_six_digits_and_a_lookup_of_no_data_is_hidden(tmp_path)
 
 def test_a_declared_object_or_list_nothing_fills_is_empty_not_null(tmp_path):
     tools = [
-        _tool(
+        doc_tool(
             "check_tire_pressure",
             "Checks the tire pressure of the vehicle.",
             {},
@@ -453,7 +438,7 @@ def test_a_declared_object_or_list_nothing_fills_is_empty_not_null(tmp_path):
     document = {"fuelLevel": 9.5, "frontLeftTirePressure": 32.0, "rearLeftTirePressure": 30.0}
     source = Source(path=Path("car.json"), format="json", document=copy.deepcopy(document))
     world = import_world(tools, source, "car", tmp_path, check=False).compiled
-    outputs, _ = _run(world, [("check_tire_pressure", {})])
+    outputs, _ = replayed(world, [("check_tire_pressure", {})])
     assert outputs[0]["output"] == {
         "tirePressure": {
             "frontLeftTirePressure": 32.0,
@@ -466,7 +451,7 @@ def test_a_declared_object_or_list_nothing_fills_is_empty_not_null(tmp_path):
 
 def test_a_field_named_by_the_record_noun_and_a_column_reads_that_column(tmp_path):
     tools = [
-        _tool(
+        doc_tool(
             "get_credit_card_balance",
             "Get the balance of a credit card",
             {"card_id": {"type": "string", "description": "The ID of the credit card"}},
@@ -482,5 +467,5 @@ def test_a_field_named_by_the_record_noun_and_a_column_reads_that_column(tmp_pat
     }
     source = Source(path=Path("cards.json"), format="json", document=copy.deepcopy(document))
     world = import_world(tools, source, "cards", tmp_path, check=False).compiled
-    outputs, _ = _run(world, [("get_credit_card_balance", {"card_id": "card_7812"})])
+    outputs, _ = replayed(world, [("get_credit_card_balance", {"card_id": "card_7812"})])
     assert outputs[0]["output"] == {"card_balance": 20.5}
