@@ -135,6 +135,23 @@ def _date_pairs(world: Any) -> list[tuple[str, str, str]]:
     return pairs
 
 
+DAY_PARTS = ("morning", "afternoon", "evening", "night")
+
+
+def _in_order(start: Any, end: Any) -> bool | None:
+    """Whether ``end`` comes at or after ``start``: dates and times as written, parts of a day
+    (``Morning`` before ``Afternoon``) by the day's order; None when either is missing or
+    names no moment."""
+    if not start or not end:
+        return None
+    first, last = str(start), str(end)
+    if first.lower() in DAY_PARTS and last.lower() in DAY_PARTS:
+        return DAY_PARTS.index(last.lower()) >= DAY_PARTS.index(first.lower())
+    if not (first[:1].isdigit() and last[:1].isdigit()):
+        return None
+    return last >= first
+
+
 def _as_passed(value: Any, schema: dict[str, Any]) -> Any:
     """A column value as an agent passes it to a parameter of another JSON type, when that loses
     nothing (the id ``"11145"`` of a text key to an integer parameter)."""
@@ -321,9 +338,9 @@ def measure(worlds: list[Any], rows: int) -> dict[str, Any]:
                             stats["address_examples"].append(f"{world.world.domain_id} {parts}")
         for table, start, end in _date_pairs(world):
             for row in db.rows(table):
-                if row.get(start) and row.get(end):
+                ordered = _in_order(row.get(start), row.get(end))
+                if ordered is not None:
                     stats["checked"]["date order"] += 1
-                    ordered = str(row[end]) >= str(row[start])
                     stats["valid"]["date order"] += ordered
                     if not ordered and len(stats["invalid"]["date order"]) < 3:
                         stats["invalid"]["date order"].append(

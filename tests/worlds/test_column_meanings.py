@@ -173,3 +173,31 @@ def test_schemas_that_join_are_no_disagreement():
             {"type": "object", "properties": {"body": {"type": "string"}}},
         ]
     )
+
+
+def test_a_details_object_with_a_property_another_tool_states_otherwise_stays_whole(external):
+    """ACEBench: an audit report's ``reportDetails.timeFrame`` is one of "Last Month", "Last
+    Quarter", "Last Year"; a compliance report's ``timeFrame`` is an object of a start and an end.
+    Unwrapped into the report's columns, the audit's time frame and the compliance report's would
+    share one column whose values one of them refuses; the audit's details stay one value of its
+    row instead, and each tool's time frames are seeded as it states them."""
+    folder = external("acebench/data_en")
+    tools = [
+        *_real_tools(
+            folder / "data_normal_atom_list.json",
+            {"CompanyAuditReportGenerator_generateReport": ""},
+        ),
+        *_real_tools(
+            folder / "data_normal_single_turn_single_function.json",
+            {"TechToolCompliance_generateReport": ""},
+        ),
+    ]
+    world = compile_world("report-meanings", "reports", tools)
+    roles = {
+        p.name: p.role
+        for p in world.world.binding("CompanyAuditReportGenerator_generateReport").params
+    }
+    assert roles["reportDetails"] == "field", roles
+    pair = {"CompanyAuditReportGenerator_generateReport", "TechToolCompliance_generateReport"}
+    checks, refused, _ = _refused(world, pair)
+    assert checks >= 20 and not refused, refused[:5]

@@ -139,19 +139,34 @@ def _details_kept_whole(plans: list[ToolPlan]) -> None:
     """A create's details object is one value of its row again when another write of the
     domain sets the same details as something else than an object (``contractDetails`` as free
     text), or as an object no value of which satisfies both (a session's ``duration`` in hours
-    1-8 and in minutes 30-180): the row keeps them whole, as each tool gives them, and a
-    column per meaning when they disagree."""
+    1-8 and in minutes 30-180), or with a property another tool states so (a report's
+    ``timeFrame`` as text and as an object): the row keeps them whole, as each tool gives them,
+    and a column per meaning when they disagree."""
     whole: set[str | None] = set()
     objects: dict[str | None, list[dict]] = {}
+    stated: dict[str | None, list[dict]] = {}
     for plan in plans:
-        if plan.shape.kind == "read":
-            continue
         for param in plan.shape.params:
+            stated.setdefault(param.column, []).append(param.schema)
+            if plan.shape.kind == "read":
+                continue
             if param.json_type != "object":
                 whole.add(param.column)
             else:
                 objects.setdefault(param.column, []).append(param.schema)
-    whole |= {column for column, stated in objects.items() if disagreements(stated)}
+    whole |= {column for column, schemas in objects.items() if disagreements(schemas)}
+    for plan in plans:  # a property another tool states as something else (time_frame)
+        for role in plan.decision.roles:
+            if role.role != "fields":
+                continue
+            properties = role.param.schema.get("properties") or {}
+            if any(
+                isinstance(sub, dict)
+                and snake(name) in stated
+                and disagreements([sub, *stated[snake(name)]])
+                for name, sub in properties.items()
+            ):
+                whole.add(role.param.column)
     for plan in plans:
         decision = plan.decision
         if decision.operation != "create":
