@@ -305,3 +305,16 @@ def test_a_conversion_and_a_trip_go_somewhere_else():
     calls = [sampler.sample("get_exchange_rate", random.Random(seed)) for seed in range(60)]
     pairs = [(c["base_currency"], c["target_currency"]) for c in calls]
     assert all(base != target for base, target in pairs), pairs
+
+
+def test_parts_of_a_day_end_no_earlier_than_they_start():
+    """A start and an end drawn from parts of a day listed in their order (Morning, Afternoon,
+    Evening) are put in that order, not in the alphabet's (where Evening comes before Morning)."""
+    parts = ("Morning", "Afternoon", "Evening")
+    for seed in range(100):
+        rng = random.Random(seed)
+        row = {"start_time": rng.choice(parts), "end_time": rng.choice(parts)}
+        pairs.order(
+            [("start_time", "end_time")], row, rng, {"start_time": parts, "end_time": parts}
+        )
+        assert parts.index(row["end_time"]) >= parts.index(row["start_time"]), row

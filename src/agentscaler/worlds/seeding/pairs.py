@@ -279,18 +279,30 @@ def _order_clock(start: str, end: str, row: dict[str, Any], rng: random.Random) 
 def _order_within(
     start: str, end: str, row: dict[str, Any], rng: random.Random, allowed: dict[str, Any]
 ) -> None:
-    """Order a pair one of whose columns has a closed set of values (``06:00``, ``12:00``...):
-    a later end of its values, else an earlier start of its."""
-    first, second = str(row[start]), str(row[end])
-    if second > first:
+    """Order a pair one of whose columns has a closed set of values (``06:00``, ``12:00``...;
+    ``Morning``, ``Afternoon``, ``Evening``, in the order they are listed): a later end of its
+    values, else an earlier start of its."""
+    listed = [str(v) for v in (allowed.get(end) or allowed.get(start) or ())]
+
+    def rank(value: object) -> object:
+        text = str(value)
+        if text[:1].isdigit() or text not in listed:
+            return text  # times and dates are ordered as written
+        return f"{listed.index(text):06d}"
+
+    first, second = rank(row[start]), rank(row[end])
+    if type(first) is not type(second) or str(second) > str(first):
         return
-    later = [v for v in allowed.get(end) or () if str(v) > first]
+    later = [v for v in allowed.get(end) or () if str(rank(v)) > str(first)]
     if later:
         row[end] = rng.choice(later)
         return
-    earlier = [v for v in allowed.get(start) or () if str(v) < second]
+    earlier = [v for v in allowed.get(start) or () if str(rank(v)) < str(second)]
     if earlier:
         row[start] = rng.choice(earlier)
+        return
+    if not str(row[start])[:1].isdigit() and str(row[start]) in map(str, allowed.get(end) or ()):
+        row[end] = row[start]  # the last part of the day: it ends in that part too
 
 
 _NOT_AHEAD = frozenset("birth dob born birthday issued created since expiry expires".split())
