@@ -74,7 +74,7 @@ class LocalExecutor:
             return outcome
         pool = self._get_pool()
         pending: dict[Future, list[ShardJob[Any]]] = {
-            pool.submit(_run_batch, fn, [job.payload for job in batch]): batch
+            pool.submit(run_batch, fn, [job.payload for job in batch]): batch
             for batch in batches(jobs, self._workers)
         }
         try:
@@ -90,7 +90,7 @@ class LocalExecutor:
                     results = [(False, (exc, ""))] * len(batch)
                 for job, (ok, result) in zip(batch, results, strict=True):
                     if not ok:  # the shard is reported; the other shards go on
-                        outcome.failures.append(_failure(stage, job, _received(result)))
+                        outcome.failures.append(_failure(stage, job, received(result)))
                     elif on_done is not None:
                         on_done(job, result)
         except BaseException:
@@ -125,7 +125,7 @@ def batches(jobs: Sequence[ShardJob[Any]], workers: int) -> list[list[ShardJob[A
     return out
 
 
-def _run_batch(fn: Callable[[Any], Any], payloads: list[Any]) -> list[tuple[bool, Any]]:
+def run_batch(fn: Callable[[Any], Any], payloads: list[Any]) -> list[tuple[bool, Any]]:
     """Body of one worker call: ``(True, result)`` or ``(False, (exception, traceback))`` per
     payload. What stops a stage (a failure of the machine, an interruption) is raised and ends
     the batch."""
@@ -158,7 +158,7 @@ def _sendable(exc: Exception) -> tuple[Exception, str]:
     return exc, text
 
 
-def _received(sent: tuple[Exception, str]) -> Exception:
+def received(sent: tuple[Exception, str]) -> Exception:
     exc, text = sent
     exc.__cause__ = RemoteTraceback(text)
     return exc

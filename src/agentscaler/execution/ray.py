@@ -16,6 +16,7 @@ from typing import Any
 
 from agentscaler.errors import MissingDependencyError
 from agentscaler.execution.base import MapOutcome, OnDone, ShardFailure, ShardJob
+from agentscaler.execution.local import batches, received, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +88,31 @@ class RayExecutor:
         on_done: OnDone | None = None,
     ) -> MapOutcome:
         ray = self._start()
-        remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(fn)
-        pending = {remote.remote(job.payload): job for job in jobs}
+        # shards go in batches, as to local workers: a Ray task per shard costs more than a
+        # short shard (a one-second filter stage of a hundred shards)
+        remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(run_batch).options(
+            name=getattr(fn, "__name__", stage)  # a worker's title names the stage's function
+        )
+        pending = {
+            remote.remote(fn, [job.payload for job in batch]): batch
+            for batch in batches(jobs, self.workers)
+        }
         outcome = MapOutcome()
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
-                job = pending.pop(ref)
+                batch = pending.pop(ref)
                 try:
-                    result = ray.get(ref)
-                except Exception as exc:  # the shard is reported; the other shards go on
-                    failure = ShardFailure(stage, job.index, job.records, failure_message(exc))
+                    results = ray.get(ref)
+                except Exception as exc:  # the batch's shards are reported; the others go on
+                    results = [(False, exc)] * len(batch)
+                for job, (ok, result) in zip(batch, results, strict=True):
+                    if ok:
+                        if on_done is not None:
+                            on_done(job, result)
+                        continue
+                    error = result if isinstance(result, BaseException) else received(result)
+                    failure = ShardFailure(stage, job.index, job.records, failure_message(error))
                     log.error(
                         "%s: shard %d (%d records, first %s) failed on Ray: %s",
                         stage,
@@ -107,9 +122,6 @@ class RayExecutor:
                         failure.error,
                     )
                     outcome.failures.append(failure)
-                    continue
-                if on_done is not None:
-                    on_done(job, result)
         return outcome
 
     def close(self) -> None:
