@@ -19,7 +19,9 @@ from collections.abc import Callable
 from agentscaler.naming import split_identifier
 
 Pools = Callable[[str], tuple[object, ...]]
+"""The Faker pools of a kind (``person_name``, ``company``, ``city``, ``job``)."""
 Maker = Callable[[random.Random, str, Pools], str]
+"""Makes one value from a random stream, the row's entity and the Faker pools."""
 
 _SPORTS = (
     "basketball",
@@ -203,11 +205,13 @@ _JOINED = re.compile(
 )
 
 
-def _one(options: tuple[str, ...]) -> Maker:
+def one_of(options: tuple[str, ...]) -> Maker:
+    """A maker picking one of ``options``."""
     return lambda rng, entity, pools: rng.choice(options)
 
 
-def _pool(kind: str) -> Maker:
+def from_pool(kind: str) -> Maker:
+    """A maker picking one of the Faker pool ``kind``."""
     return lambda rng, entity, pools: str(rng.choice(pools(kind)))
 
 
@@ -341,24 +345,24 @@ def _identifier(words: list[str]) -> Maker:
 
 
 _BY_WORD: dict[str, Maker] = {
-    "firstname": _pool("first_name"),
-    "givenname": _pool("first_name"),
-    "middlename": _pool("first_name"),
-    "lastname": _pool("last_name"),
-    "familyname": _pool("last_name"),
-    "surname": _pool("last_name"),
-    "username": _pool("username"),
-    "login": _pool("username"),
-    "handle": _pool("username"),
-    "displayname": _pool("person_name"),
-    "url": _pool("url"),
-    "uri": _pool("url"),
-    "uris": _pool("url"),
-    "link": _pool("url"),
-    "website": _pool("url"),
-    "homepage": _pool("url"),
-    "endpoint": _pool("url"),
-    "callback": _pool("url"),
+    "firstname": from_pool("first_name"),
+    "givenname": from_pool("first_name"),
+    "middlename": from_pool("first_name"),
+    "lastname": from_pool("last_name"),
+    "familyname": from_pool("last_name"),
+    "surname": from_pool("last_name"),
+    "username": from_pool("username"),
+    "login": from_pool("username"),
+    "handle": from_pool("username"),
+    "displayname": from_pool("person_name"),
+    "url": from_pool("url"),
+    "uri": from_pool("url"),
+    "uris": from_pool("url"),
+    "link": from_pool("url"),
+    "website": from_pool("url"),
+    "homepage": from_pool("url"),
+    "endpoint": from_pool("url"),
+    "callback": from_pool("url"),
     "filename": _file,
     "file": _file,
     "attachment": _file,
@@ -366,60 +370,60 @@ _BY_WORD: dict[str, Maker] = {
     "directory": _folder,
     "folder": _folder,
     "gate": _gate,
-    "aircraft": _one(AIRCRAFT),
-    "plane": _one(AIRCRAFT),
-    "unit": _one(_UNITS),
-    "sql": _one(_SQL),
-    "prompt": _one(_PROMPTS),
-    "dataset": _one(_DATASETS),
-    "config": _one(_CONFIGS),
+    "aircraft": one_of(AIRCRAFT),
+    "plane": one_of(AIRCRAFT),
+    "unit": one_of(_UNITS),
+    "sql": one_of(_SQL),
+    "prompt": one_of(_PROMPTS),
+    "dataset": one_of(_DATASETS),
+    "config": one_of(_CONFIGS),
     "resolution": _resolution,
     "proxy": _proxy,
-    "useragent": _pool("user_agent"),
-    "domain": _pool("domain"),
-    "sport": _one(_SPORTS),
-    "league": _one(_LEAGUES),
-    "competition": _one(_COMPETITIONS),
-    "tournament": _one(_COMPETITIONS),
+    "useragent": from_pool("user_agent"),
+    "domain": from_pool("domain"),
+    "sport": one_of(_SPORTS),
+    "league": one_of(_LEAGUES),
+    "competition": one_of(_COMPETITIONS),
+    "tournament": one_of(_COMPETITIONS),
     "team": _team,
     "club": _team,
     "season": _season,
-    "religion": _one(_RELIGIONS),
-    "gender": _one(_GENDERS),
-    "sex": _one(_GENDERS),
+    "religion": one_of(_RELIGIONS),
+    "gender": one_of(_GENDERS),
+    "sex": one_of(_GENDERS),
     "specialization": _specialty,
     "specialty": _specialty,
     "speciality": _specialty,
     "expertise": _specialty,
-    "ticker": _one(_TICKERS),
-    "permission": _one(_PERMISSIONS),
-    "permissions": _one(_PERMISSIONS),
-    "scope": _one(_SCOPES),
-    "scopes": _one(_SCOPES),
-    "namespace": _one(_NAMESPACES),
-    "cuisine": _one(_CUISINES),
+    "ticker": one_of(_TICKERS),
+    "permission": one_of(_PERMISSIONS),
+    "permissions": one_of(_PERMISSIONS),
+    "scope": one_of(_SCOPES),
+    "scopes": one_of(_SCOPES),
+    "namespace": one_of(_NAMESPACES),
+    "cuisine": one_of(_CUISINES),
     "genre": _genre,
-    "species": _one(_SPECIES),
-    "weekday": _one(_WEEKDAYS),
+    "species": one_of(_SPECIES),
+    "weekday": one_of(_WEEKDAYS),
     "version": _version,
-    "parties": _pool("person_name"),
-    "player": _pool("person_name"),
-    "winner": _pool("person_name"),
-    "receiver": _pool("person_name"),
-    "recipient": _pool("person_name"),
-    "user": _pool("username"),
+    "parties": from_pool("person_name"),
+    "player": from_pool("person_name"),
+    "winner": from_pool("person_name"),
+    "receiver": from_pool("person_name"),
+    "recipient": from_pool("person_name"),
+    "user": from_pool("username"),
     "apikey": _api_key,
-    "substance": _one(_SUBSTANCES),
-    "chemical": _one(_SUBSTANCES),
-    "crime": _one(_CRIMES),
-    "platform": _one(_PLATFORMS),
-    "function": _one(_EXPRESSIONS),
-    "equation": _one(_EXPRESSIONS),
-    "expression": _one(_EXPRESSIONS),
+    "substance": one_of(_SUBSTANCES),
+    "chemical": one_of(_SUBSTANCES),
+    "crime": one_of(_CRIMES),
+    "platform": one_of(_PLATFORMS),
+    "function": one_of(_EXPRESSIONS),
+    "equation": one_of(_EXPRESSIONS),
+    "expression": one_of(_EXPRESSIONS),
     "venue": _venue,
     "museum": _museum,
     "score": _score,
-    "party": _pool("person_name"),
+    "party": from_pool("person_name"),
 }
 """Makers by the last word of a field's name (or the name written as one word)."""
 _TRIP_WORDS = frozenset({"travel", "trip", "flight", "route", "journey", "ride", "commute"})
@@ -441,20 +445,20 @@ def common_maker(name: str, entity: str = "") -> Maker | None:
     last = words[-1]
     if last == "court":  # a court of law; a tennis court is "Court 3"
         legal = _LEGAL_CONTEXT & (set(split_identifier(entity)) | set(words[:-1]))
-        return _one(_COURTS) if legal else None
+        return one_of(_COURTS) if legal else None
     joined = "".join(words)
     if _JOINED.match(joined):
         return _BY_WORD.get(joined)
     if last in ("symbol", "stock") and (
         {"stock", "ticker"} & set(words[:-1]) or _FINANCE_WORDS & set(split_identifier(entity))
     ):
-        return _one(_TICKERS)
+        return one_of(_TICKERS)
     if last == "identifier" and len(words) > 1:
         return _identifier(words[:-1])
     if last == "city":
-        return _pool("city")
+        return from_pool("city")
     if last in ("from", "to", "origin", "destination") and _TRIP_WORDS & set(words):
-        return _pool("city")
+        return from_pool("city")
     if last == "year":
         return _year
     if (
@@ -476,7 +480,7 @@ def common_maker(name: str, entity: str = "") -> Maker | None:
     if joined in ("useragent",):
         return _BY_WORD[joined]
     if last == "query" and {"sql", "database", "db"} & set(words):
-        return _one(_SQL)  # a search query is words, not SQL
+        return one_of(_SQL)  # a search query is words, not SQL
     if last == "key" and _KEY_WORDS & set(words):
         return _api_key
     if last in ("id", "ids") and len(words) > 1:

@@ -10,11 +10,10 @@ field nothing here knows gets its own words and a number ("Batch 12"), never ran
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from functools import lru_cache
 
 from agentscaler.naming import split_identifier
-from agentscaler.worlds.seeding.common_fields import common_maker
+from agentscaler.worlds.seeding.common_fields import Maker, Pools, common_maker, from_pool, one_of
 from agentscaler.worlds.seeding.names import make_name, name_kind
 
 _PURPOSES = (
@@ -307,20 +306,6 @@ _SITES = ("Berlin office", "London office", "2nd floor", "reception", "home offi
 _CODE_WORDS = frozenset({"serial", "plate", "license", "licence", "batch", "lot"})
 
 
-Pools = Callable[[str], tuple[object, ...]]
-"""The Faker pools of a kind (``person_name``, ``company``, ``city``, ``job``)."""
-Maker = Callable[[random.Random, str, Pools], str]
-"""Makes one value from a random stream, the row's entity and the Faker pools."""
-
-
-def _one(options: tuple[str, ...]) -> Maker:
-    return lambda rng, entity, pools: rng.choice(options)
-
-
-def _pool(kind: str) -> Maker:
-    return lambda rng, entity, pools: str(rng.choice(pools(kind)))
-
-
 def _code(rng: random.Random, entity: str, pools: Pools) -> str:
     letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(2))
     return f"{letters}{rng.randint(1000, 9999)}"
@@ -367,30 +352,30 @@ _TITLES_BY_ENTITY = (
     ({"task", "todo", "milestone", "issue"}, _TASK_TITLE),
     ({"calendar", "meeting", "appointment"}, _two(_MEETINGS, _PROJECTS, "{}: {}", alone=0.0)),
     ({"event", "show", "concert"}, _two(_EVENT_WORDS, _EVENT_KINDS, "{} {}", alone=0.0)),
-    ({"review", "rating"}, _one(_REVIEW_TITLES)),
+    ({"review", "rating"}, one_of(_REVIEW_TITLES)),
     ({"book", "loan", "hold", "movie", "title", "film", "episode", "show"}, _STORY_TITLE),
     (
         {"course", "cours", "lesson", "class", "module"},
         _two(_COURSE_LEVELS, _COURSE_SUBJECTS, "{} {}", alone=0.0),
     ),
     ({"listing", "property", "home"}, _two(_LISTING_TITLES, _NEIGHBORHOODS, "{} in {}", alone=0.0)),
-    ({"job", "posting", "employee", "contact", "user", "position"}, _pool("job")),
+    ({"job", "posting", "employee", "contact", "user", "position"}, from_pool("job")),
 )
 _NAMES_BY_ENTITY = (
     ({"product", "item", "sku", "article"}, _two(_PRODUCTS, _VARIANTS, "{} ({})")),
-    ({"dish", "menu", "meal"}, _one(_DISHES)),
+    ({"dish", "menu", "meal"}, one_of(_DISHES)),
     ({"project"}, _two(_PROJECTS, _PHASES, "{} {}")),
     ({"calendar"}, _two(_CALENDARS, _CALENDAR_PARTS, "{} - {}")),
     ({"device", "appliance", "sensor"}, _two(_ROOMS, _DEVICE_KINDS, "{} {}", alone=0.0)),
-    ({"pet", "animal"}, _one(_PET_NAMES)),
-    ({"plan", "tier", "membership", "subscription"}, _one(_PLANS)),
+    ({"pet", "animal"}, one_of(_PET_NAMES)),
+    ({"plan", "tier", "membership", "subscription"}, one_of(_PLANS)),
     ({"automation", "routine", "scene"}, _two(_AUTOMATIONS, _WHEN, "{1} {0}")),
-    ({"milestone"}, _one(_MILESTONES)),
+    ({"milestone"}, one_of(_MILESTONES)),
     ({"label", "folder", "tag"}, _two(_LABELS, _LABEL_PARTS, "{}/{}")),
     ({"channel"}, _two(_CHANNELS, _CHANNEL_PARTS, "{}-{}")),
     ({"title", "movie", "film"}, _STORY_TITLE),
     ({"medication", "drug", "prescription"}, _two(_DRUGS, _STRENGTHS, "{} {}", alone=0.0)),
-    ({"payee", "contact", "person", "user", "member", "customer"}, _pool("person_name")),
+    ({"payee", "contact", "person", "user", "member", "customer"}, from_pool("person_name")),
 )
 
 
@@ -417,45 +402,47 @@ def _maker(name: str, entity: str, examples: tuple[str, ...] = ()) -> Maker:
     last = words[-1] if words else ""
     every = set(words)
     fixed: dict[str, Maker] = {
-        "purpose": _one(_PURPOSES),
-        "topic": _one(_TOPICS),
+        "purpose": one_of(_PURPOSES),
+        "topic": one_of(_TOPICS),
         "subject": _subject,
-        "headline": _one(_HEADLINES),
-        "breed": _one(_BREEDS),
-        "location": _one(_LOCATIONS),
-        "neighborhood": _one(_NEIGHBORHOODS),
-        "configuration": _one(_BEDS),
+        "headline": one_of(_HEADLINES),
+        "breed": one_of(_BREEDS),
+        "location": one_of(_LOCATIONS),
+        "neighborhood": one_of(_NEIGHBORHOODS),
+        "configuration": one_of(_BEDS),
         "host": _host,
         "hostname": _host,
         "database": _two(_DATABASES, ("prod", "staging", "dev", "eu", "us", "v2"), "{}_{}"),
     }
     if last == "nickname":
         if set(split_identifier(entity)) & {"account", "card", "wallet"}:
-            return _one(_NICKNAMES)
+            return one_of(_NICKNAMES)
         what = " ".join(split_identifier(entity)).title() or "Item"
         return lambda rng, e, pools: f"{rng.choice(pools('city'))} {what}"
     if last in fixed:
         return fixed[last]
     if last == "model":
-        return _one(_DEVICE_MODELS)
+        return one_of(_DEVICE_MODELS)
     if every & {"job", "occupation", "position"} and last in ("title", "job", "position"):
-        return _pool("job")
+        return from_pool("job")
     if every & _CODE_WORDS:
         return _code
     if last == "test" or (last == "name" and "test" in every):
-        return _one(_LAB_TESTS)
+        return one_of(_LAB_TESTS)
     if "generic" in every:
-        return _one(_DRUGS)
+        return one_of(_DRUGS)
     if last == "title":
         return _by_entity(_TITLES_BY_ENTITY, entity) or _TASK_TITLE
     if last == "event":
         return _two(_EVENT_WORDS, _EVENT_KINDS, "{} {}", alone=0.0)
     if last == "recipe":
-        return _one(_DISHES)
+        return one_of(_DISHES)
     if last == "album":
         return _STORY_TITLE
     if last in ("item", "product", "dish"):  # an item ordered: a dish for food, else a product
-        return _one(_DISHES) if every & {"food", "dish", "menu", "meal"} else _NAMES_BY_ENTITY[0][1]
+        return (
+            one_of(_DISHES) if every & {"food", "dish", "menu", "meal"} else _NAMES_BY_ENTITY[0][1]
+        )
     if last == "name" or name in ("payee", "label"):
         if set(split_identifier(entity)) & {"deal", "opportunity"}:
             return _deal
@@ -464,9 +451,9 @@ def _maker(name: str, entity: str, examples: tuple[str, ...] = ()) -> Maker:
             return made
         if entity:
             return _place  # a branch, a venue, a facility: named for its city
-        return _pool("company")
+        return from_pool("company")
     if examples:  # "such as 'Physics' or 'Chemistry'": the service's own values
-        return _one(examples)
+        return one_of(examples)
     shown = " ".join(w for w in words if w not in ("id", "name")).capitalize() or "Item"
     return lambda rng, e, pools: f"{shown} {rng.randint(1, 999)}"
 
