@@ -274,11 +274,12 @@ def test_a_booking_is_moved_to_a_day_to_come():
     [
         ("streaming", "pause_subscription", "resume_date"),
         ("rail_travel", "buy_season_ticket", "start_date"),
+        ("rail_travel", "update_traveler_railcard", "railcard_expiry"),
     ],
 )
 def test_a_write_sets_days_to_come_ahead_of_the_clock(vertical, tool, argument):
-    """A paused subscription resumes on a day to come and a season ticket bought starts on one,
-    not on a day a year past."""
+    """A paused subscription resumes on a day to come, a season ticket bought starts on one and
+    a railcard set on a traveler expires on one, not on a day a year past."""
     world = builtin_world(vertical)
     sampler = ArgumentSampler(world.make_env())
     clock = str(world.spec.clock)[:10]

@@ -309,21 +309,30 @@ _NOT_AHEAD = frozenset("birth dob born birthday issued created since expiry expi
 """Words of a date a booking call gives that is not when the booked time lies."""
 
 
-def ahead(row: dict[str, Any], now: str, rng: random.Random, fixed: Iterable[str] = ()) -> None:
+def ahead(
+    row: dict[str, Any],
+    now: str,
+    rng: random.Random,
+    fixed: Iterable[str] = (),
+    forward: Iterable[str] = (),
+) -> None:
     """Move the dates and date-times of a booking call's arguments (in place), all by the same
     whole days, so that the earliest lies one to sixty days after ``now``: what a booking books
-    lies ahead of the clock, its spans and order kept. ``fixed`` arguments stay as given."""
+    lies ahead of the clock, its spans and order kept. ``fixed`` arguments stay as given; a
+    ``forward`` argument moves whatever its words (a railcard's expiry a write sets), while
+    otherwise a date that is not when the booked time lies (a passport's expiry) stays."""
     clock = moment_of(now)
     if clock is None:
         return
     kept = set(fixed)
+    moving = set(forward)
     dated = {
         name: moment.replace(tzinfo=None)
         for name, value in row.items()
         if name not in kept
         and isinstance(value, str)
         and _iso(value)
-        and not _NOT_AHEAD & set(split_identifier(name))
+        and (name in moving or not _NOT_AHEAD & set(split_identifier(name)))
         and (moment := moment_of(value)) is not None
     }
     if not dated or min(dated.values()) > clock.replace(tzinfo=None):

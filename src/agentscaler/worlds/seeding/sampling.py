@@ -119,11 +119,12 @@ class ArgumentSampler:
             # a stay booked, or moved to other days, is to come; so is the day a paused
             # subscription resumes, a season ticket starts or a card set on a row expires
             kept = set(fixed or ())
+            later: set[str] = set()
             if binding.operation == "transition" or not is_occasion(tool):
                 later = {n for n in arguments if set(split_identifier(n)) & FORWARD}
                 later |= {end for start, end in pairs_of(arguments) if start in later}
                 kept |= set(arguments) - later
-            ahead(arguments, self.env.db.now(), rng, kept)
+            ahead(arguments, self.env.db.now(), rng, kept, forward=later)
         return self._repair(entry, arguments, properties, factory)
 
     def _units(self, tool: str) -> tuple[str, ...]:
