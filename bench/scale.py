@@ -1,7 +1,7 @@
 """Scale of the whole pipeline: per-stage time and peak memory from 566 to 30,000 tools.
 
     python bench/scale.py [--sizes 566,3000,10000,30000] [--compare-size 3000] [--per-domain 10]
-                          [--workdir DIR] [--plot docs/scale.png] [--skip-compare]
+                          [--workdir DIR] [--plot docs/scale.png] [--skip-compare] [--repeats 3]
 
 Each size is one ``agentscaler run`` in its own process (offline oracle agent and scripted user,
 the hashing embedder: the torch-free embedder, which costs what a run with a warm embedding
@@ -13,10 +13,12 @@ peak resident memory of the run and all its workers (from ``run.json``'s progres
 the fitted growth exponent of time over tools (``seconds ~ tools^k``).
 
 At ``--compare-size`` the same pool also runs with one process (``--workers 1``) and on Ray (a
-local cluster the run starts, as many CPUs as the machine): the bench checks that the three runs
-wrote identical records, prints the throughput of two workers over one process on worlds, tasks
-and filter (records per second, measured in this run), and Ray's overhead per shard against the
-local run with as many workers. The machine's load average is printed beside each figure: on a
+local cluster the run starts, as many CPUs as the machine), ``--repeats`` rounds of the three
+settings in turn (local, one process, Ray): the bench checks that every run wrote the same records
+as the first local one, prints the throughput of two workers over one process on worlds, tasks
+and filter, and Ray's overhead per shard against the local run with as many workers, each the
+median of its stage's times over the rounds (a one-second stage moves by more than 10% from one
+run to the next; the rounds' own times are printed beside the medians). The machine's load average is printed beside each figure: on a
 shared machine other jobs take cores too.
 
 Results go to ``WORKDIR/scale.json`` (each run's figures are kept in ``WORKDIR/<run>/result.json``
@@ -30,6 +32,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,29 +185,66 @@ def plot(results: dict[int, dict[str, Any]], path: Path) -> None:
 
 
 def compare(
-    workdir: Path, pool: str, per_domain: int, reuse: bool, local: dict[str, Any]
+    workdir: Path, pool: str, per_domain: int, reuse: bool, local: dict[str, Any], repeats: int
 ) -> dict[str, Any]:
-    """One process vs the local pool vs Ray on the same pool."""
-    single = cached_run(workdir, "compare-1-process", reuse, pool, per_domain, "--workers", "1")
-    on_ray = cached_run(workdir, "compare-ray", reuse, pool, per_domain, "--executor", "ray")
-    local_dir = workdir / local["label"] / "run"
+    """One process vs the local pool vs Ray on the same pool, ``repeats`` rounds each.
+
+    The rounds alternate the three settings (local, one process, Ray) so that a change of the
+    machine's load falls on all three alike; each stage's figure is its median over the rounds.
+    """
+    runs: dict[str, list[dict[str, Any]]] = {"local": [local], "single": [], "ray": []}
+    folders: dict[str, list[Path]] = {
+        "local": [workdir / local["label"] / "run"],
+        "single": [],
+        "ray": [],
+    }
+    options = {"single": ("--workers", "1"), "ray": ("--executor", "ray")}
+    for round_ in range(repeats):
+        suffix = "" if round_ == 0 else f"-{round_ + 1}"
+        if round_:
+            label = f"compare-local{suffix}"
+            (workdir / label).mkdir(exist_ok=True)
+            runs["local"].append(cached_run(workdir, label, reuse, pool, per_domain))
+            folders["local"].append(workdir / label / "run")
+        for kind, label in (("single", "compare-1-process"), ("ray", "compare-ray")):
+            (workdir / f"{label}{suffix}").mkdir(exist_ok=True)
+            runs[kind].append(
+                cached_run(workdir, f"{label}{suffix}", reuse, pool, per_domain, *options[kind])
+            )
+            folders[kind].append(workdir / f"{label}{suffix}" / "run")
+
+    def seconds(kind: str, stage: str) -> list[float]:
+        return [run["stages"][stage]["seconds"] or 0.0 for run in runs[kind]]
+
+    def median(kind: str, stage: str) -> float:
+        return statistics.median(seconds(kind, stage))
+
     out: dict[str, Any] = {
-        "identical_1_vs_n": same_records(workdir / "compare-1-process" / "run", local_dir),
-        "identical_ray_vs_local": same_records(workdir / "compare-ray" / "run", local_dir),
+        "rounds": repeats,
+        "identical_1_vs_n": [
+            diff for path in folders["single"] for diff in same_records(path, folders["local"][0])
+        ],
+        "identical_ray_vs_local": [
+            diff for path in folders["ray"] for diff in same_records(path, folders["local"][0])
+        ],
         "speedup": {},
         "ray": {},
     }
     for stage in COMPARED:
-        one = single["stages"][stage]["seconds"]
-        many = local["stages"][stage]["seconds"]
-        out["speedup"][stage] = round(one / many, 2) if many else None
+        one, many = median("single", stage), median("local", stage)
+        out["speedup"][stage] = {
+            "ratio": round(one / many, 2) if many else None,
+            "single_s": seconds("single", stage),
+            "local_s": seconds("local", stage),
+        }
     for stage in ("worlds", "tasks", "simulate", "filter", "export"):
-        ray_s = on_ray["stages"][stage]["seconds"]
-        local_s = local["stages"][stage]["seconds"]
-        shards = on_ray["stages"][stage]["shards_total"] or 1
+        ray_s, local_s = median("ray", stage), median("local", stage)
+        shards = runs["ray"][0]["stages"][stage]["shards_total"] or 1
         out["ray"][stage] = {
-            "ray_s": ray_s,
-            "local_s": local_s,
+            "ray_s": round(ray_s, 2),
+            "local_s": round(local_s, 2),
+            "ray_rounds": seconds("ray", stage),
+            "local_rounds": seconds("local", stage),
             "shards": shards,
             "overhead_per_shard_ms": round((ray_s - local_s) / shards * 1000, 1),
             "overhead_share": round((ray_s - local_s) / ray_s, 3) if ray_s else None,
@@ -217,6 +257,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="566,3000,10000,30000")
     parser.add_argument("--compare-size", type=int, default=3000)
     parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rounds of the comparison at --compare-size (medians per stage)",
+    )
     parser.add_argument("--per-domain", type=int, default=10)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="reuse runs measured before")
@@ -261,20 +307,30 @@ def main() -> None:
         for folder in ("compare-1-process", "compare-ray"):
             (workdir / folder).mkdir(exist_ok=True)
         local = results[args.compare_size]
-        found = compare(workdir, local["source"], args.per_domain, args.reuse, local)
+        found = compare(
+            workdir, local["source"], args.per_domain, args.reuse, local, max(1, args.repeats)
+        )
         report["compare"] = found
-        print(f"\nat {args.compare_size:,} tools ({local['workers']} local workers):")
+        print(
+            f"\nat {args.compare_size:,} tools ({local['workers']} local workers; medians of "
+            f"{found['rounds']} alternating rounds):"
+        )
         print(f"  records identical, 1 process vs {local['workers']} workers: "
               f"{not found['identical_1_vs_n']} {found['identical_1_vs_n'][:3]}")  # fmt: skip
         print(f"  records identical, Ray vs local: {not found['identical_ray_vs_local']} "
               f"{found['identical_ray_vs_local'][:3]}")  # fmt: skip
-        for stage, ratio in found["speedup"].items():
-            print(f"  {stage}: {local['workers']} workers / 1 process throughput = {ratio}x")
+        for stage, speedup in found["speedup"].items():
+            print(
+                f"  {stage}: {local['workers']} workers / 1 process throughput = "
+                f"{speedup['ratio']}x (rounds: 1 process {speedup['single_s']} s, "
+                f"{local['workers']} workers {speedup['local_s']} s)"
+            )
         for stage, ray in found["ray"].items():
             print(
                 f"  ray {stage}: {ray['ray_s']} s vs local {ray['local_s']} s over "
                 f"{ray['shards']} shards: {ray['overhead_per_shard_ms']} ms per shard, "
-                f"{ray['overhead_share']} of the stage"
+                f"{ray['overhead_share'] or 0:+.1%} of the Ray stage (rounds: Ray {ray['ray_rounds']} s, "
+                f"local {ray['local_rounds']} s)"
             )
     (workdir / "scale.json").write_text(json.dumps(report, indent=2))
     print(f"\nresults: {workdir / 'scale.json'}")
