@@ -210,3 +210,11 @@ def test_a_session_started_for_a_length_starts_now_and_ends_that_length_later():
     ends = dt.datetime.fromisoformat(session["ends_at"].replace("Z", "+00:00"))
     assert session["started_at"] == env.db.now()
     assert ends - started == dt.timedelta(minutes=90)
+    # stamped like the seeded sessions beside it: 2025-06-02T09:00:00Z, not ...+00:00
+    seeded = [
+        r
+        for r in env.db.find("parking_sessions")
+        if r["parking_session_id"] != session["parking_session_id"]
+    ]
+    assert seeded and all(r["started_at"].endswith("Z") for r in seeded)
+    assert session["started_at"].endswith("Z") and session["ends_at"].endswith("Z"), session

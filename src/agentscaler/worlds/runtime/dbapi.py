@@ -442,8 +442,9 @@ class Database(Formulas):
 
     # --- the world clock and date arithmetic --------------------------------------------------
     def now(self) -> str:
-        """The world's fixed date and time (ISO 8601, seconds)."""
-        return self._schema.clock.isoformat(timespec="seconds")
+        """The world's fixed date and time (ISO 8601, seconds), in UTC written with ``Z`` as the
+        seeded moments are (a row a tool stamps reads like the rows beside it)."""
+        return self._schema.clock.isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def today(self) -> str:
         """The world's date (YYYY-MM-DD)."""
@@ -499,13 +500,12 @@ class Database(Formulas):
         """A date (or date-time) moved by a whole number of days, in the same form."""
         if isinstance(value, str) and len(value) <= 10:
             return (_as_date(value) + dt.timedelta(days=int(days))).isoformat()
-        return (_as_datetime(value) + dt.timedelta(days=int(days))).isoformat(timespec="seconds")
+        return _written_like(_as_datetime(value) + dt.timedelta(days=int(days)), value)
 
     @staticmethod
     def add_hours(value: Any, hours: Any) -> str:
-        """A date-time moved by a number of hours."""
-        moved = _as_datetime(value) + dt.timedelta(hours=float(hours))
-        return moved.isoformat(timespec="seconds")
+        """A date-time moved by a number of hours, in the same form (``Z``, an offset or none)."""
+        return _written_like(_as_datetime(value) + dt.timedelta(hours=float(hours)), value)
 
     @staticmethod
     def lower(text: Any) -> Any:
@@ -648,6 +648,19 @@ def _as_datetime(value: Any) -> dt.datetime:
         except ValueError:
             raise InvalidArgument(f"{value!r} is not a date and time (ISO 8601)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _written_like(moment: dt.datetime, value: Any) -> str:
+    """``moment`` written as ``value`` was: with no offset when it had none, ``Z`` for UTC when
+    it ended in ``Z`` or was a date (the world's moments are written ``...Z``), else its offset."""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    written = moment.isoformat(timespec="seconds")
+    if len(text) > 10 and _OFFSET.search(text) is None and not text.endswith("Z"):
+        return moment.replace(tzinfo=None).isoformat(timespec="seconds")
+    return written.replace("+00:00", "Z") if not _OFFSET.search(text) else written
+
+
+_OFFSET = re.compile(r"[+-]\d\d:?\d\d$")
 
 
 def _number_after(key: Any, prefix: str) -> int | None:
