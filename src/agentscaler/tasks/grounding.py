@@ -57,6 +57,11 @@ GENERIC_NAMES = frozenset(
 """Parameter names too generic to say that an output field of the same name feeds them."""
 
 
+_NOT_CARRIED = frozenset({"key", "limit", "sort", "text", "reference"})
+"""Roles of arguments a later call does not take over from an earlier read: how a search
+ranks, pages or words its question is not a detail of what the user wants."""
+
+
 @dataclass(frozen=True)
 class OutField:
     """One value inside an output, with where it sits."""
@@ -434,6 +439,7 @@ class Grounder:
                     items.setdefault((feed.step, feed.field.list_path), feed.field.index)
         if require_link and steps and not chosen:
             return None
+        fixed.update(self._asked_before(binding, steps, fixed))
         anchor = self._anchor(binding, fixed, rng, violate=violate)
         if anchor is False:
             return None
@@ -467,6 +473,33 @@ class Grounder:
         if require_link and steps and not any(s.kind == "output" for s in sources.values()):
             return None
         return Grounded(arguments, sources, picks)
+
+    def _asked_before(
+        self, binding: ToolBinding, steps: Sequence[Step], fixed: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Values the user gave an earlier read of the chain that this create or read takes
+        too: a table is booked for the party size whose availability was checked, a season
+        ticket bought from the station searched from. (An update may set a new value.)"""
+        if binding.operation not in ("create", "get", "search", "compute"):
+            return {}
+        properties = self.world.tools[binding.name].parameters.get("properties") or {}
+        asked: dict[str, Any] = {}
+        for step in steps:
+            if step.kind != "read":
+                continue
+            for name, value in step.arguments.items():
+                source = step.sources.get(name)
+                role = binding.param(name)
+                if (
+                    name in fixed
+                    or name not in properties
+                    or source is None
+                    or source.kind not in ("generated", "user_fact")
+                    or (role is not None and role.role in _NOT_CARRIED)
+                ):
+                    continue
+                asked[name] = value
+        return asked
 
     def _unknowable(self, source: ArgumentSource) -> bool:
         """A value read from the state that is the key of a row the user cannot have seen."""
