@@ -12,6 +12,10 @@ reference to a seeded table: a value that is the column's own words and a number
 for ``league``, "Firstname 10" for ``firstname``, "User 36" for a ``user_id`` of no table),
 which says nothing a real service would hold.
 
+And it counts the name values of columns under a ``pattern`` (a channel's
+``^[a-z0-9][a-z0-9_-]{0,79}$``, a document's ``\\.(pdf|jpg)$``) that read as drawn from the pattern
+alone: a run of six or more letters and digits mixed (``f4_u2ebxf6lnr93ga0k9264i``).
+
     python bench/seed_names.py [--run RUN] [--rows 40]
 """
 
@@ -30,8 +34,10 @@ from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.runtime.loader import load_world
 from agentscaler.worlds.seeding.seed import seed_rows
 from agentscaler.worlds.seeding.texts import text_kind
+from agentscaler.worlds.seeding.worded import names_words
 
 LOREM = frozenset(Provider.word_list)
+DRAWN = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{6,}", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 CODED = {"id", "email", "url", "phone", "date", "datetime", "time", "uuid", "ip", "token", "code"}
 CODED |= {"currency", "country", "status", "text", "zip"}
@@ -80,6 +86,8 @@ def main() -> None:
     noisy_columns: Counter[str] = Counter()
     examples: list[str] = []
     held = held_placeholders = 0
+    shaped = shaped_drawn = 0
+    drawn_examples: list[str] = []
     placeholder_examples: Counter[str] = Counter()
     for name, world, seeded in _worlds(args.run, args.rows):
         for table in world.world.tables:
@@ -100,6 +108,18 @@ def main() -> None:
                 found = [v for v in found if isinstance(v, str) and v.strip()]
                 if not found:
                     continue
+                pattern = (column.value_schema or {}).get("pattern")
+                if (
+                    isinstance(pattern, str)
+                    and "a-z" in pattern  # letters a name may be written in, not a code's form
+                    and names_words(column.name)
+                    and not {"color", "colour", "hex"} & set(split_identifier(column.name))
+                ):
+                    drawn = [v for v in found if DRAWN.search(v)]
+                    shaped += len(found)
+                    shaped_drawn += len(drawn)
+                    if drawn and len(drawn_examples) < args.examples:
+                        drawn_examples.append(f"{name} {table.name}.{column.name}: {drawn[:2]}")
                 bad = [v for v in found if filler(v)]
                 values += len(found)
                 filled += len(bad)
@@ -121,6 +141,13 @@ def main() -> None:
     )
     for example, count in placeholder_examples.most_common(args.examples):
         print(f"    {count:5d}  {example}")
+    share = 100 * shaped_drawn / max(1, shaped)
+    print(
+        f"  name values under a pattern that read as drawn from it: {share:.1f}% "
+        f"({shaped_drawn}/{shaped})   (target 0)"
+    )
+    for example in drawn_examples:
+        print(f"    {example}")
 
 
 if __name__ == "__main__":

@@ -136,3 +136,36 @@ def test_bank_details_are_real_ibans_and_cards_still_valid():
     for card in rows["cards"]:
         month, year = card["expiry"].split("/")
         assert 1 <= int(month) <= 12 and 2000 + int(year) >= 2026, card
+
+
+_DRAWN = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{6,}", re.IGNORECASE)
+"""A run of letters and digits mixed, as a string drawn from a pattern reads (``f4u2ebxf6``)."""
+
+
+@pytest.mark.parametrize(
+    ("vertical", "table", "column", "tool", "argument"),
+    [
+        ("messaging", "channels", "name", "create_channel", "name"),
+        ("insurance_claims", "claim_documents", "file_name", None, None),
+        ("visas", "supporting_documents", "file_name", None, None),
+        ("crm", "companies", "domain", None, None),
+    ],
+)
+def test_a_name_under_a_pattern_reads_like_a_name(vertical, table, column, tool, argument):
+    """A channel's name under ``^[a-z0-9][a-z0-9_-]{0,79}$`` is ``design-reviews``, a document
+    under ``\\.(pdf|jpg|jpeg|png)$`` is ``invoice_73.pdf`` and a company's domain is
+    ``weber-mueller.com``, in seeded rows and in made-up arguments; drawn from the pattern
+    alone they read ``f4_u2ebxf6lnr93ga0k9264i`` and ``uiFoEqFmLjHTr3oBQe-vF4gqIY.jpeg``."""
+    from tests.worlds.conftest import builtin_world
+
+    world = builtin_world(vertical)
+    pattern = next(c for c in world.world.table(table).columns if c.name == column).value_schema[
+        "pattern"
+    ]
+    values = [row[column] for row in seed_rows(world.world, 5, 40, world.spec)[table]]
+    if tool is not None:
+        sampler = ArgumentSampler(world.make_env())
+        values += [sampler.sample(tool, random.Random(seed))[argument] for seed in range(20)]
+    assert all(re.search(pattern, v) for v in values), values
+    drawn = [v for v in values if _DRAWN.search(v)]
+    assert not drawn, drawn

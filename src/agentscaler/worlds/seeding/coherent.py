@@ -26,6 +26,7 @@ from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
+from agentscaler.worlds.seeding.worded import WORDED, names_words, worded
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
@@ -302,6 +303,28 @@ class CoherentRows:
         examples = examples_in(column.description) if column.type == "TEXT" else ()
         if semantic == "category" and examples and not ({"enum", "pattern"} & set(schema)):
             return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
+        if (
+            column.type == "TEXT"
+            and semantic in WORDED
+            and pattern is not None
+            and compiled is not None
+            and names_words(name)
+            and not ({"enum", "format"} & set(schema))
+        ):  # a channel's name "design-reviews" under a pattern of slugs, not "f4_u2ebx"
+            make = field_maker(name, entity, examples)
+            drawn = columns.generic(schema, semantic, name)
+
+            def shaped(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
+                rng = draw.rng
+                made = [worded(make(rng, entity, faker_pool), pattern, schema, rng) for _ in rows]
+                missing = [i for i, value in enumerate(made) if value is None]
+                if missing:
+                    fill = drawn([rows[i] for i in missing], draw)
+                    for index, value in zip(missing, fill, strict=True):
+                        made[index] = value
+                return made
+
+            return shaped
         if (
             column.type == "TEXT"
             and semantic in (None, "title", "label")
