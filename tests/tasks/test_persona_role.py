@@ -121,3 +121,22 @@ def test_no_user_asks_for_a_decision_the_service_makes(sampled_builtin):
     ]
     assert not decided, decided[:5]
     assert len(tasks) >= 1000
+
+
+def test_a_record_told_by_a_due_or_end_date_is_not_said_from_it(sampled_builtin):
+    """ "pay my invoice due on 2025-09-11", "my subscription ending on ...": a record told
+    apart by a date that is not when it happened is not "my invoice from" a day to come."""
+    workspace, _ = sampled_builtin
+    said = {"due date": "due on", "expiration date": "expiring on", "end date": "ending on"}
+    checked = told = wrong = 0
+    for task in read_records(workspace.tasks, Task):
+        for fact in task.user_facts:
+            field = fact.description.rpartition(": its ")[2]
+            words = next((w for k, w in said.items() if field.endswith(k)), None)
+            if words is None or not fact.description.startswith("tells which"):
+                continue
+            checked += 1
+            told += f"{words} {fact.value}" in task.intent
+            wrong += f"from {fact.value}" in task.intent
+    assert checked >= 5 and told >= 3, (checked, told)
+    assert wrong == 0, wrong

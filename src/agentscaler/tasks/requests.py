@@ -44,6 +44,20 @@ def _same_entity(a: str, b: str) -> bool:
     return a.replace("_", " ") == b.replace("_", " ")
 
 
+_DATE_PREPOSITIONS = (
+    (frozenset({"due"}), "due on"),
+    (frozenset({"expiration", "expiry", "expires", "expiring"}), "expiring on"),
+    (frozenset({"out", "checkout"}), "checking out on"),
+    (frozenset({"end", "ends", "ending", "until"}), "ending on"),
+)
+"""How a record is told by a date that is not when it happened: "my invoice due on 2025-09-11",
+"my subscription ending on ...", not "my invoice from" a day to come."""
+
+
+def _date_preposition(words: set[str]) -> str:
+    return next((said for names, said in _DATE_PREPOSITIONS if names & words), "from")
+
+
 class CallLike(Protocol):
     """A call with its arguments' provenance (a chain step or an attempt)."""
 
@@ -117,7 +131,7 @@ class RequestWriter:
             field, label = pick.label
             words = set(split_identifier(field))
             if words & _DATE_WORDS:
-                return f"{mine} {entity} from {_show(label)}"
+                return f"{mine} {entity} {_date_preposition(words)} {_show(label)}"
             if words & _NAME_WORDS:
                 return f"{mine} {entity} {_show(label)}"
             return f"{mine} {entity} with {_words(field)} {_show(label)}"
