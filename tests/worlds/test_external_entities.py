@@ -302,3 +302,54 @@ def test_a_details_object_holding_the_records_key_names_an_existing_record(exter
     tool = world.spec.tools[name]
     assert tool.params["eventDetails"].role != "fields"
     assert all("eventDetails.eventID" not in str(e.values) for e in tool.effects)
+
+
+def test_lists_known_by_one_identifier_alone_stay_on_their_row(external):
+    """ACEBench lists whose elements carry one identifier and nothing that links them to another
+    thing: a PLC's logic rules (``ruleId``, conditions, actions), a device's encryption
+    operations (``operation_id``, timestamp, action) and an exhibition's visitor log
+    (``visitorID``, entry time). Each list is one value of its record, set whole by the call:
+    no child table, no inserted rows. Line items (a reference with a quantity) still become
+    rows (see the built-in order items)."""
+    folder = external("acebench/data_en")
+    lists = {
+        "PLCController_configureLadderLogic": "logic_details",
+        "iot_device_encryption_control": "operations",
+        "ArtExhibitEntryManager_scanAndManageEntries": "visitor_log",
+    }
+    world = compile_world("ace-logs", "logs", _tools(folder, *lists))
+    for name, field_name in lists.items():
+        tool = world.spec.tools[name]
+        assert not [
+            e for e in world.spec.entities.values() if e.parent and e.parent.field == field_name
+        ], name
+        assert _inserts(world, name) == ([] if tool.kind == "update" else [tool.entity]), name
+        assert world.spec.entities[tool.entity].columns[field_name].type == "JSON", name
+    env = world.make_env()
+    name = "PLCController_configureLadderLogic"
+    plc = world.spec.entities[world.spec.tools[name].entity]
+    key = env.db.rows(plc.table)[0][plc.key]
+    rules = [
+        {
+            "ruleId": "R1",
+            "conditions": [{"input": "temp", "comparison": "greater_than", "value": "80"}],
+            "actions": [{"actionType": "stop", "target": "conveyor"}],
+        }
+    ]
+    schedule = {"startTime": "08:00", "endTime": "17:00", "days": ["Monday"]}
+    done = env.call(name, plcId=key, logicDetails=rules, schedule=schedule)
+    assert done.ok, done.observation
+    row = next(r for r in env.db.rows(plc.table) if r[plc.key] == key)
+    assert row["logic_details"] == rules
+
+
+def test_line_items_become_rows_of_their_own():
+    """A list whose elements reference something with a quantity (``product_id``,
+    ``quantity``) is rows of a child table, even where the referenced entity has no table."""
+    from agentscaler.worlds.infer.children import has_identity
+
+    line = {"product_id": {"type": "string"}, "quantity": {"type": "integer"}}
+    assert has_identity(line)
+    assert not has_identity({"operation_id": {"type": "string"}, "action": {"type": "string"}})
+    assert has_identity({"visitorID": {"type": "string"}}, frozenset({"visitor"}))
+    assert has_identity({"leaseID": {"type": "string"}, "tenantID": {"type": "string"}})

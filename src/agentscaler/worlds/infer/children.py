@@ -1,10 +1,14 @@
 """Child tables: a list of objects inside a record (an order's items, a return's items) becomes
 rows of their own, keyed to their parent, instead of a JSON column.
 
-Only elements with an identity of their own become rows: an element with a key or a reference
-(``product_id``, ``event_id``, ``flight_number``) or naming someone or something (``name``,
-``email``: a session's participants). A list of anonymous values (a light's settings, a chat's
-keyword rules, a quiz's game elements) is one value of its record, set and replaced whole.
+Only elements that stand for things of their own become rows: an element naming someone or
+something (``name``, ``email``: a session's participants), or one that links to something else:
+a reference to a table of the world (``dish_id``), two identifiers (a lease's key and its
+tenant), or an identifier with a quantity (a line item: ``product_id`` and ``quantity``). A list
+of anonymous values (a light's settings, a chat's keyword rules, a quiz's game elements), and a
+list of elements known by one identifier alone (a PLC's logic rules by ``ruleId``, a device's
+operations by ``operation_id``, a visitor log by ``visitorID``), is one value of its record, set
+and replaced whole.
 
 ``split_children`` turns every JSON column whose values are lists of objects into a child
 table (``order_items`` with ``order_id``, ``product_id``, ``quantity``), the object fields'
@@ -59,15 +63,23 @@ _NAMING_FIELDS = frozenset("name full_name title".split())
 _PERSON_KINDS = frozenset("email phone person_name first_name last_name username".split())
 
 
-def has_identity(props: dict[str, dict[str, Any]]) -> bool:
-    """Whether list elements with these fields are things of their own (see the module)."""
+def has_identity(props: dict[str, dict[str, Any]], known: frozenset[str] = frozenset()) -> bool:
+    """Whether list elements with these fields are things of their own (see the module);
+    ``known``: the entities of the world, which a reference may name."""
+    identifiers = []
     for prop, schema in props.items():
         field_name = snake(prop)
-        if field_name == "id" or entity_of_parameter(prop) is not None:
-            return True
         if field_name in _NAMING_FIELDS or semantic_of(field_name, schema) in _PERSON_KINDS:
             return True
-    return False
+        entity = "id" if field_name == "id" else entity_of_parameter(prop)
+        if entity is not None:
+            if entity in known:
+                return True
+            identifiers.append(entity)
+    if len(identifiers) >= 2:
+        return True
+    counted = any(semantic_of(snake(prop), schema) == "quantity" for prop, schema in props.items())
+    return bool(identifiers) and counted
 
 
 def _child_entity(parent: str, field: str, taken: set[str]) -> str:
@@ -88,6 +100,7 @@ def split_children(
     """Tables with their lists of objects moved into child tables."""
     by_entity = {t.entity: t for t in tables}
     taken = set(by_entity)
+    known = frozenset(by_entity)
     used_tables = {t.name for t in tables}
     out: list[Table] = []
     new_relations = list(relations)
@@ -100,7 +113,7 @@ def split_children(
                 not props
                 or column.primary_key
                 or table.parent is not None
-                or not has_identity(props)
+                or not has_identity(props, known)
             ):
                 kept.append(column)
                 continue
