@@ -30,6 +30,7 @@ from agentscaler.worlds.importing.bind import (
     check_given_values,
     initial_states,
     name_after_tools,
+    status_of_transitions,
     store_created_fields,
     styled_status_values,
     unrecorded_calls,
@@ -304,6 +305,8 @@ def import_world(
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
     warnings += notes
     spec, notes = store_created_fields(spec, tools, plan)
+    warnings += notes
+    spec, notes = status_of_transitions(spec, plan)
     warnings += notes
     spec, notes = styled_status_values(spec, plan)
     warnings += notes
