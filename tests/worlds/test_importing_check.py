@@ -111,7 +111,12 @@ def test_a_search_of_one_record_still_disagrees_when_its_table_holds_records(tmp
     from agentscaler.worlds.runtime.loader import load_world
 
     report = check_world(load_world(result.world_dir), seed=0)
-    assert ("agrees", "find_nearest_tire_shop") in {(f.check, f.tool) for f in report.failures}
+    found = [
+        f.detail
+        for f in report.failures
+        if (f.check, f.tool) == ("agrees", "find_nearest_tire_shop")
+    ]
+    assert found and found[0].endswith("the code failed with not_found"), _failures(report)
 
 
 TICKET_TOOLS = [
