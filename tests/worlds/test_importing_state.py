@@ -136,6 +136,38 @@ def test_tools_read_and_change_the_top_level_values(trading):
     assert final["stocks"] == DATA["stocks"]
 
 
+def test_the_report_names_only_arguments_that_have_no_effect(trading):
+    """An argument the tool's effect reads (the stock added to the watchlist, the amount added
+    to the balance) is not reported as having no effect, and the effect is real."""
+    ignored = [w for w in trading.warnings if "it is accepted and" in w]
+    for tool, argument in [
+        ("add_to_watchlist", "stock"),
+        ("remove_stock_from_watchlist", "symbol"),
+        ("fund_account", "amount"),
+        ("withdraw_funds", "amount"),
+    ]:
+        assert not [w for w in ignored if w.startswith(f"tool {tool}: argument {argument} ")]
+    _, final = replayed(trading.compiled, [("add_to_watchlist", {"stock": "AAPL"})])
+    assert final["watch_list"] == ["NVDA", "AAPL"]
+
+
+def test_an_argument_nothing_reads_is_reported_as_such(tmp_path):
+    tools = [
+        *TOOLS,
+        doc_tool(
+            "set_theme",
+            "Set the theme of the account.",
+            {"account_id": {"type": "integer"}, "shade": {"type": "string"}},
+            ["account_id"],
+            {"account_id": {"type": "integer"}, "balance": NUMBER},
+        ),
+    ]
+    source = Source(path=Path("trading.json"), format="json", document=copy.deepcopy(DATA))
+    result = import_world(tools, source, "trading", tmp_path, check=False)
+    notes = [w for w in result.warnings if w.startswith("tool set_theme: argument shade ")]
+    assert notes and "it is accepted and" in notes[0], result.warnings
+
+
 def test_keyed_records_are_found_by_the_key_the_tools_name(trading):
     world = trading.compiled
     outputs, _ = replayed(world, [("get_stock_info", {"symbol": "AAPL"})])

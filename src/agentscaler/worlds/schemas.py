@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 
@@ -44,3 +46,18 @@ def resolve_schema(schema: dict[str, Any] | None) -> dict[str, Any]:
         else:
             return schema
     return schema
+
+
+def values_of(schema: dict[str, Any]) -> tuple[Any, ...]:
+    """The values a schema allows: its ``enum``, or the ``[Enum]: [...]`` its description
+    lists."""
+    if isinstance(schema.get("enum"), list):
+        return tuple(schema["enum"])
+    match = re.search(r"\[enum\]\s*:?\s*(\[[^\]]*\])", str(schema.get("description", "")), re.I)
+    if match:
+        try:
+            found = json.loads(match.group(1))
+        except ValueError:
+            return ()
+        return tuple(found) if isinstance(found, list) else ()
+    return ()

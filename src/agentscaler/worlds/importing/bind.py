@@ -21,7 +21,6 @@ note of the import report.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any
@@ -31,7 +30,9 @@ from agentscaler.records import ToolSpec
 from agentscaler.records.world import Table
 from agentscaler.worlds.importing.schema import KEY_WORDS, STATE_TABLE, ImportPlan
 from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
+from agentscaler.worlds.infer.operations import TRANSITIONS
 from agentscaler.worlds.interface import read_params, read_returns, snake
+from agentscaler.worlds.schemas import values_of
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import (
     SpecColumn,
@@ -506,21 +507,6 @@ def _column_of(field: str, columns: set[str]) -> str | None:
     return None
 
 
-def values_of(schema: dict[str, Any]) -> tuple[Any, ...]:
-    """The values a schema allows: its ``enum``, or the ``[Enum]: [...]`` its description
-    lists."""
-    if isinstance(schema.get("enum"), list):
-        return tuple(schema["enum"])
-    match = re.search(r"\[enum\]\s*:?\s*(\[[^\]]*\])", str(schema.get("description", "")), re.I)
-    if match:
-        try:
-            found = json.loads(match.group(1))
-        except ValueError:
-            return ()
-        return tuple(found) if isinstance(found, list) else ()
-    return ()
-
-
 STATE_OF_VERB = {"start": "run", "run": "run", "on": "on", "off": "off"}
 """Modes whose state is another word (an engine started is ``running``)."""
 
@@ -805,6 +791,7 @@ def store_created_fields(
             values[column] = param_ref(param.name)
             params[param.name] = SpecParam(role="field", column=column)
             new.append(column)
+        retyped = _widened(source, params, columns, entity.key)
         find = dict(tool.find)
         creator = _creator_from_state(spec, entity, values)
         if creator is not None:
@@ -835,6 +822,15 @@ def store_created_fields(
                     )
                     values[column] = key_value
                     new.append(column)
+        if retyped:
+            entities[entity_name] = entity.model_copy(update={"columns": columns})
+            entity = entities[entity_name]
+            notes.append(
+                f"tool {name}: gives a new {entity_name.replace('_', ' ')} "
+                + ", ".join(f"{c} as {t}" for c, t in retyped)
+                + f", a type the data's values are not; table {entity.table} keeps each value "
+                "as given (a JSON column)"
+            )
         if not new:
             continue
         entities[entity_name] = entity.model_copy(update={"columns": columns})
@@ -854,6 +850,29 @@ def store_created_fields(
     for table, columns in added.items():
         _add_absent_fields(plan, table, columns)
     return spec.model_copy(update={"entities": entities, "tools": tools_out}), notes
+
+
+def _widened(
+    source: ToolSpec, params: dict[str, SpecParam], columns: dict[str, SpecColumn], key: str
+) -> list[tuple[str, str]]:
+    """``(column, JSON type)`` of the columns a creating tool fills with values of another type than the data's (the
+    data's ``priority`` is ``"High"``, ``create_ticket`` takes an integer from 1 to 5): each
+    becomes a JSON column, which keeps the data's values and the tool's as they are given
+    (a text column would read the integer back as text). Changes ``columns``."""
+    widened = []
+    for param in read_params(source.parameters):
+        role = params.get(param.name)
+        if role is None or role.role != "field" or role.column in (None, key):
+            continue
+        column = columns.get(role.column)
+        wanted = JSON_COLUMN_TYPES.get(param.json_type or "")
+        if column is None or wanted is None or column.type in (wanted, "JSON"):
+            continue
+        if (column.type, wanted) == ("REAL", "INTEGER"):
+            continue  # an integer is a number
+        columns[role.column] = column.model_copy(update={"type": "JSON", "values": None})
+        widened.append((role.column, param.json_type or ""))
+    return widened
 
 
 CREATOR_COLUMNS = frozenset(
@@ -904,6 +923,61 @@ def _add_absent_fields(plan: ImportPlan, table: str, columns: list[str]) -> None
     plan.shape = plan.shape.model_copy(
         update={"collections": tuple(walk(c) for c in plan.shape.collections)}
     )
+
+
+def status_of_transitions(spec: WorldSpec, plan: ImportPlan) -> tuple[WorldSpec, list[str]]:
+    """A tool that moves a record of the data to the status its verb names (``close_ticket``
+    -> ``closed``) when the data's records hold no status: the status is a column of its own,
+    which the tool sets; the data's records, which have none, are written back without it
+    (the transition would otherwise change nothing)."""
+    data_tables = {t.name for t in plan.tables} - {STATE_TABLE}
+    entities = dict(spec.entities)
+    tools = dict(spec.tools)
+    notes: list[str] = []
+    for name, tool in spec.tools.items():
+        entity = entities.get(tool.entity or "")
+        if tool.kind != "transition" or entity is None or entity.table not in data_tables:
+            continue
+        if any(
+            (n == STATUS_COLUMN or c.kind == "status") and c.description != _ADDED_STATUS
+            for n, c in entity.columns.items()
+        ):
+            continue
+        verb = next((w for w in split_identifier(name) if w in TRANSITIONS), None)
+        main = next(
+            (r for r, f in tool.find.items() if f.entity == tool.entity and f.each is None), None
+        )
+        effect = next((e for e in tool.effects if e.update == main and e.each is None), None)
+        if verb is None or effect is None or STATUS_COLUMN in effect.values:
+            continue
+        target = TRANSITIONS[verb][0]
+        if STATUS_COLUMN not in entity.columns:
+            columns = {
+                **entity.columns,
+                STATUS_COLUMN: SpecColumn(type="TEXT", kind="status", description=_ADDED_STATUS),
+            }
+            entity = entity.model_copy(update={"columns": columns})
+            entities[tool.entity] = entity  # type: ignore[index]
+            _add_absent_fields(plan, entity.table, [STATUS_COLUMN])
+        values = {STATUS_COLUMN: target, **effect.values}
+        tools[name] = tool.model_copy(
+            update={
+                "effects": tuple(
+                    e.model_copy(update={"values": values}) if e is effect else e
+                    for e in tool.effects
+                )
+            }
+        )
+        notes.append(
+            f"tool {name}: sets the {STATUS_COLUMN} of a {tool.entity.replace('_', ' ')} to "
+            f"{target!r}; the data's records hold no status (a column of table {entity.table} "
+            "written back once set)"
+        )
+    return spec.model_copy(update={"entities": entities, "tools": tools}), notes
+
+
+STATUS_COLUMN = "status"
+_ADDED_STATUS = "The status a tool moved the record to (the data's records hold none)."
 
 
 def styled_status_values(spec: WorldSpec, plan: ImportPlan) -> tuple[WorldSpec, list[str]]:

@@ -30,6 +30,7 @@ from agentscaler.worlds.importing.bind import (
     check_given_values,
     initial_states,
     name_after_tools,
+    status_of_transitions,
     store_created_fields,
     styled_status_values,
     unrecorded_calls,
@@ -44,6 +45,7 @@ from agentscaler.worlds.importing.shape import SET_ASIDE_FILE, SHAPE_FILE, DataS
 from agentscaler.worlds.importing.tree_tools import bind_tree, complete_leaves, speaks_of_tree
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.runtime.loader import CompiledWorld
+from agentscaler.worlds.spec.expr import PARAM_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -132,21 +134,46 @@ def _match_entities(guessed: list[Any], plan: ImportPlan) -> list[str]:
     return notes
 
 
+def _arguments_read(tool: Any) -> set[str]:
+    """The arguments a spec tool's lookups, rules, effects or formulas read (``$stock`` in
+    ``watchlist + [$stock]``), whatever role its parameter list gives them."""
+    parts = tool.model_dump(mode="json", exclude={"params", "note"})
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.update(a or b for a, b in PARAM_PATTERN.findall(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(parts)
+    return found
+
+
 def _absent_fields(tools: list[ToolSpec], plan: ImportPlan, spec: Any) -> list[str]:
-    """Tool arguments that name fields the data does not have (accepted, no effect)."""
+    """Tool arguments that name fields the data does not have and that nothing the tool does
+    reads (accepted, no effect)."""
     notes = []
     for name, tool in spec.tools.items():
         entity = spec.entity(tool.entity)
         if entity is None:
             continue
+        read = _arguments_read(tool)
         for param, role in tool.params.items():
+            if param in read:
+                continue
             if role.role == "option" and param not in ("limit", "sort_by", "order"):
                 origin = next((t for t in tools if t.name == name), None)
                 if origin is None:
                     continue
+                what = "has no effect on the state" if tool.access == "write" else "is ignored"
                 notes.append(
                     f"tool {name}: argument {param} names no field of {entity.table} in the data; "
-                    "it is accepted and has no effect on the state"
+                    f"it is accepted and {what}"
                 )
     return notes
 
@@ -278,6 +305,8 @@ def import_world(
     spec, notes = unrecorded_calls(spec, {t.name for t in plan.tables})
     warnings += notes
     spec, notes = store_created_fields(spec, tools, plan)
+    warnings += notes
+    spec, notes = status_of_transitions(spec, plan)
     warnings += notes
     spec, notes = styled_status_values(spec, plan)
     warnings += notes

@@ -30,11 +30,11 @@ from agentscaler.worlds.importing.bind import (
     _list_change,
     _stem,
     squash,
-    values_of,
 )
 from agentscaler.worlds.importing.schema import STATE_TABLE, ImportPlan
 from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
 from agentscaler.worlds.interface import read_params, read_returns, snake
+from agentscaler.worlds.schemas import values_of
 from agentscaler.worlds.spec.model import (
     SpecColumn,
     SpecEffect,

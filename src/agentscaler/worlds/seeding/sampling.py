@@ -20,7 +20,7 @@ from agentscaler.worlds.infer.semantics import semantic_of
 from agentscaler.worlds.runtime.env import WorldEnv
 from agentscaler.worlds.runtime.formulas import UNIT_FAMILIES, unit_arguments
 from agentscaler.worlds.runtime.text_formats import TEXT_FORMATS, TextFormat
-from agentscaler.worlds.schemas import resolve_schema, schema_type
+from agentscaler.worlds.schemas import resolve_schema, schema_type, values_of
 from agentscaler.worlds.seeding.names import make_name, name_kind, vocabulary_of
 from agentscaler.worlds.seeding.pairs import (
     ahead,
@@ -323,6 +323,12 @@ class ArgumentSampler:
                 ] or enum
             if options:
                 return rng.choice(options)
+        documented = _documented(schema) if kind in ("option", "field", "filter") else ()
+        if documented:  # one of the values the argument's description lists (``[Enum]: [...]``)
+            if schema_type(schema) == "array":
+                return rng.sample(documented, rng.randint(1, len(documented)))
+            current = anchor.get(column.name) if anchor is not None and column is not None else None
+            return rng.choice([v for v in documented if v != current] or documented)
         looked_up = self._looked_up(binding.name).get(name) if kind == "option" else None
         if looked_up is not None:
             rows = self.env.random_rows(looked_up[0], 1, rng)
@@ -401,6 +407,28 @@ class ArgumentSampler:
                 else:
                     arguments[bad] = value
         return entry.validator.validate(arguments)
+
+
+_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _documented(schema: dict[str, Any]) -> list[Any]:
+    """The values an argument's description lists as its allowed ones (``[Enum]: ["on",
+    "off"]``), or of each element of a list argument, when the schema has no ``enum`` and the
+    values have its type; else ``[]``."""
+    if "enum" in schema or "const" in schema:
+        return []
+    json_type = schema_type(schema)
+    if json_type == "array":
+        json_type = schema_type(schema_type_items(schema))
+    kinds = _JSON_TYPES.get(json_type or "")
+    values = list(values_of(schema))
+    if not kinds or not values:
+        return []
+    fits = all(
+        isinstance(v, kinds) and (bool not in kinds) == (not isinstance(v, bool)) for v in values
+    )
+    return values if fits else []
 
 
 def schema_type_items(schema: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,8 @@ PARAM_PREFIX = "arg__"
 _HEX_PREFIX = "argx__"
 """Internal spelling of ``${any name}``: the name's UTF-8 bytes in hex."""
 
-_PARAM = re.compile(r"\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
+PARAM_PATTERN = re.compile(r"\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
+"""An argument named in a spec value: group 1 the name of ``${name}``, group 2 of ``$name``."""
 
 
 def param_ref(name: str) -> str:
@@ -47,7 +48,7 @@ def param_of(value: Any) -> str | None:
     """The argument a value names when it is exactly ``$name`` or ``${name}``, else None."""
     if not isinstance(value, str):
         return None
-    match = _PARAM.fullmatch(value.strip())
+    match = PARAM_PATTERN.fullmatch(value.strip())
     return (match.group(1) or match.group(2)) if match else None
 
 
@@ -238,7 +239,7 @@ def _replace_params(text: str) -> str:
             out.append(ch)
             i += 1
             continue
-        match = _PARAM.match(text, i)
+        match = PARAM_PATTERN.match(text, i)
         if match:
             out.append(_encode_param(match.group(1) or match.group(2)))
             i = match.end()
