@@ -24,7 +24,7 @@ from agentscaler.worlds.seeding.common_fields import examples_in
 from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
-from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
+from agentscaler.worlds.seeding.texts import named_columns, text_kind, text_maker
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.seeding.worded import WORDED, names_words, worded
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -291,13 +291,14 @@ class CoherentRows:
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
             named = named_columns(c.name for c in owner.columns) if owner else None
+            text = text_maker(name, entity, named=named)
+            fitted = {"minLength", "maxLength"} & set(schema)
 
             def texts(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
                 rng = draw.rng
-                return [
-                    fit_length(free_text(name, row, entity, rng, named=named), schema, rng)
-                    for row in rows
-                ]
+                if not fitted:
+                    return [text(row, rng) for row in rows]
+                return [fit_length(text(row, rng), schema, rng) for row in rows]
 
             return texts
         examples = examples_in(column.description) if column.type == "TEXT" else ()
