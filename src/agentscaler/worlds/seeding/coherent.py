@@ -301,18 +301,20 @@ class CoherentRows:
                 return [fit_length(text(row, rng), schema, rng) for row in rows]
 
             return texts
-        examples = examples_in(column.description) if column.type == "TEXT" else ()
-        if semantic == "category" and examples and not ({"enum", "pattern"} & set(schema)):
-            return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
+        is_text = column.type == "TEXT"
+        if semantic == "category" and is_text and not ({"enum", "pattern"} & set(schema)):
+            examples = examples_in(column.description)
+            if examples:
+                return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
         if (
-            column.type == "TEXT"
+            is_text
             and semantic in WORDED
             and pattern is not None
             and compiled is not None
             and names_words(name)
             and not ({"enum", "format"} & set(schema))
         ):  # a channel's name "design-reviews" under a pattern of slugs, not "f4_u2ebx"
-            make = field_maker(name, entity, examples)
+            make = field_maker(name, entity, examples_in(column.description))
             drawn = columns.generic(schema, semantic, name)
 
             def shaped(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
@@ -327,11 +329,11 @@ class CoherentRows:
 
             return shaped
         if (
-            column.type == "TEXT"
+            is_text
             and semantic in (None, "title", "label")
             and not ({"enum", "pattern", "format"} & set(schema))
         ):  # a pet's name, a task's title, a trip's purpose: by what the row is
-            make = field_maker(name, entity, examples)
+            make = field_maker(name, entity, examples_in(column.description))
             fitted = {"minLength", "maxLength"} & set(schema)
 
             def labels(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
