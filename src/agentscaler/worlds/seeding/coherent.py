@@ -24,7 +24,7 @@ from agentscaler.worlds.seeding.common_fields import examples_in
 from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
-from agentscaler.worlds.seeding.texts import free_text, named_columns, text_kind
+from agentscaler.worlds.seeding.texts import named_columns, text_kind, text_maker
 from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
 from agentscaler.worlds.seeding.worded import WORDED, names_words, worded
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
@@ -291,27 +291,30 @@ class CoherentRows:
             and not ({"enum", "pattern", "format"} & set(schema))
         ):
             named = named_columns(c.name for c in owner.columns) if owner else None
+            text = text_maker(name, entity, named=named)
+            fitted = {"minLength", "maxLength"} & set(schema)
 
             def texts(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
                 rng = draw.rng
-                return [
-                    fit_length(free_text(name, row, entity, rng, named=named), schema, rng)
-                    for row in rows
-                ]
+                if not fitted:
+                    return [text(row, rng) for row in rows]
+                return [fit_length(text(row, rng), schema, rng) for row in rows]
 
             return texts
-        examples = examples_in(column.description) if column.type == "TEXT" else ()
-        if semantic == "category" and examples and not ({"enum", "pattern"} & set(schema)):
-            return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
+        is_text = column.type == "TEXT"
+        if semantic == "category" and is_text and not ({"enum", "pattern"} & set(schema)):
+            examples = examples_in(column.description)
+            if examples:
+                return checked(columns.choice(examples))  # "such as 'Physics' or 'Chemistry'"
         if (
-            column.type == "TEXT"
+            is_text
             and semantic in WORDED
             and pattern is not None
             and compiled is not None
             and names_words(name)
             and not ({"enum", "format"} & set(schema))
         ):  # a channel's name "design-reviews" under a pattern of slugs, not "f4_u2ebx"
-            make = field_maker(name, entity, examples)
+            make = field_maker(name, entity, examples_in(column.description))
             drawn = columns.generic(schema, semantic, name)
 
             def shaped(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
@@ -326,11 +329,11 @@ class CoherentRows:
 
             return shaped
         if (
-            column.type == "TEXT"
+            is_text
             and semantic in (None, "title", "label")
             and not ({"enum", "pattern", "format"} & set(schema))
         ):  # a pet's name, a task's title, a trip's purpose: by what the row is
-            make = field_maker(name, entity, examples)
+            make = field_maker(name, entity, examples_in(column.description))
             fitted = {"minLength", "maxLength"} & set(schema)
 
             def labels(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:

@@ -143,17 +143,22 @@ def ascii_word(text: str) -> str:
     return _NOT_LETTER.sub("", plain.lower())
 
 
-def email_for(name: str, rng: random.Random, domains: tuple[str, ...]) -> str:
-    """An address made from a person's name (``maria.gonzalez@example.com``)."""
-    parts = [ascii_word(p) for p in name.split() if ascii_word(p)]
-    parts = [
-        p
-        for p in parts
-        if p not in ("mr", "mrs", "ms", "dr", "md", "phd", "jr", "sr", "ii", "iii", "dds", "dvm")
-    ]
+_TITLES = frozenset(("mr", "mrs", "ms", "dr", "md", "phd", "jr", "sr", "ii", "iii", "dds", "dvm"))
+
+
+@lru_cache(maxsize=8192)
+def _local_part(name: str) -> str:
+    """The local part of a person's address: the first and last of their name's words, in
+    lower-case ASCII, without titles (``maria.gonzalez``)."""
+    parts = [word for word in map(ascii_word, name.split()) if word and word not in _TITLES]
     if not parts:
         parts = ["user"]
-    local = ".".join(parts[:1] + parts[-1:]) if len(parts) > 1 else parts[0]
+    return ".".join(parts[:1] + parts[-1:]) if len(parts) > 1 else parts[0]
+
+
+def email_for(name: str, rng: random.Random, domains: tuple[str, ...]) -> str:
+    """An address made from a person's name (``maria.gonzalez@example.com``)."""
+    local = _local_part(name)
     if rng.random() < 0.3:
         local += str(rng.randint(1, 99))
     return f"{local}@{rng.choice(domains)}"

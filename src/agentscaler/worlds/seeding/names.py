@@ -169,6 +169,19 @@ def _words_of(entity: str) -> str:
     return " ".join(w.capitalize() for w in split_identifier(entity))
 
 
+_POOL_OF_KIND = {
+    "person": "person_name",
+    "company": "company",
+    "job": "job",
+    "timezone": "timezone",
+    "plate": "plate",
+    "iban": "iban",
+    "area": "city",
+}
+"""The kinds of name made by one pick from a value pool, and their pool (as :func:`make_name`
+makes them)."""
+
+
 def make_name(kind: str, rng: random.Random, row: dict[str, Any], entity: str, pools: Pools) -> str:
     """One value of ``kind`` (the row gives a vehicle model its make; ``pools`` the Faker
     values of a kind)."""
@@ -216,6 +229,15 @@ def name_maker(
     kind: str, entity: str, pools: Pools
 ) -> Callable[[list[dict[str, Any]], Any], list[Any]]:
     """A column maker (rows, draw) of ``kind`` for a table of ``entity``."""
+    pool = _POOL_OF_KIND.get(kind)
+    if pool is not None:  # one pick from a value pool a row: the pool is looked up once
+
+        def picks(rows: list[dict[str, Any]], draw: Any) -> list[Any]:
+            pick = draw.rng.choice
+            values = pools(pool)
+            return [pick(values) for _ in rows]
+
+        return picks
 
     def make(rows: list[dict[str, Any]], draw: Any) -> list[Any]:
         rng = draw.rng

@@ -117,13 +117,23 @@ def compile_rules() -> None:
 def money_range(column: str, table: str = "", world: str = "") -> Range | None:
     """The plausible range of an amount column ``column`` of ``table`` in the world named
     ``world`` (None: no documented range; the column's name range applies)."""
+    services, what = _column_rules(column)
+    if services:
+        where = f"{world} {table}"
+        for service, span in services:
+            if service.search(where):
+                return span
+    return what
+
+
+@cache
+def _column_rules(column: str) -> tuple[tuple[tuple[re.Pattern[str], Range], ...], Range | None]:
+    """The service rules whose column pattern names ``column`` (in order) and its range by what
+    it prices alone, read once per column name (the service decides among the first)."""
     if not is_money(column):
-        return None
-    where = f"{world} {table}"
-    for service, pattern, span in _service_rules():
-        if pattern.search(column) and service.search(where):
-            return span
-    for pattern, span in _what_rules():
-        if pattern.search(column):
-            return span
-    return None
+        return (), None
+    services = tuple(
+        (service, span) for service, pattern, span in _service_rules() if pattern.search(column)
+    )
+    what = next((span for pattern, span in _what_rules() if pattern.search(column)), None)
+    return services, what

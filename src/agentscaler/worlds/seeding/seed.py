@@ -12,6 +12,7 @@ import gc
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from agentscaler.canonical import canonical_json, stable_seed
@@ -119,9 +120,10 @@ def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
     """``count`` distinct primary keys in the table's id format."""
     keys: list[Any] = []
     seen: set[Any] = set()
-    key_type = table.key_column.type
-    if table.key_column.enum:  # the tools name every id: use them
-        return list(dict.fromkeys(table.key_column.enum))[:count]
+    key_column = table.key_column
+    key_type = key_column.type
+    if key_column.enum:  # the tools name every id: use them
+        return list(dict.fromkeys(key_column.enum))[:count]
     if key_type != "INTEGER" and not (table.id_pattern and not table.id_prefix):
         width = table.id_width or 5
         low = 10 ** (width - 1) if width > 1 else 0
@@ -136,19 +138,29 @@ def make_keys(table: Table, count: int, draw: Draw) -> list[Any]:
                 return keys
             seen = set(keys)
     factory = draw.factory
-    attempts = 0
-    while len(keys) < count and attempts < count * 50:
+    attempts, most = 0, count * 50
+    if key_type == "INTEGER":
+        schema = key_column.value_schema or {}
+        low = schema.get("minimum") if isinstance(schema.get("minimum"), int) else 1
+        high = schema.get("maximum") if isinstance(schema.get("maximum"), int) else None
+        high = high if high is not None and high >= low else low + max(9999, count * 20)
+        randint = factory.rng.randint
+        while len(keys) < count and attempts < most:
+            attempts += 1
+            key: Any = randint(low, high)
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+        return keys
+    patterned = (
+        {**(key_column.value_schema or {}), "pattern": table.id_pattern}
+        if table.id_pattern and not table.id_prefix
+        else None
+    )
+    while len(keys) < count and attempts < most:
         attempts += 1
-        if key_type == "INTEGER":
-            schema = table.key_column.value_schema or {}
-            low = schema.get("minimum") if isinstance(schema.get("minimum"), int) else 1
-            high = schema.get("maximum") if isinstance(schema.get("maximum"), int) else None
-            high = high if high is not None and high >= low else low + max(9999, count * 20)
-            key: Any = factory.rng.randint(low, high)
-        elif table.id_pattern and not table.id_prefix:
-            key = factory.string(
-                {**(table.key_column.value_schema or {}), "pattern": table.id_pattern}, "id"
-            )
+        if patterned is not None:
+            key = factory.string(patterned, "id")
             if not key:
                 key = f"{table.entity[:3].upper()}-{factory.rng.randint(10000, 99999)}"
         else:
@@ -268,7 +280,35 @@ _STORED_AS = {"TEXT": str, "INTEGER": int, "REAL": float}
 
 def insert_rows(conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, Any]]) -> None:
     """Insert rows, each value encoded for its column (a value that cannot be is stored null);
-    a column whose values are all already in their stored form is passed through."""
+    a column whose values are all already in their stored form is passed through, and a table
+    whose columns all are is inserted from the rows' value tuples as they are read."""
+    names = meta.columns
+    if len(names) < 2 or not rows:
+        _insert_by_column(conn, meta, rows)
+        return
+    try:
+        table = list(map(itemgetter(*names), rows))
+    except KeyError:  # a row without one of the columns: stored null
+        table = [tuple(row.get(name) for name in names) for row in rows]
+    changed = False
+    values: list[Any] = list(zip(*table, strict=True))
+    for at, name in enumerate(names):
+        column_values = values[at]
+        kind = meta.types[name]
+        stored = _STORED_AS.get(kind)
+        if stored is not None and set(map(type, column_values)) <= {stored, _NONE}:
+            continue
+        changed = True
+        if kind == "JSON":
+            values[at] = _json_column(meta, name, list(column_values))
+        else:
+            values[at] = [_encoded(meta, name, v) for v in column_values]
+    conn.executemany(meta.insert_sql, zip(*values, strict=True) if changed else table)
+
+
+def _insert_by_column(
+    conn: sqlite3.Connection, meta: TableMeta, rows: list[dict[str, Any]]
+) -> None:
     values = []
     for column in meta.columns:
         column_values = [row.get(column) for row in rows]

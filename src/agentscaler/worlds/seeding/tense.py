@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from agentscaler.naming import split_identifier
@@ -72,7 +73,8 @@ def made_column(moments: list[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _word(status: Any) -> str:
+@lru_cache(maxsize=4096)
+def _word(status: str) -> str:
     return status.strip().lower().replace(" ", "_").replace("-", "_")
 
 
@@ -81,6 +83,11 @@ def tense_of(status: Any, *, occasion: bool = False) -> Tense | None:
     only of an ``occasion`` (a pending order is not ahead, a pending booking is)."""
     if not isinstance(status, str):
         return None
+    return _tense_of(status, occasion)
+
+
+@lru_cache(maxsize=4096)
+def _tense_of(status: str, occasion: bool) -> Tense | None:
     word = _word(status)
     if word in ENDED:
         return "past"
@@ -164,8 +171,10 @@ def place(
     waiting for confirmation places it ahead."""
     status, start, ends, moments, closes = timing
     tense = tense_of(row.get(status), occasion=occasion)
+    if tense is None:
+        return
     first = _parse(row.get(start))
-    if tense is None or first is None:
+    if first is None:
         return
     if closes:
         _close(row, start, first, clock, rng, tense)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -164,6 +165,20 @@ def free_text(
 ) -> str:
     """A sentence for the free-text column ``name`` of a row of ``entity`` (``named``: the
     row's columns that may name what it is about, when known)."""
+    return text_maker(name, entity, kind, named)(row, rng)
+
+
+TextMaker = Callable[[dict[str, Any], random.Random], str]
+"""Makes one free-text value from its row and a random stream."""
+
+
+@lru_cache(maxsize=4096)
+def text_maker(
+    name: str, entity: str, kind: str | None = None, named: tuple[str, ...] | None = None
+) -> TextMaker:
+    """The maker of :func:`free_text`'s sentences for one column: its templates are chosen
+    once, by how many names a row holds (none, one, two or more), and the sentences naming no
+    one are written out once."""
     kind = kind or text_kind(name) or "note"
     thing = entity.replace("_", " ").strip() or "request"
     if kind == "reason":
@@ -174,18 +189,27 @@ def free_text(
         templates = _REASONS[group]
     else:
         templates = _TEMPLATES[kind]
-    names = _names(row, name, named)
-    if len(names) < 2:
-        templates = tuple(t for t in templates if "{other}" not in t) or templates
-    if not names:
-        templates = tuple(t for t in templates if "ubject}" not in t) or templates
-    template = rng.choice(templates)
-    subject = names[0] if names else f"the {thing}"
-    other = names[1] if len(names) > 1 else f"the {thing}"
-    text = template.format(
-        thing=thing, subject=subject, Subject=subject[:1].upper() + subject[1:], other=other
+    one = tuple(t for t in templates if "{other}" not in t) or templates
+    none = tuple(t for t in one if "ubject}" not in t) or one
+    nobody = f"the {thing}"
+    written = tuple(
+        t.format(thing=thing, subject=nobody, Subject=nobody[:1].upper() + nobody[1:], other=nobody)
+        for t in none
     )
-    return text
+    by_names = (one, templates)
+
+    def make(row: dict[str, Any], rng: random.Random) -> str:
+        names = _names(row, name, named)
+        if not names:
+            return rng.choice(written)
+        template = rng.choice(by_names[len(names) > 1])
+        subject = names[0]
+        other = names[1] if len(names) > 1 else nobody
+        return template.format(
+            thing=thing, subject=subject, Subject=subject[:1].upper() + subject[1:], other=other
+        )
+
+    return make
 
 
 @lru_cache(maxsize=1)
