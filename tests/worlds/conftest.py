@@ -11,6 +11,7 @@ import pytest
 from agentscaler.catalog import vertical_tools
 from agentscaler.jsonl import write_records
 from agentscaler.records import Domain, DomainMember, DomainStats, ToolSpec
+from agentscaler.records.world import Column, Table, ToolBinding, World
 from agentscaler.worlds.compiler import compile_world
 from agentscaler.worlds.runtime.loader import CompiledWorld
 
@@ -134,3 +135,24 @@ def replayed(world, calls):
 
     *outputs, last = list(replay(world, [Call(n, a, i) for i, (n, a) in enumerate(calls)]))
     return outputs, state_document(world, last["final_state"])
+
+
+def items_world(*columns: Column, name: str = "test") -> World:
+    """A world of one ``items`` table (key ``item_id``, ``IT-001``...) with ``columns`` beside
+    its key, and one tool that reads nothing."""
+    table = Table(
+        name="items",
+        entity="item",
+        primary_key="item_id",
+        id_prefix="IT-",
+        id_width=3,
+        columns=(Column(name="item_id", type="TEXT", nullable=False, primary_key=True), *columns),
+    )
+    return World(
+        id=f"w-{name}",
+        domain_id=f"d-{name}",
+        name=name,
+        tables=(table,),
+        tools=(ToolBinding(name="noop", tool_id="t", kind="read", operation="compute"),),
+        code_hash="",
+    )

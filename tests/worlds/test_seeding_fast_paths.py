@@ -6,35 +6,22 @@ from __future__ import annotations
 
 import random
 
-from agentscaler.records.world import Column, Table, ToolBinding, World
+from tests.worlds.conftest import items_world
+
+from agentscaler.records.world import Column, World
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.seeding import texts
 from agentscaler.worlds.seeding.seed import empty_database, insert_rows
 
 
 def _world() -> World:
-    table = Table(
-        name="items",
-        entity="item",
-        primary_key="item_id",
-        id_prefix="IT-",
-        id_width=3,
-        columns=(
-            Column(name="item_id", type="TEXT", nullable=False, primary_key=True),
-            Column(name="count", type="INTEGER"),
-            Column(name="active", type="BOOLEAN"),
-            Column(name="details", type="JSON"),
-            Column(name="price", type="REAL"),
-            Column(name="label", type="TEXT"),
-        ),
-    )
-    return World(
-        id="w-fast",
-        domain_id="d-fast",
+    return items_world(
+        Column(name="count", type="INTEGER"),
+        Column(name="active", type="BOOLEAN"),
+        Column(name="details", type="JSON"),
+        Column(name="price", type="REAL"),
+        Column(name="label", type="TEXT"),
         name="fast",
-        tables=(table,),
-        tools=(ToolBinding(name="noop", tool_id="t", kind="read", operation="compute"),),
-        code_hash="",
     )
 
 

@@ -6,32 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agentscaler.records.world import Column, Table, ToolBinding, World
+from tests.worlds.conftest import items_world
+
+from agentscaler.records.world import Column, World
 from agentscaler.worlds.runtime.dbapi import Schema
 from agentscaler.worlds.runtime.state import connect_bytes, diff_connections, state_hash
 from agentscaler.worlds.seeding.seed import empty_database
 
 
 def _world(value_type: str = "JSON") -> World:
-    table = Table(
-        name="items",
-        entity="item",
-        primary_key="item_id",
-        id_prefix="IT-",
-        id_width=3,
-        columns=(
-            Column(name="item_id", type="TEXT", nullable=False, primary_key=True),
-            Column(name="value", type=value_type),
-            Column(name="price", type="REAL"),
-        ),
-    )
-    return World(
-        id="w-test",
-        domain_id="d-test",
-        name="test",
-        tables=(table,),
-        tools=(ToolBinding(name="noop", tool_id="t", kind="read", operation="compute"),),
-        code_hash="",
+    return items_world(
+        Column(name="value", type=value_type), Column(name="price", type="REAL"), name="test"
     )
 
 
