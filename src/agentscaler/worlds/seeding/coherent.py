@@ -25,7 +25,7 @@ from agentscaler.worlds.seeding.derived import derived_columns
 from agentscaler.worlds.seeding.labels import field_maker
 from agentscaler.worlds.seeding.names import name_kind, vocabulary_of
 from agentscaler.worlds.seeding.texts import named_columns, text_kind, text_maker
-from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length
+from agentscaler.worlds.seeding.values import ValueFactory, faker_pool, fit_length, fits_schema
 from agentscaler.worlds.seeding.worded import WORDED, names_words, worded
 from agentscaler.worlds.spec.model import SpecEntity, WorldSpec
 
@@ -317,9 +317,12 @@ class CoherentRows:
             make = field_maker(name, entity, examples_in(column.description))
             drawn = columns.generic(schema, semantic, name)
 
+            def fits(value: str) -> bool:
+                return fits_schema(value, schema)
+
             def shaped(rows: list[dict[str, Any]], draw: columns.Draw) -> list[Any]:
                 rng = draw.rng
-                made = [worded(make(rng, entity, faker_pool), pattern, schema, rng) for _ in rows]
+                made = [worded(make(rng, entity, faker_pool), pattern, fits, rng) for _ in rows]
                 missing = [i for i, value in enumerate(made) if value is None]
                 if missing:
                     fill = drawn([rows[i] for i in missing], draw)

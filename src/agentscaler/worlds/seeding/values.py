@@ -222,7 +222,7 @@ class ValueFactory:
                 return timely
             if timely is None and semantic in _WORDED and name and names_words(name):
                 label = field_text(name, entity, self.rng, faker_pool)
-                shaped = worded(label, pattern, schema, self.rng)
+                shaped = worded(label, pattern, lambda v: fits_schema(v, schema), self.rng)
                 if shaped is not None:  # a channel's "design-reviews", not "f4_u2ebx"
                     return shaped
             sized = _sized_pattern(pattern, schema)
@@ -459,6 +459,15 @@ def fits_pattern(text: str, pattern: str, schema: dict[str, Any]) -> bool:
         return re.search(pattern, text) is not None and _length_ok(text, schema)
     except re.error:
         return False
+
+
+def fits_schema(text: str, schema: dict[str, Any]) -> bool:
+    """Whether ``text`` matches the schema's pattern, the patterns it adds (``allOf``) and its
+    lengths."""
+    pattern = schema.get("pattern")
+    return (not isinstance(pattern, str) or fits_pattern(text, pattern, schema)) and _also_ok(
+        text, schema
+    )
 
 
 def _also_patterns(schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ reads ``f4_u2ebxf6lnr93ga0k9264i``.
 
 A field's realistic value (:func:`~.labels.field_text`) is tried as it is, then lower case,
 with its words joined by ``-``, ``_`` or nothing, and with the file extension the pattern
-lists; the first that the pattern and the schema's lengths admit is kept, and None tells the
+lists; the first that the schema admits (its pattern and lengths) is kept, and None tells the
 caller to draw from the pattern.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
 from agentscaler.naming import split_identifier
 
@@ -53,13 +53,9 @@ def _variants(text: str, pattern: str, rng: random.Random) -> list[str]:
     return stems
 
 
-def worded(text: str, pattern: str, schema: dict[str, Any], rng: random.Random) -> str | None:
-    """``text`` written to fit ``pattern`` and the lengths of ``schema``, or None."""
-    from agentscaler.worlds.seeding.values import _also_ok, fits_pattern
-
+def worded(text: str, pattern: str, fits: Callable[[str], bool], rng: random.Random) -> str | None:
+    """``text`` written to fit ``pattern`` (``fits``: whether the schema admits a string), or
+    None."""
     if not text:
         return None
-    for variant in _variants(text, pattern, rng):
-        if variant and fits_pattern(variant, pattern, schema) and _also_ok(variant, schema):
-            return variant
-    return None
+    return next((v for v in _variants(text, pattern, rng) if v and fits(v)), None)
