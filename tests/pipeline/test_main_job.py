@@ -51,10 +51,15 @@ def test_default_run_completes_and_its_report_renders(tmp_path, browser):
     assert root.name in browser.find_element(By.TAG_NAME, "h1").text
     rows = browser.find_elements(By.CSS_SELECTOR, "#episode-rows tr")
     assert rows, "the episode list is empty"
+    # a loaded page may still be decoding its plots: wait until every image has loaded or
+    # failed, then require each to have loaded (a broken image is complete with no width)
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)")
+    )
     images = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
     )
-    assert images and all(images)
+    assert images and all(images), images
     domain = browser.find_element("id", "f-domain")
     options = [o.get_attribute("value") for o in domain.find_elements(By.TAG_NAME, "option")]
     choice = next(o for o in options if o)
