@@ -654,10 +654,11 @@ def _written_like(moment: dt.datetime, value: Any) -> str:
     """``moment`` written as ``value`` was: with no offset when it had none, ``Z`` for UTC when
     it ended in ``Z`` or was a date (the world's moments are written ``...Z``), else its offset."""
     text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
-    written = moment.isoformat(timespec="seconds")
-    if len(text) > 10 and _OFFSET.search(text) is None and not text.endswith("Z"):
+    if _OFFSET.search(text):
+        return moment.isoformat(timespec="seconds")
+    if len(text) > 10 and not text.endswith("Z"):
         return moment.replace(tzinfo=None).isoformat(timespec="seconds")
-    return written.replace("+00:00", "Z") if not _OFFSET.search(text) else written
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 _OFFSET = re.compile(r"[+-]\d\d:?\d\d$")

@@ -26,8 +26,7 @@ from agentscaler.worlds.seeding.common_fields import examples_in
 from agentscaler.worlds.seeding.labels import field_text
 from agentscaler.worlds.seeding.pairs import free_pairs, order, pairs_of
 from agentscaler.worlds.seeding.texts import free_text, text_kind
-from agentscaler.worlds.seeding.worded import WORDED as _WORDED
-from agentscaler.worlds.seeding.worded import names_words, worded
+from agentscaler.worlds.seeding.worded import WORDED, names_words, worded
 
 _DATE_START = dt.date(2024, 1, 1)
 _DATE_DAYS = 365 * 3
@@ -220,7 +219,7 @@ class ValueFactory:
             timely = self._moment(fmt, semantic, name)
             if timely is not None and fits_pattern(timely, pattern, schema):
                 return timely
-            if timely is None and semantic in _WORDED and name and names_words(name):
+            if timely is None and semantic in WORDED and name and names_words(name):
                 label = field_text(name, entity, self.rng, faker_pool)
                 shaped = worded(label, pattern, lambda v: fits_schema(v, schema), self.rng)
                 if shaped is not None:  # a channel's "design-reviews", not "f4_u2ebx"
