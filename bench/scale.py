@@ -15,8 +15,8 @@ the fitted growth exponent of time over tools (``seconds ~ tools^k``).
 At ``--compare-size`` the same pool also runs with one process (``--workers 1``) and on Ray (a
 local cluster the run starts, as many CPUs as the machine), ``--repeats`` rounds of the three
 settings in turn (local, one process, Ray): the bench checks that every run wrote the same records
-as the first local one, prints the throughput of two workers over one process on worlds, tasks
-and filter, and Ray's overhead per shard against the local run with as many workers, each the
+as the first local one, prints the throughput of two workers over one process on worlds, tasks,
+simulate and filter, and Ray's overhead per shard against the local run with as many workers, each the
 median of its stage's times over the rounds (a one-second stage moves by more than 10% from one
 run to the next; the rounds' own times are printed beside the medians). The machine's load average is printed beside each figure: on a
 shared machine other jobs take cores too.
@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests" / "pipeline"))
 
 STAGES = ("ingest", "domains", "worlds", "tasks", "simulate", "filter", "export", "report")
-COMPARED = ("worlds", "tasks", "filter")
+COMPARED = ("worlds", "tasks", "simulate", "filter")
 
 
 def make_pool(size: int, path: Path) -> dict[str, int]:

@@ -139,8 +139,9 @@ def test_a_full_disk_is_one_line_and_the_rerun_completes(reference_run, tmp_path
         original(self, record)
 
     monkeypatch.setattr(jsonl.JsonlAppender, "append", full)
+    # one worker: the episodes run in this process, where the disk fills up
     with pytest.raises((OSError, ExceptionGroup)) as info:  # episodes run concurrently
-        _rerun(root)
+        _rerun(root, workers=1)
     buffer = io.StringIO()
     monkeypatch.setattr("agentscaler.cli.common.err_console", Console(file=buffer, width=80))
     assert report(info.value) == 1

@@ -7,7 +7,13 @@ from typing import Any
 
 import typer
 
-from agentscaler.cli.common import console
+from agentscaler.cli.common import (
+    EXECUTOR_OPTION,
+    RAY_ADDRESS_OPTION,
+    WORKERS_OPTION,
+    console,
+    stage_executor,
+)
 from agentscaler.llm.config import LLMConfig
 from agentscaler.simulate.config import SimulateConfig
 
@@ -65,16 +71,12 @@ def simulate_command(
     concurrency: int = typer.Option(
         None,
         "--concurrency",
-        help=f"Episodes in flight at once, per process (default {_SIM.concurrency}).",
+        help="Episodes in flight at once, shared among the worker processes "
+        f"(default {_SIM.concurrency}).",
     ),
-    executor: str = typer.Option(
-        None,
-        "--executor",
-        help=f"local (this process) or ray (one Ray task per shard; default {_SIM.executor}).",
-    ),
-    ray_address: str = typer.Option(
-        None, "--ray-address", help="Ray cluster to join (default: start a local one)."
-    ),
+    executor: str = EXECUTOR_OPTION,
+    workers: int = WORKERS_OPTION,
+    ray_address: str = RAY_ADDRESS_OPTION,
     limit: int = typer.Option(None, "--limit", help="Simulate only the first N tasks."),
     tasks_file: Path = typer.Option(
         None, "--tasks-file", help="Tasks to simulate instead of DIR/tasks.jsonl."
@@ -145,13 +147,9 @@ def simulate_command(
     A user pursues each task's intent while an agent acts in the task's world; episodes go to
     DIR/episodes/. Resumable: a rerun skips finished (task, trial) pairs.
     """
-    import time
-
     from agentscaler.cli.common import option_error
     from agentscaler.errors import UsageError
-    from agentscaler.progress import make_progress
-    from agentscaler.simulate.build import open_simulation, run_simulation
-    from agentscaler.simulate.summary import RunStats, reasons_table, summary_table
+    from agentscaler.simulate.summary import reasons_table, summary_table
 
     if offline and (agent_model or user_model):
         raise UsageError("--offline plays both sides offline; drop --agent-model/--user-model")
@@ -180,8 +178,6 @@ def simulate_command(
     values = {
         "trials": trials,
         "concurrency": concurrency,
-        "executor": executor,
-        "ray_address": ray_address,
         "limit": limit,
         "max_turns": max_turns,
         "max_tool_calls": max_tool_calls,
@@ -197,14 +193,49 @@ def simulate_command(
     except ValueError as exc:
         raise option_error(exc, _OPTIONS) from exc
 
-    with open_simulation(run_dir, config, tasks_file=tasks_file) as plan:
+    runner = stage_executor(executor, workers, ray_address)
+    try:
+        stats, plan = _run(run_dir, config, tasks_file, runner, agent, user)
+    finally:
+        runner.close()
+    console.print(summary_table(stats))
+    reasons = reasons_table(stats)
+    if reasons is not None:
+        console.print(reasons)
+        for example in stats.examples:
+            console.print(f"  [dim]{example}[/]", highlight=False)
+    console.print(f"episodes in {plan.store.root}", highlight=False)
+    _exit_status(stats, run_dir)
+
+
+def _run(
+    run_dir: Path,
+    config: SimulateConfig,
+    tasks_file: Path | None,
+    runner: Any,
+    agent: LLMConfig | None,
+    user: LLMConfig | None,
+) -> tuple[Any, Any]:
+    """Plan and run the episodes with a progress bar; the run's totals and its plan."""
+    import time
+
+    from agentscaler.progress import make_progress
+    from agentscaler.simulate.build import open_simulation, run_simulation
+    from agentscaler.simulate.summary import RunStats
+
+    with open_simulation(run_dir, config, tasks_file=tasks_file, executor=runner) as plan:
         who = (
             f"agent [bold]{agent.model if agent else 'oracle (offline)'}[/], "
             f"user [bold]{user.model if user else 'scripted (offline)'}[/]"
         )
+        where = (
+            "in this process"
+            if plan.executor.loads_worlds
+            else f"{runner.workers} {runner.name} workers"
+        )
         console.print(
             f"{len(plan.tasks)} tasks x {config.trials} trials: {plan.pending} episodes to run, "
-            f"{plan.done.episodes} already stored; {who}; executor {config.executor}",
+            f"{plan.done.episodes} already stored; {who}; {where}",
             highlight=False,
         )
         live = RunStats()
@@ -218,15 +249,7 @@ def simulate_command(
                 elapsed = time.perf_counter() - started
                 progress.update(bar, advance=1, stats=_live_text(live, elapsed))
 
-            stats = run_simulation(plan, on_outcome)
-    console.print(summary_table(stats))
-    reasons = reasons_table(stats)
-    if reasons is not None:
-        console.print(reasons)
-        for example in stats.examples:
-            console.print(f"  [dim]{example}[/]", highlight=False)
-    console.print(f"episodes in {plan.store.root}", highlight=False)
-    _exit_status(stats, run_dir)
+            return run_simulation(plan, on_outcome), plan
 
 
 def _exit_status(stats: Any, run_dir: Path) -> None:

@@ -179,16 +179,15 @@ def simulate(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, A
     n_tasks = sum(1 for _ in iter_json_lines(ws.require(ws.tasks, "tasks")))
     total = n_tasks * config.simulate.trials
     # a stage that runs again retries episodes that failed for infrastructure reasons; the
-    # episodes run where the run's executor says (local: one asyncio loop; ray: task per shard)
-    settings = config.simulate.model_copy(
-        update={
-            "retry_infrastructure": True,
-            "executor": ctx.execution.executor,
-            "ray_address": ctx.execution.ray_address,
-        }
-    )
+    # episodes run on the run's executor, shard by shard, as the other heavy stages
+    settings = config.simulate.model_copy(update={"retry_infrastructure": True})
     ctx.tracker.plan(config.simulate.shards, total)
-    stats = run_simulation(ws.root, settings, on_outcome=lambda _o: ctx.tracker.done(1, shards=0))
+    stats = run_simulation(
+        ws.root,
+        settings,
+        on_outcome=lambda _o: ctx.tracker.done(1, shards=0),
+        executor=ctx.executor,
+    )
     ctx.tracker.done(0, shards=config.simulate.shards)
     if stats.episodes and stats.infrastructure >= stats.episodes:
         ws.clear_marker("simulate")

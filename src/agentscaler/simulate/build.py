@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentscaler.errors import SimulationError
+from agentscaler.execution.base import Executor as StageExecutor
 from agentscaler.execution.shards import balance
 from agentscaler.jsonl import iter_records
 from agentscaler.records import Task
@@ -24,7 +25,7 @@ from agentscaler.runlock import run_lock
 from agentscaler.simulate.config import SimulateConfig
 from agentscaler.simulate.environment import WorldPool
 from agentscaler.simulate.episode import EpisodeJob, episode_id, trial_seed
-from agentscaler.simulate.executors import make_executor
+from agentscaler.simulate.executors import Executor, make_executor
 from agentscaler.simulate.orchestrator import OnOutcome, ShardWork, preload
 from agentscaler.simulate.storage import EpisodeStore, Key, keys_fingerprint
 from agentscaler.simulate.summary import EpisodeOutcome, RunStats, outcome_of
@@ -45,9 +46,11 @@ class SimulationPlan:
     store: EpisodeStore
     settings_fingerprint: str
     work: list[ShardWork]
+    executor: Executor
+    """Where the episodes run (see :func:`~agentscaler.simulate.executors.make_executor`)."""
     done: RunStats = field(default_factory=RunStats)
     pool: WorldPool | None = None
-    """Worlds checked (and, for the local executor, loaded) while planning."""
+    """Worlds checked (and, when the episodes run in this process, loaded) while planning."""
 
     @property
     def pending(self) -> int:
@@ -134,24 +137,39 @@ def _plan(
 
 @contextmanager
 def open_simulation(
-    root: Path, config: SimulateConfig, *, tasks_file: Path | None = None
+    root: Path,
+    config: SimulateConfig,
+    *,
+    tasks_file: Path | None = None,
+    executor: StageExecutor | None = None,
 ) -> Iterator[SimulationPlan]:
-    """Lock the run's episode store and plan the work (tasks, worlds and states checked)."""
+    """Lock the run's episode store and plan the work (tasks, worlds and states checked); the
+    episodes run on ``executor``'s workers when it has several (see
+    :func:`~agentscaler.simulate.executors.make_executor`)."""
     workspace = Workspace(root)
     workspace.require(workspace.root, "tasks")
-    with run_lock(workspace.root):
+    runner = make_executor(config, executor)
+    with run_lock(workspace.root), _closing(runner):
         path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
         if not path.exists():
             raise SimulationError(f"tasks file {path} does not exist")
         tasks = load_tasks(path, config.limit)
-        # episodes on Ray load their worlds in the workers: here only the ids are checked
-        pool = preload(workspace, tasks, load=config.executor == "local")
+        # episodes on workers load their worlds there: here only the ids are checked
+        pool = preload(workspace, tasks, load=runner.loads_worlds)
         settings = config.policy_settings()
         fp = fingerprint(settings)
         store = EpisodeStore.open(workspace.episodes_dir, config.shards, settings, fp)
         with store.lock():
             work, done = _plan(config, tasks, store, fp)
-            yield SimulationPlan(workspace, config, tasks, store, fp, work, done, pool)
+            yield SimulationPlan(workspace, config, tasks, store, fp, work, runner, done, pool)
+
+
+@contextmanager
+def _closing(runner: Executor) -> Iterator[Executor]:
+    try:
+        yield runner
+    finally:
+        runner.close()
 
 
 def run_simulation(plan: SimulationPlan, on_outcome: OnOutcome | None = None) -> RunStats:
@@ -165,8 +183,7 @@ def run_simulation(plan: SimulationPlan, on_outcome: OnOutcome | None = None) ->
             on_outcome(outcome)
 
     if plan.work:
-        executor = make_executor(plan.config)
-        executor.run(plan.workspace, plan.config, plan.store, plan.work, record, plan.pool)
+        plan.executor.run(plan.workspace, plan.config, plan.store, plan.work, record, plan.pool)
     stats.elapsed_s = time.perf_counter() - started
     if stats.episodes >= plan.planned:
         task_set = fingerprint(sorted(t.id for t in plan.tasks))
@@ -197,8 +214,9 @@ def simulate(
     *,
     tasks_file: Path | None = None,
     on_outcome: OnOutcome | None = None,
+    executor: StageExecutor | None = None,
 ) -> RunStats:
     """Simulate every (task, trial) of a run folder not yet stored; return the run's totals."""
     config = config or SimulateConfig()
-    with open_simulation(root, config, tasks_file=tasks_file) as plan:
+    with open_simulation(root, config, tasks_file=tasks_file, executor=executor) as plan:
         return run_simulation(plan, on_outcome)

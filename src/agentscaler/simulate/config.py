@@ -49,12 +49,16 @@ class SimulateConfig(BaseModel):
     )
 
     # --- scale -----------------------------------------------------------------------------------
-    concurrency: int = Field(64, ge=1, description="Episodes in flight at once (per process).")
+    concurrency: int = Field(
+        64, ge=1, description="Episodes in flight at once, shared among the worker processes."
+    )
     shards: int = Field(
         16, ge=1, le=4096, description="Episode files under episodes/ (fixed when a run starts)."
     )
     executor: Literal["local", "ray"] = Field(
-        "local", description="local: one asyncio process; ray: one Ray task per shard."
+        "local",
+        description="Where a stage given no executor runs its shards: local: in this process; "
+        "ray: one Ray task per shard.",
     )
     ray_address: str | None = Field(
         None, description="Address of a Ray cluster (None: start or join a local one)."

@@ -1,11 +1,12 @@
-"""Where episodes run: in this process (``local``) or on a Ray cluster (``ray``).
+"""Where episodes run: in this process, or shard by shard on a stage executor's workers.
 
-Both executors take the same shard work and produce the same files: the local one runs every
-shard in one asyncio loop on the worlds loaded while planning; the Ray one runs one Ray task per
-shard (each its own asyncio loop with ``concurrency`` episodes in flight), writing its own shard
-file and completion marker, so a rerun continues shard by shard. A shard holds whole domains, so
-a Ray task loads only its own domains' worlds, each once. Ray workers read the run folder from
-the same path, so on a multi-machine cluster it must be on a shared filesystem.
+With one worker every shard runs in this process, in one asyncio loop on the worlds loaded while
+planning. With more (local worker processes, or Ray) each shard is one worker's call: it runs in
+that worker's own asyncio loop, loads only its domains' worlds (a shard holds whole domains), and
+writes its own shard file and completion marker, so a rerun continues shard by shard, and a shard
+retried after its worker died runs only the episodes its file does not hold. Both write the same
+files. Ray workers read the run folder from the same path, so on a multi-machine cluster it must
+be on a shared filesystem.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from agentscaler.errors import MissingDependencyError, SimulationError
+from agentscaler.execution.base import Executor as StageExecutor
+from agentscaler.execution.base import ShardJob
 from agentscaler.simulate.config import SimulateConfig
 from agentscaler.simulate.environment import WorldPool, domain_names
 from agentscaler.simulate.orchestrator import OnOutcome, ShardWork, run_shards
 from agentscaler.simulate.storage import EpisodeStore
-from agentscaler.simulate.summary import EpisodeOutcome
+from agentscaler.simulate.summary import EpisodeOutcome, outcome_of
 from agentscaler.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,9 @@ T = TypeVar("T")
 
 
 class Executor(Protocol):
+    loads_worlds: bool
+    """True when episodes run in this process on the worlds loaded while planning."""
+
     def run(
         self,
         workspace: Workspace,
@@ -38,6 +45,8 @@ class Executor(Protocol):
         on_outcome: OnOutcome | None = None,
         pool: WorldPool | None = None,
     ) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def run_loop(main: Coroutine[Any, Any, T], event_loop: str = "auto") -> T:
@@ -56,8 +65,37 @@ def run_loop(main: Coroutine[Any, Any, T], event_loop: str = "auto") -> T:
     return asyncio.run(main)
 
 
-class LocalExecutor:
-    """Every shard in this process, on one event loop."""
+def shard_concurrency(config: SimulateConfig, processes: int) -> int:
+    """Episodes in flight in each of ``processes`` worker processes: ``config.concurrency``
+    shared among them (at least one each)."""
+    return max(1, -(-config.concurrency // max(1, processes)))
+
+
+def run_shard_task(
+    payload: tuple[Workspace, SimulateConfig, EpisodeStore, ShardWork, dict],
+) -> list[EpisodeOutcome]:
+    """Body of one worker's shard: run its jobs not yet in its file (its domains' worlds loaded
+    once, in this worker) and return the outcomes of all of them. A shard run again after its
+    worker died finds the episodes the first attempt wrote and runs only the others."""
+    workspace, config, store, work, names = payload
+    by_key = {(job.task.id, job.trial): job for job in work.jobs}
+    outcomes: list[EpisodeOutcome] = []
+    if by_key.keys() & store.done_keys(work.shard):
+        for episode in store.episodes(work.shard):
+            job = by_key.pop(episode.key, None)
+            if job is not None:
+                outcomes.append(outcome_of(episode, job.task))
+        work = replace(work, jobs=tuple(by_key.values()))
+    pool = WorldPool(workspace, names)
+    main = run_shards(workspace, config, store, [work], outcomes.append, pool, full_collect=False)
+    run_loop(main, config.event_loop)
+    return outcomes
+
+
+class InProcessExecutor:
+    """Every shard in this process, on one event loop (the worlds loaded while planning)."""
+
+    loads_worlds = True
 
     def run(
         self,
@@ -70,28 +108,20 @@ class LocalExecutor:
     ) -> None:
         run_loop(run_shards(workspace, config, store, work, on_outcome, pool), config.event_loop)
 
-
-def run_shard_task(
-    workspace: Workspace,
-    config: SimulateConfig,
-    store: EpisodeStore,
-    work: ShardWork,
-    names: dict[str, str],
-) -> list[EpisodeOutcome]:
-    """Body of one Ray task: run a shard's jobs (its domains' worlds loaded once, in this
-    worker) and return their outcomes."""
-    outcomes: list[EpisodeOutcome] = []
-    pool = WorldPool(workspace, names)
-    main = run_shards(workspace, config, store, [work], outcomes.append, pool, full_collect=False)
-    run_loop(main, config.event_loop)
-    return outcomes
+    def close(self) -> None:
+        pass
 
 
-class RayExecutor:
-    """One Ray task per shard; joins ``address`` (or starts a local Ray) unless Ray is up."""
+class ShardExecutor:
+    """Shards on the workers of a stage executor (local processes or Ray tasks): each shard
+    writes its own file and completion marker in its worker; the outcomes come back as each
+    shard ends. ``concurrency`` is shared among the workers."""
 
-    def __init__(self, address: str | None = None) -> None:
-        self.address = address
+    loads_worlds = False
+
+    def __init__(self, executor: StageExecutor, *, owned: bool = False) -> None:
+        self.executor = executor
+        self.owned = owned
 
     def run(
         self,
@@ -102,43 +132,48 @@ class RayExecutor:
         on_outcome: OnOutcome | None = None,
         pool: WorldPool | None = None,
     ) -> None:
-        from agentscaler.execution.ray import init_ray
-
-        init_ray(self.address)  # a Ray started here lives until this process ends
-        import ray
-
-        remote = ray.remote(max_retries=0)(run_shard_task)
         names = pool.domain_names if pool is not None else domain_names(workspace)
-        pending = {}
+        jobs: list[ShardJob[Any]] = []
         for w in work:
-            if w.jobs:
-                domains = {job.task.domain_id for job in w.jobs}
-                mine = {d: names[d] for d in domains if d in names}
-                pending[remote.remote(workspace, config, store, w, mine)] = w.shard
-            else:
+            if not w.jobs:
                 store.mark_shard(w.shard, w.marker, w.total)
-        failures: list[str] = []
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                shard = pending.pop(ref)
-                try:
-                    outcomes = ray.get(ref)
-                except Exception as exc:  # a failed Ray task: report after the others finish
-                    log.error("shard %d failed on Ray: %s", shard, exc)
-                    failures.append(f"shard {shard}: {str(exc).strip().splitlines()[-1]}")
-                    continue
-                if on_outcome is not None:
-                    for outcome in outcomes:
-                        on_outcome(outcome)
-        if failures:
+        running = [w for w in work if w.jobs]
+        share = config.model_copy(
+            update={
+                "concurrency": shard_concurrency(config, min(self.executor.workers, len(running)))
+            }
+        )
+        for w in running:
+            domains = {job.task.domain_id for job in w.jobs}
+            mine = {d: names[d] for d in sorted(domains) if d in names}
+            records = tuple(job.episode_id for job in w.jobs)
+            jobs.append(ShardJob(w.shard, records, (workspace, share, store, w, mine)))
+
+        def done(_job: ShardJob[Any], outcomes: list[EpisodeOutcome]) -> None:
+            if on_outcome is not None:
+                for outcome in outcomes:
+                    on_outcome(outcome)
+
+        outcome = self.executor.map("simulate", run_shard_task, jobs, done)
+        if outcome.failures:
+            shown = "; ".join(f"shard {f.shard}: {f.error}" for f in outcome.failures[:3])
             raise SimulationError(
-                f"{len(failures)} shard(s) failed on Ray ({'; '.join(failures[:3])}). Their "
-                "finished episodes are kept; re-run the same command to continue."
+                f"{len(outcome.failures)} shard(s) failed ({shown}). Their finished episodes "
+                "are kept; re-run the same command to continue."
             )
 
+    def close(self) -> None:
+        if self.owned:
+            self.executor.close()
 
-def make_executor(config: SimulateConfig) -> Executor:
-    if config.executor == "ray":
-        return RayExecutor(config.ray_address)
-    return LocalExecutor()
+
+def make_executor(config: SimulateConfig, executor: StageExecutor | None = None) -> Executor:
+    """Where the episodes run: on ``executor``'s workers when it has more than one (or is Ray),
+    otherwise in this process; with no ``executor``, on Ray when ``config`` says so."""
+    if executor is None and config.executor == "ray":
+        from agentscaler.execution.ray import RayExecutor
+
+        return ShardExecutor(RayExecutor(config.ray_address), owned=True)
+    if executor is not None and (executor.name == "ray" or executor.workers > 1):
+        return ShardExecutor(executor)
+    return InProcessExecutor()
