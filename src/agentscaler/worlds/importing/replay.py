@@ -42,7 +42,11 @@ def rows_of_state(schema: Schema, state: bytes) -> dict[str, list[dict[str, Any]
         tables = {}
         for name, meta in schema.tables.items():
             rows = conn.execute(f"SELECT {meta.select_list} FROM {meta.qname}").fetchall()
-            tables[name] = [meta.decode(r) for r in rows]
+            if meta.json_columns or meta.bool_columns:
+                tables[name] = [meta.decode(r) for r in rows]
+            else:  # nothing to decode: SQLite's values are the row's
+                columns = meta.columns
+                tables[name] = [dict(zip(columns, r, strict=True)) for r in rows]
         return tables
     finally:
         conn.close()
