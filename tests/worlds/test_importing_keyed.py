@@ -225,3 +225,39 @@ def test_an_export_builds_its_document_with_the_collector_paused(tmp_path, monke
     export_state(world, tmp_path / "out.json")
     assert seen == [False] and gc.isenabled()
     assert json.loads((tmp_path / "out.json").read_text()) == WRAPPED
+
+
+def test_rows_are_written_in_the_datas_order_then_new_ones_in_key_order():
+    """Rows that come in the data's order are written so; rows that do not (one removed, one
+    added back, a state whose rows come in another order) are placed by the data's order too,
+    the keys the data does not list after them in key order."""
+    from agentscaler.worlds.importing.shape import (
+        CollectionShape,
+        DataShape,
+        FieldShape,
+        export_document,
+    )
+
+    shape = DataShape(
+        format="json",
+        source="d.json",
+        collections=(
+            CollectionShape(
+                name="orders",
+                table="orders",
+                style="list",
+                key="id",
+                fields=(FieldShape(field="id", column="id"),),
+                order=("o3", "o1", "o2"),
+            ),
+        ),
+    )
+
+    def written(*keys: str) -> list[str]:
+        document = export_document(shape, {"orders": [{"id": k} for k in keys]})
+        return [r["id"] for r in document["orders"]]
+
+    assert written("o3", "o1", "o2", "o9", "o4") == ["o3", "o1", "o2", "o4", "o9"]
+    assert written("o1", "o2", "o3") == ["o3", "o1", "o2"]
+    assert written("o3", "o2", "o4") == ["o3", "o2", "o4"]  # o1 removed
+    assert written("o5", "o3", "o1", "o2") == ["o3", "o1", "o2", "o5"]
