@@ -158,6 +158,7 @@ def test_numbered_text_keys_read_as_integers_write_back_as_given(tmp_path):
         (["12", "7", "-3"], ("", 0)),
         (["007", "012"], ("", 3)),
         (["ticket001"], ("ticket", 3)),
+        (["ORD-001", "ORD-012"], ("ORD-", 3)),  # the hyphen is the prefix's, not a sign
         (["a1", "b2"], None),  # two prefixes
         (["a1", "a01"], None),  # 1 written two ways
         (["a01", "a001"], None),  # two widths

@@ -300,14 +300,15 @@ def numbered_keys(keys: list[Any]) -> tuple[str, int] | None:
     every key is its number written in that form; else None."""
     if not keys or not all(isinstance(k, str) for k in keys):
         return None
-    parts = [re.fullmatch(r"(\D*?)(-?\d{1,18})", k) for k in keys]
+    parts = [re.fullmatch(r"()(-?\d{1,18})|(\D+)(\d{1,18})", k) for k in keys]
     if any(m is None for m in parts):
         return None
-    prefixes = {m.group(1) for m in parts if m is not None}
+    split = [(m.group(1) or m.group(3) or "", m.group(2) or m.group(4)) for m in parts if m]
+    prefixes = {prefix for prefix, _ in split}
     if len(prefixes) != 1:
         return None
     prefix = prefixes.pop()
-    padded = {len(m.group(2)) for m in parts if m is not None and re.match(r"-?0\d", m.group(2))}
+    padded = {len(number) for _, number in split if re.match(r"-?0\d", number)}
     if len(padded) > 1:
         return None
     width = padded.pop() if padded else 0
