@@ -29,7 +29,7 @@ from agentscaler.naming import singular, split_identifier
 from agentscaler.records import ToolSpec
 from agentscaler.records.world import Table
 from agentscaler.worlds.importing.schema import KEY_WORDS, STATE_TABLE, ImportPlan
-from agentscaler.worlds.importing.shape import CollectionShape, FieldShape
+from agentscaler.worlds.importing.shape import CollectionShape, FieldShape, key_text
 from agentscaler.worlds.infer.operations import TRANSITIONS
 from agentscaler.worlds.interface import read_params, read_returns, snake
 from agentscaler.worlds.schemas import values_of
@@ -155,9 +155,15 @@ def name_after_tools(tools: list[ToolSpec], plan: ImportPlan) -> list[str]:
             rename_column(plan, table.name, table.primary_key, key_name)
         table = next(t for t in plan.tables if t.name == table.name)
         if _integer_keys(tools, table, plan):
+            keyed = _collection(plan, table.name)
+            form = (
+                f", written back as {key_text(1, keyed)} for 1"
+                if keyed is not None and (keyed.key_prefix or keyed.key_width)
+                else ""
+            )
             notes.append(
                 f"table {table.name}: its keys are integers, as the tools give them (the data's "
-                "object keys are text)"
+                f"object keys are text{form})"
             )
             table = next(t for t in plan.tables if t.name == table.name)
         notes += _documented_values(tools, table, plan)
@@ -221,18 +227,18 @@ def _documented_values(tools: list[ToolSpec], table: Table, plan: ImportPlan) ->
 
 
 def _integer_keys(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> bool:
-    """Keys of a keyed collection stored as integers when they are all digits and the tools
-    take them as integers (JSON object keys are always text)."""
+    """Keys of a keyed collection stored as integers when they are all numbers, alone or after
+    one prefix (``12``; ``ticket_001``), and the tools take them as integers (JSON object keys
+    are always text); the data's form of them is kept to write them back."""
     shape = _collection(plan, table.name)
-    if shape is None or shape.style != "dict" or not shape.synthetic_key:
+    if shape is None or shape.style not in ("dict", "wrapped") or not shape.synthetic_key:
         return False
     key = table.primary_key
     rows = plan.rows.get(table.name, [])
     if table.key_column.type != "TEXT" or not rows:
         return False
-    if not all(
-        isinstance(r[key], str) and re.fullmatch(r"-?[1-9]\d{0,17}|0", r[key]) for r in rows
-    ):
+    form = numbered_keys([r[key] for r in rows])
+    if form is None:
         return False
     typed = [
         p.json_type
@@ -242,15 +248,17 @@ def _integer_keys(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> bool
     ]
     if not typed or any(t != "integer" for t in typed):
         return False
+    prefix, width = form
+    numbers = {r[key]: int(r[key][len(prefix) :]) for r in rows}
     for row in rows:
-        row[key] = int(row[key])
+        row[key] = numbers[row[key]]
     retyped = {table.name: key}
     for child in plan.tables:
         if child.parent == table.name and child.parent_column:
             retyped[child.name] = child.parent_column
             for row in plan.rows.get(child.name, []):
                 if isinstance(row.get(child.parent_column), str):
-                    row[child.parent_column] = int(row[child.parent_column])
+                    row[child.parent_column] = numbers[row[child.parent_column]]
     plan.tables = [
         t.model_copy(
             update={
@@ -264,35 +272,83 @@ def _integer_keys(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> bool
         else t
         for t in plan.tables
     ]
+
+    def renumbered(keys: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(numbers.get(k, k) if isinstance(k, str) else k for k in keys)
+
+    fields = tuple(
+        f.model_copy(update={"absent": renumbered(f.absent), "nulls": renumbered(f.nulls)})
+        for f in shape.fields
+    )
+    keyed = shape.model_copy(
+        update={
+            "key_prefix": prefix,
+            "key_width": width,
+            "order": renumbered(shape.order),
+            "fields": fields,
+        }
+    )
+    plan.shape = plan.shape.model_copy(
+        update={"collections": tuple(keyed if c is shape else c for c in plan.shape.collections)}
+    )
     return True
+
+
+def numbered_keys(keys: list[Any]) -> tuple[str, int] | None:
+    """The form of text keys that are numbers, alone or after one prefix (``"12"``;
+    ``ticket_001``): the prefix and the digits the number is zero-padded to (0: none), when
+    every key is its number written in that form; else None."""
+    if not keys or not all(isinstance(k, str) for k in keys):
+        return None
+    parts = [re.fullmatch(r"()(-?\d{1,18})|(\D+)(\d{1,18})", k) for k in keys]
+    if any(m is None for m in parts):
+        return None
+    split = [(m.group(1) or m.group(3) or "", m.group(2) or m.group(4)) for m in parts if m]
+    prefixes = {prefix for prefix, _ in split}
+    if len(prefixes) != 1:
+        return None
+    prefix = prefixes.pop()
+    padded = {len(number) for _, number in split if re.match(r"-?0\d", number)}
+    if len(padded) > 1:
+        return None
+    width = padded.pop() if padded else 0
+    if any(f"{prefix}{int(k[len(prefix) :]):0{width}d}" != k for k in keys):
+        return None
+    return prefix, width
 
 
 def _key_named_by_tools(tools: list[ToolSpec], table: Table, plan: ImportPlan) -> str | None:
     """The argument the tools find a keyed collection's records by, when the data's keys are
-    not a field of their own (``stocks`` keyed by symbol, ``get_stock_info(symbol)``)."""
+    not a field of their own (``stocks`` keyed by symbol, ``get_stock_info(symbol)``): the
+    tools named after the records' entity vote, or when none does, those named after another
+    word of the collection's name (``get_ticket(ticket_id)`` for ``ticket_queue``)."""
     shape = _collection(plan, table.name)
-    if shape is None or shape.style != "dict" or not shape.synthetic_key:
+    if shape is None or shape.style not in ("dict", "wrapped") or not shape.synthetic_key:
         return None
     entity_word = (table.entity or singular(table.name)).split("_")[-1]
-    key_type = "integer" if table.key_column.type == "INTEGER" else "string"
-    votes: Counter[str] = Counter()
-    for tool in tools:
-        words = {singular(w) for w in split_identifier(tool.name)}
-        if entity_word not in words:
-            continue
-        for param in read_params(tool.parameters):
-            if not param.required or param.json_type != key_type:
+    key_types = {"integer" if table.key_column.type == "INTEGER" else "string"}
+    rows = plan.rows.get(table.name, [])
+    if key_types == {"string"} and numbered_keys([r[table.primary_key] for r in rows]):
+        key_types.add("integer")  # numbered keys the tools may take as integers
+    other_words = {singular(w) for w in split_identifier(table.name)} - {entity_word}
+    for named in ({entity_word}, other_words):
+        votes: Counter[str] = Counter()
+        for tool in tools:
+            if not named & {singular(w) for w in split_identifier(tool.name)}:
                 continue
-            last = (split_identifier(param.name) or [""])[-1]
-            description = str(param.schema.get("description", "")).lower()
-            if last in KEY_WORDS or "uniquely identif" in description:
-                votes[snake(param.name)] += 1
-    if not votes:
-        return None
-    name = votes.most_common(1)[0][0]
-    if name == table.primary_key or table.column(name) is not None:
-        return None
-    return name
+            for param in read_params(tool.parameters):
+                if not param.required or param.json_type not in key_types:
+                    continue
+                last = (split_identifier(param.name) or [""])[-1]
+                description = str(param.schema.get("description", "")).lower()
+                if last in KEY_WORDS or "uniquely identif" in description:
+                    votes[snake(param.name)] += 1
+        if votes:
+            name = votes.most_common(1)[0][0]
+            if name == table.primary_key or table.column(name) is not None:
+                return None
+            return name
+    return None
 
 
 # --- the state row -----------------------------------------------------------------------------

@@ -244,8 +244,8 @@ def documented_collections(
     if shape.state is not None:
         names |= {f.field for f in shape.state.fields}
     known = set(shape.tables(documented=True)) | {c.session for c in shape.collections if c.session}
-    styles = [c.style for c in shape.collections if c.style in ("dict", "list")]
-    style = "list" if styles and all(s == "list" for s in styles) else "dict"
+    styles = {c.style for c in shape.collections if c.style in ("dict", "list", "wrapped")}
+    style = styles.pop() if len(styles) == 1 else "dict"
     added: list[CollectionShape] = []
     notes = []
     for table in tables:

@@ -119,8 +119,10 @@ def shape_paths(shape: DataShape) -> set[str]:
         if collection.style == "tree":
             continue
         paths.add(collection.name)
-        inner = f"{collection.name}.*" if collection.style == "dict" else f"{collection.name}[]"
-        if collection.style == "dict":
+        inner = {"dict": f"{collection.name}.*", "wrapped": f"{collection.name}[].*"}.get(
+            collection.style, f"{collection.name}[]"
+        )
+        if collection.style in ("dict", "wrapped"):
             paths.add(inner)
         fields(collection, inner)
     if shape.state is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentscaler.errors import DataImportError
+from agentscaler.gcpause import gc_paused
 from agentscaler.worlds.codegen.ddl import schema_sql
 from agentscaler.worlds.importing.shape import (
     export_document,
@@ -41,7 +42,11 @@ def rows_of_state(schema: Schema, state: bytes) -> dict[str, list[dict[str, Any]
         tables = {}
         for name, meta in schema.tables.items():
             rows = conn.execute(f"SELECT {meta.select_list} FROM {meta.qname}").fetchall()
-            tables[name] = [meta.decode(r) for r in rows]
+            if meta.json_columns or meta.bool_columns:
+                tables[name] = [meta.decode(r) for r in rows]
+            else:  # nothing to decode: SQLite's values are the row's
+                columns = meta.columns
+                tables[name] = [dict(zip(columns, r, strict=True)) for r in rows]
         return tables
     finally:
         conn.close()
@@ -51,7 +56,8 @@ def state_document(world: CompiledWorld, state: bytes | None = None) -> Any:
     """A state (default: the initial one) as the data's document."""
     shape = read_shape(_world_dir(world))
     data = state if state is not None else world.initial_state()
-    return export_document(shape, state_tables(world, data))
+    with gc_paused():
+        return export_document(shape, state_tables(world, data))
 
 
 def export_state(
@@ -62,22 +68,23 @@ def export_state(
     world_dir = _world_dir(world)
     shape = read_shape(world_dir)
     chosen = format or ("folder" if shape.format == "folder" else shape.format)
-    data = state if state is not None else world.initial_state()
-    tables = state_tables(world, data)
-    out = Path(out)
-    if chosen == "json":
-        write_json_data(export_document(shape, tables), out)
-    elif chosen == "sqlite":
-        write_sqlite(shape, tables, out, schema_sql(world.world))
-    elif chosen == "folder":
-        if shape.format != "folder":
-            raise DataImportError(
-                f"--format folder writes CSV / JSON Lines files and needs folder data; "
-                f"{shape.source} was {shape.format}: use --format json or sqlite"
-            )
-        write_folder(shape, export_document(shape, tables), out)
-    else:
+    if chosen not in ("json", "sqlite", "folder"):
         raise DataImportError(f"unknown --format {chosen!r}; choose json, sqlite or folder")
+    if chosen == "folder" and shape.format != "folder":
+        raise DataImportError(
+            f"--format folder writes CSV / JSON Lines files and needs folder data; "
+            f"{shape.source} was {shape.format}: use --format json or sqlite"
+        )
+    data = state if state is not None else world.initial_state()
+    out = Path(out)
+    with gc_paused():  # rows and records are acyclic: the collector would only rescan them
+        tables = state_tables(world, data)
+        if chosen == "json":
+            write_json_data(export_document(shape, tables), out)
+        elif chosen == "sqlite":
+            write_sqlite(shape, tables, out, schema_sql(world.world))
+        else:
+            write_folder(shape, export_document(shape, tables), out)
     return out
 
 

@@ -176,7 +176,7 @@ class _Planner:
                 else self._free("state_id", used)
             )
             used.add(draft.key)
-            if style == "dict":
+            if style in ("dict", "wrapped"):
                 keys = [k for k, _ in records]
             else:
                 start = 1
@@ -435,7 +435,7 @@ class _Planner:
                 return False
             return len({canonical_json(v) for v in vs}) == len(vs)
 
-        if style == "dict":
+        if style in ("dict", "wrapped"):
             for f in fields:
                 vs = values[f]
                 if all(
@@ -553,6 +553,23 @@ def _is_keyed_collection(value: Any) -> bool:
     return records >= 1 and records * 2 >= len(value)
 
 
+def _is_wrapped_collection(value: Any) -> bool:
+    """A list of records each wrapped under a key of its own (``[{"ticket_001": {...}}]``):
+    one-key objects holding a record, their keys distinct and each holding a digit (an id,
+    not a field name such as ``address``)."""
+    if not isinstance(value, list) or not value:
+        return False
+    keys = []
+    for item in value:
+        if not isinstance(item, dict) or len(item) != 1:
+            return False
+        key, record = next(iter(item.items()))
+        if not isinstance(record, dict) or not record or not any(c.isdigit() for c in key):
+            return False
+        keys.append(key)
+    return len(set(keys)) == len(keys)
+
+
 def plan_import(
     source: Source,
     name: str,
@@ -587,7 +604,15 @@ def plan_import(
     for key, value in document.items():
         path = f"$.{key}"
         declared = source.declared.get(key)
-        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        if declared is None and _is_wrapped_collection(value):
+            records = [next(iter(r.items())) for r in value]
+            shape = planner.collection(key, records, "wrapped", path)
+            planner.warn(
+                f"{path}: a list of records each wrapped under its key ({records[0][0]!r}); "
+                f"a keyed collection, its keys in column {shape.key} of table {shape.table}"
+            )
+            collections.append(shape)
+        elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
             collections.append(
                 planner.collection(key, [(None, r) for r in value], "list", path, declared=declared)
             )
