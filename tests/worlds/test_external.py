@@ -359,6 +359,31 @@ def _real_tool(source: Path, name: str, described: str = "") -> ToolSpec:
     return tools[0]
 
 
+def test_a_write_that_counts_the_things_it_names_makes_their_work_not_one_of_them(external):
+    """Seal-Tools' ``coordinateRobots(task, number_of_robots, area, ...)`` ("Coordinates
+    multiple robots to perform tasks together") next to ``createRobot``: the call sets a number
+    of robots to a task, so it records a robot task with its arguments and adds no robot."""
+    source = external("seal-tools/tool.jsonl")
+    tools = [_real_tool(source, "coordinateRobots"), _real_tool(source, "createRobot")]
+    world = compile_world("robots", "robots", tools)
+    tool = world.spec.tools["coordinateRobots"]
+    assert (tool.kind, tool.entity) == ("create", "robot_task")
+    assert [e.insert for e in tool.effects] == ["robot_task"]
+    env = world.make_env()
+    robots = world.spec.entities["robot"].table
+    tasks = world.spec.entities["robot_task"].table
+    robots_before = len(env.db.rows(robots))
+    tasks_before = {r["robot_task_id"] for r in env.db.rows(tasks)}
+    args = ArgumentSampler(env).sample("coordinateRobots", random.Random(0))
+    result = env.call("coordinateRobots", **args)
+    assert result.ok, result.observation
+    assert len(env.db.rows(robots)) == robots_before
+    added = [r for r in env.db.rows(tasks) if r["robot_task_id"] not in tasks_before]
+    assert len(added) == 1
+    assert {k: added[0][k] for k in args} == args
+    env.close()
+
+
 def test_writes_naming_no_entity_act_on_a_real_record(external):
     """Real writes whose name and parameters name no entity (``logout``, ``move_to``,
     ``sendData``, ...) leave a row of what they act on, filled from their arguments: a row of
