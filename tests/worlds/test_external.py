@@ -308,6 +308,47 @@ def test_credentials_given_to_a_login_must_match_an_account(external):
     assert proofs[rule.name] == "proven"
 
 
+def test_a_login_checks_credentials_the_accounts_keep_not_the_session(external):
+    """ACEBench's ``login_food_platform(username, password)`` with the tools of its messaging
+    service, whose users (senders and receivers of messages) carry no credentials, and alone:
+    the accounts (the world's users, or a ``user`` entity the login brings) keep the username
+    and the password, the session the login opens keeps the username but never the password,
+    and the pair must be an account's: a wrong password is refused naming the rule with nothing
+    written, and the semantic check proves the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    source = external("acebench/data_en")
+    login = _real_tool(source, "login_food_platform")
+    messages = _real_tool(source, "view_messages_between_users")
+    for tools in ([login, messages], [login]):
+        world = compile_world("login", "login", tools)
+        spec = world.spec
+        tool = spec.tools["login_food_platform"]
+        assert {"username", "password"} <= set(spec.entities["user"].columns)
+        assert "password" not in spec.entities[tool.entity].columns
+        rule = next(r for r in tool.requires if r.kind == "exists")
+        assert rule.check == 'exists("user", username=$username, password=$password)'
+        assert rule.source == "Log in to the food delivery platform using a username and password."
+        env = world.make_env()
+        user = env.db.rows(spec.entities["user"].table)[0]
+        state = env.state_hash()
+        refused = env.call(
+            "login_food_platform", username=user["username"], password=user["password"] + "x"
+        )
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule.name
+        assert env.state_hash() == state
+        done = env.call("login_food_platform", username=user["username"], password=user["password"])
+        assert done.ok, done.observation
+        proofs = {
+            p.rule: p.status
+            for p in check_semantics(world, spec).rules
+            if p.tool == "login_food_platform"
+        }
+        assert proofs[rule.name] == "proven"
+        env.close()
+
+
 def _real_tool(source: Path, name: str, described: str = "") -> ToolSpec:
     tools = [
         t
@@ -316,6 +357,31 @@ def _real_tool(source: Path, name: str, described: str = "") -> ToolSpec:
     ]
     assert tools, f"{name} ({described!r}) is not in {source}"
     return tools[0]
+
+
+def test_a_write_that_counts_the_things_it_names_makes_their_work_not_one_of_them(external):
+    """Seal-Tools' ``coordinateRobots(task, number_of_robots, area, ...)`` ("Coordinates
+    multiple robots to perform tasks together") next to ``createRobot``: the call sets a number
+    of robots to a task, so it records a robot task with its arguments and adds no robot."""
+    source = external("seal-tools/tool.jsonl")
+    tools = [_real_tool(source, "coordinateRobots"), _real_tool(source, "createRobot")]
+    world = compile_world("robots", "robots", tools)
+    tool = world.spec.tools["coordinateRobots"]
+    assert (tool.kind, tool.entity) == ("create", "robot_task")
+    assert [e.insert for e in tool.effects] == ["robot_task"]
+    env = world.make_env()
+    robots = world.spec.entities["robot"].table
+    tasks = world.spec.entities["robot_task"].table
+    robots_before = len(env.db.rows(robots))
+    tasks_before = {r["robot_task_id"] for r in env.db.rows(tasks)}
+    args = ArgumentSampler(env).sample("coordinateRobots", random.Random(0))
+    result = env.call("coordinateRobots", **args)
+    assert result.ok, result.observation
+    assert len(env.db.rows(robots)) == robots_before
+    added = [r for r in env.db.rows(tasks) if r["robot_task_id"] not in tasks_before]
+    assert len(added) == 1
+    assert {k: added[0][k] for k in args} == args
+    env.close()
 
 
 def test_writes_naming_no_entity_act_on_a_real_record(external):

@@ -409,6 +409,8 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
             entity = named
     elif created is None and verb == "start" and name_entity and name_entity.endswith("ing"):
         entity = f"{name_entity}_session"  # start_charging -> a charging session
+    if entity is not None and entity == name_entity and created is None and key is None:
+        entity = _work_of_counted(shape, entity) or entity
     if entity is None:
         entity = _acted_on(shape)
     if entity is None:
@@ -416,6 +418,44 @@ def _decide_write(shape: ToolShape, known: set[str], named_entities: set[str]) -
         decision.fallback = True
         return decision
     return _create(shape, entity)
+
+
+COUNT_MARKERS = (("number", "of"), ("num",), ("count", "of"))
+"""First words of an argument that counts things (``number_of_robots``)."""
+
+
+def _work_of_counted(shape: ToolShape, entity: str) -> str | None:
+    """What a write makes when an argument counts the things its name talks about: the call
+    sets that many of them to some work, it does not make one new thing. The work is the
+    required text argument its description names: ``coordinateRobots(task, number_of_robots,
+    area)`` ("Coordinates multiple robots to perform tasks together") -> a robot task, not a
+    robot with a ``number_of_robots``. None when no argument counts them or none names the
+    work."""
+    last = entity.split("_")[-1]
+    counted = any(
+        param.json_type in ("integer", "number")
+        and any(
+            param.words[: len(marker)] == marker and len(param.words) == len(marker) + 1
+            for marker in COUNT_MARKERS
+        )
+        and singular(param.words[-1]) == last
+        for param in shape.params
+    )
+    if not counted:
+        return None
+    described = {singular(w) for w in split_identifier(shape.spec.description)}
+    for param in shape.params:
+        if (
+            param.required
+            and param.entity is None
+            and param.json_type == "string"
+            and not param.schema.get("enum")
+            and len(param.words) == 1
+            and singular(param.words[0]) != last
+            and singular(param.words[0]) in described
+        ):
+            return f"{entity}_{singular(param.words[0])}"
+    return None
 
 
 def _record_of_named_place(

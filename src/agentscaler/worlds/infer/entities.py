@@ -29,6 +29,7 @@ from agentscaler.worlds.infer.payments import add_payment_columns
 from agentscaler.worlds.infer.schema_merge import disagreements
 from agentscaler.worlds.infer.sessions import (
     SESSION_ENTITY,
+    add_account_credentials,
     credentials_as_options,
     ensure_sessions,
     needs_sessions,
@@ -110,6 +111,8 @@ def infer_schema(
         needed.add(SESSION_ENTITY)
         for plan in plans:
             plan.decision.roles = credentials_as_options(plan.decision.roles)
+    if not fixed:
+        needed |= add_account_credentials(plans, entities)
     for plan in plans:
         _collect_columns(plan, entities)
     add_criteria_columns(plans, entities)

@@ -7,15 +7,25 @@ users at sign-in, live until they expire. When a domain's writes say so, the wor
 token argument is a credential checked against it rather than a value stored on the row the call
 changes, and the rule finder :func:`agentscaler.worlds.infer.rules.credentials.session_rules`
 makes the check a rule.
+
+A sign-in with a login name and a secret ("Log in to the food delivery platform using a username
+and password.") checks them against an account: the world's accounts (its ``user`` rows, or
+``account``, ``member`` ... when it keeps those) hold both, and the session the sign-in opens
+keeps the login name, never the secret (:func:`add_account_credentials`); the rule finder
+:func:`agentscaler.worlds.infer.rules.credentials.credential_rules` makes the match a rule.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from agentscaler.worlds.infer.drafts import Entities
 from agentscaler.worlds.interface import ParamInfo
+
+if TYPE_CHECKING:
+    from agentscaler.worlds.infer.entities import ToolPlan
 
 SESSION_ENTITY = "session"
 TOKEN_COLUMN = "token"
@@ -24,6 +34,12 @@ STATE_COLUMN = "status"
 LIVE = "active"
 SESSION_STATES = (LIVE, "expired")
 WRITE_OPERATIONS = frozenset({"create", "update", "transition", "delete"})
+SECRET_COLUMNS = ("password", "passcode", "pin", "pin_code", "secret")
+LOGIN_COLUMNS = ("username", "user_name", "login", "email", "email_address")
+ACCOUNT_ENTITIES = ("user", "account", "member", "customer", "profile")
+"""Entities whose rows are the accounts one logs in to, in order of preference (the first is
+the one a world without any of them gets)."""
+SIGN_IN_VERBS = frozenset({"login", "signin", "logon"})
 
 TOKEN_WORDS = frozenset({"token", "apikey", "api_key", "bearer"})
 """Last words (or whole names) of parameters that carry a credential."""
@@ -91,3 +107,47 @@ def credentials_as_options(roles: list) -> list:
         else role
         for role in roles
     ]
+
+
+def add_account_credentials(plans: list[ToolPlan], entities: Entities) -> set[str]:
+    """Accounts for the sign-ins of a domain that take a login name and a secret: the account
+    entity (an existing one of :data:`ACCOUNT_ENTITIES`, else ``user``) gets both columns, and
+    the secret is an option of the sign-in rather than a value of the session it opens (a
+    service keeps passwords with its accounts, not on each session). Returns the account
+    entities the sign-ins need."""
+    needed: set[str] = set()
+    for plan in plans:
+        decision = plan.decision
+        if (
+            plan.shape.verb not in SIGN_IN_VERBS
+            or decision.operation != "create"
+            or decision.entity is None
+        ):
+            continue
+        given = {
+            role.param.column: role
+            for role in decision.roles
+            if role.role == "field" and role.param.json_type == "string" and role.param.column
+        }
+        secret = next((c for c in SECRET_COLUMNS if c in given), None)
+        login = next((c for c in LOGIN_COLUMNS if c in given), None)
+        if secret is None or login is None:
+            continue
+        account = next(
+            (e for e in ACCOUNT_ENTITIES if e in entities.drafts and e != decision.entity),
+            ACCOUNT_ENTITIES[0],
+        )
+        if account == decision.entity:
+            continue
+        draft = entities.ensure(account)
+        for column in (login, secret):
+            param = given[column].param
+            if column not in draft.columns:
+                draft.column(column).add(param.schema, str(param.schema.get("description") or ""))
+        draft.column(login).indexed = True
+        decision.roles = [
+            replace(role, role="option", column=None) if role is given[secret] else role
+            for role in decision.roles
+        ]
+        needed.add(account)
+    return needed

@@ -19,7 +19,10 @@ from agentscaler.worlds.infer.rules.context import RuleContext
 from agentscaler.worlds.infer.rules.status import _source
 from agentscaler.worlds.infer.rules.text import sentences
 from agentscaler.worlds.infer.sessions import (
+    ACCOUNT_ENTITIES,
     LIVE,
+    LOGIN_COLUMNS,
+    SECRET_COLUMNS,
     SESSION_ENTITY,
     STATE_COLUMN,
     TOKEN_COLUMN,
@@ -30,10 +33,6 @@ from agentscaler.worlds.infer.sessions import (
 from agentscaler.worlds.spec.expr import param_ref
 from agentscaler.worlds.spec.model import SpecRule
 
-SECRET_COLUMNS = ("password", "passcode", "pin", "pin_code", "secret")
-LOGIN_COLUMNS = ("username", "user_name", "login", "email", "email_address")
-ACCOUNT_ENTITIES = ("user", "account", "member", "customer", "profile")
-"""Entities whose rows are the accounts one logs in to, in order of preference."""
 _MENTION = re.compile(r"\b(password|passcode|pin|credentials?|log ?in|sign ?in|authenticat\w*)\b")
 
 
