@@ -220,7 +220,8 @@ class SimulationError(AgentscalerError):
 
 
 class ShardsFailedError(AgentscalerError):
-    """Shards of a stage failed on every attempt (on Ray); the run folder keeps what finished.
+    """Shards of a stage failed (raised, or lost their Ray worker on every attempt); the run
+    folder keeps what finished.
 
     ``failures`` holds the :class:`~agentscaler.execution.base.ShardFailure` records.
     """

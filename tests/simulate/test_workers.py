@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from agentscaler.errors import ShardsFailedError
 from agentscaler.execution.local import LocalExecutor
 from agentscaler.jsonl import read_records
 from agentscaler.records import Episode, Task
 from agentscaler.simulate import SimulateConfig, simulate
-from agentscaler.simulate.build import open_simulation
+from agentscaler.simulate.build import open_simulation, run_simulation
 from agentscaler.simulate.executors import ShardExecutor, run_shard_task, shard_concurrency
 from agentscaler.simulate.storage import EpisodeStore
 
@@ -82,3 +85,33 @@ def test_concurrency_is_shared_among_the_workers():
     assert shard_concurrency(config, 2) == 32
     assert shard_concurrency(config, 3) == 22
     assert shard_concurrency(SimulateConfig(concurrency=1), 4) == 1
+
+
+def test_a_failing_shard_is_reported_with_its_episodes_and_the_others_finish(catalog_run, tmp_path):
+    tasks = small_tasks(catalog_run, per_domain=2)
+    root = make_run(catalog_run, tmp_path / "run", tasks)
+    alone = make_run(catalog_run, tmp_path / "alone", tasks)
+    config = SimulateConfig(shards=4)
+    simulate(alone, config)
+    executor = LocalExecutor(2)
+    try:
+        with open_simulation(root, config, executor=executor) as plan:
+            lost = plan.work[0]
+            domain = lost.jobs[0].task.domain_id
+            world = plan.workspace.world_dir(domain)
+            world.rename(world.with_name("moved"))  # the worker cannot load it
+            with pytest.raises(ShardsFailedError) as info:
+                run_simulation(plan)
+            world.with_name("moved").rename(world)
+            store = plan.store
+        (failure,) = info.value.failures
+        assert failure.shard == lost.shard
+        assert set(failure.records) == {job.episode_id for job in lost.jobs}
+        for w in plan.work[1:]:
+            assert store.shard_complete(w.shard, w.marker)
+        assert not store.shard_complete(lost.shard, lost.marker)
+        again = simulate(root, config, executor=executor)
+    finally:
+        executor.close()
+    assert again.simulated == len(lost.jobs)
+    assert episode_set(root) == episode_set(alone)

@@ -147,8 +147,8 @@ def simulate_command(
     A user pursues each task's intent while an agent acts in the task's world; episodes go to
     DIR/episodes/. Resumable: a rerun skips finished (task, trial) pairs.
     """
-    from agentscaler.cli.common import option_error
-    from agentscaler.errors import UsageError
+    from agentscaler.cli.common import option_error, shard_failures
+    from agentscaler.errors import ShardsFailedError, UsageError
     from agentscaler.simulate.summary import reasons_table, summary_table
 
     if offline and (agent_model or user_model):
@@ -196,6 +196,9 @@ def simulate_command(
     runner = stage_executor(executor, workers, ray_address)
     try:
         stats, plan = _run(run_dir, config, tasks_file, runner, agent, user)
+    except ShardsFailedError as exc:
+        shard_failures("simulate", exc.failures)
+        raise
     finally:
         runner.close()
     console.print(summary_table(stats))

@@ -173,6 +173,7 @@ def tasks(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]
 
 
 def simulate(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, Any]:
+    from agentscaler.errors import ShardsFailedError
     from agentscaler.jsonl import iter_json_lines
     from agentscaler.simulate.build import simulate as run_simulation
 
@@ -182,12 +183,15 @@ def simulate(ws: Workspace, config: RunConfig, ctx: StageContext) -> dict[str, A
     # episodes run on the run's executor, shard by shard, as the other heavy stages
     settings = config.simulate.model_copy(update={"retry_infrastructure": True})
     ctx.tracker.plan(config.simulate.shards, total)
-    stats = run_simulation(
-        ws.root,
-        settings,
-        on_outcome=lambda _o: ctx.tracker.done(1, shards=0),
-        executor=ctx.executor,
-    )
+    try:
+        stats = run_simulation(
+            ws.root,
+            settings,
+            on_outcome=lambda _o: ctx.tracker.done(1, shards=0),
+            executor=ctx.executor,
+        )
+    except ShardsFailedError as exc:  # the other shards' episodes go on to the filter
+        return _failures(exc.failures)
     ctx.tracker.done(0, shards=config.simulate.shards)
     if stats.episodes and stats.infrastructure >= stats.episodes:
         ws.clear_marker("simulate")

@@ -17,7 +17,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
-from agentscaler.errors import MissingDependencyError, SimulationError
+from agentscaler.errors import MissingDependencyError, ShardsFailedError
 from agentscaler.execution.base import Executor as StageExecutor
 from agentscaler.execution.base import ShardJob
 from agentscaler.simulate.config import SimulateConfig
@@ -157,9 +157,10 @@ class ShardExecutor:
         outcome = self.executor.map("simulate", run_shard_task, jobs, done)
         if outcome.failures:
             shown = "; ".join(f"shard {f.shard}: {f.error}" for f in outcome.failures[:3])
-            raise SimulationError(
-                f"{len(outcome.failures)} shard(s) failed ({shown}). Their finished episodes "
-                "are kept; re-run the same command to continue."
+            raise ShardsFailedError(
+                f"{len(outcome.failures)} episode shard(s) failed ({shown}). Their finished "
+                "episodes are kept; re-run the same command to continue.",
+                outcome.failures,
             )
 
     def close(self) -> None:
