@@ -16,6 +16,10 @@ from agentscaler.workspace import Workspace
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import outputs
 
+REPORT_WAIT_S = 180
+"""How long the page may take to be ready and to decode its plots: on a loaded 2-core machine a
+minute ran out (each wait ends as soon as its condition holds)."""
+
 
 @pytest.mark.slow
 def test_default_run_completes_and_its_report_renders(tmp_path, browser):
@@ -45,7 +49,7 @@ def test_default_run_completes_and_its_report_renders(tmp_path, browser):
     assert manifest["splits"]["stage1"]["rows"] > 0
 
     browser.get((ws.report_dir / "index.html").as_uri())
-    WebDriverWait(browser, 60).until(
+    WebDriverWait(browser, REPORT_WAIT_S).until(
         lambda d: d.execute_script("return document.body.dataset.ready === 'true'")
     )
     assert root.name in browser.find_element(By.TAG_NAME, "h1").text
@@ -53,7 +57,7 @@ def test_default_run_completes_and_its_report_renders(tmp_path, browser):
     assert rows, "the episode list is empty"
     # a loaded page may still be decoding its plots: wait until every image has loaded or
     # failed, then require each to have loaded (a broken image is complete with no width)
-    WebDriverWait(browser, 60).until(
+    WebDriverWait(browser, REPORT_WAIT_S).until(
         lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)")
     )
     images = browser.execute_script(
