@@ -274,7 +274,6 @@ def test_credentials_given_to_a_login_must_match_an_account(external):
     password.") in a world whose users have a username and a password (Seal-Tools' ``login``,
     which returns a ``user_id``): the pair must be a user's; a wrong password is refused naming the rule with
     nothing written, the user's own pair logs in, and the semantic check proves the rule."""
-    from agentscaler.worlds.checks.semantic import check_semantics
 
     tools = [
         t
@@ -289,23 +288,7 @@ def test_credentials_given_to_a_login_must_match_an_account(external):
     rule = next(r for r in world.spec.tools["login_food_platform"].requires if r.kind == "exists")
     assert rule.check == 'exists("user", username=$username, password=$password)'
     assert rule.source == "Log in to the food delivery platform using a username and password."
-    env = world.make_env()
-    user = env.db.rows(world.spec.entities["user"].table)[0]
-    state = env.state_hash()
-    refused = env.call(
-        "login_food_platform", username=user["username"], password=user["password"] + "x"
-    )
-    assert refused.error_type == "precondition_failed", refused.observation
-    assert refused.observation["error"]["rule"] == rule.name
-    assert env.state_hash() == state
-    done = env.call("login_food_platform", username=user["username"], password=user["password"])
-    assert done.ok, done.observation
-    proofs = {
-        p.rule: p.status
-        for p in check_semantics(world, world.spec).rules
-        if p.tool == "login_food_platform"
-    }
-    assert proofs[rule.name] == "proven"
+    _login_needs_an_account_s_password(world, rule)
 
 
 def test_a_login_checks_credentials_the_accounts_keep_not_the_session(external):
@@ -315,7 +298,6 @@ def test_a_login_checks_credentials_the_accounts_keep_not_the_session(external):
     and the password, the session the login opens keeps the username but never the password,
     and the pair must be an account's: a wrong password is refused naming the rule with nothing
     written, and the semantic check proves the rule."""
-    from agentscaler.worlds.checks.semantic import check_semantics
 
     source = external("acebench/data_en")
     login = _real_tool(source, "login_food_platform")
@@ -329,24 +311,7 @@ def test_a_login_checks_credentials_the_accounts_keep_not_the_session(external):
         rule = next(r for r in tool.requires if r.kind == "exists")
         assert rule.check == 'exists("user", username=$username, password=$password)'
         assert rule.source == "Log in to the food delivery platform using a username and password."
-        env = world.make_env()
-        user = env.db.rows(spec.entities["user"].table)[0]
-        state = env.state_hash()
-        refused = env.call(
-            "login_food_platform", username=user["username"], password=user["password"] + "x"
-        )
-        assert refused.error_type == "precondition_failed", refused.observation
-        assert refused.observation["error"]["rule"] == rule.name
-        assert env.state_hash() == state
-        done = env.call("login_food_platform", username=user["username"], password=user["password"])
-        assert done.ok, done.observation
-        proofs = {
-            p.rule: p.status
-            for p in check_semantics(world, spec).rules
-            if p.tool == "login_food_platform"
-        }
-        assert proofs[rule.name] == "proven"
-        env.close()
+        _login_needs_an_account_s_password(world, rule)
 
 
 def _real_tool(source: Path, name: str, described: str = "") -> ToolSpec:
@@ -609,3 +574,31 @@ def test_a_token_that_finds_the_records_a_write_acts_on_keeps_finding_them(exter
     spec_tool = world.spec.tools["reminders_delete"]
     assert spec_tool.kind == "delete"
     assert spec_tool.params["token"].role != "option"
+
+
+def _login_needs_an_account_s_password(world, rule) -> None:
+    """``login_food_platform`` with a user's name and a wrong password is refused naming
+    ``rule`` with nothing written, with the right one succeeds, and the semantic check proves
+    the rule."""
+    from agentscaler.worlds.checks.semantic import check_semantics
+
+    env = world.make_env()
+    try:
+        user = env.db.rows(world.spec.entities["user"].table)[0]
+        state = env.state_hash()
+        refused = env.call(
+            "login_food_platform", username=user["username"], password=user["password"] + "x"
+        )
+        assert refused.error_type == "precondition_failed", refused.observation
+        assert refused.observation["error"]["rule"] == rule.name
+        assert env.state_hash() == state
+        done = env.call("login_food_platform", username=user["username"], password=user["password"])
+        assert done.ok, done.observation
+    finally:
+        env.close()
+    proofs = {
+        p.rule: p.status
+        for p in check_semantics(world, world.spec).rules
+        if p.tool == "login_food_platform"
+    }
+    assert proofs[rule.name] == "proven"
