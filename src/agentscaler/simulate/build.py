@@ -12,7 +12,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +149,7 @@ def open_simulation(
     workspace = Workspace(root)
     workspace.require(workspace.root, "tasks")
     runner = make_executor(config, executor)
-    with run_lock(workspace.root), _closing(runner):
+    with run_lock(workspace.root), closing(runner):
         path = Path(tasks_file) if tasks_file else workspace.require(workspace.tasks, "tasks")
         if not path.exists():
             raise SimulationError(f"tasks file {path} does not exist")
@@ -162,14 +162,6 @@ def open_simulation(
         with store.lock():
             work, done = _plan(config, tasks, store, fp)
             yield SimulationPlan(workspace, config, tasks, store, fp, work, runner, done, pool)
-
-
-@contextmanager
-def _closing(runner: Executor) -> Iterator[Executor]:
-    try:
-        yield runner
-    finally:
-        runner.close()
 
 
 def run_simulation(plan: SimulationPlan, on_outcome: OnOutcome | None = None) -> RunStats:

@@ -80,11 +80,11 @@ def run_shard_task(
     workspace, config, store, work, names = payload
     by_key = {(job.task.id, job.trial): job for job in work.jobs}
     outcomes: list[EpisodeOutcome] = []
-    if by_key.keys() & store.done_keys(work.shard):
-        for episode in store.episodes(work.shard):
-            job = by_key.pop(episode.key, None)
-            if job is not None:
-                outcomes.append(outcome_of(episode, job.task))
+    for episode in list(store.episodes_of(work.shard, by_key)):
+        job = by_key.pop(episode.key, None)
+        if job is not None:  # a key written twice is counted once
+            outcomes.append(outcome_of(episode, job.task))
+    if len(by_key) < len(work.jobs):
         work = replace(work, jobs=tuple(by_key.values()))
     pool = WorldPool(workspace, names)
     main = run_shards(workspace, config, store, [work], outcomes.append, pool, full_collect=False)

@@ -22,7 +22,7 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,14 @@ class EpisodeStore:
         path = self.shard_path(shard)
         for number, value in self.iter_lines(shard):
             yield Episode.from_json_dict(value, where=f"{path}:{number}")
+
+    def episodes_of(self, shard: int, keys: Container[Key]) -> Iterator[Episode]:
+        """The episodes of a shard whose (task, trial) key is in ``keys``, in one pass over its
+        file (only those lines are read as records)."""
+        path = self.shard_path(shard)
+        for number, value in self.iter_lines(shard):
+            if (str(value.get("task_id")), value.get("trial")) in keys:
+                yield Episode.from_json_dict(value, where=f"{path}:{number}")
 
     def drop(self, shard: int, keys: set[Key]) -> int:
         """Rewrite a shard without the episodes of ``keys`` (atomically); return how many went.
